@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "warroom",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "warroom", targets: ["WarRoomCLI"]),
+        .library(name: "WarRoomKit", targets: ["WarRoomKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "CEditLine",
+            linkerSettings: [.linkedLibrary("edit")]
+        ),
+        .target(
+            name: "WarRoomKit",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Ink", package: "Ink"),
+            ]
+        ),
+        .executableTarget(
+            name: "WarRoomCLI",
+            dependencies: [
+                "WarRoomKit",
+                "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "WarRoomTestSupport",
+            dependencies: ["WarRoomKit"],
+            path: "Tests/WarRoomTestSupport"
+        ),
+        .testTarget(
+            name: "WarRoomKitTests",
+            dependencies: ["WarRoomKit", "WarRoomTestSupport"]
+        ),
+    ]
+)

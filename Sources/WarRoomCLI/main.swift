@@ -1,0 +1,2 @@
+import WarRoomKit
+print(Instant(milliseconds: 0).iso8601)

@@ -1,0 +1,134 @@
+/// What a transcript entry records.
+public enum EntryKind: String, Sendable, CaseIterable {
+    case open, note, command, probe, lb, milestone, phase, step, hypothesis, action, escalation, update, timer,
+        shell, amend, retract, pause, resume, close, error
+    /// `rootcause`, `trigger` and `impact` statements (`data.statement` says which).
+    case statement
+    /// A severity change.
+    case severity
+    /// Who is typing (`as NAME`) or who holds a role (`role ROLE NAME`).
+    case role
+}
+
+/// One line of the transcript: a timestamped, hash-chained record of something that happened.
+///
+/// Fields serialize in the order declared here, and `hash` is always last, so the hash
+/// recipe can work on the raw bytes of a line (see `HashChain`).
+public struct TranscriptEntry: Sendable, Equatable {
+    /// 1, 2, 3 … with no gaps.
+    public var seq: Int
+    /// Incident-clock time when the entry was written.
+    public var at: Instant
+    /// Real time when the entry was written.
+    public var wall: Instant
+    /// The responder who caused it.
+    public var by: String
+    public var kind: EntryKind
+    /// The playbook phase and step current when it was written.
+    public var phase: String?
+    public var step: String?
+    /// The line as typed, where there was one.
+    public var input: String?
+    /// Human-readable result, without escape codes.
+    public var text: String
+    /// Structured result; an object.
+    public var data: JSONObject
+    /// SHA-256 chain hash, lowercase hex.
+    public var hash: String
+
+    public init(seq: Int, at: Instant, wall: Instant, by: String, kind: EntryKind, phase: String? = nil, step: String? = nil,
+                input: String? = nil, text: String = "", data: JSONObject = [:], hash: String = "")
+    {
+        self.seq = seq
+        self.at = at
+        self.wall = wall
+        self.by = by
+        self.kind = kind
+        self.phase = phase
+        self.step = step
+        self.input = input
+        self.text = text
+        self.data = data
+        self.hash = hash
+    }
+}
+
+/// A problem with one line of a transcript file.
+public struct TranscriptLineError: Error, Sendable, CustomStringConvertible {
+    /// 1-based line number.
+    public var line: Int
+    public var reason: String
+
+    public var description: String { "line \(line): \(reason)" }
+}
+
+extension TranscriptEntry {
+    /// The JSON object of the entry without its `hash` (the content the hash covers).
+    public func contentObject() -> JSONObject {
+        var object = JSONObject()
+        object.members.reserveCapacity(11)
+        object.members.append(JSONMember("seq", .int(seq)))
+        object.members.append(JSONMember("at", .string(at.iso8601)))
+        object.members.append(JSONMember("wall", .string(wall.iso8601)))
+        object.members.append(JSONMember("by", .string(by)))
+        object.members.append(JSONMember("kind", .string(kind.rawValue)))
+        if let phase { object.members.append(JSONMember("phase", .string(phase))) }
+        if let step { object.members.append(JSONMember("step", .string(step))) }
+        if let input { object.members.append(JSONMember("input", .string(input))) }
+        object.members.append(JSONMember("text", .string(text)))
+        if !data.isEmpty { object.members.append(JSONMember("data", .object(data))) }
+        return object
+    }
+
+    /// The serialized content (no hash, no newline): what `HashChain` hashes.
+    public func contentBytes() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        JSONValue.object(contentObject()).write(to: &bytes)
+        return bytes
+    }
+
+    /// The full transcript line (with `hash`, without the newline).
+    public func lineBytes() -> [UInt8] {
+        var bytes = contentBytes()
+        bytes.removeLast()
+        bytes.append(contentsOf: ",\"hash\":\"".utf8)
+        bytes.append(contentsOf: hash.utf8)
+        bytes.append(contentsOf: "\"}".utf8)
+        return bytes
+    }
+
+    /// Decodes one transcript line.
+    /// - Throws: `TranscriptLineError` when the line is not a well-formed entry.
+    public static func decode(line: some Collection<UInt8>, number: Int) throws -> TranscriptEntry {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(line)
+        } catch let error as JSONParseError {
+            throw TranscriptLineError(line: number, reason: error.description)
+        }
+        guard case .object(let object) = value else {
+            throw TranscriptLineError(line: number, reason: "not a JSON object")
+        }
+        func require(_ key: String) throws -> JSONValue {
+            guard let value = object[key] else { throw TranscriptLineError(line: number, reason: "missing field '\(key)'") }
+            return value
+        }
+        guard let seq = try require("seq").intValue else { throw TranscriptLineError(line: number, reason: "'seq' is not an integer") }
+        guard let atText = try require("at").stringValue, let at = Instant.parseISO8601(atText) else {
+            throw TranscriptLineError(line: number, reason: "'at' is not an ISO-8601 time")
+        }
+        guard let wallText = try require("wall").stringValue, let wall = Instant.parseISO8601(wallText) else {
+            throw TranscriptLineError(line: number, reason: "'wall' is not an ISO-8601 time")
+        }
+        guard let by = try require("by").stringValue else { throw TranscriptLineError(line: number, reason: "'by' is not a string") }
+        guard let kindText = try require("kind").stringValue, let kind = EntryKind(rawValue: kindText) else {
+            throw TranscriptLineError(line: number, reason: "unknown 'kind'")
+        }
+        guard let hash = try require("hash").stringValue else { throw TranscriptLineError(line: number, reason: "'hash' is not a string") }
+        return TranscriptEntry(
+            seq: seq, at: at, wall: wall, by: by, kind: kind,
+            phase: object["phase"]?.stringValue, step: object["step"]?.stringValue, input: object["input"]?.stringValue,
+            text: object["text"]?.stringValue ?? "", data: object["data"]?.objectValue ?? [:], hash: hash)
+    }
+}
