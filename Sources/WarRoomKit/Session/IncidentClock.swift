@@ -1,0 +1,99 @@
+/// Where real time comes from. The CLI supplies the system's clocks; tests supply fixed ones,
+/// so the library never reads the wall clock itself.
+public struct TimeSource: Sendable {
+    /// Real (wall-clock) time now.
+    public var wallNow: @Sendable () -> Instant
+    /// A monotonic reading in seconds, for measuring elapsed real time.
+    public var monotonicSeconds: @Sendable () -> Double
+
+    public init(wallNow: @escaping @Sendable () -> Instant, monotonicSeconds: @escaping @Sendable () -> Double) {
+        self.wallNow = wallNow
+        self.monotonicSeconds = monotonicSeconds
+    }
+
+    /// A source frozen at `instant` (for tests and for `--speed 0` determinism checks).
+    public static func fixed(_ instant: Instant) -> TimeSource {
+        TimeSource(wallNow: { instant }, monotonicSeconds: { 0 })
+    }
+}
+
+/// How the incident clock runs.
+public enum ClockMode: String, Sendable, CaseIterable {
+    /// Real time.
+    case wall
+    /// Simulated time: starts at a chosen instant and runs at `speed` simulated seconds per real
+    /// second; with speed 0 it moves only on `advance`.
+    case virtual
+}
+
+/// Errors from moving the clock.
+public enum ClockError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `advance` on a wall clock.
+    case notVirtual
+    /// A negative or zero advance.
+    case notForward(milliseconds: Int64)
+
+    public var description: String {
+        switch self {
+        case .notVirtual:
+            return "advance works only on a virtual clock; this incident runs on the wall clock (start it with --clock virtual for a drill)"
+        case .notForward(let ms):
+            return "advance needs a positive duration, not \(DurationText.format(milliseconds: ms)) (e.g. advance 5m)"
+        }
+    }
+}
+
+/// The incident clock: wall time, or a virtual clock for drills.
+public final class IncidentClock {
+    public let mode: ClockMode
+    /// Simulated seconds per real second (virtual mode).
+    public let speed: Double
+    private let source: TimeSource
+    private var base: Instant
+    private var realBase: Double
+
+    /// - Parameters:
+    ///   - mode: wall or virtual.
+    ///   - start: where a virtual clock starts (ignored for wall).
+    ///   - speed: simulated seconds per real second (virtual).
+    ///   - source: real time.
+    public init(mode: ClockMode, start: Instant, speed: Double, source: TimeSource) {
+        self.mode = mode
+        self.speed = speed
+        self.source = source
+        base = start
+        realBase = source.monotonicSeconds()
+    }
+
+    /// The incident clock's time now.
+    public var now: Instant {
+        switch mode {
+        case .wall:
+            return source.wallNow()
+        case .virtual:
+            guard speed > 0 else { return base }
+            let elapsed = (source.monotonicSeconds() - realBase) * speed
+            return base + Int64((elapsed * 1000).rounded(.down))
+        }
+    }
+
+    /// Real time now, for the transcript's `wall` field.
+    public var wallNow: Instant { source.wallNow() }
+
+    /// Moves a virtual clock forward.
+    /// - Throws: `ClockError` on a wall clock or a non-positive duration.
+    public func advance(by milliseconds: Int64) throws {
+        guard mode == .virtual else { throw ClockError.notVirtual }
+        guard milliseconds > 0 else { throw ClockError.notForward(milliseconds: milliseconds) }
+        base = now + milliseconds
+        realBase = source.monotonicSeconds()
+    }
+
+    /// Sets a virtual clock to `instant` if that is later than now (used when resuming, so the
+    /// clock never runs backwards past what the transcript already holds).
+    public func catchUp(to instant: Instant) {
+        guard mode == .virtual, instant > now else { return }
+        base = instant
+        realBase = source.monotonicSeconds()
+    }
+}

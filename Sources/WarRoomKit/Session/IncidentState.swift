@@ -1,0 +1,339 @@
+/// The milestones of an incident, in the order they normally happen.
+public enum Milestone: String, Sendable, CaseIterable {
+    case impactStart = "impact-start"
+    case detected
+    case acknowledged
+    case escalated
+    case mitigated
+    case resolved
+}
+
+/// Where an incident stands in its life.
+public enum IncidentStatus: String, Sendable {
+    case open
+    case paused
+    case closed
+}
+
+/// A numbered hypothesis (H1, H2 …).
+public struct Hypothesis: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case open
+        case ruledOut = "ruled-out"
+        case confirmed
+    }
+
+    public var id: String
+    public var text: String
+    public var status: Status
+    public var raisedAt: Instant
+    public var raisedBy: String
+    public var seq: Int
+    /// Why it was ruled out or confirmed.
+    public var reason: String?
+    public var resolvedAt: Instant?
+}
+
+/// A numbered action item (A1, A2 …).
+public struct ActionItem: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case mitigate
+        case prevent
+        case process
+    }
+
+    public var id: String
+    public var text: String
+    public var owner: String?
+    public var type: Kind
+    public var due: String?
+    public var done: Bool
+    public var seq: Int
+    public var createdAt: Instant
+    public var doneAt: Instant?
+}
+
+/// A milestone as recorded: when it took effect (backdating allowed) and by which entry.
+public struct MilestoneRecord: Sendable, Equatable {
+    public var time: Instant
+    public var seq: Int
+    public var by: String
+    public var text: String
+}
+
+/// A statement for the postmortem (root cause, trigger, impact), latest first wins.
+public struct Statement: Sendable, Equatable {
+    public var text: String
+    public var seq: Int
+    public var at: Instant
+    public var by: String
+}
+
+/// The whole state of an incident, rebuilt as a fold over its transcript entries; the shell
+/// and the postmortem read the same figures.
+///
+/// `apply` is O(1) per entry (amounts to dictionary updates), so resuming a 100,000-entry
+/// transcript costs one pass.
+public struct IncidentState: Sendable {
+    public var id = ""
+    public var title = ""
+    public var severity = "SEV-3"
+    public var openedAt = Instant(milliseconds: 0)
+    public var openedBy = ""
+    /// Who is typing now.
+    public var responder = ""
+    public var status = IncidentStatus.open
+    /// The `open` entry's data (playbook, scenario, clock, target).
+    public var openData: JSONObject = [:]
+    /// Role → name, in the order first assigned.
+    public var roles: [(role: String, name: String)] = []
+    /// Everyone who wrote an entry, in order of appearance.
+    public var responders: [String] = []
+    public var milestones: [String: MilestoneRecord] = [:]
+    public var hypotheses: [Hypothesis] = []
+    public var actions: [ActionItem] = []
+    public var rootCause: Statement?
+    public var trigger: Statement?
+    public var impact: Statement?
+    public var escalations: [(at: Instant, to: String, reason: String, seq: Int)] = []
+    public var lastUpdateAt: Instant?
+    /// The phase and step from the latest `phase`/`step` entries (or from milestones without a playbook).
+    public var phase: String?
+    public var step: String?
+    public var closedAt: Instant?
+    public var summary: String?
+    /// seq → corrected text.
+    public var amendments: [Int: String] = [:]
+    /// seq → reason.
+    public var retractions: [Int: String] = [:]
+    public var lastSeq = 0
+    public var lastHash = HashChain.genesis
+    public var lastAt = Instant(milliseconds: 0)
+    public var entryCount = 0
+    /// seq → what an amend or retract of that seq changes.
+    var references: [Int: Reference] = [:]
+    /// Statement history per kind, so a retraction falls back to the previous statement.
+    var statementHistory: [String: [Statement]] = [:]
+
+    enum Reference: Sendable {
+        case hypothesis(String)
+        case action(String)
+        case milestone(String)
+        case statement(String)
+        case other
+    }
+
+    public init() {}
+
+    /// Builds the state from entries in order.
+    public init(entries: some Sequence<TranscriptEntry>) {
+        for entry in entries { apply(entry) }
+    }
+
+    /// The effective time of a milestone, if it was marked (and not retracted).
+    public func milestone(_ milestone: Milestone) -> Instant? {
+        milestones[milestone.rawValue]?.time
+    }
+
+    /// The role held by `name`, if any.
+    public func roles(of name: String) -> [String] {
+        roles.filter { $0.name == name }.map(\.role)
+    }
+
+    public func hypothesis(_ id: String) -> Hypothesis? {
+        hypotheses.first { $0.id.caseInsensitiveCompare(id) == .orderedSame }
+    }
+
+    public func action(_ id: String) -> ActionItem? {
+        actions.first { $0.id.caseInsensitiveCompare(id) == .orderedSame }
+    }
+
+    /// The phase implied by milestones when there is no playbook.
+    public var milestonePhase: String {
+        if milestones[Milestone.resolved.rawValue] != nil { return "resolved" }
+        if milestones[Milestone.mitigated.rawValue] != nil { return "resolution" }
+        if milestones[Milestone.escalated.rawValue] != nil { return "escalation" }
+        if milestones[Milestone.acknowledged.rawValue] != nil { return "investigation" }
+        return "detection"
+    }
+
+    /// The phase to show: the playbook's, else the one implied by milestones.
+    public var currentPhase: String { phase ?? milestonePhase }
+
+    /// Folds one entry into the state.
+    public mutating func apply(_ entry: TranscriptEntry) {
+        lastSeq = entry.seq
+        lastHash = entry.hash
+        if entry.at > lastAt { lastAt = entry.at }
+        entryCount += 1
+        if !entry.by.isEmpty, !responders.contains(entry.by) { responders.append(entry.by) }
+        if let phase = entry.phase { self.phase = phase }
+        if entry.step != nil { step = entry.step }
+        let data = entry.data
+        switch entry.kind {
+        case .open:
+            id = data["incident"]?.stringValue ?? ""
+            title = data["title"]?.stringValue ?? entry.text
+            severity = data["severity"]?.stringValue ?? severity
+            openedAt = entry.at
+            openedBy = entry.by
+            responder = data["responder"]?.stringValue ?? entry.by
+            openData = data
+        case .severity:
+            severity = data["to"]?.stringValue ?? severity
+        case .role:
+            if let name = data["responder"]?.stringValue {
+                responder = name
+            } else if let role = data["role"]?.stringValue, let name = data["name"]?.stringValue {
+                if let index = roles.firstIndex(where: { $0.role == role }) {
+                    roles[index].name = name
+                } else {
+                    roles.append((role, name))
+                }
+            }
+        case .milestone:
+            if let name = data["milestone"]?.stringValue {
+                let time = data["time"]?.stringValue.flatMap(Instant.parseISO8601) ?? entry.at
+                milestones[name] = MilestoneRecord(time: time, seq: entry.seq, by: entry.by, text: entry.text)
+                references[entry.seq] = .milestone(name)
+            }
+        case .hypothesis:
+            apply(hypothesis: entry)
+        case .action:
+            apply(action: entry)
+        case .statement:
+            if let kind = data["statement"]?.stringValue {
+                let statement = Statement(text: entry.text, seq: entry.seq, at: entry.at, by: entry.by)
+                statementHistory[kind, default: []].append(statement)
+                setStatement(kind, statement)
+                references[entry.seq] = .statement(kind)
+            }
+        case .escalation:
+            escalations.append((entry.at, data["to"]?.stringValue ?? "", data["reason"]?.stringValue ?? "", entry.seq))
+        case .update:
+            lastUpdateAt = entry.at
+        case .phase:
+            if let name = data["phase"]?.stringValue { phase = name }
+        case .step:
+            if let name = data["step"]?.stringValue, data["status"]?.stringValue == "current" { step = name }
+        case .amend:
+            if let target = data["target"]?.intValue { applyAmend(target: target, text: entry.text) }
+        case .retract:
+            if let target = data["target"]?.intValue { applyRetract(target: target, reason: data["reason"]?.stringValue ?? entry.text) }
+        case .pause:
+            status = .paused
+        case .resume:
+            status = .open
+        case .close:
+            status = .closed
+            closedAt = entry.at
+            summary = data["summary"]?.stringValue
+        case .note, .command, .probe, .lb, .timer, .shell, .error:
+            break
+        }
+    }
+
+    private mutating func apply(hypothesis entry: TranscriptEntry) {
+        guard let id = entry.data["id"]?.stringValue else { return }
+        let status = entry.data["status"]?.stringValue.flatMap(Hypothesis.Status.init(rawValue:)) ?? .open
+        if let index = hypotheses.firstIndex(where: { $0.id == id }) {
+            hypotheses[index].status = status
+            hypotheses[index].reason = entry.data["reason"]?.stringValue ?? entry.text
+            hypotheses[index].resolvedAt = status == .open ? nil : entry.at
+        } else {
+            hypothesisCount = max(hypothesisCount, Int(id.dropFirst()) ?? 0)
+            hypotheses.append(Hypothesis(id: id, text: entry.text, status: status, raisedAt: entry.at, raisedBy: entry.by, seq: entry.seq))
+        }
+        references[entry.seq] = .hypothesis(id)
+    }
+
+    private mutating func apply(action entry: TranscriptEntry) {
+        guard let id = entry.data["id"]?.stringValue else { return }
+        let done = entry.data["status"]?.stringValue == "done"
+        if let index = actions.firstIndex(where: { $0.id == id }) {
+            if entry.data["status"] != nil {
+                actions[index].done = done
+                actions[index].doneAt = done ? entry.at : nil
+            }
+            if let owner = entry.data["owner"]?.stringValue { actions[index].owner = owner }
+        } else {
+            actionCount = max(actionCount, Int(id.dropFirst()) ?? 0)
+            let type = entry.data["type"]?.stringValue.flatMap(ActionItem.Kind.init(rawValue:)) ?? .prevent
+            actions.append(ActionItem(id: id, text: entry.text, owner: entry.data["owner"]?.stringValue, type: type,
+                                      due: entry.data["due"]?.stringValue, done: done, seq: entry.seq, createdAt: entry.at,
+                                      doneAt: done ? entry.at : nil))
+        }
+        references[entry.seq] = .action(id)
+    }
+
+    private mutating func setStatement(_ kind: String, _ statement: Statement?) {
+        switch kind {
+        case "root_cause": rootCause = statement
+        case "trigger": trigger = statement
+        case "impact": impact = statement
+        default: break
+        }
+    }
+
+    private mutating func applyAmend(target: Int, text: String) {
+        amendments[target] = text
+        switch references[target] {
+        case .hypothesis(let id):
+            if let index = hypotheses.firstIndex(where: { $0.id == id }) {
+                if hypotheses[index].seq == target { hypotheses[index].text = text } else { hypotheses[index].reason = text }
+            }
+        case .action(let id):
+            if let index = actions.firstIndex(where: { $0.id == id }), actions[index].seq == target { actions[index].text = text }
+        case .statement(let kind):
+            if var history = statementHistory[kind], let index = history.firstIndex(where: { $0.seq == target }) {
+                history[index].text = text
+                statementHistory[kind] = history
+                setStatement(kind, history.last { retractions[$0.seq] == nil })
+            }
+        case .milestone(let name):
+            if milestones[name]?.seq == target { milestones[name]?.text = text }
+        case .other, nil:
+            break
+        }
+    }
+
+    private mutating func applyRetract(target: Int, reason: String) {
+        retractions[target] = reason
+        switch references[target] {
+        case .hypothesis(let id):
+            if let index = hypotheses.firstIndex(where: { $0.id == id }) {
+                if hypotheses[index].seq == target {
+                    hypotheses.remove(at: index)
+                } else {
+                    hypotheses[index].status = .open
+                    hypotheses[index].reason = nil
+                    hypotheses[index].resolvedAt = nil
+                }
+            }
+        case .action(let id):
+            if let index = actions.firstIndex(where: { $0.id == id }) {
+                if actions[index].seq == target {
+                    actions.remove(at: index)
+                } else {
+                    actions[index].done = false
+                    actions[index].doneAt = nil
+                }
+            }
+        case .statement(let kind):
+            setStatement(kind, statementHistory[kind]?.last { retractions[$0.seq] == nil })
+        case .milestone(let name):
+            if milestones[name]?.seq == target { milestones[name] = nil }
+        case .other, nil:
+            break
+        }
+    }
+
+    /// The next free hypothesis number.
+    public var nextHypothesisID: String { "H\(hypothesisCount + 1)" }
+    /// The next free action number.
+    public var nextActionID: String { "A\(actionCount + 1)" }
+
+    /// Numbers are never reused, even after a retraction.
+    var hypothesisCount = 0
+    var actionCount = 0
+}

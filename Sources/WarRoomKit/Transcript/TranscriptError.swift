@@ -1,0 +1,49 @@
+/// Errors reading or writing a transcript; each message says what, where and what to do.
+public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The transcripts folder does not exist.
+    case folderMissing(path: String)
+    /// The folder or file cannot be written.
+    case notWritable(path: String, reason: String)
+    /// The file cannot be read.
+    case unreadable(path: String, reason: String)
+    /// Another process holds the transcript's lock.
+    case locked(path: String, pid: Int32?)
+    /// Writing an entry failed; nothing was acknowledged.
+    case writeFailed(path: String, reason: String)
+    /// A line in the middle of the file is not a transcript entry.
+    case corrupt(path: String, line: Int, reason: String)
+    /// The file holds no entries or does not start with `open`.
+    case notATranscript(path: String, reason: String)
+    /// The transcript already exists.
+    case exists(path: String)
+
+    public var description: String {
+        switch self {
+        case .folderMissing(let path):
+            return "transcripts folder '\(path)' does not exist; create it (mkdir -p '\(path)') or pass --transcripts DIR"
+        case .notWritable(let path, let reason):
+            return "cannot write '\(path)': \(reason); choose a writable folder with --transcripts DIR"
+        case .unreadable(let path, let reason):
+            return "cannot read '\(path)': \(reason)"
+        case .locked(let path, let pid):
+            let holder = pid.map { "process \($0)" } ?? "another process"
+            return "'\(path)' is open in \(holder); one writer at a time — quit that session first (or, if it is gone, retry)"
+        case .writeFailed(let path, let reason):
+            return "could not record to '\(path)': \(reason); the entry was not written — free space or fix permissions, then retry"
+        case .corrupt(let path, let line, let reason):
+            return "\(path):\(line): not a transcript entry (\(reason)); run 'warroom verify \(path)' for details"
+        case .notATranscript(let path, let reason):
+            return "'\(path)' is not a warroom transcript: \(reason)"
+        case .exists(let path):
+            return "'\(path)' already exists; resume it with 'warroom resume \(path)'"
+        }
+    }
+
+    /// The process exit code for this error (SPEC §2: 65 bad input file, 74 I/O error).
+    public var exitCode: Int32 {
+        switch self {
+        case .corrupt, .notATranscript: return 65
+        default: return 74
+        }
+    }
+}
