@@ -1,0 +1,116 @@
+import CEditLine
+import Foundation
+import WarRoomKit
+
+/// The libedit line editor: emacs keys, persistent history, Ctrl-R search, Tab completion
+/// from the command table, Ctrl-C clears the line.
+final class LineEditor {
+    /// What `readLine` got.
+    enum Input {
+        case line(String)
+        /// Ctrl-C: the line was cleared.
+        case interrupted
+        /// Ctrl-D on an empty line.
+        case endOfInput
+    }
+
+    private let editor: OpaquePointer
+    private let history: OpaquePointer?
+    private let historyFile: String
+    private let completer: Completer
+
+    /// Holds what the completion callback needs; reached through libedit's client data.
+    final class Completer {
+        let complete: (String) -> [String]
+        init(complete: @escaping (String) -> [String]) { self.complete = complete }
+    }
+
+    init(historyFile: String, complete: @escaping (String) -> [String]) {
+        setlocale(LC_ALL, "")
+        setlocale(LC_NUMERIC, "C")
+        wl_install_interrupt_handler()
+        editor = wl_init("warroom")
+        history = wl_history_init(1000)
+        self.historyFile = historyFile
+        completer = Completer(complete: complete)
+        wl_set_editor(editor, "emacs")
+        wl_set_signal(editor, 1)
+        if let history {
+            wl_attach_history(editor, history)
+            wl_history_load(history, historyFile)
+        }
+        wl_set_clientdata(editor, Unmanaged.passUnretained(completer).toOpaque())
+        wl_addfn(editor, "warroom-complete", "Complete a command, id or name", { editor, _ in
+            LineEditor.completeCallback(editor)
+        })
+        wl_bind(editor, "^I", "warroom-complete")
+        wl_bind(editor, "^R", "em-inc-search-prev")
+        wl_source(editor, nil)
+    }
+
+    deinit {
+        wl_end(editor)
+        if let history { wl_history_end(history) }
+    }
+
+    /// Reads one line with the given prompt.
+    func readLine(prompt: String) -> Input {
+        wl_set_prompt(editor, prompt)
+        var count: Int32 = 0
+        guard let pointer = wl_gets(editor, &count) else {
+            if wl_take_interrupt() != 0 || (count < 0 && errno == EINTR) {
+                wl_clear_line(editor)
+                wl_reset(editor)
+                return .interrupted
+            }
+            return .endOfInput
+        }
+        _ = wl_take_interrupt()
+        var line = String(cString: pointer)
+        if line.hasSuffix("\n") { line.removeLast() }
+        return .line(line)
+    }
+
+    /// Adds a line to the history and saves the history file at once, so it survives a crash.
+    func remember(_ line: String) {
+        guard let history, !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+        wl_history_enter(history, line)
+        wl_history_save(history, historyFile)
+        chmod(historyFile, 0o600)
+    }
+
+    private static func completeCallback(_ editor: OpaquePointer?) -> UInt8 {
+        guard let editor, let raw = wl_get_clientdata(editor) else { return 6 }
+        let completer = Unmanaged<Completer>.fromOpaque(raw).takeUnretainedValue()
+        guard let cString = wl_line_to_cursor(editor) else { return 6 }
+        let line = String(cString: cString)
+        free(cString)
+        let partial = line.hasSuffix(" ") ? "" : String(line.split(separator: " ").last ?? "")
+        let candidates = completer.complete(line)
+        guard !candidates.isEmpty else {
+            wl_beep(editor)
+            return 4  // CC_REFRESH
+        }
+        if candidates.count == 1 {
+            let rest = String(candidates[0].dropFirst(partial.count)) + " "
+            wl_insertstr(editor, rest)
+            return 4
+        }
+        let common = candidates.dropFirst().reduce(candidates[0]) { prefix, word in
+            String(zip(prefix, word).prefix(while: { $0 == $1 }).map(\.0))
+        }
+        if common.count > partial.count {
+            wl_insertstr(editor, String(common.dropFirst(partial.count)))
+            return 4
+        }
+        let width = (candidates.map(\.count).max() ?? 0) + 2
+        let columns = max(1, 80 / width)
+        var text = "\n"
+        for (index, candidate) in candidates.enumerated() {
+            text += candidate.padding(toLength: width, withPad: " ", startingAt: 0)
+            if (index + 1) % columns == 0 || index == candidates.count - 1 { text += "\n" }
+        }
+        Terminal.write(STDOUT_FILENO, text)
+        return 8  // CC_REDISPLAY
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import WarRoomKit
+
+/// Runs the shell over a session: libedit on a terminal, plain line reading from a pipe.
+enum ShellLoop {
+    /// - Returns: the exit code (1 when a piped script had a failing command).
+    static func run(_ session: Session, banner: [String]) -> ExitCode {
+        if Terminal.stdinIsTerminal {
+            return interactive(session, banner: banner)
+        }
+        return piped(session)
+    }
+
+    static func interactive(_ session: Session, banner: [String]) -> ExitCode {
+        session.interactive = true
+        session.confirm = { question in
+            Terminal.write(STDOUT_FILENO, "\(question) [y/N] ")
+            guard let answer = Swift.readLine() else { return false }
+            return answer.lowercased().hasPrefix("y")
+        }
+        for line in banner { Terminal.print(Terminal.color(line, "2")) }
+        let editor = LineEditor(historyFile: Environment.historyFile) { line in
+            session.commands.completions(for: line, session: session)
+        }
+        while true {
+            switch editor.readLine(prompt: session.prompt) {
+            case .interrupted:
+                Terminal.write(STDOUT_FILENO, "^C\n")
+                continue
+            case .endOfInput:
+                Terminal.print("")
+                session.pauseIfOpen(reason: "ctrl-d")
+                Terminal.print("Paused. Resume with: warroom resume \(session.path)")
+                return .success
+            case .line(let line):
+                editor.remember(line)
+                let reply = session.handle(line)
+                show(reply)
+                if reply.exit { return .success }
+            }
+        }
+    }
+
+    static func piped(_ session: Session) -> ExitCode {
+        var number = 0
+        while let line = Swift.readLine(strippingNewline: true) {
+            number += 1
+            let reply = session.handle(line)
+            show(reply, line: number)
+            if reply.exit { break }
+        }
+        session.pauseIfOpen(reason: "end of input")
+        return session.failures > 0 ? ExitCode(1) : .success
+    }
+
+    static func show(_ reply: Reply, line: Int? = nil) {
+        for notice in reply.notices { Terminal.print(Terminal.color(Display.sanitize(notice), "33")) }
+        if !reply.output.isEmpty { Terminal.print(Display.sanitize(reply.output)) }
+        if let error = reply.error {
+            let place = line.map { "line \($0): " } ?? ""
+            Terminal.errorLine(place + Terminal.color("error:", "31", stream: STDERR_FILENO) + " " + Display.sanitize(error))
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import WarRoomKit
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reopen a paused incident; its state (and simulation) is rebuilt from the transcript.")
+
+    @Argument(help: "The transcript (.jsonl) of a paused incident.")
+    var transcript: String
+
+    @Option(name: .customLong("as"), help: "Responder name for this session (default: the last one).")
+    var responder: String?
+
+    @Flag(help: "Let a piped script run '!' system shell commands.")
+    var allowShell = false
+
+    func run() throws {
+        let session: Session
+        let notices: [String]
+        do {
+            (session, notices) = try Session.resume(path: transcript, responder: responder, source: SystemTime.source)
+        } catch {
+            throw Failure.exit(error)
+        }
+        session.allowShell = allowShell
+        for notice in notices { Terminal.errorLine("warroom: " + notice) }
+        let banner = ["Resumed \(session.state.id) — \(session.state.severity) \(session.state.title)", "Transcript: \(session.path)"]
+        throw ShellLoop.run(session, banner: banner)
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import WarRoomKit
+
+struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open an incident and enter the shell.",
+        discussion: """
+            With no options, opens a drill of the bundled load-balancer playbook on its simulated scenario.
+            A drill on a scenario runs a virtual clock from the scenario's start (--speed 0 moves it only
+            on 'advance'); a session with no scenario or a real target runs on the wall clock.
+            Commands are read from the terminal (line editing, history, completion) or, when stdin is not
+            a terminal, one per line from the pipe.
+            """)
+
+    @Option(help: "Playbook id or path (ids are looked up in --playbooks, $WARROOM_PLAYBOOKS, then ./Playbooks).")
+    var playbook: String?
+
+    @Option(help: "Simulation scenario id or path (default: the playbook's scenario).")
+    var scenario: String?
+
+    @Option(help: "Incident title.")
+    var title: String?
+
+    @Option(help: "Severity, SEV-1 (highest) … SEV-5.")
+    var severity: String?
+
+    @Option(name: .customLong("as"), help: "Responder name (default: $WARROOM_USER or $USER).")
+    var responder: String?
+
+    @Option(help: "Incident clock: wall or virtual.")
+    var clock: ClockMode?
+
+    @Option(help: "Virtual clock speed in simulated seconds per real second; 0 moves only on 'advance'.")
+    var speed: Double?
+
+    @Option(help: "Probe target: sim, or haproxy:/path/to.sock, haproxy:HOST:PORT[,backend=NAME].")
+    var target: String?
+
+    @Option(help: "Folder for transcripts (default: $WARROOM_TRANSCRIPTS or ./Transcripts, created if missing).")
+    var transcripts: String?
+
+    @Option(help: "Folder to look up playbook ids in.")
+    var playbooks: String?
+
+    @Flag(help: "Let a piped script run '!' system shell commands.")
+    var allowShell = false
+
+    @Flag(help: "A free-form incident: no playbook and no scenario.")
+    var freeForm = false
+
+    func run() throws {
+        var options = StartOptions(responder: responder ?? Environment.responder, transcriptsFolder: transcripts ?? Environment.transcriptsFolder)
+        options.title = title
+        options.severity = severity
+        options.clockMode = clock
+        options.speed = speed
+        options.target = target
+        options.allowShell = allowShell
+        options.playbook = playbook
+        options.scenario = scenario
+        let session: Session
+        do {
+            if transcripts == nil { try FileManager.default.createDirectory(atPath: options.transcriptsFolder, withIntermediateDirectories: true) }
+        } catch {
+            throw Failure.exit(TranscriptError.notWritable(path: options.transcriptsFolder, reason: "cannot create the folder"))
+        }
+        do {
+            session = try Session.start(options, source: SystemTime.source)
+        } catch {
+            throw Failure.exit(error)
+        }
+        let banner = [
+            "warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)",
+            "Transcript: \(session.path)",
+            "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume').",
+        ]
+        throw ShellLoop.run(session, banner: banner)
+    }
+}
+
+extension ClockMode: ExpressibleByArgument {}

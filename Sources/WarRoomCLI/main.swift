@@ -1,2 +1,0 @@
-import WarRoomKit
-print(Instant(milliseconds: 0).iso8601)

@@ -1,0 +1,53 @@
+/// One shell command, as data: name, aliases, usage, help, completion and what it does.
+/// Help, completion and dispatch all read the same table (`CommandTable`).
+public struct CommandSpec: Sendable {
+    /// How commands are grouped in `help`.
+    public enum Group: String, Sendable, CaseIterable {
+        case record = "Record"
+        case hypotheses = "Hypotheses and actions"
+        case playbook = "Playbook"
+        case loadBalancer = "Load balancer"
+        case view = "View"
+        case session = "Session"
+    }
+
+    public var name: String
+    public var aliases: [String]
+    /// `mark MILESTONE [--at TIME] [TEXT]`
+    public var usage: String
+    /// One line for `help`.
+    public var summary: String
+    /// More for `help COMMAND` (examples, notes).
+    public var details: String
+    public var group: Group
+    /// Options offered by completion.
+    public var options: [String]
+    /// Read-only commands are recorded as `command` entries; the rest record their own kinds.
+    public var readOnly: Bool
+    /// Candidates for the next word, given the words typed so far after the command name.
+    public var complete: @Sendable (Session, [String]) -> [String]
+    /// Runs the command.
+    /// - Returns: the text to print.
+    public var run: @Sendable (Session, inout Arguments) throws -> String
+
+    public init(
+        _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
+        options: [String] = [], readOnly: Bool = false,
+        complete: @escaping @Sendable (Session, [String]) -> [String] = { _, _ in [] },
+        run: @escaping @Sendable (Session, inout Arguments) throws -> String
+    ) {
+        self.name = name
+        self.aliases = aliases
+        self.usage = usage
+        self.summary = summary
+        self.details = details
+        self.group = group
+        self.options = options
+        self.readOnly = readOnly
+        self.complete = complete
+        self.run = run
+    }
+
+    /// The name and its aliases.
+    public var allNames: [String] { [name] + aliases }
+}

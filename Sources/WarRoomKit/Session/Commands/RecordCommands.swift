@@ -1,0 +1,192 @@
+/// Commands that put statements on the record: notes, milestones, severity, roles, escalations,
+/// updates, postmortem statements, and corrections.
+enum RecordCommands {
+    static let noteTags = ["went-well", "went-wrong", "lucky", "trigger", "impact"]
+
+    static let all: [CommandSpec] = [
+        CommandSpec(
+            "note", aliases: ["n"], usage: "note TEXT", summary: "add a note (#went-well #went-wrong #lucky #trigger #impact feed the postmortem)",
+            details: "Tags are words starting with #; the five above feed the postmortem's lessons and statements.\nExample: note rollback was fast thanks to config versioning #went-well",
+            group: .record
+        ) { session, arguments in
+            let text = arguments.rest
+            guard !text.isEmpty else { throw CommandError.usage("note TEXT", "missing TEXT") }
+            let tags = tags(in: text)
+            let entry = try session.record(.note, text: text, data: tags.isEmpty ? [:] : ["tags": .array(tags.map(JSONValue.string))])
+            return "noted (#\(entry.seq))"
+        },
+        CommandSpec(
+            "mark", usage: "mark MILESTONE [--at TIME] [TEXT]",
+            summary: "record a milestone (impact-start, detected, acknowledged, escalated, mitigated, resolved)",
+            details: "TIME is HH:MM[:SS]Z, an ISO-8601 instant, or relative like -15m; it backdates the milestone.\nExample: mark impact-start --at 03:40Z errors began climbing after maintenance",
+            group: .record, options: ["--at"],
+            complete: { _, words in words.isEmpty ? Milestone.allCases.map(\.rawValue) : [] }
+        ) { session, arguments in
+            let usage = "mark MILESTONE [--at TIME] [TEXT]"
+            let atText = try arguments.option("--at", usage: usage)
+            let name = try arguments.require("MILESTONE", usage: usage).lowercased()
+            guard let milestone = Milestone(rawValue: name) else {
+                throw CommandError.invalid("unknown milestone '\(name)'\(Suggest.hint(for: name, in: Milestone.allCases.map(\.rawValue))); milestones: \(Milestone.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let now = session.clock.now
+            var time = now
+            if let atText {
+                guard let resolved = TimeExpression.resolve(atText, now: now) else {
+                    throw CommandError.usage(usage, "'\(atText)' is not a time (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
+                }
+                guard resolved <= now else {
+                    throw CommandError.invalid("--at \(atText) is in the future (the incident clock says \(now.clockSeconds)); milestones can be backdated, not postdated")
+                }
+                time = resolved
+            }
+            return try session.markMilestone(milestone, at: time, text: arguments.rest)
+        },
+        CommandSpec(
+            "severity", usage: "severity SEV-N [REASON]", summary: "change the severity (SEV-1 highest … SEV-5)", group: .record,
+            complete: { _, words in words.isEmpty ? ["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"] : [] }
+        ) { session, arguments in
+            let usage = "severity SEV-N [REASON]"
+            let level = try Session.validSeverity(try arguments.require("SEV-N", usage: usage))
+            let from = session.state.severity
+            guard level != from else { return "severity is already \(level)" }
+            let reason = arguments.rest
+            try session.record(.severity, text: "Severity \(from) → \(level)" + (reason.isEmpty ? "" : ": \(reason)"),
+                               data: ["from": .string(from), "to": .string(level), "reason": .string(reason)])
+            return "severity \(from) → \(level)"
+        },
+        CommandSpec("as", usage: "as NAME", summary: "set who is typing (entries are recorded under this name)", group: .record,
+                    complete: { session, words in words.isEmpty ? session.state.responders : [] }
+        ) { session, arguments in
+            let name = try arguments.require("NAME", usage: "as NAME")
+            try arguments.expectEnd(usage: "as NAME")
+            try session.record(.role, text: "\(name) is at the keyboard", data: ["responder": .string(name)], by: name)
+            let roles = session.state.roles(of: name)
+            return "now typing as \(name)" + (roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))")
+        },
+        CommandSpec(
+            "role", usage: "role ROLE NAME", summary: "record who holds a role (commander, scribe, operations, communications …)",
+            group: .record,
+            complete: { session, words in
+                words.isEmpty ? ["commander", "scribe", "operations", "communications", "subject-matter-expert"]
+                    : words.count == 1 ? session.state.responders : []
+            }
+        ) { session, arguments in
+            let usage = "role ROLE NAME"
+            let role = try arguments.require("ROLE", usage: usage).lowercased()
+            let name = arguments.rest
+            guard !name.isEmpty else { throw CommandError.usage(usage, "missing NAME") }
+            try session.record(.role, text: "\(name) is \(role)", data: ["role": .string(role), "name": .string(name)])
+            return "\(role): \(name)"
+        },
+        CommandSpec("escalate", usage: "escalate TO [REASON]", summary: "record an escalation (the first one marks 'escalated')",
+                    details: "Example: escalate reliability-team skewed distribution points at the load balancer", group: .record
+        ) { session, arguments in
+            let usage = "escalate TO [REASON]"
+            let to = try arguments.require("TO", usage: usage)
+            return try session.escalate(to: to, reason: arguments.rest)
+        },
+        CommandSpec("update", usage: "update TEXT", summary: "post a stakeholder status update (resets the update reminder)", group: .record
+        ) { session, arguments in
+            let text = arguments.rest
+            guard !text.isEmpty else { throw CommandError.usage("update TEXT", "missing TEXT") }
+            let entry = try session.record(.update, text: text)
+            return "status update posted (#\(entry.seq))"
+        },
+        statement("rootcause", key: "root_cause", label: "root cause"),
+        statement("trigger", key: "trigger", label: "trigger"),
+        statement("impact", key: "impact", label: "impact"),
+        CommandSpec("amend", usage: "amend SEQ TEXT", summary: "correct an entry's text by appending a correction", group: .record,
+                    complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
+        ) { session, arguments in
+            let usage = "amend SEQ TEXT"
+            let target = try targetSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let text = arguments.rest
+            guard !text.isEmpty else { throw CommandError.usage(usage, "missing TEXT") }
+            let entry = try session.record(.amend, text: text, data: ["target": .int(target)])
+            return "#\(target) amended (#\(entry.seq))"
+        },
+        CommandSpec("retract", usage: "retract SEQ REASON", summary: "withdraw an entry from the record, with the reason", group: .record,
+                    complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
+        ) { session, arguments in
+            let usage = "retract SEQ REASON"
+            let target = try targetSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let reason = arguments.rest
+            guard !reason.isEmpty else { throw CommandError.usage(usage, "missing REASON") }
+            if session.state.retractions[target] != nil { throw CommandError.invalid("#\(target) is already retracted") }
+            let entry = try session.record(.retract, text: reason, data: ["target": .int(target), "reason": .string(reason)])
+            return "#\(target) retracted (#\(entry.seq))"
+        },
+    ]
+
+    static func statement(_ name: String, key: String, label: String) -> CommandSpec {
+        CommandSpec(name, usage: "\(name) TEXT", summary: "state the \(label) for the postmortem (a later one replaces it)", group: .record
+        ) { session, arguments in
+            let text = arguments.rest
+            guard !text.isEmpty else { throw CommandError.usage("\(name) TEXT", "missing TEXT") }
+            let replacing = session.state.statement(key) != nil
+            try session.record(.statement, text: text, data: ["statement": .string(key)])
+            return "\(label) \(replacing ? "updated" : "recorded")"
+        }
+    }
+
+    /// `#word` tags in a note, lowercased, without the `#`.
+    static func tags(in text: String) -> [String] {
+        var tags: [String] = []
+        for word in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) where word.hasPrefix("#") && word.count > 1 {
+            let tag = word.dropFirst().lowercased().trimmed(of: ".,;:!?)")
+            if !tag.isEmpty, !tags.contains(tag) { tags.append(tag) }
+        }
+        return tags
+    }
+
+    static func targetSeq(_ text: String, session: Session, usage: String) throws -> Int {
+        let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
+        guard let seq = Int(digits) else { throw CommandError.usage(usage, "'\(text)' is not an entry number") }
+        guard seq >= 1, seq <= session.state.lastSeq else {
+            throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq) (see 'timeline')")
+        }
+        guard seq != 1 else { throw CommandError.invalid("#1 opens the incident and cannot be amended or retracted") }
+        return seq
+    }
+
+    static func recentSeqs(_ session: Session) -> [String] {
+        let last = session.state.lastSeq
+        return (max(2, last - 19)...max(2, last)).reversed().map(String.init)
+    }
+}
+
+extension IncidentState {
+    func statement(_ key: String) -> Statement? {
+        switch key {
+        case "root_cause": return rootCause
+        case "trigger": return trigger
+        case "impact": return impact
+        default: return nil
+        }
+    }
+}
+
+extension Session {
+    /// Records a milestone (once per milestone; a second mark of the same one is refused
+    /// unless the first was retracted — correct a time with `retract` then `mark --at`).
+    func markMilestone(_ milestone: Milestone, at time: Instant, text: String) throws -> String {
+        if let existing = state.milestones[milestone.rawValue] {
+            throw CommandError.invalid("'\(milestone.rawValue)' was already marked at \(existing.time.clockSeconds) (#\(existing.seq)); to move it, 'retract \(existing.seq) REASON' then mark it again")
+        }
+        let backdated = time != clock.now
+        try record(.milestone, text: text.isEmpty ? "\(milestone.rawValue)" : text,
+                   data: ["milestone": .string(milestone.rawValue), "time": .string(time.iso8601)])
+        return "\(milestone.rawValue) at \(time.clockSeconds)" + (backdated ? " (backdated)" : "")
+    }
+
+    func escalate(to: String, reason: String) throws -> String {
+        let entry = try record(.escalation, text: "Escalated to \(to)" + (reason.isEmpty ? "" : ": \(reason)"),
+                               data: ["to": .string(to), "reason": .string(reason)])
+        var output = "escalated to \(to) (#\(entry.seq))"
+        if state.milestones[Milestone.escalated.rawValue] == nil {
+            _ = try markMilestone(.escalated, at: clock.now, text: "Escalated to \(to)")
+            output += "; milestone 'escalated' set"
+        }
+        return output
+    }
+}

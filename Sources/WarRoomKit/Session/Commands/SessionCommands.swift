@@ -1,0 +1,74 @@
+/// Commands that drive the session: the clock, the system shell, pausing and closing.
+enum SessionCommands {
+    static let all: [CommandSpec] = [
+        CommandSpec("advance", usage: "advance DURATION", summary: "move a virtual clock forward (90s, 5m, 2h); timers on the way fire at their times",
+                    group: .session, complete: { _, words in words.isEmpty ? ["30s", "1m", "5m", "15m", "1h"] : [] }
+        ) { session, arguments in
+            let usage = "advance DURATION"
+            let text = try arguments.require("DURATION", usage: usage)
+            try arguments.expectEnd(usage: usage)
+            if text.hasPrefix("-") { throw CommandError.usage(usage, "time only moves forward; '\(text)' is negative") }
+            guard let ms = DurationText.wholeMilliseconds(text) else {
+                throw CommandError.usage(usage, "'\(text)' is not a duration (use 90s, 5m, 2h or 1h30m)")
+            }
+            guard ms <= 7 * 86_400_000 else { throw CommandError.invalid("advance at most 7d at a time, not \(text)") }
+            let from = session.clock.now
+            try session.clock.advance(by: ms)
+            try session.fireTimers()
+            for hook in session.advanceHooks { try hook(session, from) }
+            return "\(from.clockSeconds) → \(session.clock.now.clockSeconds)"
+        },
+        CommandSpec("!", usage: "!COMMAND", summary: "run a system shell command (output captured and recorded, with a timeout)",
+                    details: "The output is recorded in the transcript (kept up to 64 KiB; the command is stopped after 30 s). From a piped script, only with 'warroom start --allow-shell'.",
+                    group: .session
+        ) { session, arguments in
+            let command = arguments.raw.trimmed(of: " \t")
+            guard !command.isEmpty else { throw CommandError.usage("!COMMAND", "missing COMMAND") }
+            return try session.runShell(command)
+        },
+        CommandSpec("quit", aliases: ["exit"], usage: "quit", summary: "pause the incident and leave (resume later with 'warroom resume')", group: .session
+        ) { session, arguments in
+            try arguments.expectEnd(usage: "quit")
+            try session.record(.pause, text: "Paused by \(session.state.responder)", data: ["reason": "quit"])
+            session.exitRequested = true
+            return "Paused. Resume with: warroom resume \(session.path)"
+        },
+        CommandSpec("close", usage: "close [SUMMARY]", summary: "end the incident and write its postmortem next to the transcript", group: .session
+        ) { session, arguments in
+            let summary = arguments.rest
+            try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
+            session.exitRequested = true
+            var lines = ["Closed \(session.state.id)."]
+            for hook in session.closeHooks { lines.append(contentsOf: try hook(session)) }
+            return lines.joined(separator: "\n")
+        },
+    ]
+}
+
+extension Session {
+    /// Runs `!COMMAND` and records it as a `shell` entry.
+    func runShell(_ command: String) throws -> String {
+        guard interactive || allowShell else {
+            throw CommandError.invalid("'!' commands do not run from a piped script unless the incident was started with --allow-shell")
+        }
+        let outcome: ShellRunner.Outcome
+        do {
+            outcome = try ShellRunner.run(command, limits: shellLimits)
+        } catch {
+            throw CommandError.invalid("could not start /bin/sh: \(error)")
+        }
+        var data: JSONObject = ["command": .string(command)]
+        data["exit_code"] = outcome.exitCode.map { .int(Int($0)) } ?? .null
+        data["timed_out"] = .bool(outcome.timedOut)
+        data["truncated"] = .bool(outcome.truncated)
+        data["timeout_s"] = .number(shellLimits.timeoutSeconds)
+        data["output_bytes"] = .int(outcome.outputBytes)
+        try record(.shell, text: outcome.output, data: data)
+        var text = outcome.output
+        if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
+        if outcome.truncated { text += "[output truncated: \(outcome.outputBytes) bytes, \(shellLimits.outputCapBytes) kept]\n" }
+        if outcome.timedOut { text += "[stopped after \(String(format3: shellLimits.timeoutSeconds)) s]\n" }
+        else if let code = outcome.exitCode, code != 0 { text += "[exit \(code)]\n" }
+        return String(text.dropLast(text.hasSuffix("\n") ? 1 : 0))
+    }
+}

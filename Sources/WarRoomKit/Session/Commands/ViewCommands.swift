@@ -1,0 +1,115 @@
+/// Commands that show the incident without changing it.
+enum ViewCommands {
+    static let all: [CommandSpec] = [
+        CommandSpec("help", aliases: ["?"], usage: "help [COMMAND]", summary: "list commands, or explain one", group: .view, readOnly: true,
+                    complete: { session, words in words.isEmpty ? session.commands.specs.map(\.name) : [] }
+        ) { session, arguments in
+            if let name = arguments.first()?.lowercased() {
+                guard let spec = session.commands.lookup(name) else {
+                    throw CommandError.unknownCommand(name, suggestion: Suggest.closest(to: name, in: session.commands.allNames))
+                }
+                var lines = ["usage: \(spec.usage)", spec.summary]
+                if !spec.aliases.isEmpty { lines.append("aliases: \(spec.aliases.joined(separator: ", "))") }
+                if !spec.details.isEmpty { lines.append(spec.details) }
+                return lines.joined(separator: "\n")
+            }
+            return helpText(session)
+        },
+        CommandSpec("status", usage: "status", summary: "severity, phase, roles, milestones, open hypotheses and actions, next timer",
+                    group: .view, readOnly: true
+        ) { session, arguments in
+            try arguments.expectEnd(usage: "status")
+            return statusText(session)
+        },
+        CommandSpec("timeline", usage: "timeline [--last N]", summary: "the incident so far", group: .view, options: ["--last"], readOnly: true
+        ) { session, arguments in
+            let usage = "timeline [--last N]"
+            var last: Int?
+            if let text = try arguments.option("--last", usage: usage) {
+                guard let value = Int(text), value > 0 else { throw CommandError.usage(usage, "--last needs a positive number, not '\(text)'") }
+                last = value
+            }
+            try arguments.expectEnd(usage: usage)
+            let log = try TranscriptLog.read(path: session.path)
+            return TimelineView.render(entries: log.entries, state: session.state, last: last)
+        },
+        CommandSpec("show", usage: "show SEQ", summary: "one transcript entry in full", group: .view, readOnly: true,
+                    complete: { session, words in words.isEmpty ? RecordCommands.recentSeqs(session) : [] }
+        ) { session, arguments in
+            let usage = "show SEQ"
+            let text = try arguments.require("SEQ", usage: usage)
+            try arguments.expectEnd(usage: usage)
+            guard let seq = Int(text.hasPrefix("#") ? String(text.dropFirst()) : text) else {
+                throw CommandError.usage(usage, "'\(text)' is not an entry number")
+            }
+            guard seq >= 1, seq <= session.state.lastSeq else {
+                throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq)")
+            }
+            let log = try TranscriptLog.read(path: session.path)
+            guard let entry = log.entries.first(where: { $0.seq == seq }) else { throw CommandError.invalid("no entry #\(seq)") }
+            return EntryView.render(entry, state: session.state)
+        },
+    ]
+
+    static func helpText(_ session: Session) -> String {
+        var sections: [String] = []
+        for group in CommandSpec.Group.allCases {
+            let specs = session.commands.specs.filter { $0.group == group }
+            guard !specs.isEmpty else { continue }
+            let rows = specs.map { ["  " + String($0.usage.split(separator: "|").first!).trimmed(of: " "), $0.summary] }
+            sections.append("\(group.rawValue):\n" + Display.table(rows))
+        }
+        sections.append("Type 'help COMMAND' for details. Tab completes commands, ids and names; Ctrl-R searches history; Ctrl-D pauses.")
+        return sections.joined(separator: "\n\n")
+    }
+
+    static func statusText(_ session: Session) -> String {
+        let state = session.state
+        let now = session.clock.now
+        var lines: [String] = []
+        lines.append("\(state.id) — \(state.title)")
+        lines.append("\(state.severity) · \(state.status.rawValue) · \(now.clockSeconds) · \(DurationText.elapsed(milliseconds: now - state.openedAt)) since open · clock \(session.clock.mode.rawValue)\(session.clock.mode == .virtual ? " ×\(String(format3: session.clock.speed))" : "")")
+        var position = "phase: \(state.currentPhase)"
+        if let step = state.step { position += " · step: \(step)" }
+        lines.append(position)
+        let roles = state.roles.map { "\($0.role) \($0.name)" }
+        lines.append("responder: \(state.responder)" + (roles.isEmpty ? "" : " · roles: " + roles.joined(separator: ", ")))
+        let marked = Milestone.allCases.compactMap { m in state.milestones[m.rawValue].map { "\(m.rawValue) \($0.time.clockMinutes)" } }
+        let missing = Milestone.allCases.filter { state.milestones[$0.rawValue] == nil }.map(\.rawValue)
+        lines.append("milestones: " + (marked.isEmpty ? "none" : marked.joined(separator: ", ")) + (missing.isEmpty ? "" : " · not yet: " + missing.joined(separator: ", ")))
+        let open = state.hypotheses.filter { $0.status == .open }
+        let decided = state.hypotheses.filter { $0.status != .open }
+        if !state.hypotheses.isEmpty {
+            lines.append("hypotheses: " + (open.isEmpty ? "none open" : open.map { "\($0.id) \(Display.firstLine($0.text, limit: 50))" }.joined(separator: "; "))
+                + (decided.isEmpty ? "" : " · decided: " + decided.map { "\($0.id) \($0.status.rawValue)" }.joined(separator: ", ")))
+        }
+        let actions = state.actions.filter { !$0.done }
+        if !state.actions.isEmpty {
+            lines.append("actions: " + (actions.isEmpty ? "all done" : actions.map { "\($0.id) \(Display.firstLine($0.text, limit: 40))" + ($0.owner.map { " (\($0))" } ?? " (no owner)") }.joined(separator: "; ")))
+        }
+        if let update = state.lastUpdateAt {
+            lines.append("last update: \(update.clockMinutes) (\(DurationText.format(milliseconds: now - update)) ago)")
+        }
+        for extra in session.statusExtras { lines.append(contentsOf: extra(session)) }
+        return Display.sanitize(lines.joined(separator: "\n"))
+    }
+}
+
+/// One entry in full, for `show`.
+enum EntryView {
+    static func render(_ entry: TranscriptEntry, state: IncidentState) -> String {
+        var rows: [[String]] = [
+            ["seq", "\(entry.seq)"], ["at", entry.at.iso8601], ["wall", entry.wall.iso8601], ["by", entry.by], ["kind", entry.kind.rawValue],
+        ]
+        if let phase = entry.phase { rows.append(["phase", phase]) }
+        if let step = entry.step { rows.append(["step", step]) }
+        if let input = entry.input { rows.append(["input", input]) }
+        if let amended = state.amendments[entry.seq] { rows.append(["amended", amended]) }
+        if let reason = state.retractions[entry.seq] { rows.append(["retracted", reason]) }
+        rows.append(["hash", entry.hash])
+        var text = Display.table(rows)
+        if !entry.text.isEmpty { text += "\n\n" + entry.text }
+        if !entry.data.isEmpty { text += "\n\ndata: " + JSONValue.object(entry.data).serialized() }
+        return Display.sanitize(text)
+    }
+}

@@ -1,0 +1,65 @@
+/// Making recorded text safe to show on a terminal.
+public enum Display {
+    /// Replaces control characters (other than newline and tab) with caret notation (`^[`,
+    /// `^@`), so an escape sequence stored in a note is shown, never executed.
+    public static func sanitize(_ text: String) -> String {
+        var needsWork = false
+        for scalar in text.unicodeScalars where isControl(scalar) {
+            needsWork = true
+            break
+        }
+        guard needsWork else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                result.append("^")
+                if scalar.value == 0x7F {
+                    result.append("?")
+                } else if scalar.value < 0x20 {
+                    result.append(Unicode.Scalar(UInt8(scalar.value + 0x40)))
+                } else {
+                    result.append(contentsOf: "u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+                }
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return (value < 0x20 && value != 0x0A && value != 0x09) || value == 0x7F || (0x80..<0xA0).contains(value)
+    }
+
+    /// The first line of a text, cut to `limit` characters with an ellipsis.
+    public static func firstLine(_ text: String, limit: Int = 100) -> String {
+        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let more = line.count < text.count
+        if line.count > limit { return String(line.prefix(limit - 1)) + "…" }
+        return more ? line + " …" : line
+    }
+
+    /// Pads to a display width (counting characters).
+    public static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let count = text.count
+        guard count < width else { return text }
+        let padding = String(repeating: " ", count: width - count)
+        return right ? padding + text : text + padding
+    }
+
+    /// Formats rows as an aligned table; the first row is the heading. Columns whose index is in
+    /// `rightAligned` are aligned right (numbers).
+    public static func table(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 && !rightAligned.contains(index) ? cell : pad(cell, widths[index], right: rightAligned.contains(index))
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

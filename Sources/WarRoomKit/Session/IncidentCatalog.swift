@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The incidents in a transcripts folder, for `warroom list`.
+public enum IncidentCatalog {
+    /// One incident's row.
+    public struct Row: Sendable, Equatable {
+        public var id: String
+        public var title: String
+        public var severity: String
+        /// `open (pid N)`, `paused`, `closed`, or `interrupted` (no pause or close, and no writer).
+        public var status: String
+        public var start: Instant
+        public var durationMilliseconds: Int64
+        public var file: String
+    }
+
+    /// Reads every `*.jsonl` transcript in `folder` (not its subfolders), newest first.
+    /// - Throws: `TranscriptError.folderMissing`.
+    public static func list(folder: String) throws -> [Row] {
+        guard let directory = opendir(folder) else { throw TranscriptError.folderMissing(path: folder) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let item = readdir(directory) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name.hasSuffix(".jsonl") { names.append(name) }
+        }
+        var rows: [Row] = []
+        for name in names {
+            let path = "\(folder)/\(name)"
+            guard let log = try? TranscriptLog.read(path: path, lenient: true) else { continue }
+            let state = IncidentState(entries: log.entries)
+            var status = state.status.rawValue
+            if state.status == .open {
+                status = lockHolder(path).map { "open (pid \($0))" } ?? "interrupted"
+            }
+            let end = state.closedAt ?? state.lastAt
+            rows.append(Row(id: state.id, title: state.title, severity: state.severity, status: status, start: state.openedAt,
+                            durationMilliseconds: end - state.openedAt, file: path))
+        }
+        return rows.sorted { $0.start > $1.start || ($0.start == $1.start && $0.id < $1.id) }
+    }
+
+    /// An aligned table of rows.
+    public static func render(_ rows: [Row]) -> String {
+        var table = [["ID", "TITLE", "SEVERITY", "STATUS", "START (UTC)", "DURATION"]]
+        for row in rows {
+            table.append([row.id, Display.firstLine(row.title, limit: 48), row.severity, row.status,
+                          row.start.iso8601Seconds, DurationText.format(milliseconds: row.durationMilliseconds)])
+        }
+        return Display.table(table)
+    }
+
+    /// The pid holding a transcript's writer lock, if any.
+    static func lockHolder(_ path: String) -> Int32? {
+        let fd = open("\(path).lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var probe = flock()
+        probe.l_type = Int16(F_WRLCK)
+        probe.l_whence = Int16(SEEK_SET)
+        guard fcntl(fd, F_GETLK, &probe) == 0, probe.l_type != Int16(F_UNLCK) else { return nil }
+        return probe.l_pid
+    }
+}

@@ -1,0 +1,95 @@
+/// The incident's timeline as the shell's `timeline` and `warroom timeline` print it.
+public enum TimelineView {
+    /// Renders entries, one per line: `03:45:12Z  #12  alice     milestone   detected`.
+    ///
+    /// Read-only `command` entries are left out (they change nothing); amended entries show the
+    /// correction, retracted ones say so; backdated milestones show their effective time.
+    /// - Parameters:
+    ///   - entries: the transcript's entries.
+    ///   - state: the fold of the same entries (amendments, retractions).
+    ///   - last: only the last N lines.
+    public static func render(entries: [TranscriptEntry], state: IncidentState, last: Int? = nil) -> String {
+        var lines: [[String]] = []
+        for entry in entries where entry.kind != .command {
+            lines.append(row(entry, state: state))
+        }
+        if let last, lines.count > last { lines.removeFirst(lines.count - last) }
+        guard !lines.isEmpty else { return "(no entries)" }
+        return Display.table(lines)
+    }
+
+    static func row(_ entry: TranscriptEntry, state: IncidentState) -> [String] {
+        var text = summary(entry)
+        if let amended = state.amendments[entry.seq] { text = Display.firstLine(amended) + "  [amended]" }
+        if let reason = state.retractions[entry.seq] { text += "  [retracted: \(Display.firstLine(reason, limit: 60))]" }
+        return [entry.at.clockSeconds, "#\(entry.seq)", entry.by, entry.kind.rawValue, Display.sanitize(text)]
+    }
+
+    /// A one-line description of an entry.
+    public static func summary(_ entry: TranscriptEntry) -> String {
+        let data = entry.data
+        switch entry.kind {
+        case .milestone:
+            let name = data["milestone"]?.stringValue ?? ""
+            let time = data["time"]?.stringValue.flatMap(Instant.parseISO8601)
+            let when = time.map { $0 != entry.at ? " (at \($0.clockSeconds))" : "" } ?? ""
+            let text = entry.text == name ? "" : ": \(Display.firstLine(entry.text))"
+            return "\(name)\(when)\(text)"
+        case .hypothesis:
+            let id = data["id"]?.stringValue ?? "?"
+            switch data["status"]?.stringValue {
+            case "ruled-out": return "\(id) ruled out: \(Display.firstLine(entry.text))"
+            case "confirmed": return "\(id) confirmed: \(Display.firstLine(entry.text))"
+            default: return "\(id): \(Display.firstLine(entry.text))"
+            }
+        case .action:
+            let id = data["id"]?.stringValue ?? "?"
+            if data["status"]?.stringValue == "done" { return "\(id) done" }
+            let owner = data["owner"]?.stringValue.map { " (\($0))" } ?? ""
+            return "\(id): \(Display.firstLine(entry.text))\(owner)"
+        case .probe:
+            let kind = data["probe"]?.stringValue ?? "?"
+            let metrics = (data["metrics"]?.objectValue ?? [:]).members.prefix(4).map { "\($0.key)=\(format($0.value))" }
+            return "probe \(kind)" + (metrics.isEmpty ? "" : ": " + metrics.joined(separator: " "))
+        case .command:
+            return entry.input ?? data["command"]?.stringValue ?? ""
+        case .shell:
+            let code = data["exit_code"]?.intValue.map { "exit \($0)" } ?? "timed out"
+            return "!\(data["command"]?.stringValue ?? "") (\(code))"
+        case .amend:
+            return "amends #\(data["target"]?.intValue ?? 0): \(Display.firstLine(entry.text))"
+        case .retract:
+            return "retracts #\(data["target"]?.intValue ?? 0): \(Display.firstLine(entry.text))"
+        case .error:
+            return "\(entry.input.map { Display.firstLine($0, limit: 40) + " → " } ?? "")\(Display.firstLine(entry.text))"
+        case .statement:
+            let label = data["statement"]?.stringValue?.replacingUnderscores ?? "statement"
+            return "\(label): \(Display.firstLine(entry.text))"
+        default:
+            return Display.firstLine(entry.text)
+        }
+    }
+
+    static func format(_ value: JSONValue) -> String {
+        switch value {
+        case .number(let number):
+            if number.rounded() == number, abs(number) < 1e12 { return String(Int64(number)) }
+            return String(format3: number)
+        case .string(let text): return text
+        default: return value.serialized()
+        }
+    }
+}
+
+extension String {
+    /// `root_cause` → `root cause`.
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+
+    /// A number with up to three significant decimals, without trailing zeros.
+    init(format3 value: Double) {
+        let scaled = (value * 1000).rounded() / 1000
+        var text = String(scaled)
+        if text.contains("e") { text = String(value) }
+        self = text
+    }
+}
