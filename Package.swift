@@ -44,5 +44,9 @@ let package = Package(
             name: "WarRoomKitTests",
             dependencies: ["WarRoomKit", "WarRoomTestSupport"]
         ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["WarRoomKit", "WarRoomTestSupport"]
+        ),
     ]
 )

@@ -14,6 +14,8 @@ enum SessionCommands {
             guard ms <= 7 * 86_400_000 else { throw CommandError.invalid("advance at most 7d at a time, not \(text)") }
             let from = session.clock.now
             try session.clock.advance(by: ms)
+            try session.record(.command, text: "Clock advanced \(text) to \(session.clock.now.clockSeconds)",
+                               data: ["command": "advance", "milliseconds": .number(Double(ms)), "from": .string(from.iso8601)])
             try session.fireTimers()
             for hook in session.advanceHooks { try hook(session, from) }
             return "\(from.clockSeconds) → \(session.clock.now.clockSeconds)"

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import WarRoomTestSupport
+import WarRoomKit
+
+@Suite struct ShellEndToEndTests {
+    func start(_ folder: TemporaryFolder, _ script: String, extra: [String] = []) throws -> ProcessResult {
+        try WarRoomBinary.run(["start", "--free-form", "--clock", "virtual", "--speed", "0", "--title", "E2E", "--transcripts", folder.path] + extra, input: script)
+    }
+
+    @Test func aPipedScriptPrintsNoPromptAndRecordsEveryCommand() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let result = try start(folder, "note first\nhyp DDoS\nrule-out H1 baseline traffic\nstatus\nquit\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("> "))
+        #expect(!result.stdout.contains("\u{1B}"))
+        #expect(result.stdout.contains("H1 ruled out: DDoS"))
+        let path = try #require(transcripts(in: folder.path).first)
+        let log = try TranscriptLog.read(path: path)
+        #expect(log.entries.map(\.kind) == [.open, .note, .hypothesis, .hypothesis, .command, .pause])
+        #expect(log.entries[1].input == "note first")
+    }
+
+    @Test func aFailingCommandMakesTheScriptExitOneWithTheErrorOnStderr() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let result = try start(folder, "stauts\nnote still recorded\n")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("line 1: error: unknown command 'stauts'; did you mean 'status'?"))
+        #expect(result.stdout.contains("noted"))
+    }
+
+    @Test func escapeSequencesAndNulsAreStoredFaithfullyAndShownHarmlessly() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        var script = Array("note red \u{1B}[31malert\u{1B}[0m and nul ".utf8)
+        script.append(0)
+        script.append(contentsOf: Array(" end\ntimeline\n".utf8))
+        let result = try WarRoomBinary.run(["start", "--free-form", "--clock", "virtual", "--speed", "0", "--transcripts", folder.path], inputBytes: script)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("\u{1B}"))
+        #expect(result.stdout.contains("^[[31malert"))
+        let path = try #require(transcripts(in: folder.path).first)
+        let raw = String(decoding: try TranscriptLog.readBytes(path: path), as: UTF8.self)
+        #expect(raw.contains(#"red \u001b[31malert\u001b[0m and nul \u0000 end"#))
+        let log = try TranscriptLog.read(path: path)
+        #expect(log.entries[1].text == "red \u{1B}[31malert\u{1B}[0m and nul \u{0} end")
+    }
+
+    @Test func aMissingTranscriptsFolderFailsBeforeTheShellOpens() throws {
+        let result = try WarRoomBinary.run(["start", "--free-form", "--transcripts", "/nonexistent/warroom"], input: "note x\n")
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("transcripts folder '/nonexistent/warroom' does not exist"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func aReadOnlyTranscriptsFolderFailsWithExit74() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        // /proc is read-only for everyone, root included.
+        let result = try WarRoomBinary.run(["start", "--free-form", "--transcripts", "/proc/self"], input: "note x\n")
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("warroom: error:"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func resumeVerifyListAndTimelineWorkOnTheSameTranscript() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        _ = try start(folder, "mark detected\nadvance 10m\nmark acknowledged\n")
+        let path = try #require(transcripts(in: folder.path).first)
+        let resumed = try WarRoomBinary.run(["resume", path], input: "advance 5m\nstatus\nclose all good\n")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("acknowledged 03:") || resumed.stdout.contains("acknowledged"))
+        let verify = try WarRoomBinary.run(["verify", path])
+        #expect(verify.status == 0)
+        #expect(verify.stdout.contains("OK, 9 entries"))
+        let list = try WarRoomBinary.run(["list", "--transcripts", folder.path])
+        #expect(list.stdout.contains("closed"))
+        #expect(list.stdout.contains("15m"))
+        let timeline = try WarRoomBinary.run(["timeline", path])
+        #expect(timeline.stdout.contains("milestone  acknowledged"))
+        let again = try WarRoomBinary.run(["resume", path], input: "note x\n")
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("is closed"))
+    }
+
+    @Test func verifyNamesTheFirstBadSeqAndExitsOne() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        _ = try start(folder, "note one\nnote two\nnote three\n")
+        let path = try #require(transcripts(in: folder.path).first)
+        var text = String(decoding: try TranscriptLog.readBytes(path: path), as: UTF8.self)
+        text = text.replacingOccurrences(of: "note two", with: "note 2wo")
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let verify = try WarRoomBinary.run(["verify", path])
+        #expect(verify.status == 1)
+        #expect(verify.stderr.contains("FAILED at seq 3"))
+    }
+
+    @Test func sigkillMidSessionLosesNothingAcknowledged() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: WarRoomBinary.path)
+        process.arguments = ["start", "--free-form", "--clock", "virtual", "--speed", "0", "--transcripts", folder.path]
+        process.environment = ["NO_COLOR": "1", "WARROOM_HISTORY": "/dev/null", "WARROOM_USER": "kill-test", "PATH": "/usr/bin:/bin"]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var acknowledged: [String] = []
+        var pending = Data()
+        for index in 1...20 {
+            try stdin.fileHandleForWriting.write(contentsOf: Data("note entry \(index)\n".utf8))
+            // Wait for the acknowledgement: the shell prints it only after the fsync.
+            while !String(decoding: pending, as: UTF8.self).contains("noted (#\(index + 1))") {
+                pending.append(stdout.fileHandleForReading.availableData)
+            }
+            acknowledged.append("entry \(index)")
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let path = try #require(transcripts(in: folder.path).first)
+        #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path)).isValid)
+        let log = try TranscriptLog.read(path: path)
+        #expect(log.entries.filter { $0.kind == .note }.map(\.text) == acknowledged)
+        let resumed = try WarRoomBinary.run(["resume", path], input: "note after the crash\nquit\n")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try TranscriptLog.read(path: path).entries.last?.kind == .pause)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import WarRoomTestSupport
+@testable import WarRoomKit
+
+@Suite struct TranscriptTests {
+    static let t0 = Instant.parseISO8601("2023-11-05T03:30:00Z")!
+
+    func writeSample(_ folder: TemporaryFolder, count: Int = 5) throws -> String {
+        let path = folder.file("t.jsonl")
+        let writer = try TranscriptWriter.create(path: path)
+        try writer.append(TranscriptEntry(seq: 0, at: Self.t0, wall: Self.t0, by: "alice", kind: .open, text: "open", data: ["incident": "x"]))
+        for index in 1..<count {
+            try writer.append(TranscriptEntry(seq: 0, at: Self.t0 + Int64(index * 1000), wall: Self.t0, by: "alice", kind: .note, text: "note \(index) \u{1B}[31m\u{0}"))
+        }
+        writer.close()
+        return path
+    }
+
+    @Test func writesReadsAndVerifies() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try writeSample(folder)
+        let log = try TranscriptLog.read(path: path)
+        #expect(log.entries.map(\.seq) == [1, 2, 3, 4, 5])
+        #expect(log.entries[1].text == "note 1 \u{1B}[31m\u{0}")
+        let report = TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path))
+        #expect(report.isValid)
+        #expect(report.goodEntries == 5)
+        #expect(report.finalHash == log.entries.last?.hash)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func verifyNamesTheFirstBadSeqForEachTampering() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try writeSample(folder)
+        let good = try TranscriptLog.readBytes(path: path)
+        var lines = good.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        lines.removeLast()
+        func join(_ lines: [[UInt8]]) -> [UInt8] { lines.flatMap { $0 + [0x0A] } }
+
+        var changed = lines
+        let text = String(decoding: changed[2], as: UTF8.self).replacingOccurrences(of: "note 2", with: "note 7")
+        changed[2] = Array(text.utf8)
+        #expect(TranscriptVerifier.verify(bytes: join(changed)).problem?.seq == 3)
+
+        var removed = lines
+        removed.remove(at: 1)
+        #expect(TranscriptVerifier.verify(bytes: join(removed)).problem?.line == 2)
+
+        var swapped = lines
+        swapped.swapAt(2, 3)
+        let swapProblem = TranscriptVerifier.verify(bytes: join(swapped)).problem
+        #expect(swapProblem?.line == 3)
+
+        var torn = join(lines)
+        torn.append(contentsOf: Array(#"{"seq":6,"at":"#.utf8))
+        let tornProblem = TranscriptVerifier.verify(bytes: torn).problem
+        #expect(tornProblem?.seq == 6)
+        #expect(tornProblem?.reason.contains("torn") == true)
+    }
+
+    @Test func resumeSetsATornLineAsideAndContinuesTheChain() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try writeSample(folder, count: 3)
+        let handle = FileHandle(forWritingAtPath: path)!
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"seq":4,"at":"2023-11-05T03:"#.utf8))
+        handle.closeFile()
+        let log = try TranscriptLog.read(path: path)
+        #expect(log.entries.count == 3)
+        #expect(log.torn?.line == 4)
+        let writer = try TranscriptWriter.resume(path: path, log: log)
+        try writer.append(TranscriptEntry(seq: 0, at: Self.t0, wall: Self.t0, by: "bob", kind: .resume, text: "resumed"))
+        writer.close()
+        #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path)).goodEntries == 4)
+        #expect(FileManager.default.fileExists(atPath: "\(path).torn-4"))
+    }
+
+    @Test func aSecondWriterIsRefusedWithTheHoldersPid() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try writeSample(folder, count: 2)
+        let log = try TranscriptLog.read(path: path)
+        let first = try TranscriptWriter.resume(path: path, log: log)
+        defer { first.close() }
+        // POSIX locks are per process, so a second writer must be another process: the binary.
+        let result = try WarRoomBinary.run(["resume", path], input: "quit\n")
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("is open in process \(getpid())"))
+    }
+
+    @Test func missingAndReadOnlyFoldersAreRefused() throws {
+        #expect(throws: TranscriptError.folderMissing(path: "/nonexistent-warroom")) {
+            try TranscriptWriter.create(path: "/nonexistent-warroom/t.jsonl")
+        }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        chmod(folder.path, 0o500)
+        defer { chmod(folder.path, 0o700) }
+        if getuid() == 0 { return }  // root writes anywhere; the end-to-end test covers a read-only mount instead
+        #expect(throws: TranscriptError.self) { try TranscriptWriter.create(path: folder.file("t.jsonl")) }
+    }
+
+    @Test func decodeRejectsLinesThatAreNotEntries() {
+        #expect(throws: TranscriptLineError.self) { try TranscriptEntry.decode(line: Array("{\"seq\":1}".utf8), number: 1) }
+        #expect(throws: TranscriptLineError.self) { try TranscriptEntry.decode(line: Array("\u{0}\u{1}garbage".utf8), number: 1) }
+    }
+}
