@@ -39,6 +39,7 @@ int wl_addfn(EditLine *el, const char *name, const char *help, wl_function fn) {
 
 int wl_bind(EditLine *el, const char *key, const char *function) { return el_set(el, EL_BIND, key, function, NULL); }
 int wl_source(EditLine *el, const char *file) { return el_source(el, file); }
+int wl_disable_isig_while_editing(EditLine *el) { return el_set(el, EL_SETTY, "-d", "-isig", NULL); }
 int wl_insertstr(EditLine *el, const char *text) { return el_insertstr(el, text); }
 
 static char *wl_copy(const char *start, const char *end) {

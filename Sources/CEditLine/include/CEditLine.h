@@ -21,6 +21,8 @@ void *wl_get_clientdata(EditLine *el);
 int wl_addfn(EditLine *el, const char *name, const char *help, wl_function fn);
 int wl_bind(EditLine *el, const char *key, const char *function);
 int wl_source(EditLine *el, const char *file);
+/// Turns off ISIG while editing, so Ctrl-C reaches a key binding instead of raising SIGINT.
+int wl_disable_isig_while_editing(EditLine *el);
 int wl_insertstr(EditLine *el, const char *text);
 /// The text of the line being edited, from the start up to the cursor (malloc'd; free it).
 char *wl_line_to_cursor(EditLine *el);

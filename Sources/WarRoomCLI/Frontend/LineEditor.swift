@@ -22,6 +22,8 @@ final class LineEditor {
     /// Holds what the completion callback needs; reached through libedit's client data.
     final class Completer {
         let complete: (String) -> [String]
+        /// Set by the Ctrl-C binding; the line it ends is thrown away.
+        var interrupted = false
         init(complete: @escaping (String) -> [String]) { self.complete = complete }
     }
 
@@ -44,6 +46,15 @@ final class LineEditor {
             LineEditor.completeCallback(editor)
         })
         wl_bind(editor, "^I", "warroom-complete")
+        // Ctrl-C as a key, not a signal, while editing: it ends the line, which is discarded.
+        // (Outside editing the SIGINT handler keeps Ctrl-C from killing the session.)
+        wl_disable_isig_while_editing(editor)
+        wl_addfn(editor, "warroom-interrupt", "Discard the line", { editor, _ in
+            guard let editor, let raw = wl_get_clientdata(editor) else { return 6 }
+            Unmanaged<Completer>.fromOpaque(raw).takeUnretainedValue().interrupted = true
+            return 1  // CC_NEWLINE
+        })
+        wl_bind(editor, "^C", "warroom-interrupt")
         wl_bind(editor, "^R", "em-inc-search-prev")
         wl_source(editor, nil)
     }
@@ -56,8 +67,15 @@ final class LineEditor {
     /// Reads one line with the given prompt.
     func readLine(prompt: String) -> Input {
         wl_set_prompt(editor, prompt)
+        _ = wl_take_interrupt()
+        completer.interrupted = false
         var count: Int32 = 0
-        guard let pointer = wl_gets(editor, &count) else {
+        let pointer = wl_gets(editor, &count)
+        if completer.interrupted {
+            completer.interrupted = false
+            return .interrupted
+        }
+        guard let pointer else {
             if wl_take_interrupt() != 0 || (count < 0 && errno == EINTR) {
                 wl_clear_line(editor)
                 wl_reset(editor)

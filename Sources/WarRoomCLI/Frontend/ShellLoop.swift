@@ -27,7 +27,6 @@ enum ShellLoop {
             switch editor.readLine(prompt: session.prompt) {
             case .interrupted:
                 Terminal.write(STDOUT_FILENO, "^C\n")
-                continue
             case .endOfInput:
                 Terminal.print("")
                 session.pauseIfOpen(reason: "ctrl-d")

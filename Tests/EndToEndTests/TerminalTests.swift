@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+import WarRoomTestSupport
+import WarRoomKit
+
+/// Drives the shell under a real pseudo-terminal (tmux) to check what only a terminal shows:
+/// completion, history across sessions, Ctrl-R, Ctrl-C and Ctrl-D, and UTF-8 editing.
+@Suite(.serialized) struct TerminalTests {
+    final class Tmux {
+        let name = "warroom-test-\(UUID().uuidString.prefix(8))"
+
+        init(command: String) throws {
+            try Tmux.tmux(["new-session", "-d", "-s", name, "-x", "150", "-y", "40", command])
+        }
+
+        deinit { _ = try? Tmux.tmux(["kill-session", "-t", name]) }
+
+        func send(_ keys: String...) throws {
+            try Tmux.tmux(["send-keys", "-t", name] + keys)
+        }
+
+        /// Types text literally (no key-name interpretation).
+        func type(_ text: String) throws {
+            try Tmux.tmux(["send-keys", "-t", name, "-l", text])
+        }
+
+        func screen() throws -> String {
+            try Tmux.tmux(["capture-pane", "-p", "-t", name])
+        }
+
+        /// Waits (bounded) until the screen satisfies `condition`.
+        @discardableResult
+        func waitFor(_ what: String, timeout: Double = 10, _ condition: (String) -> Bool) throws -> String {
+            let deadline = Date().addingTimeInterval(timeout)
+            var text = ""
+            while Date() < deadline {
+                text = try screen()
+                if condition(text) { return text }
+                usleep(20_000)
+            }
+            Issue.record("timed out waiting for \(what); screen:\n\(text)")
+            return text
+        }
+
+        /// Waits until `condition` holds and the shell shows its prompt again, ready for keys.
+        func waitForPrompt(_ what: String, _ condition: @escaping (String) -> Bool) throws {
+            try waitFor(what) { screen in
+                let last = screen.split(separator: "\n").last.map(String.init) ?? ""
+                return condition(screen) && last.hasSuffix(" >")
+            }
+        }
+
+        @discardableResult
+        static func tmux(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["tmux"] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    static func requireTmux() throws {
+        let found = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
+        try #require(found, "tmux is not installed: run scripts/setup test (apt-get install tmux)")
+    }
+
+    func command(_ folder: TemporaryFolder, _ arguments: String) -> String {
+        "env NO_COLOR=1 WARROOM_USER=tty WARROOM_HISTORY=\(folder.file("history")) \(WarRoomBinary.path) \(arguments); echo EXITED-$?; sleep 30"
+    }
+
+    @Test func completionCtrlCUtf8AndCtrlD() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let tmux = try Tmux(command: command(folder, "start --free-form --clock virtual --speed 0 --transcripts \(folder.path)"))
+        try tmux.waitForPrompt("the prompt") { $0.contains("detection +00:00 >") }
+
+        try tmux.type("sta")
+        try tmux.send("Tab")
+        try tmux.waitFor("completed 'status'") { $0.contains("> status") }
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("status output") { $0.contains("milestones: none") }
+
+        try tmux.type("note discarded")
+        try tmux.send("C-c")
+        try tmux.waitForPrompt("^C and a fresh prompt") { $0.contains("^C") }
+
+        try tmux.type("hyp wörds ünïcode")
+        try tmux.send("Left", "Left", "BSpace")
+        try tmux.type("X")
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("the hypothesis") { $0.contains("H1: wörds ünïcXde") }
+
+        try tmux.type("rule-out ")
+        try tmux.send("Tab")
+        try tmux.waitFor("H1 completed") { $0.contains("rule-out H1") }
+        try tmux.type("baseline traffic")
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("ruled out") { $0.contains("H1 ruled out") }
+
+        try tmux.send("C-d")
+        try tmux.waitFor("pause and exit") { $0.contains("EXITED-0") }
+
+        let path = try #require(transcripts(in: folder.path).first)
+        let log = try TranscriptLog.read(path: path)
+        #expect(log.entries.map(\.kind) == [.open, .command, .hypothesis, .hypothesis, .pause])
+        #expect(!log.entries.contains { $0.text.contains("discarded") })
+        #expect(log.entries[2].text == "wörds ünïcXde")
+    }
+
+    @Test func historySurvivesSessionsAndCtrlRSearchesIt() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        do {
+            let first = try Tmux(command: command(folder, "start --free-form --clock virtual --speed 0 --transcripts \(folder.path)"))
+            try first.waitForPrompt("the prompt") { $0.contains("+00:00 >") }
+            try first.type("note remembered across sessions")
+            try first.send("Enter")
+            try first.type("status")
+            try first.send("Enter")
+            try first.waitForPrompt("status") { $0.contains("milestones:") }
+            try first.type("quit")
+            try first.send("Enter")
+            try first.waitFor("exit") { $0.contains("EXITED-0") }
+        }
+        let path = try #require(transcripts(in: folder.path).first)
+        let second = try Tmux(command: command(folder, "resume \(path)"))
+        try second.waitForPrompt("the prompt") { $0.contains("+00:00 >") }
+        try second.send("Up", "Up", "Up")
+        try second.waitFor("history recall") { $0.contains("> note remembered across sessions") }
+        try second.send("Enter")
+        try second.waitForPrompt("the recalled note recorded") { $0.contains("noted (#") }
+        try second.send("C-r")
+        try second.type("remem")
+        try second.waitFor("reverse search") { $0.contains("bck:remem") }
+        try second.send("Enter")
+        try second.waitForPrompt("the searched note recorded") { $0.components(separatedBy: "noted (#").count == 3 }
+        try second.send("C-d")
+        try second.waitFor("exit") { $0.contains("EXITED-0") }
+        let notes = try TranscriptLog.read(path: path).entries.filter { $0.kind == .note }.map(\.text)
+        #expect(notes == Array(repeating: "remembered across sessions", count: 3))
+    }
+}
