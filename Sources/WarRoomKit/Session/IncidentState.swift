@@ -32,6 +32,8 @@ public struct Hypothesis: Sendable, Equatable {
     /// Why it was ruled out or confirmed.
     public var reason: String?
     public var resolvedAt: Instant?
+    /// The entry that raised it was retracted.
+    public var retracted = false
 }
 
 /// A numbered action item (A1, A2 …).
@@ -51,6 +53,8 @@ public struct ActionItem: Sendable, Equatable {
     public var seq: Int
     public var createdAt: Instant
     public var doneAt: Instant?
+    /// The entry that added it was retracted.
+    public var retracted = false
 }
 
 /// A milestone as recorded: when it took effect (backdating allowed) and by which entry.
@@ -90,8 +94,16 @@ public struct IncidentState: Sendable {
     /// Everyone who wrote an entry, in order of appearance.
     public var responders: [String] = []
     public var milestones: [String: MilestoneRecord] = [:]
-    public var hypotheses: [Hypothesis] = []
-    public var actions: [ActionItem] = []
+    /// Every hypothesis ever raised, retracted ones included (flagged), in order.
+    public private(set) var allHypotheses: [Hypothesis] = []
+    /// Every action item ever added, retracted ones included (flagged), in order.
+    public private(set) var allActions: [ActionItem] = []
+    private var hypothesisIndex: [String: Int] = [:]
+    private var actionIndex: [String: Int] = [:]
+    /// Hypotheses on the record (not retracted).
+    public var hypotheses: [Hypothesis] { allHypotheses.filter { !$0.retracted } }
+    /// Action items on the record (not retracted).
+    public var actions: [ActionItem] { allActions.filter { !$0.retracted } }
     public var rootCause: Statement?
     public var trigger: Statement?
     public var impact: Statement?
@@ -141,11 +153,11 @@ public struct IncidentState: Sendable {
     }
 
     public func hypothesis(_ id: String) -> Hypothesis? {
-        hypotheses.first { $0.id.caseInsensitiveCompare(id) == .orderedSame }
+        hypothesisIndex[id.uppercased()].map { allHypotheses[$0] }.flatMap { $0.retracted ? nil : $0 }
     }
 
     public func action(_ id: String) -> ActionItem? {
-        actions.first { $0.id.caseInsensitiveCompare(id) == .orderedSame }
+        actionIndex[id.uppercased()].map { allActions[$0] }.flatMap { $0.retracted ? nil : $0 }
     }
 
     /// The phase implied by milestones when there is no playbook.
@@ -236,13 +248,14 @@ public struct IncidentState: Sendable {
     private mutating func apply(hypothesis entry: TranscriptEntry) {
         guard let id = entry.data["id"]?.stringValue else { return }
         let status = entry.data["status"]?.stringValue.flatMap(Hypothesis.Status.init(rawValue:)) ?? .open
-        if let index = hypotheses.firstIndex(where: { $0.id == id }) {
-            hypotheses[index].status = status
-            hypotheses[index].reason = entry.data["reason"]?.stringValue ?? entry.text
-            hypotheses[index].resolvedAt = status == .open ? nil : entry.at
+        if let index = hypothesisIndex[id] {
+            allHypotheses[index].status = status
+            allHypotheses[index].reason = entry.data["reason"]?.stringValue ?? entry.text
+            allHypotheses[index].resolvedAt = status == .open ? nil : entry.at
         } else {
             hypothesisCount = max(hypothesisCount, Int(id.dropFirst()) ?? 0)
-            hypotheses.append(Hypothesis(id: id, text: entry.text, status: status, raisedAt: entry.at, raisedBy: entry.by, seq: entry.seq))
+            hypothesisIndex[id] = allHypotheses.count
+            allHypotheses.append(Hypothesis(id: id, text: entry.text, status: status, raisedAt: entry.at, raisedBy: entry.by, seq: entry.seq))
         }
         references[entry.seq] = .hypothesis(id)
     }
@@ -250,16 +263,17 @@ public struct IncidentState: Sendable {
     private mutating func apply(action entry: TranscriptEntry) {
         guard let id = entry.data["id"]?.stringValue else { return }
         let done = entry.data["status"]?.stringValue == "done"
-        if let index = actions.firstIndex(where: { $0.id == id }) {
+        if let index = actionIndex[id] {
             if entry.data["status"] != nil {
-                actions[index].done = done
-                actions[index].doneAt = done ? entry.at : nil
+                allActions[index].done = done
+                allActions[index].doneAt = done ? entry.at : nil
             }
-            if let owner = entry.data["owner"]?.stringValue { actions[index].owner = owner }
+            if let owner = entry.data["owner"]?.stringValue { allActions[index].owner = owner }
         } else {
             actionCount = max(actionCount, Int(id.dropFirst()) ?? 0)
             let type = entry.data["type"]?.stringValue.flatMap(ActionItem.Kind.init(rawValue:)) ?? .prevent
-            actions.append(ActionItem(id: id, text: entry.text, owner: entry.data["owner"]?.stringValue, type: type,
+            actionIndex[id] = allActions.count
+            allActions.append(ActionItem(id: id, text: entry.text, owner: entry.data["owner"]?.stringValue, type: type,
                                       due: entry.data["due"]?.stringValue, done: done, seq: entry.seq, createdAt: entry.at,
                                       doneAt: done ? entry.at : nil))
         }
@@ -279,11 +293,11 @@ public struct IncidentState: Sendable {
         amendments[target] = text
         switch references[target] {
         case .hypothesis(let id):
-            if let index = hypotheses.firstIndex(where: { $0.id == id }) {
-                if hypotheses[index].seq == target { hypotheses[index].text = text } else { hypotheses[index].reason = text }
+            if let index = hypothesisIndex[id] {
+                if allHypotheses[index].seq == target { allHypotheses[index].text = text } else { allHypotheses[index].reason = text }
             }
         case .action(let id):
-            if let index = actions.firstIndex(where: { $0.id == id }), actions[index].seq == target { actions[index].text = text }
+            if let index = actionIndex[id], allActions[index].seq == target { allActions[index].text = text }
         case .statement(let kind):
             if var history = statementHistory[kind], let index = history.firstIndex(where: { $0.seq == target }) {
                 history[index].text = text
@@ -301,22 +315,22 @@ public struct IncidentState: Sendable {
         retractions[target] = reason
         switch references[target] {
         case .hypothesis(let id):
-            if let index = hypotheses.firstIndex(where: { $0.id == id }) {
-                if hypotheses[index].seq == target {
-                    hypotheses.remove(at: index)
+            if let index = hypothesisIndex[id] {
+                if allHypotheses[index].seq == target {
+                    allHypotheses[index].retracted = true
                 } else {
-                    hypotheses[index].status = .open
-                    hypotheses[index].reason = nil
-                    hypotheses[index].resolvedAt = nil
+                    allHypotheses[index].status = .open
+                    allHypotheses[index].reason = nil
+                    allHypotheses[index].resolvedAt = nil
                 }
             }
         case .action(let id):
-            if let index = actions.firstIndex(where: { $0.id == id }) {
-                if actions[index].seq == target {
-                    actions.remove(at: index)
+            if let index = actionIndex[id] {
+                if allActions[index].seq == target {
+                    allActions[index].retracted = true
                 } else {
-                    actions[index].done = false
-                    actions[index].doneAt = nil
+                    allActions[index].done = false
+                    allActions[index].doneAt = nil
                 }
             }
         case .statement(let kind):

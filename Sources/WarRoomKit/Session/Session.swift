@@ -83,6 +83,12 @@ public final class Session {
 
     deinit { writer.close() }
 
+    /// Whether appends are fsynced (benchmarks only turn this off).
+    public var syncsToDisk: Bool {
+        get { writer.syncsToDisk }
+        set { writer.syncsToDisk = newValue }
+    }
+
     // MARK: - Opening
 
     /// Opens a new incident: writes its `open` entry to a new transcript.
