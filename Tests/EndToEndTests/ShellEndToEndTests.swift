@@ -133,3 +133,35 @@ import WarRoomKit
         #expect(try TranscriptLog.read(path: path).entries.last?.kind == .pause)
     }
 }
+
+@Suite struct SystemShellEndToEndTests {
+    @Test func bangCommandsRecordOutputExitCodeTimeoutAndTruncation() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let script = "!echo hello from sh; exit 3\n!sleep 5\n!head -c 5000 /dev/zero | tr '\\\\0' x\n"
+        let result = try WarRoomBinary.run(["start", "--free-form", "--clock", "virtual", "--speed", "0", "--allow-shell", "--shell-timeout", "500ms",
+                                            "--shell-output-cap", "1000", "--transcripts", folder.path], input: script)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("hello from sh\n[exit 3]"))
+        #expect(result.stdout.contains("[stopped after 0.5 s]"))
+        #expect(result.stdout.contains("[output truncated: 5000 bytes, 1000 kept]"))
+        let path = try #require(transcripts(in: folder.path).first)
+        let shells = try TranscriptLog.read(path: path).entries.filter { $0.kind == .shell }
+        #expect(shells.count == 3)
+        #expect(shells[0].data["exit_code"] == .number(3))
+        #expect(shells[1].data["timed_out"] == .bool(true))
+        #expect(shells[1].data["timeout_s"] == .number(0.5))
+        #expect(shells[2].data["truncated"] == .bool(true))
+        #expect(shells[2].data["output_bytes"] == .number(5000))
+        #expect(shells[2].text.count == 1000)
+    }
+
+    @Test func aPipedScriptCannotRunShellCommandsWithoutAllowShell() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let result = try WarRoomBinary.run(["start", "--free-form", "--transcripts", folder.path], input: "!touch \(folder.file("pwned"))\n")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--allow-shell"))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("pwned")))
+    }
+}

@@ -46,6 +46,12 @@ struct Start: ParsableCommand {
     @Flag(help: "Let a piped script run '!' system shell commands.")
     var allowShell = false
 
+    @Option(help: "How long a '!' command may run before it is stopped (e.g. 30s, 2m).")
+    var shellTimeout = "30s"
+
+    @Option(help: "How many bytes of a '!' command's output are kept (the rest is counted, not stored).")
+    var shellOutputCap = 65_536
+
     @Flag(help: "A free-form incident: no playbook and no scenario.")
     var freeForm = false
 
@@ -70,6 +76,7 @@ struct Start: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
+        session.shellLimits = try ShellLimitsOption.limits(timeout: shellTimeout, cap: shellOutputCap)
         let banner = [
             "warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)",
             "Transcript: \(session.path)",
@@ -80,3 +87,14 @@ struct Start: ParsableCommand {
 }
 
 extension ClockMode: ExpressibleByArgument {}
+
+/// Validates the `!` command limits given on the command line.
+enum ShellLimitsOption {
+    static func limits(timeout: String, cap: Int) throws -> ShellRunner.Limits {
+        guard let ms = DurationText.milliseconds(timeout), ms > 0 else {
+            throw ValidationError("--shell-timeout must be a positive duration like 30s or 2m, not '\(timeout)'")
+        }
+        guard cap > 0 else { throw ValidationError("--shell-output-cap must be a positive number of bytes") }
+        return ShellRunner.Limits(timeoutSeconds: ms / 1000, outputCapBytes: cap)
+    }
+}

@@ -1,7 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Runs a system shell command for `!COMMAND`: `/bin/sh -c`, stdin from /dev/null, stdout and
-/// stderr captured together, killed at the timeout, output kept up to a cap.
+/// Runs a system shell command for `!COMMAND`: `/bin/sh -c` in its own process group, stdin
+/// from /dev/null, stdout and stderr captured together, the whole group killed at the timeout
+/// (so a pipeline's children go too), output kept up to a cap.
 public enum ShellRunner {
     /// How long a command may run and how much of its output is kept.
     public struct Limits: Sendable {
@@ -23,42 +26,79 @@ public enum ShellRunner {
         public var outputBytes: Int
     }
 
+    /// Errors starting the shell.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        /// `pipe` or `posix_spawn` failed.
+        case cannotStart(String)
+
+        public var description: String {
+            switch self {
+            case .cannotStart(let reason): return "cannot start /bin/sh: \(reason)"
+            }
+        }
+    }
+
     /// Runs `command` and waits for it (or for the timeout).
-    /// - Throws: when the shell cannot be started.
+    /// - Throws: `Failure.cannotStart` when the shell cannot be started.
     public static func run(_ command: String, limits: Limits) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try process.run()
-        let fd = pipe.fileHandleForReading.fileDescriptor
-        try? pipe.fileHandleForWriting.close()
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw Failure.cannotStart(errorText(errno)) }
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        posix_spawn_file_actions_addclose(&actions, readEnd)
+        posix_spawn_file_actions_addclose(&actions, writeEnd)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        close(writeEnd)
+        guard spawned == 0 else {
+            close(readEnd)
+            throw Failure.cannotStart(errorText(spawned))
+        }
+        defer { close(readEnd) }
+
         var kept: [UInt8] = []
         var total = 0
         var timedOut = false
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(limits.timeoutSeconds * 1e9)
+        let deadline = monotonicMilliseconds() + Int64(limits.timeoutSeconds * 1000)
         var buffer = [UInt8](repeating: 0, count: 16384)
-        reading: while true {
-            let now = DispatchTime.now().uptimeNanoseconds
-            if now >= deadline {
+        while true {
+            let remaining = deadline - monotonicMilliseconds()
+            if remaining <= 0 {
                 timedOut = true
                 break
             }
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let wait = Int32(min(250, (deadline - now) / 1_000_000 + 1))
-            let ready = poll(&descriptor, 1, wait)
+            var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining, 250)))
             if ready < 0 {
                 if errno == EINTR { continue }
                 break
             }
             if ready == 0 { continue }
-            let count = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                break reading
+                break
             }
             if count == 0 { break }
             total += count
@@ -67,13 +107,20 @@ public enum ShellRunner {
             }
         }
         if timedOut {
-            process.terminate()
-            let graceEnd = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
-            while process.isRunning, DispatchTime.now().uptimeNanoseconds < graceEnd { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            kill(-pid, SIGTERM)
+            kill(-pid, SIGKILL)
         }
-        process.waitUntilExit()
-        return Outcome(output: String(decoding: kept, as: UTF8.self), exitCode: timedOut ? nil : process.terminationStatus,
-                       timedOut: timedOut, truncated: total > kept.count, outputBytes: total)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7F == 0
+        let code: Int32? = timedOut ? nil : exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Outcome(output: String(decoding: kept, as: UTF8.self), exitCode: code, timedOut: timedOut,
+                       truncated: total > kept.count, outputBytes: total)
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 }
