@@ -67,10 +67,7 @@ public final class HAProxyTarget: LoadBalancerTarget {
     /// - Throws: `HAProxyError` when HAProxy cannot be reached or the backend is gone.
     public func detailedSnapshot(at now: Instant) throws(HAProxyError) -> HAProxySnapshot {
         let backend = try settledBackend()
-        let table = try tracked { () throws(HAProxyError) in try client.showStat(proxy: backend, types: .servers) }
-        let servers = table.rows(of: .server, in: backend).map(HAProxyServerStats.init(row:))
-        serverNames = servers.map(\.stats.name)
-        return HAProxySnapshot(at: now, backend: backend, servers: servers)
+        return HAProxySnapshot(at: now, backend: backend, servers: try readServers(of: backend))
     }
 
     /// `show info`: HAProxy's version, process id and uptime.
@@ -161,8 +158,17 @@ public final class HAProxyTarget: LoadBalancerTarget {
     /// Unknown names are caught here, with suggestions, rather than by HAProxy's bare `No such server.`.
     private func checkServer(_ server: String, in backend: String) throws {
         if serverNames.contains(server) { return }
-        _ = try detailedSnapshot(at: Instant(milliseconds: 0))
+        // The list may predate a reload that added the server: read it again before refusing.
+        _ = try readServers(of: backend)
         guard serverNames.contains(server) else { throw TargetError.unknownServer(name: server, known: serverNames) }
+    }
+
+    /// One `show stat` of the backend's servers; keeps `serverNames` current.
+    private func readServers(of backend: String) throws(HAProxyError) -> [HAProxyServerStats] {
+        let table = try tracked { () throws(HAProxyError) in try client.showStat(proxy: backend, types: .servers) }
+        let servers = table.rows(of: .server, in: backend).map(HAProxyServerStats.init(row:))
+        serverNames = servers.map(\.stats.name)
+        return servers
     }
 
     /// Runs one exchange, keeping `connectionProblem` up to date, and names the known backends
