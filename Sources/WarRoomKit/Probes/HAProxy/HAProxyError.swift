@@ -70,7 +70,7 @@ public enum HAProxyError: Error, Sendable, Equatable, CustomStringConvertible, L
         case .levelTooLow(let endpoint, let command):
             return "HAProxy at \(endpoint) refused '\(command)': Permission denied, the socket's level is too low; lb changes need a stats socket at `level admin`"
         case .unknownCommand(let endpoint, let command):
-            return "HAProxy at \(endpoint) does not know '\(command)'; it is older than warroom needs (2.0 or later) or the address is a master CLI, point the target at a process's stats socket"
+            return "HAProxy at \(endpoint) does not know '\(command)'; it is too old for it or the address is the master CLI (-S), point the target at a worker's `stats socket` (warroom is tested with HAProxy 2.6)"
         case .noSuchBackend(let endpoint, let backend, let known):
             let listed = known.isEmpty ? "" : "; backends: \(known.joined(separator: ", "))"
             return "HAProxy at \(endpoint) has no backend '\(backend)'\(Suggest.hint(for: backend, in: known))\(listed); fix ,backend=NAME in the target"
