@@ -63,6 +63,8 @@ public final class HAProxyFixture {
     public let servers: [Server]
     /// HAProxy's process id, from its pidfile.
     public private(set) var pid: Int32 = 0
+    /// Keeps the dead server's port closed, and out of other tests' hands, while HAProxy runs.
+    private let closedPort: ClosedPort
     private var stopped = false
 
     /// Starts HAProxy, runs `body`, and stops HAProxy afterwards even when `body` throws.
@@ -70,9 +72,46 @@ public final class HAProxyFixture {
     ///   - secondBackend: also configure a backend `api` with servers, so that none is the only one.
     ///   - body: the test.
     public static func run<T>(secondBackend: Bool = false, _ body: (HAProxyFixture) throws -> T) throws -> T {
-        let fixture = try HAProxyFixture(secondBackend: secondBackend)
-        defer { fixture.stop() }
-        return try body(fixture)
+        var attempt = 1
+        while true {
+            do {
+                let fixture = try HAProxyFixture(secondBackend: secondBackend)
+                defer { fixture.stop() }
+                return try body(fixture)
+            } catch Failure.startFailed(_, let log) where log.contains("cannot bind") && attempt < 3 {
+                // A port found free was taken by another test before HAProxy bound it: new ports.
+                attempt += 1
+            }
+        }
+    }
+
+    /// A loopback port that refuses connections for as long as this value lives: bound, so
+    /// nothing else can take it, but never listening.
+    public final class ClosedPort: Sendable {
+        public let port: Int
+        private let fd: Int32
+
+        public init() throws {
+            let fd = socket(AF_INET, HAProxyFixture.streamType, 0)
+            var address = HAProxyFixture.loopback(port: 0)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard fd >= 0, bound == 0 else {
+                if fd >= 0 { close(fd) }
+                throw Failure.socket("reserving a closed port: \(String(cString: strerror(errno)))")
+            }
+            var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
+            }
+            port = Int(UInt16(bigEndian: address.sin_port))
+            self.fd = fd
+        }
+
+        deinit {
+            close(fd)
+        }
     }
 
     /// Writes the configuration, starts `haproxy -f cfg -D -p pidfile`, and waits (by polling
@@ -82,10 +121,13 @@ public final class HAProxyFixture {
         folder = try TemporaryFolder()
         adminSocket = folder.file("admin.sock")
         userSocket = folder.file("user.sock")
-        let ports = try Self.freePorts(weights.count + 1)
+        let ports = try Self.freePorts(weights.count)
+        let closed = try ClosedPort()
+        closedPort = closed
         frontendPort = ports[0]
         servers = weights.enumerated().map { index, weight in
-            Server(name: "web\(index + 1)", weight: weight, port: ports[index + 1], alive: index < weights.count - 1)
+            let alive = index < weights.count - 1
+            return Server(name: "web\(index + 1)", weight: weight, port: alive ? ports[index + 1] : closed.port, alive: alive)
         }
         self.secondBackend = secondBackend ? "api" : nil
 
@@ -201,6 +243,8 @@ public final class HAProxyFixture {
                 timeout connect 500ms
                 timeout client 5s
                 timeout server 5s
+                # Generous, so that a busy test machine does not fail a live server's check.
+                timeout check 1s
 
             frontend web
                 bind 127.0.0.1:\(frontendPort)
@@ -209,11 +253,12 @@ public final class HAProxyFixture {
             backend \(backend)
                 balance roundrobin
                 option httpchk GET /health
-                default-server inter 100ms fall 1 rise 1
+                default-server inter 100ms fall 3 rise 1
 
             """
         for server in servers {
-            text += "    server \(server.name) 127.0.0.1:\(server.port) check weight \(server.weight)\n"
+            // The dead server goes DOWN at its first failed check; live ones need three in a row.
+            text += "    server \(server.name) 127.0.0.1:\(server.port) check weight \(server.weight)\(server.alive ? "" : " fall 1")\n"
         }
         if let secondBackend {
             text += "\nbackend \(secondBackend)\n"

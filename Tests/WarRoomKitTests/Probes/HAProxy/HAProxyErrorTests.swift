@@ -57,11 +57,13 @@ import Darwin
     }
 
     @Test func aClosedTCPPortIsRefused() throws {
-        let port = try HAProxyFixture.freePorts(1)[0]
+        let closed = try HAProxyFixture.ClosedPort()
+        let port = closed.port
         let target = try HAProxyTarget(address: "haproxy:127.0.0.1:\(port)")
         #expect(target.connectionProblem == .connectionRefused(endpoint: "127.0.0.1:\(port)"))
         #expect(throws: HAProxyError.connectionRefused(endpoint: "127.0.0.1:\(port)")) { try target.snapshot(at: now) }
         #expect("\(target.connectionProblem!)".contains("nothing accepts connections there"))
+        withExtendedLifetime(closed) {}
     }
 
     @Test(arguments: [
