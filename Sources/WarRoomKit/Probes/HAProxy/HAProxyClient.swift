@@ -137,27 +137,27 @@ public struct HAProxyClient: Sendable {
     private func failure(of command: String, answer: [UInt8], backend: String? = nil, server: String? = nil,
                          messagesAllowed: Bool = false) -> HAProxyError
     {
-        let where_ = endpoint.description
+        let place = endpoint.description
         let printable = answer.allSatisfy { (0x20..<0x7F).contains($0) || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\t") }
         let text = String(decoding: answer, as: UTF8.self)
         let firstLine = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first.map(String.init) ?? ""
         guard printable, !text.hasPrefix("HTTP/") else {
-            return .notHAProxy(endpoint: where_, command: command, answer: HAProxyError.excerpt(answer))
+            return .notHAProxy(endpoint: place, command: command, answer: HAProxyError.excerpt(answer))
         }
         switch firstLine {
         case "Permission denied":
-            return .levelTooLow(endpoint: where_, command: command)
+            return .levelTooLow(endpoint: place, command: command)
         case _ where firstLine.hasPrefix("Unknown command"):
-            return .unknownCommand(endpoint: where_, command: command)
+            return .unknownCommand(endpoint: place, command: command)
         case "No such server.":
-            return .noSuchServer(endpoint: where_, backend: backend ?? "", server: server ?? "")
+            return .noSuchServer(endpoint: place, backend: backend ?? "", server: server ?? "")
         case "No such backend.", "No such proxy.", "Can't find backend.":
-            return .noSuchBackend(endpoint: where_, backend: backend ?? "", known: [])
+            return .noSuchBackend(endpoint: place, backend: backend ?? "", known: [])
         default:
             if messagesAllowed, !firstLine.isEmpty, text.split(separator: "\n").count <= 3 {
-                return .commandFailed(endpoint: where_, command: command, message: firstLine)
+                return .commandFailed(endpoint: place, command: command, message: firstLine)
             }
-            return .notHAProxy(endpoint: where_, command: command, answer: HAProxyError.excerpt(answer))
+            return .notHAProxy(endpoint: place, command: command, answer: HAProxyError.excerpt(answer))
         }
     }
 }
