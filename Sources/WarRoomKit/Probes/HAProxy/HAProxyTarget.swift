@@ -1,0 +1,193 @@
+/// A running HAProxy as the load balancer that probes read and `lb` commands change, through
+/// its runtime API (`--target haproxy:/run/haproxy/admin.sock` or `haproxy:HOST:PORT`).
+///
+/// Opening never fails because HAProxy is unreachable: responders must still be able to take
+/// notes. The problem is kept in `connectionProblem`, each call fails with it (trying again
+/// first, so a restarted HAProxy is picked up by the next probe), and `reconnect()` retries
+/// on demand.
+///
+/// A reference type because it has a lifetime: the backend it settled on and the last
+/// problem seen persist between calls. It is not shared across threads.
+public final class HAProxyTarget: LoadBalancerTarget {
+    public let address: HAProxyAddress
+    public let client: HAProxyClient
+    /// The backend probes read and `lb` commands change; `nil` until HAProxy has been reached.
+    public private(set) var backend: String?
+    /// Why the last exchange with HAProxy failed to reach it or to make sense of it; `nil`
+    /// once an exchange has worked.
+    public private(set) var connectionProblem: HAProxyError?
+    /// The backend's servers as last read.
+    public private(set) var serverNames: [String] = []
+
+    /// Opens the target and tries to reach HAProxy once; never throws.
+    /// - Parameter address: where HAProxy's runtime API listens, and which backend to use.
+    public init(address: HAProxyAddress) {
+        self.address = address
+        client = HAProxyClient(endpoint: address.endpoint, timeoutMilliseconds: address.timeoutMilliseconds)
+        reconnect()
+    }
+
+    /// Parses a `--target` text and opens the target.
+    /// - Parameter text: `haproxy:PATH` or `haproxy:HOST:PORT`, optionally with `,backend=NAME`, `,timeout=2s`.
+    /// - Throws: `HAProxyError.invalidAddress` only: an unreachable HAProxy is not an error here.
+    public convenience init(address text: String) throws(HAProxyError) {
+        self.init(address: try HAProxyAddress(parsing: text))
+    }
+
+    /// `haproxy:/run/haproxy/admin.sock`, with `,backend=NAME` when one was named.
+    public var label: String { address.description }
+
+    /// Reaches HAProxy again and settles the backend: the named one, or the only backend with servers.
+    /// - Returns: the problem, or `nil` when HAProxy answered and the backend is settled.
+    @discardableResult
+    public func reconnect() -> HAProxyError? {
+        do throws(HAProxyError) {
+            let table = try client.showStat(types: [.backends, .servers])
+            let chosen = try chooseBackend(in: table)
+            backend = chosen
+            serverNames = table.rows(of: .server, in: chosen).map(\.name)
+            connectionProblem = nil
+        } catch {
+            connectionProblem = error
+        }
+        return connectionProblem
+    }
+
+    // MARK: - Reading
+
+    /// Reads every server of the backend.
+    /// - Parameter now: the incident clock's time, stamped on the reading.
+    /// - Throws: `HAProxyError` when HAProxy cannot be reached or the backend is gone.
+    public func snapshot(at now: Instant) throws(HAProxyError) -> TargetSnapshot {
+        try detailedSnapshot(at: now).targetSnapshot
+    }
+
+    /// Reads every server of the backend, with the figures only HAProxy has (`lbtot` …).
+    /// - Parameter now: the incident clock's time, stamped on the reading.
+    /// - Throws: `HAProxyError` when HAProxy cannot be reached or the backend is gone.
+    public func detailedSnapshot(at now: Instant) throws(HAProxyError) -> HAProxySnapshot {
+        let backend = try settledBackend()
+        return HAProxySnapshot(at: now, backend: backend, servers: try readServers(of: backend))
+    }
+
+    /// `show info`: HAProxy's version, process id and uptime.
+    /// - Throws: `HAProxyError` when HAProxy cannot be reached.
+    public func info() throws(HAProxyError) -> HAProxyInfo {
+        try tracked { () throws(HAProxyError) in try client.showInfo() }
+    }
+
+    /// `show servers state` for the backend: weights and administrative flags.
+    /// - Throws: `HAProxyError` when HAProxy cannot be reached or the backend is gone.
+    public func serversState() throws(HAProxyError) -> [HAProxyServerState] {
+        let backend = try settledBackend()
+        return try tracked { () throws(HAProxyError) in try client.showServersState(backend: backend) }
+    }
+
+    // MARK: - Changing
+
+    /// Sets a server's weight and confirms it by reading it back with `get weight`.
+    /// - Parameters:
+    ///   - weight: 0 to 256, HAProxy's range.
+    ///   - server: a server of the backend.
+    ///   - now: the incident clock's time (HAProxy keeps its own).
+    /// - Throws: `TargetError.unknownServer` for a name not in the backend; `HAProxyError`
+    ///   when HAProxy refuses (`.levelTooLow` below `level admin`), cannot be reached, or does
+    ///   not report the new weight afterwards (`.notConfirmed`).
+    public func setWeight(_ weight: Int, server: String, at now: Instant) throws {
+        let backend = try settledBackend()
+        try checkServer(server, in: backend)
+        try tracked { () throws(HAProxyError) in try client.setWeight(weight, backend: backend, server: server) }
+        let readBack = try tracked { () throws(HAProxyError) in try client.weight(backend: backend, server: server) }
+        guard readBack.current == weight else {
+            throw HAProxyError.notConfirmed(endpoint: client.endpoint.description, command: "set server \(backend)/\(server) weight \(weight)",
+                                           found: "weight \(readBack.current)")
+        }
+    }
+
+    /// Puts a server in `ready`, `drain` or `maint` and confirms it with `show servers state`.
+    /// - Parameters:
+    ///   - state: the administrative state wanted.
+    ///   - server: a server of the backend.
+    ///   - now: the incident clock's time (HAProxy keeps its own).
+    /// - Throws: `TargetError.unknownServer` for a name not in the backend; `HAProxyError`
+    ///   when HAProxy refuses (`.levelTooLow` below `level admin`), cannot be reached, or the
+    ///   server is not in that state afterwards (`.notConfirmed`, e.g. maintenance inherited
+    ///   from a tracked server that `ready` cannot lift).
+    public func setState(_ state: ServerAdminState, server: String, at now: Instant) throws {
+        let backend = try settledBackend()
+        try checkServer(server, in: backend)
+        try tracked { () throws(HAProxyError) in try client.setState(state, backend: backend, server: server) }
+        let states = try tracked { () throws(HAProxyError) in try client.showServersState(backend: backend) }
+        let command = "set server \(backend)/\(server) state \(state.rawValue)"
+        guard let reading = states.first(where: { $0.server == server }) else {
+            throw HAProxyError.notConfirmed(endpoint: client.endpoint.description, command: command, found: "no server '\(server)' any more")
+        }
+        let wanted: HAProxyServerState.AdminFlags = state == .ready ? [] : state == .drain ? .forcedDrain : .forcedMaintenance
+        let leftover = reading.adminFlags.subtracting(wanted).intersection(HAProxyServerState.AdminFlags.anyMaintenance.union(.anyDrain))
+        guard reading.adminState == state, reading.adminFlags.isSuperset(of: wanted), state != .ready || leftover.isEmpty else {
+            throw HAProxyError.notConfirmed(endpoint: client.endpoint.description, command: command,
+                                           found: "state \(reading.adminState.rawValue) (srv_admin_state \(reading.adminFlags.rawValue))")
+        }
+    }
+
+    // MARK: - Plumbing
+
+    /// The backend to use, reaching HAProxy first when it has not been reached yet.
+    private func settledBackend() throws(HAProxyError) -> String {
+        if let backend { return backend }
+        if let problem = reconnect() { throw problem }
+        guard let backend else { throw HAProxyError.backendNotChosen(endpoint: client.endpoint.description, backendsWithServers: [], allBackends: []) }
+        return backend
+    }
+
+    private func chooseBackend(in table: HAProxyStatTable) throws(HAProxyError) -> String {
+        let all = table.backends
+        if let named = address.backend {
+            guard all.contains(named) else {
+                throw HAProxyError.noSuchBackend(endpoint: client.endpoint.description, backend: named, known: all)
+            }
+            return named
+        }
+        let withServers = table.backendsWithServers
+        guard withServers.count == 1 else {
+            throw HAProxyError.backendNotChosen(endpoint: client.endpoint.description, backendsWithServers: withServers, allBackends: all)
+        }
+        return withServers[0]
+    }
+
+    /// Unknown names are caught here, with suggestions, rather than by HAProxy's bare `No such server.`.
+    private func checkServer(_ server: String, in backend: String) throws {
+        if serverNames.contains(server) { return }
+        // The list may predate a reload that added the server: read it again before refusing.
+        _ = try readServers(of: backend)
+        guard serverNames.contains(server) else { throw TargetError.unknownServer(name: server, known: serverNames) }
+    }
+
+    /// One `show stat` of the backend's servers; keeps `serverNames` current.
+    private func readServers(of backend: String) throws(HAProxyError) -> [HAProxyServerStats] {
+        let table = try tracked { () throws(HAProxyError) in try client.showStat(proxy: backend, types: .servers) }
+        let servers = table.rows(of: .server, in: backend).map(HAProxyServerStats.init(row:))
+        serverNames = servers.map(\.stats.name)
+        return servers
+    }
+
+    /// Runs one exchange, keeping `connectionProblem` up to date, and names the known backends
+    /// when HAProxy says the backend is gone (after a reload that renamed it).
+    private func tracked<T>(_ body: () throws(HAProxyError) -> T) throws(HAProxyError) -> T {
+        do throws(HAProxyError) {
+            let result = try body()
+            connectionProblem = nil
+            return result
+        } catch .noSuchBackend(let endpoint, let name, _) {
+            let known = (try? client.showStat(types: .backends))?.backends ?? []
+            // An automatically chosen backend is chosen again next time; a named one stays named.
+            if address.backend == nil { backend = nil }
+            let error = HAProxyError.noSuchBackend(endpoint: endpoint, backend: name, known: known)
+            connectionProblem = error
+            throw error
+        } catch {
+            if error.isConnectionProblem { connectionProblem = error }
+            throw error
+        }
+    }
+}
