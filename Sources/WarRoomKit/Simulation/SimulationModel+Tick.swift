@@ -169,7 +169,8 @@ extension SimulationModel {
 
             // Active health check, when one is due: it waits behind the server's queue like any request.
             if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
-                nextCheckTick[i] += checkIntervalTicks
+                // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
+                nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
                 let wait = (liveQueue[i] + deadQueue[i]) / capacityNow * 1000
                 let noise = exp(SimulationModel.checkSigma * random.normal())
                 let latency = (base * (1 + 0.5 * load * load) + rtt) * noise + wait
