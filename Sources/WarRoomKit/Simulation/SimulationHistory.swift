@@ -45,11 +45,11 @@ public struct SimulationSample: Sendable, Equatable {
     }
 
     /// Failed client requests over all client requests (0 when there were none).
-    public var errorRate: Double { requests > 0 ? errors / requests : 0 }
+    public var errorRate: Double { requests > 0 ? min(1, errors / requests) : 0 }
     /// Timed-out client requests over all client requests.
-    public var timeoutRate: Double { requests > 0 ? timeouts / requests : 0 }
+    public var timeoutRate: Double { requests > 0 ? min(1, timeouts / requests) : 0 }
     /// 5xx answers over all client requests.
-    public var serverErrorRate: Double { requests > 0 ? serverErrors / requests : 0 }
+    public var serverErrorRate: Double { requests > 0 ? min(1, serverErrors / requests) : 0 }
 }
 
 /// The recent past, in fixed windows, in a ring: memory is bounded by `capacity` windows,
