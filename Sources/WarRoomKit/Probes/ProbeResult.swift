@@ -1,0 +1,166 @@
+/// The diagnostic probes of SPEC §5.
+public enum ProbeKind: String, Sendable, CaseIterable {
+    case health, distribution, latency, errors, traffic, config, backend, db, network
+
+    /// Every probe kind's name, for completion and "did you mean".
+    public static let names: [String] = allCases.map(\.rawValue)
+
+    /// The metric names the probe reports (SPEC §4, the ones a playbook `check` may use).
+    public var metricNames: [String] {
+        switch self {
+        case .health: return ["backends_up", "backends_down"]
+        case .distribution: return ["skew", "max_utilization"]
+        case .latency: return ["p50_ms", "p99_ms"]
+        case .errors: return ["error_rate", "timeout_rate"]
+        case .traffic: return ["request_rate", "baseline_ratio", "top_source_share"]
+        case .config: return ["minutes_since_change"]
+        case .backend: return []
+        case .db: return ["latency_ms", "error_rate"]
+        case .network: return ["rtt_ms", "loss"]
+        }
+    }
+
+    /// One line of help.
+    public var summary: String {
+        switch self {
+        case .health: return "each backend's status, last check, checks failed, since when"
+        case .distribution: return "each backend's weight, share of requests, utilization"
+        case .latency: return "p50/p95/p99 overall and per backend"
+        case .errors: return "error, timeout and 5xx rates now, and the last 30 minutes"
+        case .traffic: return "request rate against its baseline, sources, top sources"
+        case .config: return "the live configuration, its version, who changed it and when"
+        case .backend: return "one backend in depth (probe backend NAME)"
+        case .db: return "the database behind the backends"
+        case .network: return "the network between the load balancer and the backends"
+        }
+    }
+}
+
+/// What a probe found: text for the responder and metrics for the transcript.
+public struct ProbeResult: Sendable, Equatable {
+    public var kind: ProbeKind
+    public var args: [String]
+    /// Aligned plain text, no escape codes.
+    public var text: String
+    /// The SPEC's metric names with numbers (fractions, milliseconds, counts).
+    public var metrics: JSONObject
+
+    public init(kind: ProbeKind, args: [String] = [], text: String, metrics: JSONObject) {
+        self.kind = kind
+        self.args = args
+        self.text = text
+        self.metrics = metrics
+    }
+
+    /// The transcript entry's `data`: `{probe, args, metrics}`.
+    public var data: JSONObject {
+        ["probe": .string(kind.rawValue), "args": .array(args.map(JSONValue.string)), "metrics": .object(metrics)]
+    }
+}
+
+/// What an `lb` command did: text for the responder and data for its transcript entry.
+public struct LBResult: Sendable, Equatable {
+    public var text: String
+    /// `{action, backend, value, version, from_version, changes, by, source, arguments, time}` as relevant.
+    public var data: JSONObject
+    /// Whether it made a new configuration version.
+    public var changed: Bool
+    /// When it happened (a scenario event's own time; the command's time otherwise).
+    public var at: Instant
+    /// Who made it (a scenario event's `by`, or the responder).
+    public var by: String
+
+    public init(text: String, data: JSONObject, changed: Bool, at: Instant, by: String) {
+        self.text = text
+        self.data = data
+        self.changed = changed
+        self.at = at
+        self.by = by
+    }
+}
+
+/// One configuration version: number, when, who, what changed.
+public struct ConfigurationVersion: Sendable, Equatable {
+    public var number: Int
+    public var at: Instant
+    public var by: String
+    public var note: String?
+    /// One line per change (`weight msg-01: 100 → 25`); empty for the first version.
+    public var changes: [String]
+    public var configuration: LoadBalancerConfiguration
+
+    public init(number: Int, at: Instant, by: String, note: String?, changes: [String], configuration: LoadBalancerConfiguration) {
+        self.number = number
+        self.at = at
+        self.by = by
+        self.note = note
+        self.changes = changes
+        self.configuration = configuration
+    }
+}
+
+/// An `lb` change as recorded in a transcript, to rebuild a console after `resume` or for `replay`.
+public struct RecordedLBCommand: Sendable, Equatable {
+    public var at: Instant
+    public var by: String
+    /// The words after `lb` (`["weight", "msg-01", "100"]`).
+    public var arguments: [String]
+
+    public init(at: Instant, by: String, arguments: [String]) {
+        self.at = at
+        self.by = by
+        self.arguments = arguments
+    }
+
+    /// The responders' `lb` changes in a transcript, in order (scenario events are left out:
+    /// the simulation makes them again by itself).
+    public static func from(entries: [TranscriptEntry]) -> [RecordedLBCommand] {
+        entries.compactMap { entry in
+            guard entry.kind == .lb, entry.data["source"]?.stringValue == "operator", entry.data["changed"]?.boolValue == true,
+                let words = entry.data["arguments"]?.arrayValue?.compactMap(\.stringValue)
+            else { return nil }
+            return RecordedLBCommand(at: entry.at, by: entry.by, arguments: words)
+        }
+    }
+}
+
+/// Mistakes in a `probe` or `lb` command; each message says what is wrong and what to type.
+public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No probe of that kind.
+    case unknownProbe(String)
+    /// No `lb` subcommand of that name.
+    case unknownSubcommand(String)
+    /// Wrong number of arguments.
+    case usage(String)
+    /// A weight outside HAProxy's 0…256.
+    case weightOutOfRange(backend: String, value: String)
+    /// An algorithm name that does not exist.
+    case unknownAlgorithm(String)
+    /// A version number that does not exist.
+    case noSuchVersion(String, latest: Int)
+    /// Rollback with nothing before the current version.
+    case nothingToRollBack
+    /// A rate limit that is not a positive number or `off`.
+    case badRateLimit(String)
+
+    public var description: String {
+        switch self {
+        case .unknownProbe(let name):
+            return "no probe '\(name)'\(Suggest.hint(for: name, in: ProbeKind.names)); probes: \(ProbeKind.names.joined(separator: ", "))"
+        case .unknownSubcommand(let name):
+            return "no lb subcommand '\(name)'\(Suggest.hint(for: name, in: LoadBalancerConsole.subcommands)); use one of \(LoadBalancerConsole.subcommands.joined(separator: ", "))"
+        case .usage(let usage):
+            return "usage: \(usage)"
+        case .weightOutOfRange(let backend, let value):
+            return "weight '\(value)' for \(backend) is out of range: use a whole number 0…256 (0 takes it out of rotation), e.g. lb weight \(backend) 100"
+        case .unknownAlgorithm(let name):
+            return "no algorithm '\(name)'\(Suggest.hint(for: name, in: BalanceAlgorithm.names)); algorithms: \(BalanceAlgorithm.names.joined(separator: ", "))"
+        case .noSuchVersion(let text, let latest):
+            return "no configuration version '\(text)': versions are 1…\(latest) (see lb history)"
+        case .nothingToRollBack:
+            return "nothing to roll back: version 1 is the first configuration (see lb history)"
+        case .badRateLimit(let text):
+            return "rate limit '\(text)' is not a number of requests per second: use e.g. lb ratelimit 5000, or lb ratelimit off"
+        }
+    }
+}

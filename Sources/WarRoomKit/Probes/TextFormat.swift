@@ -1,0 +1,90 @@
+import Foundation
+
+/// Plain-text building blocks for probe and `lb` output: aligned tables, units, bars and
+/// sparklines. No escape codes: the same text goes to the terminal and the transcript.
+public enum TextFormat {
+    /// `5.9%` (one decimal; two below 1%, so 0.05% does not read as 0.1%).
+    public static func percent(_ fraction: Double) -> String {
+        let value = fraction * 100
+        if value != 0, abs(value) < 1 { return String(format: "%.2f%%", value) }
+        return String(format: "%.1f%%", value)
+    }
+
+    /// `122 ms`, `0.8 ms`, `3.0 s`.
+    public static func milliseconds(_ ms: Double) -> String {
+        if ms >= 10_000 { return String(format: "%.1f s", ms / 1000) }
+        if ms < 10 { return String(format: "%.1f ms", ms) }
+        return "\(Int(ms.rounded())) ms"
+    }
+
+    /// `9,000` — whole numbers with thousands separators.
+    public static func count(_ value: Double) -> String {
+        let whole = Int(value.rounded())
+        let digits = String(abs(whole))
+        var out = ""
+        for (k, c) in digits.enumerated() {
+            if k > 0, (digits.count - k) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return whole < 0 ? "-" + out : out
+    }
+
+    /// `9,000 req/s`
+    public static func rate(_ value: Double) -> String { "\(count(value)) req/s" }
+
+    static let eighths: [Character] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+
+    /// A horizontal bar of `fraction` × `width` cells in eighths (`███▍`).
+    public static func bar(_ fraction: Double, width: Int = 20) -> String {
+        let cells = max(0, min(1, fraction.isFinite ? fraction : 0)) * Double(width)
+        let whole = Int(cells)
+        let rest = Int(((cells - Double(whole)) * 8).rounded(.down))
+        var text = String(repeating: "█", count: whole)
+        if rest > 0, whole < width { text.append(eighths[rest]) }
+        return text
+    }
+
+    static let levels: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+
+    /// A sparkline of `values`, scaled from 0 to `maximum` (the largest value when not given).
+    public static func sparkline(_ values: [Double], maximum: Double? = nil) -> String {
+        let top = maximum ?? values.max() ?? 0
+        return String(values.map { value -> Character in
+            guard top > 0 else { return levels[0] }
+            let level = Int((max(0, value) / top * 7).rounded())
+            return levels[min(7, level)]
+        })
+    }
+
+    /// Column alignment in `table`.
+    public enum Alignment: Sendable {
+        case left
+        case right
+    }
+
+    /// Rows aligned in columns separated by two spaces; trailing spaces trimmed.
+    /// - Parameters:
+    ///   - header: the column titles.
+    ///   - rows: the cells, row by row.
+    ///   - alignments: per column (left when missing).
+    public static func table(header: [String], rows: [[String]], alignments: [Alignment] = []) -> String {
+        let columns = max(header.count, rows.map(\.count).max() ?? 0)
+        var widths = [Int](repeating: 0, count: columns)
+        for row in [header] + rows {
+            for (k, cell) in row.enumerated() { widths[k] = max(widths[k], cell.count) }
+        }
+        func line(_ row: [String]) -> String {
+            var parts: [String] = []
+            for k in 0..<columns {
+                let cell = k < row.count ? row[k] : ""
+                let padding = String(repeating: " ", count: widths[k] - cell.count)
+                let alignment = k < alignments.count ? alignments[k] : .left
+                parts.append(alignment == .right ? padding + cell : cell + padding)
+            }
+            var text = parts.joined(separator: "  ")
+            while text.last == " " { text.removeLast() }
+            return text
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,133 @@
+/// Totals of one history window (10 simulated seconds) of the whole load balancer.
+public struct SimulationSample: Sendable, Equatable {
+    /// End of the window.
+    public var at: Instant
+    /// Client requests that arrived (legitimate and attack, rate-limited ones included).
+    public var requests: Double
+    /// Attempts sent to servers (retries and redispatches included).
+    public var attempts: Double
+    /// Client requests that finally failed, for any reason.
+    public var errors: Double
+    /// …of which timed out.
+    public var timeouts: Double
+    /// …of which were answered with a 5xx (server errors, no server available).
+    public var serverErrors: Double
+    /// …of which were refused by the frontend rate limit (429).
+    public var limited: Double
+    public var backendsUp: Int
+    public var backendsDown: Int
+
+    public init(at: Instant, requests: Double = 0, attempts: Double = 0, errors: Double = 0, timeouts: Double = 0, serverErrors: Double = 0,
+                limited: Double = 0, backendsUp: Int = 0, backendsDown: Int = 0)
+    {
+        self.at = at
+        self.requests = requests
+        self.attempts = attempts
+        self.errors = errors
+        self.timeouts = timeouts
+        self.serverErrors = serverErrors
+        self.limited = limited
+        self.backendsUp = backendsUp
+        self.backendsDown = backendsDown
+    }
+
+    /// Adds another window's totals (for coarser buckets); keeps the later window's end and counts.
+    mutating func absorb(_ other: SimulationSample) {
+        requests += other.requests
+        attempts += other.attempts
+        errors += other.errors
+        timeouts += other.timeouts
+        serverErrors += other.serverErrors
+        limited += other.limited
+        at = other.at
+        backendsUp = other.backendsUp
+        backendsDown = other.backendsDown
+    }
+
+    /// Failed client requests over all client requests (0 when there were none).
+    public var errorRate: Double { requests > 0 ? min(1, errors / requests) : 0 }
+    /// Timed-out client requests over all client requests.
+    public var timeoutRate: Double { requests > 0 ? min(1, timeouts / requests) : 0 }
+    /// 5xx answers over all client requests.
+    public var serverErrorRate: Double { requests > 0 ? min(1, serverErrors / requests) : 0 }
+}
+
+/// The recent past, in fixed windows, in a ring: memory is bounded by `capacity` windows,
+/// whatever the length of the incident.
+public struct SimulationHistory: Sendable {
+    /// Simulated seconds per window.
+    public static let windowSeconds = 10
+    /// Windows kept: one hour, so the 30-minute sparklines always have data.
+    public static let capacity = 360
+
+    let backendCount: Int
+    var samples: [SimulationSample] = []
+    /// Attempts per backend per window, `capacity × backendCount`, ring-indexed like `samples`.
+    var backendAttempts: [Double]
+    /// Failed attempts per backend per window.
+    var backendFailures: [Double]
+    /// Ring position of the next window to write.
+    var head = 0
+
+    init(backendCount: Int) {
+        self.backendCount = backendCount
+        backendAttempts = [Double](repeating: 0, count: SimulationHistory.capacity * backendCount)
+        backendFailures = backendAttempts
+        samples.reserveCapacity(SimulationHistory.capacity)
+    }
+
+    mutating func append(_ sample: SimulationSample, attempts: [Double], failures: [Double]) {
+        let base = head * backendCount
+        for i in 0..<backendCount {
+            backendAttempts[base + i] = attempts[i]
+            backendFailures[base + i] = failures[i]
+        }
+        if samples.count < SimulationHistory.capacity { samples.append(sample) } else { samples[head] = sample }
+        head = (head + 1) % SimulationHistory.capacity
+    }
+
+    /// Number of windows held.
+    public var count: Int { samples.count }
+
+    /// Ring slot of the `k`-th most recent window (0 = latest).
+    func slot(back k: Int) -> Int {
+        (head - 1 - k + 2 * SimulationHistory.capacity) % SimulationHistory.capacity
+    }
+
+    /// The windows that ended after `from` and at or before `to`, oldest first.
+    public func samples(after from: Instant, through to: Instant) -> [SimulationSample] {
+        var result: [SimulationSample] = []
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            let sample = samples[slot(back: k)]
+            if sample.at > from, sample.at <= to { result.append(sample) }
+        }
+        return result
+    }
+
+    /// Per-backend attempts and failures summed over the windows ending after `from`.
+    func backendTotals(after from: Instant) -> (attempts: [Double], failures: [Double]) {
+        var attempts = [Double](repeating: 0, count: backendCount)
+        var failures = attempts
+        for k in 0..<count {
+            let s = slot(back: k)
+            guard samples[s].at > from else { break }
+            let base = s * backendCount
+            for i in 0..<backendCount {
+                attempts[i] += backendAttempts[base + i]
+                failures[i] += backendFailures[base + i]
+            }
+        }
+        return (attempts, failures)
+    }
+
+    /// One backend's failure rate per window, oldest first, for windows ending after `from`.
+    func backendSeries(_ index: Int, after from: Instant) -> [(at: Instant, attempts: Double, failures: Double)] {
+        var result: [(Instant, Double, Double)] = []
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            let s = slot(back: k)
+            guard samples[s].at > from else { continue }
+            result.append((samples[s].at, backendAttempts[s * backendCount + index], backendFailures[s * backendCount + index]))
+        }
+        return result
+    }
+}

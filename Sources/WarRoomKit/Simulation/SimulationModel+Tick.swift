@@ -1,0 +1,268 @@
+import Foundation
+
+extension SimulationModel {
+    /// Runs one tick: scenario events due, client arrivals spread by the algorithm, service,
+    /// queueing and timeouts per backend, retries for the next tick, health checks, counters.
+    public mutating func step() {
+        applyDueEvents()
+        if balanceDirty || algorithm == .leastConnections || algorithm == .powerOfTwo { rebalance() }
+        let n = names.count
+        let r = retries
+        let sticky = scenario.traffic.sticky
+        let buckets = Double(SimulationModel.bucketCount)
+        let users = Double(scenario.users)
+        var tick = SimulationTotals()
+
+        // Client traffic, then the frontend rate limit (answered 429 at once, never retried).
+        var legit = legitimateRate
+        var flood = attackRate
+        tick.requests = legit + flood
+        tick.legitimate = legit
+        if let limit = rateLimit, legit + flood > limit {
+            let scale = limit / (legit + flood)
+            tick.limited = (legit + flood) * (1 - scale)
+            let limitedUsers = legit * (1 - scale)
+            tick.userErrors += limitedUsers
+            globalDensity += limitedUsers / users
+            legit *= scale
+            flood *= scale
+        }
+        let legitFraction = legit + flood > 0 ? legit / (legit + flood) : 1
+        let redispatchIn = redispatched
+        redispatched = 0
+        var pool = pooledRetries
+        for g in 0...r { pooledRetries[g] = 0 }
+        var retriesIn = 0.0
+        for g in stride(from: 1, through: r, by: 1) { retriesIn += pool[g] }
+
+        if eligibleCount == 0 {
+            // Nothing in rotation: every attempt is answered 503 at once and cannot be retried.
+            var stranded = legit + flood + redispatchIn + retriesIn
+            for k in stride(from: n, to: stickyRetries.count, by: 1) {
+                stranded += stickyRetries[k]
+                stickyRetries[k] = 0
+            }
+            // Redispatched requests were counted as attempts when they first arrived.
+            tick.attempts += stranded - redispatchIn
+            tick.failedAttempts += stranded
+            tick.noServer += stranded
+            tick.serverErrors += stranded
+            tick.errors += stranded
+            tick.userErrors += stranded * legitFraction
+            globalDensity += stranded * legitFraction / users
+            legit = 0
+            flood = 0
+            for g in 0...r { pool[g] = 0 }
+        }
+        tick.retries = retriesIn
+
+        let figures = dependencies
+        let databaseExtra = max(0, figures.databaseLatency - scenario.dependencies.databaseLatency)
+        let loss = figures.networkLoss
+        let rtt = figures.networkRTT
+        let databaseErrors = figures.databaseErrorRate
+        let timeout = timeoutSeconds
+        let check = scenario.loadBalancer.healthCheck
+        let checkTimeout = Double(check.timeout)
+        let tickNumber = ticks + 1
+        let spread = (sticky ? flood : legit + flood) + redispatchIn
+        let spreadLegit = (sticky ? 0 : legit) + redispatchIn * legitFraction
+
+        for i in 0..<n {
+            // Arrivals, by retry generation.
+            var arrivals = 0.0
+            var first = 0.0
+            var firstLegit = 0.0
+            if eligible[i] {
+                let s = share[i]
+                first = s * spread
+                firstLegit = s * spreadLegit
+                if sticky {
+                    let users = legit * Double(bucketsOwned[i]) / buckets
+                    first += users
+                    firstLegit += users
+                }
+                arrivalsByGeneration[i] = first
+                arrivals = first
+                for g in stride(from: 1, through: r, by: 1) {
+                    let x = s * pool[g] + stickyRetries[g * n + i]
+                    stickyRetries[g * n + i] = 0
+                    arrivalsByGeneration[g * n + i] = x
+                    arrivals += x
+                }
+            }
+
+            // Service: capacity shrinks when the database makes each request hold a worker longer.
+            let base = baseLatency[i]
+            let serviceBase = base + databaseExtra
+            let capacityNow = capacity[i] * base / serviceBase
+            let lost = arrivals * loss
+            let offered = arrivals - lost
+            let live = liveQueue[i]
+            let dead = deadQueue[i]
+            let queued = live + dead
+            let backlog = 2 * timeout * capacityNow
+            let admitted = min(offered, max(0, backlog - queued) + capacityNow)
+            let refused = offered - admitted
+            let load = min(1, (queued + admitted) / capacityNow)
+            let service = serviceBase * (1 + 0.5 * load * load)
+            // An arrival that will wait longer than the time left after service is doomed: its client
+            // times out, but the server still works through it later (wasted work).
+            let room = max(0, capacityNow * (timeout - (service + rtt) / 1000) - queued)
+            let liveIn = min(admitted, room)
+            let deadIn = admitted - liveIn
+            let served = min(queued + admitted, capacityNow)
+            let servedLive = min(live + liveIn, served)
+            liveQueue[i] = live + liveIn - servedLive
+            deadQueue[i] = dead + deadIn - (served - servedLive)
+            let errorRate = 1 - (1 - ownErrorRate[i]) * (1 - databaseErrors)
+            let serverErrors = servedLive * errorRate
+            let ok = servedLive - serverErrors
+            let connectionErrors = lost + refused
+            let retryable = connectionErrors + deadIn
+
+            // Failed attempts go back for another try, or fail the client request for good.
+            var finalFraction = 1.0
+            if r > 0, arrivals > 0 {
+                let inverse = 1 / arrivals
+                let keepSticky = sticky && eligible[i]
+                for g in 0..<r {
+                    let part = retryable * arrivalsByGeneration[g * n + i] * inverse
+                    if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
+                }
+                finalFraction = arrivalsByGeneration[r * n + i] * inverse
+            }
+            let finalTimeouts = deadIn * finalFraction
+            let finalConnection = connectionErrors * finalFraction
+            let finalErrors = finalTimeouts + finalConnection + serverErrors
+            let userShare = first > 0 ? firstLegit / first : legitFraction
+            let userErrors = finalErrors * userShare
+            if sticky, bucketsOwned[i] > 0, eligible[i] {
+                failureDensity[i] += userErrors / (users * Double(bucketsOwned[i]) / buckets)
+            } else {
+                globalDensity += userErrors / users
+            }
+
+            tick.attempts += arrivals
+            tick.served += ok
+            tick.failedAttempts += retryable + serverErrors
+            tick.errors += finalErrors
+            tick.timeouts += finalTimeouts
+            tick.connectionErrors += finalConnection
+            tick.serverErrors += serverErrors
+            tick.userErrors += userErrors
+
+            totalAttempts[i] += arrivals
+            totalServed[i] += ok
+            totalServerErrors[i] += serverErrors
+            totalConnectionErrors[i] += connectionErrors
+            totalTimeouts[i] += deadIn
+            lastAttempts[i] = arrivals
+            lastServed[i] = servedLive
+            lastTimeouts[i] = deadIn
+            lastWait[i] = live / capacityNow
+            lastServiceTime[i] = service
+            lastUtilization[i] = offered / capacityNow
+            lastInFlight[i] = servedLive * service / 1000
+            windowAttempts[i] += arrivals
+            windowFailures[i] += retryable + serverErrors
+
+            // Active health check, when one is due: it waits behind the server's queue like any request.
+            if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
+                // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
+                nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
+                let wait = (liveQueue[i] + deadQueue[i]) / capacityNow * 1000
+                let noise = exp(SimulationModel.checkSigma * random.normal())
+                let latency = (base * (1 + 0.5 * load * load) + rtt) * noise + wait
+                let lostCheck = random.unit() < loss
+                let passed = !lostCheck && latency <= checkTimeout
+                lastCheckLatency[i] = latency
+                lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
+                if healthy[i] {
+                    if passed {
+                        checkStreak[i] = 0
+                    } else {
+                        checkStreak[i] += 1
+                        checkFailures[i] += 1
+                        if checkStreak[i] >= check.fall {
+                            healthy[i] = false
+                            checkStreak[i] = 0
+                            lastChangeTick[i] = tickNumber
+                            balanceDirty = true
+                            // HAProxy redispatches the queue of a server marked down; the doomed are gone.
+                            redispatched += liveQueue[i]
+                            liveQueue[i] = 0
+                            deadQueue[i] = 0
+                        }
+                    }
+                } else if passed {
+                    checkStreak[i] += 1
+                    if checkStreak[i] >= check.rise {
+                        healthy[i] = true
+                        checkStreak[i] = 0
+                        lastChangeTick[i] = tickNumber
+                        balanceDirty = true
+                    }
+                } else {
+                    checkStreak[i] = 0
+                }
+            }
+        }
+
+        if eligibleCount > 0 { tick.attempts -= redispatchIn }
+        totals.requests += tick.requests
+        totals.legitimate += tick.legitimate
+        totals.attempts += tick.attempts
+        totals.retries += tick.retries
+        totals.served += tick.served
+        totals.failedAttempts += tick.failedAttempts
+        totals.errors += tick.errors + tick.limited
+        totals.timeouts += tick.timeouts
+        totals.serverErrors += tick.serverErrors
+        totals.connectionErrors += tick.connectionErrors
+        totals.limited += tick.limited
+        totals.noServer += tick.noServer
+        totals.userErrors += tick.userErrors
+        tick.errors += tick.limited
+        lastTick = tick
+
+        window.requests += tick.requests
+        window.attempts += tick.attempts
+        window.errors += tick.errors
+        window.timeouts += tick.timeouts
+        window.serverErrors += tick.serverErrors
+        window.limited += tick.limited
+        ticks = tickNumber
+        if ticks % Int64(SimulationHistory.windowSeconds) == 0 {
+            window.at = now
+            let counts = healthCounts()
+            window.backendsUp = counts.up
+            window.backendsDown = counts.down
+            history.append(window, attempts: windowAttempts, failures: windowFailures)
+            window = SimulationSample(at: now)
+            for i in 0..<n {
+                windowAttempts[i] = 0
+                windowFailures[i] = 0
+            }
+        }
+    }
+
+    /// Backends in rotation and up, and backends marked down by their health checks.
+    public func healthCounts() -> (up: Int, down: Int) {
+        var up = 0
+        var down = 0
+        for i in 0..<names.count where admin[i] != .maint {
+            if !healthy[i] { down += 1 } else if admin[i] == .ready, weight[i] > 0 { up += 1 }
+        }
+        return (up, down)
+    }
+
+    /// Requests conserved: every attempt made is served, failed, or still waiting (queued or
+    /// about to be redispatched). Returns attempts − (served + failed + waiting), which stays 0
+    /// up to rounding.
+    public var conservationResidual: Double {
+        var waiting = redispatched
+        for i in 0..<names.count { waiting += liveQueue[i] }
+        return totals.attempts - (totals.served + totals.failedAttempts + waiting)
+    }
+}
