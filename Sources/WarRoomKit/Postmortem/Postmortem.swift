@@ -76,6 +76,7 @@ public enum Postmortem {
                 }
             }
         }
+        progress?(1)
         if first {
             throw PostmortemError.transcript(.notATranscript(path: path, reason: bytes.isEmpty ? "the file is empty" : "it holds no complete entry"))
         }

@@ -25,7 +25,7 @@ public enum PostmortemCheck {
             case .noTimeline:
                 return "no timeline: the transcript records nothing between opening and closing the incident (milestones, hypotheses, changes, notes)"
             case .actionWithoutOwner(let id, let text):
-                return "action item \(id) has no owner: \(SafeText.printable(text)) (give it one with 'action \(id) --owner NAME')"
+                return "action item \(id) has no owner: \(SafeText.printable(text)) (every task needs someone accountable; record it as 'action TEXT --owner NAME')"
             case .missingMilestone(let name):
                 return "milestone \(name) was never marked: metrics that need it are not measured (mark it with 'mark \(name) --at TIME')"
             case .summaryLength(let words, let range):

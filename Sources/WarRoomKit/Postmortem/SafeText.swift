@@ -67,7 +67,7 @@ public enum SafeText {
             case .references:
                 // All ASCII punctuation: the Markdown is an intermediate form, and a quote
                 // that cannot appear raw cannot be mistaken for one of Ink's attributes.
-                escape = scalar.isASCII && scalar.properties.isPatternSyntax
+                escape = isASCIIPunctuation(scalar)
             }
             if !isDigit { leadingDigits = false }
             if escape {
@@ -102,6 +102,14 @@ public enum SafeText {
             }
         }
         return result
+    }
+
+    /// `!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~`: the characters CommonMark lets a backslash escape.
+    static func isASCIIPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: return true
+        default: return false
+        }
     }
 
     static func hex(_ value: UInt32) -> String {
