@@ -1,0 +1,116 @@
+/// Compiles transcripts into postmortems: the entry point for `warroom postmortem`, the
+/// shell's `postmortem` command and `close`.
+///
+///     let model = try Postmortem.compile(transcriptPath: path, strict: false)
+///     let markdown = PostmortemRenderer.render(model, format: .markdown)
+///     let findings = PostmortemCheck.findings(model, wordRange: 400...600)
+public enum Postmortem {
+    /// Reads, verifies and compiles a transcript.
+    ///
+    /// A transcript that fails verification, or has a torn last line or unreadable lines,
+    /// still compiles: the problems are listed in `warnings`, which every format shows first.
+    /// - Parameters:
+    ///   - transcriptPath: the `.jsonl` transcript.
+    ///   - strict: refuse a transcript whose hash chain does not verify.
+    ///   - progress: called now and then with the share of the file read (0…1), for a
+    ///     progress display on long transcripts.
+    /// - Returns: the postmortem.
+    /// - Throws: `PostmortemError.transcript` when the file cannot be read or is not a
+    ///   transcript; `PostmortemError.verificationFailed` in strict mode.
+    public static func compile(transcriptPath: String, strict: Bool = false,
+                               progress: ((Double) -> Void)? = nil) throws -> PostmortemModel {
+        let bytes: [UInt8]
+        do {
+            bytes = try TranscriptLog.readBytes(path: transcriptPath)
+        } catch let error as TranscriptError {
+            throw PostmortemError.transcript(error)
+        }
+        return try compile(bytes: bytes, path: transcriptPath, strict: strict, progress: progress)
+    }
+
+    /// Verifies and compiles transcript bytes (see `compile(transcriptPath:strict:progress:)`).
+    /// - Parameters:
+    ///   - bytes: the transcript file's content.
+    ///   - path: where it came from; its last component is the header's transcript file.
+    ///   - strict: refuse a transcript whose hash chain does not verify.
+    ///   - progress: called with the share of the bytes read.
+    /// - Returns: the postmortem.
+    /// - Throws: `PostmortemError`.
+    public static func compile(bytes: [UInt8], path: String, strict: Bool = false,
+                               progress: ((Double) -> Void)? = nil) throws -> PostmortemModel {
+        let verification = TranscriptVerifier.verify(bytes: bytes)
+        if strict, let problem = verification.problem {
+            throw PostmortemError.verificationFailed(path: path, problem: problem)
+        }
+        // Entries are decoded and folded one at a time rather than collected with
+        // `TranscriptLog.decode`, so memory follows the postmortem's size, not the transcript's.
+        var builder = PostmortemBuilder()
+        var badLines: [TranscriptLineError] = []
+        var torn: TornLine?
+        var lineNumber = 0
+        var first = true
+        try bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            var nextReport = 0
+            while start < buffer.count {
+                lineNumber += 1
+                guard let newline = buffer[start...].firstIndex(of: 0x0A) else {
+                    torn = TornLine(line: lineNumber, offset: start, bytes: Array(buffer[start...]))
+                    break
+                }
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
+                do {
+                    let entry = try TranscriptEntry.decode(line: line, number: lineNumber)
+                    if first, entry.kind != .open {
+                        throw PostmortemError.transcript(.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'"))
+                    }
+                    first = false
+                    builder.add(entry)
+                } catch let error as TranscriptLineError {
+                    badLines.append(error)
+                }
+                start = newline + 1
+                if let progress, start >= nextReport {
+                    progress(Double(start) / Double(buffer.count))
+                    nextReport = start + max(1 << 20, buffer.count / 100)
+                }
+            }
+        }
+        progress?(1)
+        if first {
+            throw PostmortemError.transcript(.notATranscript(path: path, reason: bytes.isEmpty ? "the file is empty" : "it holds no complete entry"))
+        }
+        return builder.finish(transcriptFile: fileName(path), verification: verification, torn: torn, badLines: badLines)
+    }
+
+    /// The last component of a path.
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+extension PostmortemModel {
+    /// Compiles a postmortem from entries in memory: a pure function of the transcript.
+    /// - Parameters:
+    ///   - entries: the transcript's entries, in order, starting with `open`.
+    ///   - transcriptFile: the file name shown in the header.
+    ///   - verification: the hash chain check, if one was made; a failure becomes a warning.
+    ///   - torn: a torn last line left out of `entries`.
+    ///   - badLines: undecodable lines left out of `entries`.
+    public init(entries: some Sequence<TranscriptEntry>, transcriptFile: String, verification: VerifyReport? = nil,
+                torn: TornLine? = nil, badLines: [TranscriptLineError] = [])
+    {
+        var builder = PostmortemBuilder()
+        for entry in entries { builder.add(entry) }
+        self = builder.finish(transcriptFile: transcriptFile, verification: verification, torn: torn, badLines: badLines)
+    }
+
+    /// Compiles a postmortem from a transcript read with `TranscriptLog.read(path:lenient:)`.
+    /// - Parameters:
+    ///   - log: the transcript.
+    ///   - verification: the hash chain check, if one was made.
+    public init(log: TranscriptLog, verification: VerifyReport? = nil) {
+        self.init(entries: log.entries, transcriptFile: Postmortem.fileName(log.path), verification: verification,
+                  torn: log.torn, badLines: log.badLines)
+    }
+}

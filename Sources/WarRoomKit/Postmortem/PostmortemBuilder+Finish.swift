@@ -1,0 +1,652 @@
+extension PostmortemBuilder {
+    /// Turns what was collected into the postmortem, applying amends and retractions.
+    /// - Parameters:
+    ///   - transcriptFile: the transcript's file name, for the header.
+    ///   - verification: the hash chain check, if one was made.
+    ///   - torn: an unterminated last line left by a crash.
+    ///   - badLines: lines that could not be decoded and were left out.
+    func finish(transcriptFile: String, verification: VerifyReport?, torn: TornLine?, badLines: [TranscriptLineError]) -> PostmortemModel {
+        let record = Corrections(builder: self)
+        let liveSeries = state.retractions.isEmpty ? series : series.map { kind in
+            var kept = kind
+            kept.rows.removeAll { state.retractions[$0.seq] != nil }
+            return kept
+        }
+        let metrics = makeMetrics()
+        let resolution = makeResolution(record, liveSeries: liveSeries)
+        let tasks = state.actions.map(Self.task)
+        let summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
+        var warnings = readWarnings(verification: verification, torn: torn, badLines: badLines)
+        warnings += recordWarnings()
+        return PostmortemModel(
+            incident: makeIncident(transcriptFile: transcriptFile, verification: verification),
+            summary: summary,
+            timeline: makeTimeline(record),
+            misleadingPaths: makeMisleadingPaths(record),
+            resolution: resolution,
+            measures: PostmortemModel.Measures(improvements: tasks.filter { $0.type != ActionItem.Kind.mitigate.rawValue }, tasks: tasks),
+            metrics: metrics,
+            lessons: makeLessons(record),
+            adherence: makeAdherence(record),
+            evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries)),
+            warnings: warnings)
+    }
+
+    /// Which entries were retracted, and the corrected text of amended ones.
+    struct Corrections {
+        var retracted: [Int: String]
+        var amended: [Int: String]
+
+        init(builder: PostmortemBuilder) {
+            retracted = builder.state.retractions
+            amended = [:]
+            // An amend that was itself retracted no longer corrects anything.
+            for amend in builder.amends where retracted[amend.seq] == nil {
+                amended[amend.target] = amend.text
+            }
+        }
+
+        func isLive(_ entry: TranscriptEntry) -> Bool { retracted[entry.seq] == nil }
+        func text(_ entry: TranscriptEntry) -> String { amended[entry.seq] ?? entry.text }
+    }
+
+    // MARK: - Header
+
+    func makeIncident(transcriptFile: String, verification: VerifyReport?) -> PostmortemModel.Incident {
+        var responders: [PostmortemModel.Responder] = []
+        for name in state.responders where authors.contains(name) || !state.roles(of: name).isEmpty {
+            responders.append(PostmortemModel.Responder(name: name, roles: state.roles(of: name)))
+        }
+        for (_, name) in state.roles where !responders.contains(where: { $0.name == name }) {
+            responders.append(PostmortemModel.Responder(name: name, roles: state.roles(of: name)))
+        }
+        let open = state.openData
+        let playbook = open["playbook"]?.objectValue.flatMap { object -> PostmortemModel.PlaybookReference? in
+            guard let id = object["id"]?.stringValue else { return nil }
+            return PostmortemModel.PlaybookReference(id: id, version: object["version"]?.intValue, sha256: object["sha256"]?.stringValue)
+        }
+        let scenario = open["scenario"]?.objectValue.flatMap { object -> PostmortemModel.ScenarioReference? in
+            guard let id = object["id"]?.stringValue else { return nil }
+            return PostmortemModel.ScenarioReference(id: id, seed: object["seed"]?.intValue)
+        }
+        return PostmortemModel.Incident(
+            id: state.id, title: state.title, severity: state.severity, status: state.status.rawValue,
+            openedAt: state.openedAt, openedBy: state.openedBy, responders: responders, playbook: playbook, scenario: scenario,
+            transcriptFile: transcriptFile, finalHash: state.lastHash, entryCount: state.entryCount,
+            verified: verification.map(\.isValid))
+    }
+
+    // MARK: - Summary
+
+    func makeSummary(_ record: Corrections, liveSeries: [ProbeSeries], resolution: PostmortemModel.Resolution) -> PostmortemModel.Summary {
+        let (start, startBasis): (Instant, PostmortemModel.StartBasis) =
+            if let time = state.milestone(.impactStart) { (time, .impactStart) }
+            else if let time = state.milestone(.detected) { (time, .detected) }
+            else { (state.openedAt, .opened) }
+        let (end, endBasis): (Instant, PostmortemModel.EndBasis) =
+            if let time = state.milestone(.resolved) { (time, .resolved) }
+            else if let time = state.closedAt { (time, .closed) }
+            else { (state.lastAt, .lastEntry) }
+        var usersAffected: Double?
+        var source: PostmortemModel.UsersAffectedSource?
+        for kind in liveSeries {
+            guard let index = kind.metricIndex["users_affected"] else { continue }
+            for row in kind.rows where index < row.values.count {
+                if let value = row.values[index], (0...1).contains(value), value > (usersAffected ?? -1) { usersAffected = value }
+            }
+        }
+        if usersAffected != nil {
+            source = .probes
+        } else if let impact = state.impact?.text, let share = Self.percentage(in: impact) {
+            usersAffected = share
+            source = .impactStatement
+        }
+        let notes = taggedNotes(record)
+        let service = state.openData["service"]?.stringValue
+        return PostmortemModel.Summary(
+            start: start, startBasis: startBasis, end: end, endBasis: endBasis, duration: max(0, end - start),
+            service: service, impact: state.impact?.text, impactNotes: notes["impact", default: []].map(\.text),
+            usersAffected: usersAffected, usersAffectedSource: source,
+            rootCause: resolution.rootCause, trigger: resolution.trigger, resolution: Self.resolutionSentence(resolution, closing: state.summary),
+            closingSummary: state.summary)
+    }
+
+    /// The first percentage in a sentence (`30%`, `12.5 %`), as a fraction.
+    static func percentage(in text: String) -> Double? {
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index].properties.numericType == .decimal, scalars[index].isASCII else {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < scalars.count, scalars[index].isASCII,
+                scalars[index].properties.numericType == .decimal || (scalars[index] == "." && index + 1 < scalars.count
+                    && scalars[index + 1].properties.numericType == .decimal)
+            {
+                index += 1
+            }
+            let number = Double(String(String.UnicodeScalarView(scalars[start..<index])))
+            var next = index
+            while next < scalars.count, scalars[next] == " " { next += 1 }
+            if let number, next < scalars.count, scalars[next] == "%", (0...100).contains(number) { return number / 100 }
+        }
+        return nil
+    }
+
+    static func resolutionSentence(_ resolution: PostmortemModel.Resolution, closing: String?) -> String? {
+        var parts: [String] = []
+        if let at = resolution.mitigatedAt {
+            parts.append("Mitigated at \(at.hourMinute) UTC" + (resolution.mitigation.map { ": \($0)" } ?? "") + ".")
+        }
+        let done = resolution.mitigationActions.filter(\.done).map(\.text)
+        if !done.isEmpty { parts.append("Mitigating actions: " + done.joined(separator: "; ") + ".") }
+        if let at = resolution.resolvedAt {
+            parts.append("Resolved at \(at.hourMinute) UTC" + (resolution.resolutionText.map { ": \($0)" } ?? "") + ".")
+        }
+        if let closing, !closing.isEmpty { parts.append(closing) }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    // MARK: - Timeline
+
+    func makeTimeline(_ record: Corrections) -> [PostmortemModel.TimelineItem] {
+        var items: [PostmortemModel.TimelineItem] = []
+        let escalations = Set(notable.filter { $0.kind == .escalation && record.isLive($0) }.map(\.at))
+        for entry in notable where record.isLive(entry) {
+            guard let (kind, text, at) = timelineText(entry, record, escalationTimes: escalations) else { continue }
+            items.append(PostmortemModel.TimelineItem(
+                at: at, kind: kind, text: text, by: entry.by, seq: entry.seq, amended: record.amended[entry.seq] != nil,
+                recordedAt: at == entry.at ? nil : entry.at, evidence: cited(entry.seq, record)))
+        }
+        // Backdated milestones take their place among what happened then; ties keep transcript order.
+        items.sort { $0.at != $1.at ? $0.at < $1.at : $0.seq < $1.seq }
+        return items
+    }
+
+    private func timelineText(_ entry: TranscriptEntry, _ record: Corrections,
+                              escalationTimes: Set<Instant>) -> (PostmortemModel.TimelineKind, String, Instant)? {
+        let data = entry.data
+        let text = record.text(entry)
+        func with(_ head: String, _ detail: String?) -> String {
+            guard let detail, !detail.isEmpty else { return head }
+            return "\(head): \(detail)"
+        }
+        switch entry.kind {
+        case .open:
+            return (.open, "Incident opened: \(state.title) (\(data["severity"]?.stringValue ?? state.severity))", entry.at)
+        case .milestone:
+            guard let name = data["milestone"]?.stringValue, let current = state.milestones[name], current.seq == entry.seq else { return nil }
+            let detail = text.caseInsensitiveCompare(name) == .orderedSame ? nil : text
+            // The first `escalate` also marks `escalated`; its escalation bullet already says so.
+            if name == Milestone.escalated.rawValue, detail == nil || detail!.isEmpty, escalationTimes.contains(current.time) { return nil }
+            return (.milestone, with(Self.milestoneTitle(name), detail), current.time)
+        case .phase:
+            guard let phase = data["phase"]?.stringValue else { return nil }
+            let from = data["from"]?.stringValue.map { " (from \($0))" } ?? ""
+            return (.phase, "Phase \(phase) began\(from)", entry.at)
+        case .severity:
+            let change = "Severity \(data["from"]?.stringValue ?? "?") → \(data["to"]?.stringValue ?? "?")"
+            return (.severity, with(change, data["reason"]?.stringValue), entry.at)
+        case .escalation:
+            let to = data["to"]?.stringValue ?? text
+            let head = data["rule"] != nil ? "Escalation rule paged \(to)" : "Escalated to \(to)"
+            return (.escalation, with(head, data["reason"]?.stringValue), entry.at)
+        case .hypothesis:
+            guard let id = data["id"]?.stringValue, let hypothesis = state.hypothesis(id) else { return nil }
+            switch data["status"]?.stringValue {
+            case "ruled-out":
+                return (.hypothesis, with("\(id) ruled out (\(hypothesis.text))", record.amended[entry.seq] ?? data["reason"]?.stringValue ?? text), entry.at)
+            case "confirmed":
+                return (.hypothesis, with("\(id) confirmed (\(hypothesis.text))", record.amended[entry.seq] ?? data["reason"]?.stringValue ?? text), entry.at)
+            default:
+                guard hypothesis.seq == entry.seq else { return nil }
+                return (.hypothesis, "\(id) raised: \(hypothesis.text)", entry.at)
+            }
+        case .statement:
+            let head = switch data["statement"]?.stringValue {
+            case "root_cause": "Root cause identified"
+            case "trigger": "Trigger identified"
+            case "impact": "Impact assessed"
+            default: "Statement"
+            }
+            return (.statement, with(head, text), entry.at)
+        case .lb:
+            guard Self.isConfigChange(entry) else { return nil }
+            var head = "Load balancer change"
+            if let version = data["version"]?.intValue {
+                head += data["from_version"]?.intValue.map { " (v\($0) → v\(version))" } ?? " (v\(version))"
+            }
+            return (.lb, with(head, text), entry.at)
+        case .action:
+            guard data["status"]?.stringValue == "done", let id = data["id"]?.stringValue, let action = state.action(id) else { return nil }
+            return (.action, "\(id) done: \(action.text)", entry.at)
+        case .update:
+            return (.update, with("Status update", text), entry.at)
+        case .note:
+            let stripped = Self.strippingTags(text)
+            return (.note, stripped.isEmpty ? text : stripped, entry.at)
+        case .step:
+            guard let step = data["step"]?.stringValue else { return nil }
+            switch data["status"]?.stringValue {
+            case "skipped":
+                return (.step, with("Skipped step \(step)", data["reason"]?.stringValue ?? (text.isEmpty ? nil : text)), entry.at)
+            case "done":
+                guard let check = data["check"]?.objectValue, let result = Self.checkResult(check, evidence: nil) else { return nil }
+                return (.step, "Step \(step) done; check \(Self.describe(result))", entry.at)
+            default:
+                return nil
+            }
+        case .shell:
+            guard let command = data["command"]?.stringValue else { return nil }
+            let outcome: String =
+                if data["timed_out"]?.boolValue == true { "timed out" }
+                else if let code = data["exit_code"]?.intValue { "exit \(code)" }
+                else { "" }
+            return (.shell, "Ran shell command \(command)" + (outcome.isEmpty ? "" : " (\(outcome))"), entry.at)
+        case .close:
+            return (.close, with("Incident closed", data["summary"]?.stringValue), entry.at)
+        default:
+            return nil
+        }
+    }
+
+    /// `lb` entries that changed the configuration (not `show`, `history`, `diff`).
+    static func isConfigChange(_ entry: TranscriptEntry) -> Bool {
+        guard entry.kind == .lb else { return false }
+        if let action = entry.data["action"]?.stringValue, ["show", "history", "diff"].contains(action) { return false }
+        return true
+    }
+
+    static func milestoneTitle(_ name: String) -> String {
+        switch name {
+        case Milestone.impactStart.rawValue: return "Impact started"
+        case Milestone.detected.rawValue: return "Detected"
+        case Milestone.acknowledged.rawValue: return "Acknowledged"
+        case Milestone.escalated.rawValue: return "Escalated"
+        case Milestone.mitigated.rawValue: return "Mitigated"
+        case Milestone.resolved.rawValue: return "Resolved"
+        default: return "Milestone \(name)"
+        }
+    }
+
+    /// `errors.error_rate = 31.2% (above 2%): passed`
+    static func describe(_ check: PostmortemModel.CheckResult) -> String {
+        var text = "\(check.probe).\(check.metric)"
+        if let value = check.value { text += " = " + MetricText.format(value, metric: check.metric) }
+        if let threshold = check.threshold { text += " (\(check.comparison ?? "against") \(MetricText.format(threshold, metric: check.metric)))" }
+        if let passed = check.passed { text += passed ? ": passed" : ": failed" }
+        return text
+    }
+
+    static func checkResult(_ check: JSONObject, evidence: PostmortemModel.Citation?) -> PostmortemModel.CheckResult? {
+        guard let probe = check["probe"]?.stringValue, let metric = check["metric"]?.stringValue else { return nil }
+        return PostmortemModel.CheckResult(
+            probe: probe, metric: metric, value: check["value"]?.doubleValue, threshold: check["threshold"]?.doubleValue,
+            comparison: check["comparison"]?.stringValue, passed: check["passed"]?.boolValue, evidence: evidence)
+    }
+
+    /// The live probe results an entry relied on.
+    func cited(_ seq: Int, _ record: Corrections) -> [PostmortemModel.Citation] {
+        guard let refs = citations[seq] else { return [] }
+        return refs.compactMap { ref in
+            let kind = series[ref.series]
+            let row = kind.rows[ref.row]
+            guard record.retracted[row.seq] == nil else { return nil }
+            var values: [PostmortemModel.MetricValue] = []
+            for (index, value) in row.values.enumerated() {
+                if let value { values.append(PostmortemModel.MetricValue(name: kind.metrics[index], value: value)) }
+            }
+            return PostmortemModel.Citation(seq: row.seq, at: row.at, probe: kind.probe, values: values)
+        }
+    }
+
+    // MARK: - Hypotheses
+
+    /// The last live decision entry per hypothesis id.
+    private func decisions(_ record: Corrections) -> [String: TranscriptEntry] {
+        var result: [String: TranscriptEntry] = [:]
+        for entry in notable where entry.kind == .hypothesis && record.isLive(entry) {
+            guard let id = entry.data["id"]?.stringValue, let status = entry.data["status"]?.stringValue, status != "open" else { continue }
+            result[id] = entry
+        }
+        return result
+    }
+
+    func makeMisleadingPaths(_ record: Corrections) -> [PostmortemModel.MisleadingPath] {
+        let decided = decisions(record)
+        return state.hypotheses.filter { $0.status == .ruledOut }.map { hypothesis in
+            let decision = decided[hypothesis.id]
+            return PostmortemModel.MisleadingPath(
+                id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason ?? "",
+                raisedAt: hypothesis.raisedAt, raisedBy: hypothesis.raisedBy, ruledOutAt: hypothesis.resolvedAt ?? hypothesis.raisedAt,
+                evidence: decision.map { cited($0.seq, record) } ?? [])
+        }
+    }
+
+    // MARK: - Root cause and resolution
+
+    func makeResolution(_ record: Corrections, liveSeries: [ProbeSeries]) -> PostmortemModel.Resolution {
+        let decided = decisions(record)
+        let confirmed = state.hypotheses.filter { $0.status == .confirmed }.map { hypothesis in
+            PostmortemModel.ConfirmedHypothesis(
+                id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason.flatMap { $0.isEmpty ? nil : $0 },
+                raisedAt: hypothesis.raisedAt, confirmedAt: hypothesis.resolvedAt,
+                evidence: decided[hypothesis.id].map { cited($0.seq, record) } ?? [])
+        }
+        let rootCause = state.rootCause?.text
+            ?? (confirmed.isEmpty ? nil : confirmed.map(\.hypothesis).joined(separator: "; "))
+        var changes: [PostmortemModel.ConfigChange] = []
+        for entry in notable where Self.isConfigChange(entry) && record.isLive(entry) {
+            let data = entry.data
+            changes.append(PostmortemModel.ConfigChange(
+                seq: entry.seq, at: entry.at, by: entry.by, action: data["action"]?.stringValue, backend: data["backend"]?.stringValue,
+                value: data["value"].flatMap(Self.plainText), fromVersion: data["from_version"]?.intValue,
+                version: data["version"]?.intValue, text: record.text(entry)))
+        }
+        let mitigated = state.milestones[Milestone.mitigated.rawValue]
+        let resolved = state.milestones[Milestone.resolved.rawValue]
+        let pivot = mitigated.map { (Milestone.mitigated.rawValue, $0.time) } ?? resolved.map { (Milestone.resolved.rawValue, $0.time) }
+        let notes = taggedNotes(record)
+        return PostmortemModel.Resolution(
+            rootCause: rootCause, confirmed: confirmed, trigger: state.trigger?.text,
+            triggerNotes: notes["trigger", default: []].map(\.text),
+            mitigatedAt: mitigated?.time, mitigation: mitigated.flatMap { Self.milestoneDetail($0.text, Milestone.mitigated) },
+            resolvedAt: resolved?.time, resolutionText: resolved.flatMap { Self.milestoneDetail($0.text, Milestone.resolved) },
+            mitigationActions: state.actions.filter { $0.type == .mitigate }.map(Self.task),
+            configChanges: changes, pivotMilestone: pivot?.0, pivot: pivot?.1,
+            comparisons: pivot.map { Self.comparisons(liveSeries, around: $0.1) } ?? [])
+    }
+
+    static func milestoneDetail(_ text: String, _ milestone: Milestone) -> String? {
+        text.isEmpty || text.caseInsensitiveCompare(milestone.rawValue) == .orderedSame ? nil : text
+    }
+
+    /// A JSON scalar as text (for `lb` values, which may be numbers or names).
+    static func plainText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): return text
+        case .number(let number): return MetricText.decimal(number, places: 6)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null, .array, .object: return value.serialized()
+        }
+    }
+
+    /// For each probe kind and metric: the last reading before the pivot, the first at or after
+    /// it (a responder usually probes, sees the relief, then marks `mitigated`), and the latest.
+    static func comparisons(_ series: [ProbeSeries], around pivot: Instant) -> [PostmortemModel.Comparison] {
+        var result: [PostmortemModel.Comparison] = []
+        for kind in series {
+            guard let firstAfter = kind.rows.firstIndex(where: { $0.at >= pivot }), firstAfter > 0 else { continue }
+            for (index, metric) in kind.metrics.enumerated() {
+                func reading(_ row: PostmortemModel.EvidenceRow) -> PostmortemModel.Reading? {
+                    guard index < row.values.count, let value = row.values[index] else { return nil }
+                    return PostmortemModel.Reading(seq: row.seq, at: row.at, value: value)
+                }
+                guard let before = kind.rows[..<firstAfter].reversed().lazy.compactMap(reading).first,
+                    let after = kind.rows[firstAfter...].lazy.compactMap(reading).first
+                else { continue }
+                let latest = kind.rows.reversed().lazy.compactMap(reading).first
+                result.append(PostmortemModel.Comparison(
+                    probe: kind.probe, metric: metric, before: before, after: after, latest: latest?.seq == after.seq ? nil : latest))
+            }
+        }
+        return result
+    }
+
+    static func task(_ action: ActionItem) -> PostmortemModel.Task {
+        PostmortemModel.Task(id: action.id, text: action.text, owner: action.owner.flatMap { $0.isEmpty ? nil : $0 },
+                             type: action.type.rawValue, due: action.due, done: action.done)
+    }
+
+    // MARK: - Metrics
+
+    func makeMetrics() -> PostmortemModel.Metrics {
+        let milestones = Milestone.allCases.map { PostmortemModel.MilestoneTime(name: $0.rawValue, time: state.milestone($0)) }
+        let impactStart = state.milestone(.impactStart)
+        let detected = state.milestone(.detected)
+        func measure(_ name: String, _ label: String, from: Milestone, to: Milestone, fallback: Instant? = nil) -> PostmortemModel.Measurement {
+            let start = state.milestone(from) ?? fallback
+            let end = state.milestone(to)
+            var missing: [String] = []
+            if start == nil { missing.append(from.rawValue) }
+            if end == nil { missing.append(to.rawValue) }
+            let value: Int64? = if let start, let end { end - start } else { nil }
+            let fromName = state.milestone(from) == nil && fallback != nil ? Milestone.detected.rawValue : from.rawValue
+            return PostmortemModel.Measurement(name: name, label: label, from: fromName, to: to.rawValue, value: value, missing: missing)
+        }
+        let measurements = [
+            measure("time_to_detect", "Time to detect", from: .impactStart, to: .detected),
+            measure("time_to_acknowledge", "Time to acknowledge", from: .detected, to: .acknowledged),
+            measure("time_to_escalate", "Time to escalate", from: .detected, to: .escalated),
+            measure("time_to_mitigate", "Time to mitigate", from: .detected, to: .mitigated),
+            measure("time_to_resolve", "Time to resolve", from: .detected, to: .resolved),
+            measure("impact_duration", "Impact duration", from: .impactStart, to: .resolved, fallback: detected),
+        ]
+        let missing = milestones.filter { $0.time == nil }.map(\.name)
+        var notes: [String] = []
+        if impactStart == nil {
+            if let detected {
+                notes.append("impact-start was never marked: the impact is taken to start at detection (\(detected.hourMinute) UTC), so time to detect is not measured and the impact duration runs from detection.")
+            } else {
+                notes.append("impact-start was never marked: the impact is taken to start at detection.")
+            }
+        }
+        if detected == nil {
+            notes.append("detected was never marked: no time from detection can be measured.")
+        }
+        return PostmortemModel.Metrics(milestones: milestones, measurements: measurements, impactStartAssumed: impactStart == nil,
+                                       missing: missing, notes: notes)
+    }
+
+    // MARK: - Lessons
+
+    /// Live notes by tag, with their (corrected) text stripped of the tags.
+    func taggedNotes(_ record: Corrections) -> [String: [PostmortemModel.Lesson]] {
+        var result: [String: [PostmortemModel.Lesson]] = [:]
+        for entry in notable where entry.kind == .note && record.isLive(entry) {
+            let text = record.text(entry)
+            // An amend replaces the whole text, tags included; otherwise the recorded tags count
+            // along with any written in the text.
+            var tags = Self.hashtags(in: text)
+            if record.amended[entry.seq] == nil {
+                tags += (entry.data["tags"]?.arrayValue ?? []).compactMap { $0.stringValue.map { $0.lowercased() } }
+            }
+            guard !tags.isEmpty else { continue }
+            let lesson = PostmortemModel.Lesson(text: Self.strippingTags(text), at: entry.at, by: entry.by, seq: entry.seq)
+            var seen: Set<String> = []
+            for tag in tags where seen.insert(tag).inserted { result[tag, default: []].append(lesson) }
+        }
+        return result
+    }
+
+    func makeLessons(_ record: Corrections) -> PostmortemModel.Lessons {
+        let notes = taggedNotes(record)
+        return PostmortemModel.Lessons(wentWell: notes["went-well", default: []], wentWrong: notes["went-wrong", default: []],
+                                       lucky: notes["lucky", default: []])
+    }
+
+    /// The tags the postmortem reads, as written in a note.
+    static let postmortemTags: Set<String> = ["went-well", "went-wrong", "lucky", "trigger", "impact"]
+
+    /// `#word` tokens in a text, lowercased, without the `#`.
+    static func hashtags(in text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { word in
+            guard word.first == "#", word.count > 1 else { return nil }
+            return trimmingTrailingPunctuation(String(word.dropFirst()).lowercased())
+        }
+    }
+
+    /// The text without the postmortem's own tags (`#went-well` …), which say where a note goes
+    /// rather than what it says.
+    static func strippingTags(_ text: String) -> String {
+        let words = text.split(separator: " ", omittingEmptySubsequences: true).filter { word in
+            guard word.first == "#" else { return true }
+            return !postmortemTags.contains(trimmingTrailingPunctuation(String(word.dropFirst()).lowercased()))
+        }
+        return words.joined(separator: " ")
+    }
+
+    /// The word without trailing punctuation (`went-well,` → `went-well`).
+    static func trimmingTrailingPunctuation(_ word: String) -> String {
+        var text = word
+        while let last = text.last, ".,;:!?)".contains(last) { text.removeLast() }
+        return text
+    }
+
+    // MARK: - Adherence
+
+    func makeAdherence(_ record: Corrections) -> PostmortemModel.Adherence {
+        var steps: [PostmortemModel.StepRecord] = []
+        var index: [String: Int] = [:]
+        func slot(_ step: String, _ phase: String?) -> Int {
+            if let known = index[step] { return known }
+            index[step] = steps.count
+            steps.append(PostmortemModel.StepRecord(step: step, phase: phase, status: .incomplete, overdue: false))
+            return steps.count - 1
+        }
+        for entry in notable where record.isLive(entry) {
+            let data = entry.data
+            if entry.kind == .timer, let step = data["step"]?.stringValue {
+                steps[slot(step, entry.phase)].overdue = true
+                continue
+            }
+            guard entry.kind == .step, let step = data["step"]?.stringValue else { continue }
+            let at = slot(step, entry.phase)
+            let reason = data["reason"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            switch data["status"]?.stringValue {
+            case "current":
+                if steps[at].startedAt == nil { steps[at].startedAt = entry.at }
+                if steps[at].phase == nil { steps[at].phase = entry.phase }
+            case "done":
+                steps[at].status = .done
+                steps[at].endedAt = entry.at
+                steps[at].by = entry.by
+                steps[at].reason = reason
+                if let check = data["check"]?.objectValue {
+                    steps[at].check = Self.checkResult(check, evidence: cited(entry.seq, record).first)
+                }
+            case "skipped":
+                steps[at].status = .skipped
+                steps[at].endedAt = entry.at
+                steps[at].by = entry.by
+                steps[at].reason = reason ?? (record.text(entry).isEmpty ? nil : record.text(entry))
+            case "overdue":
+                steps[at].overdue = true
+            default:
+                break
+            }
+        }
+        return PostmortemModel.Adherence(steps: steps)
+    }
+
+    // MARK: - Evidence
+
+    /// A probe's evidence table: all results, or an evenly spaced selection of a long series.
+    static func table(_ kind: ProbeSeries) -> PostmortemModel.ProbeTable? {
+        guard !kind.rows.isEmpty else { return nil }
+        let width = kind.metrics.count
+        func padded(_ row: PostmortemModel.EvidenceRow) -> PostmortemModel.EvidenceRow {
+            guard row.values.count < width else { return row }
+            var row = row
+            row.values += [Double?](repeating: nil, count: width - row.values.count)
+            return row
+        }
+        let count = kind.rows.count
+        let limit = PostmortemLimits.tableRows
+        let rows: [PostmortemModel.EvidenceRow] = count <= limit
+            ? kind.rows.map(padded)
+            : (0..<limit).map { padded(kind.rows[$0 * (count - 1) / (limit - 1)]) }
+        var lows = [Double](repeating: .infinity, count: width)
+        var highs = [Double](repeating: -.infinity, count: width)
+        for row in kind.rows {
+            for (index, value) in row.values.enumerated() {
+                guard let value, value.isFinite else { continue }
+                if value < lows[index] { lows[index] = value }
+                if value > highs[index] { highs[index] = value }
+            }
+        }
+        let ranges = kind.metrics.indices.compactMap { index -> PostmortemModel.MetricRange? in
+            lows[index].isFinite ? PostmortemModel.MetricRange(name: kind.metrics[index], min: lows[index], max: highs[index]) : nil
+        }
+        return PostmortemModel.ProbeTable(probe: kind.probe, sampleCount: count, metrics: kind.metrics, rows: rows, ranges: ranges)
+    }
+
+    func makeChart(_ series: [ProbeSeries]) -> PostmortemModel.Chart {
+        func points(_ probe: String, _ metric: String) -> [PostmortemModel.ChartPoint] {
+            guard let kind = series.first(where: { $0.probe == probe }), let index = kind.metricIndex[metric] else { return [] }
+            let all = kind.rows.compactMap { row -> PostmortemModel.ChartPoint? in
+                guard index < row.values.count, let value = row.values[index], value.isFinite else { return nil }
+                return PostmortemModel.ChartPoint(at: row.at, value: value)
+            }
+            return Self.thinned(all)
+        }
+        let markers = Milestone.allCases.compactMap { milestone in
+            state.milestone(milestone).map { PostmortemModel.ChartMarker(label: milestone.rawValue, at: $0) }
+        }
+        return PostmortemModel.Chart(errorRate: points("errors", "error_rate"), requestRate: points("traffic", "request_rate"),
+                                     markers: markers)
+    }
+
+    /// At most `PostmortemLimits.chartPoints` points: the largest value of each equal time
+    /// interval, so that peaks (what an incident chart is read for) survive.
+    static func thinned(_ points: [PostmortemModel.ChartPoint]) -> [PostmortemModel.ChartPoint] {
+        let limit = PostmortemLimits.chartPoints
+        guard points.count > limit, let first = points.first?.at, let last = points.last?.at, last > first else {
+            return points
+        }
+        let span = last - first
+        var buckets = [PostmortemModel.ChartPoint?](repeating: nil, count: limit)
+        for point in points {
+            let bucket = min(limit - 1, Int((point.at - first) * Int64(limit) / (span + 1)))
+            if let kept = buckets[bucket], kept.value >= point.value { continue }
+            buckets[bucket] = point
+        }
+        return buckets.compactMap { $0 }
+    }
+
+    // MARK: - Warnings
+
+    func readWarnings(verification: VerifyReport?, torn: TornLine?, badLines: [TranscriptLineError]) -> [String] {
+        var warnings: [String] = []
+        if let problem = verification?.problem {
+            if torn != nil, problem.line == torn?.line {
+                // Reported below as a torn line: the chain itself held up to it.
+            } else {
+                warnings.append("The transcript failed verification at seq \(problem.seq) (line \(problem.line)): \(problem.reason). This postmortem was compiled anyway; what it says from seq \(problem.seq) on may not be what was recorded.")
+            }
+        }
+        if let torn {
+            warnings.append("The last line of the transcript (line \(torn.line), \(torn.bytes.count) bytes) is torn: the writer stopped mid-line, so it was left out.")
+        }
+        for bad in badLines {
+            warnings.append("Line \(bad.line) of the transcript could not be read (\(bad.reason)) and was left out.")
+        }
+        return warnings
+    }
+
+    func recordWarnings() -> [String] {
+        var warnings: [String] = []
+        for entry in notable where entry.kind == .resume {
+            let bytes = entry.data["torn"]?.intValue.map { " (\($0) bytes)" } ?? ""
+            warnings.append("At seq \(entry.seq) the session resumed after a crash: a torn line\(bytes) was set aside and is not part of this record.")
+        }
+        switch state.status {
+        case .open: warnings.append("The incident is still open: this postmortem is a draft as of \(state.lastAt.iso8601Seconds).")
+        case .paused: warnings.append("The incident is paused, not closed: this postmortem is a draft as of \(state.lastAt.iso8601Seconds).")
+        case .closed: break
+        }
+        if let detected = state.milestone(.detected) {
+            for milestone in Milestone.allCases where milestone != .detected && milestone != .impactStart {
+                if let time = state.milestone(milestone), time < detected {
+                    warnings.append("\(milestone.rawValue) (\(time.iso8601Seconds)) is marked before detected (\(detected.iso8601Seconds)), so its time from detection is negative; check the milestones.")
+                }
+            }
+            if let start = state.milestone(.impactStart), start > detected {
+                warnings.append("impact-start (\(start.iso8601Seconds)) is marked after detected (\(detected.iso8601Seconds)): time to detect is negative; check the milestones.")
+            }
+        }
+        return warnings
+    }
+}

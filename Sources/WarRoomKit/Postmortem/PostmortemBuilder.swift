@@ -1,0 +1,125 @@
+/// Reads a transcript one entry at a time for the postmortem.
+///
+/// The incident's state (milestones, hypotheses, actions, statements, with amends and
+/// retractions applied) comes from the same `IncidentState` fold the shell uses. Alongside it
+/// the builder keeps what the fold does not: the entries a reader's timeline is made of, every
+/// probe result (compactly, as numbers), and which probe results each decision relied on.
+/// A retraction or an amend can arrive long after the entry it corrects, so nothing is final
+/// until `finish` applies them to what was collected.
+///
+/// Memory stays proportional to what the postmortem shows, not to the transcript: probe and
+/// command entries, the bulk of a long incident, are not kept as entries.
+struct PostmortemBuilder {
+    private(set) var state = IncidentState()
+    /// Entries that may become timeline bullets, lessons, adherence rows or config changes.
+    var notable: [TranscriptEntry] = []
+    /// `amend` entries, so an amend that was itself retracted can be ignored.
+    var amends: [(seq: Int, target: Int, text: String)] = []
+    /// Probe results by kind, in order of first use.
+    var series: [ProbeSeries] = []
+    var seriesIndex: [String: Int] = [:]
+    /// Decision or check entry → the probe results it relied on.
+    var citations: [Int: [ProbeRef]] = [:]
+    /// People who wrote something other than automated `lb` and `timer` entries.
+    var authors: Set<String> = []
+    var firstAt: Instant?
+
+    /// A probe result, by series and row.
+    struct ProbeRef: Equatable {
+        var series: Int
+        var row: Int
+    }
+
+    /// The results of one probe kind; metric names in order of first appearance.
+    struct ProbeSeries {
+        var probe: String
+        var metrics: [String] = []
+        var metricIndex: [String: Int] = [:]
+        var rows: [PostmortemModel.EvidenceRow] = []
+
+        init(probe: String) { self.probe = probe }
+
+        mutating func append(seq: Int, at: Instant, reported: JSONObject) {
+            var values = [Double?](repeating: nil, count: metrics.count)
+            for member in reported.members {
+                guard case .number(let value) = member.value else { continue }
+                let index: Int
+                if let known = metricIndex[member.key] {
+                    index = known
+                } else {
+                    index = metrics.count
+                    metrics.append(member.key)
+                    metricIndex[member.key] = index
+                    values.append(nil)
+                }
+                values[index] = value
+            }
+            rows.append(PostmortemModel.EvidenceRow(seq: seq, at: at, values: values))
+        }
+    }
+
+    /// Kinds that never become part of the postmortem's text.
+    private static let passOver: Set<EntryKind> = [.probe, .command, .error, .pause, .role, .amend, .retract]
+
+    /// Folds one entry in. Entries must come in transcript order.
+    mutating func add(_ entry: TranscriptEntry) {
+        state.apply(entry)
+        if firstAt == nil { firstAt = entry.at }
+        if entry.kind != .lb, entry.kind != .timer, !entry.by.isEmpty, !authors.contains(entry.by) {
+            authors.insert(entry.by)
+        }
+        switch entry.kind {
+        case .probe:
+            addProbe(entry)
+        case .amend:
+            if let target = entry.data["target"]?.intValue { amends.append((entry.seq, target, entry.text)) }
+        case .hypothesis:
+            let status = entry.data["status"]?.stringValue
+            if status == "ruled-out" || status == "confirmed", let id = entry.data["id"]?.stringValue {
+                cite(for: entry.seq, since: state.hypothesis(id)?.seq ?? 0)
+            }
+            notable.append(entry)
+        case .step:
+            if let probe = entry.data["check"]?["probe"]?.stringValue, let index = seriesIndex[probe], !series[index].rows.isEmpty {
+                citations[entry.seq] = [ProbeRef(series: index, row: series[index].rows.count - 1)]
+            }
+            notable.append(entry)
+        case .shell:
+            // The captured output can be large and the postmortem shows only the command.
+            var kept = entry
+            kept.text = ""
+            notable.append(kept)
+        case .timer:
+            if entry.data["timer"]?.stringValue == "timebox" { notable.append(entry) }
+        case .resume:
+            if entry.data["torn"] != nil { notable.append(entry) }
+        default:
+            if !Self.passOver.contains(entry.kind) { notable.append(entry) }
+        }
+    }
+
+    private mutating func addProbe(_ entry: TranscriptEntry) {
+        guard let probe = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue else { return }
+        let index: Int
+        if let known = seriesIndex[probe] {
+            index = known
+        } else {
+            index = series.count
+            series.append(ProbeSeries(probe: probe))
+            seriesIndex[probe] = index
+        }
+        series[index].append(seq: entry.seq, at: entry.at, reported: metrics)
+    }
+
+    /// Cites the latest result of each probe kind run since `since` (the hypothesis being
+    /// raised): those are the results a responder looked at before deciding.
+    private mutating func cite(for seq: Int, since: Int) {
+        var refs: [ProbeRef] = []
+        for (index, kind) in series.enumerated() {
+            guard let last = kind.rows.last, last.seq > since else { continue }
+            refs.append(ProbeRef(series: index, row: kind.rows.count - 1))
+        }
+        refs.sort { series[$0.series].rows[$0.row].seq > series[$1.series].rows[$1.row].seq }
+        citations[seq] = Array(refs.prefix(PostmortemLimits.citationsPerDecision))
+    }
+}

@@ -1,0 +1,254 @@
+extension PostmortemModel {
+    /// The JSON form of the postmortem: top-level keys `incident`, `summary`, `timeline`,
+    /// `misleading_paths`, `measures`, `metrics`, `lessons`, `adherence`, `evidence`,
+    /// `warnings`, in that order. Times are ISO-8601 UTC strings, durations are seconds, shares
+    /// are fractions; a missing value is `null`, never left out. `Playbooks/schema/postmortem.schema.json`
+    /// describes it.
+    public var jsonValue: JSONValue {
+        .object([
+            "incident": incidentJSON,
+            "summary": summaryJSON,
+            "timeline": .array(timeline.map(Self.json)),
+            "misleading_paths": .array(misleadingPaths.map(Self.json)),
+            "measures": [
+                "improvements": .array(measures.improvements.map { .string($0.text) }),
+                "tasks": .array(measures.tasks.map(Self.json)),
+            ],
+            "metrics": metricsJSON,
+            "lessons": [
+                "went_well": .array(lessons.wentWell.map(Self.json)),
+                "went_wrong": .array(lessons.wentWrong.map(Self.json)),
+                "lucky": .array(lessons.lucky.map(Self.json)),
+            ],
+            "adherence": adherenceJSON,
+            "evidence": evidenceJSON,
+            "warnings": .array(warnings.map(JSONValue.string)),
+        ])
+    }
+
+    var incidentJSON: JSONValue {
+        let i = incident
+        return [
+            "id": .string(i.id),
+            "title": .string(i.title),
+            "severity": .string(i.severity),
+            "status": .string(i.status),
+            "date": .string(i.date),
+            "opened_at": .string(i.openedAt.iso8601),
+            "opened_by": .string(i.openedBy),
+            "responders": .array(i.responders.map { ["name": .string($0.name), "roles": .array($0.roles.map(JSONValue.string))] }),
+            "playbook": i.playbook.map { ["id": .string($0.id), "version": Self.int($0.version), "sha256": .optional($0.sha256)] } ?? .null,
+            "scenario": i.scenario.map { ["id": .string($0.id), "seed": Self.int($0.seed)] } ?? .null,
+            "transcript_file": .string(i.transcriptFile),
+            "final_hash": .string(i.finalHash),
+            "entry_count": .int(i.entryCount),
+            "verified": i.verified.map(JSONValue.bool) ?? .null,
+        ]
+    }
+
+    var summaryJSON: JSONValue {
+        let s = summary
+        return [
+            "start": .string(s.start.iso8601),
+            "end": .string(s.end.iso8601),
+            "timezone": "UTC",
+            "start_basis": .string(s.startBasis.rawValue),
+            "end_basis": .string(s.endBasis.rawValue),
+            "duration_s": Self.seconds(s.duration),
+            "service": .optional(s.service),
+            "impact": .optional(s.impact),
+            "impact_notes": .array(s.impactNotes.map(JSONValue.string)),
+            "users_affected": .optional(s.usersAffected),
+            "users_affected_source": .optional(s.usersAffectedSource?.rawValue),
+            "root_cause": .optional(s.rootCause),
+            "trigger": .optional(s.trigger),
+            "resolution": .optional(s.resolution),
+            "closing_summary": .optional(s.closingSummary),
+            "confirmed_hypotheses": .array(resolution.confirmed.map { hypothesis in
+                [
+                    "id": .string(hypothesis.id),
+                    "hypothesis": .string(hypothesis.hypothesis),
+                    "reason": .optional(hypothesis.reason),
+                    "raised_at": .string(hypothesis.raisedAt.iso8601),
+                    "confirmed_at": Self.time(hypothesis.confirmedAt),
+                    "evidence": .array(hypothesis.evidence.map(Self.json)),
+                ]
+            }),
+            "trigger_notes": .array(resolution.triggerNotes.map(JSONValue.string)),
+            "mitigated_at": Self.time(resolution.mitigatedAt),
+            "mitigation": .optional(resolution.mitigation),
+            "resolved_at": Self.time(resolution.resolvedAt),
+            "resolution_text": .optional(resolution.resolutionText),
+            "mitigation_actions": .array(resolution.mitigationActions.map { .string($0.id) }),
+        ]
+    }
+
+    var metricsJSON: JSONValue {
+        var object = JSONObject()
+        for measurement in metrics.measurements {
+            object[measurement.name + "_s"] = measurement.value.map(Self.seconds) ?? .null
+        }
+        object["impact_start_assumed"] = .bool(metrics.impactStartAssumed)
+        object["milestones"] = .object(JSONObject(metrics.milestones.map { JSONMember($0.name, Self.time($0.time)) }))
+        object["missing"] = .array(metrics.missing.map(JSONValue.string))
+        object["notes"] = .array(metrics.notes.map(JSONValue.string))
+        return .object(object)
+    }
+
+    var adherenceJSON: JSONValue {
+        [
+            "done": .int(adherence.done),
+            "skipped": .int(adherence.skipped),
+            "incomplete": .int(adherence.incomplete),
+            "overdue": .int(adherence.overdue),
+            "steps": .array(adherence.steps.map { step in
+                [
+                    "step": .string(step.step),
+                    "phase": .optional(step.phase),
+                    "status": .string(step.status.rawValue),
+                    "started_at": Self.time(step.startedAt),
+                    "ended_at": Self.time(step.endedAt),
+                    "by": .optional(step.by),
+                    "reason": .optional(step.reason),
+                    "overdue": .bool(step.overdue),
+                    "check": step.check.map { check in
+                        [
+                            "probe": .string(check.probe),
+                            "metric": .string(check.metric),
+                            "value": .optional(check.value),
+                            "threshold": .optional(check.threshold),
+                            "comparison": .optional(check.comparison),
+                            "passed": check.passed.map(JSONValue.bool) ?? .null,
+                            "evidence": check.evidence.map(Self.json) ?? .null,
+                        ]
+                    } ?? .null,
+                ]
+            }),
+        ]
+    }
+
+    var evidenceJSON: JSONValue {
+        [
+            "probes": .array(evidence.probes.map { table in
+                [
+                    "probe": .string(table.probe),
+                    "samples": .int(table.sampleCount),
+                    "metrics": .array(table.metrics.map(JSONValue.string)),
+                    "ranges": .object(JSONObject(table.ranges.map { JSONMember($0.name, ["min": .number($0.min), "max": .number($0.max)]) })),
+                    "rows": .array(table.rows.map { row in
+                        [
+                            "at": .string(row.at.iso8601),
+                            "seq": .int(row.seq),
+                            "values": .object(JSONObject(zip(table.metrics, row.values).compactMap { name, value in
+                                value.map { JSONMember(name, .number($0)) }
+                            })),
+                        ]
+                    }),
+                ]
+            }),
+            "config_changes": .array(resolution.configChanges.map { change in
+                [
+                    "at": .string(change.at.iso8601),
+                    "seq": .int(change.seq),
+                    "by": .string(change.by),
+                    "action": .optional(change.action),
+                    "backend": .optional(change.backend),
+                    "value": .optional(change.value),
+                    "from_version": Self.int(change.fromVersion),
+                    "version": Self.int(change.version),
+                    "text": .string(change.text),
+                ]
+            }),
+            "around_mitigation": [
+                "milestone": .optional(resolution.pivotMilestone),
+                "at": Self.time(resolution.pivot),
+                "comparisons": .array(resolution.comparisons.map { comparison in
+                    [
+                        "probe": .string(comparison.probe),
+                        "metric": .string(comparison.metric),
+                        "before": Self.json(comparison.before),
+                        "after": Self.json(comparison.after),
+                        "latest": comparison.latest.map(Self.json) ?? .null,
+                    ]
+                }),
+            ],
+            "chart": [
+                "error_rate": .array(evidence.chart.errorRate.map(Self.json)),
+                "request_rate": .array(evidence.chart.requestRate.map(Self.json)),
+                "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601)] }),
+            ],
+        ]
+    }
+
+    // MARK: - Pieces
+
+    static func json(_ item: TimelineItem) -> JSONValue {
+        [
+            "at": .string(item.at.iso8601),
+            "kind": .string(item.kind.rawValue),
+            "text": .string(item.text),
+            "by": .string(item.by),
+            "seq": .int(item.seq),
+            "amended": .bool(item.amended),
+            "recorded_at": time(item.recordedAt),
+            "evidence": .array(item.evidence.map(json)),
+        ]
+    }
+
+    static func json(_ path: MisleadingPath) -> JSONValue {
+        [
+            "id": .string(path.id),
+            "hypothesis": .string(path.hypothesis),
+            "reason": .string(path.reason),
+            "raised_at": .string(path.raisedAt.iso8601),
+            "ruled_out_at": .string(path.ruledOutAt.iso8601),
+            "raised_by": .string(path.raisedBy),
+            "evidence": .array(path.evidence.map(json)),
+        ]
+    }
+
+    static func json(_ task: Task) -> JSONValue {
+        [
+            "id": .string(task.id),
+            "text": .string(task.text),
+            "owner": .optional(task.owner),
+            "type": .string(task.type),
+            "due": .optional(task.due),
+            "done": .bool(task.done),
+        ]
+    }
+
+    static func json(_ lesson: Lesson) -> JSONValue {
+        ["text": .string(lesson.text), "at": .string(lesson.at.iso8601), "by": .string(lesson.by), "seq": .int(lesson.seq)]
+    }
+
+    static func json(_ citation: Citation) -> JSONValue {
+        [
+            "seq": .int(citation.seq),
+            "at": .string(citation.at.iso8601),
+            "probe": .string(citation.probe),
+            "metrics": .object(JSONObject(citation.values.map { JSONMember($0.name, .number($0.value)) })),
+        ]
+    }
+
+    static func json(_ reading: Reading) -> JSONValue {
+        ["at": .string(reading.at.iso8601), "seq": .int(reading.seq), "value": .number(reading.value)]
+    }
+
+    static func json(_ point: ChartPoint) -> JSONValue {
+        ["at": .string(point.at.iso8601), "value": .number(point.value)]
+    }
+
+    static func time(_ instant: Instant?) -> JSONValue {
+        instant.map { .string($0.iso8601) } ?? .null
+    }
+
+    static func int(_ value: Int?) -> JSONValue {
+        value.map(JSONValue.int) ?? .null
+    }
+
+    /// Milliseconds as seconds.
+    static func seconds(_ milliseconds: Int64) -> JSONValue {
+        .number(Double(milliseconds) / 1000)
+    }
+}
