@@ -1,0 +1,391 @@
+import Yams
+
+/// Turns a playbook's YAML nodes into a `Playbook`, reporting every problem at the node that
+/// caused it. Structural checks happen while walking the nodes; checks that need the whole
+/// playbook (duplicates, branch targets, reachability, roles) run afterwards on what was
+/// collected, with the nodes kept for their positions.
+struct PlaybookParser {
+    var source: YAMLSource
+    let bytes: [UInt8]
+
+    /// A parsed step with the nodes later checks report on.
+    struct StepDraft {
+        var step: Playbook.Step
+        var phase: Int
+        var idNode: Node
+        var onPassNode: Node?
+        var onFailNode: Node?
+        var roleNode: Node?
+        var onPassName: String?
+        var onFailName: String?
+    }
+
+    struct PhaseDraft {
+        var name: String
+        var description: String?
+        var nameNode: Node
+        var position: Playbook.Position
+    }
+
+    var steps: [StepDraft] = []
+    var phases: [PhaseDraft] = []
+
+    init(bytes: [UInt8], file: String) {
+        self.bytes = bytes
+        source = YAMLSource(bytes: bytes, file: file, kind: "playbook")
+    }
+
+    /// Walks the document; returns a playbook when the structure allowed building one (the
+    /// caller discards it when any diagnostic was reported).
+    mutating func parse() -> Playbook? {
+        guard let root = source.root else { return nil }
+        guard case .mapping = root else {
+            source.error("a playbook is a YAML mapping starting with 'playbook: ID' (see docs/PLAYBOOKS.md)", at: root)
+            return nil
+        }
+        let fields = source.fields(of: root, in: "the playbook", known: PlaybookVocabulary.playbookFields,
+                                   required: PlaybookVocabulary.playbookRequired)
+        let id = fields["playbook"].flatMap { name($0.value, field: "playbook", allowUnderscore: false) } ?? ""
+        let title = fields["title"].flatMap { text($0.value, field: "title") } ?? ""
+        let version = fields["version"].flatMap { positiveInteger($0.value, field: "version") } ?? 0
+        let description = fields["description"].flatMap { text($0.value, field: "description") }
+        let severity = fields["severity"].flatMap { severityValue($0.value) }
+        let scenario = fields["scenario"].flatMap { name($0.value, field: "scenario", allowUnderscore: false) }
+        let roles = fields["roles"].map { names($0.value, field: "roles") } ?? []
+        let statusUpdates = fields["status_updates"].flatMap { duration($0.value, field: "status_updates", allowZero: false) }
+        let escalation = fields["escalation"].map { escalationRules($0.value) } ?? []
+
+        if let phasesField = fields["phases"] {
+            let items = listItems(phasesField.value, field: "phases")
+            if items.isEmpty, case .sequence = phasesField.value {
+                source.error("the playbook has no phases; list at least one phase with its steps under 'phases:'", at: phasesField.value)
+            }
+            for item in items { phase(item) }
+        } else {
+            source.error("the playbook has no phases; add 'phases:' with at least one phase and its steps", at: root)
+        }
+
+        checkDuplicates()
+        let targets = resolveTargets()
+        checkRoles(roles)
+        checkReachability(targets)
+
+        var built = phases.map { Playbook.Phase(name: $0.name, description: $0.description, steps: [], position: $0.position) }
+        for draft in steps where draft.phase < built.count {
+            built[draft.phase].steps.append(draft.step)
+        }
+        return Playbook(
+            id: id, title: title, version: version, description: description, severity: severity, scenario: scenario,
+            roles: roles, statusUpdateInterval: statusUpdates, escalation: escalation, phases: built,
+            path: source.file, sha256: HashChain.sha256(bytes))
+    }
+
+    // MARK: - Sections
+
+    mutating func escalationRules(_ node: Node) -> [Playbook.EscalationRule] {
+        var rules: [Playbook.EscalationRule] = []
+        for (index, item) in listItems(node, field: "escalation").enumerated() {
+            let fields = source.fields(of: item, in: "escalation rule \(index + 1)", known: PlaybookVocabulary.escalationFields,
+                                       required: PlaybookVocabulary.escalationRequired)
+            guard !fields.isEmpty else { continue }
+            let after = fields["after"].flatMap { duration($0.value, field: "after", allowZero: true) }
+            let unless = fields["unless"].flatMap { milestoneValue($0.value, field: "unless") }
+            let page = fields["page"].flatMap { text($0.value, field: "page") }
+            let note = fields["note"].flatMap { text($0.value, field: "note") }
+            if let after, let page {
+                rules.append(Playbook.EscalationRule(after: after, unless: unless, page: page, note: note, position: position(of: item)))
+            }
+        }
+        return rules
+    }
+
+    mutating func phase(_ node: Node) {
+        let fields = source.fields(of: node, in: "a phase", known: PlaybookVocabulary.phaseFields, required: PlaybookVocabulary.phaseRequired)
+        guard let nameField = fields["name"], let name = self.name(nameField.value, field: "name", allowUnderscore: true) else {
+            if case .mapping = node, let stepsField = fields["steps"] {
+                // Still read the steps so their own problems are reported.
+                let index = phases.count
+                phases.append(PhaseDraft(name: "", description: nil, nameNode: node, position: position(of: node)))
+                for item in listItems(stepsField.value, field: "steps") { step(item, phase: index) }
+            }
+            return
+        }
+        let index = phases.count
+        phases.append(PhaseDraft(name: name, description: fields["description"].flatMap { text($0.value, field: "description") },
+                                 nameNode: nameField.value, position: position(of: node)))
+        guard let stepsField = fields["steps"] else { return }
+        let items = listItems(stepsField.value, field: "steps")
+        if items.isEmpty, case .sequence = stepsField.value {
+            source.error("phase '\(name)' has no steps; add at least one step or remove the phase", at: stepsField.value)
+        }
+        for item in items { step(item, phase: index) }
+    }
+
+    mutating func step(_ node: Node, phase: Int) {
+        let context = "a step"
+        guard case .mapping = node else {
+            source.error("a step must be a mapping with at least 'id' and 'title'", at: node)
+            return
+        }
+        let idNode = mappingValue(node, "id")
+        let stepContext = idNode.flatMap { $0.scalar?.string }.map { "step '\($0)'" } ?? context
+        let fields = source.fields(of: node, in: stepContext, known: PlaybookVocabulary.stepFields, required: PlaybookVocabulary.stepRequired)
+        guard let idField = fields["id"] else { return }
+        let id = name(idField.value, field: "id", allowUnderscore: true) ?? ""
+        let title = fields["title"].flatMap { text($0.value, field: "title") } ?? ""
+        let guide = fields["guide"].flatMap { text($0.value, field: "guide") }
+        let run = fields["run"].map { self.commands($0.value) } ?? []
+        let timebox = fields["timebox"].flatMap { duration($0.value, field: "timebox", allowZero: false) }
+        let role = fields["role"].flatMap { name($0.value, field: "role", allowUnderscore: true) }
+        let milestone = fields["milestone"].flatMap { milestoneValue($0.value, field: "milestone") }
+        let check = fields["check"].flatMap { checkValue($0.value, step: id) }
+        let onPassName = fields["on_pass"].flatMap { name($0.value, field: "on_pass", allowUnderscore: true, allowNext: true) }
+        let onFailName = fields["on_fail"].flatMap { name($0.value, field: "on_fail", allowUnderscore: true, allowNext: true) }
+        if let onFail = fields["on_fail"], fields["check"] == nil {
+            source.error("'on_fail' needs a 'check' to decide when it applies; add a check, or use 'on_pass' alone", at: onFail.key)
+        }
+        let step = Playbook.Step(id: id, title: title, guide: guide, run: run, timebox: timebox, role: role, milestone: milestone,
+                                 check: check, position: position(of: idField.value))
+        steps.append(StepDraft(step: step, phase: phase, idNode: idField.value, onPassNode: fields["on_pass"]?.value,
+                               onFailNode: fields["on_fail"]?.value, roleNode: fields["role"]?.value,
+                               onPassName: onPassName, onFailName: onFailName))
+    }
+
+    mutating func checkValue(_ node: Node, step: String) -> Playbook.Check? {
+        let fields = source.fields(of: node, in: "the check of step '\(step)'", known: PlaybookVocabulary.checkFields,
+                                   required: PlaybookVocabulary.checkRequired)
+        guard case .mapping = node else { return nil }
+        var probe: String?
+        if let probeField = fields["probe"], let kind = text(probeField.value, field: "probe") {
+            if PlaybookVocabulary.probes.contains(kind) {
+                probe = kind
+            } else {
+                source.error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
+                             + PlaybookVocabulary.probes.joined(separator: ", "), at: probeField.value)
+            }
+        }
+        var metric: String?
+        if let metricField = fields["metric"], let name = text(metricField.value, field: "metric"), let probe {
+            let known = PlaybookVocabulary.metrics[probe] ?? []
+            if known.contains(name) {
+                metric = name
+            } else if known.isEmpty {
+                source.error("probe '\(probe)' reports no metrics a check can use; check 'health' or 'latency' instead", at: metricField.value)
+            } else {
+                source.error("unknown metric '\(name)' for probe '\(probe)'\(Suggest.hint(for: name, in: known)); '\(probe)' reports "
+                             + known.joined(separator: ", "), at: metricField.value)
+            }
+        }
+        let above = fields["above"].flatMap { number($0.value, field: "above") }
+        let below = fields["below"].flatMap { number($0.value, field: "below") }
+        switch (fields["above"], fields["below"]) {
+        case (.some, .some(let belowField)):
+            source.error("a check compares with 'above' or 'below', not both; split it into two steps", at: belowField.key)
+            return nil
+        case (nil, nil):
+            source.error("the check of step '\(step)' needs a threshold: 'above: N' (passes when the metric is higher) or 'below: N'", at: node)
+            return nil
+        default:
+            break
+        }
+        guard let probe, let metric else { return nil }
+        if let above { return Playbook.Check(probe: probe, metric: metric, threshold: above, comparison: .above) }
+        if let below { return Playbook.Check(probe: probe, metric: metric, threshold: below, comparison: .below) }
+        return nil
+    }
+
+    mutating func commands(_ node: Node) -> [String] {
+        var result: [String] = []
+        for item in listItems(node, field: "run") {
+            guard let command = text(item, field: "run") else { continue }
+            if checkCommand(command, at: item) { result.append(command) }
+        }
+        return result
+    }
+
+    /// A suggested command must be one of warroom's own, or `!…` for the system shell.
+    mutating func checkCommand(_ command: String, at node: Node) -> Bool {
+        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard let first = words.first.map(String.init) else {
+            source.error("an empty suggested command; write a warroom command or '!command' for the system shell", at: node)
+            return false
+        }
+        if first.hasPrefix("!") {
+            if first == "!" && words.count == 1 {
+                source.error("'!' needs a shell command after it, like '!dig example.com'", at: node)
+                return false
+            }
+            return true
+        }
+        guard PlaybookVocabulary.commands.contains(first) else {
+            source.error("'\(first)' is not a warroom command\(Suggest.hint(for: first, in: PlaybookVocabulary.commands)); "
+                         + "suggest warroom's commands (see `help`) or '!\(command)' for the system shell", at: node)
+            return false
+        }
+        if first == "probe" {
+            guard words.count > 1 else {
+                source.error("'probe' needs a kind: " + PlaybookVocabulary.probes.joined(separator: ", "), at: node)
+                return false
+            }
+            let kind = String(words[1])
+            guard PlaybookVocabulary.probes.contains(kind) else {
+                source.error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
+                             + PlaybookVocabulary.probes.joined(separator: ", "), at: node)
+                return false
+            }
+        }
+        return true
+    }
+
+    // MARK: - Values
+
+    /// The text of a scalar; YAML's null (`~`, `null`, nothing) counts as empty.
+    mutating func text(_ node: Node, field: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            source.error("'\(field)' must be a single value, not a \(node.mapping != nil ? "mapping" : "list")", at: node)
+            return nil
+        }
+        if scalar.style == .plain || scalar.style == .any, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+            source.error("'\(field)' is empty", at: node)
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// An id, a phase name or a branch target: lowercase letters, digits and `-` (and `_`
+    /// where allowed), starting with a letter or digit, and YAML text rather than a number.
+    mutating func name(_ node: Node, field: String, allowUnderscore: Bool, allowNext: Bool = false) -> String? {
+        guard let value = text(node, field: field) else { return nil }
+        if case .scalar(let scalar) = node, scalar.style == .plain, PlaybookParser.readsAsNonText(value) {
+            source.error("'\(field)' must be a name, not the YAML value \(value); quote it or use letters", at: node)
+            return nil
+        }
+        let valid = value.utf8.enumerated().allSatisfy { index, byte in
+            (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)
+                || (index > 0 && (byte == UInt8(ascii: "-") || (allowUnderscore && byte == UInt8(ascii: "_"))))
+        }
+        guard valid else {
+            let allowed = allowUnderscore ? "lowercase letters, digits, '-' and '_'" : "lowercase letters, digits and '-'"
+            source.error("'\(field)' is '\(value)'; a name uses \(allowed), starting with a letter or digit (like 'check-errors')", at: node)
+            return nil
+        }
+        if value == "next", !allowNext {
+            source.error("'next' is reserved for 'on_pass'/'on_fail' (the following step); choose another \(field)", at: node)
+            return nil
+        }
+        return value
+    }
+
+    mutating func names(_ node: Node, field: String) -> [String] {
+        listItems(node, field: field).compactMap { name($0, field: field, allowUnderscore: true) }
+    }
+
+    mutating func severityValue(_ node: Node) -> String? {
+        guard let value = text(node, field: "severity") else { return nil }
+        guard PlaybookVocabulary.severities.contains(value) else {
+            source.error("severity '\(value)' is not one of SEV-1 (highest) … SEV-5\(Suggest.hint(for: value, in: PlaybookVocabulary.severities))", at: node)
+            return nil
+        }
+        return value
+    }
+
+    mutating func milestoneValue(_ node: Node, field: String) -> String? {
+        guard let value = text(node, field: field) else { return nil }
+        guard PlaybookVocabulary.milestones.contains(value) else {
+            source.error("unknown milestone '\(value)'\(Suggest.hint(for: value, in: PlaybookVocabulary.milestones)); milestones are "
+                         + PlaybookVocabulary.milestones.joined(separator: ", "), at: node)
+            return nil
+        }
+        return value
+    }
+
+    mutating func duration(_ node: Node, field: String, allowZero: Bool) -> Int64? {
+        if case .scalar(let scalar) = node, scalar.style == .plain, Double(scalar.string) != nil {
+            source.error("'\(field)' is not a duration: '\(scalar.string)' has no unit (write 90s, 5m, 2h)", at: node)
+            return nil
+        }
+        guard let text = text(node, field: field) else { return nil }
+        guard PlaybookParser.isDurationText(text), let milliseconds = DurationText.wholeMilliseconds(text) else {
+            source.error("'\(field)' is not a duration: '\(text)' (use a number and a unit: 500ms, 90s, 5m, 2h, 1h30m)", at: node)
+            return nil
+        }
+        if milliseconds <= 0, !allowZero {
+            source.error("'\(field)' must be longer than zero", at: node)
+            return nil
+        }
+        return milliseconds
+    }
+
+    mutating func number(_ node: Node, field: String) -> Double? {
+        if case .scalar(let scalar) = node, scalar.style != .plain, scalar.style != .any {
+            source.error("'\(field)' must be a number, not the text \"\(scalar.string)\"; remove the quotes", at: node)
+            return nil
+        }
+        return source.number(node, field: field)
+    }
+
+    mutating func positiveInteger(_ node: Node, field: String) -> Int? {
+        if case .scalar(let scalar) = node, scalar.style != .plain, scalar.style != .any {
+            source.error("'\(field)' must be a whole number, not the text \"\(scalar.string)\"; remove the quotes", at: node)
+            return nil
+        }
+        guard let value = source.integer(node, field: field) else { return nil }
+        guard value >= 1 else {
+            source.error("'\(field)' must be 1 or more", at: node)
+            return nil
+        }
+        return value
+    }
+
+    /// The items of a list; a single value where a list belongs is an error.
+    mutating func listItems(_ node: Node, field: String) -> [Node] {
+        if case .scalar(let scalar) = node, scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+            source.error("'\(field)' is empty; give a list", at: node)
+            return []
+        }
+        return source.items(node, field: field)
+    }
+
+    // MARK: - Helpers
+
+    func mappingValue(_ node: Node, _ key: String) -> Node? {
+        guard case .mapping(let mapping) = node else { return nil }
+        for (k, v) in mapping where k.scalar?.string == key { return v }
+        return nil
+    }
+
+    func position(of node: Node) -> Playbook.Position {
+        Playbook.Position(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
+
+    /// Plain scalars that YAML reads as numbers, booleans or null rather than text.
+    static func readsAsNonText(_ value: String) -> Bool {
+        if ["true", "false", "True", "False", "TRUE", "FALSE", "yes", "no", "Yes", "No", "YES", "NO", "on", "off", "On", "Off", "ON", "OFF"]
+            .contains(value)
+        {
+            return true
+        }
+        return Double(value.replacingOccurrences(of: "_", with: "")) != nil
+    }
+
+    /// `90s`, `5m`, `1h30m`, `0.5s`: one or more parts, each digits, an optional fraction and
+    /// a unit (the JSON Schema's pattern says the same; `DurationText` then checks the unit).
+    static func isDurationText(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 48 && bytes[i] <= 57 }
+        func isLetter(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 97 && bytes[i] <= 122 }
+        var i = 0
+        while i < bytes.count {
+            guard isDigit(i) else { return false }
+            while isDigit(i) { i += 1 }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                guard isDigit(i) else { return false }
+                while isDigit(i) { i += 1 }
+            }
+            guard isLetter(i) else { return false }
+            while isLetter(i) { i += 1 }
+        }
+        return !bytes.isEmpty
+    }
+}
