@@ -245,7 +245,7 @@ struct PlaybookParser {
             source.error("'\(field)' must be a single value, not a \(node.mapping != nil ? "mapping" : "list")", at: node)
             return nil
         }
-        if scalar.style == .plain || scalar.style == .any, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+        if scalar.string.isEmpty || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string)) {
             source.error("'\(field)' is empty", at: node)
             return nil
         }
@@ -358,14 +358,12 @@ struct PlaybookParser {
         Playbook.Position(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
-    /// Plain scalars that YAML reads as numbers, booleans or null rather than text.
+    /// Plain scalars that YAML reads as numbers rather than text (`42`, `1.5`, `-3`, `1e3`).
     static func readsAsNonText(_ value: String) -> Bool {
-        if ["true", "false", "True", "False", "TRUE", "FALSE", "yes", "no", "Yes", "No", "YES", "NO", "on", "off", "On", "Off", "ON", "OFF"]
-            .contains(value)
-        {
-            return true
-        }
-        return Double(value.replacingOccurrences(of: "_", with: "")) != nil
+        guard let first = value.utf8.first, (first >= 48 && first <= 57) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+            || first == UInt8(ascii: ".")
+        else { return false }
+        return Double(value) != nil
     }
 
     /// `90s`, `5m`, `1h30m`, `0.5s`: one or more parts, each digits, an optional fraction and
