@@ -66,7 +66,7 @@ extension PlaybookProgress {
                     if let start = stepStartedAt[step.id] {
                         detail = "since \(start.clockMinutes)"
                         if let box = step.timebox {
-                            detail += ", \(PlaybookText.duration(max(0, now - start))) of \(PlaybookText.duration(box))"
+                            detail += ", \(PlaybookText.elapsed(now - start)) of \(PlaybookText.duration(box))"
                         }
                     }
                 case .done, .skipped:

@@ -16,6 +16,12 @@ enum PlaybookText {
         DurationText.format(milliseconds: milliseconds)
     }
 
+    /// How long something has run, to the second: `0s`, `45s`, `3m 20s`.
+    static func elapsed(_ milliseconds: Int64) -> String {
+        let whole = max(0, milliseconds) / 1000 * 1000
+        return whole == 0 ? "0s" : DurationText.format(milliseconds: whole)
+    }
+
     /// Indents every line of `text` by `spaces`.
     static func indent(_ text: String, by spaces: Int) -> String {
         let pad = String(repeating: " ", count: spaces)

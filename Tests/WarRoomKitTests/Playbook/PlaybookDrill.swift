@@ -48,6 +48,13 @@ struct PlaybookDrill {
               input: "mark \(milestone)")
     }
 
+    /// `escalate TO REASON` as the session records it: an escalation, and the first one sets `escalated`.
+    mutating func escalate(_ to: String, _ reason: String) {
+        write(PlaybookEntryDraft(kind: .escalation, text: "Escalated to \(to): \(reason)", data: ["to": .string(to), "reason": .string(reason)]),
+              input: "escalate \(to) \(reason)")
+        if progress.milestones["escalated"] == nil { mark("escalated") }
+    }
+
     mutating func update(_ text: String) {
         write(PlaybookEntryDraft(kind: .update, text: text, data: [:]), input: "update \(text)")
     }
@@ -92,9 +99,25 @@ struct PlaybookDrill {
         }
     }
 
+    /// The steps that became current, in order: the path taken through the playbook.
+    var path: [String] {
+        entries.filter { $0.kind == .step && $0.data["status"] == "current" }.compactMap { $0.data["step"]?.stringValue }
+    }
+
+    /// Each check's verdict as `step:pass` or `step:fail`.
+    var checks: [String] {
+        entries.compactMap { entry in
+            guard entry.kind == .step, let passed = entry.data["check"]?["passed"]?.boolValue else { return nil }
+            return "\(entry.data["step"]?.stringValue ?? "?"):\(passed ? "pass" : "fail")"
+        }
+    }
+
     /// Milestones recorded by the playbook or the responder, as `HH:MM name`.
     var milestoneLog: [String] {
-        entries.filter { $0.kind == .milestone }.map { "\($0.at.hourMinute) \($0.data["milestone"]?.stringValue ?? "?")" }
+        entries.filter { $0.kind == .milestone }.map { entry in
+            let time = entry.data["time"]?.stringValue.flatMap(Instant.parseISO8601) ?? entry.at
+            return "\(time.hourMinute) \(entry.data["milestone"]?.stringValue ?? "?")"
+        }
     }
 
     /// The progress `resume` would rebuild from the transcript's lines.

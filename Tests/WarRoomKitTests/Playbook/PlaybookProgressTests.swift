@@ -195,6 +195,8 @@ import Testing
         let status = drill.progress.status(at: drill.now)
         #expect(status.nextTimer == PlaybookNextTimer(kind: .timebox, due: Instant.at("03:55"), label: "timebox of ack"))
         #expect(status.summary == "detection · step 1/4 ack — Acknowledge (current) · next timer 03:55Z timebox of ack")
+        #expect(drill.progress.stepsReport(at: drill.now + 90_000).contains("> current   ack       Acknowledge  since 03:50Z, 1m 30s of 5m"))
+        #expect(drill.progress.stepsReport(at: drill.now).contains("since 03:50Z, 0s of 5m"))
     }
 
     @Test func aStepMadeCurrentAgainGetsANewTimebox() throws {
