@@ -1,29 +1,28 @@
-import Yams
-
 /// The checks that need the whole playbook: unique names, branch targets, roles, and which
 /// steps some path reaches.
 extension PlaybookParser {
     /// Step ids and phase names must be unique, and a phase may not share a name with a step:
     /// `on_pass`, `on_fail` and `goto` take either, and could not tell them apart.
     mutating func checkDuplicates() {
-        var firstStep: [String: Node] = [:]
+        var firstStep: [String: Playbook.Position] = [:]
         firstStep.reserveCapacity(steps.count)
-        for draft in steps where !draft.step.id.isEmpty {
-            if let first = firstStep[draft.step.id] {
-                source.error("duplicate step id '\(draft.step.id)' (first used at line \(first.mark?.line ?? 1)); step ids must be unique", at: draft.idNode)
+        for index in steps.indices where !steps[index].step.id.isEmpty {
+            let id = steps[index].step.id
+            if let first = firstStep[id] {
+                error("duplicate step id '\(id)' (first used at line \(first.line)); step ids must be unique", at: steps[index].idAt)
             } else {
-                firstStep[draft.step.id] = draft.idNode
+                firstStep[id] = steps[index].idAt
             }
         }
-        var firstPhase: [String: Node] = [:]
+        var firstPhase: [String: Playbook.Position] = [:]
         for phase in phases where !phase.name.isEmpty {
             if let first = firstPhase[phase.name] {
-                source.error("duplicate phase name '\(phase.name)' (first used at line \(first.mark?.line ?? 1)); phase names must be unique", at: phase.nameNode)
+                error("duplicate phase name '\(phase.name)' (first used at line \(first.line)); phase names must be unique", at: phase.nameAt)
             } else {
-                firstPhase[phase.name] = phase.nameNode
+                firstPhase[phase.name] = phase.nameAt
                 if let step = firstStep[phase.name] {
-                    source.error("phase '\(phase.name)' has the same name as a step (line \(step.mark?.line ?? 1)); "
-                                 + "'on_pass', 'on_fail' and 'goto' could not tell them apart: rename one", at: phase.nameNode)
+                    error("phase '\(phase.name)' has the same name as a step (line \(step.line)); "
+                                 + "'on_pass', 'on_fail' and 'goto' could not tell them apart: rename one", at: phase.nameAt)
                 }
             }
         }
@@ -36,12 +35,12 @@ extension PlaybookParser {
     mutating func resolveTargets() -> [[Int]]? {
         var stepIndex: [String: Int] = [:]
         stepIndex.reserveCapacity(steps.count)
-        for (index, draft) in steps.enumerated() where stepIndex[draft.step.id] == nil {
-            stepIndex[draft.step.id] = index
+        for index in steps.indices where stepIndex[steps[index].step.id] == nil {
+            stepIndex[steps[index].step.id] = index
         }
         var phaseFirstStep: [String: Int] = [:]
-        for (index, draft) in steps.enumerated() {
-            let name = phases[draft.phase].name
+        for index in steps.indices {
+            let name = phases[steps[index].phase].name
             if !name.isEmpty, phaseFirstStep[name] == nil { phaseFirstStep[name] = index }
         }
         let phaseNames = Set(phases.map(\.name))
@@ -50,28 +49,29 @@ extension PlaybookParser {
 
         var edges = [[Int]](repeating: [], count: steps.count)
         for index in steps.indices {
-            func resolve(_ name: String?, node: Node?, field: String, parser: inout PlaybookParser) -> (Playbook.Target, Int?)? {
+            func resolve(_ name: String?, at position: Playbook.Position?, field: String, parser: inout PlaybookParser) -> (Playbook.Target, Int?)? {
                 guard let name else { return (.next, index + 1 < parser.steps.count ? index + 1 : nil) }
                 if name == "next" { return (.next, index + 1 < parser.steps.count ? index + 1 : nil) }
                 if let target = stepIndex[name] { return (.step(name), target) }
                 if phaseNames.contains(name) { return (.phase(name), phaseFirstStep[name]) }
                 if candidates == nil { candidates = ["next"] + parser.phases.map(\.name) + parser.steps.map(\.step.id) }
                 broken = true
-                parser.source.error("'\(field)' leads to '\(name)', which is no step or phase\(Suggest.hint(for: name, in: candidates!)); "
-                                    + "use 'next', a step id or a phase name", at: node)
+                parser.error("'\(field)' leads to '\(name)', which is no step or phase\(Suggest.hint(for: name, in: candidates!)); "
+                                    + "use 'next', a step id or a phase name", at: position)
                 return nil
             }
-            let draft = steps[index]
             var targets: [Int] = []
-            if let (target, destination) = resolve(draft.onPassName, node: draft.onPassNode, field: "on_pass", parser: &self) {
+            let (onPassName, onPassAt) = (steps[index].onPassName, steps[index].onPassAt)
+            if let (target, destination) = resolve(onPassName, at: onPassAt, field: "on_pass", parser: &self) {
                 steps[index].step.onPass = target
                 if let destination { targets.append(destination) }
-            } else if draft.onPassNode != nil && draft.onPassName == nil {
+            } else if onPassAt != nil && onPassName == nil {
                 // A malformed name was already reported; do not also call later steps unreachable.
                 if index + 1 < steps.count { targets.append(index + 1) }
             }
-            if draft.step.check != nil || draft.onFailNode != nil {
-                if let (target, destination) = resolve(draft.onFailName, node: draft.onFailNode, field: "on_fail", parser: &self) {
+            if steps[index].step.check != nil || steps[index].onFailAt != nil {
+                let (onFailName, onFailAt) = (steps[index].onFailName, steps[index].onFailAt)
+                if let (target, destination) = resolve(onFailName, at: onFailAt, field: "on_fail", parser: &self) {
                     steps[index].step.onFail = target
                     if let destination { targets.append(destination) }
                 }
@@ -86,8 +86,8 @@ extension PlaybookParser {
         guard !roles.isEmpty else { return }
         for draft in steps {
             guard let role = draft.step.role, !roles.contains(role) else { continue }
-            source.error("role '\(role)' is not one of the playbook's roles\(Suggest.hint(for: role, in: roles)) ("
-                         + roles.joined(separator: ", ") + ")", at: draft.roleNode)
+            error("role '\(role)' is not one of the playbook's roles\(Suggest.hint(for: role, in: roles)) ("
+                         + roles.joined(separator: ", ") + ")", at: draft.roleAt)
         }
     }
 
@@ -105,14 +105,16 @@ extension PlaybookParser {
                 stack.append(next)
             }
         }
+        guard seen.contains(false) else { return }
         var firstIndex: [String: Int] = [:]
-        for (index, draft) in steps.enumerated() where firstIndex[draft.step.id] == nil {
-            firstIndex[draft.step.id] = index
+        for index in steps.indices where firstIndex[steps[index].step.id] == nil {
+            firstIndex[steps[index].step.id] = index
         }
         // A repeated id was reported as a duplicate; calling it unreachable too would be noise.
-        for (index, draft) in steps.enumerated() where !seen[index] && !draft.step.id.isEmpty && firstIndex[draft.step.id] == index {
-            source.error("step '\(draft.step.id)' is unreachable: the step before it branches elsewhere and no 'on_pass'/'on_fail' "
-                         + "names it or its phase; link it, or remove it", at: draft.idNode)
+        for index in steps.indices where !seen[index] && !steps[index].step.id.isEmpty && firstIndex[steps[index].step.id] == index {
+            let draft = steps[index]
+            error("step '\(draft.step.id)' is unreachable: the step before it branches elsewhere and no 'on_pass'/'on_fail' "
+                         + "names it or its phase; link it, or remove it", at: draft.idAt)
         }
     }
 }

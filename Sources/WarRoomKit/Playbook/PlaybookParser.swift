@@ -8,14 +8,16 @@ struct PlaybookParser {
     var source: YAMLSource
     let bytes: [UInt8]
 
-    /// A parsed step with the nodes later checks report on.
+    /// A parsed step with the positions later checks report at. Positions rather than
+    /// nodes: copying a node retains its strings, tag and anchor, which dominates the cost
+    /// of the whole-playbook checks on a long playbook.
     struct StepDraft {
         var step: Playbook.Step
         var phase: Int
-        var idNode: Node
-        var onPassNode: Node?
-        var onFailNode: Node?
-        var roleNode: Node?
+        var idAt: Playbook.Position
+        var onPassAt: Playbook.Position?
+        var onFailAt: Playbook.Position?
+        var roleAt: Playbook.Position?
         var onPassName: String?
         var onFailName: String?
     }
@@ -23,7 +25,7 @@ struct PlaybookParser {
     struct PhaseDraft {
         var name: String
         var description: String?
-        var nameNode: Node
+        var nameAt: Playbook.Position
         var position: Playbook.Position
     }
 
@@ -32,7 +34,9 @@ struct PlaybookParser {
 
     init(bytes: [UInt8], file: String) {
         self.bytes = bytes
-        source = YAMLSource(bytes: bytes, file: file, kind: "playbook")
+        // Every scalar is read as text and typed by the field it fills, so YAML 1.1's regular
+        // expression typing (half of the load time of a large playbook) is not needed.
+        source = YAMLSource(bytes: bytes, file: file, kind: "playbook", resolver: .basic)
     }
 
     /// Walks the document; returns a playbook when the structure allowed building one (the
@@ -43,22 +47,23 @@ struct PlaybookParser {
             source.error("a playbook is a YAML mapping starting with 'playbook: ID' (see docs/PLAYBOOKS.md)", at: root)
             return nil
         }
-        let fields = source.fields(of: root, in: "the playbook", known: PlaybookVocabulary.playbookFields,
-                                   required: PlaybookVocabulary.playbookRequired)
-        let id = fields["playbook"].flatMap { name($0.value, field: "playbook", allowUnderscore: false) } ?? ""
-        let title = fields["title"].flatMap { text($0.value, field: "title") } ?? ""
-        let version = fields["version"].flatMap { positiveInteger($0.value, field: "version") } ?? 0
-        let description = fields["description"].flatMap { text($0.value, field: "description") }
-        let severity = fields["severity"].flatMap { severityValue($0.value) }
-        let scenario = fields["scenario"].flatMap { name($0.value, field: "scenario", allowUnderscore: false) }
-        let roles = fields["roles"].map { names($0.value, field: "roles") } ?? []
-        let statusUpdates = fields["status_updates"].flatMap { duration($0.value, field: "status_updates", allowZero: false) }
-        let escalation = fields["escalation"].map { escalationRules($0.value) } ?? []
+        let fields = self.fields(of: root, known: PlaybookVocabulary.playbookFields, required: PlaybookVocabulary.playbookRequired) { _ in
+            "the playbook"
+        }
+        let id = fields.value("playbook").flatMap { name($0, field: "playbook", allowUnderscore: false) } ?? ""
+        let title = fields.value("title").flatMap { text($0, field: "title") } ?? ""
+        let version = fields.value("version").flatMap { positiveInteger($0, field: "version") } ?? 0
+        let description = fields.value("description").flatMap { text($0, field: "description") }
+        let severity = fields.value("severity").flatMap { severityValue($0) }
+        let scenario = fields.value("scenario").flatMap { name($0, field: "scenario", allowUnderscore: false) }
+        let roles = fields.value("roles").map { names($0, field: "roles") } ?? []
+        let statusUpdates = fields.value("status_updates").flatMap { duration($0, field: "status_updates", allowZero: false) }
+        let escalation = fields.value("escalation").map { escalationRules($0) } ?? []
 
-        if let phasesField = fields["phases"] {
-            let items = listItems(phasesField.value, field: "phases")
-            if items.isEmpty, case .sequence = phasesField.value {
-                source.error("the playbook has no phases; list at least one phase with its steps under 'phases:'", at: phasesField.value)
+        if let phasesNode = fields.value("phases") {
+            let items = listItems(phasesNode, field: "phases")
+            if items.isEmpty, case .sequence = phasesNode {
+                source.error("the playbook has no phases; list at least one phase with its steps under 'phases:'", at: phasesNode)
             }
             for item in items { phase(item) }
         } else {
@@ -85,13 +90,13 @@ struct PlaybookParser {
     mutating func escalationRules(_ node: Node) -> [Playbook.EscalationRule] {
         var rules: [Playbook.EscalationRule] = []
         for (index, item) in listItems(node, field: "escalation").enumerated() {
-            let fields = source.fields(of: item, in: "escalation rule \(index + 1)", known: PlaybookVocabulary.escalationFields,
-                                       required: PlaybookVocabulary.escalationRequired)
-            guard !fields.isEmpty else { continue }
-            let after = fields["after"].flatMap { duration($0.value, field: "after", allowZero: true) }
-            let unless = fields["unless"].flatMap { milestoneValue($0.value, field: "unless") }
-            let page = fields["page"].flatMap { text($0.value, field: "page") }
-            let note = fields["note"].flatMap { text($0.value, field: "note") }
+            let fields = self.fields(of: item, known: PlaybookVocabulary.escalationFields, required: PlaybookVocabulary.escalationRequired) { _ in
+                "escalation rule \(index + 1)"
+            }
+            let after = fields.value("after").flatMap { duration($0, field: "after", allowZero: true) }
+            let unless = fields.value("unless").flatMap { milestoneValue($0, field: "unless") }
+            let page = fields.value("page").flatMap { text($0, field: "page") }
+            let note = fields.value("note").flatMap { text($0, field: "note") }
             if let after, let page {
                 rules.append(Playbook.EscalationRule(after: after, unless: unless, page: page, note: note, position: position(of: item)))
             }
@@ -100,87 +105,89 @@ struct PlaybookParser {
     }
 
     mutating func phase(_ node: Node) {
-        let fields = source.fields(of: node, in: "a phase", known: PlaybookVocabulary.phaseFields, required: PlaybookVocabulary.phaseRequired)
-        guard let nameField = fields["name"], let name = self.name(nameField.value, field: "name", allowUnderscore: true) else {
-            if case .mapping = node, let stepsField = fields["steps"] {
+        let fields = self.fields(of: node, known: PlaybookVocabulary.phaseFields, required: PlaybookVocabulary.phaseRequired) { fields in
+            fields.value("name")?.scalar.map { "phase '\($0.string)'" } ?? "a phase"
+        }
+        guard let nameNode = fields.value("name"), let name = self.name(nameNode, field: "name", allowUnderscore: true) else {
+            if case .mapping = node, let stepsNode = fields.value("steps") {
                 // Still read the steps so their own problems are reported.
                 let index = phases.count
-                phases.append(PhaseDraft(name: "", description: nil, nameNode: node, position: position(of: node)))
-                for item in listItems(stepsField.value, field: "steps") { step(item, phase: index) }
+                phases.append(PhaseDraft(name: "", description: nil, nameAt: position(of: node), position: position(of: node)))
+                for item in listItems(stepsNode, field: "steps") { step(item, phase: index) }
             }
             return
         }
         let index = phases.count
-        phases.append(PhaseDraft(name: name, description: fields["description"].flatMap { text($0.value, field: "description") },
-                                 nameNode: nameField.value, position: position(of: node)))
-        guard let stepsField = fields["steps"] else { return }
-        let items = listItems(stepsField.value, field: "steps")
-        if items.isEmpty, case .sequence = stepsField.value {
-            source.error("phase '\(name)' has no steps; add at least one step or remove the phase", at: stepsField.value)
+        phases.append(PhaseDraft(name: name, description: fields.value("description").flatMap { text($0, field: "description") },
+                                 nameAt: position(of: nameNode), position: position(of: node)))
+        guard let stepsNode = fields.value("steps") else { return }
+        let items = listItems(stepsNode, field: "steps")
+        if items.isEmpty, case .sequence = stepsNode {
+            source.error("phase '\(name)' has no steps; add at least one step or remove the phase", at: stepsNode)
         }
         for item in items { step(item, phase: index) }
     }
 
     mutating func step(_ node: Node, phase: Int) {
-        let context = "a step"
         guard case .mapping = node else {
             source.error("a step must be a mapping with at least 'id' and 'title'", at: node)
             return
         }
-        let idNode = mappingValue(node, "id")
-        let stepContext = idNode.flatMap { $0.scalar?.string }.map { "step '\($0)'" } ?? context
-        let fields = source.fields(of: node, in: stepContext, known: PlaybookVocabulary.stepFields, required: PlaybookVocabulary.stepRequired)
-        guard let idField = fields["id"] else { return }
-        let id = name(idField.value, field: "id", allowUnderscore: true) ?? ""
-        let title = fields["title"].flatMap { text($0.value, field: "title") } ?? ""
-        let guide = fields["guide"].flatMap { text($0.value, field: "guide") }
-        let run = fields["run"].map { self.commands($0.value) } ?? []
-        let timebox = fields["timebox"].flatMap { duration($0.value, field: "timebox", allowZero: false) }
-        let role = fields["role"].flatMap { name($0.value, field: "role", allowUnderscore: true) }
-        let milestone = fields["milestone"].flatMap { milestoneValue($0.value, field: "milestone") }
-        let check = fields["check"].flatMap { checkValue($0.value, step: id) }
-        let onPassName = fields["on_pass"].flatMap { name($0.value, field: "on_pass", allowUnderscore: true, allowNext: true) }
-        let onFailName = fields["on_fail"].flatMap { name($0.value, field: "on_fail", allowUnderscore: true, allowNext: true) }
-        if let onFail = fields["on_fail"], fields["check"] == nil {
-            source.error("'on_fail' needs a 'check' to decide when it applies; add a check, or use 'on_pass' alone", at: onFail.key)
+        let fields = self.fields(of: node, known: PlaybookVocabulary.stepFields, required: PlaybookVocabulary.stepRequired) { fields in
+            fields.value("id")?.scalar.map { "step '\($0.string)'" } ?? "a step"
+        }
+        guard let idNode = fields.value("id") else { return }
+        let id = name(idNode, field: "id", allowUnderscore: true) ?? ""
+        let title = fields.value("title").flatMap { text($0, field: "title") } ?? ""
+        let guide = fields.value("guide").flatMap { text($0, field: "guide") }
+        let run = fields.value("run").map { self.commands($0) } ?? []
+        let timebox = fields.value("timebox").flatMap { duration($0, field: "timebox", allowZero: false) }
+        let role = fields.value("role").flatMap { name($0, field: "role", allowUnderscore: true) }
+        let milestone = fields.value("milestone").flatMap { milestoneValue($0, field: "milestone") }
+        let check = fields.value("check").flatMap { checkValue($0, step: id) }
+        let onPassName = fields.value("on_pass").flatMap { name($0, field: "on_pass", allowUnderscore: true, allowNext: true) }
+        let onFailName = fields.value("on_fail").flatMap { name($0, field: "on_fail", allowUnderscore: true, allowNext: true) }
+        if let onFailKey = fields.key("on_fail"), !fields.has("check") {
+            error("'on_fail' needs a 'check' to decide when it applies; add a check, or use 'on_pass' alone", at: onFailKey)
         }
         let step = Playbook.Step(id: id, title: title, guide: guide, run: run, timebox: timebox, role: role, milestone: milestone,
-                                 check: check, position: position(of: idField.value))
-        steps.append(StepDraft(step: step, phase: phase, idNode: idField.value, onPassNode: fields["on_pass"]?.value,
-                               onFailNode: fields["on_fail"]?.value, roleNode: fields["role"]?.value,
+                                 check: check, position: position(of: idNode))
+        steps.append(StepDraft(step: step, phase: phase, idAt: step.position, onPassAt: fields.value("on_pass").map(position(of:)),
+                               onFailAt: fields.value("on_fail").map(position(of:)), roleAt: fields.value("role").map(position(of:)),
                                onPassName: onPassName, onFailName: onFailName))
     }
 
     mutating func checkValue(_ node: Node, step: String) -> Playbook.Check? {
-        let fields = source.fields(of: node, in: "the check of step '\(step)'", known: PlaybookVocabulary.checkFields,
-                                   required: PlaybookVocabulary.checkRequired)
+        let fields = self.fields(of: node, known: PlaybookVocabulary.checkFields, required: PlaybookVocabulary.checkRequired) { _ in
+            "the check of step '\(step)'"
+        }
         guard case .mapping = node else { return nil }
         var probe: String?
-        if let probeField = fields["probe"], let kind = text(probeField.value, field: "probe") {
+        if let probeNode = fields.value("probe"), let kind = text(probeNode, field: "probe") {
             if PlaybookVocabulary.probes.contains(kind) {
                 probe = kind
             } else {
                 source.error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
-                             + PlaybookVocabulary.probes.joined(separator: ", "), at: probeField.value)
+                             + PlaybookVocabulary.probes.joined(separator: ", "), at: probeNode)
             }
         }
         var metric: String?
-        if let metricField = fields["metric"], let name = text(metricField.value, field: "metric"), let probe {
+        if let metricNode = fields.value("metric"), let name = text(metricNode, field: "metric"), let probe {
             let known = PlaybookVocabulary.metrics[probe] ?? []
             if known.contains(name) {
                 metric = name
             } else if known.isEmpty {
-                source.error("probe '\(probe)' reports no metrics a check can use; check 'health' or 'latency' instead", at: metricField.value)
+                source.error("probe '\(probe)' reports no metrics a check can use; check 'health' or 'latency' instead", at: metricNode)
             } else {
                 source.error("unknown metric '\(name)' for probe '\(probe)'\(Suggest.hint(for: name, in: known)); '\(probe)' reports "
-                             + known.joined(separator: ", "), at: metricField.value)
+                             + known.joined(separator: ", "), at: metricNode)
             }
         }
-        let above = fields["above"].flatMap { number($0.value, field: "above") }
-        let below = fields["below"].flatMap { number($0.value, field: "below") }
-        switch (fields["above"], fields["below"]) {
-        case (.some, .some(let belowField)):
-            source.error("a check compares with 'above' or 'below', not both; split it into two steps", at: belowField.key)
+        let above = fields.value("above").flatMap { number($0, field: "above") }
+        let below = fields.value("below").flatMap { number($0, field: "below") }
+        switch (fields.key("above"), fields.key("below")) {
+        case (.some, .some(let belowKey)):
+            error("a check compares with 'above' or 'below', not both; split it into two steps", at: belowKey)
             return nil
         case (nil, nil):
             source.error("the check of step '\(step)' needs a threshold: 'above: N' (passes when the metric is higher) or 'below: N'", at: node)
@@ -245,7 +252,7 @@ struct PlaybookParser {
             source.error("'\(field)' must be a single value, not a \(node.mapping != nil ? "mapping" : "list")", at: node)
             return nil
         }
-        if scalar.string.isEmpty || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string)) {
+        if scalar.string.isEmpty || (scalar.style == .plain && PlaybookParser.isNull(scalar.string)) {
             source.error("'\(field)' is empty", at: node)
             return nil
         }
@@ -339,7 +346,7 @@ struct PlaybookParser {
 
     /// The items of a list; a single value where a list belongs is an error.
     mutating func listItems(_ node: Node, field: String) -> [Node] {
-        if case .scalar(let scalar) = node, scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+        if case .scalar(let scalar) = node, scalar.style == .plain, scalar.string.isEmpty || PlaybookParser.isNull(scalar.string) {
             source.error("'\(field)' is empty; give a list", at: node)
             return []
         }
@@ -348,14 +355,22 @@ struct PlaybookParser {
 
     // MARK: - Helpers
 
-    func mappingValue(_ node: Node, _ key: String) -> Node? {
-        guard case .mapping(let mapping) = node else { return nil }
-        for (k, v) in mapping where k.scalar?.string == key { return v }
-        return nil
-    }
-
     func position(of node: Node) -> Playbook.Position {
         Playbook.Position(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
+
+    /// Reports an error at a position kept from an earlier walk.
+    mutating func error(_ message: String, at position: Playbook.Position?) {
+        let at = position ?? Playbook.Position(line: 1, column: 1)
+        source.diagnostics.append(Diagnostic(file: source.file, line: at.line, column: at.column, message: message))
+    }
+
+    /// YAML's spellings of null.
+    static func isNull(_ value: String) -> Bool {
+        switch value {
+        case "~", "null", "Null", "NULL": return true
+        default: return false
+        }
     }
 
     /// Plain scalars that YAML reads as numbers rather than text (`42`, `1.5`, `-3`, `1e3`).
@@ -369,7 +384,11 @@ struct PlaybookParser {
     /// `90s`, `5m`, `1h30m`, `0.5s`: one or more parts, each digits, an optional fraction and
     /// a unit (the JSON Schema's pattern says the same; `DurationText` then checks the unit).
     static func isDurationText(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        var copy = text
+        return copy.withUTF8 { isDurationText($0) }
+    }
+
+    static func isDurationText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 48 && bytes[i] <= 57 }
         func isLetter(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 97 && bytes[i] <= 122 }
         var i = 0
