@@ -15,9 +15,7 @@ public struct YAMLSource {
     ///   - bytes: the file's contents.
     ///   - file: the name to report problems under.
     ///   - kind: what the file should hold (`playbook`, `scenario`), for messages.
-    ///   - resolver: how plain scalars get their YAML types; `Resolver.basic` skips the
-    ///     regular expressions of YAML 1.1 typing, for loaders that read every scalar as text.
-    public init(bytes: [UInt8], file: String, kind: String, resolver: Resolver = .default) {
+    public init(bytes: [UInt8], file: String, kind: String) {
         self.file = file
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             root = nil
@@ -36,7 +34,7 @@ public struct YAMLSource {
             return
         }
         do {
-            root = try Yams.compose(yaml: text, resolver)
+            root = try Yams.compose(yaml: text)
             if root == nil {
                 diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: "the file holds no YAML document"))
             }

@@ -56,7 +56,7 @@ public enum PlaybookLoader {
     static func parse(bytes: [UInt8], file: String) -> (playbook: Playbook?, diagnostics: [Diagnostic]) {
         var parser = PlaybookParser(bytes: bytes, file: file)
         let playbook = parser.parse()
-        let diagnostics = parser.source.diagnostics.enumerated()
+        let diagnostics = parser.diagnostics.enumerated()
             .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
             .map(\.element)
         return (diagnostics.isEmpty ? playbook : nil, diagnostics)

@@ -1,17 +1,15 @@
-import Yams
-
-/// A lean version of `YAMLSource.fields` for the playbook's hot path: a 10,000-step playbook
-/// has some 80,000 fields, and looking them up by their index in a short list of known names
-/// avoids a dictionary of node tuples per mapping. Same checks, same messages.
+/// `YAMLSource.fields` for `PlaybookYAML` nodes: a 10,000-step playbook has some 80,000
+/// fields, and looking them up by their index in a short list of known names avoids a
+/// dictionary per mapping. Same checks, same messages.
 extension PlaybookParser {
     /// A mapping's values, by the index of their key in a list of known field names.
     struct Fields {
         let known: [String]
-        var values: [Node?]
+        var values: [PlaybookYAML?]
         var keys: [Playbook.Position?]
 
         /// The value of a known field, if present.
-        func value(_ name: String) -> Node? {
+        func value(_ name: String) -> PlaybookYAML? {
             known.firstIndex(of: name).flatMap { values[$0] }
         }
 
@@ -33,16 +31,16 @@ extension PlaybookParser {
     ///   - required: those it must have.
     ///   - context: names the mapping in messages (`step 'x'`); only built when there is a problem.
     /// - Returns: the fields found (all absent when `node` is not a mapping).
-    mutating func fields(of node: Node, known: [String], required: [String], context: (Fields) -> String) -> Fields {
-        var fields = Fields(known: known, values: [Node?](repeating: nil, count: known.count),
+    mutating func fields(of node: PlaybookYAML, known: [String], required: [String], context: (Fields) -> String) -> Fields {
+        var fields = Fields(known: known, values: [PlaybookYAML?](repeating: nil, count: known.count),
                             keys: [Playbook.Position?](repeating: nil, count: known.count))
-        guard case .mapping(let mapping) = node else {
-            source.error("\(context(fields)) must be a mapping (key: value)", at: node)
+        guard case .mapping(let mapping) = node.content else {
+            error("\(context(fields)) must be a mapping (key: value)", at: node)
             return fields
         }
         var unknown: [(name: String, at: Playbook.Position, repeated: Bool)] = []
         for (key, value) in mapping {
-            let name = key.scalar?.string ?? ""
+            let name = key.text ?? ""
             guard let index = known.firstIndex(of: name) else {
                 unknown.append((name, position(of: key), false))
                 continue

@@ -1,16 +1,15 @@
-import Yams
-
 /// Turns a playbook's YAML nodes into a `Playbook`, reporting every problem at the node that
 /// caused it. Structural checks happen while walking the nodes; checks that need the whole
 /// playbook (duplicates, branch targets, reachability, roles) run afterwards on what was
 /// collected, with the nodes kept for their positions.
 struct PlaybookParser {
-    var source: YAMLSource
+    let file: String
     let bytes: [UInt8]
+    let root: PlaybookYAML?
+    /// Problems found, in the order found (the loader sorts them by position).
+    var diagnostics: [Diagnostic] = []
 
-    /// A parsed step with the positions later checks report at. Positions rather than
-    /// nodes: copying a node retains its strings, tag and anchor, which dominates the cost
-    /// of the whole-playbook checks on a long playbook.
+    /// A parsed step with the positions later checks report at.
     struct StepDraft {
         var step: Playbook.Step
         var phase: Int
@@ -33,18 +32,23 @@ struct PlaybookParser {
     var phases: [PhaseDraft] = []
 
     init(bytes: [UInt8], file: String) {
+        self.file = file
         self.bytes = bytes
-        // Every scalar is read as text and typed by the field it fills, so YAML 1.1's regular
-        // expression typing (half of the load time of a large playbook) is not needed.
-        source = YAMLSource(bytes: bytes, file: file, kind: "playbook", resolver: .basic)
+        switch PlaybookYAML.read(bytes: bytes, file: file, kind: "playbook") {
+        case .success(let root):
+            self.root = root
+        case .failure(let problem):
+            root = nil
+            diagnostics.append(problem.diagnostic)
+        }
     }
 
     /// Walks the document; returns a playbook when the structure allowed building one (the
     /// caller discards it when any diagnostic was reported).
     mutating func parse() -> Playbook? {
-        guard let root = source.root else { return nil }
-        guard case .mapping = root else {
-            source.error("a playbook is a YAML mapping starting with 'playbook: ID' (see docs/PLAYBOOKS.md)", at: root)
+        guard let root else { return nil }
+        guard root.isMapping else {
+            error("a playbook is a YAML mapping starting with 'playbook: ID' (see docs/PLAYBOOKS.md)", at: root)
             return nil
         }
         let fields = self.fields(of: root, known: PlaybookVocabulary.playbookFields, required: PlaybookVocabulary.playbookRequired) { _ in
@@ -62,12 +66,12 @@ struct PlaybookParser {
 
         if let phasesNode = fields.value("phases") {
             let items = listItems(phasesNode, field: "phases")
-            if items.isEmpty, case .sequence = phasesNode {
-                source.error("the playbook has no phases; list at least one phase with its steps under 'phases:'", at: phasesNode)
+            if items.isEmpty, phasesNode.isSequence {
+                error("the playbook has no phases; list at least one phase with its steps under 'phases:'", at: phasesNode)
             }
             for item in items { phase(item) }
         } else {
-            source.error("the playbook has no phases; add 'phases:' with at least one phase and its steps", at: root)
+            error("the playbook has no phases; add 'phases:' with at least one phase and its steps", at: root)
         }
 
         checkDuplicates()
@@ -82,12 +86,12 @@ struct PlaybookParser {
         return Playbook(
             id: id, title: title, version: version, description: description, severity: severity, scenario: scenario,
             roles: roles, statusUpdateInterval: statusUpdates, escalation: escalation, phases: built,
-            path: source.file, sha256: HashChain.sha256(bytes))
+            path: file, sha256: HashChain.sha256(bytes))
     }
 
     // MARK: - Sections
 
-    mutating func escalationRules(_ node: Node) -> [Playbook.EscalationRule] {
+    mutating func escalationRules(_ node: PlaybookYAML) -> [Playbook.EscalationRule] {
         var rules: [Playbook.EscalationRule] = []
         for (index, item) in listItems(node, field: "escalation").enumerated() {
             let fields = self.fields(of: item, known: PlaybookVocabulary.escalationFields, required: PlaybookVocabulary.escalationRequired) { _ in
@@ -104,12 +108,12 @@ struct PlaybookParser {
         return rules
     }
 
-    mutating func phase(_ node: Node) {
+    mutating func phase(_ node: PlaybookYAML) {
         let fields = self.fields(of: node, known: PlaybookVocabulary.phaseFields, required: PlaybookVocabulary.phaseRequired) { fields in
-            fields.value("name")?.scalar.map { "phase '\($0.string)'" } ?? "a phase"
+            fields.value("name")?.text.map { "phase '\($0)'" } ?? "a phase"
         }
         guard let nameNode = fields.value("name"), let name = self.name(nameNode, field: "name", allowUnderscore: true) else {
-            if case .mapping = node, let stepsNode = fields.value("steps") {
+            if node.isMapping, let stepsNode = fields.value("steps") {
                 // Still read the steps so their own problems are reported.
                 let index = phases.count
                 phases.append(PhaseDraft(name: "", description: nil, nameAt: position(of: node), position: position(of: node)))
@@ -122,19 +126,19 @@ struct PlaybookParser {
                                  nameAt: position(of: nameNode), position: position(of: node)))
         guard let stepsNode = fields.value("steps") else { return }
         let items = listItems(stepsNode, field: "steps")
-        if items.isEmpty, case .sequence = stepsNode {
-            source.error("phase '\(name)' has no steps; add at least one step or remove the phase", at: stepsNode)
+        if items.isEmpty, stepsNode.isSequence {
+            error("phase '\(name)' has no steps; add at least one step or remove the phase", at: stepsNode)
         }
         for item in items { step(item, phase: index) }
     }
 
-    mutating func step(_ node: Node, phase: Int) {
-        guard case .mapping = node else {
-            source.error("a step must be a mapping with at least 'id' and 'title'", at: node)
+    mutating func step(_ node: PlaybookYAML, phase: Int) {
+        guard node.isMapping else {
+            error("a step must be a mapping with at least 'id' and 'title'", at: node)
             return
         }
         let fields = self.fields(of: node, known: PlaybookVocabulary.stepFields, required: PlaybookVocabulary.stepRequired) { fields in
-            fields.value("id")?.scalar.map { "step '\($0.string)'" } ?? "a step"
+            fields.value("id")?.text.map { "step '\($0)'" } ?? "a step"
         }
         guard let idNode = fields.value("id") else { return }
         let id = name(idNode, field: "id", allowUnderscore: true) ?? ""
@@ -157,17 +161,17 @@ struct PlaybookParser {
                                onPassName: onPassName, onFailName: onFailName))
     }
 
-    mutating func checkValue(_ node: Node, step: String) -> Playbook.Check? {
+    mutating func checkValue(_ node: PlaybookYAML, step: String) -> Playbook.Check? {
         let fields = self.fields(of: node, known: PlaybookVocabulary.checkFields, required: PlaybookVocabulary.checkRequired) { _ in
             "the check of step '\(step)'"
         }
-        guard case .mapping = node else { return nil }
+        guard node.isMapping else { return nil }
         var probe: String?
         if let probeNode = fields.value("probe"), let kind = text(probeNode, field: "probe") {
             if PlaybookVocabulary.probes.contains(kind) {
                 probe = kind
             } else {
-                source.error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
+                error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
                              + PlaybookVocabulary.probes.joined(separator: ", "), at: probeNode)
             }
         }
@@ -177,9 +181,9 @@ struct PlaybookParser {
             if known.contains(name) {
                 metric = name
             } else if known.isEmpty {
-                source.error("probe '\(probe)' reports no metrics a check can use; check 'health' or 'latency' instead", at: metricNode)
+                error("probe '\(probe)' reports no metrics a check can use; check 'health' or 'latency' instead", at: metricNode)
             } else {
-                source.error("unknown metric '\(name)' for probe '\(probe)'\(Suggest.hint(for: name, in: known)); '\(probe)' reports "
+                error("unknown metric '\(name)' for probe '\(probe)'\(Suggest.hint(for: name, in: known)); '\(probe)' reports "
                              + known.joined(separator: ", "), at: metricNode)
             }
         }
@@ -190,7 +194,7 @@ struct PlaybookParser {
             error("a check compares with 'above' or 'below', not both; split it into two steps", at: belowKey)
             return nil
         case (nil, nil):
-            source.error("the check of step '\(step)' needs a threshold: 'above: N' (passes when the metric is higher) or 'below: N'", at: node)
+            error("the check of step '\(step)' needs a threshold: 'above: N' (passes when the metric is higher) or 'below: N'", at: node)
             return nil
         default:
             break
@@ -201,7 +205,7 @@ struct PlaybookParser {
         return nil
     }
 
-    mutating func commands(_ node: Node) -> [String] {
+    mutating func commands(_ node: PlaybookYAML) -> [String] {
         var result: [String] = []
         for item in listItems(node, field: "run") {
             guard let command = text(item, field: "run") else { continue }
@@ -211,32 +215,32 @@ struct PlaybookParser {
     }
 
     /// A suggested command must be one of warroom's own, or `!…` for the system shell.
-    mutating func checkCommand(_ command: String, at node: Node) -> Bool {
+    mutating func checkCommand(_ command: String, at node: PlaybookYAML) -> Bool {
         let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard let first = words.first.map(String.init) else {
-            source.error("an empty suggested command; write a warroom command or '!command' for the system shell", at: node)
+            error("an empty suggested command; write a warroom command or '!command' for the system shell", at: node)
             return false
         }
         if first.hasPrefix("!") {
             if first == "!" && words.count == 1 {
-                source.error("'!' needs a shell command after it, like '!dig example.com'", at: node)
+                error("'!' needs a shell command after it, like '!dig example.com'", at: node)
                 return false
             }
             return true
         }
         guard PlaybookVocabulary.commands.contains(first) else {
-            source.error("'\(first)' is not a warroom command\(Suggest.hint(for: first, in: PlaybookVocabulary.commands)); "
+            error("'\(first)' is not a warroom command\(Suggest.hint(for: first, in: PlaybookVocabulary.commands)); "
                          + "suggest warroom's commands (see `help`) or '!\(command)' for the system shell", at: node)
             return false
         }
         if first == "probe" {
             guard words.count > 1 else {
-                source.error("'probe' needs a kind: " + PlaybookVocabulary.probes.joined(separator: ", "), at: node)
+                error("'probe' needs a kind: " + PlaybookVocabulary.probes.joined(separator: ", "), at: node)
                 return false
             }
             let kind = String(words[1])
             guard PlaybookVocabulary.probes.contains(kind) else {
-                source.error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
+                error("unknown probe '\(kind)'\(Suggest.hint(for: kind, in: PlaybookVocabulary.probes)); probes are "
                              + PlaybookVocabulary.probes.joined(separator: ", "), at: node)
                 return false
             }
@@ -247,24 +251,24 @@ struct PlaybookParser {
     // MARK: - Values
 
     /// The text of a scalar; YAML's null (`~`, `null`, nothing) counts as empty.
-    mutating func text(_ node: Node, field: String) -> String? {
-        guard case .scalar(let scalar) = node else {
-            source.error("'\(field)' must be a single value, not a \(node.mapping != nil ? "mapping" : "list")", at: node)
+    mutating func text(_ node: PlaybookYAML, field: String) -> String? {
+        guard let value = node.text else {
+            error("'\(field)' must be a single value, not \(node.kindName)", at: node)
             return nil
         }
-        if scalar.string.isEmpty || (scalar.style == .plain && PlaybookParser.isNull(scalar.string)) {
-            source.error("'\(field)' is empty", at: node)
+        if value.isEmpty || (node.isPlain && PlaybookParser.isNull(value)) {
+            error("'\(field)' is empty", at: node)
             return nil
         }
-        return scalar.string
+        return value
     }
 
     /// An id, a phase name or a branch target: lowercase letters, digits and `-` (and `_`
     /// where allowed), starting with a letter or digit, and YAML text rather than a number.
-    mutating func name(_ node: Node, field: String, allowUnderscore: Bool, allowNext: Bool = false) -> String? {
+    mutating func name(_ node: PlaybookYAML, field: String, allowUnderscore: Bool, allowNext: Bool = false) -> String? {
         guard let value = text(node, field: field) else { return nil }
-        if case .scalar(let scalar) = node, scalar.style == .plain, PlaybookParser.readsAsNonText(value) {
-            source.error("'\(field)' must be a name, not the YAML value \(value); quote it or use letters", at: node)
+        if node.isPlain, PlaybookParser.readsAsNonText(value) {
+            error("'\(field)' must be a name, not the YAML value \(value); quote it or use letters", at: node)
             return nil
         }
         let valid = value.utf8.enumerated().allSatisfy { index, byte in
@@ -273,96 +277,114 @@ struct PlaybookParser {
         }
         guard valid else {
             let allowed = allowUnderscore ? "lowercase letters, digits, '-' and '_'" : "lowercase letters, digits and '-'"
-            source.error("'\(field)' is '\(value)'; a name uses \(allowed), starting with a letter or digit (like 'check-errors')", at: node)
+            error("'\(field)' is '\(value)'; a name uses \(allowed), starting with a letter or digit (like 'check-errors')", at: node)
             return nil
         }
         if value == "next", !allowNext {
-            source.error("'next' is reserved for 'on_pass'/'on_fail' (the following step); choose another \(field)", at: node)
+            error("'next' is reserved for 'on_pass'/'on_fail' (the following step); choose another \(field)", at: node)
             return nil
         }
         return value
     }
 
-    mutating func names(_ node: Node, field: String) -> [String] {
+    mutating func names(_ node: PlaybookYAML, field: String) -> [String] {
         listItems(node, field: field).compactMap { name($0, field: field, allowUnderscore: true) }
     }
 
-    mutating func severityValue(_ node: Node) -> String? {
+    mutating func severityValue(_ node: PlaybookYAML) -> String? {
         guard let value = text(node, field: "severity") else { return nil }
         guard PlaybookVocabulary.severities.contains(value) else {
-            source.error("severity '\(value)' is not one of SEV-1 (highest) … SEV-5\(Suggest.hint(for: value, in: PlaybookVocabulary.severities))", at: node)
+            error("severity '\(value)' is not one of SEV-1 (highest) … SEV-5\(Suggest.hint(for: value, in: PlaybookVocabulary.severities))", at: node)
             return nil
         }
         return value
     }
 
-    mutating func milestoneValue(_ node: Node, field: String) -> String? {
+    mutating func milestoneValue(_ node: PlaybookYAML, field: String) -> String? {
         guard let value = text(node, field: field) else { return nil }
         guard PlaybookVocabulary.milestones.contains(value) else {
-            source.error("unknown milestone '\(value)'\(Suggest.hint(for: value, in: PlaybookVocabulary.milestones)); milestones are "
+            error("unknown milestone '\(value)'\(Suggest.hint(for: value, in: PlaybookVocabulary.milestones)); milestones are "
                          + PlaybookVocabulary.milestones.joined(separator: ", "), at: node)
             return nil
         }
         return value
     }
 
-    mutating func duration(_ node: Node, field: String, allowZero: Bool) -> Int64? {
-        if case .scalar(let scalar) = node, scalar.style == .plain, Double(scalar.string) != nil {
-            source.error("'\(field)' is not a duration: '\(scalar.string)' has no unit (write 90s, 5m, 2h)", at: node)
+    mutating func duration(_ node: PlaybookYAML, field: String, allowZero: Bool) -> Int64? {
+        if node.isPlain, let value = node.text, Double(value) != nil {
+            error("'\(field)' is not a duration: '\(value)' has no unit (write 90s, 5m, 2h)", at: node)
             return nil
         }
         guard let text = text(node, field: field) else { return nil }
         guard PlaybookParser.isDurationText(text), let milliseconds = DurationText.wholeMilliseconds(text) else {
-            source.error("'\(field)' is not a duration: '\(text)' (use a number and a unit: 500ms, 90s, 5m, 2h, 1h30m)", at: node)
+            error("'\(field)' is not a duration: '\(text)' (use a number and a unit: 500ms, 90s, 5m, 2h, 1h30m)", at: node)
             return nil
         }
         if milliseconds <= 0, !allowZero {
-            source.error("'\(field)' must be longer than zero", at: node)
+            error("'\(field)' must be longer than zero", at: node)
             return nil
         }
         return milliseconds
     }
 
-    mutating func number(_ node: Node, field: String) -> Double? {
-        if case .scalar(let scalar) = node, scalar.style != .plain, scalar.style != .any {
-            source.error("'\(field)' must be a number, not the text \"\(scalar.string)\"; remove the quotes", at: node)
+    mutating func number(_ node: PlaybookYAML, field: String) -> Double? {
+        if let value = node.text, !node.isPlain {
+            error("'\(field)' must be a number, not the text \"\(value)\"; remove the quotes", at: node)
             return nil
         }
-        return source.number(node, field: field)
+        guard let text = text(node, field: field) else { return nil }
+        guard let value = Double(text.filter { $0 != "_" }), value.isFinite else {
+            error("'\(field)' must be a number, not '\(text)'", at: node)
+            return nil
+        }
+        return value
     }
 
-    mutating func positiveInteger(_ node: Node, field: String) -> Int? {
-        if case .scalar(let scalar) = node, scalar.style != .plain, scalar.style != .any {
-            source.error("'\(field)' must be a whole number, not the text \"\(scalar.string)\"; remove the quotes", at: node)
+    mutating func positiveInteger(_ node: PlaybookYAML, field: String) -> Int? {
+        if let value = node.text, !node.isPlain {
+            error("'\(field)' must be a whole number, not the text \"\(value)\"; remove the quotes", at: node)
             return nil
         }
-        guard let value = source.integer(node, field: field) else { return nil }
+        guard let text = text(node, field: field) else { return nil }
+        guard let value = Int(text.filter { $0 != "_" }) else {
+            error("'\(field)' must be a whole number, not '\(text)'", at: node)
+            return nil
+        }
         guard value >= 1 else {
-            source.error("'\(field)' must be 1 or more", at: node)
+            error("'\(field)' must be 1 or more", at: node)
             return nil
         }
         return value
     }
 
     /// The items of a list; a single value where a list belongs is an error.
-    mutating func listItems(_ node: Node, field: String) -> [Node] {
-        if case .scalar(let scalar) = node, scalar.style == .plain, scalar.string.isEmpty || PlaybookParser.isNull(scalar.string) {
-            source.error("'\(field)' is empty; give a list", at: node)
+    mutating func listItems(_ node: PlaybookYAML, field: String) -> [PlaybookYAML] {
+        if node.isPlain, let value = node.text, value.isEmpty || PlaybookParser.isNull(value) {
+            error("'\(field)' is empty; give a list", at: node)
             return []
         }
-        return source.items(node, field: field)
+        guard case .sequence(let items) = node.content else {
+            error("'\(field)' must be a list", at: node)
+            return []
+        }
+        return items
     }
 
     // MARK: - Helpers
 
-    func position(of node: Node) -> Playbook.Position {
-        Playbook.Position(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    func position(of node: PlaybookYAML) -> Playbook.Position {
+        node.position
     }
 
     /// Reports an error at a position kept from an earlier walk.
     mutating func error(_ message: String, at position: Playbook.Position?) {
         let at = position ?? Playbook.Position(line: 1, column: 1)
-        source.diagnostics.append(Diagnostic(file: source.file, line: at.line, column: at.column, message: message))
+        diagnostics.append(Diagnostic(file: file, line: at.line, column: at.column, message: message))
+    }
+
+    /// Reports an error at a node.
+    mutating func error(_ message: String, at node: PlaybookYAML) {
+        error(message, at: node.position)
     }
 
     /// YAML's spellings of null.

@@ -179,6 +179,15 @@ import Testing
         Case(name: "YAML syntax", from: "title: Demo", to: "title: [Demo", expected: [
             "3:8: YAML syntax: while parsing a flow sequence: did not find expected ',' or ']'",
         ]),
+        Case(name: "duplicate key", from: "version: 1", to: "version: 1\ntitle: Again", expected: [
+            "4:1: duplicate key 'title' in the playbook",
+        ]),
+        Case(name: "alias to no anchor", from: "role: commander", to: "role: *commander", expected: [
+            "17:15: YAML syntax: '*commander' refers to no anchor '&commander' defined above",
+        ]),
+        Case(name: "two documents", from: base, to: base + "---\nplaybook: other\n", expected: [
+            "35:1: YAML syntax: more than one document (a second '---'); a file holds one",
+        ]),
         Case(name: "not a mapping", from: base, to: "- just\n- a list\n", expected: [
             "1:1: a playbook is a YAML mapping starting with 'playbook: ID' (see docs/PLAYBOOKS.md)",
         ]),
@@ -187,6 +196,13 @@ import Testing
     @Test(arguments: cases)
     func reportsTheProblemAtItsNode(_ testCase: Case) {
         #expect(Self.lint(Self.edited(testCase.from, testCase.to)) == testCase.expected)
+    }
+
+    @Test func anchorsAndAliasesAreFollowed() throws {
+        let text = Self.base.replacingOccurrences(of: "roles: [commander, scribe]", with: "roles: [&lead commander, scribe]")
+            .replacingOccurrences(of: "role: commander", with: "role: *lead")
+        #expect(Self.lint(text) == [])
+        #expect(try PlaybookLoader.load(bytes: Array(text.utf8), file: "demo.yaml").step("ack")?.role == "commander")
     }
 
     @Test func emptyFileGetsOneCleanMessage() {
