@@ -58,7 +58,9 @@ public struct PlaybookRun: Sendable, Equatable {
         public var isShell: Bool
         /// The shell command without its `!`, for shell commands.
         public var shellCommand: String? {
-            isShell ? String(text.drop { $0 == " " || $0 == "\t" }.dropFirst()).trimmingLeadingSpaces() : nil
+            guard isShell else { return nil }
+            let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+            return String(text.drop(while: isBlank).dropFirst().drop(while: isBlank))
         }
     }
 
@@ -68,10 +70,4 @@ public struct PlaybookRun: Sendable, Equatable {
     public var entries: [PlaybookEntryDraft]
     /// The step's title and guide, to print before running the commands.
     public var message: String
-}
-
-extension String {
-    fileprivate func trimmingLeadingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" })
-    }
 }
