@@ -18,6 +18,7 @@ public struct PlaybookCatalog: Sendable {
         /// The file's problems; empty when it loads.
         public var diagnostics: [Diagnostic]
 
+        /// The file loads without problems.
         public var isValid: Bool { diagnostics.isEmpty }
     }
 

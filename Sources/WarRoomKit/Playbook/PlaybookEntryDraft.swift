@@ -1,6 +1,7 @@
 /// A transcript entry the playbook engine asks the session to record: the session adds
 /// `seq`, `wall`, `by` and `input`, appends it, then applies it to `PlaybookProgress`.
 public struct PlaybookEntryDraft: Sendable, Equatable {
+    /// The transcript entry kind (`step`, `phase`, `milestone`, `timer`, `escalation`).
     public var kind: EntryKind
     /// Human-readable, for the timeline.
     public var text: String
@@ -64,7 +65,9 @@ public struct PlaybookRun: Sendable, Equatable {
         }
     }
 
+    /// The step whose suggestions they are.
     public var step: Playbook.Step
+    /// In the playbook's order.
     public var commands: [Command]
     /// What to record before running them.
     public var entries: [PlaybookEntryDraft]

@@ -10,7 +10,9 @@ public struct PlaybookStatus: Sendable, Equatable {
     public var stepCount: Int
     public var doneCount: Int
     public var skippedCount: Int
+    /// The next playbook timer due, for the prompt.
     public var nextTimer: PlaybookNextTimer?
+    /// Every step is behind us.
     public var finished: Bool
 
     /// One line for `status`: `investigation · step 5/14 rule-out-db — Rule out the database (current) · next timer 04:15Z status update`.

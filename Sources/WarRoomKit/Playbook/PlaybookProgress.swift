@@ -27,6 +27,7 @@ public struct PlaybookProgress: Sendable, Equatable {
         }
     }
 
+    /// The playbook being followed.
     public let playbook: Playbook
 
     /// The step being worked on, or `nil` before `begin` and after the last step.

@@ -1,6 +1,7 @@
 /// A playbook timer that came due on the incident clock: an escalation rule, a status-update
 /// reminder, or a step's timebox.
 public struct TimerFiring: Sendable, Equatable {
+    /// What fired; the raw value is the `timer` entry's `data.timer`.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         case escalation
         case statusUpdate = "status-update"
