@@ -209,6 +209,15 @@ import WarRoomTestSupport
         try lossy.done()
         #expect(lossy.path == ["take-command", "measure-network", "check-loss-anyway", "reroute"])
         #expect(lossy.checks == ["measure-network:fail", "check-loss-anyway:pass"])
+        // Rerouting takes 25 minutes: past its 15m timebox, and past the 20m page to the
+        // network on-call (no detected mark: counted from the opening at 03:50).
+        lossy.advance(minutes: 25)
+        #expect(lossy.timerLog == ["04:05 timebox reroute", "04:10 escalation network-oncall"])
+        try lossy.done()
+        lossy.probe("errors", ["error_rate": 0.004])
+        try lossy.done()
+        #expect(lossy.progress.currentStepID == "confirm-resolved")
+        #expect(lossy.milestoneLog == ["03:50 acknowledged", "04:15 mitigated"])
         #expect(try lossy.resumed() == lossy.progress)
     }
 
