@@ -42,7 +42,8 @@ let package = Package(
         ),
         .testTarget(
             name: "WarRoomKitTests",
-            dependencies: ["WarRoomKit", "WarRoomTestSupport"]
+            dependencies: ["WarRoomKit", "WarRoomTestSupport"],
+            exclude: ["Playbook/Fixtures"]
         ),
         .testTarget(
             name: "EndToEndTests",

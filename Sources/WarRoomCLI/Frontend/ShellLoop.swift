@@ -5,21 +5,24 @@ import WarRoomKit
 /// Runs the shell over a session: libedit on a terminal, plain line reading from a pipe.
 enum ShellLoop {
     /// - Returns: the exit code (1 when a piped script had a failing command).
-    static func run(_ session: Session, banner: [String]) -> ExitCode {
+    static func run(_ session: Session, banner: [String], notices: [String]) -> ExitCode {
         if Terminal.stdinIsTerminal {
-            return interactive(session, banner: banner)
+            for line in banner { Terminal.print(Terminal.color(line, "2")) }
+            for notice in notices { Terminal.print(Display.sanitize(notice)) }
+            return interactive(session)
         }
+        // A piped script sees the opening notices on stderr, so its stdout holds only command output.
+        for notice in notices { Terminal.errorLine(Display.sanitize(notice)) }
         return piped(session)
     }
 
-    static func interactive(_ session: Session, banner: [String]) -> ExitCode {
+    static func interactive(_ session: Session) -> ExitCode {
         session.interactive = true
         session.confirm = { question in
             Terminal.write(STDOUT_FILENO, "\(question) [y/N] ")
             guard let answer = Swift.readLine() else { return false }
             return answer.lowercased().hasPrefix("y")
         }
-        for line in banner { Terminal.print(Terminal.color(line, "2")) }
         let editor = LineEditor(historyFile: Environment.historyFile) { line in
             session.commands.completions(for: line, session: session)
         }

@@ -70,6 +70,26 @@ enum Environment {
         return (environment["HOME"] ?? ".") + "/.warroom_history"
     }
 
+    /// Where playbook ids are looked up: --playbooks, $WARROOM_PLAYBOOKS, ./Playbooks, then the
+    /// Playbooks folder of the checkout the binary was built in (so `.build/release/warroom`
+    /// finds the bundled drill from any folder).
+    static func playbookFolders(explicit: String?) -> [String] {
+        var folders: [String] = []
+        if let explicit { folders.append(explicit) }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["WARROOM_PLAYBOOKS"], !fromEnvironment.isEmpty { folders.append(fromEnvironment) }
+        folders.append("Playbooks")
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = url.appendingPathComponent("Playbooks").path
+            if FileManager.default.fileExists(atPath: candidate + "/lb-cascading-failure.yaml") {
+                folders.append(candidate)
+                break
+            }
+            url.deleteLastPathComponent()
+        }
+        return folders
+    }
+
     static var transcriptsFolder: String {
         ProcessInfo.processInfo.environment["WARROOM_TRANSCRIPTS"] ?? "Transcripts"
     }

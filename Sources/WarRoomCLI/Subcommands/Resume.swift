@@ -11,6 +11,9 @@ struct Resume: ParsableCommand {
     @Option(name: .customLong("as"), help: "Responder name for this session (default: the last one).")
     var responder: String?
 
+    @Option(help: "Folder to look up playbook ids in, when the playbook file has moved.")
+    var playbooks: String?
+
     @Flag(help: "Let a piped script run '!' system shell commands.")
     var allowShell = false
 
@@ -18,13 +21,13 @@ struct Resume: ParsableCommand {
         let session: Session
         let notices: [String]
         do {
-            (session, notices) = try Session.resume(path: transcript, responder: responder, source: SystemTime.source)
+            (session, notices) = try Session.resume(path: transcript, responder: responder, folders: Environment.playbookFolders(explicit: playbooks),
+                                                    source: SystemTime.source)
         } catch {
             throw Failure.exit(error)
         }
         session.allowShell = allowShell
-        for notice in notices { Terminal.errorLine("warroom: " + notice) }
         let banner = ["Resumed \(session.state.id) — \(session.state.severity) \(session.state.title)", "Transcript: \(session.path)"]
-        throw ShellLoop.run(session, banner: banner)
+        throw ShellLoop.run(session, banner: banner, notices: notices)
     }
 }

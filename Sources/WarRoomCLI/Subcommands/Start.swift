@@ -65,24 +65,29 @@ struct Start: ParsableCommand {
         options.allowShell = allowShell
         options.playbook = playbook
         options.scenario = scenario
+        options.freeForm = freeForm
+        options.playbookFolders = Environment.playbookFolders(explicit: playbooks)
         let session: Session
+        let notices: [String]
         do {
             if transcripts == nil { try FileManager.default.createDirectory(atPath: options.transcriptsFolder, withIntermediateDirectories: true) }
         } catch {
             throw Failure.exit(TranscriptError.notWritable(path: options.transcriptsFolder, reason: "cannot create the folder"))
         }
         do {
-            session = try Session.start(options, source: SystemTime.source)
+            (session, notices) = try Session.start(options, source: SystemTime.source)
         } catch {
             throw Failure.exit(error)
         }
         session.shellLimits = try ShellLimitsOption.limits(timeout: shellTimeout, cap: shellOutputCap)
-        let banner = [
+        var banner = [
             "warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)",
             "Transcript: \(session.path)",
-            "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume').",
         ]
-        throw ShellLoop.run(session, banner: banner)
+        if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
+        if let target = session.target { banner.append("Load balancer: \(target.label)" + (session.clock.mode == .virtual ? " · virtual clock ×\(session.clock.speed == 0 ? "0 (moves on 'advance')" : String(session.clock.speed))" : "")) }
+        banner.append("Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume').")
+        throw ShellLoop.run(session, banner: banner, notices: notices)
     }
 }
 

@@ -14,7 +14,8 @@ public struct CommandTable: Sendable {
 
     /// The table the shell uses.
     public static let standard = CommandTable(
-        RecordCommands.all + HypothesisCommands.all + ViewCommands.all + SessionCommands.all)
+        RecordCommands.all + HypothesisCommands.all + PlaybookCommands.all + LoadBalancerCommands.all + ViewCommands.all
+            + PostmortemCommands.all + SessionCommands.all)
 
     /// The command with this name or alias.
     public func lookup(_ name: String) -> CommandSpec? {

@@ -7,7 +7,7 @@ public struct TargetSetup {
     public var scenario: Scenario?
 
     /// No load balancer: probes and `lb` say how to get one.
-    public static let none = TargetSetup(label: "none", target: nil, scenario: nil)
+    public static var none: TargetSetup { TargetSetup(label: "none", target: nil, scenario: nil) }
 
     /// The simulation of `scenario`.
     public static func simulation(_ scenario: Scenario) -> TargetSetup {
@@ -43,14 +43,10 @@ extension Session {
     }
 
     /// Scenario events that happened by `now`, as `lb` entries to record at their own times.
-    func targetEvents(through now: Instant) throws -> [TimerFiring] {
+    func targetEvents(through now: Instant) throws -> [LBResult] {
         guard let console else { return [] }
         try console.sync(at: now)
-        return console.takeTargetChanges().map { change in
-            var data = change.data
-            data["by"] = .string(change.by)
-            return TimerFiring(due: change.at, text: change.text, data: data, kind: .lb, by: change.by)
-        }
+        return console.takeTargetChanges()
     }
 
     /// `probe KIND [ARGS]`
@@ -66,7 +62,6 @@ extension Session {
             result.text += "\nusers affected so far: \(String(format3: affected * 100))%"
         }
         try record(.probe, text: result.text, data: result.data)
-        latestProbes[result.kind.rawValue] = (now, result.metrics)
         return result.text
     }
 
@@ -94,11 +89,6 @@ extension Session {
             self.console = console
         } else {
             _ = try? loadBalancerConsole()
-        }
-        for entry in entries where entry.kind == .probe {
-            if let kind = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue {
-                latestProbes[kind] = (entry.at, metrics)
-            }
         }
     }
 }

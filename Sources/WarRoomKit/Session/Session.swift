@@ -14,8 +14,10 @@ public struct StartOptions: Sendable {
     public var allowShell: Bool
     public var playbook: String?
     public var scenario: String?
-    /// Folders searched for playbook and scenario ids, in order.
+    /// Folders searched for playbook ids (and their `scenarios/` for scenario ids), in order.
     public var playbookFolders: [String]
+    /// No playbook and no scenario, even by default.
+    public var freeForm = false
 
     public init(responder: String, transcriptsFolder: String) {
         self.responder = responder
@@ -70,6 +72,15 @@ public final class Session {
     public private(set) var failures = 0
     /// Notices produced while handling a line, printed before its output.
     var pendingNotices: [String] = []
+    /// The playbook guiding the session, and where the responders are in it.
+    public internal(set) var playbook: Playbook?
+    public internal(set) var progress: PlaybookProgress?
+    /// The load balancer (simulation or real), its scenario for a drill, and the console over it.
+    public internal(set) var target: (any LoadBalancerTarget)?
+    public internal(set) var scenario: Scenario?
+    var console: LoadBalancerConsole?
+    /// Timers and scenario events have been handled up to here.
+    var caughtUpTo: Instant
     /// The line being handled; attached as `input` to the first entry it records.
     private var currentInput: String?
 
@@ -79,6 +90,7 @@ public final class Session {
         self.clock = clock
         self.writer = writer
         commands = CommandTable.standard
+        caughtUpTo = state.lastAt
     }
 
     deinit { writer.close() }
@@ -91,50 +103,82 @@ public final class Session {
 
     // MARK: - Opening
 
-    /// Opens a new incident: writes its `open` entry to a new transcript.
+    /// Opens a new incident: writes its `open` entry to a new transcript and, with a playbook,
+    /// shows its first step.
     /// - Parameters:
     ///   - options: what `start` was given.
     ///   - source: real time.
-    /// - Returns: the session, ready for commands.
-    /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`.
-    public static func start(_ options: StartOptions, source: TimeSource) throws -> Session {
+    /// - Returns: the session, ready for commands, and what to show first.
+    /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
+    public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
         if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
             throw StartError.badSpeed(String(speed))
         }
-        let mode = options.clockMode ?? .wall
-        let start = source.wallNow()
-        let clock = IncidentClock(mode: mode, start: Instant(milliseconds: start.milliseconds / 1000 * 1000),
-                                  speed: options.speed ?? 1, source: source)
-        let title = options.title ?? "Untitled incident"
-        let severity = try Session.validSeverity(options.severity ?? "SEV-3")
+        let setup = try SessionSetup.resolve(options)
+        let mode = options.clockMode ?? (setup.target.scenario != nil ? .virtual : .wall)
+        if mode == .virtual, setup.target.target is HAProxyTarget {
+            throw StartError.conflict("a real load balancer runs on real time: drop --clock virtual, or drill on a scenario (--target sim)")
+        }
+        let wallStart = source.wallNow()
+        let start = mode == .virtual ? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
+        let speed = options.speed ?? 1
+        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source)
+        let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"
+        let severity = try Session.validSeverity(options.severity ?? setup.playbook?.severity ?? "SEV-3")
         let id = IncidentID.make(at: clock.now, title: title)
         let path = try IncidentID.freePath(folder: options.transcriptsFolder, id: id)
         let writer = try TranscriptWriter.create(path: path)
         let incidentID = String(path.split(separator: "/").last!.dropLast(".jsonl".count))
+        var scenarioRecord: JSONValue = .null
+        if let scenario = setup.target.scenario {
+            scenarioRecord = ["id": .string(scenario.id), "seed": .number(Double(scenario.seed)), "sha256": .string(scenario.sha256), "path": .string(scenario.path)]
+        }
         let data: JSONObject = [
             "incident": .string(incidentID),
             "title": .string(title),
             "severity": .string(severity),
             "responder": .string(options.responder),
-            "playbook": .null,
-            "scenario": .null,
-            "clock": ["mode": .string(mode.rawValue), "speed": .number(mode == .virtual ? options.speed ?? 1 : 1), "start": .string(clock.now.iso8601)],
-            "target": .string(options.target ?? "none"),
+            "playbook": setup.playbook?.openRecord ?? .null,
+            "scenario": scenarioRecord,
+            "clock": ["mode": .string(mode.rawValue), "speed": .number(mode == .virtual ? speed : 1), "start": .string(clock.now.iso8601)],
+            "target": .string(setup.target.label),
             "program": ["name": "warroom", "version": .string(programVersion)],
             "hash": "sha256-chain-v1",
         ]
         let session = Session(path: path, state: IncidentState(), clock: clock, writer: writer)
         session.allowShell = options.allowShell
+        session.playbook = setup.playbook
+        session.progress = setup.playbook.map(PlaybookProgress.init(playbook:))
+        session.target = setup.target.target
+        session.scenario = setup.target.scenario
+        session.caughtUpTo = clock.now
         let entry = TranscriptEntry(seq: 0, at: clock.now, wall: clock.wallNow, by: options.responder, kind: .open,
                                     text: "Opened \(severity) incident: \(title)", data: data)
-        session.state.apply(try writer.append(entry))
-        return session
+        let written = try writer.append(entry)
+        session.state.apply(written)
+        session.progress?.apply(written)
+        var notices = setup.notices
+        if let target = session.target {
+            do {
+                _ = try session.loadBalancerConsole()
+            } catch {
+                notices.append("\(target.label) cannot be read yet: \(error). Notes and the playbook work; probes will retry.")
+            }
+        }
+        if let scenario = session.scenario, let warning = scenario.warnings.first {
+            notices.append("scenario: \(warning.message)")
+        }
+        if let begin = try session.progress?.begin(at: clock.now) {
+            try session.record(begin.entries)
+            notices.append(begin.message)
+        }
+        return (session, notices)
     }
 
     /// Reopens a paused incident from its transcript alone.
     /// - Returns: the session and notices for the responder (a torn line set aside …).
     /// - Throws: `TranscriptError` (unreadable, corrupt, locked), `StartError.closed`.
-    public static func resume(path: String, responder: String?, source: TimeSource) throws -> (Session, [String]) {
+    public static func resume(path: String, responder: String?, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
         let log = try TranscriptLog.read(path: path)
         let state = IncidentState(entries: log.entries)
         if state.status == .closed {
@@ -144,9 +188,23 @@ public final class Session {
         let clockData = state.openData["clock"]?.objectValue ?? [:]
         let mode = clockData["mode"]?.stringValue.flatMap(ClockMode.init(rawValue:)) ?? .wall
         let speed = clockData["speed"]?.doubleValue ?? 1
-        let clock = IncidentClock(mode: mode, start: state.lastAt, speed: speed, source: source)
+        let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.lastAt : source.wallNow(), speed: speed, source: source)
         let session = Session(path: path, state: state, clock: clock, writer: writer)
         var notices: [String] = []
+        do {
+            let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
+            notices.append(contentsOf: setup.notices)
+            session.playbook = setup.playbook
+            session.target = setup.target.target
+            session.scenario = setup.target.scenario
+            if let playbook = setup.playbook {
+                session.progress = PlaybookProgress(playbook: playbook, entries: log.entries)
+            }
+            try session.rebuildConsole(entries: log.entries)
+        } catch {
+            writer.close()
+            throw error
+        }
         var data: JSONObject = [:]
         if let torn = log.torn {
             notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(path).torn-\(log.entries.count + 1); every acknowledged entry is intact.")
@@ -155,6 +213,14 @@ public final class Session {
         }
         if let responder { session.state.responder = responder }
         try session.record(.resume, text: "Resumed by \(session.state.responder)", data: data)
+        if let progress = session.progress {
+            if !progress.started, let begin = try session.progress?.begin(at: clock.now) {
+                try session.record(begin.entries)
+                notices.append(begin.message)
+            } else if let step = progress.currentStep {
+                notices.append(progress.card(for: step))
+            }
+        }
         return (session, notices)
     }
 
@@ -163,6 +229,21 @@ public final class Session {
     /// Handles one line typed by the responder (or read from a script).
     public func handle(_ line: String) -> Reply {
         pendingNotices = []
+        return execute(line)
+    }
+
+    /// Runs one line; notices it produces go into its reply. `run` uses it for each suggestion.
+    func execute(_ line: String) -> Reply {
+        let noticeStart = pendingNotices.count
+        let outerInput = currentInput
+        defer { currentInput = outerInput }
+        var reply = dispatch(line)
+        reply.notices = Array(pendingNotices[noticeStart...])
+        pendingNotices.removeSubrange(noticeStart...)
+        return reply
+    }
+
+    private func dispatch(_ line: String) -> Reply {
         currentInput = nil
         var reply = Reply()
         if line.utf8.count > Session.maximumLineBytes {
@@ -173,7 +254,6 @@ public final class Session {
         let trimmed = line.trimmed(of: " \t\r")
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return reply }
         currentInput = trimmed
-        defer { currentInput = nil }
         if state.status == .closed {
             return fail("this incident is closed; nothing more can be recorded (start a new one with 'warroom start')", command: nil, reply: &reply)
         }
@@ -192,7 +272,7 @@ public final class Session {
             return fail(CommandError.unknownCommand(name, suggestion: suggestion).description, command: nil, reply: &reply)
         }
         do {
-            try fireTimers()
+            try catchUp()
             let output = try command.run(self, &arguments)
             if command.readOnly {
                 try record(.command, data: ["command": .string(command.name)])
@@ -204,7 +284,6 @@ public final class Session {
         } catch {
             return fail(String(describing: error), command: command.name, reply: &reply)
         }
-        reply.notices = pendingNotices
         reply.exit = exitRequested
         return reply
     }
@@ -215,7 +294,6 @@ public final class Session {
     private func fail(_ message: String, command: String?, reply: inout Reply) -> Reply {
         failures += 1
         reply.error = message
-        reply.notices = pendingNotices
         var data: JSONObject = [:]
         if let command { data["command"] = .string(command) }
         do {
@@ -244,37 +322,70 @@ public final class Session {
         let written = try writer.append(entry)
         currentInput = nil
         state.apply(written)
+        progress?.apply(written)
         return written
     }
 
-    /// Fires whatever timers fell due up to now, recording each at its own due time.
-    func fireTimers() throws {
-        for source in timerSources {
-            for firing in source(self, clock.now) {
-                try record(.timer, text: firing.text, data: firing.data, at: firing.due)
-                pendingNotices.append("⏰ \(firing.due.clockMinutes) \(firing.text)")
-            }
+    /// Records a playbook's entry drafts in order (each at its own time when it has one).
+    func record(_ drafts: [PlaybookEntryDraft]) throws {
+        for draft in drafts {
+            let entry = draft.entry(seq: 0, now: clock.now, wall: clock.wallNow, by: state.responder, input: currentInput)
+            var stamped = entry
+            if stamped.phase == nil { stamped.phase = state.phase }
+            if stamped.step == nil { stamped.step = state.step }
+            let written = try writer.append(stamped)
+            currentInput = nil
+            state.apply(written)
+            progress?.apply(written)
         }
     }
 
-    /// Producers of due timers (the playbook engine registers one).
-    var timerSources: [@Sendable (Session, Instant) -> [TimerFiring]] = []
-    /// Run after `advance` moved the clock (the simulation follows), given the time it moved from.
-    var advanceHooks: [@Sendable (Session, Instant) throws -> Void] = []
-    /// Run after `close` (the postmortem is written); each returns lines to print.
-    var closeHooks: [@Sendable (Session) throws -> [String]] = []
-    /// Extra lines for `status` (playbook position, next timer, target).
-    var statusExtras: [@Sendable (Session) -> [String]] = []
+    /// Records what happened on the incident clock since the last command, in time order:
+    /// playbook timers (escalations, status-update reminders, timeboxes) and scenario events
+    /// (configuration changes), each at its own time, so an `advance` over several of them
+    /// records every one where it belongs.
+    func catchUp() throws {
+        let now = clock.now
+        guard now >= caughtUpTo else { return }
+        var items: [(due: Instant, order: Int, apply: () throws -> Void)] = []
+        if let progress {
+            for (index, firing) in progress.dueTimers(from: caughtUpTo, through: now).enumerated() {
+                items.append((firing.due, index, { [unowned self] in
+                    try self.record(firing.entries)
+                    self.pendingNotices.append(firing.message)
+                }))
+            }
+        }
+        for (index, event) in try targetEvents(through: now).enumerated() {
+            items.append((event.at, 1_000_000 + index, { [unowned self] in
+                try self.record(.lb, text: event.text, data: event.data, at: event.at, by: event.by)
+                self.pendingNotices.append("\(event.at.clockMinutes) \(Display.firstLine(event.text)) (by \(event.by))")
+            }))
+        }
+        for item in items.sorted(by: { ($0.due, $0.order) < ($1.due, $1.order) }) { try item.apply() }
+        caughtUpTo = now
+    }
 
     // MARK: - Prompt
 
-    /// `03:52Z investigation +00:07 > `
+    /// `03:52Z investigation/check-traffic +00:07 [04:00 page] > `: the incident clock, the
+    /// phase and step, the time since the incident opened, and the next timer.
     public var prompt: String {
         let now = clock.now
-        var parts = [now.clockMinutes, state.currentPhase]
-        if let step = state.step { parts[1] += "/\(step)" }
-        parts.append(DurationText.elapsed(milliseconds: now - state.openedAt))
-        return parts.joined(separator: " ") + " > "
+        var position = state.currentPhase
+        var timer = ""
+        if let progress {
+            let status = progress.status(at: now)
+            position = status.phase ?? position
+            if let step = status.stepID { position += "/\(step)" }
+            if let next = status.nextTimer {
+                let label = next.kind == .escalation ? "page" : next.kind == .statusUpdate ? "update" : "timebox"
+                timer = " [\(next.due.clockMinutes.dropLast()) \(label)]"
+            }
+        } else if let step = state.step {
+            position += "/\(step)"
+        }
+        return "\(now.clockMinutes) \(position) \(DurationText.elapsed(milliseconds: now - state.openedAt))\(timer) > "
     }
 
     static func validSeverity(_ text: String) throws -> String {
@@ -284,19 +395,6 @@ public final class Session {
             throw CommandError.invalid("'\(text)' is not a severity; use SEV-1 (highest) … SEV-5")
         }
         return normalized
-    }
-}
-
-/// A timer that fell due: when, what to say, and what to record.
-public struct TimerFiring: Sendable, Equatable {
-    public var due: Instant
-    public var text: String
-    public var data: JSONObject
-
-    public init(due: Instant, text: String, data: JSONObject) {
-        self.due = due
-        self.text = text
-        self.data = data
     }
 }
 

@@ -16,8 +16,7 @@ enum SessionCommands {
             try session.clock.advance(by: ms)
             try session.record(.command, text: "Clock advanced \(text) to \(session.clock.now.clockSeconds)",
                                data: ["command": "advance", "milliseconds": .number(Double(ms)), "from": .string(from.iso8601)])
-            try session.fireTimers()
-            for hook in session.advanceHooks { try hook(session, from) }
+            try session.catchUp()
             return "\(from.clockSeconds) → \(session.clock.now.clockSeconds)"
         },
         CommandSpec("!", usage: "!COMMAND", summary: "run a system shell command (output captured and recorded, with a timeout)",
@@ -41,7 +40,7 @@ enum SessionCommands {
             try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
             session.exitRequested = true
             var lines = ["Closed \(session.state.id)."]
-            for hook in session.closeHooks { lines.append(contentsOf: try hook(session)) }
+            lines.append(contentsOf: session.writePostmortemOnClose())
             return lines.joined(separator: "\n")
         },
     ]

@@ -90,7 +90,14 @@ enum ViewCommands {
         if let update = state.lastUpdateAt {
             lines.append("last update: \(update.clockMinutes) (\(DurationText.format(milliseconds: now - update)) ago)")
         }
-        for extra in session.statusExtras { lines.append(contentsOf: extra(session)) }
+        if let progress = session.progress {
+            lines.append("playbook: \(session.playbook?.id ?? "") · " + progress.status(at: now).summary)
+        }
+        if let target = session.target {
+            var line = "load balancer: \(target.label)"
+            if let console = session.console { line += " · configuration v\(console.current.number) by \(console.current.by) at \(console.current.at.clockMinutes)" }
+            lines.append(line)
+        }
         return Display.sanitize(lines.joined(separator: "\n"))
     }
 }

@@ -1,0 +1,53 @@
+import Foundation
+
+extension Session {
+    /// Where `close` writes the postmortem: next to the transcript, `ID.postmortem.md`.
+    public var postmortemPath: String {
+        (path.hasSuffix(".jsonl") ? String(path.dropLast(6)) : path) + ".postmortem.md"
+    }
+
+    /// Compiles the Markdown postmortem after `close`; returns lines to print.
+    func writePostmortemOnClose() -> [String] {
+        do {
+            let model = try Postmortem.compile(transcriptPath: path)
+            try PostmortemRenderer.render(model, format: .markdown).write(toFile: postmortemPath, atomically: true, encoding: .utf8)
+            var lines = ["Postmortem: \(postmortemPath)"]
+            let findings = PostmortemCheck.findings(model)
+            if !findings.isEmpty {
+                lines.append("Before publishing, the postmortem check found:")
+                lines.append(contentsOf: findings.map { "  - \($0)" })
+            }
+            return lines
+        } catch {
+            return ["The postmortem could not be written (\(error)); run 'warroom postmortem \(path)' to try again."]
+        }
+    }
+}
+
+/// `postmortem` in the shell: compile now; the session goes on.
+enum PostmortemCommands {
+    static let all: [CommandSpec] = [
+        CommandSpec("postmortem", usage: "postmortem [--format markdown|json|html] [--output FILE]",
+                    summary: "compile the postmortem now from the transcript (the session goes on)", group: .session,
+                    options: ["--format", "--output"], readOnly: true,
+                    complete: { _, _ in [] }
+        ) { session, arguments in
+            let usage = "postmortem [--format markdown|json|html] [--output FILE]"
+            let formatText = try arguments.option("--format", usage: usage) ?? "markdown"
+            let output = try arguments.option("--output", usage: usage)
+            try arguments.expectEnd(usage: usage)
+            guard let format = PostmortemFormat(name: formatText) else {
+                throw CommandError.usage(usage, "'\(formatText)' is not a format\(Suggest.hint(for: formatText, in: PostmortemFormat.allCases.map(\.rawValue)))")
+            }
+            let model = try Postmortem.compile(transcriptPath: session.path)
+            let text = PostmortemRenderer.render(model, format: format)
+            guard let output else { return text }
+            do {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                throw CommandError.invalid("cannot write '\(output)': \(error.localizedDescription)")
+            }
+            return "postmortem (\(format.rawValue)) written to \(output)"
+        },
+    ]
+}
