@@ -12,6 +12,7 @@ struct WarRoom: ParsableCommand {
             65 bad input file, 74 I/O error.
             """,
         version: Session.programVersion,
-        subcommands: [Start.self, Resume.self, List.self, Timeline.self, Verify.self]
+        subcommands: [Start.self, Resume.self, List.self, Timeline.self, PostmortemCommand.self, Verify.self, ReplayCommand.self,
+                      PlaybooksCommand.self, ScenariosCommand.self, Simulate.self]
     )
 }

@@ -18,6 +18,9 @@ public struct StartOptions: Sendable {
     public var playbookFolders: [String]
     /// No playbook and no scenario, even by default.
     public var freeForm = false
+    /// Where a virtual clock starts (default: the scenario's start, else now); `replay` uses
+    /// the original session's start.
+    public var virtualStart: Instant?
 
     public init(responder: String, transcriptsFolder: String) {
         self.responder = responder
@@ -120,7 +123,7 @@ public final class Session {
             throw StartError.conflict("a real load balancer runs on real time: drop --clock virtual, or drill on a scenario (--target sim)")
         }
         let wallStart = source.wallNow()
-        let start = mode == .virtual ? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
+        let start = mode == .virtual ? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
         let speed = options.speed ?? 1
         let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source)
         let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"

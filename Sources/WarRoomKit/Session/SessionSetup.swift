@@ -94,6 +94,20 @@ struct SessionSetup {
     }
 
     static func loadScenario(_ reference: String, folders: [String]) throws -> Scenario {
+        do {
+            return try ScenarioLookup.find(reference, folders: folders)
+        } catch let error as InputFileError {
+            throw error
+        } catch {
+            throw StartError.conflict(String(describing: error))
+        }
+    }
+}
+
+/// Finds a scenario by path, or by id in the `scenarios/` folder of each playbooks folder.
+public enum ScenarioLookup {
+    /// - Throws: `ScenarioFileError` (not found, unreadable) or `InputFileError` (problems in the file).
+    public static func find(_ reference: String, folders: [String]) throws -> Scenario {
         let scenarioFolders = folders.map { "\($0)/scenarios" }
         var lastError: Error?
         for folder in scenarioFolders where access(folder, R_OK) == 0 || reference.contains("/") {
@@ -101,14 +115,10 @@ struct SessionSetup {
                 return try ScenarioCatalog(folder: folder).find(idOrPath: reference)
             } catch let error as ScenarioFileError {
                 if case .notFound = error { lastError = error; continue }
-                throw StartError.conflict(error.description)
+                throw error
             }
         }
-        if let lastError { throw StartError.conflict(String(describing: lastError)) }
-        do {
-            return try ScenarioCatalog(folder: scenarioFolders.first ?? "Playbooks/scenarios").find(idOrPath: reference)
-        } catch {
-            throw StartError.conflict(String(describing: error))
-        }
+        if let lastError { throw lastError }
+        return try ScenarioCatalog(folder: scenarioFolders.first ?? "Playbooks/scenarios").find(idOrPath: reference)
     }
 }

@@ -10,7 +10,8 @@ import WarRoomTestSupport
         options.clockMode = .virtual
         options.speed = 0
         options.title = "Messaging outage"
-        return try Session.start(options, source: .fixed(Self.t0))
+        options.freeForm = true
+        return try Session.start(options, source: .fixed(Self.t0)).0
     }
 
     @Test func recordsMilestonesHypothesesAndActionsAndRebuildsThemOnResume() throws {

@@ -14,8 +14,9 @@ enum SessionCommands {
             guard ms <= 7 * 86_400_000 else { throw CommandError.invalid("advance at most 7d at a time, not \(text)") }
             let from = session.clock.now
             try session.clock.advance(by: ms)
+            // Stamped with the time it was typed; what falls due on the way is recorded after it.
             try session.record(.command, text: "Clock advanced \(text) to \(session.clock.now.clockSeconds)",
-                               data: ["command": "advance", "milliseconds": .number(Double(ms)), "from": .string(from.iso8601)])
+                               data: ["command": "advance", "milliseconds": .number(Double(ms)), "to": .string(session.clock.now.iso8601)], at: from)
             try session.catchUp()
             return "\(from.clockSeconds) → \(session.clock.now.clockSeconds)"
         },

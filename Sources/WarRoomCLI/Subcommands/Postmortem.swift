@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import WarRoomKit
+
+struct PostmortemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postmortem",
+        abstract: "Compile the postmortem of a transcript (Markdown, JSON or HTML).",
+        discussion: """
+            The postmortem is a pure function of the transcript (amends and retractions applied). A transcript that
+            fails verification still compiles, with a warning at the top; --strict refuses it instead (exit 1).
+            --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline,
+            action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.
+            """)
+
+    @Argument(help: "The transcript (.jsonl).")
+    var transcript: String
+
+    @Option(help: "markdown, json or html.")
+    var format = "markdown"
+
+    @Option(help: "Write to FILE instead of stdout.")
+    var output: String?
+
+    @Flag(help: "Lint the postmortem; exit 1 when anything is found.")
+    var check = false
+
+    @Option(help: "With --check: the summary's word range, e.g. 400-600.")
+    var words: String?
+
+    @Flag(help: "Refuse a transcript that fails verification.")
+    var strict = false
+
+    func run() throws {
+        guard let chosen = PostmortemFormat(name: format) else {
+            throw ValidationError("--format must be markdown, json or html, not '\(format)'")
+        }
+        var range: ClosedRange<Int>?
+        if let words {
+            let parts = words.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] <= parts[1] else { throw ValidationError("--words takes MIN-MAX, e.g. 400-600, not '\(words)'") }
+            range = parts[0]...parts[1]
+        }
+        let model: PostmortemModel
+        do {
+            let showProgress = Terminal.stderrIsTerminal
+            model = try Postmortem.compile(transcriptPath: transcript, strict: strict, progress: showProgress ? { fraction in
+                Terminal.write(STDERR_FILENO, "\rcompiling \(Int(fraction * 100))%")
+                if fraction >= 1 { Terminal.write(STDERR_FILENO, "\r              \r") }
+            } : nil)
+        } catch let error as PostmortemError {
+            Terminal.error(error.description)
+            throw ExitCode(error.exitCode)
+        } catch {
+            throw Failure.exit(error)
+        }
+        if check {
+            let findings = PostmortemCheck.findings(model, wordRange: range)
+            for finding in findings { Terminal.print("\(transcript): \(finding)") }
+            if findings.isEmpty { Terminal.print("\(transcript): postmortem check passed") }
+            throw findings.isEmpty ? ExitCode.success : ExitCode(1)
+        }
+        let text = PostmortemRenderer.render(model, format: chosen)
+        if let output {
+            do {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                Terminal.error("cannot write '\(output)': \(error.localizedDescription); choose another --output")
+                throw ExitCode(74)
+            }
+        } else {
+            Terminal.write(STDOUT_FILENO, text.hasSuffix("\n") ? text : text + "\n")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import WarRoomKit
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario headless and print its time series.",
+        discussion: "json prints JSON Lines (one sample per --every): at, request_rate, error_rate, timeout_rate, p99_ms, backends_up, backends_down, users_affected, config_version, backends. csv has the same top-level columns; table is for people.")
+
+    @Argument(help: "Scenario id or path.")
+    var scenario: String
+
+    @Option(help: "How long to simulate from the scenario's start (e.g. 8h).")
+    var duration = "1h"
+
+    @Option(help: "Sample interval (e.g. 1m).")
+    var every = "1m"
+
+    @Option(help: "table, csv or json.")
+    var format = "table"
+
+    @Option(help: "Playbooks folder whose scenarios/ to search.")
+    var playbooks: String?
+
+    func run() throws {
+        guard let total = DurationText.wholeMilliseconds(duration), total > 0 else {
+            throw ValidationError("--duration must be a positive duration like 8h, not '\(duration)'")
+        }
+        guard let step = DurationText.wholeMilliseconds(every), step >= 1000 else {
+            throw ValidationError("--every must be a duration of at least 1s, like 1m, not '\(every)'")
+        }
+        guard let chosen = SimulationReport.Format(rawValue: format) else {
+            throw ValidationError("--format must be table, csv or json, not '\(format)'")
+        }
+        let loaded: Scenario
+        do {
+            loaded = try ScenarioLookup.find(scenario, folders: Environment.playbookFolders(explicit: playbooks))
+        } catch let error as InputFileError {
+            throw Failure.exit(error)
+        } catch {
+            Terminal.error(String(describing: error))
+            throw ExitCode(65)
+        }
+        for warning in loaded.warnings { Terminal.errorLine("warroom: warning: \(warning)") }
+        SimulationReport.run(scenario: loaded, duration: total, every: step, format: chosen) { line in
+            Terminal.write(STDOUT_FILENO, line.hasSuffix("\n") ? line : line + "\n")
+        }
+    }
+}
