@@ -52,7 +52,7 @@ struct Start: ParsableCommand {
     @Option(help: "How many bytes of a '!' command's output are kept (the rest is counted, not stored).")
     var shellOutputCap = 65_536
 
-    @Flag(help: "A free-form incident: no playbook and no scenario.")
+    @Flag(help: "A free-form incident: no playbook (and no scenario unless --scenario names one).")
     var freeForm = false
 
     func run() throws {

@@ -19,8 +19,8 @@ struct SessionSetup {
         let folders = options.playbookFolders
         var playbookReference = options.playbook
         let freeForm = options.freeForm
-        if freeForm, options.playbook != nil || options.scenario != nil {
-            throw StartError.conflict("--free-form opens an incident with no playbook and no scenario; drop --playbook/--scenario, or drop --free-form")
+        if freeForm, options.playbook != nil {
+            throw StartError.conflict("--free-form opens an incident with no playbook; drop --playbook, or drop --free-form")
         }
         let targetText = options.target ?? ""
         let realTarget = targetText.hasPrefix("haproxy:")
@@ -36,7 +36,7 @@ struct SessionSetup {
             }
         }
         var scenarioReference = options.scenario
-        if scenarioReference == nil, !realTarget, targetText != "none" { scenarioReference = playbook?.scenario }
+        if scenarioReference == nil, !realTarget, targetText != "none", !freeForm { scenarioReference = playbook?.scenario }
         if realTarget, options.scenario != nil {
             throw StartError.conflict("a scenario drives the simulation; with --target \(targetText) there is none (drop --scenario)")
         }
