@@ -42,8 +42,17 @@ struct Simulate: ParsableCommand {
             throw ExitCode(65)
         }
         for warning in loaded.warnings { Terminal.errorLine("warroom: warning: \(warning)") }
+        // Progress on a terminal's stderr while the samples stream to stdout (a file or a pipe).
+        let showProgress = Terminal.stderrIsTerminal && !Terminal.stdoutIsTerminal
+        let expected = max(1, Int(total / step))
+        var written = 0
         SimulationReport.run(scenario: loaded, duration: total, every: step, format: chosen) { line in
             Terminal.write(STDOUT_FILENO, line.hasSuffix("\n") ? line : line + "\n")
+            written += 1
+            if showProgress, written % 10 == 0 || written >= expected {
+                Terminal.write(STDERR_FILENO, "\rsimulating \(min(100, written * 100 / expected))%")
+            }
         }
+        if showProgress { Terminal.write(STDERR_FILENO, "\r                \r") }
     }
 }
