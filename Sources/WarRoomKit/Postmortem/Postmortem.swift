@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Compiles transcripts into postmortems: the entry point for `warroom postmortem`, the
 /// shell's `postmortem` command and `close`.
 ///
@@ -50,14 +56,16 @@ public enum Postmortem {
         var lineNumber = 0
         var first = true
         try bytes.withUnsafeBufferPointer { buffer in
+            guard buffer.count > 0 else { return }
             var start = 0
             var nextReport = 0
             while start < buffer.count {
                 lineNumber += 1
-                guard let newline = buffer[start...].firstIndex(of: 0x0A) else {
+                guard let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start) else {
                     torn = TornLine(line: lineNumber, offset: start, bytes: Array(buffer[start...]))
                     break
                 }
+                let newline = UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer(found))
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
                 do {
                     let entry = try TranscriptEntry.decode(line: line, number: lineNumber)
