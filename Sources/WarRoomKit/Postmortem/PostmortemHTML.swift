@@ -31,7 +31,7 @@ struct PostmortemHTML {
         svg .axis.error{fill:var(--error)}svg .axis.traffic{fill:var(--traffic)}
         svg polyline,svg line.error,svg line.traffic{fill:none;stroke-width:2}
         svg .error{stroke:var(--error)}svg .traffic{stroke:var(--traffic)}
-        svg .marker{stroke:var(--muted);stroke-dasharray:4 3}svg .marker-label{fill:var(--fg);font-size:11px}
+        svg .marker{stroke:var(--muted);stroke-dasharray:4 3}svg .marker-label{fill:var(--fg);font-size:11px;paint-order:stroke;stroke:var(--bg);stroke-width:4px;stroke-linejoin:round}
         footer{color:var(--muted);font-size:.85rem;margin-top:3rem}
         """
 
