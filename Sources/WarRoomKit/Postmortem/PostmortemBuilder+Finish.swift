@@ -8,8 +8,7 @@ extension PostmortemBuilder {
     func finish(transcriptFile: String, verification: VerifyReport?, torn: TornLine?, badLines: [TranscriptLineError]) -> PostmortemModel {
         var record = Corrections(builder: self)
         record.tagged = taggedNotes(record)
-        for hypothesis in state.hypotheses { record.hypotheses[hypothesis.id] = hypothesis }
-        for action in state.actions { record.actions[action.id] = action }
+        record.index(self)
         let liveSeries = state.retractions.isEmpty ? series : series.map { kind in
             var kept = kind
             kept.rows.removeAll { state.retractions[$0.seq] != nil }
@@ -17,7 +16,7 @@ extension PostmortemBuilder {
         }
         let metrics = makeMetrics()
         let resolution = makeResolution(record, liveSeries: liveSeries)
-        let tasks = state.actions.map(Self.task)
+        let tasks = state.actions.compactMap { record.actions[$0.id] }.map(Self.task)
         let summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
         var warnings = readWarnings(verification: verification, torn: torn, badLines: badLines)
         warnings += recordWarnings()
@@ -51,6 +50,29 @@ extension PostmortemBuilder {
             // An amend that was itself retracted no longer corrects anything.
             for amend in builder.amends where retracted[amend.seq] == nil {
                 amended[amend.target] = amend.text
+            }
+        }
+
+        /// Indexes the fold's hypotheses and actions by id, with texts from their entries as
+        /// corrected here: the fold applies an amend even when the amend was later retracted.
+        mutating func index(_ builder: PostmortemBuilder) {
+            for hypothesis in builder.state.hypotheses { hypotheses[hypothesis.id] = hypothesis }
+            for action in builder.state.actions { actions[action.id] = action }
+            for entry in builder.kept(.hypothesis, .action) {
+                guard let id = entry.data["id"]?.stringValue else { continue }
+                if entry.kind == .hypothesis, let seq = hypotheses[id]?.seq {
+                    if seq == entry.seq {
+                        let corrected = text(entry)
+                        hypotheses[id]?.text = corrected
+                    } else if isLive(entry), let status = entry.data["status"]?.stringValue, status != "open" {
+                        let reason = amended[entry.seq] ?? entry.data["reason"]?.stringValue ?? entry.text
+                        hypotheses[id]?.reason = reason
+                    }
+                }
+                if entry.kind == .action, actions[id]?.seq == entry.seq {
+                    let corrected = text(entry)
+                    actions[id]?.text = corrected
+                }
             }
         }
 
@@ -324,7 +346,7 @@ extension PostmortemBuilder {
 
     func makeMisleadingPaths(_ record: Corrections) -> [PostmortemModel.MisleadingPath] {
         let decided = decisions(record)
-        return state.hypotheses.filter { $0.status == .ruledOut }.map { hypothesis in
+        return state.hypotheses.compactMap { record.hypotheses[$0.id] }.filter { $0.status == .ruledOut }.map { hypothesis in
             let decision = decided[hypothesis.id]
             return PostmortemModel.MisleadingPath(
                 id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason ?? "",
@@ -337,7 +359,7 @@ extension PostmortemBuilder {
 
     func makeResolution(_ record: Corrections, liveSeries: [ProbeSeries]) -> PostmortemModel.Resolution {
         let decided = decisions(record)
-        let confirmed = state.hypotheses.filter { $0.status == .confirmed }.map { hypothesis in
+        let confirmed = state.hypotheses.compactMap { record.hypotheses[$0.id] }.filter { $0.status == .confirmed }.map { hypothesis in
             PostmortemModel.ConfirmedHypothesis(
                 id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason.flatMap { $0.isEmpty ? nil : $0 },
                 raisedAt: hypothesis.raisedAt, confirmedAt: hypothesis.resolvedAt,
@@ -362,7 +384,7 @@ extension PostmortemBuilder {
             triggerNotes: notes["trigger", default: []].map(\.text),
             mitigatedAt: mitigated?.time, mitigation: mitigated.flatMap { Self.milestoneDetail($0.text, Milestone.mitigated) },
             resolvedAt: resolved?.time, resolutionText: resolved.flatMap { Self.milestoneDetail($0.text, Milestone.resolved) },
-            mitigationActions: state.actions.filter { $0.type == .mitigate }.map(Self.task),
+            mitigationActions: state.actions.compactMap { record.actions[$0.id] }.filter { $0.type == .mitigate }.map(Self.task),
             configChanges: changes, pivotMilestone: pivot?.0, pivot: pivot?.1,
             comparisons: pivot.map { Self.comparisons(liveSeries, around: $0.1) } ?? [])
     }
