@@ -44,10 +44,7 @@ public enum Postmortem {
     /// - Throws: `PostmortemError`.
     public static func compile(bytes: [UInt8], path: String, strict: Bool = false,
                                progress: ((Double) -> Void)? = nil) throws -> PostmortemModel {
-        let verification = TranscriptVerifier.verify(bytes: bytes)
-        if strict, let problem = verification.problem {
-            throw PostmortemError.verificationFailed(path: path, problem: problem)
-        }
+        let verifying = BackgroundVerification(bytes: bytes)
         // Entries are decoded and folded one at a time rather than collected with
         // `TranscriptLog.decode`, so memory follows the postmortem's size, not the transcript's.
         var builder = PostmortemBuilder()
@@ -85,6 +82,10 @@ public enum Postmortem {
             }
         }
         progress?(1)
+        let verification = verifying.wait()
+        if strict, let problem = verification.problem {
+            throw PostmortemError.verificationFailed(path: path, problem: problem)
+        }
         if first {
             throw PostmortemError.transcript(.notATranscript(path: path, reason: bytes.isEmpty ? "the file is empty" : "it holds no complete entry"))
         }
