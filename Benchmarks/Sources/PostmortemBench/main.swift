@@ -4,6 +4,9 @@
 //   swift run -c release --package-path Benchmarks PostmortemBench generate N FILE # write a transcript
 //   swift run -c release --package-path Benchmarks PostmortemBench compile FILE [markdown|json|html|all]
 //
+//   swift run -c release --package-path Benchmarks PostmortemBench phases FILE    # where the time goes
+//   swift run -c release --package-path Benchmarks PostmortemBench read-peak FILE # memory of reading alone
+//
 // `compile` does what `warroom postmortem FILE` does (read, verify, decode, compile, render) and
 // reports its phases and the process's peak memory, so it can be timed with hyperfine next to
 // `jq -c . FILE`. The default run generates the three sizes, runs `compile` on each in a fresh
@@ -35,7 +38,7 @@ struct TranscriptGenerator {
     ]
 
     func write(to path: String) throws {
-        let writer = try TranscriptWriter.createUnsynced(path: path)
+        let writer = try RawFile.create(path: path)
         var previous = HashChain.genesis
         var hypotheses = 0
         var actions = 0
@@ -201,10 +204,6 @@ final class RawFile {
         guard fd >= 0 else { throw BenchError.io("cannot create \(path)") }
         return RawFile(fd: fd)
     }
-}
-
-extension TranscriptWriter {
-    static func createUnsynced(path: String) throws -> RawFile { try RawFile.create(path: path) }
 }
 
 enum BenchError: Error { case io(String), usage(String) }
