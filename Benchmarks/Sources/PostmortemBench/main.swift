@@ -218,6 +218,12 @@ func peakMemoryBytes() -> Int {
     return usage.ru_maxrss * 1024
 }
 
+/// The size of a file, following symbolic links.
+func fileSize(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : 0
+}
+
 func format(_ value: Double, _ places: Int = 3) -> String { String(format: "%.\(places)f", value) }
 
 /// `compile FILE [format]`: one postmortem, its phases timed, peak memory reported.
@@ -235,7 +241,7 @@ func compile(path: String, formats: [PostmortemFormat]) throws {
         total += took
         line += "  \(format.rawValue) \(text.utf8.count / 1024)KiB \(String(format: "%.3f", seconds(took)))s"
     }
-    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    let size = fileSize(path)
     let peak = peakMemoryBytes()
     print("\(line)  total \(format(seconds(total)))s  peak \(peak >> 20)MiB = \(format(Double(peak) / Double(max(size, 1)), 2))x file  entries \(model.incident.entryCount) timeline \(model.timeline.count)")
 }
@@ -307,8 +313,8 @@ func run() throws {
         for count in [10_000, 100_000, 1_000_000] {
             let path = "\(folder)/transcript-\(count).jsonl"
             if !FileManager.default.fileExists(atPath: path) { try TranscriptGenerator(count: count).write(to: path) }
-            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            print("\(count) entries, \(size >> 20) MiB: \(path)")
+            print("\(count) entries, \(fileSize(path) >> 20) MiB: \(path)")
+            fflush(stdout)
             for which in ["markdown", "all"] {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: me)
@@ -319,6 +325,7 @@ func run() throws {
             let best = try (0..<3).map { _ in try time(me, ["compile", path]) }.min()!
             let jq = try (0..<3).map { _ in try time("/usr/bin/jq", ["-c", ".", path]) }.min()!
             print("  whole process, best of 3: postmortem (markdown) \(format(best))s  jq -c . \(format(jq))s")
+            fflush(stdout)
         }
     }
 }
