@@ -314,7 +314,7 @@ func run() throws {
             let path = "\(folder)/transcript-\(count).jsonl"
             if !FileManager.default.fileExists(atPath: path) { try TranscriptGenerator(count: count).write(to: path) }
             print("\(count) entries, \(fileSize(path) >> 20) MiB: \(path)")
-            fflush(stdout)
+            fflush(nil)
             for which in ["markdown", "all"] {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: me)
@@ -325,7 +325,7 @@ func run() throws {
             let best = try (0..<3).map { _ in try time(me, ["compile", path]) }.min()!
             let jq = try (0..<3).map { _ in try time("/usr/bin/jq", ["-c", ".", path]) }.min()!
             print("  whole process, best of 3: postmortem (markdown) \(format(best))s  jq -c . \(format(jq))s")
-            fflush(stdout)
+            fflush(nil)
         }
     }
 }
