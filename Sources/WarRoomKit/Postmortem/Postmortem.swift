@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Compiles transcripts into postmortems: the entry point for `warroom postmortem`, the
 /// shell's `postmortem` command and `close`.
 ///
@@ -38,10 +44,7 @@ public enum Postmortem {
     /// - Throws: `PostmortemError`.
     public static func compile(bytes: [UInt8], path: String, strict: Bool = false,
                                progress: ((Double) -> Void)? = nil) throws -> PostmortemModel {
-        let verification = TranscriptVerifier.verify(bytes: bytes)
-        if strict, let problem = verification.problem {
-            throw PostmortemError.verificationFailed(path: path, problem: problem)
-        }
+        let verifying = BackgroundVerification(bytes: bytes)
         // Entries are decoded and folded one at a time rather than collected with
         // `TranscriptLog.decode`, so memory follows the postmortem's size, not the transcript's.
         var builder = PostmortemBuilder()
@@ -50,14 +53,16 @@ public enum Postmortem {
         var lineNumber = 0
         var first = true
         try bytes.withUnsafeBufferPointer { buffer in
+            guard buffer.count > 0 else { return }
             var start = 0
             var nextReport = 0
             while start < buffer.count {
                 lineNumber += 1
-                guard let newline = buffer[start...].firstIndex(of: 0x0A) else {
+                guard let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start) else {
                     torn = TornLine(line: lineNumber, offset: start, bytes: Array(buffer[start...]))
                     break
                 }
+                let newline = UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer(found))
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
                 do {
                     let entry = try TranscriptEntry.decode(line: line, number: lineNumber)
@@ -77,6 +82,10 @@ public enum Postmortem {
             }
         }
         progress?(1)
+        let verification = verifying.wait()
+        if strict, let problem = verification.problem {
+            throw PostmortemError.verificationFailed(path: path, problem: problem)
+        }
         if first {
             throw PostmortemError.transcript(.notATranscript(path: path, reason: bytes.isEmpty ? "the file is empty" : "it holds no complete entry"))
         }

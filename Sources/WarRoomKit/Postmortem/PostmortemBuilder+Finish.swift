@@ -6,7 +6,9 @@ extension PostmortemBuilder {
     ///   - torn: an unterminated last line left by a crash.
     ///   - badLines: lines that could not be decoded and were left out.
     func finish(transcriptFile: String, verification: VerifyReport?, torn: TornLine?, badLines: [TranscriptLineError]) -> PostmortemModel {
-        let record = Corrections(builder: self)
+        var record = Corrections(builder: self)
+        record.tagged = taggedNotes(record)
+        record.index(self)
         let liveSeries = state.retractions.isEmpty ? series : series.map { kind in
             var kept = kind
             kept.rows.removeAll { state.retractions[$0.seq] != nil }
@@ -14,7 +16,7 @@ extension PostmortemBuilder {
         }
         let metrics = makeMetrics()
         let resolution = makeResolution(record, liveSeries: liveSeries)
-        let tasks = state.actions.map(Self.task)
+        let tasks = state.actions.compactMap { record.actions[$0.id] }.map(Self.task)
         let summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
         var warnings = readWarnings(verification: verification, torn: torn, badLines: badLines)
         warnings += recordWarnings()
@@ -36,6 +38,11 @@ extension PostmortemBuilder {
     struct Corrections {
         var retracted: [Int: String]
         var amended: [Int: String]
+        /// Live notes by postmortem tag (`went-well`, `impact` …), computed once.
+        var tagged: [String: [PostmortemModel.Lesson]] = [:]
+        /// The fold's hypotheses and actions by id, for lookups per entry.
+        var hypotheses: [String: Hypothesis] = [:]
+        var actions: [String: ActionItem] = [:]
 
         init(builder: PostmortemBuilder) {
             retracted = builder.state.retractions
@@ -43,6 +50,29 @@ extension PostmortemBuilder {
             // An amend that was itself retracted no longer corrects anything.
             for amend in builder.amends where retracted[amend.seq] == nil {
                 amended[amend.target] = amend.text
+            }
+        }
+
+        /// Indexes the fold's hypotheses and actions by id, with texts from their entries as
+        /// corrected here: the fold applies an amend even when the amend was later retracted.
+        mutating func index(_ builder: PostmortemBuilder) {
+            for hypothesis in builder.state.hypotheses { hypotheses[hypothesis.id] = hypothesis }
+            for action in builder.state.actions { actions[action.id] = action }
+            for entry in builder.kept(.hypothesis, .action) {
+                guard let id = entry.data["id"]?.stringValue else { continue }
+                if entry.kind == .hypothesis, let seq = hypotheses[id]?.seq {
+                    if seq == entry.seq {
+                        let corrected = text(entry)
+                        hypotheses[id]?.text = corrected
+                    } else if isLive(entry), let status = entry.data["status"]?.stringValue, status != "open" {
+                        let reason = amended[entry.seq] ?? entry.data["reason"]?.stringValue ?? entry.text
+                        hypotheses[id]?.reason = reason
+                    }
+                }
+                if entry.kind == .action, actions[id]?.seq == entry.seq {
+                    let corrected = text(entry)
+                    actions[id]?.text = corrected
+                }
             }
         }
 
@@ -101,7 +131,7 @@ extension PostmortemBuilder {
             usersAffected = share
             source = .impactStatement
         }
-        let notes = taggedNotes(record)
+        let notes = record.tagged
         let service = state.openData["service"]?.stringValue
         return PostmortemModel.Summary(
             start: start, startBasis: startBasis, end: end, endBasis: endBasis, duration: max(0, end - start),
@@ -153,7 +183,7 @@ extension PostmortemBuilder {
 
     func makeTimeline(_ record: Corrections) -> [PostmortemModel.TimelineItem] {
         var items: [PostmortemModel.TimelineItem] = []
-        let escalations = Set(notable.filter { $0.kind == .escalation && record.isLive($0) }.map(\.at))
+        let escalations = Set(kept(.escalation).filter(record.isLive).map(\.at))
         for entry in notable where record.isLive(entry) {
             guard let (kind, text, at) = timelineText(entry, record, escalationTimes: escalations) else { continue }
             items.append(PostmortemModel.TimelineItem(
@@ -194,7 +224,7 @@ extension PostmortemBuilder {
             let head = data["rule"] != nil ? "Escalation rule paged \(to)" : "Escalated to \(to)"
             return (.escalation, with(head, data["reason"]?.stringValue), entry.at)
         case .hypothesis:
-            guard let id = data["id"]?.stringValue, let hypothesis = state.hypothesis(id) else { return nil }
+            guard let id = data["id"]?.stringValue, let hypothesis = record.hypotheses[id] else { return nil }
             switch data["status"]?.stringValue {
             case "ruled-out":
                 return (.hypothesis, with("\(id) ruled out (\(hypothesis.text))", record.amended[entry.seq] ?? data["reason"]?.stringValue ?? text), entry.at)
@@ -220,7 +250,7 @@ extension PostmortemBuilder {
             }
             return (.lb, with(head, text), entry.at)
         case .action:
-            guard data["status"]?.stringValue == "done", let id = data["id"]?.stringValue, let action = state.action(id) else { return nil }
+            guard data["status"]?.stringValue == "done", let id = data["id"]?.stringValue, let action = record.actions[id] else { return nil }
             return (.action, "\(id) done: \(action.text)", entry.at)
         case .update:
             return (.update, with("Status update", text), entry.at)
@@ -307,7 +337,7 @@ extension PostmortemBuilder {
     /// The last live decision entry per hypothesis id.
     private func decisions(_ record: Corrections) -> [String: TranscriptEntry] {
         var result: [String: TranscriptEntry] = [:]
-        for entry in notable where entry.kind == .hypothesis && record.isLive(entry) {
+        for entry in kept(.hypothesis) where record.isLive(entry) {
             guard let id = entry.data["id"]?.stringValue, let status = entry.data["status"]?.stringValue, status != "open" else { continue }
             result[id] = entry
         }
@@ -316,7 +346,7 @@ extension PostmortemBuilder {
 
     func makeMisleadingPaths(_ record: Corrections) -> [PostmortemModel.MisleadingPath] {
         let decided = decisions(record)
-        return state.hypotheses.filter { $0.status == .ruledOut }.map { hypothesis in
+        return state.hypotheses.compactMap { record.hypotheses[$0.id] }.filter { $0.status == .ruledOut }.map { hypothesis in
             let decision = decided[hypothesis.id]
             return PostmortemModel.MisleadingPath(
                 id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason ?? "",
@@ -329,7 +359,7 @@ extension PostmortemBuilder {
 
     func makeResolution(_ record: Corrections, liveSeries: [ProbeSeries]) -> PostmortemModel.Resolution {
         let decided = decisions(record)
-        let confirmed = state.hypotheses.filter { $0.status == .confirmed }.map { hypothesis in
+        let confirmed = state.hypotheses.compactMap { record.hypotheses[$0.id] }.filter { $0.status == .confirmed }.map { hypothesis in
             PostmortemModel.ConfirmedHypothesis(
                 id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason.flatMap { $0.isEmpty ? nil : $0 },
                 raisedAt: hypothesis.raisedAt, confirmedAt: hypothesis.resolvedAt,
@@ -338,7 +368,7 @@ extension PostmortemBuilder {
         let rootCause = state.rootCause?.text
             ?? (confirmed.isEmpty ? nil : confirmed.map(\.hypothesis).joined(separator: "; "))
         var changes: [PostmortemModel.ConfigChange] = []
-        for entry in notable where Self.isConfigChange(entry) && record.isLive(entry) {
+        for entry in kept(.lb) where Self.isConfigChange(entry) && record.isLive(entry) {
             let data = entry.data
             changes.append(PostmortemModel.ConfigChange(
                 seq: entry.seq, at: entry.at, by: entry.by, action: data["action"]?.stringValue, backend: data["backend"]?.stringValue,
@@ -348,13 +378,13 @@ extension PostmortemBuilder {
         let mitigated = state.milestones[Milestone.mitigated.rawValue]
         let resolved = state.milestones[Milestone.resolved.rawValue]
         let pivot = mitigated.map { (Milestone.mitigated.rawValue, $0.time) } ?? resolved.map { (Milestone.resolved.rawValue, $0.time) }
-        let notes = taggedNotes(record)
+        let notes = record.tagged
         return PostmortemModel.Resolution(
             rootCause: rootCause, confirmed: confirmed, trigger: state.trigger?.text,
             triggerNotes: notes["trigger", default: []].map(\.text),
             mitigatedAt: mitigated?.time, mitigation: mitigated.flatMap { Self.milestoneDetail($0.text, Milestone.mitigated) },
             resolvedAt: resolved?.time, resolutionText: resolved.flatMap { Self.milestoneDetail($0.text, Milestone.resolved) },
-            mitigationActions: state.actions.filter { $0.type == .mitigate }.map(Self.task),
+            mitigationActions: state.actions.compactMap { record.actions[$0.id] }.filter { $0.type == .mitigate }.map(Self.task),
             configChanges: changes, pivotMilestone: pivot?.0, pivot: pivot?.1,
             comparisons: pivot.map { Self.comparisons(liveSeries, around: $0.1) } ?? [])
     }
@@ -445,16 +475,16 @@ extension PostmortemBuilder {
     /// Live notes by tag, with their (corrected) text stripped of the tags.
     func taggedNotes(_ record: Corrections) -> [String: [PostmortemModel.Lesson]] {
         var result: [String: [PostmortemModel.Lesson]] = [:]
-        for entry in notable where entry.kind == .note && record.isLive(entry) {
-            let text = record.text(entry)
+        for entry in kept(.note) where record.isLive(entry) {
+            let (written, stripped) = Self.tagged(record.text(entry))
             // An amend replaces the whole text, tags included; otherwise the recorded tags count
             // along with any written in the text.
-            var tags = Self.hashtags(in: text)
-            if record.amended[entry.seq] == nil {
-                tags += (entry.data["tags"]?.arrayValue ?? []).compactMap { $0.stringValue.map { $0.lowercased() } }
+            var tags = written
+            if record.amended[entry.seq] == nil, let recorded = entry.data["tags"]?.arrayValue {
+                tags += recorded.compactMap { $0.stringValue.map { $0.lowercased() } }
             }
             guard !tags.isEmpty else { continue }
-            let lesson = PostmortemModel.Lesson(text: Self.strippingTags(text), at: entry.at, by: entry.by, seq: entry.seq)
+            let lesson = PostmortemModel.Lesson(text: stripped, at: entry.at, by: entry.by, seq: entry.seq)
             var seen: Set<String> = []
             for tag in tags where seen.insert(tag).inserted { result[tag, default: []].append(lesson) }
         }
@@ -462,7 +492,7 @@ extension PostmortemBuilder {
     }
 
     func makeLessons(_ record: Corrections) -> PostmortemModel.Lessons {
-        let notes = taggedNotes(record)
+        let notes = record.tagged
         return PostmortemModel.Lessons(wentWell: notes["went-well", default: []], wentWrong: notes["went-wrong", default: []],
                                        lucky: notes["lucky", default: []])
     }
@@ -470,29 +500,42 @@ extension PostmortemBuilder {
     /// The tags the postmortem reads, as written in a note.
     static let postmortemTags: Set<String> = ["went-well", "went-wrong", "lucky", "trigger", "impact"]
 
-    /// `#word` tokens in a text, lowercased, without the `#`.
-    static func hashtags(in text: String) -> [String] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { word in
-            guard word.first == "#", word.count > 1 else { return nil }
-            return trimmingTrailingPunctuation(String(word.dropFirst()).lowercased())
-        }
-    }
-
     /// The text without the postmortem's own tags (`#went-well` …), which say where a note goes
     /// rather than what it says.
     static func strippingTags(_ text: String) -> String {
-        let words = text.split(separator: " ", omittingEmptySubsequences: true).filter { word in
-            guard word.first == "#" else { return true }
-            return !postmortemTags.contains(trimmingTrailingPunctuation(String(word.dropFirst()).lowercased()))
-        }
-        return words.joined(separator: " ")
+        tagged(text).text
     }
 
-    /// The word without trailing punctuation (`went-well,` → `went-well`).
-    static func trimmingTrailingPunctuation(_ word: String) -> String {
-        var text = word
-        while let last = text.last, ".,;:!?)".contains(last) { text.removeLast() }
-        return text
+    /// A note's `#word` tags (lowercased, without `#` and trailing punctuation) and its text
+    /// without the postmortem's own tags, in one pass over the UTF-8 (it runs on every note of
+    /// a long transcript).
+    static func tagged(_ text: String) -> (tags: [String], text: String) {
+        guard text.utf8.contains(UInt8(ascii: "#")) else { return ([], text) }
+        let bytes = Array(text.utf8)
+        var tags: [String] = []
+        var kept: [UInt8] = []
+        kept.reserveCapacity(bytes.count)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x20, bytes[end] != 0x09, bytes[end] != 0x0A { end += 1 }
+            var drop = false
+            if end > start + 1, bytes[start] == UInt8(ascii: "#") {
+                var tagEnd = end
+                while tagEnd > start + 1, ".,;:!?)".utf8.contains(bytes[tagEnd - 1]) { tagEnd -= 1 }
+                let tag = String(decoding: bytes[(start + 1)..<tagEnd], as: UTF8.self).lowercased()
+                if !tag.isEmpty {
+                    tags.append(tag)
+                    drop = postmortemTags.contains(tag)
+                }
+            }
+            if !drop, end > start {
+                if !kept.isEmpty { kept.append(0x20) }
+                kept.append(contentsOf: bytes[start..<end])
+            }
+            start = end + 1
+        }
+        return (tags, String(decoding: kept, as: UTF8.self))
     }
 
     // MARK: - Adherence
@@ -506,7 +549,7 @@ extension PostmortemBuilder {
             steps.append(PostmortemModel.StepRecord(step: step, phase: phase, status: .incomplete, overdue: false))
             return steps.count - 1
         }
-        for entry in notable where record.isLive(entry) {
+        for entry in kept(.step, .timer) where record.isLive(entry) {
             let data = entry.data
             if entry.kind == .timer, let step = data["step"]?.stringValue {
                 steps[slot(step, entry.phase)].overdue = true
@@ -628,7 +671,7 @@ extension PostmortemBuilder {
 
     func recordWarnings() -> [String] {
         var warnings: [String] = []
-        for entry in notable where entry.kind == .resume {
+        for entry in kept(.resume) {
             let bytes = entry.data["torn"]?.intValue.map { " (\($0) bytes)" } ?? ""
             warnings.append("At seq \(entry.seq) the session resumed after a crash: a torn line\(bytes) was set aside and is not part of this record.")
         }

@@ -13,6 +13,8 @@ struct PostmortemBuilder {
     private(set) var state = IncidentState()
     /// Entries that may become timeline bullets, lessons, adherence rows or config changes.
     var notable: [TranscriptEntry] = []
+    /// Positions in `notable` by kind, so that each section visits only its own entries.
+    var byKind: [EntryKind: [Int]] = [:]
     /// `amend` entries, so an amend that was itself retracted can be ignored.
     var amends: [(seq: Int, target: Int, text: String)] = []
     /// Probe results by kind, in order of first use.
@@ -23,6 +25,8 @@ struct PostmortemBuilder {
     /// People who wrote something other than automated `lb` and `timer` entries.
     var authors: Set<String> = []
     var firstAt: Instant?
+    /// Hypothesis id → the seq that raised it (the fold's lookup is a linear search).
+    var raised: [String: Int] = [:]
 
     /// A probe result, by series and row.
     struct ProbeRef: Equatable {
@@ -74,28 +78,41 @@ struct PostmortemBuilder {
         case .amend:
             if let target = entry.data["target"]?.intValue { amends.append((entry.seq, target, entry.text)) }
         case .hypothesis:
-            let status = entry.data["status"]?.stringValue
-            if status == "ruled-out" || status == "confirmed", let id = entry.data["id"]?.stringValue {
-                cite(for: entry.seq, since: state.hypothesis(id)?.seq ?? 0)
+            if let id = entry.data["id"]?.stringValue {
+                switch entry.data["status"]?.stringValue {
+                case "ruled-out", "confirmed": cite(for: entry.seq, since: raised[id] ?? 0)
+                default: if raised[id] == nil { raised[id] = entry.seq }
+                }
             }
-            notable.append(entry)
+            keep(entry)
         case .step:
             if let probe = entry.data["check"]?["probe"]?.stringValue, let index = seriesIndex[probe], !series[index].rows.isEmpty {
                 citations[entry.seq] = [ProbeRef(series: index, row: series[index].rows.count - 1)]
             }
-            notable.append(entry)
+            keep(entry)
         case .shell:
             // The captured output can be large and the postmortem shows only the command.
             var kept = entry
             kept.text = ""
-            notable.append(kept)
+            keep(kept)
         case .timer:
-            if entry.data["timer"]?.stringValue == "timebox" { notable.append(entry) }
+            if entry.data["timer"]?.stringValue == "timebox" { keep(entry) }
         case .resume:
-            if entry.data["torn"] != nil { notable.append(entry) }
+            if entry.data["torn"] != nil { keep(entry) }
         default:
-            if !Self.passOver.contains(entry.kind) { notable.append(entry) }
+            if !Self.passOver.contains(entry.kind) { keep(entry) }
         }
+    }
+
+    private mutating func keep(_ entry: TranscriptEntry) {
+        byKind[entry.kind, default: []].append(notable.count)
+        notable.append(entry)
+    }
+
+    /// The kept entries of the given kinds, in transcript order.
+    func kept(_ kinds: EntryKind...) -> [TranscriptEntry] {
+        let positions = kinds.count == 1 ? byKind[kinds[0]] ?? [] : kinds.flatMap { byKind[$0] ?? [] }.sorted()
+        return positions.map { notable[$0] }
     }
 
     private mutating func addProbe(_ entry: TranscriptEntry) {

@@ -73,7 +73,15 @@ struct PostmortemChart {
             let mx = x(marker.at)
             let labelY = 28 + Double(rows[index] + 1) * labelRow
             svg += #"<line x1="\#(n(mx))" y1="\#(n(labelY - 10))" x2="\#(n(mx))" y2="\#(n(top + plotHeight))" class="marker"/>"#
-            svg += #"<text x="\#(n(mx + 3))" y="\#(n(labelY))" class="marker-label">\#(markerText(marker))</text>"#
+        }
+        // Labels after all the lines, with a halo in the background colour, so that a later
+        // milestone's line never runs through an earlier one's label.
+        for (index, marker) in chart.markers.enumerated() {
+            let mx = x(marker.at)
+            let labelY = 28 + Double(rows[index] + 1) * labelRow
+            // Near the right edge the label goes left of its line so it is not cut off.
+            let (anchor, labelX) = labelSpan(marker, at: mx).start < mx ? ("end", mx - 3) : ("start", mx + 3)
+            svg += #"<text x="\#(n(labelX))" y="\#(n(labelY))" class="marker-label" text-anchor="\#(anchor)">\#(markerText(marker))</text>"#
         }
 
         if !chart.requestRate.isEmpty {
@@ -105,9 +113,7 @@ struct PostmortemChart {
         var rowEnds: [Double] = []
         var rows: [Int] = []
         for marker in chart.markers {
-            let start = x(marker.at)
-            // About 6.5 units per character at the labels' 11-unit font size.
-            let end = start + 3 + Double(marker.label.count + 6) * 6.5
+            let (start, end) = labelSpan(marker, at: x(marker.at))
             if let row = rowEnds.firstIndex(where: { $0 < start }) {
                 rowEnds[row] = end
                 rows.append(row)
@@ -117,6 +123,13 @@ struct PostmortemChart {
             }
         }
         return rows
+    }
+
+    /// Where a marker's label runs: right of its line, or left of it when it would run off the chart.
+    func labelSpan(_ marker: PostmortemModel.ChartMarker, at x: Double) -> (start: Double, end: Double) {
+        // About 6.5 units per character at the labels' 11-unit font size.
+        let width = 3 + Double(marker.label.count + 6) * 6.5
+        return x + width <= self.width ? (x, x + width) : (x - width, x)
     }
 
     /// A sentence for screen readers and for when the SVG cannot be shown.
@@ -134,12 +147,13 @@ struct PostmortemChart {
         return parts.joined(separator: " ")
     }
 
-    /// The smallest 1, 2 or 5 × 10ⁿ at or above `value`.
+    /// The smallest round number at or above `value` whose quarters are round too (the axes
+    /// have four intervals): 1, 1.2, 1.6, 2, 4, 6 or 8 × 10ⁿ.
     static func niceCeiling(_ value: Double) -> Double {
         var magnitude = 1.0
         while magnitude * 10 <= value { magnitude *= 10 }
         while magnitude > value { magnitude /= 10 }
-        for factor in [1.0, 2.0, 2.5, 5.0, 10.0] where factor * magnitude >= value {
+        for factor in [1.0, 1.2, 1.6, 2.0, 4.0, 6.0, 8.0, 10.0] where factor * magnitude >= value * 0.999_999 {
             return factor * magnitude
         }
         return value

@@ -31,7 +31,7 @@ struct PostmortemHTML {
         svg .axis.error{fill:var(--error)}svg .axis.traffic{fill:var(--traffic)}
         svg polyline,svg line.error,svg line.traffic{fill:none;stroke-width:2}
         svg .error{stroke:var(--error)}svg .traffic{stroke:var(--traffic)}
-        svg .marker{stroke:var(--muted);stroke-dasharray:4 3}svg .marker-label{fill:var(--fg);font-size:11px}
+        svg .marker{stroke:var(--muted);stroke-dasharray:4 3}svg .marker-label{fill:var(--fg);font-size:11px;paint-order:stroke;stroke:var(--bg);stroke-width:4px;stroke-linejoin:round}
         footer{color:var(--muted);font-size:.85rem;margin-top:3rem}
         """
 
@@ -86,55 +86,78 @@ struct PostmortemHTML {
         return "<figure>\n\(svg)\n<figcaption>Error rate (errors probe) and request rate (traffic probe) over the incident; dashed lines mark the milestones.</figcaption>\n</figure>"
     }
 
-    /// Adjusts Ink's output: task list items get a checkbox glyph, and block elements start on
-    /// their own lines so the file reads well and diffs cleanly.
+    /// Ink's output, adjusted in one pass over its UTF-8 (it can be megabytes):
+    /// - GitHub-flavoured table alignment comes out as `align`, which HTML5 dropped: it becomes a class;
+    /// - task list items (`[ ]`, `[x]`) get a checkbox glyph;
+    /// - block elements start on their own lines, so the file reads well and diffs cleanly;
+    /// - the character references that carried user punctuation through the Markdown become
+    ///   characters again, except those HTML needs escaped.
+    ///
+    /// User text reaches Ink with every ASCII punctuation character as a reference, so none of
+    /// the patterns below can match inside it.
     static func tidy(_ html: String) -> String {
-        var text = html
-        // GitHub-flavoured alignment comes out as `align`, which HTML5 dropped.
-        text = text.replacing(" align=\"right\"", with: " class=\"num\"")
-        text = text.replacing(" align=\"left\"", with: "")
-        text = text.replacing(" align=\"center\"", with: " class=\"center\"")
-        text = text.replacing("<li>[ ] ", with: "<li class=\"task\"><span class=\"box\" aria-label=\"open\">☐</span>")
-        text = text.replacing("<li>[x] ", with: "<li class=\"task\"><span class=\"box\" aria-label=\"done\">☑</span>")
-        for tag in ["<h3>", "<h4>", "<p>", "<ul>", "</ul>", "<li", "<table>", "</table>", "<tr>", "<blockquote>"] {
-            text = text.replacing(tag, with: "\n" + tag)
-        }
-        while text.hasPrefix("\n") { text.removeFirst() }
-        return readableReferences(text)
-    }
-
-    /// Ink's output with the character references that carried user punctuation through the
-    /// Markdown turned back into characters, except those HTML needs escaped. Runs after the
-    /// adjustments above, which therefore never see user text as raw punctuation.
-    static func readableReferences(_ html: String) -> String {
-        guard html.contains("&#") else { return html }
-        var result = String.UnicodeScalarView()
-        let scalars = Array(html.unicodeScalars)
+        let input = Array(html.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count + input.count / 16)
         var index = 0
-        while index < scalars.count {
-            if scalars[index] == "&", index + 1 < scalars.count, scalars[index + 1] == "#" {
-                var end = index + 2
-                var code: UInt32 = 0
-                while end < scalars.count, end < index + 6, let digit = scalars[end].properties.numericType == .decimal ? scalars[end].value - 48 : nil {
-                    code = code * 10 + digit
-                    end += 1
+        scan: while index < input.count {
+            let byte = input[index]
+            if byte == UInt8(ascii: "<") || byte == UInt8(ascii: " ") {
+                for (pattern, replacement, newline) in rewrites where matches(input, at: index, pattern) {
+                    if newline, !output.isEmpty { output.append(0x0A) }
+                    output.append(contentsOf: replacement)
+                    index += pattern.count
+                    continue scan
                 }
-                if end > index + 2, end < scalars.count, scalars[end] == ";", let scalar = Unicode.Scalar(code), scalar.isASCII {
-                    switch scalar {
-                    case "<": result.append(contentsOf: "&lt;".unicodeScalars)
-                    case ">": result.append(contentsOf: "&gt;".unicodeScalars)
-                    case "&": result.append(contentsOf: "&amp;".unicodeScalars)
-                    case "\"": result.append(contentsOf: "&quot;".unicodeScalars)
-                    case "'": result.append(contentsOf: "&#39;".unicodeScalars)
-                    default: result.append(scalar)
-                    }
-                    index = end + 1
-                    continue
+            } else if byte == UInt8(ascii: "&"), let (scalar, length) = numericReference(input, at: index) {
+                switch scalar {
+                case 0x3C: output.append(contentsOf: "&lt;".utf8)
+                case 0x3E: output.append(contentsOf: "&gt;".utf8)
+                case 0x26: output.append(contentsOf: "&amp;".utf8)
+                case 0x22: output.append(contentsOf: "&quot;".utf8)
+                case 0x27: output.append(contentsOf: "&#39;".utf8)
+                default: output.append(scalar)
                 }
+                index += length
+                continue
             }
-            result.append(scalars[index])
+            output.append(byte)
             index += 1
         }
-        return String(result)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Pattern, replacement, and whether it starts a new line; longer patterns first.
+    static let rewrites: [([UInt8], [UInt8], Bool)] = {
+        var rules: [(String, String, Bool)] = [
+            (" align=\"right\"", " class=\"num\"", false),
+            (" align=\"left\"", "", false),
+            (" align=\"center\"", " class=\"center\"", false),
+            ("<li>[ ] ", "<li class=\"task\"><span class=\"box\" aria-label=\"open\">☐</span>", true),
+            ("<li>[x] ", "<li class=\"task\"><span class=\"box\" aria-label=\"done\">☑</span>", true),
+        ]
+        for tag in ["<h3>", "<h4>", "<p>", "<ul>", "</ul>", "<li", "<table>", "</table>", "<tr>", "<blockquote>"] {
+            rules.append((tag, tag, true))
+        }
+        return rules.map { (Array($0.0.utf8), Array($0.1.utf8), $0.2) }
+    }()
+
+    static func matches(_ bytes: [UInt8], at index: Int, _ pattern: [UInt8]) -> Bool {
+        guard index + pattern.count <= bytes.count else { return false }
+        for offset in 0..<pattern.count where bytes[index + offset] != pattern[offset] { return false }
+        return true
+    }
+
+    /// An ASCII character written `&#NN;` at `index`: the character and the reference's length.
+    static func numericReference(_ bytes: [UInt8], at index: Int) -> (UInt8, Int)? {
+        guard index + 3 < bytes.count, bytes[index + 1] == UInt8(ascii: "#") else { return nil }
+        var value = 0
+        var end = index + 2
+        while end < bytes.count, end < index + 5, bytes[end] >= 0x30, bytes[end] <= 0x39 {
+            value = value * 10 + Int(bytes[end] - 0x30)
+            end += 1
+        }
+        guard end > index + 2, end < bytes.count, bytes[end] == UInt8(ascii: ";"), (0x20..<0x7F).contains(value) else { return nil }
+        return (UInt8(value), end + 1 - index)
     }
 }

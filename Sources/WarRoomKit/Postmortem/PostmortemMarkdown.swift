@@ -11,9 +11,14 @@ struct PostmortemMarkdown {
         var body: String
     }
 
+    /// The incident's day (UTC): times on it are shown without a date.
+    let day: (year: Int, month: Int, day: Int)
+
     init(_ model: PostmortemModel, dialect: SafeText.MarkdownDialect = .commonMark) {
         self.model = model
         self.dialect = dialect
+        let c = model.incident.openedAt.components
+        day = (c.year, c.month, c.day)
     }
 
     /// The whole document.
@@ -89,7 +94,13 @@ struct PostmortemMarkdown {
 
     func timeline() -> String {
         guard !model.timeline.isEmpty else { return "No events were recorded." }
-        return model.timeline.map(bullet).joined(separator: "\n")
+        var text = ""
+        text.reserveCapacity(model.timeline.count * 128)
+        for item in model.timeline {
+            if !text.isEmpty { text += "\n" }
+            text += bullet(item)
+        }
+        return text
     }
 
     func bullet(_ item: PostmortemModel.TimelineItem) -> String {
@@ -309,7 +320,10 @@ struct PostmortemMarkdown {
 
     /// `03:45 UTC`, or `2023-11-06 00:15 UTC` on another day than the incident's.
     func clock(_ at: Instant) -> String {
-        at.date == model.incident.date ? "\(at.hourMinute) UTC" : "\(at.date) \(at.hourMinute) UTC"
+        let c = at.components
+        let time = pad(c.hour, 2) + ":" + pad(c.minute, 2) + " UTC"
+        guard (c.year, c.month, c.day) != day else { return time }
+        return pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + " " + time
     }
 
     /// A hash as code when it looks like one; anything else (a tampered line) as escaped text.

@@ -20,6 +20,7 @@ public enum SafeText {
     /// - Parameter text: what was recorded.
     /// - Returns: printable text.
     public static func printable(_ text: String) -> String {
+        guard needsPrintable(text) else { return text }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             switch scalar.value {
@@ -39,8 +40,33 @@ public enum SafeText {
         return String(result)
     }
 
-    /// Characters with a meaning in CommonMark or GitHub-flavoured Markdown inline text.
-    static let markdownSpecial: Set<Unicode.Scalar> = ["\\", "`", "*", "_", "[", "]", "<", ">", "&", "|", "~", "#", "!", "$"]
+    /// Whether `printable` would change anything: a C0 control or DEL, or a lead byte of the
+    /// C1 controls (0xC2 0x80–0x9F) or of the bidirectional and line-separator marks (0xD8 0x9C,
+    /// 0xE2 0x80/0x81 …). Checked on UTF-8 because it runs on every string a document shows.
+    static func needsPrintable(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F { return true }
+            if previous == 0xC2, byte < 0xA0 { return true }
+            if previous == 0xD8, byte == 0x9C { return true }
+            if previous == 0xE2, byte == 0x80 || byte == 0x81 { return true }
+            previous = byte
+        }
+        return false
+    }
+
+    /// Characters with a meaning in CommonMark or GitHub-flavoured Markdown inline text:
+    /// `` \ ` * _ [ ] < > & | ~ # ! $ ``.
+    static func isMarkdownSpecial(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\\"), UInt8(ascii: "`"), UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "["), UInt8(ascii: "]"),
+            UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "~"), UInt8(ascii: "#"),
+            UInt8(ascii: "!"), UInt8(ascii: "$"):
+            return true
+        default:
+            return false
+        }
+    }
 
     /// A user string as Markdown inline text that renders as exactly that text.
     ///
@@ -52,61 +78,70 @@ public enum SafeText {
     ///     too (it would start a list or underline a heading).
     /// - Returns: Markdown.
     public static func markdown(_ text: String, dialect: MarkdownDialect = .commonMark, lineStart: Bool = false) -> String {
-        let clean = printable(text).trimmingSpaces
-        var result = ""
-        result.reserveCapacity(clean.utf8.count + 8)
+        let clean = printable(text)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(clean.utf8.count + 16)
+        var utf8 = Substring(clean).utf8
+        while utf8.first == 0x20 { utf8.removeFirst() }
+        while utf8.last == 0x20 { utf8.removeLast() }
         var leadingDigits = lineStart
-        for (offset, scalar) in clean.unicodeScalars.enumerated() {
-            let isDigit = scalar.value >= 0x30 && scalar.value <= 0x39
+        var offset = 0
+        for byte in utf8 {
+            defer { offset += 1 }
+            let isDigit = byte >= 0x30 && byte <= 0x39
             var escape: Bool
             switch dialect {
             case .commonMark:
-                escape = markdownSpecial.contains(scalar)
-                if lineStart, offset == 0, scalar == "-" || scalar == "+" || scalar == "=" { escape = true }
-                if leadingDigits, offset > 0, scalar == "." || scalar == ")" { escape = true }
+                escape = isMarkdownSpecial(byte)
+                if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
+                    escape = true
+                }
+                if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
             case .references:
                 // All ASCII punctuation: the Markdown is an intermediate form, and a quote
                 // that cannot appear raw cannot be mistaken for one of Ink's attributes.
-                escape = isASCIIPunctuation(scalar)
+                escape = isASCIIPunctuation(byte)
             }
             if !isDigit { leadingDigits = false }
-            if escape {
-                switch dialect {
-                case .commonMark:
-                    result.append("\\")
-                    result.unicodeScalars.append(scalar)
-                case .references:
-                    result += "&#\(scalar.value);"
-                }
-            } else {
-                result.unicodeScalars.append(scalar)
+            guard escape else {
+                bytes.append(byte)
+                continue
+            }
+            switch dialect {
+            case .commonMark:
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
+            case .references:
+                bytes.append(contentsOf: [UInt8(ascii: "&"), UInt8(ascii: "#"), 48 + byte / 100, 48 + byte / 10 % 10, 48 + byte % 10, UInt8(ascii: ";")])
             }
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A user string as HTML text or attribute content.
     /// - Parameter text: the user's string.
     /// - Returns: text with `&`, `<`, `>`, `"` and `'` replaced by references.
     public static func html(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count + 8)
-        for scalar in printable(text).unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(scalar)
+        let clean = printable(text)
+        guard clean.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return clean }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(clean.utf8.count + 16)
+        for byte in clean.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
+            default: bytes.append(byte)
             }
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~`: the characters CommonMark lets a backslash escape.
-    static func isASCIIPunctuation(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
+    static func isASCIIPunctuation(_ byte: UInt8) -> Bool {
+        switch byte {
         case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: return true
         default: return false
         }
@@ -115,15 +150,5 @@ public enum SafeText {
     static func hex(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces.
-    var trimmingSpaces: String {
-        var slice = Substring(self)
-        while slice.first == " " { slice.removeFirst() }
-        while slice.last == " " { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -32,10 +32,12 @@ public struct TranscriptLog: Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw TranscriptError.unreadable(path: path, reason: "it is a folder") }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        // One byte more than the file, so the read that finds the end needs no second buffer
+        // (growing it would copy the whole file: twice the memory for a large transcript).
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
         var filled = 0
         while true {
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: 65536)) }
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(65536, bytes.count))) }
             let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }

@@ -154,10 +154,20 @@ import WarRoomKit
     @Test func retractedAmendRestoresTheOriginalText() throws {
         var t = TranscriptFixture()
         let note = t.note("Original observation")
-        let amend = t.amend(note, "Mistaken correction")
-        t.retract(amend, "the correction was wrong")
+        let raised = t.hypothesis("H1", "Database overload")
+        let ruled = t.ruleOut("H1", "db latency 8 ms")
+        let action = t.action("A1", "Add a pool skew alert", owner: "sre", type: "prevent")
+        for target in [note, raised, ruled, action] {
+            let amend = t.amend(target, "Mistaken correction")
+            t.retract(amend, "the correction was wrong")
+        }
         let model = try t.model()
         #expect(model.timeline.contains { $0.text == "Original observation" && !$0.amended })
+        #expect(model.timeline.contains { $0.text == "H1 raised: Database overload" })
+        #expect(model.misleadingPaths.first?.hypothesis == "Database overload")
+        #expect(model.misleadingPaths.first?.reason == "db latency 8 ms")
+        #expect(model.measures.tasks.first?.text == "Add a pool skew alert")
+        #expect(!PostmortemRenderer.render(model, format: .markdown).contains("Mistaken"))
     }
 
     @Test func retractedEntriesAreLeftOutEverywhere() throws {
