@@ -1,6 +1,3 @@
-<<<<<<< HEAD
-print("placeholder")
-=======
 // Postmortem compiler benchmark.
 //
 //   swift run -c release --package-path Benchmarks PostmortemBench                 # 10k, 100k, 1M entries
@@ -339,4 +336,3 @@ do {
     FileHandle.standardError.write(Data("PostmortemBench: \(error)\n".utf8))
     exit(1)
 }
->>>>>>> postmortem
