@@ -127,7 +127,12 @@ public struct IncidentState: Sendable {
     /// Statement history per kind, so a retraction falls back to the previous statement.
     var statementHistory: [String: [Statement]] = [:]
 
+    /// seq of a target → the amendments to it (seq, text), in order; and its text before the first.
+    var amendmentLog: [Int: [(seq: Int, text: String)]] = [:]
+
     enum Reference: Sendable {
+        /// An `amend` entry, and the seq it corrects.
+        case amendment(Int)
         case hypothesis(String)
         case action(String)
         case milestone(String)
@@ -229,7 +234,11 @@ public struct IncidentState: Sendable {
         case .step:
             if let name = data["step"]?.stringValue, data["status"]?.stringValue == "current" { step = name }
         case .amend:
-            if let target = data["target"]?.intValue { applyAmend(target: target, text: entry.text) }
+            if let target = data["target"]?.intValue {
+                amendmentLog[target, default: []].append((entry.seq, entry.text))
+                references[entry.seq] = .amendment(target)
+                applyAmend(target: target, text: entry.text)
+            }
         case .retract:
             if let target = data["target"]?.intValue { applyRetract(target: target, reason: data["reason"]?.stringValue ?? entry.text) }
         case .pause:
@@ -289,7 +298,11 @@ public struct IncidentState: Sendable {
         }
     }
 
+    /// The text of an entry before any amendment (kept when the first amendment arrives).
+    var originalTexts: [Int: String] = [:]
+
     private mutating func applyAmend(target: Int, text: String) {
+        if amendments[target] == nil, originalTexts[target] == nil { originalTexts[target] = currentText(of: target) }
         amendments[target] = text
         switch references[target] {
         case .hypothesis(let id):
@@ -306,14 +319,42 @@ public struct IncidentState: Sendable {
             }
         case .milestone(let name):
             if milestones[name]?.seq == target { milestones[name]?.text = text }
-        case .other, nil:
+        case .amendment, .other, nil:
             break
+        }
+    }
+
+    /// The text an amendable entry shows now, if the fold keeps it.
+    private func currentText(of seq: Int) -> String? {
+        switch references[seq] {
+        case .hypothesis(let id):
+            guard let index = hypothesisIndex[id] else { return nil }
+            return allHypotheses[index].seq == seq ? allHypotheses[index].text : allHypotheses[index].reason
+        case .action(let id):
+            guard let index = actionIndex[id], allActions[index].seq == seq else { return nil }
+            return allActions[index].text
+        case .statement(let kind):
+            return statementHistory[kind]?.first { $0.seq == seq }?.text
+        case .milestone(let name):
+            return milestones[name]?.seq == seq ? milestones[name]?.text : nil
+        default:
+            return nil
         }
     }
 
     private mutating func applyRetract(target: Int, reason: String) {
         retractions[target] = reason
         switch references[target] {
+        case .amendment(let corrected):
+            // Withdrawing a correction restores the text it replaced.
+            amendmentLog[corrected]?.removeAll { $0.seq == target }
+            amendments[corrected] = nil
+            if let previous = amendmentLog[corrected]?.last {
+                applyAmend(target: corrected, text: previous.text)
+            } else if let original = originalTexts[corrected] {
+                applyAmend(target: corrected, text: original)
+                amendments[corrected] = nil
+            }
         case .hypothesis(let id):
             if let index = hypothesisIndex[id] {
                 if allHypotheses[index].seq == target {

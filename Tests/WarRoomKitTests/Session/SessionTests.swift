@@ -109,3 +109,24 @@ import WarRoomTestSupport
         #expect(table.completions(for: "action Fix --type p", session: session) == ["prevent", "process"])
     }
 }
+
+@Suite struct CorrectionTests {
+    @Test func retractingAnAmendmentRestoresTheTextItReplaced() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        var options = StartOptions(responder: "alice", transcriptsFolder: folder.path)
+        options.clockMode = .virtual
+        options.speed = 0
+        options.freeForm = true
+        let session = try Session.start(options, source: .fixed(SessionTests.t0)).0
+        _ = session.handle("hyp database is slow")
+        _ = session.handle("amend 2 database connection pool exhausted")
+        #expect(session.state.hypothesis("H1")?.text == "database connection pool exhausted")
+        _ = session.handle("amend 2 database primary overloaded")
+        _ = session.handle("retract 4 wrong correction")
+        #expect(session.state.hypothesis("H1")?.text == "database connection pool exhausted")
+        _ = session.handle("retract 3 also wrong")
+        #expect(session.state.hypothesis("H1")?.text == "database is slow")
+        #expect(session.state.amendments[2] == nil)
+    }
+}
