@@ -248,7 +248,14 @@ extension PostmortemBuilder {
             if let version = data["version"]?.intValue {
                 head += data["from_version"]?.intValue.map { " (v\($0) → v\(version))" } ?? " (v\(version))"
             }
-            return (.lb, with(head, text), entry.at)
+            var what = data["note"]?.stringValue.map { "\($0) — " } ?? ""
+            if data["action"]?.stringValue == "rollback", let target = data["value"]?.intValue { what = "rollback to v\(target) — " }
+            if let changes = data["changes"]?.arrayValue?.compactMap(\.stringValue), !changes.isEmpty {
+                what += ConfigurationChangeSummary.compact(changes)
+            } else {
+                what += Display.firstLine(text, limit: 160)
+            }
+            return (.lb, with(head, what), entry.at)
         case .action:
             guard data["status"]?.stringValue == "done", let id = data["id"]?.stringValue, let action = record.actions[id] else { return nil }
             return (.action, "\(id) done: \(action.text)", entry.at)
