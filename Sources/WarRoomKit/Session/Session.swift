@@ -331,16 +331,21 @@ public final class Session {
 
     /// Records a playbook's entry drafts in order (each at its own time when it has one).
     func record(_ drafts: [PlaybookEntryDraft]) throws {
-        for draft in drafts {
-            let entry = draft.entry(seq: 0, now: clock.now, wall: clock.wallNow, by: state.responder, input: currentInput)
-            var stamped = entry
-            if stamped.phase == nil { stamped.phase = state.phase }
-            if stamped.step == nil { stamped.step = state.step }
-            let written = try writer.append(stamped)
-            currentInput = nil
+        guard !drafts.isEmpty else { return }
+        let now = clock.now
+        let wall = clock.wallNow
+        var entries: [TranscriptEntry] = []
+        for (index, draft) in drafts.enumerated() {
+            var entry = draft.entry(seq: 0, now: now, wall: wall, by: state.responder, input: index == 0 ? currentInput : nil)
+            if entry.phase == nil { entry.phase = state.phase }
+            if entry.step == nil { entry.step = state.step }
+            entries.append(entry)
+        }
+        for written in try writer.append(contentsOf: entries) {
             state.apply(written)
             progress?.apply(written)
         }
+        currentInput = nil
     }
 
     /// Records what happened on the incident clock since the last command, in time order:

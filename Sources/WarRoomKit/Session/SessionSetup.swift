@@ -30,7 +30,7 @@ struct SessionSetup {
         var playbook: Playbook?
         if let playbookReference {
             do {
-                playbook = try PlaybookCatalog(folders: folders).find(playbookReference)
+                playbook = try directPlaybook(playbookReference, folders: folders) ?? PlaybookCatalog(folders: folders).find(playbookReference)
             } catch let error as PlaybookCatalogError {
                 throw StartError.conflict(error.description)
             }
@@ -58,6 +58,16 @@ struct SessionSetup {
             throw StartError.conflict("unknown target '\(targetText)'; use sim, none, haproxy:/path/to.sock or haproxy:HOST:PORT")
         }
         return SessionSetup(playbook: playbook, target: target)
+    }
+
+    /// A playbook id found as `FOLDER/ID.yaml` in the first folder that has it, loaded without
+    /// reading every other playbook (start-up stays fast); `nil` to fall back to the catalogue.
+    static func directPlaybook(_ reference: String, folders: [String]) -> Playbook? {
+        guard !reference.contains("/"), !reference.hasSuffix(".yaml") else { return nil }
+        for folder in folders where access("\(folder)/\(reference).yaml", R_OK) == 0 {
+            if let playbook = try? PlaybookLoader.load(path: "\(folder)/\(reference).yaml"), playbook.id == reference { return playbook }
+        }
+        return nil
     }
 
     /// Rebuilds the setup of a transcript from its `open` entry, warning when a playbook or

@@ -99,24 +99,44 @@ public final class TranscriptWriter {
     /// - Throws: `TranscriptError.writeFailed`; the file is left as it was before the call.
     @discardableResult
     public func append(_ draft: TranscriptEntry) throws -> TranscriptEntry {
-        var entry = draft
-        entry.seq = nextSeq
-        var line = entry.contentBytes()
-        entry.hash = HashChain.hash(previous: lastHash, content: line)
-        line.removeLast()
-        line.append(contentsOf: ",\"hash\":\"".utf8)
-        line.append(contentsOf: entry.hash.utf8)
-        line.append(contentsOf: "\"}\n".utf8)
+        try append(contentsOf: [draft])[0]
+    }
+
+    /// Appends entries that belong together (what one command recorded) with one write and
+    /// one fsync; all of them are on disk, or none.
+    /// - Returns: the entries as written.
+    /// - Throws: `TranscriptError.writeFailed`; the file is left as it was before the call.
+    @discardableResult
+    public func append(contentsOf drafts: [TranscriptEntry]) throws -> [TranscriptEntry] {
         guard fd >= 0 else { throw TranscriptError.writeFailed(path: path, reason: "the transcript is closed") }
-        var written = 0
-        let failure: Int32? = line.withUnsafeBytes { buffer -> Int32? in
-            while written < buffer.count {
-                let result = write(fd, buffer.baseAddress! + written, buffer.count - written)
+        var written: [TranscriptEntry] = []
+        written.reserveCapacity(drafts.count)
+        var bytes: [UInt8] = []
+        var hash = lastHash
+        var seq = nextSeq
+        for draft in drafts {
+            var entry = draft
+            entry.seq = seq
+            var line = entry.contentBytes()
+            entry.hash = HashChain.hash(previous: hash, content: line)
+            line.removeLast()
+            line.append(contentsOf: ",\"hash\":\"".utf8)
+            line.append(contentsOf: entry.hash.utf8)
+            line.append(contentsOf: "\"}\n".utf8)
+            bytes.append(contentsOf: line)
+            hash = entry.hash
+            seq += 1
+            written.append(entry)
+        }
+        var offset = 0
+        let failure: Int32? = bytes.withUnsafeBytes { buffer -> Int32? in
+            while offset < buffer.count {
+                let result = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if result < 0 {
                     if errno == EINTR { continue }
                     return errno
                 }
-                written += result
+                offset += result
             }
             return !syncsToDisk || fsync(fd) == 0 ? nil : errno
         }
@@ -125,10 +145,10 @@ public final class TranscriptWriter {
             _ = ftruncate(fd, off_t(size))
             throw TranscriptError.writeFailed(path: path, reason: errorText(failure))
         }
-        size += line.count
-        lastHash = entry.hash
-        nextSeq += 1
-        return entry
+        size += bytes.count
+        lastHash = hash
+        nextSeq = seq
+        return written
     }
 
     /// Releases the file and its lock.
