@@ -105,7 +105,7 @@ import WarRoomTestSupport
     @Test func theCommittedTranscriptVerifiesAndReplays() throws {
         let verify = try Self.warroom(["verify", Self.transcript])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        #expect(verify.stdout.contains("OK, 256 entries"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("OK, 257 entries"), "\(verify.stdout)")
         let replay = try Self.warroom(["replay", Self.transcript])
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("replay identical"), "\(replay.stdout)")
