@@ -70,9 +70,11 @@ import WarRoomKit
         let drill = try Self.drill([], Self.lbScript + "\nquit\n")
         defer { drill.folder.cleanUp() }
         #expect(drill.result.status == 0, "\(drill.result.stderr)")
-        // Timers fire at their own times while `advance 15m` jumps over them.
+        // Timers fire at their own times while `advance 15m` jumps over them; escalation rules
+        // wait for `detected` in a drill, and acknowledging at once cancels them.
         #expect(drill.timers("timebox").first == "03:35:00Z")
-        #expect(drill.timers("escalation").first == "03:40:00Z")
+        #expect(drill.timers("escalation").isEmpty)
+        #expect(drill.entries.first { $0.kind == .timer }?.by == "warroom")
         let event = try #require(drill.entries.first { $0.kind == .lb })
         #expect(event.by == "maintenance-automation")
         #expect(event.at.clockSeconds == "03:40:00Z")
@@ -249,7 +251,7 @@ import WarRoomKit
         let result = try WarRoomBinary.run(["start", "--free-form", "--scenario", folder.file("small.yaml"), "--speed", "0", "--transcripts", folder.path],
                                            input: "advance 1m\nprobe errors\nquit\n")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("capacity"))
+        #expect(result.stdout.contains("capacity"))
     }
 
     @Test func simulateFormatsFollowTheContract() throws {
@@ -290,5 +292,22 @@ import WarRoomKit
         let binaryResult = try WarRoomBinary.run(["playbooks", "lint", binary])
         #expect(binaryResult.status == 1)
         #expect(binaryResult.stdout.contains("binary"))
+    }
+}
+
+@Suite struct DrillTimerTests {
+    @Test func escalationRulesInADrillCountFromDetectionNotFromTheOpening() throws {
+        let drill = try DrillEndToEndTests.drill([], "advance 15m\nmark detected --at 03:45Z\nadvance 20m\nquit\n")
+        defer { drill.folder.cleanUp() }
+        #expect(drill.result.status == 0, "\(drill.result.stderr)")
+        // lb-cascading-failure pages sre-oncall 10 minutes after detection unless acknowledged.
+        #expect(drill.timers("escalation").first == "03:55:00Z")
+    }
+
+    @Test func aClockTimeLaterThanTheIncidentClockIsRefusedNotMovedToYesterday() throws {
+        let drill = try DrillEndToEndTests.drill([], "mark detected --at 03:45Z\n")
+        defer { drill.folder.cleanUp() }
+        #expect(drill.result.status == 1)
+        #expect(drill.result.stderr.contains("is in the future"))
     }
 }

@@ -11,8 +11,8 @@ enum ShellLoop {
             for notice in notices { Terminal.print(Display.sanitize(notice)) }
             return interactive(session)
         }
-        // A piped script sees the opening notices on stderr, so its stdout holds only command output.
-        for notice in notices { Terminal.errorLine(Display.sanitize(notice)) }
+        // A piped script gets the opening guidance on stdout too, in order with what follows.
+        for notice in notices { Terminal.print(Display.sanitize(notice)) }
         return piped(session)
     }
 

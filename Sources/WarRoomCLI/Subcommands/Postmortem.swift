@@ -6,12 +6,7 @@ struct PostmortemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postmortem",
         abstract: "Compile the postmortem of a transcript (Markdown, JSON or HTML).",
-        discussion: """
-            The postmortem is a pure function of the transcript (amends and retractions applied). A transcript that
-            fails verification still compiles, with a warning at the top; --strict refuses it instead (exit 1).
-            --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline,
-            action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.
-            """)
+        discussion: "The postmortem is a pure function of the transcript (amends and retractions applied). A transcript that fails verification still compiles, with a warning at the top; --strict refuses it instead. --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline, action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.")
 
     @Argument(help: "The transcript (.jsonl).")
     var transcript: String

@@ -5,13 +5,7 @@ import WarRoomKit
 struct Start: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open an incident and enter the shell.",
-        discussion: """
-            With no options, opens a drill of the bundled load-balancer playbook on its simulated scenario.
-            A drill on a scenario runs a virtual clock from the scenario's start (--speed 0 moves it only
-            on 'advance'); a session with no scenario or a real target runs on the wall clock.
-            Commands are read from the terminal (line editing, history, completion) or, when stdin is not
-            a terminal, one per line from the pipe.
-            """)
+        discussion: "With no options, opens a drill of the bundled load-balancer playbook on its simulated scenario. A drill on a scenario runs a virtual clock from the scenario's start (--speed 0 moves it only on 'advance'); a session with no scenario or a real target runs on the wall clock. Commands are read from the terminal (line editing, history, completion) or, when stdin is not a terminal, one per line from the pipe.")
 
     @Option(help: "Playbook id or path (ids are looked up in --playbooks, $WARROOM_PLAYBOOKS, then ./Playbooks).")
     var playbook: String?

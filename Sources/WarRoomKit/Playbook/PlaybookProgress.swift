@@ -99,8 +99,13 @@ public struct PlaybookProgress: Sendable, Equatable {
     /// Where detection was, or the incident opened when `detected` was never marked: the
     /// origin of escalation rules and the first status-update reminder.
     public var detectedAt: Instant? {
-        milestones["detected"] ?? openedAt
+        milestones["detected"] ?? (waitsForDetection ? nil : openedAt)
     }
+
+    /// A drill opens at its scenario's start, before anything has gone wrong: its timers wait
+    /// for `detected`. A real incident is opened when it is detected, so its timers count from
+    /// the opening until `detected` is marked.
+    public private(set) var waitsForDetection = false
 
     /// Folds one transcript entry into the progress. Entries that do not concern the
     /// playbook are ignored, so the session can apply every entry it writes.
@@ -108,6 +113,7 @@ public struct PlaybookProgress: Sendable, Equatable {
         switch entry.kind {
         case .open:
             if openedAt == nil { openedAt = entry.at }
+            if let scenario = entry.data["scenario"], scenario != .null { waitsForDetection = true }
         case .milestone:
             guard let name = entry.data["milestone"]?.stringValue else { return }
             milestones[name] = entry.data["time"]?.stringValue.flatMap(Instant.parseISO8601) ?? entry.at

@@ -119,12 +119,23 @@ extension PostmortemBuilder {
             else { (state.lastAt, .lastEntry) }
         var usersAffected: Double?
         var source: PostmortemModel.UsersAffectedSource?
+        // `users_affected` is cumulative (everyone who has seen a failure so far), and a
+        // healthy service fails a few requests too: count the users hit between the start of
+        // the impact and mitigation (else the end), not the background before or after.
+        let cutoff = state.milestone(.mitigated) ?? end
+        var peak: Double?
+        var latest: Double?
+        var baseline = 0.0
         for kind in liveSeries {
             guard let index = kind.metricIndex["users_affected"] else { continue }
             for row in kind.rows where index < row.values.count {
-                if let value = row.values[index], (0...1).contains(value), value > (usersAffected ?? -1) { usersAffected = value }
+                guard let value = row.values[index], (0...1).contains(value) else { continue }
+                if row.at < start { baseline = max(baseline, value) }
+                if row.at <= cutoff { peak = max(peak ?? 0, value) }
+                latest = max(latest ?? 0, value)
             }
         }
+        if let reading = peak ?? latest { usersAffected = max(0, reading - baseline) }
         if usersAffected != nil {
             source = .probes
         } else if let impact = state.impact?.text, let share = Self.percentage(in: impact) {

@@ -35,7 +35,7 @@ extension PostmortemModel {
         paragraphs.append(SummaryParagraph(label: "Impact", text: impact.isEmpty ? "Not recorded." : impact))
         let users: String =
             switch (s.usersAffected, s.usersAffectedSource) {
-            case (let share?, .probes?): "\(MetricText.percent(share)) of users (the largest share a probe recorded)."
+            case (let share?, .probes?): "\(MetricText.percent(share)) of users (failed requests seen by probes between the start of the impact and mitigation)."
             case (let share?, _): "\(MetricText.percent(share)) of users (from the impact statement)."
             case (nil, _): "Not recorded."
             }

@@ -109,7 +109,7 @@ enum LoadBalancerCommands {
             try session.runProbe(arguments.words)
         },
         CommandSpec(
-            "lb", usage: "lb show|history|diff [V1 [V2]]|rollback [V]|weight BACKEND N|drain|disable|enable BACKEND|algorithm NAME",
+            "lb", usage: "lb SUBCOMMAND (show, history, diff [V1 [V2]], rollback [V], weight BACKEND N, drain|disable|enable BACKEND, algorithm NAME)",
             summary: "inspect or change the load balancer; every change is a new configuration version",
             details: "Examples: lb history · lb diff 1 2 · lb rollback · lb weight msg-07 100 · lb drain msg-28 · lb algorithm least-connections",
             group: .loadBalancer,

@@ -336,7 +336,9 @@ public final class Session {
         let wall = clock.wallNow
         var entries: [TranscriptEntry] = []
         for (index, draft) in drafts.enumerated() {
-            var entry = draft.entry(seq: 0, now: now, wall: wall, by: state.responder, input: index == 0 ? currentInput : nil)
+            // What the playbook does by itself (timers and the pages they send) is by warroom.
+            let automatic = draft.kind == .timer || (draft.kind == .escalation && draft.data["rule"] != nil)
+            var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? "warroom" : state.responder, input: index == 0 ? currentInput : nil)
             if entry.phase == nil { entry.phase = state.phase }
             if entry.step == nil { entry.step = state.step }
             entries.append(entry)

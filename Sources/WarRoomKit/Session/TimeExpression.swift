@@ -4,7 +4,7 @@ public enum TimeExpression {
     /// - Parameters:
     ///   - text: `03:45Z`, `03:45:30Z`, `2023-11-05T03:45:00Z`, `-15m`, `now`.
     ///   - now: the incident clock's time; `HH:MM` means that time on `now`'s day, or the day
-    ///     before when that would be in the future.
+    ///     before when that would be more than 12 hours ahead.
     /// - Returns: the instant, or `nil` when the text is not a time.
     public static func resolve(_ text: String, now: Instant) -> Instant? {
         if text == "now" { return now }
@@ -22,7 +22,9 @@ public enum TimeExpression {
         let second = parts.count == 3 ? Int(parts[2]) ?? 99 : 0
         guard second < 60 else { return nil }
         var instant = now.startOfDay + Int64(((hour * 60 + minute) * 60 + second) * 1000)
-        if instant > now { instant = instant - 86_400_000 }
+        // A clock time more than 12 hours ahead means yesterday (02:00Z typed at 23:30Z is
+        // not tomorrow); one just ahead is a time later today, which callers refuse as future.
+        if instant - now > 12 * 3_600_000 { instant = instant - 86_400_000 }
         return instant
     }
 }

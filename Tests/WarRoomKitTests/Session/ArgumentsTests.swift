@@ -24,7 +24,8 @@ import Testing
         #expect(TimeExpression.resolve("03:45Z", now: now)?.iso8601 == "2023-11-05T03:45:00.000Z")
         #expect(TimeExpression.resolve("-15m", now: now)?.iso8601 == "2023-11-05T03:45:00.000Z")
         #expect(TimeExpression.resolve("2023-11-04T22:00:00Z", now: now)?.iso8601 == "2023-11-04T22:00:00.000Z")
-        #expect(TimeExpression.resolve("05:00Z", now: now)?.iso8601 == "2023-11-04T05:00:00.000Z")
+        #expect(TimeExpression.resolve("16:30Z", now: now)?.iso8601 == "2023-11-04T16:30:00.000Z")
+        #expect(TimeExpression.resolve("05:00Z", now: now)?.iso8601 == "2023-11-05T05:00:00.000Z")
         #expect(TimeExpression.resolve("25:00Z", now: now) == nil)
         #expect(TimeExpression.resolve("soon", now: now) == nil)
     }

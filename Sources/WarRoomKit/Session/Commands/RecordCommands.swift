@@ -184,7 +184,7 @@ extension Session {
                                data: ["to": .string(to), "reason": .string(reason)])
         var output = "escalated to \(to) (#\(entry.seq))"
         if state.milestones[Milestone.escalated.rawValue] == nil {
-            _ = try markMilestone(.escalated, at: clock.now, text: "Escalated to \(to)")
+            _ = try markMilestone(.escalated, at: clock.now, text: "")
             output += "; milestone 'escalated' set"
         }
         return output

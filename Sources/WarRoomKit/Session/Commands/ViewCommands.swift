@@ -56,7 +56,8 @@ enum ViewCommands {
         for group in CommandSpec.Group.allCases {
             let specs = session.commands.specs.filter { $0.group == group }
             guard !specs.isEmpty else { continue }
-            let rows = specs.map { ["  " + String($0.usage.split(separator: "|").first!).trimmed(of: " "), $0.summary] }
+            // `action TEXT … | action done A#` lists its first form; the summary says the rest.
+            let rows = specs.map { ["  " + ($0.usage.components(separatedBy: " | ").first ?? $0.usage), $0.summary] }
             sections.append("\(group.rawValue):\n" + Display.table(rows))
         }
         sections.append("Type 'help COMMAND' for details. Tab completes commands, ids and names; Ctrl-R searches history; Ctrl-D pauses.")
