@@ -56,11 +56,22 @@ extension LoadBalancerConsole {
         do {
             loads = try target.load(at: now)
         } catch TargetError.unsupported {
-            // Shares from the servers' current request rates (HAProxy's `rate`, the last second).
+            // Shares from the requests each server took since the last reading (HAProxy's `stot`
+            // counts since it started), not from `rate`, which covers only the last second and is
+            // empty unless traffic flows at that very moment. A counter that went back means the
+            // load balancer restarted: everything it counted is new.
             utilizationKnown = false
-            window = "now (last second)"
-            let total = snapshot.servers.reduce(0) { $0 + $1.rate }
-            loads = snapshot.servers.map { ServerLoad(name: $0.name, share: total > 0 ? $0.rate / total : 0, utilization: 0, requestRate: $0.rate, errorRate: 0) }
+            let previous = lastSnapshot.flatMap { before -> TargetSnapshot? in
+                let restarted = snapshot.servers.contains { server in server.stot < (before.servers.first { $0.name == server.name }?.stot ?? 0) }
+                return restarted ? nil : before
+            }
+            let served = snapshot.servers.map { server in Double(server.stot - (previous?.servers.first { $0.name == server.name }?.stot ?? 0)) }
+            let seconds = previous.map { Double(now - $0.at) / 1000 } ?? 0
+            window = previous.map { "since the last reading, \(DurationText.format(milliseconds: now - $0.at)) ago" } ?? "since the load balancer started"
+            let total = served.reduce(0, +)
+            loads = zip(snapshot.servers, served).map { server, count in
+                ServerLoad(name: server.name, share: total > 0 ? count / total : 0, utilization: 0, requestRate: seconds >= 1 ? count / seconds : server.rate, errorRate: 0)
+            }
         }
         lastSnapshot = snapshot
         let inRotation = snapshot.servers.filter { $0.status.hasPrefix("UP") && $0.weight > 0 }.count

@@ -36,13 +36,71 @@ extension Session {
         if let haproxy = target as? HAProxyTarget, haproxy.connectionProblem != nil {
             if let problem = haproxy.reconnect() { throw problem }
         }
-        let console = try LoadBalancerConsole(target: target, at: clock.now, by: target is SimulatedTarget ? "scenario" : target.label)
-        _ = console.takeTargetChanges()
+        let console = try makeConsole(over: target, entries: nil)
         self.console = console
+        if !(target is SimulatedTarget) {
+            // A change made outside warroom, found now: recorded before the command that found
+            // it, so the versions in the transcript stay in order.
+            for change in console.takeTargetChanges() {
+                try record(.lb, text: change.text, data: change.data, at: change.at, by: change.by)
+                pendingNotices.append("\(change.at.clockMinutes) \(Display.firstLine(change.text)) (by \(change.by))")
+            }
+        }
         return console
     }
 
-    /// Scenario events that happened by `now`, as `lb` entries to record at their own times.
+    /// A console over `target`. A real load balancer cannot be re-run from the transcript like
+    /// the simulation, so its earlier configuration versions are read back from the `lb`
+    /// entries (`entries`, or the transcript on disk when `nil`), and the numbering goes on
+    /// where the incident left it instead of starting again at 1.
+    private func makeConsole(over target: any LoadBalancerTarget, entries: [TranscriptEntry]?) throws -> LoadBalancerConsole {
+        let console = try LoadBalancerConsole(target: target, at: clock.now, by: target is SimulatedTarget ? "scenario" : target.label)
+        if target is SimulatedTarget {
+            _ = console.takeTargetChanges()
+            return console
+        }
+        guard let recorded = entries ?? (try? TranscriptLog.read(path: path))?.entries else { return console }
+        restoreVersions(of: console, from: recorded, label: target.label)
+        return console
+    }
+
+    /// Puts back the versions recorded in `entries` (each `lb` change keeps its configuration
+    /// before and after), then compares the last one with the live configuration the console
+    /// just read: a difference was made outside warroom (another operator, a reload) and
+    /// becomes a version of its own, left for the caller to record.
+    private func restoreVersions(of console: LoadBalancerConsole, from entries: [TranscriptEntry], label: String) {
+        let changes = entries.filter { $0.kind == .lb && $0.data["changed"]?.boolValue == true }
+        guard let first = changes.first, first.data["from_version"]?.intValue == 1,
+            let initial = first.data["from_configuration"].flatMap(LoadBalancerConfiguration.init(recorded:))
+        else { return }
+        var versions = [ConfigurationVersion(number: 1, at: state.openedAt, by: label, note: "configuration at the start", changes: [], configuration: initial)]
+        for entry in changes {
+            let data = entry.data
+            // A transcript written before configurations were kept cannot be restored: the console keeps the live reading as version 1.
+            guard data["version"]?.intValue == versions.count + 1, let configuration = data["configuration"].flatMap(LoadBalancerConfiguration.init(recorded:)) else { return }
+            let note = data["note"]?.stringValue ?? (data["action"]?.stringValue == "rollback" ? data["value"]?.intValue.map { "rollback to version \($0)" } : nil)
+            versions.append(ConfigurationVersion(number: versions.count + 1, at: entry.at, by: data["by"]?.stringValue ?? entry.by, note: note,
+                                                 changes: data["changes"]?.arrayValue?.compactMap(\.stringValue) ?? [], configuration: configuration))
+        }
+        let live = console.current
+        let last = versions[versions.count - 1]
+        console.versions = versions
+        let outside = live.configuration.changes(from: last.configuration)
+        guard !outside.isEmpty else { return }
+        let number = versions.count + 1
+        let note = "changed outside warroom since version \(last.number)"
+        console.versions.append(ConfigurationVersion(number: number, at: live.at, by: label, note: note, changes: outside, configuration: live.configuration))
+        let data: JSONObject = [
+            "action": "outside-change", "version": .int(number), "from_version": .int(last.number), "changes": .array(outside.map(JSONValue.string)),
+            "by": .string(label), "source": "target", "changed": true, "note": .string(note),
+            "configuration": live.configuration.recorded, "from_configuration": last.configuration.recorded,
+        ]
+        let text = "configuration version \(number) at \(live.at.clockSeconds): \(note)\n" + outside.map { "  \($0)" }.joined(separator: "\n")
+        console.pendingTargetChanges.append(LBResult(text: text, data: data, changed: true, at: live.at, by: label))
+    }
+
+    /// Scenario events that happened by `now`, as `lb` entries to record at their own times
+    /// (for a real load balancer: a change made outside warroom, found at `resume`).
     func targetEvents(through now: Instant) throws -> [LBResult] {
         guard let console else { return [] }
         try console.sync(at: now)
@@ -70,7 +128,15 @@ extension Session {
         let console = try loadBalancerConsole()
         let result = try console.lb(arguments: words, by: state.responder, at: clock.now)
         if result.changed {
-            try record(.lb, text: result.text, data: result.data)
+            var data = result.data
+            if !(console.target is SimulatedTarget) {
+                // Kept so that `resume` can restore the versions of a load balancer it cannot re-run.
+                data["configuration"] = console.current.configuration.recorded
+                if let from = data["from_version"]?.intValue, console.versions.indices.contains(from - 1) {
+                    data["from_configuration"] = console.versions[from - 1].configuration.recorded
+                }
+            }
+            try record(.lb, text: result.text, data: data)
         } else {
             try record(.command, data: ["command": "lb", "arguments": .array(words.map(JSONValue.string))])
         }
@@ -78,8 +144,10 @@ extension Session {
     }
 
     /// Rebuilds the console after `resume`: the simulation re-runs from the scenario's start
-    /// with every recorded `lb` change at its time; a real load balancer starts a new history
-    /// from its live configuration (its earlier changes stay in the transcript).
+    /// with every recorded `lb` change at its time; a real load balancer gets its recorded
+    /// versions back, plus one for any change made outside warroom while the incident was
+    /// paused (recorded when the first command catches up, like a scenario event). An
+    /// unreachable one gets them when it is first reached.
     func rebuildConsole(entries: [TranscriptEntry]) throws {
         guard let target else { return }
         if target is SimulatedTarget {
@@ -87,8 +155,8 @@ extension Session {
             try console.sync(at: state.lastAt)
             _ = console.takeTargetChanges()
             self.console = console
-        } else {
-            _ = try? loadBalancerConsole()
+        } else if (target as? HAProxyTarget)?.connectionProblem == nil {
+            console = try? makeConsole(over: target, entries: entries)
         }
     }
 }
@@ -126,6 +194,31 @@ enum LoadBalancerCommands {
             try session.runLB(arguments.words)
         },
     ]
+}
+
+extension LoadBalancerConfiguration {
+    /// As kept in `lb` entries: `{"servers": [{"name", "weight", "state"}]}`, with the
+    /// algorithm and rate limit when the target knows them.
+    var recorded: JSONValue {
+        var object: JSONObject = [:]
+        if let algorithm { object["algorithm"] = .string(algorithm.rawValue) }
+        if let rateLimit { object["rate_limit"] = .number(rateLimit) }
+        object["servers"] = .array(servers.map { ["name": .string($0.name), "weight": .int($0.weight), "state": .string($0.state.rawValue)] })
+        return .object(object)
+    }
+
+    /// Reads a configuration kept by `recorded`; `nil` when it is not one.
+    init?(recorded value: JSONValue) {
+        guard let list = value["servers"]?.arrayValue else { return nil }
+        var servers: [Server] = []
+        for item in list {
+            guard let name = item["name"]?.stringValue, let weight = item["weight"]?.intValue,
+                let state = item["state"]?.stringValue.flatMap(ServerAdminState.init(rawValue:))
+            else { return nil }
+            servers.append(Server(name: name, weight: weight, state: state))
+        }
+        self.init(algorithm: value["algorithm"]?.stringValue.flatMap(BalanceAlgorithm.init(rawValue:)), rateLimit: value["rate_limit"]?.doubleValue, servers: servers)
+    }
 }
 
 extension String {

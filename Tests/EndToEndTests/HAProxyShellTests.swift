@@ -1,0 +1,454 @@
+import Foundation
+import Testing
+import WarRoomKit
+import WarRoomTestSupport
+
+/// The shell against a real HAProxy on loopback, driven through the `warroom` binary the way a
+/// responder's script drives it: backend `app` with web1 (weight 100), web2 (50) and web3 (50)
+/// answering 200, and web4 (100) pointing at a closed port, so DOWN.
+///
+/// Every change is confirmed by asking HAProxy itself through the fixture's own socket code,
+/// not through warroom's client. Serialized: each test runs its own HAProxy, and a loaded
+/// two-core machine keeps health checks steadier with one at a time.
+@Suite(.serialized) struct HAProxyShellTests {
+    // MARK: - Opening
+
+    @Test func startWithARealTargetOpensAWallClockIncidentWithNoPlaybook() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let result = try start(fixture.adminSocket, in: transcripts, script: "lb show\nquit\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            // Nothing to warn about: HAProxy answered, and no drill playbook was imposed.
+            #expect(result.stderr.isEmpty)
+            #expect(result.stdout.contains("haproxy:\(fixture.adminSocket) — configuration version 1"))
+            let log = try transcript(in: transcripts)
+            let open = try #require(log.entries.first)
+            #expect(open.kind == .open)
+            #expect(open.data["target"] == .string("haproxy:\(fixture.adminSocket)"))
+            #expect(open.data["clock"]?["mode"] == "wall")
+            #expect(open.data["playbook"] == .null)
+            #expect(open.data["scenario"] == .null)
+            #expect(open.data["title"] == "Checkout 502s")
+            #expect(log.entries.map(\.kind) == [.open, .command, .pause])
+        }
+    }
+
+    // MARK: - Probes
+
+    @Test func probeHealthShowsTheDeadServerDownAndTheRestUp() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            #expect(try fixture.sendRequests(30) == 30)
+            let result = try start(fixture.adminSocket, in: transcripts, script: "probe health\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("3 up, 1 down, 0 drain, 0 maint"))
+            let rows = table(result.stdout)
+            #expect(rows["web1"]?[1] == "UP" && rows["web2"]?[1] == "UP" && rows["web3"]?[1] == "UP", "\(result.stdout)")
+            #expect(rows["web4"]?[1] == "DOWN")
+            #expect(rows["web4"]?[2] == "L4CON", "the dead server's last check is a refused connection")
+            #expect(rows["web1"]?[2] == "L7OK")
+            let probe = try #require(try transcript(in: transcripts).entries.first { $0.kind == .probe })
+            #expect(probe.data["probe"] == "health")
+            #expect(probe.data["metrics"]?["backends_up"] == .int(3))
+            #expect(probe.data["metrics"]?["backends_down"] == .int(1))
+            #expect(probe.input == "probe health")
+        }
+    }
+
+    @Test func probeDistributionSharesFollowTheWeightsBetweenTwoProbes() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try RunningShell(startArguments(fixture.adminSocket, transcripts))
+            try shell.send("probe distribution")
+            try #require(shell.waitForOutput("skew", times: 1), "\(shell.stderr.text)")
+            #expect(try fixture.sendRequests(200) == 200)
+            try shell.send("probe distribution")
+            try #require(shell.waitForOutput("skew", times: 2), "\(shell.stderr.text)")
+            try shell.send("lb weight web2 150")
+            try #require(shell.waitForOutput("configuration version 2", times: 1), "\(shell.stderr.text)")
+            try shell.send("probe distribution")
+            try #require(shell.waitForOutput("skew", times: 3), "\(shell.stderr.text)")
+            #expect(try fixture.sendRequests(300) == 300)
+            try shell.send("probe distribution")
+            try #require(shell.waitForOutput("skew", times: 4), "\(shell.stderr.text)")
+            let result = shell.finish()
+            #expect(result.status == 0, "\(result.stderr)")
+
+            let blocks = result.stdout.components(separatedBy: "Distribution ").dropFirst().map { $0 }
+            try #require(blocks.count == 4, "\(result.stdout)")
+            #expect(blocks[1].hasPrefix("since the last reading"), "\(blocks[1])")
+            // 100:50:50 and a DOWN server, over the 200 requests sent between the two probes.
+            #expect(isClose(shares(blocks[1]), to: ["web1": 50, "web2": 25, "web3": 25, "web4": 0]), "\(blocks[1])")
+            // After lb weight web2 150: 100:150:50 over the next 300.
+            #expect(isClose(shares(blocks[3]), to: ["web1": 33.3, "web2": 50, "web3": 16.7, "web4": 0]), "\(blocks[3])")
+
+            let probes = try transcript(in: transcripts).entries.filter { $0.kind == .probe }
+            #expect(probes.count == 4)
+            #expect(probes.allSatisfy { $0.data["probe"] == "distribution" })
+            // The largest share over the fair share of the three servers in rotation: 50% × 3.
+            let skews = probes.compactMap { $0.data["metrics"]?["skew"]?.doubleValue }
+            #expect(skews.count == 4)
+            #expect(abs(skews[1] - 1.5) < 0.08 && abs(skews[3] - 1.5) < 0.08, "\(skews)")
+        }
+    }
+
+    @Test func probesHAProxyCannotAnswerFailWithOneClearLineEach() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let result = try start(fixture.adminSocket, in: transcripts, script: "probe traffic\nprobe db\nprobe network\nprobe latency\nprobe health\n")
+            #expect(result.status == 1, "a script with a failing command exits 1, not with a crash")
+            let label = "haproxy:\(fixture.adminSocket)"
+            let lines = result.stderr.split(separator: "\n").map(String.init)
+            #expect(lines == [
+                "line 1: error: \(label) cannot provide traffic sources and a baseline",
+                "line 2: error: \(label) cannot provide database and network figures (probe them where they live)",
+                "line 3: error: \(label) cannot provide database and network figures (probe them where they live)",
+                "line 4: error: \(label) cannot provide latency percentiles: HAProxy keeps only each server's average response and session times over its last 1024 requests, which `probe backend NAME` shows",
+            ])
+            // The session goes on: the next probe works.
+            #expect(result.stdout.contains("3 up, 1 down"))
+            let errors = try transcript(in: transcripts).entries.filter { $0.kind == .error }
+            #expect(errors.map { $0.input ?? "" } == ["probe traffic", "probe db", "probe network", "probe latency"])
+        }
+    }
+
+    // MARK: - Changes
+
+    @Test func lbWeightDrainAndEnableReachHAProxyAndAreRecordedAsVersions() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try RunningShell(startArguments(fixture.adminSocket, transcripts))
+            try shell.send("lb weight web2 10")
+            try #require(shell.waitForOutput("configuration version 2", times: 1), "\(shell.stderr.text)")
+            #expect(try fixture.ask("get weight app/web2") == "10 (initial 50)\n\n")
+            try shell.send("lb drain web3")
+            try #require(shell.waitForOutput("configuration version 3", times: 1), "\(shell.stderr.text)")
+            #expect(try fixture.stat("status", server: "web3") == "DRAIN")
+            #expect(try adminState(fixture, "web3") == 8, "forced drain")
+            try shell.send("lb enable web3")
+            try #require(shell.waitForOutput("configuration version 4", times: 1), "\(shell.stderr.text)")
+            #expect(try fixture.stat("status", server: "web3") == "UP")
+            #expect(try adminState(fixture, "web3") == 0)
+            let result = shell.finish()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("configuration version 2 by tester at ") && result.stdout.contains("  weight web2: 50 → 10"))
+
+            let changes = try transcript(in: transcripts).entries.filter { $0.kind == .lb }
+            #expect(changes.map { $0.data["version"]?.intValue } == [2, 3, 4])
+            #expect(changes.map { $0.data["from_version"]?.intValue } == [1, 2, 3])
+            #expect(changes.map { $0.data["action"]?.stringValue } == ["weight", "drain", "enable"])
+            #expect(changes.map { $0.data["changes"] } == [["weight web2: 50 → 10"], ["state web3: ready → drain"], ["state web3: drain → ready"]])
+            #expect(changes.map(\.by) == ["tester", "tester", "tester"])
+            #expect(changes.map(\.input) == ["lb weight web2 10", "lb drain web3", "lb enable web3"])
+        }
+    }
+
+    @Test func lbHistoryDiffAndRollbackRestoreAnEarlierVersionOnHAProxy() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try RunningShell(startArguments(fixture.adminSocket, transcripts))
+            // A drain on top of weight 0: HAProxy shows both as `DRAIN`, weight 0; only the
+            // administrative state tells them apart, and the rollback must lift the drain too.
+            for (line, version) in [("lb weight web1 0", 2), ("lb drain web1", 3), ("lb weight web2 200", 4)] {
+                try shell.send(line)
+                try #require(shell.waitForOutput("configuration version \(version)", times: 1), "\(shell.stderr.text)")
+            }
+            #expect(try fixture.ask("get weight app/web1") == "0 (initial 100)\n\n")
+            #expect(try adminState(fixture, "web1") == 8)
+            #expect(try fixture.ask("get weight app/web2") == "200 (initial 50)\n\n")
+            try shell.send("lb history")
+            try shell.send("lb diff 1")
+            try shell.send("lb rollback 1")
+            try #require(shell.waitForOutput("configuration version 5", times: 1), "\(shell.stderr.text)")
+            #expect(try fixture.ask("get weight app/web1") == "100 (initial 100)\n\n")
+            #expect(try fixture.ask("get weight app/web2") == "50 (initial 50)\n\n")
+            #expect(try adminState(fixture, "web1") == 0)
+            #expect(try fixture.stat("status", server: "web1") == "UP")
+            try shell.send("lb history")
+            let result = shell.finish()
+            #expect(result.status == 0, "\(result.stderr)")
+
+            let histories = result.stdout.components(separatedBy: "VERSION  AT").dropFirst().map { $0 }
+            try #require(histories.count == 2, "\(result.stdout)")
+            #expect(table(histories[0]).keys.sorted() == ["v1", "v2", "v3", "v4"])
+            #expect(histories[0].contains("state web1: ready → drain"))
+            #expect(table(histories[1])["v5"]?[2] == "tester")
+            #expect(result.stdout.contains("v1 → v4:\n  weight web1: 100 → 0\n  state web1: ready → drain\n  weight web2: 50 → 200\n"))
+            #expect(result.stdout.contains("configuration version 5 by tester at "))
+            #expect(result.stdout.contains(": rollback to version 1\n"))
+
+            let rollback = try #require(try transcript(in: transcripts).entries.last { $0.kind == .lb })
+            #expect(rollback.data["action"] == "rollback")
+            #expect(rollback.data["value"] == .int(1))
+            #expect(rollback.data["version"] == .int(5))
+            #expect(rollback.data["from_version"] == .int(4))
+            #expect(rollback.data["changes"] == ["weight web1: 0 → 100", "state web1: drain → ready", "weight web2: 200 → 50"])
+        }
+    }
+
+    @Test func aUserLevelSocketProbesButItsLbChangesAreRefused() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let result = try start(fixture.userSocket, in: transcripts, script: "probe health\nprobe distribution\nlb weight web1 10\nlb drain web2\n")
+            #expect(result.status == 1)
+            #expect(result.stdout.contains("3 up, 1 down"))
+            #expect(result.stdout.contains("Distribution since the last reading"))
+            let refusal = "the socket's level is too low; lb changes need a stats socket at `level admin`"
+            #expect(result.stderr.split(separator: "\n").map(String.init) == [
+                "line 3: error: HAProxy at \(fixture.userSocket) refused 'set server app/web1 weight 10': Permission denied, \(refusal)",
+                "line 4: error: HAProxy at \(fixture.userSocket) refused 'set server app/web2 state drain': Permission denied, \(refusal)",
+            ])
+            #expect(try fixture.ask("get weight app/web1") == "100 (initial 100)\n\n")
+            #expect(try adminState(fixture, "web2") == 0)
+            let log = try transcript(in: transcripts)
+            #expect(!log.entries.contains { $0.kind == .lb }, "a refused change is not a configuration version")
+            #expect(log.entries.filter { $0.kind == .error }.count == 2)
+        }
+    }
+
+    // MARK: - Resume
+
+    @Test func resumeReconnectsAndContinuesTheVersionHistory() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let first = try start(fixture.adminSocket, in: transcripts, script: "lb weight web2 10\nquit\n")
+            #expect(first.status == 0, "\(first.stderr)")
+            // Someone changes HAProxy by hand while the incident is paused.
+            #expect(try fixture.ask("set server app/web3 weight 7") == "\n")
+            let path = try #require(transcripts.files.first)
+            let resumed = try WarRoomBinary.run(["resume", path], input: "probe health\nlb history\nlb rollback 1\nlb weight web1 60\n")
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stderr.isEmpty)
+            #expect(resumed.stdout.contains("configuration version 3 at "))
+            #expect(resumed.stdout.contains(": changed outside warroom since version 2"))
+            #expect(resumed.stdout.contains("3 up, 1 down"))
+            let history = table(resumed.stdout.components(separatedBy: "VERSION  AT").last ?? "")
+            #expect(history.keys.sorted() == ["v1", "v2", "v3"], "\(resumed.stdout)")
+            #expect(history["v2"]?[2] == "tester" && history["v3"]?[2] == "haproxy:\(fixture.adminSocket)")
+            // Rollback to the configuration at the start of the incident, not at resume.
+            #expect(resumed.stdout.contains("configuration version 4 by tester"))
+            #expect(try fixture.ask("get weight app/web2") == "50 (initial 50)\n\n")
+            #expect(try fixture.ask("get weight app/web3") == "50 (initial 50)\n\n")
+            #expect(try fixture.ask("get weight app/web1") == "60 (initial 100)\n\n")
+
+            let log = try TranscriptLog.read(path: path)
+            let changes = log.entries.filter { $0.kind == .lb }
+            #expect(changes.map { $0.data["version"]?.intValue } == [2, 3, 4, 5], "each version number once, in order")
+            #expect(changes[1].data["source"] == "target" && changes[1].data["changes"] == ["weight web3: 50 → 7"])
+            #expect(changes[2].data["changes"] == ["weight web2: 10 → 50", "weight web3: 7 → 50"])
+            #expect(try WarRoomBinary.run(["verify", path]).status == 0)
+        }
+    }
+
+    @Test func resumeWhileHAProxyIsDownOpensAndSaysSo() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        var socket = ""
+        try HAProxyFixture.run { fixture in
+            socket = fixture.adminSocket
+            let first = try start(fixture.adminSocket, in: transcripts, script: "lb weight web2 10\n")
+            #expect(first.status == 0, "\(first.stderr)")
+        }
+        // HAProxy is stopped and its folder gone: the socket no longer exists.
+        let path = try #require(transcripts.files.first)
+        let resumed = try WarRoomBinary.run(["resume", path], input: "note LB host rebooting\nprobe health\n")
+        #expect(resumed.status == 1)
+        let missing = "no HAProxy socket at \(socket)"
+        let lines = resumed.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(resumed.stderr)")
+        #expect(lines.first?.hasPrefix("haproxy:\(socket) cannot be reached: \(missing)") == true, "\(resumed.stderr)")
+        #expect(lines.last?.hasPrefix("line 2: error: \(missing)") == true)
+        #expect(resumed.stdout.contains("noted"))
+    }
+
+    // MARK: - Unreachable or malformed targets
+
+    @Test func theSessionOpensWhenTheSocketDoesNotExist() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        let socket = transcripts.file("no-haproxy-here.sock")
+        let result = try start(socket, in: transcripts, script: "note paged for checkout 502s\nprobe health\nlb weight web1 10\nnote still recording\n")
+        #expect(result.status == 1, "a command failed")
+        let missing = "no HAProxy socket at \(socket): HAProxy is not running there or its `stats socket` line names another path; start HAProxy or fix the path"
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("haproxy:\(socket) cannot be read yet: \(missing)") == true, "\(result.stderr)")
+        #expect(Array(lines.dropFirst()) == ["line 2: error: \(missing)", "line 3: error: \(missing)"])
+        #expect(result.stdout == "noted (#2)\nnoted (#5)\n")
+        let log = try transcript(in: transcripts)
+        #expect(log.entries.map(\.kind) == [.open, .note, .error, .error, .note, .pause])
+        #expect(log.entries[0].data["target"] == .string("haproxy:\(socket)"))
+    }
+
+    @Test(arguments: [
+        (["--target", "haproxy:"], "invalid HAProxy target 'haproxy:'"),
+        (["--target", "haproxy:lb1:http"], "invalid HAProxy target 'haproxy:lb1:http'"),
+        (["--target", "haproxy:/run/haproxy.sock,backnd=app"], "invalid HAProxy target 'haproxy:/run/haproxy.sock,backnd=app'"),
+        (["--target", "haproxy:/run/haproxy.sock", "--clock", "virtual"], "a real load balancer runs on real time"),
+        (["--target", "haproxy:/run/haproxy.sock", "--scenario", "lb-misconfig-2023-11-05"], "a scenario drives the simulation"),
+    ])
+    func aMalformedTargetExits64WithOneLine(arguments: [String], message: String) throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        let result = try WarRoomBinary.run(["start", "--title", "T", "--transcripts", transcripts.path] + arguments, input: "note x\n", directory: repositoryRoot)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("warroom: error: \(message)"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(transcripts.files.isEmpty, "no incident was opened")
+    }
+
+    // MARK: - Helpers
+
+    func startArguments(_ socket: String, _ transcripts: TemporaryFolder) -> [String] {
+        ["start", "--target", "haproxy:\(socket)", "--title", "Checkout 502s", "--transcripts", transcripts.path]
+    }
+
+    func start(_ socket: String, in transcripts: TemporaryFolder, script: String) throws -> ProcessResult {
+        try WarRoomBinary.run(startArguments(socket, transcripts), input: script)
+    }
+
+    func transcript(in folder: TemporaryFolder) throws -> TranscriptLog {
+        try TranscriptLog.read(path: try #require(folder.files.first))
+    }
+
+    /// Rows of the aligned tables in `text`, by their first cell.
+    func table(_ text: String) -> [String: [String]] {
+        var rows: [String: [String]] = [:]
+        for line in text.split(separator: "\n") {
+            let cells = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            if let first = cells.first, first.hasPrefix("web") || first.hasPrefix("v") && Int(first.dropFirst()) != nil { rows[first] = cells }
+        }
+        return rows
+    }
+
+    /// Each server's share, in percent, from a `probe distribution` table.
+    func shares(_ text: String) -> [String: Double] {
+        table(text).compactMapValues { cells in cells.count > 2 && cells[2].hasSuffix("%") ? Double(cells[2].dropLast()) : nil }
+    }
+
+    /// Within 2.5 points of the expected shares: HAProxy's round-robin starts wherever it stopped.
+    func isClose(_ shares: [String: Double], to expected: [String: Double]) -> Bool {
+        shares.keys.sorted() == expected.keys.sorted() && expected.allSatisfy { abs((shares[$0.key] ?? -100) - $0.value) <= 2.5 }
+    }
+
+    /// A server's `srv_admin_state` flags, asked of HAProxy directly: 8 is a forced drain, 1 a forced maintenance.
+    func adminState(_ fixture: HAProxyFixture, _ server: String) throws -> Int {
+        let lines = try fixture.ask("show servers state \(fixture.backend)").split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let header = try #require(lines.first { $0.first == "#" }).dropFirst()
+        let column = try #require(header.firstIndex(of: "srv_admin_state")) - 1
+        let row = try #require(lines.first { $0.count > column && $0.count > 3 && $0[3] == server })
+        return try #require(Int(row[column]))
+    }
+}
+
+extension TemporaryFolder {
+    /// The transcripts written into this folder.
+    var files: [String] { transcripts(in: path) }
+}
+
+/// A `warroom` process fed one line at a time, for tests that must act between two commands
+/// (send traffic, ask HAProxy) and wait for each answer.
+final class RunningShell {
+    private let process = Process()
+    private let input = Pipe()
+    let stdout = StreamText()
+    let stderr = StreamText()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: WarRoomBinary.path)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        environment["WARROOM_HISTORY"] = "/dev/null"
+        environment["WARROOM_USER"] = "tester"
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        for (pipe, stream) in [(output, stdout), (errors, stderr)] {
+            Thread {
+                let handle = pipe.fileHandleForReading
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    stream.append(chunk)
+                }
+                stream.finish()
+            }.start()
+        }
+    }
+
+    /// Sends one line to the shell.
+    func send(_ line: String) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    /// Waits until stdout holds `text` at least `times` times; false after a minute, or when
+    /// the shell ended first. Generous, for a loaded machine: it returns as soon as the text is there.
+    func waitForOutput(_ text: String, times: Int) -> Bool {
+        stdout.wait(seconds: 60) { $0.components(separatedBy: text).count - 1 >= times }
+    }
+
+    /// Ends the script (end of input) and waits for the shell to exit.
+    func finish() -> (stdout: String, stderr: String, status: Int32) {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        _ = stdout.wait(seconds: 60) { _ in false }
+        _ = stderr.wait(seconds: 60) { _ in false }
+        return (stdout.text, stderr.text, process.terminationStatus)
+    }
+}
+
+/// What a process has written to one stream so far; a test waits on it without polling.
+final class StreamText: @unchecked Sendable {
+    // Written by one reading thread and read by the test's: every access holds `condition`,
+    // which also wakes the waiting test at each new chunk.
+    private let condition = NSCondition()
+    private var data = Data()
+    private var ended = false
+
+    func append(_ chunk: Data) {
+        condition.lock()
+        data.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish() {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var text: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Waits until `satisfied` holds for the text so far, the stream ends, or `seconds` pass.
+    /// - Returns: whether `satisfied` held.
+    func wait(seconds: Double, until satisfied: (String) -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            let text = String(decoding: data, as: UTF8.self)
+            if satisfied(text) { return true }
+            if ended || !condition.wait(until: deadline) { return satisfied(String(decoding: data, as: UTF8.self)) }
+        }
+    }
+}
