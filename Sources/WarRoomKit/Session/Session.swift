@@ -165,7 +165,7 @@ public final class Session {
             do {
                 _ = try session.loadBalancerConsole()
             } catch {
-                notices.append("\(target.label) cannot be read yet: \(error). Notes and the playbook work; probes will retry.")
+                notices.append("\(target.label) cannot be read yet: \(error). Notes\(session.playbook == nil ? "" : " and the playbook") work; probes will retry.")
             }
         }
         if let scenario = session.scenario, let warning = scenario.warnings.first {
@@ -357,6 +357,10 @@ public final class Session {
     func catchUp() throws {
         let now = clock.now
         guard now >= caughtUpTo else { return }
+        // What fell due was not typed: the line being handled belongs to the command's own entry.
+        let typed = currentInput
+        currentInput = nil
+        defer { currentInput = typed }
         var items: [(due: Instant, order: Int, apply: () throws -> Void)] = []
         if let progress {
             for (index, firing) in progress.dueTimers(from: caughtUpTo, through: now).enumerated() {
