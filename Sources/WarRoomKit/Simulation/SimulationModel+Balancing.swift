@@ -38,7 +38,7 @@ extension SimulationModel {
             for i in 0..<n { total += effectiveWeight[i] }
             for i in 0..<n { share[i] = total > 0 ? effectiveWeight[i] / total : 0 }
         case .consistentHash:
-            let buckets = Double(SimulationModel.bucketCount)
+            let buckets = Double(bucketCount)
             for i in 0..<n { share[i] = eligible[i] ? Double(bucketsOwned[i]) / buckets : 0 }
         case .leastConnections:
             // Least connections equalizes connections per unit of weight; with connections =
@@ -94,68 +94,81 @@ extension SimulationModel {
         }
     }
 
-    /// Weighted rendezvous hashing (highest random weight): bucket b goes to the backend with
-    /// the largest w / −ln(u(b, i)). Only buckets whose owner lost weight, and backends that
-    /// gained weight, are looked at again, so one server leaving moves only its own users.
+    /// Consistent hashing on a ring: each backend owns points in proportion to its configured
+    /// weight, and a user bucket belongs to the first point after its own position whose
+    /// backend is in rotation. A server leaving rotation hands only its own buckets to the
+    /// next points (spread over the survivors); coming back, it takes the same buckets again.
+    /// The ring is rebuilt only when weights or the algorithm change, not when health changes.
     mutating func updateBuckets(previous: [Double]) {
         let n = names.count
-        var gained: [Int] = []
-        var lost = false
-        var changed = 0
-        for i in 0..<n where effectiveWeight[i] != previous[i] {
-            changed += 1
-            if effectiveWeight[i] > previous[i] { gained.append(i) } else { lost = true }
+        var ring = [Double](repeating: 0, count: n)
+        for i in 0..<n where weight[i] > 0 { ring[i] = algorithm == .roundRobin ? 1 : Double(weight[i]) }
+        if ring != ringWeights || ringPositions.isEmpty {
+            ringWeights = ring
+            buildRing()
+        } else if effectiveWeight == previous, !bucketOwner.isEmpty, bucketOwner[0] >= 0 || eligibleCount == 0 {
+            return
         }
-        let fresh = bucketOwner.allSatisfy { $0 < 0 }
-        guard changed > 0 || fresh else { return }
-        let full = fresh || changed * 4 > n
-        for b in 0..<SimulationModel.bucketCount {
-            let owner = Int(bucketOwner[b])
-            if full || owner < 0 || (lost && effectiveWeight[owner] < previous[owner]) {
-                var best = -1
-                var bestScore = 0.0
-                for i in 0..<n where effectiveWeight[i] > 0 {
-                    let s = score(bucket: b, backend: i)
-                    if best < 0 || s > bestScore {
-                        best = i
-                        bestScore = s
+        let points = ringOwners.count
+        for b in 0..<bucketCount {
+            var owner = -1
+            if eligibleCount > 0, points > 0 {
+                var p = Int(bucketStart[b])
+                for _ in 0..<points {
+                    let candidate = Int(ringOwners[p])
+                    if eligible[candidate] {
+                        owner = candidate
+                        break
                     }
-                }
-                assign(bucket: b, to: best, score: bestScore)
-            } else if owner >= 0, effectiveWeight[owner] > previous[owner] {
-                // The owner gained weight: its own score rose; others may still beat it only if they gained too.
-                bucketScore[b] = score(bucket: b, backend: owner)
-                for i in gained where i != owner {
-                    let s = score(bucket: b, backend: i)
-                    if s > bucketScore[b] { assign(bucket: b, to: i, score: s) }
-                }
-            } else {
-                for i in gained {
-                    let s = score(bucket: b, backend: i)
-                    if s > bucketScore[b] { assign(bucket: b, to: i, score: s) }
+                    p = p + 1 == points ? 0 : p + 1
                 }
             }
+            if owner != Int(bucketOwner[b]) { assign(bucket: b, to: owner) }
+        }
+    }
+
+    /// Places each backend's points and finds, for each bucket, the first point at or after it.
+    mutating func buildRing() {
+        let n = names.count
+        let total = ringWeights.reduce(0, +)
+        var positions: [(UInt64, Int32)] = []
+        if total > 0 {
+            let pointsTotal = Double(max(SimulationModel.minimumRingPoints, SimulationModel.bucketsPerBackend * n))
+            for i in 0..<n where ringWeights[i] > 0 {
+                let count = max(1, Int((pointsTotal * ringWeights[i] / total).rounded()))
+                for k in 0..<count {
+                    positions.append((SplitMix64.mix(nameHashes[i] &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15), Int32(i)))
+                }
+            }
+        }
+        positions.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        ringPositions = positions.map(\.0)
+        ringOwners = positions.map(\.1)
+        let points = ringPositions.count
+        for b in 0..<bucketCount {
+            let position = bucketPosition(b)
+            var low = 0
+            var high = points
+            while low < high {
+                let mid = (low + high) / 2
+                if ringPositions[mid] < position { low = mid + 1 } else { high = mid }
+            }
+            bucketStart[b] = Int32(low == points ? 0 : low)
         }
     }
 
     @inline(__always)
-    func score(bucket b: Int, backend i: Int) -> Double {
-        let u = SplitMix64.unit(SplitMix64.mix(UInt64(b) &* 0x9E37_79B9_7F4A_7C15 ^ nameHashes[i]))
-        return effectiveWeight[i] / -log(u)
+    func bucketPosition(_ b: Int) -> UInt64 {
+        SplitMix64.mix(UInt64(b) &* 0xD1B5_4A32_D192_ED03 ^ scenario.seed)
     }
 
-    mutating func assign(bucket b: Int, to backend: Int, score: Double) {
+    mutating func assign(bucket b: Int, to backend: Int) {
         let old = Int(bucketOwner[b])
-        if old == backend {
-            bucketScore[b] = score
-            return
-        }
         if old >= 0 {
             bucketAccumulated[b] += failureDensity[old] - bucketMark[b]
             bucketsOwned[old] -= 1
         }
         bucketOwner[b] = Int32(backend)
-        bucketScore[b] = score
         if backend >= 0 {
             bucketMark[b] = failureDensity[backend]
             bucketsOwned[backend] += 1
@@ -168,7 +181,7 @@ extension SimulationModel {
     /// failed requests per user `x` make `1 − e^−x` of its users affected (failures fall on users
     /// at random, a Poisson approximation).
     public var usersAffected: Double {
-        let buckets = SimulationModel.bucketCount
+        let buckets = bucketCount
         guard scenario.traffic.sticky else { return 1 - exp(-globalDensity) }
         var sum = 0.0
         for b in 0..<buckets {

@@ -151,7 +151,7 @@ extension SimulationModel {
 
     /// The share of user buckets mapped to backend `i` (sticky traffic), or its share of new requests.
     public func userShare(_ i: Int) -> Double {
-        scenario.traffic.sticky ? Double(bucketsOwned[i]) / Double(SimulationModel.bucketCount) : share[i]
+        scenario.traffic.sticky ? Double(bucketsOwned[i]) / Double(bucketCount) : share[i]
     }
 
     /// Cumulative attempts per backend (for shares over a window).

@@ -9,7 +9,7 @@ extension SimulationModel {
         let n = names.count
         let r = retries
         let sticky = scenario.traffic.sticky
-        let buckets = Double(SimulationModel.bucketCount)
+        let buckets = Double(bucketCount)
         let users = Double(scenario.users)
         var tick = SimulationTotals()
 
@@ -68,6 +68,69 @@ extension SimulationModel {
         let spread = (sticky ? flood : legit + flood) + redispatchIn
         let spreadLegit = (sticky ? 0 : legit) + redispatchIn * legitFraction
 
+        // The loop works on local arrays moved out of `self`: uniquely owned, so writes need no
+        // copy-on-write checks per element.
+        let eligible = self.eligible
+        let share = self.share
+        let bucketsOwned = self.bucketsOwned
+        let baseLatency = self.baseLatency
+        let capacity = self.capacity
+        let ownErrorRate = self.ownErrorRate
+        let admin = self.admin
+        var arrivalsByGeneration = self.arrivalsByGeneration
+        self.arrivalsByGeneration = []
+        var stickyRetries = self.stickyRetries
+        self.stickyRetries = []
+        var pooledRetries = self.pooledRetries
+        self.pooledRetries = []
+        var liveQueue = self.liveQueue
+        self.liveQueue = []
+        var deadQueue = self.deadQueue
+        self.deadQueue = []
+        var failureDensity = self.failureDensity
+        self.failureDensity = []
+        var totalAttempts = self.totalAttempts
+        self.totalAttempts = []
+        var totalServed = self.totalServed
+        self.totalServed = []
+        var totalServerErrors = self.totalServerErrors
+        self.totalServerErrors = []
+        var totalConnectionErrors = self.totalConnectionErrors
+        self.totalConnectionErrors = []
+        var totalTimeouts = self.totalTimeouts
+        self.totalTimeouts = []
+        var lastAttempts = self.lastAttempts
+        self.lastAttempts = []
+        var lastServed = self.lastServed
+        self.lastServed = []
+        var lastTimeouts = self.lastTimeouts
+        self.lastTimeouts = []
+        var lastWait = self.lastWait
+        self.lastWait = []
+        var lastServiceTime = self.lastServiceTime
+        self.lastServiceTime = []
+        var lastUtilization = self.lastUtilization
+        self.lastUtilization = []
+        var lastInFlight = self.lastInFlight
+        self.lastInFlight = []
+        var windowAttempts = self.windowAttempts
+        self.windowAttempts = []
+        var windowFailures = self.windowFailures
+        self.windowFailures = []
+        var nextCheckTick = self.nextCheckTick
+        self.nextCheckTick = []
+        var healthy = self.healthy
+        self.healthy = []
+        var checkStreak = self.checkStreak
+        self.checkStreak = []
+        var checkFailures = self.checkFailures
+        self.checkFailures = []
+        var lastChangeTick = self.lastChangeTick
+        self.lastChangeTick = []
+        var lastCheckLatency = self.lastCheckLatency
+        self.lastCheckLatency = []
+        var lastCheckStatus = self.lastCheckStatus
+        self.lastCheckStatus = []
         for i in 0..<n {
             // Arrivals, by retry generation.
             var arrivals = 0.0
@@ -95,7 +158,8 @@ extension SimulationModel {
             // Service: capacity shrinks when the database makes each request hold a worker longer.
             let base = baseLatency[i]
             let serviceBase = base + databaseExtra
-            let capacityNow = capacity[i] * base / serviceBase
+            let capacityNow = databaseExtra == 0 ? capacity[i] : capacity[i] * base / serviceBase
+            let inverseCapacity = 1 / capacityNow
             let lost = arrivals * loss
             let offered = arrivals - lost
             let live = liveQueue[i]
@@ -104,11 +168,11 @@ extension SimulationModel {
             let backlog = 2 * timeout * capacityNow
             let admitted = min(offered, max(0, backlog - queued) + capacityNow)
             let refused = offered - admitted
-            let load = min(1, (queued + admitted) / capacityNow)
+            let load = min(1, (queued + admitted) * inverseCapacity)
             let service = serviceBase * (1 + 0.5 * load * load)
             // An arrival that will wait longer than the time left after service is doomed: its client
             // times out, but the server still works through it later (wasted work).
-            let room = max(0, capacityNow * (timeout - (service + rtt) / 1000) - queued)
+            let room = max(0, capacityNow * (timeout - (service + rtt) * 0.001) - queued)
             let liveIn = min(admitted, room)
             let deadIn = admitted - liveIn
             let served = min(queued + admitted, capacityNow)
@@ -160,10 +224,10 @@ extension SimulationModel {
             lastAttempts[i] = arrivals
             lastServed[i] = servedLive
             lastTimeouts[i] = deadIn
-            lastWait[i] = live / capacityNow
+            lastWait[i] = live * inverseCapacity
             lastServiceTime[i] = service
-            lastUtilization[i] = offered / capacityNow
-            lastInFlight[i] = servedLive * service / 1000
+            lastUtilization[i] = offered * inverseCapacity
+            lastInFlight[i] = servedLive * service * 0.001
             windowAttempts[i] += arrivals
             windowFailures[i] += retryable + serverErrors
 
@@ -171,10 +235,13 @@ extension SimulationModel {
             if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
                 // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
                 nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
-                let wait = (liveQueue[i] + deadQueue[i]) / capacityNow * 1000
-                let noise = exp(SimulationModel.checkSigma * random.normal())
-                let latency = (base * (1 + 0.5 * load * load) + rtt) * noise + wait
-                let lostCheck = random.unit() < loss
+                let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
+                let quiet = base * (1 + 0.5 * load * load) + rtt
+                // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
+                // timeout passes without drawing it; only borderline checks pay for the randomness.
+                let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
+                    ? quiet + wait : quiet * exp(SimulationModel.checkSigma * random.normal()) + wait
+                let lostCheck = loss > 0 && random.unit() < loss
                 let passed = !lostCheck && latency <= checkTimeout
                 lastCheckLatency[i] = latency
                 lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
@@ -209,6 +276,33 @@ extension SimulationModel {
             }
         }
 
+        self.arrivalsByGeneration = arrivalsByGeneration
+        self.stickyRetries = stickyRetries
+        self.pooledRetries = pooledRetries
+        self.liveQueue = liveQueue
+        self.deadQueue = deadQueue
+        self.failureDensity = failureDensity
+        self.totalAttempts = totalAttempts
+        self.totalServed = totalServed
+        self.totalServerErrors = totalServerErrors
+        self.totalConnectionErrors = totalConnectionErrors
+        self.totalTimeouts = totalTimeouts
+        self.lastAttempts = lastAttempts
+        self.lastServed = lastServed
+        self.lastTimeouts = lastTimeouts
+        self.lastWait = lastWait
+        self.lastServiceTime = lastServiceTime
+        self.lastUtilization = lastUtilization
+        self.lastInFlight = lastInFlight
+        self.windowAttempts = windowAttempts
+        self.windowFailures = windowFailures
+        self.nextCheckTick = nextCheckTick
+        self.healthy = healthy
+        self.checkStreak = checkStreak
+        self.checkFailures = checkFailures
+        self.lastChangeTick = lastChangeTick
+        self.lastCheckLatency = lastCheckLatency
+        self.lastCheckStatus = lastCheckStatus
         if eligibleCount > 0 { tick.attempts -= redispatchIn }
         totals.requests += tick.requests
         totals.legitimate += tick.legitimate
@@ -238,11 +332,11 @@ extension SimulationModel {
             let counts = healthCounts()
             window.backendsUp = counts.up
             window.backendsDown = counts.down
-            history.append(window, attempts: windowAttempts, failures: windowFailures)
+            history.append(window, attempts: self.windowAttempts, failures: self.windowFailures)
             window = SimulationSample(at: now)
             for i in 0..<n {
-                windowAttempts[i] = 0
-                windowFailures[i] = 0
+                self.windowAttempts[i] = 0
+                self.windowFailures[i] = 0
             }
         }
     }

@@ -10,12 +10,18 @@
 public struct SimulationModel: Sendable {
     /// Simulated milliseconds per tick.
     public static let tickMilliseconds: Int64 = 1000
-    /// User buckets: users are hashed into this many buckets, each mapped to one backend.
-    public static let bucketCount = 4096
+    /// User buckets: users are hashed into at least this many buckets, each mapped to one backend.
+    public static let minimumBucketCount = 16384
+    /// Points on the consistent-hash ring at least (more points, smaller imbalance between backends).
+    static let minimumRingPoints = 32768
+    /// Buckets per backend at least, so that hashing imbalance stays small in large pools.
+    static let bucketsPerBackend = 64
     /// Spread (σ of the logarithm) of service times around their median.
     static let latencySigma = 0.5
     /// Spread of health-check response times (noise that makes a borderline server flap).
     static let checkSigma = 0.25
+    /// The largest noise factor `normal()` can produce: e^(σ · 2√3).
+    static let maximumCheckNoise = 2.3774
 
     public let scenario: Scenario
     /// The live configuration (weights, states, algorithm, rate limit).
@@ -80,8 +86,13 @@ public struct SimulationModel: Sendable {
     var arrivalsByGeneration: [Double]
 
     // Sticky user buckets and impact.
+    /// User buckets of this pool: `max(16384, 64 × backends)`.
+    public let bucketCount: Int
     var bucketOwner: [Int32]
-    var bucketScore: [Double]
+    var bucketStart: [Int32]
+    var ringPositions: [UInt64] = []
+    var ringOwners: [Int32] = []
+    var ringWeights: [Double] = []
     var bucketAccumulated: [Double]
     var bucketMark: [Double]
     var bucketsOwned: [Int]
@@ -162,9 +173,10 @@ public struct SimulationModel: Sendable {
         pooledRetries = [Double](repeating: 0, count: retries + 1)
         arrivalsByGeneration = [Double](repeating: 0, count: (retries + 1) * n)
 
-        let buckets = SimulationModel.bucketCount
+        let buckets = max(SimulationModel.minimumBucketCount, SimulationModel.bucketsPerBackend * n)
+        bucketCount = buckets
         bucketOwner = [Int32](repeating: -1, count: buckets)
-        bucketScore = [Double](repeating: 0, count: buckets)
+        bucketStart = [Int32](repeating: 0, count: buckets)
         bucketAccumulated = [Double](repeating: 0, count: buckets)
         bucketMark = [Double](repeating: 0, count: buckets)
         bucketsOwned = [Int](repeating: 0, count: n)
