@@ -148,6 +148,6 @@ public final class SimulatedTarget: LoadBalancerTarget {
         }
         return ServerDetail(stats: model.serverStats(i), capacity: model.currentCapacity(i), utilization: model.utilization(i),
                             latency: percentiles { model.latencyPercentile($0, backend: i) }, userShare: model.userShare(i),
-                            lastCheckMilliseconds: model.lastCheckLatency[i], errorSeries: perMinute)
+                            lastCheckMilliseconds: model[.lastCheckLatency, i], errorSeries: perMinute)
     }
 }

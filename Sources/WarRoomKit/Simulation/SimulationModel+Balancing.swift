@@ -46,7 +46,7 @@ extension SimulationModel {
             // Half of the step is taken each tick, like the damping of real connection counts.
             var target = [Double](repeating: 0, count: n)
             for i in 0..<n where eligible[i] {
-                let latency = max(1, lastServiceTime[i] + lastWait[i] * 1000)
+                let latency = max(1, self[.lastServiceTime, i] + self[.lastWait, i] * 1000)
                 target[i] = effectiveWeight[i] / latency
                 total += target[i]
             }
@@ -67,7 +67,7 @@ extension SimulationModel {
                 total += effectiveWeight[i]
             }
             var busy = [Double](repeating: 0, count: n)
-            for i in order { busy[i] = (lastInFlight[i] + liveQueue[i] + deadQueue[i]) / effectiveWeight[i] }
+            for i in order { busy[i] = (self[.lastInFlight, i] + self[.liveQueue, i] + self[.deadQueue, i]) / effectiveWeight[i] }
             order.sort { busy[$0] != busy[$1] ? busy[$0] < busy[$1] : $0 < $1 }
             for i in 0..<n { share[i] = 0 }
             var busier = 0.0
@@ -165,12 +165,12 @@ extension SimulationModel {
     mutating func assign(bucket b: Int, to backend: Int) {
         let old = Int(bucketOwner[b])
         if old >= 0 {
-            bucketAccumulated[b] += failureDensity[old] - bucketMark[b]
+            bucketAccumulated[b] += self[.failureDensity, old] - bucketMark[b]
             bucketsOwned[old] -= 1
         }
         bucketOwner[b] = Int32(backend)
         if backend >= 0 {
-            bucketMark[b] = failureDensity[backend]
+            bucketMark[b] = self[.failureDensity, backend]
             bucketsOwned[backend] += 1
         } else {
             bucketMark[b] = 0
@@ -187,7 +187,7 @@ extension SimulationModel {
         for b in 0..<buckets {
             var x = bucketAccumulated[b] + globalDensity
             let owner = Int(bucketOwner[b])
-            if owner >= 0 { x += failureDensity[owner] - bucketMark[b] }
+            if owner >= 0 { x += self[.failureDensity, owner] - bucketMark[b] }
             sum += 1 - exp(-x)
         }
         return sum / Double(buckets)

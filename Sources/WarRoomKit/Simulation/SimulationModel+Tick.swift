@@ -68,10 +68,9 @@ extension SimulationModel {
         let spread = (sticky ? flood : legit + flood) + redispatchIn
         let spreadLegit = (sticky ? 0 : legit) + redispatchIn * legitFraction
 
-        // The loop works on local arrays moved out of `self`: uniquely owned, so writes need no
-        // copy-on-write checks per element.
+        // The loop works on arrays moved out of `self` (uniquely owned, so no copy-on-write
+        // checks) and on the columns through plain pointers: no per-element bookkeeping.
         let eligible = self.eligible
-        let share = self.share
         let bucketsOwned = self.bucketsOwned
         let baseLatency = self.baseLatency
         let capacity = self.capacity
@@ -81,227 +80,191 @@ extension SimulationModel {
         self.arrivalsByGeneration = []
         var stickyRetries = self.stickyRetries
         self.stickyRetries = []
-        var pooledRetries = self.pooledRetries
-        self.pooledRetries = []
-        var liveQueue = self.liveQueue
-        self.liveQueue = []
-        var deadQueue = self.deadQueue
-        self.deadQueue = []
-        var failureDensity = self.failureDensity
-        self.failureDensity = []
-        var totalAttempts = self.totalAttempts
-        self.totalAttempts = []
-        var totalServed = self.totalServed
-        self.totalServed = []
-        var totalServerErrors = self.totalServerErrors
-        self.totalServerErrors = []
-        var totalConnectionErrors = self.totalConnectionErrors
-        self.totalConnectionErrors = []
-        var totalTimeouts = self.totalTimeouts
-        self.totalTimeouts = []
-        var lastAttempts = self.lastAttempts
-        self.lastAttempts = []
-        var lastServed = self.lastServed
-        self.lastServed = []
-        var lastTimeouts = self.lastTimeouts
-        self.lastTimeouts = []
-        var lastWait = self.lastWait
-        self.lastWait = []
-        var lastServiceTime = self.lastServiceTime
-        self.lastServiceTime = []
-        var lastUtilization = self.lastUtilization
-        self.lastUtilization = []
-        var lastInFlight = self.lastInFlight
-        self.lastInFlight = []
-        var windowAttempts = self.windowAttempts
-        self.windowAttempts = []
-        var windowFailures = self.windowFailures
-        self.windowFailures = []
-        var nextCheckTick = self.nextCheckTick
-        self.nextCheckTick = []
         var healthy = self.healthy
         self.healthy = []
         var checkStreak = self.checkStreak
         self.checkStreak = []
         var checkFailures = self.checkFailures
         self.checkFailures = []
+        var nextCheckTick = self.nextCheckTick
+        self.nextCheckTick = []
         var lastChangeTick = self.lastChangeTick
         self.lastChangeTick = []
-        var lastCheckLatency = self.lastCheckLatency
-        self.lastCheckLatency = []
         var lastCheckStatus = self.lastCheckStatus
         self.lastCheckStatus = []
-        for i in 0..<n {
-            // Arrivals, by retry generation.
-            var arrivals = 0.0
-            var first = 0.0
-            var firstLegit = 0.0
-            if eligible[i] {
-                let s = share[i]
-                first = s * spread
-                firstLegit = s * spreadLegit
-                if sticky {
-                    let users = legit * Double(bucketsOwned[i]) / buckets
-                    first += users
-                    firstLegit += users
+        var columns = self.columns
+        self.columns = []
+        let share = self.share
+        share.withUnsafeBufferPointer { share in
+        columns.withUnsafeMutableBufferPointer { block in
+        arrivalsByGeneration.withUnsafeMutableBufferPointer { arrivalsByGeneration in
+        stickyRetries.withUnsafeMutableBufferPointer { stickyRetries in
+            let base = block.baseAddress!
+            func column(_ c: Column) -> UnsafeMutablePointer<Double> { base + c.rawValue * n }
+            let liveQueue = column(.liveQueue), deadQueue = column(.deadQueue), failureDensity = column(.failureDensity)
+            let totalAttempts = column(.totalAttempts), totalServed = column(.totalServed), totalServerErrors = column(.totalServerErrors)
+            let totalConnectionErrors = column(.totalConnectionErrors), totalTimeouts = column(.totalTimeouts)
+            let lastAttempts = column(.lastAttempts), lastServed = column(.lastServed), lastTimeouts = column(.lastTimeouts)
+            let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime), lastUtilization = column(.lastUtilization)
+            let lastInFlight = column(.lastInFlight), windowAttempts = column(.windowAttempts), windowFailures = column(.windowFailures)
+            let lastCheckLatency = column(.lastCheckLatency)
+            for i in 0..<n {
+                // Arrivals, by retry generation.
+                var arrivals = 0.0
+                var first = 0.0
+                var firstLegit = 0.0
+                if eligible[i] {
+                    let s = share[i]
+                    first = s * spread
+                    firstLegit = s * spreadLegit
+                    if sticky {
+                        let users = legit * Double(bucketsOwned[i]) / buckets
+                        first += users
+                        firstLegit += users
+                    }
+                    arrivalsByGeneration[i] = first
+                    arrivals = first
+                    for g in stride(from: 1, through: r, by: 1) {
+                        let x = s * pool[g] + stickyRetries[g * n + i]
+                        stickyRetries[g * n + i] = 0
+                        arrivalsByGeneration[g * n + i] = x
+                        arrivals += x
+                    }
                 }
-                arrivalsByGeneration[i] = first
-                arrivals = first
-                for g in stride(from: 1, through: r, by: 1) {
-                    let x = s * pool[g] + stickyRetries[g * n + i]
-                    stickyRetries[g * n + i] = 0
-                    arrivalsByGeneration[g * n + i] = x
-                    arrivals += x
+
+                // Service: capacity shrinks when the database makes each request hold a worker longer.
+                let base = baseLatency[i]
+                let serviceBase = base + databaseExtra
+                let capacityNow = databaseExtra == 0 ? capacity[i] : capacity[i] * base / serviceBase
+                let inverseCapacity = 1 / capacityNow
+                let lost = arrivals * loss
+                let offered = arrivals - lost
+                let live = liveQueue[i]
+                let dead = deadQueue[i]
+                let queued = live + dead
+                let backlog = 2 * timeout * capacityNow
+                let admitted = min(offered, max(0, backlog - queued) + capacityNow)
+                let refused = offered - admitted
+                let load = min(1, (queued + admitted) * inverseCapacity)
+                let service = serviceBase * (1 + 0.5 * load * load)
+                // An arrival that will wait longer than the time left after service is doomed: its client
+                // times out, but the server still works through it later (wasted work).
+                let room = max(0, capacityNow * (timeout - (service + rtt) * 0.001) - queued)
+                let liveIn = min(admitted, room)
+                let deadIn = admitted - liveIn
+                let served = min(queued + admitted, capacityNow)
+                let servedLive = min(live + liveIn, served)
+                liveQueue[i] = live + liveIn - servedLive
+                deadQueue[i] = dead + deadIn - (served - servedLive)
+                let errorRate = 1 - (1 - ownErrorRate[i]) * (1 - databaseErrors)
+                let serverErrors = servedLive * errorRate
+                let ok = servedLive - serverErrors
+                let connectionErrors = lost + refused
+                let retryable = connectionErrors + deadIn
+
+                // Failed attempts go back for another try, or fail the client request for good.
+                var finalFraction = 1.0
+                if r > 0, arrivals > 0 {
+                    let inverse = 1 / arrivals
+                    let keepSticky = sticky && eligible[i]
+                    for g in 0..<r {
+                        let part = retryable * arrivalsByGeneration[g * n + i] * inverse
+                        if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
+                    }
+                    finalFraction = arrivalsByGeneration[r * n + i] * inverse
                 }
-            }
-
-            // Service: capacity shrinks when the database makes each request hold a worker longer.
-            let base = baseLatency[i]
-            let serviceBase = base + databaseExtra
-            let capacityNow = databaseExtra == 0 ? capacity[i] : capacity[i] * base / serviceBase
-            let inverseCapacity = 1 / capacityNow
-            let lost = arrivals * loss
-            let offered = arrivals - lost
-            let live = liveQueue[i]
-            let dead = deadQueue[i]
-            let queued = live + dead
-            let backlog = 2 * timeout * capacityNow
-            let admitted = min(offered, max(0, backlog - queued) + capacityNow)
-            let refused = offered - admitted
-            let load = min(1, (queued + admitted) * inverseCapacity)
-            let service = serviceBase * (1 + 0.5 * load * load)
-            // An arrival that will wait longer than the time left after service is doomed: its client
-            // times out, but the server still works through it later (wasted work).
-            let room = max(0, capacityNow * (timeout - (service + rtt) * 0.001) - queued)
-            let liveIn = min(admitted, room)
-            let deadIn = admitted - liveIn
-            let served = min(queued + admitted, capacityNow)
-            let servedLive = min(live + liveIn, served)
-            liveQueue[i] = live + liveIn - servedLive
-            deadQueue[i] = dead + deadIn - (served - servedLive)
-            let errorRate = 1 - (1 - ownErrorRate[i]) * (1 - databaseErrors)
-            let serverErrors = servedLive * errorRate
-            let ok = servedLive - serverErrors
-            let connectionErrors = lost + refused
-            let retryable = connectionErrors + deadIn
-
-            // Failed attempts go back for another try, or fail the client request for good.
-            var finalFraction = 1.0
-            if r > 0, arrivals > 0 {
-                let inverse = 1 / arrivals
-                let keepSticky = sticky && eligible[i]
-                for g in 0..<r {
-                    let part = retryable * arrivalsByGeneration[g * n + i] * inverse
-                    if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
+                let finalTimeouts = deadIn * finalFraction
+                let finalConnection = connectionErrors * finalFraction
+                let finalErrors = finalTimeouts + finalConnection + serverErrors
+                let userShare = first > 0 ? firstLegit / first : legitFraction
+                let userErrors = finalErrors * userShare
+                if sticky, bucketsOwned[i] > 0, eligible[i] {
+                    failureDensity[i] += userErrors / (users * Double(bucketsOwned[i]) / buckets)
+                } else {
+                    globalDensity += userErrors / users
                 }
-                finalFraction = arrivalsByGeneration[r * n + i] * inverse
-            }
-            let finalTimeouts = deadIn * finalFraction
-            let finalConnection = connectionErrors * finalFraction
-            let finalErrors = finalTimeouts + finalConnection + serverErrors
-            let userShare = first > 0 ? firstLegit / first : legitFraction
-            let userErrors = finalErrors * userShare
-            if sticky, bucketsOwned[i] > 0, eligible[i] {
-                failureDensity[i] += userErrors / (users * Double(bucketsOwned[i]) / buckets)
-            } else {
-                globalDensity += userErrors / users
-            }
 
-            tick.attempts += arrivals
-            tick.served += ok
-            tick.failedAttempts += retryable + serverErrors
-            tick.errors += finalErrors
-            tick.timeouts += finalTimeouts
-            tick.connectionErrors += finalConnection
-            tick.serverErrors += serverErrors
-            tick.userErrors += userErrors
+                tick.attempts += arrivals
+                tick.served += ok
+                tick.failedAttempts += retryable + serverErrors
+                tick.errors += finalErrors
+                tick.timeouts += finalTimeouts
+                tick.connectionErrors += finalConnection
+                tick.serverErrors += serverErrors
+                tick.userErrors += userErrors
 
-            totalAttempts[i] += arrivals
-            totalServed[i] += ok
-            totalServerErrors[i] += serverErrors
-            totalConnectionErrors[i] += connectionErrors
-            totalTimeouts[i] += deadIn
-            lastAttempts[i] = arrivals
-            lastServed[i] = servedLive
-            lastTimeouts[i] = deadIn
-            lastWait[i] = live * inverseCapacity
-            lastServiceTime[i] = service
-            lastUtilization[i] = offered * inverseCapacity
-            lastInFlight[i] = servedLive * service * 0.001
-            windowAttempts[i] += arrivals
-            windowFailures[i] += retryable + serverErrors
+                totalAttempts[i] += arrivals
+                totalServed[i] += ok
+                totalServerErrors[i] += serverErrors
+                totalConnectionErrors[i] += connectionErrors
+                totalTimeouts[i] += deadIn
+                lastAttempts[i] = arrivals
+                lastServed[i] = servedLive
+                lastTimeouts[i] = deadIn
+                lastWait[i] = live * inverseCapacity
+                lastServiceTime[i] = service
+                lastUtilization[i] = offered * inverseCapacity
+                lastInFlight[i] = servedLive * service * 0.001
+                windowAttempts[i] += arrivals
+                windowFailures[i] += retryable + serverErrors
 
-            // Active health check, when one is due: it waits behind the server's queue like any request.
-            if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
-                // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
-                nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
-                let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
-                let quiet = base * (1 + 0.5 * load * load) + rtt
-                // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
-                // timeout passes without drawing it; only borderline checks pay for the randomness.
-                let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
-                    ? quiet + wait : quiet * exp(SimulationModel.checkSigma * random.normal()) + wait
-                let lostCheck = loss > 0 && random.unit() < loss
-                let passed = !lostCheck && latency <= checkTimeout
-                lastCheckLatency[i] = latency
-                lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
-                if healthy[i] {
-                    if passed {
-                        checkStreak[i] = 0
-                    } else {
+                // Active health check, when one is due: it waits behind the server's queue like any request.
+                if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
+                    // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
+                    nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
+                    let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
+                    let quiet = base * (1 + 0.5 * load * load) + rtt
+                    // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
+                    // timeout passes without drawing it; only borderline checks pay for the randomness.
+                    let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
+                        ? quiet + wait : quiet * exp(SimulationModel.checkSigma * random.normal()) + wait
+                    let lostCheck = loss > 0 && random.unit() < loss
+                    let passed = !lostCheck && latency <= checkTimeout
+                    lastCheckLatency[i] = latency
+                    lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
+                    if healthy[i] {
+                        if passed {
+                            checkStreak[i] = 0
+                        } else {
+                            checkStreak[i] += 1
+                            checkFailures[i] += 1
+                            if checkStreak[i] >= check.fall {
+                                healthy[i] = false
+                                checkStreak[i] = 0
+                                lastChangeTick[i] = tickNumber
+                                balanceDirty = true
+                                // HAProxy redispatches the queue of a server marked down; the doomed are gone.
+                                redispatched += liveQueue[i]
+                                liveQueue[i] = 0
+                                deadQueue[i] = 0
+                            }
+                        }
+                    } else if passed {
                         checkStreak[i] += 1
-                        checkFailures[i] += 1
-                        if checkStreak[i] >= check.fall {
-                            healthy[i] = false
+                        if checkStreak[i] >= check.rise {
+                            healthy[i] = true
                             checkStreak[i] = 0
                             lastChangeTick[i] = tickNumber
                             balanceDirty = true
-                            // HAProxy redispatches the queue of a server marked down; the doomed are gone.
-                            redispatched += liveQueue[i]
-                            liveQueue[i] = 0
-                            deadQueue[i] = 0
                         }
-                    }
-                } else if passed {
-                    checkStreak[i] += 1
-                    if checkStreak[i] >= check.rise {
-                        healthy[i] = true
+                    } else {
                         checkStreak[i] = 0
-                        lastChangeTick[i] = tickNumber
-                        balanceDirty = true
                     }
-                } else {
-                    checkStreak[i] = 0
                 }
             }
-        }
 
+        }
+        }
+        }
+        }
+        self.columns = columns
         self.arrivalsByGeneration = arrivalsByGeneration
         self.stickyRetries = stickyRetries
-        self.pooledRetries = pooledRetries
-        self.liveQueue = liveQueue
-        self.deadQueue = deadQueue
-        self.failureDensity = failureDensity
-        self.totalAttempts = totalAttempts
-        self.totalServed = totalServed
-        self.totalServerErrors = totalServerErrors
-        self.totalConnectionErrors = totalConnectionErrors
-        self.totalTimeouts = totalTimeouts
-        self.lastAttempts = lastAttempts
-        self.lastServed = lastServed
-        self.lastTimeouts = lastTimeouts
-        self.lastWait = lastWait
-        self.lastServiceTime = lastServiceTime
-        self.lastUtilization = lastUtilization
-        self.lastInFlight = lastInFlight
-        self.windowAttempts = windowAttempts
-        self.windowFailures = windowFailures
-        self.nextCheckTick = nextCheckTick
         self.healthy = healthy
         self.checkStreak = checkStreak
         self.checkFailures = checkFailures
+        self.nextCheckTick = nextCheckTick
         self.lastChangeTick = lastChangeTick
-        self.lastCheckLatency = lastCheckLatency
         self.lastCheckStatus = lastCheckStatus
         if eligibleCount > 0 { tick.attempts -= redispatchIn }
         totals.requests += tick.requests
@@ -332,11 +295,11 @@ extension SimulationModel {
             let counts = healthCounts()
             window.backendsUp = counts.up
             window.backendsDown = counts.down
-            history.append(window, attempts: self.windowAttempts, failures: self.windowFailures)
+            history.append(window, attempts: column(.windowAttempts), failures: column(.windowFailures))
             window = SimulationSample(at: now)
             for i in 0..<n {
-                self.windowAttempts[i] = 0
-                self.windowFailures[i] = 0
+                self[.windowAttempts, i] = 0
+                self[.windowFailures, i] = 0
             }
         }
     }
@@ -356,7 +319,7 @@ extension SimulationModel {
     /// up to rounding.
     public var conservationResidual: Double {
         var waiting = redispatched
-        for i in 0..<names.count { waiting += liveQueue[i] }
+        for i in 0..<names.count { waiting += self[.liveQueue, i] }
         return totals.attempts - (totals.served + totals.failedAttempts + waiting)
     }
 }

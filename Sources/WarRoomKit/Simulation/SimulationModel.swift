@@ -63,13 +63,12 @@ public struct SimulationModel: Sendable {
     var nextCheckTick: [Int64]
     var lastChangeTick: [Int64]
     var lastCheckStatus: [CheckStatus]
-    var lastCheckLatency: [Double]
 
     // Queues and in-flight work.
-    /// Requests waiting that will still be answered in time.
-    var liveQueue: [Double]
-    /// Requests waiting whose client has already timed out (counted as failed): wasted work.
-    var deadQueue: [Double]
+
+    /// Per-backend figures as columns of one array (`Column`), so the tick walks one block of
+    /// memory through plain pointers.
+    var columns: [Double]
 
     // Load balancing.
     var share: [Double]
@@ -96,26 +95,12 @@ public struct SimulationModel: Sendable {
     var bucketAccumulated: [Double]
     var bucketMark: [Double]
     var bucketsOwned: [Int]
-    /// Failed requests per user, accumulated per backend (users of a bucket take the difference).
-    var failureDensity: [Double]
     /// Failed requests per user spread over everyone (non-sticky traffic, no server available).
     var globalDensity = 0.0
 
     // Last tick, per backend.
-    var lastAttempts: [Double]
-    var lastServed: [Double]
-    var lastTimeouts: [Double]
-    var lastWait: [Double]
-    var lastServiceTime: [Double]
-    var lastUtilization: [Double]
-    var lastInFlight: [Double]
 
     // Cumulative, per backend (HAProxy counters).
-    var totalAttempts: [Double]
-    var totalServerErrors: [Double]
-    var totalConnectionErrors: [Double]
-    var totalTimeouts: [Double]
-    var totalServed: [Double]
     var checkFailures: [Int]
 
     /// Whole-pool totals since the start.
@@ -125,8 +110,6 @@ public struct SimulationModel: Sendable {
 
     // History windows.
     var window = SimulationSample(at: Instant(milliseconds: 0))
-    var windowAttempts: [Double]
-    var windowFailures: [Double]
     public internal(set) var history: SimulationHistory
 
     /// Builds the model at the scenario's start, with its starting configuration.
@@ -161,11 +144,9 @@ public struct SimulationModel: Sendable {
         nextCheckTick = nameHashes.map { Int64($0 % UInt64(interval)) + 1 }
         lastChangeTick = [Int64](repeating: 0, count: n)
         lastCheckStatus = [CheckStatus](repeating: .ok, count: n)
-        lastCheckLatency = scenario.backends.map(\.latency)
 
         let zeros = [Double](repeating: 0, count: n)
-        liveQueue = zeros
-        deadQueue = zeros
+        columns = [Double](repeating: 0, count: Column.allCases.count * n)
         share = zeros
         effectiveWeight = zeros
         eligible = [Bool](repeating: false, count: n)
@@ -180,25 +161,14 @@ public struct SimulationModel: Sendable {
         bucketAccumulated = [Double](repeating: 0, count: buckets)
         bucketMark = [Double](repeating: 0, count: buckets)
         bucketsOwned = [Int](repeating: 0, count: n)
-        failureDensity = zeros
 
-        lastAttempts = zeros
-        lastServed = zeros
-        lastTimeouts = zeros
-        lastWait = zeros
-        lastServiceTime = scenario.backends.map(\.latency)
-        lastUtilization = zeros
-        lastInFlight = zeros
-        totalAttempts = zeros
-        totalServerErrors = zeros
-        totalConnectionErrors = zeros
-        totalTimeouts = zeros
-        totalServed = zeros
         checkFailures = [Int](repeating: 0, count: n)
-        windowAttempts = zeros
-        windowFailures = zeros
         history = SimulationHistory(backendCount: n)
         window.at = scenario.start
+        for i in 0..<n {
+            self[.lastServiceTime, i] = baseLatency[i]
+            self[.lastCheckLatency, i] = baseLatency[i]
+        }
         rebalance()
     }
 
@@ -242,9 +212,9 @@ public struct SimulationModel: Sendable {
             let i = indexByName[name]!
             if state == .maint, admin[i] != .maint {
                 // Out of rotation entirely: its queue goes to the others; dead requests are dropped.
-                redispatched += liveQueue[i]
-                liveQueue[i] = 0
-                deadQueue[i] = 0
+                redispatched += self[.liveQueue, i]
+                self[.liveQueue, i] = 0
+                self[.deadQueue, i] = 0
                 lastChangeTick[i] = ticks
             } else if state != .maint, admin[i] == .maint {
                 // Back from maintenance: HAProxy starts it with fresh checks, as up.
@@ -301,6 +271,38 @@ public struct SimulationModel: Sendable {
 
     /// The attack request rate now (0 without an attack).
     public var attackRate: Double { attack?.rate ?? 0 }
+}
+
+/// The per-backend figures kept in `SimulationModel.columns`, one column of `n` values each.
+enum Column: Int, CaseIterable {
+    /// Requests waiting that will still be answered in time.
+    case liveQueue
+    /// Requests waiting whose client has already timed out (counted as failed): wasted work.
+    case deadQueue
+    /// Failed requests per user, accumulated per backend (users of a bucket take the difference).
+    case failureDensity
+    // Cumulative (HAProxy counters).
+    case totalAttempts, totalServed, totalServerErrors, totalConnectionErrors, totalTimeouts
+    // The last tick.
+    case lastAttempts, lastServed, lastTimeouts, lastWait, lastServiceTime, lastUtilization, lastInFlight
+    // The current history window.
+    case windowAttempts, windowFailures
+    /// The last health check's response time, ms.
+    case lastCheckLatency
+}
+
+extension SimulationModel {
+    /// One backend's figure in a column.
+    subscript(column: Column, i: Int) -> Double {
+        get { columns[column.rawValue * names.count + i] }
+        set { columns[column.rawValue * names.count + i] = newValue }
+    }
+
+    /// A whole column, copied out.
+    func column(_ column: Column) -> [Double] {
+        let n = names.count
+        return Array(columns[(column.rawValue * n)..<((column.rawValue + 1) * n)])
+    }
 }
 
 /// The result of a health check, with HAProxy's `check_status` codes.
