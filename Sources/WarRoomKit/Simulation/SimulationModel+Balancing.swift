@@ -106,25 +106,43 @@ extension SimulationModel {
         if ring != ringWeights || ringPositions.isEmpty {
             ringWeights = ring
             buildRing()
-        } else if effectiveWeight == previous, !bucketOwner.isEmpty, bucketOwner[0] >= 0 || eligibleCount == 0 {
+            for b in 0..<bucketCount {
+                let owner = firstEligibleOwner(from: Int(bucketStart[b]))
+                if owner != Int(bucketOwner[b]) { assign(bucket: b, to: owner) }
+            }
             return
         }
+        // Same ring, some servers in or out of rotation: only the buckets on the arcs in front of
+        // their points move (walking back over points whose servers are out of rotation).
         let points = ringOwners.count
-        for b in 0..<bucketCount {
-            var owner = -1
-            if eligibleCount > 0, points > 0 {
-                var p = Int(bucketStart[b])
-                for _ in 0..<points {
-                    let candidate = Int(ringOwners[p])
-                    if eligible[candidate] {
-                        owner = candidate
-                        break
+        guard points > 0 else { return }
+        for j in 0..<n where (effectiveWeight[j] > 0) != (previous[j] > 0) {
+            for k in Int(ringPointsStart[j])..<Int(ringPointsStart[j + 1]) {
+                let p = Int(ringPointsList[k])
+                let target = eligible[j] ? j : firstEligibleOwner(from: p + 1 == points ? 0 : p + 1)
+                var q = p
+                repeat {
+                    for slot in Int(pointBuckets[q])..<Int(pointBuckets[q + 1]) {
+                        let b = Int(bucketsByPoint[slot])
+                        if Int(bucketOwner[b]) != target { assign(bucket: b, to: target) }
                     }
-                    p = p + 1 == points ? 0 : p + 1
-                }
+                    q = q == 0 ? points - 1 : q - 1
+                } while q != p && !eligible[Int(ringOwners[q])]
             }
-            if owner != Int(bucketOwner[b]) { assign(bucket: b, to: owner) }
         }
+    }
+
+    /// The backend of the first point at or after `start` whose server is in rotation (−1 when none is).
+    func firstEligibleOwner(from start: Int) -> Int {
+        let points = ringOwners.count
+        guard eligibleCount > 0, points > 0 else { return -1 }
+        var p = start
+        for _ in 0..<points {
+            let candidate = Int(ringOwners[p])
+            if eligible[candidate] { return candidate }
+            p = p + 1 == points ? 0 : p + 1
+        }
+        return -1
     }
 
     /// Places each backend's points and finds, for each bucket, the first point at or after it.
@@ -154,6 +172,28 @@ extension SimulationModel {
                 if ringPositions[mid] < position { low = mid + 1 } else { high = mid }
             }
             bucketStart[b] = Int32(low == points ? 0 : low)
+        }
+        // Buckets grouped by their starting point, and points grouped by backend, for the
+        // incremental updates when servers leave or rejoin rotation.
+        pointBuckets = [Int32](repeating: 0, count: points + 1)
+        for b in 0..<bucketCount { pointBuckets[Int(bucketStart[b]) + 1] += 1 }
+        for p in 0..<points { pointBuckets[p + 1] += pointBuckets[p] }
+        var fill = pointBuckets
+        bucketsByPoint = [Int32](repeating: 0, count: bucketCount)
+        for b in 0..<bucketCount {
+            let p = Int(bucketStart[b])
+            bucketsByPoint[Int(fill[p])] = Int32(b)
+            fill[p] += 1
+        }
+        ringPointsStart = [Int32](repeating: 0, count: n + 1)
+        for p in 0..<points { ringPointsStart[Int(ringOwners[p]) + 1] += 1 }
+        for i in 0..<n { ringPointsStart[i + 1] += ringPointsStart[i] }
+        var next = ringPointsStart
+        ringPointsList = [Int32](repeating: 0, count: points)
+        for p in 0..<points {
+            let i = Int(ringOwners[p])
+            ringPointsList[Int(next[i])] = Int32(p)
+            next[i] += 1
         }
     }
 

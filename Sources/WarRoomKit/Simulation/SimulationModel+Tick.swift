@@ -108,6 +108,12 @@ extension SimulationModel {
             let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime), lastUtilization = column(.lastUtilization)
             let lastInFlight = column(.lastInFlight), windowAttempts = column(.windowAttempts), windowFailures = column(.windowFailures)
             let lastCheckLatency = column(.lastCheckLatency)
+            let legitPerBucket = legit / buckets
+            let bucketsPerUser = buckets / users
+            let inverseUsers = 1 / users
+            // Sums kept in locals (registers), added to the tick's totals after the loop.
+            var sumAttempts = 0.0, sumServed = 0.0, sumFailed = 0.0, sumErrors = 0.0
+            var sumTimeouts = 0.0, sumConnection = 0.0, sumServerErrors = 0.0, sumUserErrors = 0.0, sumGlobal = 0.0
             for i in 0..<n {
                 // Arrivals, by retry generation.
                 var arrivals = 0.0
@@ -118,7 +124,7 @@ extension SimulationModel {
                     first = s * spread
                     firstLegit = s * spreadLegit
                     if sticky {
-                        let users = legit * Double(bucketsOwned[i]) / buckets
+                        let users = legitPerBucket * Double(bucketsOwned[i])
                         first += users
                         firstLegit += users
                     }
@@ -164,7 +170,7 @@ extension SimulationModel {
 
                 // Failed attempts go back for another try, or fail the client request for good.
                 var finalFraction = 1.0
-                if r > 0, arrivals > 0 {
+                if r > 0, arrivals > 0, retryable > 0 {
                     let inverse = 1 / arrivals
                     let keepSticky = sticky && eligible[i]
                     for g in 0..<r {
@@ -176,22 +182,24 @@ extension SimulationModel {
                 let finalTimeouts = deadIn * finalFraction
                 let finalConnection = connectionErrors * finalFraction
                 let finalErrors = finalTimeouts + finalConnection + serverErrors
-                let userShare = first > 0 ? firstLegit / first : legitFraction
-                let userErrors = finalErrors * userShare
-                if sticky, bucketsOwned[i] > 0, eligible[i] {
-                    failureDensity[i] += userErrors / (users * Double(bucketsOwned[i]) / buckets)
-                } else {
-                    globalDensity += userErrors / users
+                var userErrors = 0.0
+                if finalErrors > 0 {
+                    userErrors = finalErrors * (first > 0 ? firstLegit / first : legitFraction)
+                    if sticky, bucketsOwned[i] > 0, eligible[i] {
+                        failureDensity[i] += userErrors * bucketsPerUser / Double(bucketsOwned[i])
+                    } else {
+                        sumGlobal += userErrors * inverseUsers
+                    }
                 }
 
-                tick.attempts += arrivals
-                tick.served += ok
-                tick.failedAttempts += retryable + serverErrors
-                tick.errors += finalErrors
-                tick.timeouts += finalTimeouts
-                tick.connectionErrors += finalConnection
-                tick.serverErrors += serverErrors
-                tick.userErrors += userErrors
+                sumAttempts += arrivals
+                sumServed += ok
+                sumFailed += retryable + serverErrors
+                sumErrors += finalErrors
+                sumTimeouts += finalTimeouts
+                sumConnection += finalConnection
+                sumServerErrors += serverErrors
+                sumUserErrors += userErrors
 
                 totalAttempts[i] += arrivals
                 totalServed[i] += ok
@@ -253,6 +261,15 @@ extension SimulationModel {
                 }
             }
 
+            tick.attempts += sumAttempts
+            tick.served += sumServed
+            tick.failedAttempts += sumFailed
+            tick.errors += sumErrors
+            tick.timeouts += sumTimeouts
+            tick.connectionErrors += sumConnection
+            tick.serverErrors += sumServerErrors
+            tick.userErrors += sumUserErrors
+            globalDensity += sumGlobal
         }
         }
         }

@@ -92,6 +92,12 @@ public struct SimulationModel: Sendable {
     var ringPositions: [UInt64] = []
     var ringOwners: [Int32] = []
     var ringWeights: [Double] = []
+    /// Buckets by starting point: those starting at point p are `bucketsByPoint[pointBuckets[p]..<pointBuckets[p + 1]]`.
+    var pointBuckets: [Int32] = []
+    var bucketsByPoint: [Int32] = []
+    /// Points by backend: backend i's are `ringPointsList[ringPointsStart[i]..<ringPointsStart[i + 1]]`.
+    var ringPointsStart: [Int32] = []
+    var ringPointsList: [Int32] = []
     var bucketAccumulated: [Double]
     var bucketMark: [Double]
     var bucketsOwned: [Int]
