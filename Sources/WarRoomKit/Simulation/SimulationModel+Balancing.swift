@@ -67,7 +67,7 @@ extension SimulationModel {
                 total += effectiveWeight[i]
             }
             var busy = [Double](repeating: 0, count: n)
-            for i in order { busy[i] = (self[.lastInFlight, i] + self[.liveQueue, i] + self[.deadQueue, i]) / effectiveWeight[i] }
+            for i in order { busy[i] = (inFlight(i) + self[.liveQueue, i] + self[.deadQueue, i]) / effectiveWeight[i] }
             order.sort { busy[$0] != busy[$1] ? busy[$0] < busy[$1] : $0 < $1 }
             for i in 0..<n { share[i] = 0 }
             var busier = 0.0

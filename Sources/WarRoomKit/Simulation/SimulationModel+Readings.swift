@@ -17,7 +17,7 @@ extension SimulationModel {
         let rtime = self[.lastServiceTime, i] + wait + dependencies.networkRTT
         return ServerStats(
             backend: scenario.id, name: names[i], status: status(of: i), weight: weight[i],
-            scur: Int(self[.lastInFlight, i].rounded()), qcur: Int((self[.liveQueue, i] + self[.deadQueue, i]).rounded()),
+            scur: Int(inFlight(i).rounded()), qcur: Int((self[.liveQueue, i] + self[.deadQueue, i]).rounded()),
             stot: Int(self[.totalAttempts, i].rounded()), rate: self[.lastAttempts, i],
             hrsp5xx: Int(self[.totalServerErrors, i].rounded()), econ: Int(self[.totalConnectionErrors, i].rounded()),
             eresp: Int(self[.totalTimeouts, i].rounded()), chkfail: checkFailures[i],
@@ -147,7 +147,14 @@ extension SimulationModel {
     }
 
     /// Utilization of backend `i` in the last tick: offered load over current capacity (above 1 = overloaded).
-    public func utilization(_ i: Int) -> Double { self[.lastUtilization, i] }
+    public func utilization(_ i: Int) -> Double {
+        self[.lastAttempts, i] * (1 - dependencies.networkLoss) / currentCapacity(i)
+    }
+
+    /// Requests being served by backend `i` (Little's law: rate × service time).
+    func inFlight(_ i: Int) -> Double {
+        self[.lastServed, i] * self[.lastServiceTime, i] * 0.001
+    }
 
     /// The share of user buckets mapped to backend `i` (sticky traffic), or its share of new requests.
     public func userShare(_ i: Int) -> Double {

@@ -57,7 +57,6 @@ extension SimulationModel {
         tick.retries = retriesIn
 
         let figures = dependencies
-        let databaseExtra = max(0, figures.databaseLatency - scenario.dependencies.databaseLatency)
         let loss = figures.networkLoss
         let rtt = figures.networkRTT
         let databaseErrors = figures.databaseErrorRate
@@ -73,9 +72,12 @@ extension SimulationModel {
         let eligible = self.eligible
         let bucketsOwned = self.bucketsOwned
         let baseLatency = self.baseLatency
-        let capacity = self.capacity
         let ownErrorRate = self.ownErrorRate
         let admin = self.admin
+        let capacityNow = self.capacityNow
+        let inverseCapacityNow = self.inverseCapacityNow
+        let serviceBaseNow = self.serviceBaseNow
+        let quietLimit = self.quietLimit
         var arrivalsByGeneration = self.arrivalsByGeneration
         self.arrivalsByGeneration = []
         var stickyRetries = self.stickyRetries
@@ -105,8 +107,7 @@ extension SimulationModel {
             let totalAttempts = column(.totalAttempts), totalServed = column(.totalServed), totalServerErrors = column(.totalServerErrors)
             let totalConnectionErrors = column(.totalConnectionErrors), totalTimeouts = column(.totalTimeouts)
             let lastAttempts = column(.lastAttempts), lastServed = column(.lastServed), lastTimeouts = column(.lastTimeouts)
-            let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime), lastUtilization = column(.lastUtilization)
-            let lastInFlight = column(.lastInFlight), windowAttempts = column(.windowAttempts), windowFailures = column(.windowFailures)
+            let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime)
             let lastCheckLatency = column(.lastCheckLatency)
             let legitPerBucket = legit / buckets
             let bucketsPerUser = buckets / users
@@ -140,32 +141,45 @@ extension SimulationModel {
 
                 // Service: capacity shrinks when the database makes each request hold a worker longer.
                 let base = baseLatency[i]
-                let serviceBase = base + databaseExtra
-                let capacityNow = databaseExtra == 0 ? capacity[i] : capacity[i] * base / serviceBase
-                let inverseCapacity = 1 / capacityNow
-                let lost = arrivals * loss
-                let offered = arrivals - lost
+                let serviceBase = serviceBaseNow[i]
+                let capacityNow = capacityNow[i]
+                let inverseCapacity = inverseCapacityNow[i]
                 let live = liveQueue[i]
                 let dead = deadQueue[i]
                 let queued = live + dead
-                let backlog = 2 * timeout * capacityNow
-                let admitted = min(offered, max(0, backlog - queued) + capacityNow)
-                let refused = offered - admitted
-                let load = min(1, (queued + admitted) * inverseCapacity)
-                let service = serviceBase * (1 + 0.5 * load * load)
-                // An arrival that will wait longer than the time left after service is doomed: its client
-                // times out, but the server still works through it later (wasted work).
-                let room = max(0, capacityNow * (timeout - (service + rtt) * 0.001) - queued)
-                let liveIn = min(admitted, room)
-                let deadIn = admitted - liveIn
-                let served = min(queued + admitted, capacityNow)
-                let servedLive = min(live + liveIn, served)
-                liveQueue[i] = live + liveIn - servedLive
-                deadQueue[i] = dead + deadIn - (served - servedLive)
                 let errorRate = 1 - (1 - ownErrorRate[i]) * (1 - databaseErrors)
+                var offered = arrivals
+                var service: Double
+                var servedLive: Double
+                var deadIn = 0.0
+                var connectionErrors = 0.0
+                if queued == 0, loss == 0, arrivals <= quietLimit[i] {
+                    // The common case, a server with spare capacity and nothing waiting: everything is
+                    // served this tick, in time (the general branch below gives the same result).
+                    let load = arrivals * inverseCapacity
+                    service = serviceBase * (1 + 0.5 * load * load)
+                    servedLive = arrivals
+                } else {
+                    let lost = arrivals * loss
+                    offered = arrivals - lost
+                    let backlog = 2 * timeout * capacityNow
+                    let admitted = min(offered, max(0, backlog - queued) + capacityNow)
+                    let refused = offered - admitted
+                    let load = min(1, (queued + admitted) * inverseCapacity)
+                    service = serviceBase * (1 + 0.5 * load * load)
+                    // An arrival that will wait longer than the time left after service is doomed: its client
+                    // times out, but the server still works through it later (wasted work).
+                    let room = max(0, capacityNow * (timeout - (service + rtt) * 0.001) - queued)
+                    let liveIn = min(admitted, room)
+                    deadIn = admitted - liveIn
+                    let served = min(queued + admitted, capacityNow)
+                    servedLive = min(live + liveIn, served)
+                    liveQueue[i] = live + liveIn - servedLive
+                    deadQueue[i] = dead + deadIn - (served - servedLive)
+                    connectionErrors = lost + refused
+                }
                 let serverErrors = servedLive * errorRate
                 let ok = servedLive - serverErrors
-                let connectionErrors = lost + refused
                 let retryable = connectionErrors + deadIn
 
                 // Failed attempts go back for another try, or fail the client request for good.
@@ -211,17 +225,13 @@ extension SimulationModel {
                 lastTimeouts[i] = deadIn
                 lastWait[i] = live * inverseCapacity
                 lastServiceTime[i] = service
-                lastUtilization[i] = offered * inverseCapacity
-                lastInFlight[i] = servedLive * service * 0.001
-                windowAttempts[i] += arrivals
-                windowFailures[i] += retryable + serverErrors
 
                 // Active health check, when one is due: it waits behind the server's queue like any request.
                 if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
                     // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
                     nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
                     let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
-                    let quiet = base * (1 + 0.5 * load * load) + rtt
+                    let quiet = base * (service / serviceBase) + rtt
                     // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
                     // timeout passes without drawing it; only borderline checks pay for the randomness.
                     let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
@@ -312,12 +322,19 @@ extension SimulationModel {
             let counts = healthCounts()
             window.backendsUp = counts.up
             window.backendsDown = counts.down
-            history.append(window, attempts: column(.windowAttempts), failures: column(.windowFailures))
-            window = SimulationSample(at: now)
+            // Per-backend window totals are differences of the cumulative counters.
+            var attempts = [Double](repeating: 0, count: n)
+            var failures = attempts
             for i in 0..<n {
-                self[.windowAttempts, i] = 0
-                self[.windowFailures, i] = 0
+                let total = self[.totalAttempts, i]
+                let failed = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i]
+                attempts[i] = total - self[.windowStartAttempts, i]
+                failures[i] = failed - self[.windowStartFailures, i]
+                self[.windowStartAttempts, i] = total
+                self[.windowStartFailures, i] = failed
             }
+            history.append(window, attempts: attempts, failures: failures)
+            window = SimulationSample(at: now)
         }
     }
 

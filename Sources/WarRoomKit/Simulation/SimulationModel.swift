@@ -70,6 +70,13 @@ public struct SimulationModel: Sendable {
     /// memory through plain pointers.
     var columns: [Double]
 
+    /// Per backend, refreshed when the dependency figures change: capacity now, its inverse,
+    /// service time before load, and the load under which a tick needs no queueing arithmetic.
+    var capacityNow: [Double] = []
+    var inverseCapacityNow: [Double] = []
+    var serviceBaseNow: [Double] = []
+    var quietLimit: [Double] = []
+
     // Load balancing.
     var share: [Double]
     var effectiveWeight: [Double]
@@ -175,7 +182,20 @@ public struct SimulationModel: Sendable {
             self[.lastServiceTime, i] = baseLatency[i]
             self[.lastCheckLatency, i] = baseLatency[i]
         }
+        refreshDependencyFigures()
         rebalance()
+    }
+
+    /// Recomputes the per-backend figures that depend on the database and network.
+    mutating func refreshDependencyFigures() {
+        let extra = max(0, dependencies.databaseLatency - scenario.dependencies.databaseLatency)
+        let rtt = dependencies.networkRTT
+        serviceBaseNow = baseLatency.map { $0 + extra }
+        capacityNow = (0..<names.count).map { capacity[$0] * baseLatency[$0] / serviceBaseNow[$0] }
+        inverseCapacityNow = capacityNow.map { 1 / $0 }
+        // Below this many arrivals, with nothing queued, every request is served in time
+        // (service time is at most 1.5 × its base at full load).
+        quietLimit = (0..<names.count).map { min(capacityNow[$0], capacityNow[$0] * (timeoutSeconds - (serviceBaseNow[$0] * 1.5 + rtt) * 0.001)) }
     }
 
     /// The time the state describes: the end of the last tick.
@@ -266,6 +286,7 @@ public struct SimulationModel: Sendable {
             }
             if let change = event.dependencies {
                 dependencies = change.applied(to: dependencies)
+                refreshDependencyFigures()
             }
         }
     }
@@ -290,9 +311,9 @@ enum Column: Int, CaseIterable {
     // Cumulative (HAProxy counters).
     case totalAttempts, totalServed, totalServerErrors, totalConnectionErrors, totalTimeouts
     // The last tick.
-    case lastAttempts, lastServed, lastTimeouts, lastWait, lastServiceTime, lastUtilization, lastInFlight
-    // The current history window.
-    case windowAttempts, windowFailures
+    case lastAttempts, lastServed, lastTimeouts, lastWait, lastServiceTime
+    // Cumulative attempts and failures when the current history window began.
+    case windowStartAttempts, windowStartFailures
     /// The last health check's response time, ms.
     case lastCheckLatency
 }
