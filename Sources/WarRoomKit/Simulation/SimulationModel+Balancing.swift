@@ -6,11 +6,16 @@ extension SimulationModel {
     mutating func rebalance() {
         balanceDirty = false
         let n = names.count
-        let previous = effectiveWeight
+        let previous = bucketEligible
         eligibleCount = 0
+        bucketEligibleCount = 0
         for i in 0..<n {
             let inRotation = admin[i] == .ready && healthy[i] && weight[i] > 0
             eligible[i] = inRotation
+            // User buckets follow the configuration, not health: while checks hold a server out,
+            // its users are served elsewhere but stay its users (so flapping moves no buckets).
+            bucketEligible[i] = admin[i] == .ready && weight[i] > 0
+            if bucketEligible[i] { bucketEligibleCount += 1 }
             effectiveWeight[i] = inRotation ? (algorithm == .roundRobin ? 1 : Double(weight[i])) : 0
             if inRotation {
                 eligibleCount += 1
@@ -38,8 +43,19 @@ extension SimulationModel {
             for i in 0..<n { total += effectiveWeight[i] }
             for i in 0..<n { share[i] = total > 0 ? effectiveWeight[i] / total : 0 }
         case .consistentHash:
-            let buckets = Double(bucketCount)
-            for i in 0..<n { share[i] = eligible[i] ? Double(bucketsOwned[i]) / buckets : 0 }
+            // Each point's arc (from the point before it) goes to the first server in rotation at or after it.
+            for i in 0..<n { share[i] = 0 }
+            let points = ringPositions.count
+            guard eligibleCount > 0, points > 0, let anchor = (0..<points).last(where: { eligible[Int(ringOwners[$0])] }) else { return }
+            var owner = Int(ringOwners[anchor])
+            var p = anchor
+            for _ in 0..<points {
+                if eligible[Int(ringOwners[p])] { owner = Int(ringOwners[p]) }
+                let previous = p == 0 ? ringPositions[points - 1] : ringPositions[p - 1]
+                share[owner] += Double(ringPositions[p] &- previous) * 0x1.0p-64
+                p = p == 0 ? points - 1 : p - 1
+            }
+            if points == 1 { share[owner] = 1 }
         case .leastConnections:
             // Least connections equalizes connections per unit of weight; with connections =
             // rate × latency (Little's law) that gives shares proportional to weight / latency.
@@ -96,15 +112,18 @@ extension SimulationModel {
 
     /// Consistent hashing on a ring: each backend owns points in proportion to its configured
     /// weight, and a user bucket belongs to the first point after its own position whose
-    /// backend is in rotation. A server leaving rotation hands only its own buckets to the
-    /// next points (spread over the survivors); coming back, it takes the same buckets again.
-    /// The ring is rebuilt only when weights or the algorithm change, not when health changes.
-    mutating func updateBuckets(previous: [Double]) {
+    /// backend is configured in rotation. A server taken out (drain, maint, weight 0) hands only
+    /// its own buckets to the next points (spread over the others); put back, it takes the same
+    /// buckets again. The ring is rebuilt only when weights or the algorithm change.
+    mutating func updateBuckets(previous: [Bool]) {
         let n = names.count
         var ring = [Double](repeating: 0, count: n)
         for i in 0..<n where weight[i] > 0 { ring[i] = algorithm == .roundRobin ? 1 : Double(weight[i]) }
-        if ring != ringWeights || ringPositions.isEmpty {
+        // Consistent hashing of requests needs a fine ring; user buckets alone need a coarse one.
+        let fine = algorithm == .consistentHash
+        if ring != ringWeights || ringPositions.isEmpty || fine != fineRing {
             ringWeights = ring
+            fineRing = fine
             buildRing()
             for b in 0..<bucketCount {
                 let owner = firstEligibleOwner(from: Int(bucketStart[b]))
@@ -116,29 +135,69 @@ extension SimulationModel {
         // their points move (walking back over points whose servers are out of rotation).
         let points = ringOwners.count
         guard points > 0 else { return }
-        for j in 0..<n where (effectiveWeight[j] > 0) != (previous[j] > 0) {
+        // Worked on as locals moved out of `self`, so no write pays for copy-on-write checks.
+        var owners = bucketOwner
+        bucketOwner = []
+        var accumulated = bucketAccumulated
+        bucketAccumulated = []
+        var marks = bucketMark
+        bucketMark = []
+        var owned = bucketsOwned
+        bucketsOwned = []
+        let density = column(.failureDensity)
+        let ringOwners = self.ringOwners
+        let eligible = self.bucketEligible
+        let eligibleCount = self.bucketEligibleCount
+        let ringPointsStart = self.ringPointsStart
+        let ringPointsList = self.ringPointsList
+        let pointBuckets = self.pointBuckets
+        let bucketsByPoint = self.bucketsByPoint
+        for j in 0..<n where eligible[j] != previous[j] {
             for k in Int(ringPointsStart[j])..<Int(ringPointsStart[j + 1]) {
                 let p = Int(ringPointsList[k])
-                let target = eligible[j] ? j : firstEligibleOwner(from: p + 1 == points ? 0 : p + 1)
+                var target = eligible[j] ? j : -2
                 var q = p
                 repeat {
-                    for slot in Int(pointBuckets[q])..<Int(pointBuckets[q + 1]) {
+                    let slots = Int(pointBuckets[q])..<Int(pointBuckets[q + 1])
+                    if !slots.isEmpty, target == -2 {
+                        target = SimulationModel.firstEligibleOwner(
+                            from: p + 1 == points ? 0 : p + 1, owners: ringOwners, eligible: eligible, eligibleCount: eligibleCount)
+                    }
+                    for slot in slots {
                         let b = Int(bucketsByPoint[slot])
-                        if Int(bucketOwner[b]) != target { assign(bucket: b, to: target) }
+                        let old = Int(owners[b])
+                        guard old != target else { continue }
+                        if old >= 0 {
+                            accumulated[b] += density[old] - marks[b]
+                            owned[old] -= 1
+                        }
+                        owners[b] = Int32(target)
+                        marks[b] = target >= 0 ? density[target] : 0
+                        if target >= 0 { owned[target] += 1 }
                     }
                     q = q == 0 ? points - 1 : q - 1
                 } while q != p && !eligible[Int(ringOwners[q])]
             }
         }
+        bucketOwner = owners
+        bucketAccumulated = accumulated
+        bucketMark = marks
+        bucketsOwned = owned
     }
 
     /// The backend of the first point at or after `start` whose server is in rotation (−1 when none is).
     func firstEligibleOwner(from start: Int) -> Int {
-        let points = ringOwners.count
+        SimulationModel.firstEligibleOwner(from: start, owners: ringOwners, eligible: bucketEligible, eligibleCount: bucketEligibleCount)
+    }
+
+    /// A static function on purpose: called in loops from mutating code, a method on this large
+    /// struct could be handed a copy of all of it on every call.
+    static func firstEligibleOwner(from start: Int, owners: [Int32], eligible: [Bool], eligibleCount: Int) -> Int {
+        let points = owners.count
         guard eligibleCount > 0, points > 0 else { return -1 }
         var p = start
         for _ in 0..<points {
-            let candidate = Int(ringOwners[p])
+            let candidate = Int(owners[p])
             if eligible[candidate] { return candidate }
             p = p + 1 == points ? 0 : p + 1
         }
@@ -151,7 +210,8 @@ extension SimulationModel {
         let total = ringWeights.reduce(0, +)
         var positions: [(UInt64, Int32)] = []
         if total > 0 {
-            let pointsTotal = Double(max(SimulationModel.minimumRingPoints, SimulationModel.bucketsPerBackend * n))
+            let pointsTotal = fineRing ? Double(max(SimulationModel.minimumRingPoints, SimulationModel.ringPointsPerBackend * n))
+                : Double(bucketCount)
             for i in 0..<n where ringWeights[i] > 0 {
                 let count = max(1, Int((pointsTotal * ringWeights[i] / total).rounded()))
                 for k in 0..<count {

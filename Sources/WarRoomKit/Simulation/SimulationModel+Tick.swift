@@ -64,8 +64,11 @@ extension SimulationModel {
         let check = scenario.loadBalancer.healthCheck
         let checkTimeout = Double(check.timeout)
         let tickNumber = ticks + 1
-        let spread = (sticky ? flood : legit + flood) + redispatchIn
-        let spreadLegit = (sticky ? 0 : legit) + redispatchIn * legitFraction
+        // New users are placed by the algorithm, and a sticky user keeps the server it was given,
+        // so in aggregate the load follows the algorithm's shares either way; stickiness decides
+        // which users (and which retries) stay with which server.
+        let spread = legit + flood + redispatchIn
+        let spreadLegit = legit + redispatchIn * legitFraction
 
         // The loop works on arrays moved out of `self` (uniquely owned, so no copy-on-write
         // checks) and on the columns through plain pointers: no per-element bookkeeping.
@@ -109,7 +112,6 @@ extension SimulationModel {
             let lastAttempts = column(.lastAttempts), lastServed = column(.lastServed), lastTimeouts = column(.lastTimeouts)
             let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime)
             let lastCheckLatency = column(.lastCheckLatency)
-            let legitPerBucket = legit / buckets
             let bucketsPerUser = buckets / users
             let inverseUsers = 1 / users
             // Sums kept in locals (registers), added to the tick's totals after the loop.
@@ -124,11 +126,6 @@ extension SimulationModel {
                     let s = share[i]
                     first = s * spread
                     firstLegit = s * spreadLegit
-                    if sticky {
-                        let users = legitPerBucket * Double(bucketsOwned[i])
-                        first += users
-                        firstLegit += users
-                    }
                     arrivalsByGeneration[i] = first
                     arrivals = first
                     for g in stride(from: 1, through: r, by: 1) {

@@ -10,12 +10,15 @@
 public struct SimulationModel: Sendable {
     /// Simulated milliseconds per tick.
     public static let tickMilliseconds: Int64 = 1000
-    /// User buckets: users are hashed into at least this many buckets, each mapped to one backend.
-    public static let minimumBucketCount = 16384
-    /// Points on the consistent-hash ring at least (more points, smaller imbalance between backends).
-    static let minimumRingPoints = 32768
-    /// Buckets per backend at least, so that hashing imbalance stays small in large pools.
-    static let bucketsPerBackend = 64
+    /// User buckets: users are hashed into at least this many buckets, each mapped to one backend
+    /// (for who is affected; the load itself follows the algorithm's shares).
+    public static let minimumBucketCount = 1024
+    /// User buckets per backend in large pools.
+    static let bucketsPerBackend = 16
+    /// Points on the consistent-hash ring at least, and per backend in large pools (more points,
+    /// smaller imbalance between backends under consistent hashing).
+    static let minimumRingPoints = 16384
+    static let ringPointsPerBackend = 64
     /// Spread (σ of the logarithm) of service times around their median.
     static let latencySigma = 0.5
     /// Spread of health-check response times (noise that makes a borderline server flap).
@@ -82,6 +85,9 @@ public struct SimulationModel: Sendable {
     var effectiveWeight: [Double]
     var eligible: [Bool]
     var eligibleCount = 0
+    /// Configured in rotation (ready, weight > 0), whatever the health checks say: what user buckets follow.
+    var bucketEligible: [Bool]
+    var bucketEligibleCount = 0
     var balanceDirty = true
 
     // Retries waiting for the next tick: generation g (1…retries) at `g * n + i` for sticky
@@ -92,13 +98,15 @@ public struct SimulationModel: Sendable {
     var arrivalsByGeneration: [Double]
 
     // Sticky user buckets and impact.
-    /// User buckets of this pool: `max(16384, 64 × backends)`.
+    /// User buckets of this pool: `max(1024, 16 × backends)`.
     public let bucketCount: Int
     var bucketOwner: [Int32]
     var bucketStart: [Int32]
     var ringPositions: [UInt64] = []
     var ringOwners: [Int32] = []
     var ringWeights: [Double] = []
+    /// Whether the ring has the many points consistent hashing of requests needs.
+    var fineRing = false
     /// Buckets by starting point: those starting at point p are `bucketsByPoint[pointBuckets[p]..<pointBuckets[p + 1]]`.
     var pointBuckets: [Int32] = []
     var bucketsByPoint: [Int32] = []
@@ -163,6 +171,7 @@ public struct SimulationModel: Sendable {
         share = zeros
         effectiveWeight = zeros
         eligible = [Bool](repeating: false, count: n)
+        bucketEligible = eligible
         stickyRetries = [Double](repeating: 0, count: (retries + 1) * n)
         pooledRetries = [Double](repeating: 0, count: retries + 1)
         arrivalsByGeneration = [Double](repeating: 0, count: (retries + 1) * n)

@@ -60,9 +60,9 @@ import WarRoomTestSupport
     }
 
     @Test func rollbackAloneDoesNotSurviveTheMorningPeakButTheCorrectedConfigurationDoes() throws {
-        // The scenario's morning peak (13,000 req/s from 09:00), brought forward to 04:30 to keep the test short.
+        // The scenario's morning peak (14,000 req/s from 09:00), brought forward to 04:30 to keep the test short.
         var scenario = try ScenarioLoader.load(path: repositoryRoot + "/Playbooks/scenarios/lb-misconfig-2023-11-05.yaml")
-        scenario.traffic.profile = [RatePoint(offset: 40 * 60_000, rate: 9000), RatePoint(offset: 60 * 60_000, rate: 13000)]
+        scenario.traffic.profile = [RatePoint(offset: 40 * 60_000, rate: 9000), RatePoint(offset: 60 * 60_000, rate: 14000)]
         let t = { Self.at(scenario, $0) }
         let rolledBack = try LoadBalancerConsole(target: SimulatedTarget(scenario: scenario), at: scenario.start)
         _ = try rolledBack.lb(arguments: ["rollback"], by: "alice", at: t("03:50:00Z"))
