@@ -27,9 +27,13 @@ extension SimulationModel {
                 }
             }
         }
-        if scenario.traffic.sticky || algorithm == .consistentHash {
+        // Buckets and the ring follow the configuration only, so health flaps skip this.
+        if configurationChanged, scenario.traffic.sticky || algorithm == .consistentHash {
             updateBuckets(previous: previous)
+            let scale = Double(bucketCount) / Double(scenario.users)
+            densityScale = bucketsOwned.map { $0 > 0 ? scale / Double($0) : 0 }
         }
+        configurationChanged = false
         computeShares()
     }
 

@@ -9,7 +9,6 @@ extension SimulationModel {
         let n = names.count
         let r = retries
         let sticky = scenario.traffic.sticky
-        let buckets = Double(bucketCount)
         let users = Double(scenario.users)
         var tick = SimulationTotals()
 
@@ -59,7 +58,6 @@ extension SimulationModel {
         let figures = dependencies
         let loss = figures.networkLoss
         let rtt = figures.networkRTT
-        let databaseErrors = figures.databaseErrorRate
         let timeout = timeoutSeconds
         let check = scenario.loadBalancer.healthCheck
         let checkTimeout = Double(check.timeout)
@@ -75,12 +73,13 @@ extension SimulationModel {
         let eligible = self.eligible
         let bucketsOwned = self.bucketsOwned
         let baseLatency = self.baseLatency
-        let ownErrorRate = self.ownErrorRate
         let admin = self.admin
         let capacityNow = self.capacityNow
         let inverseCapacityNow = self.inverseCapacityNow
         let serviceBaseNow = self.serviceBaseNow
         let quietLimit = self.quietLimit
+        let errorRateNow = self.errorRateNow
+        let densityScale = self.densityScale
         var arrivalsByGeneration = self.arrivalsByGeneration
         self.arrivalsByGeneration = []
         var stickyRetries = self.stickyRetries
@@ -112,7 +111,6 @@ extension SimulationModel {
             let lastAttempts = column(.lastAttempts), lastServed = column(.lastServed), lastTimeouts = column(.lastTimeouts)
             let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime)
             let lastCheckLatency = column(.lastCheckLatency)
-            let bucketsPerUser = buckets / users
             let inverseUsers = 1 / users
             // Sums kept in locals (registers), added to the tick's totals after the loop.
             var sumAttempts = 0.0, sumServed = 0.0, sumFailed = 0.0, sumErrors = 0.0
@@ -144,7 +142,7 @@ extension SimulationModel {
                 let live = liveQueue[i]
                 let dead = deadQueue[i]
                 let queued = live + dead
-                let errorRate = 1 - (1 - ownErrorRate[i]) * (1 - databaseErrors)
+                let errorRate = errorRateNow[i]
                 var offered = arrivals
                 var service: Double
                 var servedLive: Double
@@ -197,7 +195,7 @@ extension SimulationModel {
                 if finalErrors > 0 {
                     userErrors = finalErrors * (first > 0 ? firstLegit / first : legitFraction)
                     if sticky, bucketsOwned[i] > 0, eligible[i] {
-                        failureDensity[i] += userErrors * bucketsPerUser / Double(bucketsOwned[i])
+                        failureDensity[i] += userErrors * densityScale[i]
                     } else {
                         sumGlobal += userErrors * inverseUsers
                     }
@@ -215,8 +213,10 @@ extension SimulationModel {
                 totalAttempts[i] += arrivals
                 totalServed[i] += ok
                 totalServerErrors[i] += serverErrors
-                totalConnectionErrors[i] += connectionErrors
-                totalTimeouts[i] += deadIn
+                if retryable > 0 {
+                    totalConnectionErrors[i] += connectionErrors
+                    totalTimeouts[i] += deadIn
+                }
                 lastAttempts[i] = arrivals
                 lastServed[i] = servedLive
                 lastTimeouts[i] = deadIn

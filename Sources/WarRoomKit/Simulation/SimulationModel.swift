@@ -79,6 +79,10 @@ public struct SimulationModel: Sendable {
     var inverseCapacityNow: [Double] = []
     var serviceBaseNow: [Double] = []
     var quietLimit: [Double] = []
+    /// Fraction of answers that are 5xx (the server's own errors, then the database's).
+    var errorRateNow: [Double] = []
+    /// Failed requests at a backend → failures per user of its buckets: buckets / (users × its buckets).
+    var densityScale: [Double] = []
 
     // Load balancing.
     var share: [Double]
@@ -89,6 +93,8 @@ public struct SimulationModel: Sendable {
     var bucketEligible: [Bool]
     var bucketEligibleCount = 0
     var balanceDirty = true
+    /// Set by configuration changes: the user buckets may have to move.
+    var configurationChanged = true
 
     // Retries waiting for the next tick: generation g (1…retries) at `g * n + i` for sticky
     // retries to backend i, and in `pooledRetries[g]` for those spread by the algorithm.
@@ -202,6 +208,7 @@ public struct SimulationModel: Sendable {
         serviceBaseNow = baseLatency.map { $0 + extra }
         capacityNow = (0..<names.count).map { capacity[$0] * baseLatency[$0] / serviceBaseNow[$0] }
         inverseCapacityNow = capacityNow.map { 1 / $0 }
+        errorRateNow = ownErrorRate.map { 1 - (1 - $0) * (1 - dependencies.databaseErrorRate) }
         // Below this many arrivals, with nothing queued, every request is served in time
         // (service time is at most 1.5 × its base at full load).
         quietLimit = (0..<names.count).map { min(capacityNow[$0], capacityNow[$0] * (timeoutSeconds - (serviceBaseNow[$0] * 1.5 + rtt) * 0.001)) }
@@ -269,6 +276,7 @@ public struct SimulationModel: Sendable {
             configuration.rateLimit = limit
         }
         balanceDirty = true
+        configurationChanged = true
         changeLog.append(ConfigurationChangeRecord(at: now, by: by, note: note, source: source, changes: configuration.changes(from: before),
                                                    configuration: configuration))
     }
