@@ -135,7 +135,6 @@ extension SimulationModel {
                 }
 
                 // Service: capacity shrinks when the database makes each request hold a worker longer.
-                let base = baseLatency[i]
                 let serviceBase = serviceBaseNow[i]
                 let capacityNow = capacityNow[i]
                 let inverseCapacity = inverseCapacityNow[i]
@@ -222,49 +221,54 @@ extension SimulationModel {
                 lastTimeouts[i] = deadIn
                 lastWait[i] = live * inverseCapacity
                 lastServiceTime[i] = service
+            }
 
-                // Active health check, when one is due: it waits behind the server's queue like any request.
-                if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
-                    // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
-                    nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
-                    let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
-                    let quiet = base * (service / serviceBase) + rtt
-                    // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
-                    // timeout passes without drawing it; only borderline checks pay for the randomness.
-                    let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
-                        ? quiet + wait : quiet * exp(SimulationModel.checkSigma * random.normal()) + wait
-                    let lostCheck = loss > 0 && random.unit() < loss
-                    let passed = !lostCheck && latency <= checkTimeout
-                    lastCheckLatency[i] = latency
-                    lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
-                    if healthy[i] {
-                        if passed {
-                            checkStreak[i] = 0
-                        } else {
-                            checkStreak[i] += 1
-                            checkFailures[i] += 1
-                            if checkStreak[i] >= check.fall {
-                                healthy[i] = false
-                                checkStreak[i] = 0
-                                lastChangeTick[i] = tickNumber
-                                balanceDirty = true
-                                // HAProxy redispatches the queue of a server marked down; the doomed are gone.
-                                redispatched += liveQueue[i]
-                                liveQueue[i] = 0
-                                deadQueue[i] = 0
-                            }
-                        }
-                    } else if passed {
+            // Active health checks, in a second pass (most servers are not due in a given tick). A
+            // check waits behind the server's queue like any request.
+            for i in 0..<n where tickNumber >= nextCheckTick[i] && admin[i] != .maint {
+                let base = baseLatency[i]
+                let serviceBase = serviceBaseNow[i]
+                let inverseCapacity = inverseCapacityNow[i]
+                let service = lastServiceTime[i]
+                // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
+                nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
+                let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
+                let quiet = base * (service / serviceBase) + rtt
+                // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
+                // timeout passes without drawing it; only borderline checks pay for the randomness.
+                let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
+                    ? quiet + wait : quiet * exp(SimulationModel.checkSigma * random.normal()) + wait
+                let lostCheck = loss > 0 && random.unit() < loss
+                let passed = !lostCheck && latency <= checkTimeout
+                lastCheckLatency[i] = latency
+                lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
+                if healthy[i] {
+                    if passed {
+                        checkStreak[i] = 0
+                    } else {
                         checkStreak[i] += 1
-                        if checkStreak[i] >= check.rise {
-                            healthy[i] = true
+                        checkFailures[i] += 1
+                        if checkStreak[i] >= check.fall {
+                            healthy[i] = false
                             checkStreak[i] = 0
                             lastChangeTick[i] = tickNumber
                             balanceDirty = true
+                            // HAProxy redispatches the queue of a server marked down; the doomed are gone.
+                            redispatched += liveQueue[i]
+                            liveQueue[i] = 0
+                            deadQueue[i] = 0
                         }
-                    } else {
-                        checkStreak[i] = 0
                     }
+                } else if passed {
+                    checkStreak[i] += 1
+                    if checkStreak[i] >= check.rise {
+                        healthy[i] = true
+                        checkStreak[i] = 0
+                        lastChangeTick[i] = tickNumber
+                        balanceDirty = true
+                    }
+                } else {
+                    checkStreak[i] = 0
                 }
             }
 
