@@ -363,10 +363,12 @@ public enum CheckStatus: String, Sendable {
 
 /// One configuration change, as the model recorded it.
 public struct ConfigurationChangeRecord: Sendable, Equatable {
-    /// Whether a scenario event or an operator made the change.
+    /// Whether a scenario event or a responder made the change (`lb` entries say `scenario` or `operator`).
     public enum Source: String, Sendable {
+        /// A scenario event.
         case scenario
-        case operator_ = "operator"
+        /// A responder, through `lb`.
+        case responder = "operator"
     }
 
     public var at: Instant

@@ -14,7 +14,7 @@ import Testing
             let before = model.bucketOwner
             let i = Int(random.next() % 8)
             let state: ServerAdminState = model.admin[i] == .ready ? .maint : .ready
-            try model.apply(ConfigChange(states: [(model.backendNames[i], state)]), by: "test", source: .operator_)
+            try model.apply(ConfigChange(states: [(model.backendNames[i], state)]), by: "test", source: .responder)
             model.step()
             let full = (0..<model.bucketCount).map { model.firstEligibleOwner(from: Int(model.bucketStart[$0])) }
             #expect(model.bucketOwner.map(Int.init) == full)

@@ -105,14 +105,14 @@ import WarRoomTestSupport
     @Test func drainTakesNoNewRequestsAndMaintTakesNothing() throws {
         var model = SimulationModel(scenario: Self.pool(.roundRobin, weights: [100, 100, 100], rate: 300, sticky: true))
         model.advance(to: Self.start + 10_000)
-        try model.apply(ConfigChange(states: [("b1", .drain), ("b2", .maint)]), by: "test", source: .operator_)
+        try model.apply(ConfigChange(states: [("b1", .drain), ("b2", .maint)]), by: "test", source: .responder)
         let before = model.attemptsPerBackend
         model.advance(to: Self.start + 20_000)
         #expect(model.attemptsPerBackend[0] == before[0])
         #expect(model.attemptsPerBackend[1] == before[1])
         #expect(model.status(of: 0) == "DRAIN" && model.status(of: 1) == "MAINT")
         #expect(model.userShare(2) == 1)
-        #expect(throws: TargetError.self) { try model.apply(ConfigChange(weights: [("b9", 1)]), by: "x", source: .operator_) }
+        #expect(throws: TargetError.self) { try model.apply(ConfigChange(weights: [("b9", 1)]), by: "x", source: .responder) }
     }
 
     @Test func historyMemoryIsBounded() throws {
