@@ -32,6 +32,7 @@ extension SimulationModel {
             updateBuckets(previous: previous)
             let scale = Double(bucketCount) / Double(scenario.users)
             densityScale = bucketsOwned.map { $0 > 0 ? scale / Double($0) : 0 }
+            refreshImpactSums()
         }
         configurationChanged = false
         computeShares()
@@ -285,15 +286,39 @@ extension SimulationModel {
     /// failed requests per user `x` make `1 − e^−x` of its users affected (failures fall on users
     /// at random, a Poisson approximation).
     public var usersAffected: Double {
-        let buckets = bucketCount
         guard scenario.traffic.sticky else { return 1 - exp(-globalDensity) }
-        var sum = 0.0
-        for b in 0..<buckets {
-            var x = bucketAccumulated[b] + globalDensity
-            let owner = Int(bucketOwner[b])
-            if owner >= 0 { x += self[.failureDensity, owner] - bucketMark[b] }
-            sum += 1 - exp(-x)
+        // Σ_b e^(−x_b) with x_b = accumulated_b + density[owner] − mark_b + global, summed per owner
+        // from the sums `refreshImpactSums` keeps (a few exponentials per backend, not per bucket).
+        var unaffected = unownedImpactSum
+        for o in 0..<names.count where ownerImpactSum[o] > 0 {
+            unaffected += ownerImpactSum[o] * exp(ownerImpactReference[o] - self[.failureDensity, o])
         }
-        return sum / Double(buckets)
+        return 1 - unaffected * exp(-globalDensity) / Double(bucketCount)
+    }
+
+    /// Recomputes, per owner o, R_o = max over its buckets of (mark_b − accumulated_b) and
+    /// S_o = Σ e^(mark_b − accumulated_b − R_o), so that Σ_{b∈o} e^(−x_b) = S_o e^(R_o − density_o)
+    /// without overflow (R_o ≤ mark_b ≤ density_o). Buckets only move on configuration changes.
+    mutating func refreshImpactSums() {
+        let n = names.count
+        var reference = [Double](repeating: -.infinity, count: n)
+        var sum = [Double](repeating: 0, count: n)
+        var unowned = 0.0
+        for b in 0..<bucketCount {
+            let o = Int(bucketOwner[b])
+            if o >= 0 { reference[o] = max(reference[o], bucketMark[b] - bucketAccumulated[b]) }
+        }
+        for b in 0..<bucketCount {
+            let o = Int(bucketOwner[b])
+            if o >= 0 {
+                sum[o] += exp(bucketMark[b] - bucketAccumulated[b] - reference[o])
+            } else {
+                unowned += exp(-bucketAccumulated[b])
+            }
+        }
+        for o in 0..<n where sum[o] == 0 { reference[o] = 0 }
+        ownerImpactReference = reference
+        ownerImpactSum = sum
+        unownedImpactSum = unowned
     }
 }

@@ -33,6 +33,10 @@ extension SimulationModel {
         for g in 0...r { pooledRetries[g] = 0 }
         var retriesIn = 0.0
         for g in stride(from: 1, through: r, by: 1) { retriesIn += pool[g] }
+        // Without retries waiting (the usual case) every arrival is a first try, and the
+        // per-generation bookkeeping is skipped.
+        let retriesPending = retriesIn > 0 || stickyRetriesOut
+        stickyRetriesOut = false
 
         if eligibleCount == 0 {
             // Nothing in rotation: every attempt is answered 503 at once and cannot be retried.
@@ -124,13 +128,15 @@ extension SimulationModel {
                     let s = share[i]
                     first = s * spread
                     firstLegit = s * spreadLegit
-                    arrivalsByGeneration[i] = first
                     arrivals = first
-                    for g in stride(from: 1, through: r, by: 1) {
-                        let x = s * pool[g] + stickyRetries[g * n + i]
-                        stickyRetries[g * n + i] = 0
-                        arrivalsByGeneration[g * n + i] = x
-                        arrivals += x
+                    if retriesPending {
+                        arrivalsByGeneration[i] = first
+                        for g in stride(from: 1, through: r, by: 1) {
+                            let x = s * pool[g] + stickyRetries[g * n + i]
+                            stickyRetries[g * n + i] = 0
+                            arrivalsByGeneration[g * n + i] = x
+                            arrivals += x
+                        }
                     }
                 }
 
@@ -142,20 +148,45 @@ extension SimulationModel {
                 let dead = deadQueue[i]
                 let queued = live + dead
                 let errorRate = errorRateNow[i]
-                var offered = arrivals
-                var service: Double
-                var servedLive: Double
-                var deadIn = 0.0
-                var connectionErrors = 0.0
                 if queued == 0, loss == 0, arrivals <= quietLimit[i] {
                     // The common case, a server with spare capacity and nothing waiting: everything is
-                    // served this tick, in time (the general branch below gives the same result).
+                    // served this tick, in time, and only 5xx can fail (the general path below gives
+                    // the same result, with more work).
                     let load = arrivals * inverseCapacity
-                    service = serviceBase * (1 + 0.5 * load * load)
-                    servedLive = arrivals
-                } else {
+                    let service = serviceBase * (1 + 0.5 * load * load)
+                    let serverErrors = arrivals * errorRate
+                    let ok = arrivals - serverErrors
+                    if serverErrors > 0 {
+                        let userErrors = serverErrors * (first > 0 ? firstLegit / first : legitFraction)
+                        if sticky, bucketsOwned[i] > 0, eligible[i] {
+                            failureDensity[i] += userErrors * densityScale[i]
+                        } else {
+                            sumGlobal += userErrors * inverseUsers
+                        }
+                        sumFailed += serverErrors
+                        sumErrors += serverErrors
+                        sumServerErrors += serverErrors
+                        sumUserErrors += userErrors
+                        totalServerErrors[i] += serverErrors
+                    }
+                    sumAttempts += arrivals
+                    sumServed += ok
+                    totalAttempts[i] += arrivals
+                    totalServed[i] += ok
+                    lastAttempts[i] = arrivals
+                    lastServed[i] = arrivals
+                    lastTimeouts[i] = 0
+                    lastWait[i] = 0
+                    lastServiceTime[i] = service
+                    continue
+                }
+                let service: Double
+                let servedLive: Double
+                let deadIn: Double
+                let connectionErrors: Double
+                do {
                     let lost = arrivals * loss
-                    offered = arrivals - lost
+                    let offered = arrivals - lost
                     let backlog = 2 * timeout * capacityNow
                     let admitted = min(offered, max(0, backlog - queued) + capacityNow)
                     let refused = offered - admitted
@@ -179,13 +210,20 @@ extension SimulationModel {
                 // Failed attempts go back for another try, or fail the client request for good.
                 var finalFraction = 1.0
                 if r > 0, arrivals > 0, retryable > 0 {
-                    let inverse = 1 / arrivals
                     let keepSticky = sticky && eligible[i]
-                    for g in 0..<r {
-                        let part = retryable * arrivalsByGeneration[g * n + i] * inverse
-                        if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
+                    if keepSticky { stickyRetriesOut = true }
+                    if retriesPending {
+                        let inverse = 1 / arrivals
+                        for g in 0..<r {
+                            let part = retryable * arrivalsByGeneration[g * n + i] * inverse
+                            if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
+                        }
+                        finalFraction = arrivalsByGeneration[r * n + i] * inverse
+                    } else {
+                        // Everything that arrived was a first try: all of it may be tried again.
+                        if keepSticky { stickyRetries[n + i] += retryable } else { pooledRetries[1] += retryable }
+                        finalFraction = 0
                     }
-                    finalFraction = arrivalsByGeneration[r * n + i] * inverse
                 }
                 let finalTimeouts = deadIn * finalFraction
                 let finalConnection = connectionErrors * finalFraction
@@ -212,10 +250,8 @@ extension SimulationModel {
                 totalAttempts[i] += arrivals
                 totalServed[i] += ok
                 totalServerErrors[i] += serverErrors
-                if retryable > 0 {
-                    totalConnectionErrors[i] += connectionErrors
-                    totalTimeouts[i] += deadIn
-                }
+                totalConnectionErrors[i] += connectionErrors
+                totalTimeouts[i] += deadIn
                 lastAttempts[i] = arrivals
                 lastServed[i] = servedLive
                 lastTimeouts[i] = deadIn

@@ -101,6 +101,8 @@ public struct SimulationModel: Sendable {
     var stickyRetries: [Double]
     var pooledRetries: [Double]
     var redispatched = 0.0
+    /// Whether the last tick left retries stuck to servers (sticky users).
+    var stickyRetriesOut = false
     var arrivalsByGeneration: [Double]
 
     // Sticky user buckets and impact.
@@ -124,6 +126,10 @@ public struct SimulationModel: Sendable {
     var bucketsOwned: [Int]
     /// Failed requests per user spread over everyone (non-sticky traffic, no server available).
     var globalDensity = 0.0
+    /// Per-owner sums for `usersAffected` (see `refreshImpactSums`).
+    var ownerImpactReference: [Double] = []
+    var ownerImpactSum: [Double] = []
+    var unownedImpactSum = 0.0
 
     // Last tick, per backend.
 

@@ -1,5 +1,7 @@
+import Foundation
 @testable import WarRoomKit
 import Testing
+import WarRoomTestSupport
 
 @Suite struct ConsistentHashTests {
     /// Incremental bucket moves when servers leave or rejoin rotation give exactly the owners a
@@ -23,5 +25,26 @@ import Testing
                 #expect(Int(before[b]) == i || Int(model.bucketOwner[b]) == i)
             }
         }
+    }
+
+    /// The per-owner sums give the same users-affected figure as summing every bucket.
+    @Test func usersAffectedMatchesTheSumOverBuckets() throws {
+        let scenario = try ScenarioLoader.load(path: repositoryRoot + "/Playbooks/scenarios/lb-misconfig-2023-11-05.yaml")
+        var model = SimulationModel(scenario: scenario)
+        for minute in stride(from: 5, through: 40, by: 5) {
+            model.advance(to: scenario.start + Int64(minute) * 60_000)
+            if minute == 20 { try model.apply(ConfigChange(states: [("msg-29", .maint)]), by: "t", source: .responder) }
+            if minute == 30 { try model.apply(ConfigChange(weights: [("msg-30", 0)], states: [("msg-29", .ready)]), by: "t", source: .responder) }
+            var direct = 0.0
+            for b in 0..<model.bucketCount {
+                var x = model.bucketAccumulated[b] + model.globalDensity
+                let owner = Int(model.bucketOwner[b])
+                if owner >= 0 { x += model[.failureDensity, owner] - model.bucketMark[b] }
+                direct += 1 - exp(-x)
+            }
+            direct /= Double(model.bucketCount)
+            #expect(abs(model.usersAffected - direct) < 1e-9)
+        }
+        #expect(model.usersAffected > 0.2)
     }
 }
