@@ -53,11 +53,6 @@ do {
     exit(74)
 }
 
-if CommandLine.arguments.contains("--simulate-only") {
-    SimulationReport.run(scenario: largeScenario(count: 1000), duration: 24 * 3_600_000, every: 60_000, format: .csv) { _ in }
-    exit(0)
-}
-
 // 1. Throughput: backend-ticks per second on one core.
 let large = largeScenario(count: 1000)
 let ticks = 3600
