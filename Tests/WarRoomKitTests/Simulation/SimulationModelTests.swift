@@ -123,4 +123,30 @@ import WarRoomTestSupport
         #expect(last.count == 180)
         #expect(last.last?.at == model.now)
     }
+
+    @Test func readingOftenOrRarelyGivesTheSameState() throws {
+        // Probes advance the model to the clock's time; how often they do must not matter.
+        let scenario = try Self.bundled("lb-misconfig-2023-11-05")
+        var often = SimulationModel(scenario: scenario)
+        var rarely = SimulationModel(scenario: scenario)
+        var t = scenario.start
+        for _ in 0..<200 {
+            t = t + 7_300
+            often.advance(to: t)
+            _ = often.snapshot()
+        }
+        rarely.advance(to: t)
+        #expect(often.snapshot() == rarely.snapshot())
+        #expect(often.totals == rarely.totals && often.usersAffected == rarely.usersAffected)
+    }
+
+    @Test func eventsAtTheSameMomentKeepTheirOrder() {
+        let events = [ScenarioEvent(offset: 60_000, set: ConfigChange(weights: [("b1", 10)])),
+                      ScenarioEvent(offset: 0, set: ConfigChange(weights: [("b1", 20)])),
+                      ScenarioEvent(offset: 60_000, set: ConfigChange(weights: [("b1", 30)]))]
+        var model = SimulationModel(scenario: Self.pool(.weightedRoundRobin, weights: [100, 100], rate: 10, events: events))
+        model.advance(to: Self.start + 61_000)
+        #expect(model.configuration.servers[0].weight == 30)
+        #expect(model.changeLog.map { $0.configuration.servers[0].weight } == [20, 10, 30])
+    }
 }
