@@ -40,7 +40,8 @@ public struct Scenario: Sendable, Equatable {
         self.loadBalancer = loadBalancer
         self.backends = backends
         self.dependencies = dependencies
-        self.events = events.sorted { $0.offset < $1.offset }
+        // In time order; events at the same moment keep the order they were written in.
+        self.events = events.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
         self.path = path
         self.sha256 = sha256
     }

@@ -27,22 +27,22 @@ public final class SimulatedTarget: LoadBalancerTarget {
             throw TargetError.refused(target: label, command: "weight \(server) \(weight)", reason: "weights are 0…256")
         }
         model.advance(to: now)
-        try model.apply(ConfigChange(weights: [(server, weight)]), by: "operator", source: .operator_)
+        try model.apply(ConfigChange(weights: [(server, weight)]), by: "operator", source: .responder)
     }
 
     public func setState(_ state: ServerAdminState, server: String, at now: Instant) throws {
         model.advance(to: now)
-        try model.apply(ConfigChange(states: [(server, state)]), by: "operator", source: .operator_)
+        try model.apply(ConfigChange(states: [(server, state)]), by: "operator", source: .responder)
     }
 
     public func setAlgorithm(_ algorithm: BalanceAlgorithm, at now: Instant) throws {
         model.advance(to: now)
-        try model.apply(ConfigChange(algorithm: algorithm), by: "operator", source: .operator_)
+        try model.apply(ConfigChange(algorithm: algorithm), by: "operator", source: .responder)
     }
 
     public func setRateLimit(_ limit: Double?, at now: Instant) throws {
         model.advance(to: now)
-        try model.apply(ConfigChange(rateLimit: .some(limit)), by: "operator", source: .operator_)
+        try model.apply(ConfigChange(rateLimit: .some(limit)), by: "operator", source: .responder)
     }
 
     public func configuration(at now: Instant) throws -> LoadBalancerConfiguration {
@@ -148,6 +148,6 @@ public final class SimulatedTarget: LoadBalancerTarget {
         }
         return ServerDetail(stats: model.serverStats(i), capacity: model.currentCapacity(i), utilization: model.utilization(i),
                             latency: percentiles { model.latencyPercentile($0, backend: i) }, userShare: model.userShare(i),
-                            lastCheckMilliseconds: model.lastCheckLatency[i], errorSeries: perMinute)
+                            lastCheckMilliseconds: model[.lastCheckLatency, i], errorSeries: perMinute)
     }
 }

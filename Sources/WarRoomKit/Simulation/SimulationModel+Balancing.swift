@@ -6,11 +6,16 @@ extension SimulationModel {
     mutating func rebalance() {
         balanceDirty = false
         let n = names.count
-        let previous = effectiveWeight
+        let previous = bucketEligible
         eligibleCount = 0
+        bucketEligibleCount = 0
         for i in 0..<n {
             let inRotation = admin[i] == .ready && healthy[i] && weight[i] > 0
             eligible[i] = inRotation
+            // User buckets follow the configuration, not health: while checks hold a server out,
+            // its users are served elsewhere but stay its users (so flapping moves no buckets).
+            bucketEligible[i] = admin[i] == .ready && weight[i] > 0
+            if bucketEligible[i] { bucketEligibleCount += 1 }
             effectiveWeight[i] = inRotation ? (algorithm == .roundRobin ? 1 : Double(weight[i])) : 0
             if inRotation {
                 eligibleCount += 1
@@ -22,9 +27,14 @@ extension SimulationModel {
                 }
             }
         }
-        if scenario.traffic.sticky || algorithm == .consistentHash {
+        // Buckets and the ring follow the configuration only, so health flaps skip this.
+        if configurationChanged, scenario.traffic.sticky || algorithm == .consistentHash {
             updateBuckets(previous: previous)
+            let scale = Double(bucketCount) / Double(scenario.users)
+            densityScale = bucketsOwned.map { $0 > 0 ? scale / Double($0) : 0 }
+            refreshImpactSums()
         }
+        configurationChanged = false
         computeShares()
     }
 
@@ -38,15 +48,26 @@ extension SimulationModel {
             for i in 0..<n { total += effectiveWeight[i] }
             for i in 0..<n { share[i] = total > 0 ? effectiveWeight[i] / total : 0 }
         case .consistentHash:
-            let buckets = Double(SimulationModel.bucketCount)
-            for i in 0..<n { share[i] = eligible[i] ? Double(bucketsOwned[i]) / buckets : 0 }
+            // Each point's arc (from the point before it) goes to the first server in rotation at or after it.
+            for i in 0..<n { share[i] = 0 }
+            let points = ringPositions.count
+            guard eligibleCount > 0, points > 0, let anchor = (0..<points).last(where: { eligible[Int(ringOwners[$0])] }) else { return }
+            var owner = Int(ringOwners[anchor])
+            var p = anchor
+            for _ in 0..<points {
+                if eligible[Int(ringOwners[p])] { owner = Int(ringOwners[p]) }
+                let previous = p == 0 ? ringPositions[points - 1] : ringPositions[p - 1]
+                share[owner] += Double(ringPositions[p] &- previous) * 0x1.0p-64
+                p = p == 0 ? points - 1 : p - 1
+            }
+            if points == 1 { share[owner] = 1 }
         case .leastConnections:
             // Least connections equalizes connections per unit of weight; with connections =
             // rate × latency (Little's law) that gives shares proportional to weight / latency.
             // Half of the step is taken each tick, like the damping of real connection counts.
             var target = [Double](repeating: 0, count: n)
             for i in 0..<n where eligible[i] {
-                let latency = max(1, lastServiceTime[i] + lastWait[i] * 1000)
+                let latency = max(1, self[.lastServiceTime, i] + self[.lastWait, i] * 1000)
                 target[i] = effectiveWeight[i] / latency
                 total += target[i]
             }
@@ -67,7 +88,7 @@ extension SimulationModel {
                 total += effectiveWeight[i]
             }
             var busy = [Double](repeating: 0, count: n)
-            for i in order { busy[i] = (lastInFlight[i] + liveQueue[i] + deadQueue[i]) / effectiveWeight[i] }
+            for i in order { busy[i] = (inFlight(i) + self[.liveQueue, i] + self[.deadQueue, i]) / effectiveWeight[i] }
             order.sort { busy[$0] != busy[$1] ? busy[$0] < busy[$1] : $0 < $1 }
             for i in 0..<n { share[i] = 0 }
             var busier = 0.0
@@ -94,70 +115,167 @@ extension SimulationModel {
         }
     }
 
-    /// Weighted rendezvous hashing (highest random weight): bucket b goes to the backend with
-    /// the largest w / −ln(u(b, i)). Only buckets whose owner lost weight, and backends that
-    /// gained weight, are looked at again, so one server leaving moves only its own users.
-    mutating func updateBuckets(previous: [Double]) {
+    /// Consistent hashing on a ring: each backend owns points in proportion to its configured
+    /// weight, and a user bucket belongs to the first point after its own position whose
+    /// backend is configured in rotation. A server taken out (drain, maint, weight 0) hands only
+    /// its own buckets to the next points (spread over the others); put back, it takes the same
+    /// buckets again. The ring is rebuilt only when weights or the algorithm change.
+    mutating func updateBuckets(previous: [Bool]) {
         let n = names.count
-        var gained: [Int] = []
-        var lost = false
-        var changed = 0
-        for i in 0..<n where effectiveWeight[i] != previous[i] {
-            changed += 1
-            if effectiveWeight[i] > previous[i] { gained.append(i) } else { lost = true }
+        var ring = [Double](repeating: 0, count: n)
+        for i in 0..<n where weight[i] > 0 { ring[i] = algorithm == .roundRobin ? 1 : Double(weight[i]) }
+        // Consistent hashing of requests needs a fine ring; user buckets alone need a coarse one.
+        let fine = algorithm == .consistentHash
+        if ring != ringWeights || ringPositions.isEmpty || fine != fineRing {
+            ringWeights = ring
+            fineRing = fine
+            buildRing()
+            for b in 0..<bucketCount {
+                let owner = firstEligibleOwner(from: Int(bucketStart[b]))
+                if owner != Int(bucketOwner[b]) { assign(bucket: b, to: owner) }
+            }
+            return
         }
-        let fresh = bucketOwner.allSatisfy { $0 < 0 }
-        guard changed > 0 || fresh else { return }
-        let full = fresh || changed * 4 > n
-        for b in 0..<SimulationModel.bucketCount {
-            let owner = Int(bucketOwner[b])
-            if full || owner < 0 || (lost && effectiveWeight[owner] < previous[owner]) {
-                var best = -1
-                var bestScore = 0.0
-                for i in 0..<n where effectiveWeight[i] > 0 {
-                    let s = score(bucket: b, backend: i)
-                    if best < 0 || s > bestScore {
-                        best = i
-                        bestScore = s
+        // Same ring, some servers in or out of rotation: only the buckets on the arcs in front of
+        // their points move (walking back over points whose servers are out of rotation).
+        let points = ringOwners.count
+        guard points > 0 else { return }
+        // Worked on as locals moved out of `self`, so no write pays for copy-on-write checks.
+        var owners = bucketOwner
+        bucketOwner = []
+        var accumulated = bucketAccumulated
+        bucketAccumulated = []
+        var marks = bucketMark
+        bucketMark = []
+        var owned = bucketsOwned
+        bucketsOwned = []
+        let density = column(.failureDensity)
+        let ringOwners = self.ringOwners
+        let eligible = self.bucketEligible
+        let eligibleCount = self.bucketEligibleCount
+        let ringPointsStart = self.ringPointsStart
+        let ringPointsList = self.ringPointsList
+        let pointBuckets = self.pointBuckets
+        let bucketsByPoint = self.bucketsByPoint
+        for j in 0..<n where eligible[j] != previous[j] {
+            for k in Int(ringPointsStart[j])..<Int(ringPointsStart[j + 1]) {
+                let p = Int(ringPointsList[k])
+                var target = eligible[j] ? j : -2
+                var q = p
+                repeat {
+                    let slots = Int(pointBuckets[q])..<Int(pointBuckets[q + 1])
+                    if !slots.isEmpty, target == -2 {
+                        target = SimulationModel.firstEligibleOwner(
+                            from: p + 1 == points ? 0 : p + 1, owners: ringOwners, eligible: eligible, eligibleCount: eligibleCount)
                     }
-                }
-                assign(bucket: b, to: best, score: bestScore)
-            } else if owner >= 0, effectiveWeight[owner] > previous[owner] {
-                // The owner gained weight: its own score rose; others may still beat it only if they gained too.
-                bucketScore[b] = score(bucket: b, backend: owner)
-                for i in gained where i != owner {
-                    let s = score(bucket: b, backend: i)
-                    if s > bucketScore[b] { assign(bucket: b, to: i, score: s) }
-                }
-            } else {
-                for i in gained {
-                    let s = score(bucket: b, backend: i)
-                    if s > bucketScore[b] { assign(bucket: b, to: i, score: s) }
+                    for slot in slots {
+                        let b = Int(bucketsByPoint[slot])
+                        let old = Int(owners[b])
+                        guard old != target else { continue }
+                        if old >= 0 {
+                            accumulated[b] += density[old] - marks[b]
+                            owned[old] -= 1
+                        }
+                        owners[b] = Int32(target)
+                        marks[b] = target >= 0 ? density[target] : 0
+                        if target >= 0 { owned[target] += 1 }
+                    }
+                    q = q == 0 ? points - 1 : q - 1
+                } while q != p && !eligible[Int(ringOwners[q])]
+            }
+        }
+        bucketOwner = owners
+        bucketAccumulated = accumulated
+        bucketMark = marks
+        bucketsOwned = owned
+    }
+
+    /// The backend of the first point at or after `start` whose server is in rotation (−1 when none is).
+    func firstEligibleOwner(from start: Int) -> Int {
+        SimulationModel.firstEligibleOwner(from: start, owners: ringOwners, eligible: bucketEligible, eligibleCount: bucketEligibleCount)
+    }
+
+    /// A static function on purpose: called in loops from mutating code, a method on this large
+    /// struct could be handed a copy of all of it on every call.
+    static func firstEligibleOwner(from start: Int, owners: [Int32], eligible: [Bool], eligibleCount: Int) -> Int {
+        let points = owners.count
+        guard eligibleCount > 0, points > 0 else { return -1 }
+        var p = start
+        for _ in 0..<points {
+            let candidate = Int(owners[p])
+            if eligible[candidate] { return candidate }
+            p = p + 1 == points ? 0 : p + 1
+        }
+        return -1
+    }
+
+    /// Places each backend's points and finds, for each bucket, the first point at or after it.
+    mutating func buildRing() {
+        let n = names.count
+        let total = ringWeights.reduce(0, +)
+        var positions: [(UInt64, Int32)] = []
+        if total > 0 {
+            let pointsTotal = fineRing ? Double(max(SimulationModel.minimumRingPoints, SimulationModel.ringPointsPerBackend * n))
+                : Double(bucketCount)
+            for i in 0..<n where ringWeights[i] > 0 {
+                let count = max(1, Int((pointsTotal * ringWeights[i] / total).rounded()))
+                for k in 0..<count {
+                    positions.append((SplitMix64.mix(nameHashes[i] &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15), Int32(i)))
                 }
             }
+        }
+        positions.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        ringPositions = positions.map(\.0)
+        ringOwners = positions.map(\.1)
+        let points = ringPositions.count
+        for b in 0..<bucketCount {
+            let position = bucketPosition(b)
+            var low = 0
+            var high = points
+            while low < high {
+                let mid = (low + high) / 2
+                if ringPositions[mid] < position { low = mid + 1 } else { high = mid }
+            }
+            bucketStart[b] = Int32(low == points ? 0 : low)
+        }
+        // Buckets grouped by their starting point, and points grouped by backend, for the
+        // incremental updates when servers leave or rejoin rotation.
+        pointBuckets = [Int32](repeating: 0, count: points + 1)
+        for b in 0..<bucketCount { pointBuckets[Int(bucketStart[b]) + 1] += 1 }
+        for p in 0..<points { pointBuckets[p + 1] += pointBuckets[p] }
+        var fill = pointBuckets
+        bucketsByPoint = [Int32](repeating: 0, count: bucketCount)
+        for b in 0..<bucketCount {
+            let p = Int(bucketStart[b])
+            bucketsByPoint[Int(fill[p])] = Int32(b)
+            fill[p] += 1
+        }
+        ringPointsStart = [Int32](repeating: 0, count: n + 1)
+        for p in 0..<points { ringPointsStart[Int(ringOwners[p]) + 1] += 1 }
+        for i in 0..<n { ringPointsStart[i + 1] += ringPointsStart[i] }
+        var next = ringPointsStart
+        ringPointsList = [Int32](repeating: 0, count: points)
+        for p in 0..<points {
+            let i = Int(ringOwners[p])
+            ringPointsList[Int(next[i])] = Int32(p)
+            next[i] += 1
         }
     }
 
     @inline(__always)
-    func score(bucket b: Int, backend i: Int) -> Double {
-        let u = SplitMix64.unit(SplitMix64.mix(UInt64(b) &* 0x9E37_79B9_7F4A_7C15 ^ nameHashes[i]))
-        return effectiveWeight[i] / -log(u)
+    func bucketPosition(_ b: Int) -> UInt64 {
+        SplitMix64.mix(UInt64(b) &* 0xD1B5_4A32_D192_ED03 ^ scenario.seed)
     }
 
-    mutating func assign(bucket b: Int, to backend: Int, score: Double) {
+    mutating func assign(bucket b: Int, to backend: Int) {
         let old = Int(bucketOwner[b])
-        if old == backend {
-            bucketScore[b] = score
-            return
-        }
         if old >= 0 {
-            bucketAccumulated[b] += failureDensity[old] - bucketMark[b]
+            bucketAccumulated[b] += self[.failureDensity, old] - bucketMark[b]
             bucketsOwned[old] -= 1
         }
         bucketOwner[b] = Int32(backend)
-        bucketScore[b] = score
         if backend >= 0 {
-            bucketMark[b] = failureDensity[backend]
+            bucketMark[b] = self[.failureDensity, backend]
             bucketsOwned[backend] += 1
         } else {
             bucketMark[b] = 0
@@ -168,15 +286,39 @@ extension SimulationModel {
     /// failed requests per user `x` make `1 − e^−x` of its users affected (failures fall on users
     /// at random, a Poisson approximation).
     public var usersAffected: Double {
-        let buckets = SimulationModel.bucketCount
         guard scenario.traffic.sticky else { return 1 - exp(-globalDensity) }
-        var sum = 0.0
-        for b in 0..<buckets {
-            var x = bucketAccumulated[b] + globalDensity
-            let owner = Int(bucketOwner[b])
-            if owner >= 0 { x += failureDensity[owner] - bucketMark[b] }
-            sum += 1 - exp(-x)
+        // Σ_b e^(−x_b) with x_b = accumulated_b + density[owner] − mark_b + global, summed per owner
+        // from the sums `refreshImpactSums` keeps (a few exponentials per backend, not per bucket).
+        var unaffected = unownedImpactSum
+        for o in 0..<names.count where ownerImpactSum[o] > 0 {
+            unaffected += ownerImpactSum[o] * exp(ownerImpactReference[o] - self[.failureDensity, o])
         }
-        return sum / Double(buckets)
+        return 1 - unaffected * exp(-globalDensity) / Double(bucketCount)
+    }
+
+    /// Recomputes, per owner o, R_o = max over its buckets of (mark_b − accumulated_b) and
+    /// S_o = Σ e^(mark_b − accumulated_b − R_o), so that Σ_{b∈o} e^(−x_b) = S_o e^(R_o − density_o)
+    /// without overflow (R_o ≤ mark_b ≤ density_o). Buckets only move on configuration changes.
+    mutating func refreshImpactSums() {
+        let n = names.count
+        var reference = [Double](repeating: -.infinity, count: n)
+        var sum = [Double](repeating: 0, count: n)
+        var unowned = 0.0
+        for b in 0..<bucketCount {
+            let o = Int(bucketOwner[b])
+            if o >= 0 { reference[o] = max(reference[o], bucketMark[b] - bucketAccumulated[b]) }
+        }
+        for b in 0..<bucketCount {
+            let o = Int(bucketOwner[b])
+            if o >= 0 {
+                sum[o] += exp(bucketMark[b] - bucketAccumulated[b] - reference[o])
+            } else {
+                unowned += exp(-bucketAccumulated[b])
+            }
+        }
+        for o in 0..<n where sum[o] == 0 { reference[o] = 0 }
+        ownerImpactReference = reference
+        ownerImpactSum = sum
+        unownedImpactSum = unowned
     }
 }

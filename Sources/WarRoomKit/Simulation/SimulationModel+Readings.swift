@@ -13,14 +13,14 @@ extension SimulationModel {
 
     /// One backend's statistics under HAProxy's `show stat` names.
     public func serverStats(_ i: Int) -> ServerStats {
-        let wait = lastWait[i] * 1000
-        let rtime = lastServiceTime[i] + wait + dependencies.networkRTT
+        let wait = self[.lastWait, i] * 1000
+        let rtime = self[.lastServiceTime, i] + wait + dependencies.networkRTT
         return ServerStats(
             backend: scenario.id, name: names[i], status: status(of: i), weight: weight[i],
-            scur: Int(lastInFlight[i].rounded()), qcur: Int((liveQueue[i] + deadQueue[i]).rounded()),
-            stot: Int(totalAttempts[i].rounded()), rate: lastAttempts[i],
-            hrsp5xx: Int(totalServerErrors[i].rounded()), econ: Int(totalConnectionErrors[i].rounded()),
-            eresp: Int(totalTimeouts[i].rounded()), chkfail: checkFailures[i],
+            scur: Int(inFlight(i).rounded()), qcur: Int((self[.liveQueue, i] + self[.deadQueue, i]).rounded()),
+            stot: Int(self[.totalAttempts, i].rounded()), rate: self[.lastAttempts, i],
+            hrsp5xx: Int(self[.totalServerErrors, i].rounded()), econ: Int(self[.totalConnectionErrors, i].rounded()),
+            eresp: Int(self[.totalTimeouts, i].rounded()), chkfail: checkFailures[i],
             lastchg: Int(ticks - lastChangeTick[i]), rtime: Int(rtime.rounded()), ttime: Int((rtime + dependencies.networkRTT).rounded()),
             checkStatus: admin[i] == .maint ? "" : lastCheckStatus[i].rawValue)
     }
@@ -33,7 +33,7 @@ extension SimulationModel {
     /// Latency of backend `i`'s last tick as (requests answered, timeouts, shift ms, median ms).
     func latencyShape(_ i: Int) -> (served: Double, timeouts: Double, shift: Double, median: Double) {
         let sigma = SimulationModel.latencySigma
-        return (lastServed[i], lastTimeouts[i], lastWait[i] * 1000 + dependencies.networkRTT, lastServiceTime[i] * exp(-sigma * sigma / 2))
+        return (self[.lastServed, i], self[.lastTimeouts, i], self[.lastWait, i] * 1000 + dependencies.networkRTT, self[.lastServiceTime, i] * exp(-sigma * sigma / 2))
     }
 
     /// Latency percentiles of one backend over the last tick, in ms (`nil` when it served nothing).
@@ -147,19 +147,26 @@ extension SimulationModel {
     }
 
     /// Utilization of backend `i` in the last tick: offered load over current capacity (above 1 = overloaded).
-    public func utilization(_ i: Int) -> Double { lastUtilization[i] }
+    public func utilization(_ i: Int) -> Double {
+        self[.lastAttempts, i] * (1 - dependencies.networkLoss) / currentCapacity(i)
+    }
+
+    /// Requests being served by backend `i` (Little's law: rate × service time).
+    func inFlight(_ i: Int) -> Double {
+        self[.lastServed, i] * self[.lastServiceTime, i] * 0.001
+    }
 
     /// The share of user buckets mapped to backend `i` (sticky traffic), or its share of new requests.
     public func userShare(_ i: Int) -> Double {
-        scenario.traffic.sticky ? Double(bucketsOwned[i]) / Double(SimulationModel.bucketCount) : share[i]
+        scenario.traffic.sticky ? Double(bucketsOwned[i]) / Double(bucketCount) : share[i]
     }
 
     /// Cumulative attempts per backend (for shares over a window).
-    public var attemptsPerBackend: [Double] { totalAttempts }
+    public var attemptsPerBackend: [Double] { column(.totalAttempts) }
 
     /// Cumulative failed attempts per backend (timeouts, connection errors, 5xx).
     public var failuresPerBackend: [Double] {
-        (0..<names.count).map { totalTimeouts[$0] + totalConnectionErrors[$0] + totalServerErrors[$0] }
+        (0..<names.count).map { self[.totalTimeouts, $0] + self[.totalConnectionErrors, $0] + self[.totalServerErrors, $0] }
     }
 }
 

@@ -9,7 +9,6 @@ extension SimulationModel {
         let n = names.count
         let r = retries
         let sticky = scenario.traffic.sticky
-        let buckets = Double(SimulationModel.bucketCount)
         let users = Double(scenario.users)
         var tick = SimulationTotals()
 
@@ -34,6 +33,10 @@ extension SimulationModel {
         for g in 0...r { pooledRetries[g] = 0 }
         var retriesIn = 0.0
         for g in stride(from: 1, through: r, by: 1) { retriesIn += pool[g] }
+        // Without retries waiting (the usual case) every arrival is a first try, and the
+        // per-generation bookkeeping is skipped.
+        let retriesPending = retriesIn > 0 || stickyRetriesOut
+        stickyRetriesOut = false
 
         if eligibleCount == 0 {
             // Nothing in rotation: every attempt is answered 503 at once and cannot be retried.
@@ -57,124 +60,221 @@ extension SimulationModel {
         tick.retries = retriesIn
 
         let figures = dependencies
-        let databaseExtra = max(0, figures.databaseLatency - scenario.dependencies.databaseLatency)
         let loss = figures.networkLoss
         let rtt = figures.networkRTT
-        let databaseErrors = figures.databaseErrorRate
         let timeout = timeoutSeconds
         let check = scenario.loadBalancer.healthCheck
         let checkTimeout = Double(check.timeout)
         let tickNumber = ticks + 1
-        let spread = (sticky ? flood : legit + flood) + redispatchIn
-        let spreadLegit = (sticky ? 0 : legit) + redispatchIn * legitFraction
+        // New users are placed by the algorithm, and a sticky user keeps the server it was given,
+        // so in aggregate the load follows the algorithm's shares either way; stickiness decides
+        // which users (and which retries) stay with which server.
+        let spread = legit + flood + redispatchIn
+        let spreadLegit = legit + redispatchIn * legitFraction
 
-        for i in 0..<n {
-            // Arrivals, by retry generation.
-            var arrivals = 0.0
-            var first = 0.0
-            var firstLegit = 0.0
-            if eligible[i] {
-                let s = share[i]
-                first = s * spread
-                firstLegit = s * spreadLegit
-                if sticky {
-                    let users = legit * Double(bucketsOwned[i]) / buckets
-                    first += users
-                    firstLegit += users
+        // The loop works on arrays moved out of `self` (uniquely owned, so no copy-on-write
+        // checks) and on the columns through plain pointers: no per-element bookkeeping.
+        let eligible = self.eligible
+        let bucketsOwned = self.bucketsOwned
+        let baseLatency = self.baseLatency
+        let admin = self.admin
+        let capacityNow = self.capacityNow
+        let inverseCapacityNow = self.inverseCapacityNow
+        let serviceBaseNow = self.serviceBaseNow
+        let quietLimit = self.quietLimit
+        let errorRateNow = self.errorRateNow
+        let densityScale = self.densityScale
+        var arrivalsByGeneration = self.arrivalsByGeneration
+        self.arrivalsByGeneration = []
+        var stickyRetries = self.stickyRetries
+        self.stickyRetries = []
+        var healthy = self.healthy
+        self.healthy = []
+        var checkStreak = self.checkStreak
+        self.checkStreak = []
+        var checkFailures = self.checkFailures
+        self.checkFailures = []
+        var nextCheckTick = self.nextCheckTick
+        self.nextCheckTick = []
+        var lastChangeTick = self.lastChangeTick
+        self.lastChangeTick = []
+        var lastCheckStatus = self.lastCheckStatus
+        self.lastCheckStatus = []
+        var columns = self.columns
+        self.columns = []
+        let share = self.share
+        share.withUnsafeBufferPointer { share in
+        columns.withUnsafeMutableBufferPointer { block in
+        arrivalsByGeneration.withUnsafeMutableBufferPointer { arrivalsByGeneration in
+        stickyRetries.withUnsafeMutableBufferPointer { stickyRetries in
+            let base = block.baseAddress!
+            func column(_ c: Column) -> UnsafeMutablePointer<Double> { base + c.rawValue * n }
+            let liveQueue = column(.liveQueue), deadQueue = column(.deadQueue), failureDensity = column(.failureDensity)
+            let totalAttempts = column(.totalAttempts), totalServed = column(.totalServed), totalServerErrors = column(.totalServerErrors)
+            let totalConnectionErrors = column(.totalConnectionErrors), totalTimeouts = column(.totalTimeouts)
+            let lastAttempts = column(.lastAttempts), lastServed = column(.lastServed), lastTimeouts = column(.lastTimeouts)
+            let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime)
+            let lastCheckLatency = column(.lastCheckLatency)
+            let inverseUsers = 1 / users
+            // Sums kept in locals (registers), added to the tick's totals after the loop.
+            var sumAttempts = 0.0, sumServed = 0.0, sumFailed = 0.0, sumErrors = 0.0
+            var sumTimeouts = 0.0, sumConnection = 0.0, sumServerErrors = 0.0, sumUserErrors = 0.0, sumGlobal = 0.0
+            for i in 0..<n {
+                // Arrivals, by retry generation.
+                var arrivals = 0.0
+                var first = 0.0
+                var firstLegit = 0.0
+                if eligible[i] {
+                    let s = share[i]
+                    first = s * spread
+                    firstLegit = s * spreadLegit
+                    arrivals = first
+                    if retriesPending {
+                        arrivalsByGeneration[i] = first
+                        for g in stride(from: 1, through: r, by: 1) {
+                            let x = s * pool[g] + stickyRetries[g * n + i]
+                            stickyRetries[g * n + i] = 0
+                            arrivalsByGeneration[g * n + i] = x
+                            arrivals += x
+                        }
+                    }
                 }
-                arrivalsByGeneration[i] = first
-                arrivals = first
-                for g in stride(from: 1, through: r, by: 1) {
-                    let x = s * pool[g] + stickyRetries[g * n + i]
-                    stickyRetries[g * n + i] = 0
-                    arrivalsByGeneration[g * n + i] = x
-                    arrivals += x
+
+                // Service: capacity shrinks when the database makes each request hold a worker longer.
+                let serviceBase = serviceBaseNow[i]
+                let capacityNow = capacityNow[i]
+                let inverseCapacity = inverseCapacityNow[i]
+                let live = liveQueue[i]
+                let dead = deadQueue[i]
+                let queued = live + dead
+                let errorRate = errorRateNow[i]
+                if queued == 0, loss == 0, arrivals <= quietLimit[i] {
+                    // The common case, a server with spare capacity and nothing waiting: everything is
+                    // served this tick, in time, and only 5xx can fail (the general path below gives
+                    // the same result, with more work).
+                    let load = arrivals * inverseCapacity
+                    let service = serviceBase * (1 + 0.5 * load * load)
+                    let serverErrors = arrivals * errorRate
+                    let ok = arrivals - serverErrors
+                    if serverErrors > 0 {
+                        let userErrors = serverErrors * (first > 0 ? firstLegit / first : legitFraction)
+                        if sticky, bucketsOwned[i] > 0, eligible[i] {
+                            failureDensity[i] += userErrors * densityScale[i]
+                        } else {
+                            sumGlobal += userErrors * inverseUsers
+                        }
+                        sumFailed += serverErrors
+                        sumErrors += serverErrors
+                        sumServerErrors += serverErrors
+                        sumUserErrors += userErrors
+                        totalServerErrors[i] += serverErrors
+                    }
+                    sumAttempts += arrivals
+                    sumServed += ok
+                    totalAttempts[i] += arrivals
+                    totalServed[i] += ok
+                    lastAttempts[i] = arrivals
+                    lastServed[i] = arrivals
+                    lastTimeouts[i] = 0
+                    lastWait[i] = 0
+                    lastServiceTime[i] = service
+                    continue
                 }
+                let service: Double
+                let servedLive: Double
+                let deadIn: Double
+                let connectionErrors: Double
+                do {
+                    let lost = arrivals * loss
+                    let offered = arrivals - lost
+                    let backlog = 2 * timeout * capacityNow
+                    let admitted = min(offered, max(0, backlog - queued) + capacityNow)
+                    let refused = offered - admitted
+                    let load = min(1, (queued + admitted) * inverseCapacity)
+                    service = serviceBase * (1 + 0.5 * load * load)
+                    // An arrival that will wait longer than the time left after service is doomed: its client
+                    // times out, but the server still works through it later (wasted work).
+                    let room = max(0, capacityNow * (timeout - (service + rtt) * 0.001) - queued)
+                    let liveIn = min(admitted, room)
+                    deadIn = admitted - liveIn
+                    let served = min(queued + admitted, capacityNow)
+                    servedLive = min(live + liveIn, served)
+                    liveQueue[i] = live + liveIn - servedLive
+                    deadQueue[i] = dead + deadIn - (served - servedLive)
+                    connectionErrors = lost + refused
+                }
+                let serverErrors = servedLive * errorRate
+                let ok = servedLive - serverErrors
+                let retryable = connectionErrors + deadIn
+
+                // Failed attempts go back for another try, or fail the client request for good.
+                var finalFraction = 1.0
+                if r > 0, arrivals > 0, retryable > 0 {
+                    let keepSticky = sticky && eligible[i]
+                    if keepSticky { stickyRetriesOut = true }
+                    if retriesPending {
+                        let inverse = 1 / arrivals
+                        for g in 0..<r {
+                            let part = retryable * arrivalsByGeneration[g * n + i] * inverse
+                            if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
+                        }
+                        finalFraction = arrivalsByGeneration[r * n + i] * inverse
+                    } else {
+                        // Everything that arrived was a first try: all of it may be tried again.
+                        if keepSticky { stickyRetries[n + i] += retryable } else { pooledRetries[1] += retryable }
+                        finalFraction = 0
+                    }
+                }
+                let finalTimeouts = deadIn * finalFraction
+                let finalConnection = connectionErrors * finalFraction
+                let finalErrors = finalTimeouts + finalConnection + serverErrors
+                var userErrors = 0.0
+                if finalErrors > 0 {
+                    userErrors = finalErrors * (first > 0 ? firstLegit / first : legitFraction)
+                    if sticky, bucketsOwned[i] > 0, eligible[i] {
+                        failureDensity[i] += userErrors * densityScale[i]
+                    } else {
+                        sumGlobal += userErrors * inverseUsers
+                    }
+                }
+
+                sumAttempts += arrivals
+                sumServed += ok
+                sumFailed += retryable + serverErrors
+                sumErrors += finalErrors
+                sumTimeouts += finalTimeouts
+                sumConnection += finalConnection
+                sumServerErrors += serverErrors
+                sumUserErrors += userErrors
+
+                totalAttempts[i] += arrivals
+                totalServed[i] += ok
+                totalServerErrors[i] += serverErrors
+                totalConnectionErrors[i] += connectionErrors
+                totalTimeouts[i] += deadIn
+                lastAttempts[i] = arrivals
+                lastServed[i] = servedLive
+                lastTimeouts[i] = deadIn
+                lastWait[i] = live * inverseCapacity
+                lastServiceTime[i] = service
             }
 
-            // Service: capacity shrinks when the database makes each request hold a worker longer.
-            let base = baseLatency[i]
-            let serviceBase = base + databaseExtra
-            let capacityNow = capacity[i] * base / serviceBase
-            let lost = arrivals * loss
-            let offered = arrivals - lost
-            let live = liveQueue[i]
-            let dead = deadQueue[i]
-            let queued = live + dead
-            let backlog = 2 * timeout * capacityNow
-            let admitted = min(offered, max(0, backlog - queued) + capacityNow)
-            let refused = offered - admitted
-            let load = min(1, (queued + admitted) / capacityNow)
-            let service = serviceBase * (1 + 0.5 * load * load)
-            // An arrival that will wait longer than the time left after service is doomed: its client
-            // times out, but the server still works through it later (wasted work).
-            let room = max(0, capacityNow * (timeout - (service + rtt) / 1000) - queued)
-            let liveIn = min(admitted, room)
-            let deadIn = admitted - liveIn
-            let served = min(queued + admitted, capacityNow)
-            let servedLive = min(live + liveIn, served)
-            liveQueue[i] = live + liveIn - servedLive
-            deadQueue[i] = dead + deadIn - (served - servedLive)
-            let errorRate = 1 - (1 - ownErrorRate[i]) * (1 - databaseErrors)
-            let serverErrors = servedLive * errorRate
-            let ok = servedLive - serverErrors
-            let connectionErrors = lost + refused
-            let retryable = connectionErrors + deadIn
-
-            // Failed attempts go back for another try, or fail the client request for good.
-            var finalFraction = 1.0
-            if r > 0, arrivals > 0 {
-                let inverse = 1 / arrivals
-                let keepSticky = sticky && eligible[i]
-                for g in 0..<r {
-                    let part = retryable * arrivalsByGeneration[g * n + i] * inverse
-                    if keepSticky { stickyRetries[(g + 1) * n + i] += part } else { pooledRetries[g + 1] += part }
-                }
-                finalFraction = arrivalsByGeneration[r * n + i] * inverse
-            }
-            let finalTimeouts = deadIn * finalFraction
-            let finalConnection = connectionErrors * finalFraction
-            let finalErrors = finalTimeouts + finalConnection + serverErrors
-            let userShare = first > 0 ? firstLegit / first : legitFraction
-            let userErrors = finalErrors * userShare
-            if sticky, bucketsOwned[i] > 0, eligible[i] {
-                failureDensity[i] += userErrors / (users * Double(bucketsOwned[i]) / buckets)
-            } else {
-                globalDensity += userErrors / users
-            }
-
-            tick.attempts += arrivals
-            tick.served += ok
-            tick.failedAttempts += retryable + serverErrors
-            tick.errors += finalErrors
-            tick.timeouts += finalTimeouts
-            tick.connectionErrors += finalConnection
-            tick.serverErrors += serverErrors
-            tick.userErrors += userErrors
-
-            totalAttempts[i] += arrivals
-            totalServed[i] += ok
-            totalServerErrors[i] += serverErrors
-            totalConnectionErrors[i] += connectionErrors
-            totalTimeouts[i] += deadIn
-            lastAttempts[i] = arrivals
-            lastServed[i] = servedLive
-            lastTimeouts[i] = deadIn
-            lastWait[i] = live / capacityNow
-            lastServiceTime[i] = service
-            lastUtilization[i] = offered / capacityNow
-            lastInFlight[i] = servedLive * service / 1000
-            windowAttempts[i] += arrivals
-            windowFailures[i] += retryable + serverErrors
-
-            // Active health check, when one is due: it waits behind the server's queue like any request.
-            if admin[i] != .maint, tickNumber >= nextCheckTick[i] {
+            // Active health checks, in a second pass (most servers are not due in a given tick). A
+            // check waits behind the server's queue like any request.
+            for i in 0..<n where tickNumber >= nextCheckTick[i] && admin[i] != .maint {
+                let base = baseLatency[i]
+                let serviceBase = serviceBaseNow[i]
+                let inverseCapacity = inverseCapacityNow[i]
+                let service = lastServiceTime[i]
                 // Like HAProxy's spread-checks: a little jitter keeps checks from locking into a rhythm.
                 nextCheckTick[i] += checkIntervalTicks + (random.unit() < 0.25 ? 1 : 0)
-                let wait = (liveQueue[i] + deadQueue[i]) / capacityNow * 1000
-                let noise = exp(SimulationModel.checkSigma * random.normal())
-                let latency = (base * (1 + 0.5 * load * load) + rtt) * noise + wait
-                let lostCheck = random.unit() < loss
+                let wait = (liveQueue[i] + deadQueue[i]) * inverseCapacity * 1000
+                let quiet = base * (service / serviceBase) + rtt
+                // The noise factor is bounded (at most e^(0.25 × 2√3) ≈ 2.38), so a check far from its
+                // timeout passes without drawing it; only borderline checks pay for the randomness.
+                let latency = quiet * SimulationModel.maximumCheckNoise + wait <= checkTimeout
+                    ? quiet + wait : quiet * exp(SimulationModel.checkSigma * random.normal()) + wait
+                let lostCheck = loss > 0 && random.unit() < loss
                 let passed = !lostCheck && latency <= checkTimeout
                 lastCheckLatency[i] = latency
                 lastCheckStatus[i] = lostCheck ? .connectionError : passed ? .ok : .timeout
@@ -207,8 +307,29 @@ extension SimulationModel {
                     checkStreak[i] = 0
                 }
             }
-        }
 
+            tick.attempts += sumAttempts
+            tick.served += sumServed
+            tick.failedAttempts += sumFailed
+            tick.errors += sumErrors
+            tick.timeouts += sumTimeouts
+            tick.connectionErrors += sumConnection
+            tick.serverErrors += sumServerErrors
+            tick.userErrors += sumUserErrors
+            globalDensity += sumGlobal
+        }
+        }
+        }
+        }
+        self.columns = columns
+        self.arrivalsByGeneration = arrivalsByGeneration
+        self.stickyRetries = stickyRetries
+        self.healthy = healthy
+        self.checkStreak = checkStreak
+        self.checkFailures = checkFailures
+        self.nextCheckTick = nextCheckTick
+        self.lastChangeTick = lastChangeTick
+        self.lastCheckStatus = lastCheckStatus
         if eligibleCount > 0 { tick.attempts -= redispatchIn }
         totals.requests += tick.requests
         totals.legitimate += tick.legitimate
@@ -238,12 +359,19 @@ extension SimulationModel {
             let counts = healthCounts()
             window.backendsUp = counts.up
             window.backendsDown = counts.down
-            history.append(window, attempts: windowAttempts, failures: windowFailures)
-            window = SimulationSample(at: now)
+            // Per-backend window totals are differences of the cumulative counters.
+            var attempts = [Double](repeating: 0, count: n)
+            var failures = attempts
             for i in 0..<n {
-                windowAttempts[i] = 0
-                windowFailures[i] = 0
+                let total = self[.totalAttempts, i]
+                let failed = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i]
+                attempts[i] = total - self[.windowStartAttempts, i]
+                failures[i] = failed - self[.windowStartFailures, i]
+                self[.windowStartAttempts, i] = total
+                self[.windowStartFailures, i] = failed
             }
+            history.append(window, attempts: attempts, failures: failures)
+            window = SimulationSample(at: now)
         }
     }
 
@@ -262,7 +390,7 @@ extension SimulationModel {
     /// up to rounding.
     public var conservationResidual: Double {
         var waiting = redispatched
-        for i in 0..<names.count { waiting += liveQueue[i] }
+        for i in 0..<names.count { waiting += self[.liveQueue, i] }
         return totals.attempts - (totals.served + totals.failedAttempts + waiting)
     }
 }

@@ -10,12 +10,21 @@
 public struct SimulationModel: Sendable {
     /// Simulated milliseconds per tick.
     public static let tickMilliseconds: Int64 = 1000
-    /// User buckets: users are hashed into this many buckets, each mapped to one backend.
-    public static let bucketCount = 4096
+    /// User buckets: users are hashed into at least this many buckets, each mapped to one backend
+    /// (for who is affected; the load itself follows the algorithm's shares).
+    public static let minimumBucketCount = 1024
+    /// User buckets per backend in large pools.
+    static let bucketsPerBackend = 16
+    /// Points on the consistent-hash ring at least, and per backend in large pools (more points,
+    /// smaller imbalance between backends under consistent hashing).
+    static let minimumRingPoints = 16384
+    static let ringPointsPerBackend = 64
     /// Spread (σ of the logarithm) of service times around their median.
     static let latencySigma = 0.5
     /// Spread of health-check response times (noise that makes a borderline server flap).
     static let checkSigma = 0.25
+    /// The largest noise factor `normal()` can produce: e^(σ · 2√3).
+    static let maximumCheckNoise = 2.3774
 
     public let scenario: Scenario
     /// The live configuration (weights, states, algorithm, rate limit).
@@ -57,54 +66,74 @@ public struct SimulationModel: Sendable {
     var nextCheckTick: [Int64]
     var lastChangeTick: [Int64]
     var lastCheckStatus: [CheckStatus]
-    var lastCheckLatency: [Double]
 
     // Queues and in-flight work.
-    /// Requests waiting that will still be answered in time.
-    var liveQueue: [Double]
-    /// Requests waiting whose client has already timed out (counted as failed): wasted work.
-    var deadQueue: [Double]
+
+    /// Per-backend figures as columns of one array (`Column`), so the tick walks one block of
+    /// memory through plain pointers.
+    var columns: [Double]
+
+    /// Per backend, refreshed when the dependency figures change: capacity now, its inverse,
+    /// service time before load, and the load under which a tick needs no queueing arithmetic.
+    var capacityNow: [Double] = []
+    var inverseCapacityNow: [Double] = []
+    var serviceBaseNow: [Double] = []
+    var quietLimit: [Double] = []
+    /// Fraction of answers that are 5xx (the server's own errors, then the database's).
+    var errorRateNow: [Double] = []
+    /// Failed requests at a backend → failures per user of its buckets: buckets / (users × its buckets).
+    var densityScale: [Double] = []
 
     // Load balancing.
     var share: [Double]
     var effectiveWeight: [Double]
     var eligible: [Bool]
     var eligibleCount = 0
+    /// Configured in rotation (ready, weight > 0), whatever the health checks say: what user buckets follow.
+    var bucketEligible: [Bool]
+    var bucketEligibleCount = 0
     var balanceDirty = true
+    /// Set by configuration changes: the user buckets may have to move.
+    var configurationChanged = true
 
     // Retries waiting for the next tick: generation g (1…retries) at `g * n + i` for sticky
     // retries to backend i, and in `pooledRetries[g]` for those spread by the algorithm.
     var stickyRetries: [Double]
     var pooledRetries: [Double]
     var redispatched = 0.0
+    /// Whether the last tick left retries stuck to servers (sticky users).
+    var stickyRetriesOut = false
     var arrivalsByGeneration: [Double]
 
     // Sticky user buckets and impact.
+    /// User buckets of this pool: `max(1024, 16 × backends)`.
+    public let bucketCount: Int
     var bucketOwner: [Int32]
-    var bucketScore: [Double]
+    var bucketStart: [Int32]
+    var ringPositions: [UInt64] = []
+    var ringOwners: [Int32] = []
+    var ringWeights: [Double] = []
+    /// Whether the ring has the many points consistent hashing of requests needs.
+    var fineRing = false
+    /// Buckets by starting point: those starting at point p are `bucketsByPoint[pointBuckets[p]..<pointBuckets[p + 1]]`.
+    var pointBuckets: [Int32] = []
+    var bucketsByPoint: [Int32] = []
+    /// Points by backend: backend i's are `ringPointsList[ringPointsStart[i]..<ringPointsStart[i + 1]]`.
+    var ringPointsStart: [Int32] = []
+    var ringPointsList: [Int32] = []
     var bucketAccumulated: [Double]
     var bucketMark: [Double]
     var bucketsOwned: [Int]
-    /// Failed requests per user, accumulated per backend (users of a bucket take the difference).
-    var failureDensity: [Double]
     /// Failed requests per user spread over everyone (non-sticky traffic, no server available).
     var globalDensity = 0.0
+    /// Per-owner sums for `usersAffected` (see `refreshImpactSums`).
+    var ownerImpactReference: [Double] = []
+    var ownerImpactSum: [Double] = []
+    var unownedImpactSum = 0.0
 
     // Last tick, per backend.
-    var lastAttempts: [Double]
-    var lastServed: [Double]
-    var lastTimeouts: [Double]
-    var lastWait: [Double]
-    var lastServiceTime: [Double]
-    var lastUtilization: [Double]
-    var lastInFlight: [Double]
 
     // Cumulative, per backend (HAProxy counters).
-    var totalAttempts: [Double]
-    var totalServerErrors: [Double]
-    var totalConnectionErrors: [Double]
-    var totalTimeouts: [Double]
-    var totalServed: [Double]
     var checkFailures: [Int]
 
     /// Whole-pool totals since the start.
@@ -114,8 +143,6 @@ public struct SimulationModel: Sendable {
 
     // History windows.
     var window = SimulationSample(at: Instant(milliseconds: 0))
-    var windowAttempts: [Double]
-    var windowFailures: [Double]
     public internal(set) var history: SimulationHistory
 
     /// Builds the model at the scenario's start, with its starting configuration.
@@ -150,44 +177,47 @@ public struct SimulationModel: Sendable {
         nextCheckTick = nameHashes.map { Int64($0 % UInt64(interval)) + 1 }
         lastChangeTick = [Int64](repeating: 0, count: n)
         lastCheckStatus = [CheckStatus](repeating: .ok, count: n)
-        lastCheckLatency = scenario.backends.map(\.latency)
 
         let zeros = [Double](repeating: 0, count: n)
-        liveQueue = zeros
-        deadQueue = zeros
+        columns = [Double](repeating: 0, count: Column.allCases.count * n)
         share = zeros
         effectiveWeight = zeros
         eligible = [Bool](repeating: false, count: n)
+        bucketEligible = eligible
         stickyRetries = [Double](repeating: 0, count: (retries + 1) * n)
         pooledRetries = [Double](repeating: 0, count: retries + 1)
         arrivalsByGeneration = [Double](repeating: 0, count: (retries + 1) * n)
 
-        let buckets = SimulationModel.bucketCount
+        let buckets = max(SimulationModel.minimumBucketCount, SimulationModel.bucketsPerBackend * n)
+        bucketCount = buckets
         bucketOwner = [Int32](repeating: -1, count: buckets)
-        bucketScore = [Double](repeating: 0, count: buckets)
+        bucketStart = [Int32](repeating: 0, count: buckets)
         bucketAccumulated = [Double](repeating: 0, count: buckets)
         bucketMark = [Double](repeating: 0, count: buckets)
         bucketsOwned = [Int](repeating: 0, count: n)
-        failureDensity = zeros
 
-        lastAttempts = zeros
-        lastServed = zeros
-        lastTimeouts = zeros
-        lastWait = zeros
-        lastServiceTime = scenario.backends.map(\.latency)
-        lastUtilization = zeros
-        lastInFlight = zeros
-        totalAttempts = zeros
-        totalServerErrors = zeros
-        totalConnectionErrors = zeros
-        totalTimeouts = zeros
-        totalServed = zeros
         checkFailures = [Int](repeating: 0, count: n)
-        windowAttempts = zeros
-        windowFailures = zeros
         history = SimulationHistory(backendCount: n)
         window.at = scenario.start
+        for i in 0..<n {
+            self[.lastServiceTime, i] = baseLatency[i]
+            self[.lastCheckLatency, i] = baseLatency[i]
+        }
+        refreshDependencyFigures()
         rebalance()
+    }
+
+    /// Recomputes the per-backend figures that depend on the database and network.
+    mutating func refreshDependencyFigures() {
+        let extra = max(0, dependencies.databaseLatency - scenario.dependencies.databaseLatency)
+        let rtt = dependencies.networkRTT
+        serviceBaseNow = baseLatency.map { $0 + extra }
+        capacityNow = (0..<names.count).map { capacity[$0] * baseLatency[$0] / serviceBaseNow[$0] }
+        inverseCapacityNow = capacityNow.map { 1 / $0 }
+        errorRateNow = ownErrorRate.map { 1 - (1 - $0) * (1 - dependencies.databaseErrorRate) }
+        // Below this many arrivals, with nothing queued, every request is served in time
+        // (service time is at most 1.5 × its base at full load).
+        quietLimit = (0..<names.count).map { min(capacityNow[$0], capacityNow[$0] * (timeoutSeconds - (serviceBaseNow[$0] * 1.5 + rtt) * 0.001)) }
     }
 
     /// The time the state describes: the end of the last tick.
@@ -230,9 +260,9 @@ public struct SimulationModel: Sendable {
             let i = indexByName[name]!
             if state == .maint, admin[i] != .maint {
                 // Out of rotation entirely: its queue goes to the others; dead requests are dropped.
-                redispatched += liveQueue[i]
-                liveQueue[i] = 0
-                deadQueue[i] = 0
+                redispatched += self[.liveQueue, i]
+                self[.liveQueue, i] = 0
+                self[.deadQueue, i] = 0
                 lastChangeTick[i] = ticks
             } else if state != .maint, admin[i] == .maint {
                 // Back from maintenance: HAProxy starts it with fresh checks, as up.
@@ -252,6 +282,7 @@ public struct SimulationModel: Sendable {
             configuration.rateLimit = limit
         }
         balanceDirty = true
+        configurationChanged = true
         changeLog.append(ConfigurationChangeRecord(at: now, by: by, note: note, source: source, changes: configuration.changes(from: before),
                                                    configuration: configuration))
     }
@@ -278,6 +309,7 @@ public struct SimulationModel: Sendable {
             }
             if let change = event.dependencies {
                 dependencies = change.applied(to: dependencies)
+                refreshDependencyFigures()
             }
         }
     }
@@ -289,6 +321,38 @@ public struct SimulationModel: Sendable {
 
     /// The attack request rate now (0 without an attack).
     public var attackRate: Double { attack?.rate ?? 0 }
+}
+
+/// The per-backend figures kept in `SimulationModel.columns`, one column of `n` values each.
+enum Column: Int, CaseIterable {
+    /// Requests waiting that will still be answered in time.
+    case liveQueue
+    /// Requests waiting whose client has already timed out (counted as failed): wasted work.
+    case deadQueue
+    /// Failed requests per user, accumulated per backend (users of a bucket take the difference).
+    case failureDensity
+    // Cumulative (HAProxy counters).
+    case totalAttempts, totalServed, totalServerErrors, totalConnectionErrors, totalTimeouts
+    // The last tick.
+    case lastAttempts, lastServed, lastTimeouts, lastWait, lastServiceTime
+    // Cumulative attempts and failures when the current history window began.
+    case windowStartAttempts, windowStartFailures
+    /// The last health check's response time, ms.
+    case lastCheckLatency
+}
+
+extension SimulationModel {
+    /// One backend's figure in a column.
+    subscript(column: Column, i: Int) -> Double {
+        get { columns[column.rawValue * names.count + i] }
+        set { columns[column.rawValue * names.count + i] = newValue }
+    }
+
+    /// A whole column, copied out.
+    func column(_ column: Column) -> [Double] {
+        let n = names.count
+        return Array(columns[(column.rawValue * n)..<((column.rawValue + 1) * n)])
+    }
 }
 
 /// The result of a health check, with HAProxy's `check_status` codes.
@@ -305,10 +369,12 @@ public enum CheckStatus: String, Sendable {
 
 /// One configuration change, as the model recorded it.
 public struct ConfigurationChangeRecord: Sendable, Equatable {
-    /// Whether a scenario event or an operator made the change.
+    /// Whether a scenario event or a responder made the change (`lb` entries say `scenario` or `operator`).
     public enum Source: String, Sendable {
+        /// A scenario event.
         case scenario
-        case operator_ = "operator"
+        /// A responder, through `lb`.
+        case responder = "operator"
     }
 
     public var at: Instant

@@ -19,9 +19,12 @@ public struct SplitMix64: Sendable, Equatable {
         SplitMix64.unit(next())
     }
 
-    /// A standard normal number (the sum of four uniforms, rescaled: cheap and bounded, enough for noise).
+    /// A standard normal number: the sum of four 16-bit uniforms from one draw, rescaled
+    /// (Irwin–Hall; cheap and bounded, enough for noise).
     public mutating func normal() -> Double {
-        (unit() + unit() + unit() + unit() - 2) * 1.7320508075688772
+        let bits = next()
+        let sum = Double(bits & 0xFFFF) + Double((bits >> 16) & 0xFFFF) + Double((bits >> 32) & 0xFFFF) + Double(bits >> 48)
+        return (sum / 65536 - 2) * 1.7320508075688772
     }
 
     /// SplitMix64's finalizer: a bijective scramble of 64 bits, used as a stable hash.

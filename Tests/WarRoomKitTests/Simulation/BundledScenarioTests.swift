@@ -22,17 +22,22 @@ import WarRoomTestSupport
         let (scenario, target, console) = try Self.drill("lb-misconfig-2023-11-05")
         let t = { Self.at(scenario, $0) }
         #expect(Self.metric(try console.probe(kind: "errors", at: t("03:39:00Z")), "error_rate") < 0.01)
-        // The hot servers fail their checks one after another.
-        var firstDown: [String: Instant] = [:]
+        // The hot servers fail their checks one after another: there are moments when some of
+        // them are down and others still up, and each goes down more than once (flapping).
+        var downs: [String: Int] = [:]
+        var partly = 0
+        var wasDown: Set<String> = []
         var now = t("03:40:00Z")
         while now < t("03:45:00Z") {
             now = now + 1000
-            for server in try target.snapshot(at: now).servers where server.status.hasPrefix("DOWN") && firstDown[server.name] == nil {
-                firstDown[server.name] = now
-            }
+            let down = Set(try target.snapshot(at: now).servers.filter { $0.status.hasPrefix("DOWN") }.map(\.name))
+            for name in down.subtracting(wasDown) { downs[name, default: 0] += 1 }
+            if !down.isEmpty, down.count < 3 { partly += 1 }
+            wasDown = down
         }
-        #expect(Set(firstDown.keys) == ["msg-28", "msg-29", "msg-30"])
-        #expect(Set(firstDown.values).count >= 2)
+        #expect(Set(downs.keys) == ["msg-28", "msg-29", "msg-30"])
+        #expect(downs.values.allSatisfy { $0 >= 2 })
+        #expect(partly > 10)
         // Alert by 03:45; traffic, database and network look normal.
         #expect(Self.metric(try console.probe(kind: "errors", at: t("03:45:00Z")), "error_rate") > 0.03)
         let traffic = try console.probe(kind: "traffic", at: t("03:45:00Z"))
@@ -41,7 +46,7 @@ import WarRoomTestSupport
         let db = try console.probe(kind: "db", at: t("03:45:00Z"))
         #expect(Self.metric(db, "latency_ms") == 8 && Self.metric(db, "error_rate") < 0.001)
         #expect(Self.metric(try console.probe(kind: "network", at: t("03:45:00Z")), "loss") == 0)
-        #expect(Self.metric(try console.probe(kind: "distribution", at: t("03:45:00Z")), "skew") > 2)
+        #expect(Self.metric(try console.probe(kind: "distribution", at: t("03:45:00Z")), "skew") > 1.5)
         let config = try console.probe(kind: "config", at: t("03:45:00Z"))
         #expect(config.text.contains("by maintenance-automation at 03:40:00Z"))
         // About 30% of users lose service.
@@ -55,9 +60,9 @@ import WarRoomTestSupport
     }
 
     @Test func rollbackAloneDoesNotSurviveTheMorningPeakButTheCorrectedConfigurationDoes() throws {
-        // The scenario's morning peak (13,000 req/s from 09:00), brought forward to 04:30 to keep the test short.
+        // The scenario's morning peak (14,000 req/s from 09:00), brought forward to 04:30 to keep the test short.
         var scenario = try ScenarioLoader.load(path: repositoryRoot + "/Playbooks/scenarios/lb-misconfig-2023-11-05.yaml")
-        scenario.traffic.profile = [RatePoint(offset: 40 * 60_000, rate: 9000), RatePoint(offset: 60 * 60_000, rate: 13000)]
+        scenario.traffic.profile = [RatePoint(offset: 40 * 60_000, rate: 9000), RatePoint(offset: 60 * 60_000, rate: 14000)]
         let t = { Self.at(scenario, $0) }
         let rolledBack = try LoadBalancerConsole(target: SimulatedTarget(scenario: scenario), at: scenario.start)
         _ = try rolledBack.lb(arguments: ["rollback"], by: "alice", at: t("03:50:00Z"))

@@ -105,14 +105,14 @@ import WarRoomTestSupport
     @Test func drainTakesNoNewRequestsAndMaintTakesNothing() throws {
         var model = SimulationModel(scenario: Self.pool(.roundRobin, weights: [100, 100, 100], rate: 300, sticky: true))
         model.advance(to: Self.start + 10_000)
-        try model.apply(ConfigChange(states: [("b1", .drain), ("b2", .maint)]), by: "test", source: .operator_)
+        try model.apply(ConfigChange(states: [("b1", .drain), ("b2", .maint)]), by: "test", source: .responder)
         let before = model.attemptsPerBackend
         model.advance(to: Self.start + 20_000)
         #expect(model.attemptsPerBackend[0] == before[0])
         #expect(model.attemptsPerBackend[1] == before[1])
         #expect(model.status(of: 0) == "DRAIN" && model.status(of: 1) == "MAINT")
         #expect(model.userShare(2) == 1)
-        #expect(throws: TargetError.self) { try model.apply(ConfigChange(weights: [("b9", 1)]), by: "x", source: .operator_) }
+        #expect(throws: TargetError.self) { try model.apply(ConfigChange(weights: [("b9", 1)]), by: "x", source: .responder) }
     }
 
     @Test func historyMemoryIsBounded() throws {
@@ -122,5 +122,31 @@ import WarRoomTestSupport
         let last = model.history.samples(after: model.now - 30 * 60_000, through: model.now)
         #expect(last.count == 180)
         #expect(last.last?.at == model.now)
+    }
+
+    @Test func readingOftenOrRarelyGivesTheSameState() throws {
+        // Probes advance the model to the clock's time; how often they do must not matter.
+        let scenario = try Self.bundled("lb-misconfig-2023-11-05")
+        var often = SimulationModel(scenario: scenario)
+        var rarely = SimulationModel(scenario: scenario)
+        var t = scenario.start
+        for _ in 0..<200 {
+            t = t + 7_300
+            often.advance(to: t)
+            _ = often.snapshot()
+        }
+        rarely.advance(to: t)
+        #expect(often.snapshot() == rarely.snapshot())
+        #expect(often.totals == rarely.totals && often.usersAffected == rarely.usersAffected)
+    }
+
+    @Test func eventsAtTheSameMomentKeepTheirOrder() {
+        let events = [ScenarioEvent(offset: 60_000, set: ConfigChange(weights: [("b1", 10)])),
+                      ScenarioEvent(offset: 0, set: ConfigChange(weights: [("b1", 20)])),
+                      ScenarioEvent(offset: 60_000, set: ConfigChange(weights: [("b1", 30)]))]
+        var model = SimulationModel(scenario: Self.pool(.weightedRoundRobin, weights: [100, 100], rate: 10, events: events))
+        model.advance(to: Self.start + 61_000)
+        #expect(model.configuration.servers[0].weight == 30)
+        #expect(model.changeLog.map { $0.configuration.servers[0].weight } == [20, 10, 30])
     }
 }
