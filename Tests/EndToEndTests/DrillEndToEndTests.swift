@@ -251,7 +251,7 @@ import WarRoomKit
         let result = try WarRoomBinary.run(["start", "--free-form", "--scenario", folder.file("small.yaml"), "--speed", "0", "--transcripts", folder.path],
                                            input: "advance 1m\nprobe errors\nquit\n")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("capacity"))
+        #expect(result.stderr.contains("capacity"))
     }
 
     @Test func simulateFormatsFollowTheContract() throws {

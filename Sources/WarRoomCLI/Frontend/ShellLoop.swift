@@ -8,11 +8,14 @@ enum ShellLoop {
     static func run(_ session: Session, banner: [String], notices: [String]) -> ExitCode {
         if Terminal.stdinIsTerminal {
             for line in banner { Terminal.print(Terminal.color(line, "2")) }
-            for notice in notices { Terminal.print(Display.sanitize(notice)) }
+            for notice in notices { Terminal.print(Terminal.color(Display.sanitize(notice), "33")) }
+            if let guide = session.openingGuide { Terminal.print(Display.sanitize(guide)) }
             return interactive(session)
         }
-        // A piped script gets the opening guidance on stdout too, in order with what follows.
-        for notice in notices { Terminal.print(Display.sanitize(notice)) }
+        // A piped script: warnings on stderr; the playbook's guidance on stdout, in order with
+        // the output of the commands that follow.
+        for notice in notices { Terminal.errorLine(Display.sanitize(notice)) }
+        if let guide = session.openingGuide { Terminal.print(Display.sanitize(guide)) }
         return piped(session)
     }
 

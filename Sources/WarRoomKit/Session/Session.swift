@@ -84,6 +84,8 @@ public final class Session {
     var console: LoadBalancerConsole?
     /// Timers and scenario events have been handled up to here.
     var caughtUpTo: Instant
+    /// The playbook's guidance to show when the session opens (its first or current step).
+    public internal(set) var openingGuide: String?
     /// The line being handled; attached as `input` to the first entry it records.
     private var currentInput: String?
 
@@ -111,7 +113,8 @@ public final class Session {
     /// - Parameters:
     ///   - options: what `start` was given.
     ///   - source: real time.
-    /// - Returns: the session, ready for commands, and what to show first.
+    /// - Returns: the session, ready for commands (its `openingGuide` shows the first step), and
+    ///   warnings for the responder (a target that cannot be read, a scenario's warnings).
     /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
     public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
         if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
@@ -173,7 +176,7 @@ public final class Session {
         }
         if let begin = try session.progress?.begin(at: clock.now) {
             try session.record(begin.entries)
-            notices.append(begin.message)
+            session.openingGuide = begin.message
         }
         return (session, notices)
     }
@@ -219,9 +222,9 @@ public final class Session {
         if let progress = session.progress {
             if !progress.started, let begin = try session.progress?.begin(at: clock.now) {
                 try session.record(begin.entries)
-                notices.append(begin.message)
+                session.openingGuide = begin.message
             } else if let step = progress.currentStep {
-                notices.append(progress.card(for: step))
+                session.openingGuide = progress.card(for: step)
             }
         }
         return (session, notices)
