@@ -275,7 +275,8 @@ public final class Session {
         }
         guard let command = commands.lookup(name) else {
             let suggestion = Suggest.closest(to: name, in: commands.allNames)
-            return fail(CommandError.unknownCommand(name, suggestion: suggestion).description, command: nil, reply: &reply)
+            let shown = name.count > 40 ? String(name.prefix(40)) + "…" : name
+            return fail(CommandError.unknownCommand(shown, suggestion: suggestion).description, command: nil, reply: &reply)
         }
         do {
             try catchUp()
