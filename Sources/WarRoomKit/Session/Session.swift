@@ -365,22 +365,35 @@ public final class Session {
         let typed = currentInput
         currentInput = nil
         defer { currentInput = typed }
-        var items: [(due: Instant, order: Int, apply: () throws -> Void)] = []
+        // Everything that fell due is written with one write and one fsync, in time order.
+        let wall = clock.wallNow
+        var items: [(due: Instant, order: Int, entries: [TranscriptEntry], notice: String)] = []
         if let progress {
             for (index, firing) in progress.dueTimers(from: caughtUpTo, through: now).enumerated() {
-                items.append((firing.due, index, { [unowned self] in
-                    try self.record(firing.entries)
-                    self.pendingNotices.append(firing.message)
-                }))
+                let entries = firing.entries.map { draft in
+                    var entry = draft.entry(seq: 0, now: firing.due, wall: wall, by: "warroom")
+                    if entry.phase == nil { entry.phase = state.phase }
+                    if entry.step == nil { entry.step = state.step }
+                    return entry
+                }
+                items.append((firing.due, index, entries, firing.message))
             }
         }
         for (index, event) in try targetEvents(through: now).enumerated() {
-            items.append((event.at, 1_000_000 + index, { [unowned self] in
-                try self.record(.lb, text: event.text, data: event.data, at: event.at, by: event.by)
-                self.pendingNotices.append("\(event.at.clockMinutes) \(Display.firstLine(event.text)) (by \(event.by))")
-            }))
+            let entry = TranscriptEntry(seq: 0, at: event.at, wall: wall, by: event.by, kind: .lb, phase: state.phase, step: state.step,
+                                        text: event.text, data: event.data)
+            items.append((event.at, 1_000_000 + index, [entry], "\(event.at.clockMinutes) \(Display.firstLine(event.text)) (by \(event.by))"))
         }
-        for item in items.sorted(by: { ($0.due, $0.order) < ($1.due, $1.order) }) { try item.apply() }
+        guard !items.isEmpty else {
+            caughtUpTo = now
+            return
+        }
+        items.sort { ($0.due, $0.order) < ($1.due, $1.order) }
+        for written in try writer.append(contentsOf: items.flatMap(\.entries)) {
+            state.apply(written)
+            progress?.apply(written)
+        }
+        pendingNotices.append(contentsOf: items.map(\.notice))
         caughtUpTo = now
     }
 
