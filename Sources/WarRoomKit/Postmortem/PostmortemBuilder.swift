@@ -69,7 +69,7 @@ struct PostmortemBuilder {
     mutating func add(_ entry: TranscriptEntry) {
         state.apply(entry)
         if firstAt == nil { firstAt = entry.at }
-        if entry.kind != .lb, entry.kind != .timer, !entry.by.isEmpty, !authors.contains(entry.by) {
+        if entry.kind != .lb, entry.kind != .timer, !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !authors.contains(entry.by) {
             authors.insert(entry.by)
         }
         switch entry.kind {

@@ -142,6 +142,10 @@ public struct IncidentState: Sendable {
 
     public init() {}
 
+    /// The author of what warroom records by itself (playbook timers, the pages they send,
+    /// overdue steps); never counted as a responder.
+    public static let automaticAuthor = "warroom"
+
     /// Builds the state from entries in order.
     public init(entries: some Sequence<TranscriptEntry>) {
         for entry in entries { apply(entry) }
@@ -183,7 +187,7 @@ public struct IncidentState: Sendable {
         lastHash = entry.hash
         if entry.at > lastAt { lastAt = entry.at }
         entryCount += 1
-        if !entry.by.isEmpty, !responders.contains(entry.by) { responders.append(entry.by) }
+        if !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !responders.contains(entry.by) { responders.append(entry.by) }
         if let phase = entry.phase { self.phase = phase }
         if entry.step != nil { step = entry.step }
         let data = entry.data

@@ -342,7 +342,7 @@ public final class Session {
         for (index, draft) in drafts.enumerated() {
             // What the playbook does by itself (timers and the pages they send) is by warroom.
             let automatic = draft.kind == .timer || (draft.kind == .escalation && draft.data["rule"] != nil)
-            var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? "warroom" : state.responder, input: index == 0 ? currentInput : nil)
+            var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? IncidentState.automaticAuthor : state.responder, input: index == 0 ? currentInput : nil)
             if entry.phase == nil { entry.phase = state.phase }
             if entry.step == nil { entry.step = state.step }
             entries.append(entry)
@@ -371,7 +371,7 @@ public final class Session {
         if let progress {
             for (index, firing) in progress.dueTimers(from: caughtUpTo, through: now).enumerated() {
                 let entries = firing.entries.map { draft in
-                    var entry = draft.entry(seq: 0, now: firing.due, wall: wall, by: "warroom")
+                    var entry = draft.entry(seq: 0, now: firing.due, wall: wall, by: IncidentState.automaticAuthor)
                     if entry.phase == nil { entry.phase = state.phase }
                     if entry.step == nil { entry.step = state.step }
                     return entry
