@@ -1,9 +1,14 @@
 #include "CEditLine.h"
 
+#include <errno.h>
 #include <histedit.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <wchar.h>
 
 static char wl_prompt_text[512] = "> ";
 static volatile sig_atomic_t wl_interrupted = 0;
@@ -98,6 +103,49 @@ int wl_history_load(History *h, const char *file) {
 int wl_history_save(History *h, const char *file) {
     HistEvent event;
     return history(h, &event, H_SAVE, file);
+}
+
+static wl_idle_function wl_idle = NULL;
+static int wl_idle_interval = 1000;
+
+static int wl_read_char(EditLine *el, wchar_t *out) {
+    for (;;) {
+        struct pollfd descriptor = {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
+        int ready = poll(&descriptor, 1, wl_idle ? wl_idle_interval : -1);
+        if (ready > 0) break;
+        if (ready < 0 && errno != EINTR) return -1;
+        if (ready == 0 && wl_idle && wl_idle(el)) el_set(el, EL_REFRESH);
+    }
+    /* Decode UTF-8 here rather than with mbrtowc, which depends on the locale: a terminal
+       started without LANG still sends UTF-8. Invalid sequences become U+FFFD. */
+    unsigned char first;
+    ssize_t got;
+    while ((got = read(STDIN_FILENO, &first, 1)) < 0 && errno == EINTR) {}
+    if (got <= 0) return got == 0 ? 0 : -1;
+    int length = first < 0x80 ? 1 : (first >> 5) == 0x6 ? 2 : (first >> 4) == 0xE ? 3 : (first >> 3) == 0x1E ? 4 : 0;
+    if (length == 0) {
+        *out = (wchar_t)0xFFFD;
+        return 1;
+    }
+    unsigned int code = length == 1 ? first : length == 2 ? (first & 0x1F) : length == 3 ? (first & 0x0F) : (first & 0x07);
+    for (int index = 1; index < length; index++) {
+        unsigned char next;
+        while ((got = read(STDIN_FILENO, &next, 1)) < 0 && errno == EINTR) {}
+        if (got <= 0) return got == 0 ? 0 : -1;
+        if ((next & 0xC0) != 0x80) {
+            *out = (wchar_t)0xFFFD;
+            return 1;
+        }
+        code = (code << 6) | (next & 0x3F);
+    }
+    *out = (wchar_t)code;
+    return 1;
+}
+
+int wl_set_idle(EditLine *el, wl_idle_function idle, int interval_ms) {
+    wl_idle = idle;
+    wl_idle_interval = interval_ms > 0 ? interval_ms : 1000;
+    return el_set(el, EL_GETCFN, wl_read_char);
 }
 
 static void wl_on_interrupt(int signal) {

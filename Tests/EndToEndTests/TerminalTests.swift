@@ -147,4 +147,28 @@ import WarRoomKit
         let notes = try TranscriptLog.read(path: path).entries.filter { $0.kind == .note }.map(\.text)
         #expect(notes == Array(repeating: "remembered across sessions", count: 3))
     }
+
+    @Test func remindersAppearWhileTheResponderIsNotTyping() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        // Two simulated minutes a second: the first step's 5-minute timebox runs out after about 3 s.
+        let tmux = try Tmux(command: command(folder, "start --speed 120 --transcripts \(folder.path)"))
+        try tmux.waitForPrompt("the drill's prompt") { $0.contains("detection/take-command") }
+        try tmux.type("note half-typed")
+        try tmux.waitFor("the overdue reminder, with nothing entered", timeout: 20) { $0.contains("[03:35Z] Step take-command is overdue") }
+        try tmux.waitFor("the half-typed line redrawn") { $0.split(separator: "\n").last?.hasSuffix("> note half-typed") == true }
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("the note recorded") { $0.contains("noted (#") }
+        try tmux.send("C-d")
+        try tmux.waitFor("exit") { $0.contains("EXITED-0") }
+        let path = try #require(transcripts(in: folder.path).first)
+        let entries = try TranscriptLog.read(path: path).entries
+        let timer = try #require(entries.first { $0.kind == .timer })
+        #expect(timer.at.clockSeconds == "03:35:00Z")
+        #expect(timer.by == "warroom")
+        let note = try #require(entries.firstIndex { $0.kind == .note })
+        #expect(entries.firstIndex { $0.kind == .timer }! < note)
+        #expect(entries[note].text == "half-typed")
+    }
 }

@@ -40,6 +40,13 @@ int wl_history_enter(History *h, const char *line);
 int wl_history_load(History *h, const char *file);
 int wl_history_save(History *h, const char *file);
 
+/// Called about once a second while the editor waits for a key; returns 1 when it printed
+/// something (the line is then redrawn).
+typedef int (*wl_idle_function)(EditLine *);
+/// Reads keys with poll(), calling `idle` between them, so reminders can appear while the
+/// responder is not typing.
+int wl_set_idle(EditLine *el, wl_idle_function idle, int interval_ms);
+
 /// Installs a SIGINT handler (without SA_RESTART) so Ctrl-C interrupts el_gets instead of
 /// killing the process; `wl_take_interrupt` reports and clears it.
 void wl_install_interrupt_handler(void);

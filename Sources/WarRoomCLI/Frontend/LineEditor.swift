@@ -22,6 +22,10 @@ final class LineEditor {
     /// Holds what the completion callback needs; reached through libedit's client data.
     final class Completer {
         let complete: (String) -> [String]
+        /// Called while waiting for a key: lines to show above the prompt, and the prompt now.
+        var idle: (() -> (lines: [String], prompt: String))?
+        /// The prompt on screen, to redraw only when it changed.
+        var shownPrompt = ""
         /// Set by the Ctrl-C binding; the line it ends is thrown away.
         var interrupted = false
         init(complete: @escaping (String) -> [String]) { self.complete = complete }
@@ -55,6 +59,19 @@ final class LineEditor {
             return 1  // CC_NEWLINE
         })
         wl_bind(editor, "^C", "warroom-interrupt")
+        wl_set_idle(editor, { editor in
+            guard let editor, let raw = wl_get_clientdata(editor) else { return 0 }
+            let completer = Unmanaged<Completer>.fromOpaque(raw).takeUnretainedValue()
+            guard let (lines, prompt) = completer.idle?() else { return 0 }
+            guard !lines.isEmpty else { return 0 }
+            // Clear the line being edited, print above it, and let libedit redraw it.
+            var text = "\r\u{1B}[K"
+            for line in lines { text += line + "\n" }
+            Terminal.write(STDOUT_FILENO, text)
+            completer.shownPrompt = prompt
+            wl_set_prompt(editor, prompt)
+            return 1
+        }, 1000)
         wl_bind(editor, "^R", "em-inc-search-prev")
         wl_source(editor, nil)
     }
@@ -65,8 +82,14 @@ final class LineEditor {
     }
 
     /// Reads one line with the given prompt.
+    /// Sets what runs while the editor waits for a key (timers on the incident clock).
+    func onIdle(_ idle: @escaping () -> (lines: [String], prompt: String)) {
+        completer.idle = idle
+    }
+
     func readLine(prompt: String) -> Input {
         wl_set_prompt(editor, prompt)
+        completer.shownPrompt = prompt
         _ = wl_take_interrupt()
         completer.interrupted = false
         var count: Int32 = 0

@@ -29,6 +29,11 @@ enum ShellLoop {
         let editor = LineEditor(historyFile: Environment.historyFile) { line in
             session.commands.completions(for: line, session: session)
         }
+        // Reminders fall due while nobody types: show them (and the clock) as they happen.
+        editor.onIdle {
+            let notices = session.tick().map { Terminal.color(Display.sanitize($0), "33") }
+            return (notices, session.prompt)
+        }
         while true {
             switch editor.readLine(prompt: session.prompt) {
             case .interrupted:

@@ -295,6 +295,21 @@ public final class Session {
         return reply
     }
 
+    /// Records whatever fell due on the incident clock while nobody typed (the shell calls this
+    /// while it waits for a key).
+    /// - Returns: the reminders to show; a recording failure is returned as one line too.
+    public func tick() -> [String] {
+        guard state.status == .open else { return [] }
+        pendingNotices = []
+        do {
+            try catchUp()
+        } catch {
+            return ["could not record what fell due: \(error)"]
+        }
+        defer { pendingNotices = [] }
+        return pendingNotices
+    }
+
     /// Set by `quit` and `close`.
     var exitRequested = false
 
