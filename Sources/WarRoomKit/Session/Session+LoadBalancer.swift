@@ -177,9 +177,9 @@ enum LoadBalancerCommands {
             try session.runProbe(arguments.words)
         },
         CommandSpec(
-            "lb", usage: "lb SUBCOMMAND (show, history, diff [V1 [V2]], rollback [V], weight BACKEND N, drain|disable|enable BACKEND, algorithm NAME)",
+            "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
-            details: "Examples: lb history · lb diff 1 2 · lb rollback · lb weight msg-07 100 · lb drain msg-28 · lb algorithm least-connections",
+            details: "Subcommands: show · history · diff [V1 [V2]] · rollback [VERSION] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\nExamples: lb history · lb diff 1 2 · lb rollback · lb weight msg-07 100 · lb drain msg-28 · lb algorithm least-connections",
             group: .loadBalancer,
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }
