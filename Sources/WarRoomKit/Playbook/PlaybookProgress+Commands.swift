@@ -90,7 +90,7 @@ extension PlaybookProgress {
     ///   current one, or the step is already done.
     public func skip(step: String? = nil, reason: String, at now: Instant) throws -> PlaybookOutcome {
         let target = try resolveStep(step)
-        guard !reason.trimmed(" \t").isEmpty else { throw PlaybookCommandError.reasonRequired(step: target.id) }
+        guard !reason.trimmed(of: " \t").isEmpty else { throw PlaybookCommandError.reasonRequired(step: target.id) }
         if status(of: target.id) == .done, target.id != currentStepID {
             throw PlaybookCommandError.alreadyDone(step: target.id, at: stepSettledAt[target.id])
         }
@@ -220,7 +220,7 @@ extension PlaybookProgress {
         if let milestone = step.milestone { details.append("sets \(milestone)") }
         let number = location.map { "Step \($0.order + 1)/\(playbook.stepCount)" } ?? "Step"
         lines.append("\(number): \(step.id) — \(step.title)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
-        if let guide = step.guide?.trimmed("\n "), !guide.isEmpty {
+        if let guide = step.guide?.trimmed(of: "\n "), !guide.isEmpty {
             lines.append(PlaybookText.indent(guide, by: 2))
         }
         if !step.run.isEmpty {
@@ -251,15 +251,5 @@ extension PlaybookProgress {
             "comparison": .string(check.comparison.rawValue), "passed": .bool(passed), "probed_at": .string(reading.at.iso8601),
         ]
         return (passed, data, line)
-    }
-}
-
-extension String {
-    fileprivate func trimmed(_ set: String) -> String {
-        let characters = Set(set)
-        var slice = Substring(self)
-        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -46,14 +46,6 @@ public struct Arguments: Sendable {
         return value
     }
 
-    /// Takes a `--name` flag out of the arguments; `true` when it was there.
-    public mutating func flag(_ name: String) -> Bool {
-        guard let index = tokens.firstIndex(where: { $0.text == name }) else { return false }
-        removed.append(tokens[index].range)
-        tokens.remove(at: index)
-        return true
-    }
-
     /// Takes the first word.
     public mutating func first() -> String? {
         guard !tokens.isEmpty else { return nil }

@@ -166,7 +166,7 @@ enum LoadBalancerCommands {
     static let all: [CommandSpec] = [
         CommandSpec(
             "probe", usage: "probe KIND [ARGS]", summary: "a diagnostic probe: health, distribution, latency, errors, traffic, config, backend NAME, db, network",
-            details: ProbeKind.allCases.map { "  \($0.rawValue.padding(12)) \($0.summary)" }.joined(separator: "\n"),
+            details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n"),
             group: .loadBalancer,
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
@@ -219,8 +219,4 @@ extension LoadBalancerConfiguration {
         }
         self.init(algorithm: value["algorithm"]?.stringValue.flatMap(BalanceAlgorithm.init(rawValue:)), rateLimit: value["rate_limit"]?.doubleValue, servers: servers)
     }
-}
-
-extension String {
-    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -57,7 +57,7 @@ extension Session {
         do {
             outcome = try ShellRunner.run(command, limits: shellLimits)
         } catch {
-            throw CommandError.invalid("could not start /bin/sh: \(error)")
+            throw CommandError.invalid(String(describing: error))
         }
         var data: JSONObject = ["command": .string(command)]
         data["exit_code"] = outcome.exitCode.map { .int(Int($0)) } ?? .null
