@@ -358,97 +358,27 @@ extension TemporaryFolder {
 /// A `warroom` process fed one line at a time, for tests that must act between two commands
 /// (send traffic, ask HAProxy) and wait for each answer.
 final class RunningShell {
-    private let process = Process()
-    private let input = Pipe()
-    let stdout = StreamText()
-    let stderr = StreamText()
+    private let child: ChildProcess
+    var stderr: StreamText { child.stderr }
 
     init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: WarRoomBinary.path)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        environment["WARROOM_HISTORY"] = "/dev/null"
-        environment["WARROOM_USER"] = "tester"
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        for (pipe, stream) in [(output, stdout), (errors, stderr)] {
-            Thread {
-                let handle = pipe.fileHandleForReading
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    stream.append(chunk)
-                }
-                stream.finish()
-            }.start()
-        }
+        child = try WarRoomBinary.start(arguments)
     }
 
     /// Sends one line to the shell.
     func send(_ line: String) throws {
-        try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+        try child.send(Array((line + "\n").utf8))
     }
 
     /// Waits until stdout holds `text` at least `times` times; false after a minute, or when
     /// the shell ended first. Generous, for a loaded machine: it returns as soon as the text is there.
     func waitForOutput(_ text: String, times: Int) -> Bool {
-        stdout.wait(seconds: 60) { $0.components(separatedBy: text).count - 1 >= times }
+        child.stdout.wait(seconds: 60) { $0.components(separatedBy: text).count - 1 >= times }
     }
 
     /// Ends the script (end of input) and waits for the shell to exit.
     func finish() -> (stdout: String, stderr: String, status: Int32) {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        _ = stdout.wait(seconds: 60) { _ in false }
-        _ = stderr.wait(seconds: 60) { _ in false }
-        return (stdout.text, stderr.text, process.terminationStatus)
-    }
-}
-
-/// What a process has written to one stream so far; a test waits on it without polling.
-final class StreamText: @unchecked Sendable {
-    // Written by one reading thread and read by the test's: every access holds `condition`,
-    // which also wakes the waiting test at each new chunk.
-    private let condition = NSCondition()
-    private var data = Data()
-    private var ended = false
-
-    func append(_ chunk: Data) {
-        condition.lock()
-        data.append(chunk)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func finish() {
-        condition.lock()
-        ended = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    var text: String {
-        condition.lock()
-        defer { condition.unlock() }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Waits until `satisfied` holds for the text so far, the stream ends, or `seconds` pass.
-    /// - Returns: whether `satisfied` held.
-    func wait(seconds: Double, until satisfied: (String) -> Bool) -> Bool {
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            let text = String(decoding: data, as: UTF8.self)
-            if satisfied(text) { return true }
-            if ended || !condition.wait(until: deadline) { return satisfied(String(decoding: data, as: UTF8.self)) }
-        }
+        let ended = child.wait(seconds: 60)
+        return (child.stdout.text, child.stderr.text, ended.timedOut ? -1 : ended.status)
     }
 }

@@ -102,28 +102,18 @@ import WarRoomKit
     @Test func sigkillMidSessionLosesNothingAcknowledged() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: WarRoomBinary.path)
-        process.arguments = ["start", "--free-form", "--clock", "virtual", "--speed", "0", "--transcripts", folder.path]
-        process.environment = ["NO_COLOR": "1", "WARROOM_HISTORY": "/dev/null", "WARROOM_USER": "kill-test", "PATH": "/usr/bin:/bin"]
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let shell = try ChildProcess(WarRoomBinary.path, ["start", "--free-form", "--clock", "virtual", "--speed", "0", "--transcripts", folder.path],
+                                     environment: ["NO_COLOR": "1", "WARROOM_HISTORY": "/dev/null", "WARROOM_USER": "kill-test", "PATH": "/usr/bin:/bin"])
         var acknowledged: [String] = []
-        var pending = Data()
         for index in 1...20 {
-            try stdin.fileHandleForWriting.write(contentsOf: Data("note entry \(index)\n".utf8))
+            try shell.send(Array("note entry \(index)\n".utf8))
             // Wait for the acknowledgement: the shell prints it only after the fsync.
-            while !String(decoding: pending, as: UTF8.self).contains("noted (#\(index + 1))") {
-                pending.append(stdout.fileHandleForReading.availableData)
-            }
+            let seen = shell.stdout.wait(seconds: 60) { $0.contains("noted (#\(index + 1))") }
+            try #require(seen, "entry \(index) was not acknowledged: \(shell.stderr.text)")
             acknowledged.append("entry \(index)")
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(shell.pid, SIGKILL)
+        #expect(shell.wait().status == 128 + SIGKILL)
         let path = try #require(transcripts(in: folder.path).first)
         #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path)).isValid)
         let log = try TranscriptLog.read(path: path)

@@ -10,22 +10,24 @@ import WarRoomKit
         let name = "warroom-test-\(UUID().uuidString.prefix(8))"
 
         init(command: String) throws {
-            try Tmux.tmux(["new-session", "-d", "-s", name, "-x", "150", "-y", "40", command])
+            // A server of its own (-L): nothing another test or the user runs in tmux can
+            // interfere, and killing it at the end leaves nothing behind.
+            try tmux(["-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "150", "-y", "40", command])
         }
 
-        deinit { _ = try? Tmux.tmux(["kill-session", "-t", name]) }
+        deinit { _ = try? tmux(["kill-server"]) }
 
         func send(_ keys: String...) throws {
-            try Tmux.tmux(["send-keys", "-t", name] + keys)
+            try tmux(["send-keys", "-t", name] + keys)
         }
 
         /// Types text literally (no key-name interpretation).
         func type(_ text: String) throws {
-            try Tmux.tmux(["send-keys", "-t", name, "-l", text])
+            try tmux(["send-keys", "-t", name, "-l", text])
         }
 
         func screen() throws -> String {
-            try Tmux.tmux(["capture-pane", "-p", "-t", name])
+            try tmux(["capture-pane", "-p", "-t", name])
         }
 
         /// Waits (bounded) until the screen satisfies `condition`.
@@ -50,18 +52,14 @@ import WarRoomKit
             }
         }
 
+        /// Runs a tmux command on this test's own tmux server.
         @discardableResult
-        static func tmux(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["tmux"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+        func tmux(_ arguments: [String]) throws -> String {
+            let result = try ChildProcess.run("/usr/bin/tmux", ["-L", name] + arguments, environment: ProcessInfo.processInfo.environment, seconds: 30)
+            guard result.status == 0 || arguments.first == "kill-server" else {
+                throw ChildProcess.Failure(description: "tmux \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr)")
+            }
+            return result.stdout
         }
     }
 

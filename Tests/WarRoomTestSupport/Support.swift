@@ -60,54 +60,24 @@ public enum WarRoomBinary {
     }
 
     public static func run(_ arguments: [String], inputBytes: [UInt8], directory: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        try ChildProcess.run(path, arguments, environment: Self.environment(environment), directory: directory, input: inputBytes)
+    }
+
+    /// Starts `warroom ARGUMENTS` for a test that talks to it line by line.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(path, arguments, environment: Self.environment(environment))
+    }
+
+    /// The test's environment with NO_COLOR, a test responder, a private history file unless
+    /// one is given, and `extra` on top.
+    public static func environment(_ extra: [String: String]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         env["WARROOM_HISTORY"] = env["WARROOM_HISTORY"] ?? "/dev/null"
         env["WARROOM_USER"] = "tester"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let writer = Thread {
-            let handle = stdin.fileHandleForWriting
-            try? handle.write(contentsOf: Data(inputBytes))
-            try? handle.close()
-        }
-        writer.start()
-        let errData = ReadBox()
-        let errThread = Thread { errData.data = stderr.fileHandleForReading.readDataToEndOfFile() }
-        errThread.start()
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errData.done { usleep(1000) }
-        return ProcessResult(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.data, as: UTF8.self),
-                             status: process.terminationStatus)
+        for (key, value) in extra { env[key] = value }
+        return env
     }
-}
-
-/// Data read on another thread; `done` turns true once it is set.
-final class ReadBox: @unchecked Sendable {
-    // Written once by the reading thread, then read by the waiting thread after `done`; the
-    // lock makes that hand-over safe.
-    private let lock = NSLock()
-    private var storage = Data()
-    private var finished = false
-
-    var data: Data {
-        get { lock.withLock { storage } }
-        set { lock.withLock { storage = newValue; finished = true } }
-    }
-
-    var done: Bool { lock.withLock { finished } }
 }
 
 /// The transcripts a test's folder holds.

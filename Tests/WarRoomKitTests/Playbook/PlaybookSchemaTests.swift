@@ -35,16 +35,9 @@ import WarRoomTestSupport
             Issue.record("check-jsonschema is not installed; install it with `pip install check-jsonschema` (PyPI) and run the tests again")
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["--schemafile", schema, "-o", "json"] + files
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let report = try JSONValue.parse([UInt8](data))
+        let result = try ChildProcess.run(tool, ["--schemafile", schema, "-o", "json"] + files, environment: ProcessInfo.processInfo.environment)
+        let data = Array(result.stdout.utf8)
+        let report = try JSONValue.parse(data)
         var rejected = Set<String>()
         for key in ["errors", "parse_errors"] {
             for item in report[key]?.arrayValue ?? [] {
@@ -96,7 +89,7 @@ import WarRoomTestSupport
     /// The schema's lists of probes, metrics, milestones and commands are the linter's.
     @Test func schemaUsesTheLintersVocabulary() throws {
         let data = try #require(FileManager.default.contents(atPath: Self.schema))
-        let schema = try JSONValue.parse([UInt8](data))
+        let schema = try JSONValue.parse(data)
         let defs = try #require(schema["$defs"])
         func strings(_ value: JSONValue?) -> [String] { value?.arrayValue?.compactMap(\.stringValue) ?? [] }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WarRoomTestSupport
 
 /// Runs a command-line tool the CI installs (cmark, tidy, check-jsonschema) on a test's output.
 /// A missing tool fails the test with the command that installs it, so it cannot pass by
@@ -30,31 +31,7 @@ struct ExternalTool {
             Issue.record("\(name) is not installed; install it with '\(installHint)'", sourceLocation: sourceLocation)
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        // Errors go to a file and output to a pipe read to its end before waiting, so neither
-        // can fill up and stall the tool.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("warroom-tool-\(UUID().uuidString).err").path
-        guard FileManager.default.createFile(atPath: errorPath, contents: nil) else {
-            Issue.record("cannot create \(errorPath)", sourceLocation: sourceLocation)
-            return nil
-        }
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        let errorFile = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        let stdout = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = errorFile
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errorFile.close()
-        let errorData = FileManager.default.contents(atPath: errorPath) ?? Data()
-        return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      errors: String(decoding: errorData, as: UTF8.self))
+        let result = try ChildProcess.run(path, arguments, environment: ProcessInfo.processInfo.environment, input: Array((input ?? "").utf8))
+        return Result(status: result.status, output: result.stdout, errors: result.stderr)
     }
 }
