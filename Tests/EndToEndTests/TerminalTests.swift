@@ -146,7 +146,7 @@ import WarRoomKit
         #expect(notes == Array(repeating: "remembered across sessions", count: 3))
     }
 
-    @Test func remindersAppearWhileTheResponderIsNotTyping() throws {
+    @Test func remindersAndTheClockMoveWhileTheResponderIsNotTyping() throws {
         try Self.requireTmux()
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
@@ -154,6 +154,12 @@ import WarRoomKit
         let tmux = try Tmux(command: command(folder, "start --speed 120 --transcripts \(folder.path)"))
         try tmux.waitForPrompt("the drill's prompt") { $0.contains("detection/take-command") }
         try tmux.type("note half-typed")
+        // The prompt's clock moves on while nobody types, before any reminder, and the half-typed
+        // line stays.
+        try tmux.waitFor("the prompt's clock past 03:30 with the line intact", timeout: 20) { screen in
+            let last = screen.split(separator: "\n").last.map(String.init) ?? ""
+            return !screen.contains("overdue") && !last.hasPrefix("03:30Z") && last.hasPrefix("03:3") && last.hasSuffix("> note half-typed")
+        }
         try tmux.waitFor("the overdue reminder, with nothing entered", timeout: 20) { $0.contains("[03:35Z] Step take-command is overdue") }
         try tmux.waitFor("the half-typed line redrawn") { $0.split(separator: "\n").last?.hasSuffix("> note half-typed") == true }
         try tmux.send("Enter")

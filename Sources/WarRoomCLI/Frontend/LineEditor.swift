@@ -63,8 +63,10 @@ final class LineEditor {
             guard let editor, let raw = wl_get_clientdata(editor) else { return 0 }
             let completer = Unmanaged<Completer>.fromOpaque(raw).takeUnretainedValue()
             guard let (lines, prompt) = completer.idle?() else { return 0 }
-            guard !lines.isEmpty else { return 0 }
-            // Clear the line being edited, print above it, and let libedit redraw it.
+            // Nothing to say and the prompt's clock has not moved on: leave the screen alone.
+            guard !lines.isEmpty || prompt != completer.shownPrompt else { return 0 }
+            // Clear the line being edited, print above it, and let libedit redraw it with the
+            // new prompt.
             var text = "\r\u{1B}[K"
             for line in lines { text += line + "\n" }
             Terminal.write(STDOUT_FILENO, text)
