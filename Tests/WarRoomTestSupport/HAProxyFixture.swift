@@ -134,9 +134,11 @@ public final class HAProxyFixture {
         let config = folder.file("haproxy.cfg")
         try configuration().write(toFile: config, atomically: true, encoding: .utf8)
         let pidFile = folder.file("haproxy.pid")
-        let logFile = folder.file("haproxy.log")
-        let status = try Self.runToExit(haproxyPath, ["-f", config, "-D", "-p", pidFile], log: logFile)
-        let logText = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        // With -D, haproxy returns as soon as the daemon runs, and the daemon closes its
+        // standard descriptors, so the output ends with it.
+        let started = try ChildProcess.run(haproxyPath, ["-f", config, "-D", "-p", pidFile], environment: ProcessInfo.processInfo.environment, seconds: 10)
+        let status = started.status
+        let logText = started.stdout + started.stderr
         guard status == 0,
             let pidText = try? String(contentsOfFile: pidFile, encoding: .utf8),
             let pid = Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -296,37 +298,6 @@ public final class HAProxyFixture {
             usleep(25_000)
         }
         throw Failure.notReady(seconds: 10, lastAnswer: last.replacingOccurrences(of: "\n", with: " | "))
-    }
-
-    /// Runs a program with stdout and stderr going to `log` and returns its exit status.
-    ///
-    /// posix_spawn and waitpid rather than Foundation's `Process`, whose exit monitoring can
-    /// miss the exit of a program that forks a daemon and leave the test waiting for ever.
-    private static func runToExit(_ path: String, _ arguments: [String], log: String) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        // A file, not a pipe: the daemon inherits the descriptors, and a pipe would never reach EOF.
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw Failure.socket("cannot run \(path): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        // Bounded: with -D, haproxy returns as soon as the daemon is running.
-        for _ in 0..<1000 {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid {
-                return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            }
-            guard reaped == 0 else { throw Failure.socket("waitpid: \(String(cString: strerror(errno)))") }
-            usleep(10_000)
-        }
-        kill(pid, SIGKILL)
-        throw Failure.startFailed(status: -1, log: "haproxy -D did not return within 10s")
     }
 
     private static func findHAProxy() throws -> String {
