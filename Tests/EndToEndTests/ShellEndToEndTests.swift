@@ -65,6 +65,29 @@ import WarRoomKit
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test(arguments: [
+        (["--speed", "-1"], [:], "--speed must be a number of simulated seconds per real second, 0 or more"),
+        (["--speed", "nan"], [:], "--speed must be a number of simulated seconds per real second, 0 or more"),
+        (["--title", " "], [:], "--title is empty"),
+        (["--as", ""], [:], "the responder's name (--as, $WARROOM_USER or $USER) must be one word"),
+        (["--as", "two words"], [:], "the responder's name (--as, $WARROOM_USER or $USER) must be one word"),
+        ([], ["WARROOM_USER": "esc\u{1B}[31m"], "must be one word without control characters, as the shell's `as NAME` takes it, not 'esc^[[31m'"),
+        (["--shell-timeout", "0s"], [:], "--shell-timeout must be a positive duration like 30s or 2m, not '0s'"),
+        (["--shell-output-cap", "-5"], [:], "--shell-output-cap must be a positive number of bytes, not -5"),
+    ] as [([String], [String: String], String)])
+    func badStartOptionsExit64WithOneLineAndOpenNothing(arguments: [String], environment: [String: String], message: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let result = try WarRoomBinary.run(["start", "--transcripts", folder.path] + arguments, input: "note x\n", directory: repositoryRoot,
+                                           environment: environment)
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("warroom: error: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(transcripts(in: folder.path).isEmpty, "no incident was opened")
+    }
+
     @Test func resumeVerifyListAndTimelineWorkOnTheSameTranscript() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

@@ -61,7 +61,7 @@ enum SystemTime {
 enum Environment {
     static var responder: String {
         let environment = ProcessInfo.processInfo.environment
-        return environment["WARROOM_USER"] ?? environment["USER"] ?? "responder"
+        return [environment["WARROOM_USER"], environment["USER"]].compactMap { $0 }.first { !$0.isEmpty } ?? "responder"
     }
 
     static var historyFile: String {

@@ -25,7 +25,8 @@ struct Start: ParsableCommand {
     @Option(help: "Incident clock: wall or virtual.")
     var clock: ClockMode?
 
-    @Option(help: "Virtual clock speed in simulated seconds per real second; 0 moves only on 'advance'.")
+    // Unconditional, so that `--speed -1` is read as a value and refused as one.
+    @Option(parsing: .unconditional, help: "Virtual clock speed in simulated seconds per real second; 0 moves only on 'advance'.")
     var speed: Double?
 
     @Option(help: "Probe target: sim, or haproxy:/path/to.sock, haproxy:HOST:PORT[,backend=NAME].")
@@ -43,13 +44,20 @@ struct Start: ParsableCommand {
     @Option(help: "How long a '!' command may run before it is stopped (e.g. 30s, 2m).")
     var shellTimeout = "30s"
 
-    @Option(help: "How many bytes of a '!' command's output are kept (the rest is counted, not stored).")
+    @Option(parsing: .unconditional, help: "How many bytes of a '!' command's output are kept (the rest is counted, not stored).")
     var shellOutputCap = 65_536
 
     @Flag(help: "A free-form incident: no playbook (and no scenario unless --scenario names one).")
     var freeForm = false
 
     func run() throws {
+        // Checked before the incident opens, so that a mistyped limit leaves no transcript behind.
+        let shellLimits: ShellRunner.Limits
+        do {
+            shellLimits = try ShellLimitsOption.limits(timeout: shellTimeout, cap: shellOutputCap)
+        } catch {
+            throw Failure.exit(error)
+        }
         var options = StartOptions(responder: responder ?? Environment.responder, transcriptsFolder: transcripts ?? Environment.transcriptsFolder)
         options.title = title
         options.severity = severity
@@ -73,7 +81,7 @@ struct Start: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
-        session.shellLimits = try ShellLimitsOption.limits(timeout: shellTimeout, cap: shellOutputCap)
+        session.shellLimits = shellLimits
         var banner = [
             "warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)",
             "Transcript: \(session.path)",
@@ -91,9 +99,9 @@ extension ClockMode: ExpressibleByArgument {}
 enum ShellLimitsOption {
     static func limits(timeout: String, cap: Int) throws -> ShellRunner.Limits {
         guard let ms = DurationText.milliseconds(timeout), ms > 0 else {
-            throw ValidationError("--shell-timeout must be a positive duration like 30s or 2m, not '\(timeout)'")
+            throw StartError.invalid("--shell-timeout must be a positive duration like 30s or 2m, not '\(timeout)'")
         }
-        guard cap > 0 else { throw ValidationError("--shell-output-cap must be a positive number of bytes") }
+        guard cap > 0 else { throw StartError.invalid("--shell-output-cap must be a positive number of bytes, not \(cap)") }
         return ShellRunner.Limits(timeoutSeconds: ms / 1000, outputCapBytes: cap)
     }
 }

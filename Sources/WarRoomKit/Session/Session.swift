@@ -120,6 +120,10 @@ public final class Session {
         if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
             throw StartError.badSpeed(String(speed))
         }
+        if let title = options.title, title.allSatisfy(\.isWhitespace) {
+            throw StartError.invalid("--title is empty; give the incident a title responders will recognise, or leave it out for the playbook's or scenario's")
+        }
+        try checkResponder(options.responder)
         let setup = try SessionSetup.resolve(options)
         let mode = options.clockMode ?? (setup.target.scenario != nil ? .virtual : .wall)
         if mode == .virtual, setup.target.target is HAProxyTarget {
@@ -185,6 +189,7 @@ public final class Session {
     /// - Returns: the session and notices for the responder (a torn line set aside …).
     /// - Throws: `TranscriptError` (unreadable, corrupt, locked), `StartError.closed`.
     public static func resume(path: String, responder: String?, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
+        if let responder { try checkResponder(responder) }
         let log = try TranscriptLog.read(path: path)
         let state = IncidentState(entries: log.entries)
         if state.status == .closed {
@@ -444,10 +449,22 @@ public final class Session {
     }
 }
 
+extension Session {
+    /// Refuses a responder name the transcript could not attribute entries to: one word, as
+    /// the shell's `as NAME` takes it, with no control characters.
+    static func checkResponder(_ name: String) throws {
+        guard !name.isEmpty, !name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
+            throw StartError.invalid("the responder's name (--as, $WARROOM_USER or $USER) must be one word without control characters, as the shell's `as NAME` takes it, not '\(SafeText.printable(name))'")
+        }
+    }
+}
+
 /// Problems opening or resuming an incident.
 public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `--speed` is negative or not a number.
     case badSpeed(String)
+    /// An option's value that cannot be used; the message says which and what to give.
+    case invalid(String)
     /// The incident was closed; it cannot be resumed.
     case closed(path: String)
     /// An option that does not fit the others.
@@ -459,7 +476,7 @@ public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
             return "--speed must be a number of simulated seconds per real second, 0 or more (0 moves only on 'advance'), not '\(text)'"
         case .closed(let path):
             return "the incident in '\(path)' is closed; read it with 'warroom timeline \(path)' or 'warroom postmortem \(path)'"
-        case .conflict(let message):
+        case .conflict(let message), .invalid(let message):
             return message
         }
     }

@@ -24,7 +24,7 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
         case .notWritable(let path, let reason):
             return "cannot write '\(path)': \(reason); choose a writable folder with --transcripts DIR"
         case .unreadable(let path, let reason):
-            return "cannot read '\(path)': \(reason)"
+            return "cannot read '\(path)': \(reason); give the path of a transcript ('warroom list' shows a folder's incidents)"
         case .locked(let path, let pid):
             let holder = pid.map { "process \($0)" } ?? "another process"
             return "'\(path)' is open in \(holder); one writer at a time — quit that session first (or, if it is gone, retry)"
