@@ -104,7 +104,7 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .refused(let target, let command, let reason):
             return "\(target) refused '\(command)': \(reason)"
         case .unknownServer(let name, let known):
-            return "no backend server named '\(name)'\(Suggest.hint(for: name, in: known)); servers: \(known.joined(separator: ", "))"
+            return "no backend server named '\(name)'\(Suggest.hint(for: name, in: known)); servers: \(Suggest.list(known))"
         case .unsupported(let target, let what):
             return "\(target) cannot provide \(what)"
         }

@@ -15,6 +15,13 @@ public enum Suggest {
         return nil
     }
 
+    /// The names, comma-separated, shortened to the first `limit` and a count when there are
+    /// more (a pool of a thousand servers is not listed in an error line).
+    public static func list(_ names: [String], limit: Int = 12) -> String {
+        guard names.count > limit else { return names.joined(separator: ", ") }
+        return names.prefix(limit).joined(separator: ", ") + " … (\(names.count) in all)"
+    }
+
     /// ` (did you mean 'x'?)` or an empty string.
     public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""

@@ -69,7 +69,7 @@ import WarRoomTestSupport
         ("advance -5m", "negative"),
         ("advance soon", "is not a duration"),
         ("amend 99 x", "no entry #99"),
-        ("action done A7", "no action A7"),
+        ("action done A7", "no action A7; none is open (add one with 'action TEXT')"),
         ("note", "missing TEXT"),
         ("timeline --last x", "positive number"),
         ("!ls", "--allow-shell"),
@@ -84,6 +84,26 @@ import WarRoomTestSupport
         let log = try TranscriptLog.read(path: session.path)
         #expect(log.entries.last?.kind == .error)
         #expect(log.entries.last?.input == line)
+    }
+
+    @Test func unknownIdsNameWhatIsOpen() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let session = try open(folder)
+        _ = session.handle("hypothesis DDoS")
+        _ = session.handle("hypothesis database")
+        _ = session.handle("rule-out H1 traffic at baseline")
+        #expect(session.handle("confirm H7").error == "no hypothesis H7; open ones: H2")
+        _ = session.handle("rule-out H2 latency normal")
+        #expect(session.handle("confirm H7").error == "no hypothesis H7; none is open (decided: H1, H2)")
+        _ = session.handle("action roll back --owner dana")
+        #expect(session.handle("action done A2").error == "no action A2; open ones: A1")
+    }
+
+    @Test func longListsInMessagesAreCut() {
+        let names = (1...30).map { "msg-\($0)" }
+        #expect(Suggest.list(Array(names.prefix(3))) == "msg-1, msg-2, msg-3")
+        #expect(Suggest.list(names, limit: 2) == "msg-1, msg-2 … (30 in all)")
     }
 
     @Test func aMegabyteLineIsRefusedWithoutLosingTheRecord() throws {

@@ -71,7 +71,9 @@ enum HypothesisCommands {
             let idText = try arguments.require("H#", usage: usage).uppercased()
             guard let hypothesis = session.state.hypothesis(idText) else {
                 let known = session.state.hypotheses.map(\.id)
-                throw CommandError.invalid("no hypothesis \(idText)" + (known.isEmpty ? "; raise one with 'hypothesis TEXT'" : "; open ones: \(session.state.hypotheses.filter { $0.status == .open }.map(\.id).joined(separator: ", "))"))
+                let open = session.state.hypotheses.filter { $0.status == .open }.map(\.id)
+                throw CommandError.invalid("no hypothesis \(idText)" + (known.isEmpty ? "; raise one with 'hypothesis TEXT'"
+                    : open.isEmpty ? "; none is open (decided: \(Suggest.list(known)))" : "; open ones: \(Suggest.list(open))"))
             }
             let reason = arguments.rest
             if reasonRequired, reason.isEmpty { throw CommandError.usage(usage, "missing REASON (why it is ruled out goes into the postmortem)") }
@@ -85,7 +87,8 @@ enum HypothesisCommands {
 
     static func markDone(_ id: String, note: String, session: Session) throws -> String {
         guard let action = session.state.action(id) else {
-            throw CommandError.invalid("no action \(id); open ones: \(session.state.actions.filter { !$0.done }.map(\.id).joined(separator: ", "))")
+            let open = session.state.actions.filter { !$0.done }.map(\.id)
+            throw CommandError.invalid("no action \(id)" + (open.isEmpty ? "; none is open (add one with 'action TEXT')" : "; open ones: \(Suggest.list(open))"))
         }
         guard !action.done else { throw CommandError.invalid("\(action.id) is already done") }
         try session.record(.action, text: note.isEmpty ? "\(action.id) done" : note, data: ["id": .string(action.id), "status": "done"])
