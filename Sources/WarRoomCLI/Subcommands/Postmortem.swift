@@ -6,7 +6,7 @@ struct PostmortemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postmortem",
         abstract: "Compile the postmortem of a transcript (Markdown, JSON or HTML).",
-        discussion: "The postmortem is a pure function of the transcript (amends and retractions applied). A transcript that fails verification still compiles, with a warning at the top; --strict refuses it instead. --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline, action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.")
+        discussion: "The postmortem is a pure function of the transcript (amends and retractions applied); for a drill, the HTML and JSON chart also re-run the simulation the transcript names (its scenario file, checked against the SHA-256 recorded when the drill opened), to show the curve between the responders' probes. A transcript that fails verification still compiles, with a warning at the top; --strict refuses it instead. --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline, action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.")
 
     @Argument(help: "The transcript (.jsonl).")
     var transcript: String
@@ -26,6 +26,9 @@ struct PostmortemCommand: ParsableCommand {
     @Flag(help: "Refuse a transcript that fails verification.")
     var strict = false
 
+    @Option(help: "Folder to look up a drill's scenario id in, when its file has moved (the chart re-runs the simulation).")
+    var playbooks: String?
+
     func run() throws {
         guard let chosen = PostmortemFormat(name: format) else {
             throw ValidationError("--format must be markdown, json or html, not '\(format)'")
@@ -39,10 +42,12 @@ struct PostmortemCommand: ParsableCommand {
         let model: PostmortemModel
         do {
             let showProgress = Terminal.stderrIsTerminal
+            // Only the HTML and JSON carry the chart, so only they re-run a drill's simulation.
+            let folders = chosen == .markdown || check ? nil : Environment.playbookFolders(explicit: playbooks)
             model = try Postmortem.compile(transcriptPath: transcript, strict: strict, progress: showProgress ? { fraction in
                 Terminal.write(STDERR_FILENO, "\rcompiling \(Int(fraction * 100))%")
                 if fraction >= 1 { Terminal.write(STDERR_FILENO, "\r              \r") }
-            } : nil)
+            } : nil, scenarioFolders: folders)
         } catch let error as PostmortemError {
             Terminal.error(error.description)
             throw ExitCode(error.exitCode)

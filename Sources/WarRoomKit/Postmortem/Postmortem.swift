@@ -20,18 +20,21 @@ public enum Postmortem {
     ///   - strict: refuse a transcript whose hash chain does not verify.
     ///   - progress: called now and then with the share of the file read (0…1), for a
     ///     progress display on long transcripts.
+    ///   - scenarioFolders: for a drill, re-run its simulation for the chart, finding the
+    ///     scenario at its recorded path or by id in these playbook folders; nil to draw the
+    ///     chart from the probe readings alone.
     /// - Returns: the postmortem.
     /// - Throws: `PostmortemError.transcript` when the file cannot be read or is not a
     ///   transcript; `PostmortemError.verificationFailed` in strict mode.
-    public static func compile(transcriptPath: String, strict: Bool = false,
-                               progress: ((Double) -> Void)? = nil) throws -> PostmortemModel {
+    public static func compile(transcriptPath: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
+                               scenarioFolders: [String]? = nil) throws -> PostmortemModel {
         let bytes: [UInt8]
         do {
             bytes = try TranscriptLog.readBytes(path: transcriptPath)
         } catch let error as TranscriptError {
             throw PostmortemError.transcript(error)
         }
-        return try compile(bytes: bytes, path: transcriptPath, strict: strict, progress: progress)
+        return try compile(bytes: bytes, path: transcriptPath, strict: strict, progress: progress, scenarioFolders: scenarioFolders)
     }
 
     /// Verifies and compiles transcript bytes (see `compile(transcriptPath:strict:progress:)`).
@@ -40,10 +43,11 @@ public enum Postmortem {
     ///   - path: where it came from; its last component is the header's transcript file.
     ///   - strict: refuse a transcript whose hash chain does not verify.
     ///   - progress: called with the share of the bytes read.
+    ///   - scenarioFolders: for a drill, where to find its scenario to re-run the simulation.
     /// - Returns: the postmortem.
     /// - Throws: `PostmortemError`.
-    public static func compile(bytes: [UInt8], path: String, strict: Bool = false,
-                               progress: ((Double) -> Void)? = nil) throws -> PostmortemModel {
+    public static func compile(bytes: [UInt8], path: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
+                               scenarioFolders: [String]? = nil) throws -> PostmortemModel {
         let verifying = BackgroundVerification(bytes: bytes)
         // Entries are decoded and folded one at a time rather than collected with
         // `TranscriptLog.decode`, so memory follows the postmortem's size, not the transcript's.
@@ -89,7 +93,17 @@ public enum Postmortem {
         if first {
             throw PostmortemError.transcript(.notATranscript(path: path, reason: bytes.isEmpty ? "the file is empty" : "it holds no complete entry"))
         }
-        return builder.finish(transcriptFile: fileName(path), verification: verification, torn: torn, badLines: badLines)
+        var model = builder.finish(transcriptFile: fileName(path), verification: verification, torn: torn, badLines: badLines)
+        if let scenarioFolders {
+            let state = builder.state
+            switch PostmortemSimulation.rerun(openData: state.openData, commands: RecordedLBCommand.from(entries: builder.kept(.lb)),
+                                              start: state.openedAt, end: state.lastAt, folders: scenarioFolders) {
+            case .series(let series): model.evidence.chart.simulation = series
+            case .unavailable(let reason): model.evidence.chart.simulationNote = reason
+            case .none: break
+            }
+        }
+        return model
     }
 
     /// The last component of a path.

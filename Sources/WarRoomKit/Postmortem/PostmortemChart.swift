@@ -1,7 +1,15 @@
 /// Draws the incident chart as inline SVG: error rate (left axis) and traffic (right axis)
 /// over time, with a labelled vertical line at each milestone.
+///
+/// For a drill whose simulation was re-run, the lines are the simulation's evenly spaced
+/// samples and the responders' probe readings are dots on them; otherwise the lines join the
+/// probe readings.
 struct PostmortemChart {
     let chart: PostmortemModel.Chart
+
+    /// The series the lines follow.
+    var errorLine: [PostmortemModel.ChartPoint] { chart.simulation?.errorRate ?? chart.errorRate }
+    var trafficLine: [PostmortemModel.ChartPoint] { chart.simulation?.requestRate ?? chart.requestRate }
     let width = 880.0
     let left = 64.0
     let right = 80.0
@@ -16,7 +24,7 @@ struct PostmortemChart {
     /// The `<svg>` element, or `nil` when there is nothing to plot.
     func svg() -> String? {
         guard !chart.isEmpty else { return nil }
-        let times = chart.errorRate.map(\.at) + chart.requestRate.map(\.at) + chart.markers.map(\.at)
+        let times = errorLine.map(\.at) + trafficLine.map(\.at) + chart.errorRate.map(\.at) + chart.requestRate.map(\.at) + chart.markers.map(\.at)
         var start = times.min()!
         var end = times.max()!
         if end - start < 600_000 {
@@ -31,8 +39,8 @@ struct PostmortemChart {
         let top = 28 + rowCount * labelRow + 6
         let height = top + 216 + bottom
         let plotHeight = height - top - bottom
-        let errorMax = Self.niceCeiling(max(chart.errorRate.map(\.value).max() ?? 0, 0.01))
-        let trafficMax = Self.niceCeiling(max(chart.requestRate.map(\.value).max() ?? 0, 1))
+        let errorMax = Self.niceCeiling(max((errorLine + chart.errorRate).map(\.value).max() ?? 0, 0.01))
+        let trafficMax = Self.niceCeiling(max((trafficLine + chart.requestRate).map(\.value).max() ?? 0, 1))
         func yError(_ value: Double) -> Double { top + plotHeight - min(max(value, 0), errorMax) / errorMax * plotHeight }
         func yTraffic(_ value: Double) -> Double { top + plotHeight - min(max(value, 0), trafficMax) / trafficMax * plotHeight }
 
@@ -46,10 +54,10 @@ struct PostmortemChart {
             let fraction = Double(tick) / 4
             let y = top + plotHeight - fraction * plotHeight
             svg += #"<line x1="\#(n(left))" y1="\#(n(y))" x2="\#(n(left + plotWidth))" y2="\#(n(y))" class="grid"/>"#
-            if !chart.errorRate.isEmpty {
+            if !errorLine.isEmpty {
                 svg += #"<text x="\#(n(left - 6))" y="\#(n(y + 4))" class="axis error" text-anchor="end">\#(MetricText.percent(errorMax * fraction))</text>"#
             }
-            if !chart.requestRate.isEmpty {
+            if !trafficLine.isEmpty {
                 svg += #"<text x="\#(n(left + plotWidth + 6))" y="\#(n(y + 4))" class="axis traffic" text-anchor="start">\#(MetricText.grouped(trafficMax * fraction))</text>"#
             }
         }
@@ -84,21 +92,36 @@ struct PostmortemChart {
             svg += #"<text x="\#(n(labelX))" y="\#(n(labelY))" class="marker-label" text-anchor="\#(anchor)">\#(markerText(marker))</text>"#
         }
 
-        if !chart.requestRate.isEmpty {
-            svg += #"<polyline class="traffic" points="\#(chart.requestRate.map { "\(n(x($0.at))),\(n(yTraffic($0.value)))" }.joined(separator: " "))"/>"#
+        if !trafficLine.isEmpty {
+            svg += #"<polyline class="traffic" points="\#(trafficLine.map { "\(n(x($0.at))),\(n(yTraffic($0.value)))" }.joined(separator: " "))"/>"#
         }
-        if !chart.errorRate.isEmpty {
-            svg += #"<polyline class="error" points="\#(chart.errorRate.map { "\(n(x($0.at))),\(n(yError($0.value)))" }.joined(separator: " "))"/>"#
+        if !errorLine.isEmpty {
+            svg += #"<polyline class="error" points="\#(errorLine.map { "\(n(x($0.at))),\(n(yError($0.value)))" }.joined(separator: " "))"/>"#
+        }
+        if chart.simulation != nil {
+            // What the responders read, on the simulated curves.
+            for point in chart.requestRate {
+                svg += #"<circle class="reading traffic" cx="\#(n(x(point.at)))" cy="\#(n(yTraffic(point.value)))" r="3"/>"#
+            }
+            for point in chart.errorRate {
+                svg += #"<circle class="reading error" cx="\#(n(x(point.at)))" cy="\#(n(yError(point.value)))" r="3"/>"#
+            }
         }
 
         // Legend.
         var legendX = left
-        if !chart.errorRate.isEmpty {
-            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="error"/><text x="\#(n(legendX + 24))" y="16" class="legend">Error rate (left axis)</text>"#
-            legendX += 190
+        if !errorLine.isEmpty {
+            let label = "Error rate (left axis)"
+            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="error"/><text x="\#(n(legendX + 24))" y="16" class="legend">\#(label)</text>"#
+            legendX += 30 + Double(label.count) * 6.5
         }
-        if !chart.requestRate.isEmpty {
-            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="traffic"/><text x="\#(n(legendX + 24))" y="16" class="legend">Requests per second (right axis)</text>"#
+        if !trafficLine.isEmpty {
+            let label = "Requests per second (right axis)"
+            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="traffic"/><text x="\#(n(legendX + 24))" y="16" class="legend">\#(label)</text>"#
+            legendX += 30 + Double(label.count) * 6.5
+        }
+        if chart.simulation != nil, !(chart.errorRate.isEmpty && chart.requestRate.isEmpty) {
+            svg += #"<circle class="reading" cx="\#(n(legendX + 9))" cy="12" r="3"/><text x="\#(n(legendX + 18))" y="16" class="legend">probe readings</text>"#
         }
         svg += "</svg>"
         return svg
@@ -135,10 +158,10 @@ struct PostmortemChart {
     /// A sentence for screen readers and for when the SVG cannot be shown.
     func description(start: Instant, end: Instant) -> String {
         var parts: [String] = ["From \(start.hourMinute) to \(end.hourMinute) UTC."]
-        if let peak = chart.errorRate.max(by: { $0.value < $1.value }) {
+        if let peak = errorLine.max(by: { $0.value < $1.value }) {
             parts.append("Error rate peaked at \(MetricText.percent(peak.value)) at \(peak.at.hourMinute) UTC.")
         }
-        if let peak = chart.requestRate.max(by: { $0.value < $1.value }) {
+        if let peak = trafficLine.max(by: { $0.value < $1.value }) {
             parts.append("Traffic peaked at \(MetricText.grouped(peak.value)) requests per second at \(peak.at.hourMinute) UTC.")
         }
         if !chart.markers.isEmpty {

@@ -31,6 +31,7 @@ struct PostmortemHTML {
         svg .axis.error{fill:var(--error)}svg .axis.traffic{fill:var(--traffic)}
         svg polyline,svg line.error,svg line.traffic{fill:none;stroke-width:2}
         svg .error{stroke:var(--error)}svg .traffic{stroke:var(--traffic)}
+        svg circle.reading{fill:var(--bg);stroke:var(--fg);stroke-width:1.5}svg circle.reading.error{stroke:var(--error)}svg circle.reading.traffic{stroke:var(--traffic)}
         svg .marker{stroke:var(--muted);stroke-dasharray:4 3}svg .marker-label{fill:var(--fg);font-size:11px;paint-order:stroke;stroke:var(--bg);stroke-width:4px;stroke-linejoin:round}
         footer{color:var(--muted);font-size:.85rem;margin-top:3rem}
         """
@@ -83,7 +84,16 @@ struct PostmortemHTML {
         guard let svg = PostmortemChart(chart: model.evidence.chart).svg() else {
             return "<p class=\"chart-empty\">No error-rate or traffic probes were recorded, so there is no chart.</p>"
         }
-        return "<figure>\n\(svg)\n<figcaption>Error rate (errors probe) and request rate (traffic probe) over the incident; dashed lines mark the milestones.</figcaption>\n</figure>"
+        let chart = model.evidence.chart
+        var caption: String
+        if let simulation = chart.simulation {
+            let every = simulation.everySeconds == 60 ? "minute" : DurationText.format(milliseconds: Int64(simulation.everySeconds) * 1000)
+            caption = "Error rate and request rate over the incident, from the drill's simulation (scenario \(SafeText.html(simulation.scenario))) re-run from this transcript and sampled every \(every); dots are the responders' errors and traffic probe readings; dashed lines mark the milestones."
+        } else {
+            caption = "Error rate (errors probe) and request rate (traffic probe) over the incident, joining the responders' readings; dashed lines mark the milestones."
+            if let note = chart.simulationNote { caption += " The drill's simulation was not re-run: \(SafeText.html(SafeText.printable(note)))." }
+        }
+        return "<figure>\n\(svg)\n<figcaption>\(caption)</figcaption>\n</figure>"
     }
 
     /// Ink's output, adjusted in one pass over its UTF-8 (it can be megabytes):

@@ -176,6 +176,15 @@ extension PostmortemModel {
                 "error_rate": .array(evidence.chart.errorRate.map(Self.json)),
                 "request_rate": .array(evidence.chart.requestRate.map(Self.json)),
                 "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601)] }),
+                "simulation": evidence.chart.simulation.map { simulation in
+                    [
+                        "scenario": .string(simulation.scenario),
+                        "every_seconds": .int(simulation.everySeconds),
+                        "error_rate": .array(simulation.errorRate.map(Self.json)),
+                        "request_rate": .array(simulation.requestRate.map(Self.json)),
+                    ]
+                } ?? .null,
+                "simulation_note": evidence.chart.simulationNote.map(JSONValue.string) ?? .null,
             ],
         ]
     }

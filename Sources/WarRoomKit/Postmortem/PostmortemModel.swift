@@ -412,12 +412,29 @@ extension PostmortemModel {
 
     /// Error rate and traffic over the incident, with the milestones marked.
     public struct Chart: Sendable, Equatable {
-        /// `errors.error_rate`, as fractions.
+        /// `errors.error_rate`, as fractions: what the responders' probes read.
         public var errorRate: [ChartPoint]
         /// `traffic.request_rate`, in requests per second.
         public var requestRate: [ChartPoint]
         public var markers: [ChartMarker]
-        public var isEmpty: Bool { errorRate.isEmpty && requestRate.isEmpty }
+        /// For a drill, the simulation re-run from the transcript: what monitoring would have
+        /// shown between the probes. Nil for other incidents and when it cannot be re-run.
+        public var simulation: SimulatedSeries? = nil
+        /// Why a drill's simulation was not re-run (its scenario file is missing or changed).
+        public var simulationNote: String? = nil
+        public var isEmpty: Bool { errorRate.isEmpty && requestRate.isEmpty && simulation == nil }
+    }
+
+    /// A drill's simulation sampled evenly over the incident.
+    public struct SimulatedSeries: Sendable, Equatable {
+        /// The scenario's id.
+        public var scenario: String
+        /// Time between two samples.
+        public var everySeconds: Int
+        /// The error rate over the minute before each sample, as fractions.
+        public var errorRate: [ChartPoint]
+        /// Requests per second at each sample.
+        public var requestRate: [ChartPoint]
     }
 
     /// The Appendix's probe evidence.

@@ -81,6 +81,8 @@ public final class Session {
     /// The load balancer (simulation or real), its scenario for a drill, and the console over it.
     public internal(set) var target: (any LoadBalancerTarget)?
     public internal(set) var scenario: Scenario?
+    /// Where playbook and scenario ids are looked up (the postmortem re-runs a drill's scenario).
+    public internal(set) var playbookFolders: [String] = []
     var console: LoadBalancerConsole?
     /// Timers and scenario events have been handled up to here.
     var caughtUpTo: Instant
@@ -161,6 +163,7 @@ public final class Session {
         session.progress = setup.playbook.map(PlaybookProgress.init(playbook:))
         session.target = setup.target.target
         session.scenario = setup.target.scenario
+        session.playbookFolders = options.playbookFolders
         session.caughtUpTo = clock.now
         let entry = TranscriptEntry(seq: 0, at: clock.now, wall: clock.wallNow, by: options.responder, kind: .open,
                                     text: "Opened \(severity) incident: \(title)", data: data)
@@ -208,6 +211,7 @@ public final class Session {
             session.playbook = setup.playbook
             session.target = setup.target.target
             session.scenario = setup.target.scenario
+            session.playbookFolders = folders
             if let playbook = setup.playbook {
                 session.progress = PlaybookProgress(playbook: playbook, entries: log.entries)
             }

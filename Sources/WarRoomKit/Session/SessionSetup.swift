@@ -87,9 +87,8 @@ struct SessionSetup {
         }
         let label = openData["target"]?.stringValue ?? "none"
         if let record = openData["scenario"], record != .null {
-            let path = record["path"]?.stringValue ?? ""
             let id = record["id"]?.stringValue ?? ""
-            let scenario = try loadScenario(access(path, R_OK) == 0 ? path : id, folders: folders)
+            let scenario = try recordedScenario(record, folders: folders)
             if let sha = record["sha256"]?.stringValue, sha != scenario.sha256 {
                 setup.notices.append("the scenario '\(id)' changed since this incident opened (SHA-256 \(sha.prefix(12))… → \(scenario.sha256.prefix(12))…); the simulation follows the file as it is now")
             }
@@ -101,6 +100,13 @@ struct SessionSetup {
             }
         }
         return setup
+    }
+
+    /// The scenario an `open` entry's `scenario` record names: the recorded path when it can
+    /// be read, else the id looked up in `folders`.
+    static func recordedScenario(_ record: JSONValue, folders: [String]) throws -> Scenario {
+        let path = record["path"]?.stringValue ?? ""
+        return try loadScenario(access(path, R_OK) == 0 ? path : record["id"]?.stringValue ?? "", folders: folders)
     }
 
     static func loadScenario(_ reference: String, folders: [String]) throws -> Scenario {
