@@ -29,16 +29,24 @@ struct PostmortemCommand: ParsableCommand {
     @Option(help: "Folder to look up a drill's scenario id in, when its file has moved (the chart re-runs the simulation).")
     var playbooks: String?
 
-    func run() throws {
-        guard let chosen = PostmortemFormat(name: format) else {
+    func validate() throws {
+        guard PostmortemFormat(name: format) != nil else {
             throw ValidationError("--format must be markdown, json or html, not '\(format)'")
         }
-        var range: ClosedRange<Int>?
-        if let words {
-            let parts = words.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] <= parts[1] else { throw ValidationError("--words takes MIN-MAX, e.g. 400-600, not '\(words)'") }
-            range = parts[0]...parts[1]
-        }
+        if let words, wordRange(words) == nil { throw ValidationError("--words takes MIN-MAX, e.g. 400-600, not '\(words)'") }
+    }
+
+    /// `400-600` as a range.
+    func wordRange(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], 0 <= low, low <= high else { return nil }
+        return low...high
+    }
+
+    func run() throws {
+        // Checked by validate().
+        let chosen = PostmortemFormat(name: format)!
+        let range = words.flatMap(wordRange)
         let model: PostmortemModel
         do {
             let showProgress = Terminal.stderrIsTerminal

@@ -10,10 +10,11 @@ struct Simulate: ParsableCommand {
     @Argument(help: "Scenario id or path.")
     var scenario: String
 
-    @Option(help: "How long to simulate from the scenario's start (e.g. 8h).")
+    // Unconditional, so that `--duration -5m` is read as a value and refused as one.
+    @Option(parsing: .unconditional, help: "How long to simulate from the scenario's start (e.g. 8h).")
     var duration = "1h"
 
-    @Option(help: "Sample interval (e.g. 1m).")
+    @Option(parsing: .unconditional, help: "Sample interval (e.g. 1m).")
     var every = "1m"
 
     @Option(help: "table, csv or json.")
@@ -22,16 +23,23 @@ struct Simulate: ParsableCommand {
     @Option(help: "Playbooks folder whose scenarios/ to search.")
     var playbooks: String?
 
-    func run() throws {
+    func validate() throws {
         guard let total = DurationText.wholeMilliseconds(duration), total > 0 else {
             throw ValidationError("--duration must be a positive duration like 8h, not '\(duration)'")
         }
         guard let step = DurationText.wholeMilliseconds(every), step >= 1000 else {
             throw ValidationError("--every must be a duration of at least 1s, like 1m, not '\(every)'")
         }
-        guard let chosen = SimulationReport.Format(rawValue: format) else {
+        guard SimulationReport.Format(rawValue: format) != nil else {
             throw ValidationError("--format must be table, csv or json, not '\(format)'")
         }
+    }
+
+    func run() throws {
+        // Checked by validate().
+        let total = DurationText.wholeMilliseconds(duration)!
+        let step = DurationText.wholeMilliseconds(every)!
+        let chosen = SimulationReport.Format(rawValue: format)!
         let loaded: Scenario
         do {
             loaded = try ScenarioLookup.find(scenario, folders: Environment.playbookFolders(explicit: playbooks))
