@@ -104,8 +104,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     deinit {
-        if input >= 0 { close(input) }
+        // A child still running when its test is done is killed and reaped, never left behind.
         if termination == nil { _ = wait(seconds: 0) }
+        closeInput()
     }
 
     /// Writes `bytes` to the program's stdin.
