@@ -162,9 +162,11 @@ public final class ChildProcess: @unchecked Sendable {
             usleep(pause)
             pause = min(pause * 2, 20_000)
         }
-        // A grandchild that kept the output pipes open must not stall the test either.
-        _ = stdout.waitForEnd(seconds: 5)
-        _ = stderr.waitForEnd(seconds: 5)
+        // A grandchild that kept the output pipes open must not stall the test either: what
+        // the program wrote is in the pipes already; wait a little for the rest, no more.
+        let grace = Date(timeIntervalSinceNow: 5)
+        _ = stdout.waitForEnd(seconds: grace.timeIntervalSinceNow)
+        _ = stderr.waitForEnd(seconds: grace.timeIntervalSinceNow)
         let signal = status & 0x7F
         let ended = Termination(status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal, timedOut: timedOut)
         termination = ended
