@@ -17,9 +17,6 @@ enum PostmortemSimulation {
 
     /// At most this many samples, one every minute or a whole number of minutes.
     static let maximumSamples = 480
-    /// The longest drill re-run: the simulation steps in one-second ticks, so a transcript
-    /// whose last entry is years away (a forged or damaged one) must not stall the compiler.
-    static let maximumSpan: Int64 = 31 * 86_400_000
 
     /// Re-runs the simulation the `open` entry names from the incident's start to `end`.
     /// - Parameters:
@@ -40,8 +37,8 @@ enum PostmortemSimulation {
         if let recorded = record["sha256"]?.stringValue, recorded != scenario.sha256 {
             return .unavailable("the scenario '\(id)' changed since the drill (SHA-256 \(recorded.prefix(12))… → \(scenario.sha256.prefix(12))…)")
         }
-        guard end - start <= maximumSpan else {
-            return .unavailable("the drill spans \(DurationText.format(milliseconds: end - start)), longer than the \(maximumSpan / 86_400_000) days the chart re-runs")
+        guard end - start <= SimulatedTarget.longestDrill else {
+            return .unavailable("the drill spans \(DurationText.format(milliseconds: end - start)), longer than the \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) a drill simulates")
         }
         let minutes = max(1, Int((end - start + 60_000 * Int64(maximumSamples) - 1) / (60_000 * Int64(maximumSamples))))
         let step = Int64(minutes) * 60_000

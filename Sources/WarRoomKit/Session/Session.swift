@@ -83,6 +83,8 @@ public final class Session {
     public internal(set) var scenario: Scenario?
     /// Where playbook and scenario ids are looked up (the postmortem re-runs a drill's scenario).
     public internal(set) var playbookFolders: [String] = []
+    /// The most incident time this drill may simulate (`SimulatedTarget.longestDrill`; tests lower it).
+    var longestDrill = SimulatedTarget.longestDrill
     var console: LoadBalancerConsole?
     /// Timers and scenario events have been handled up to here.
     var caughtUpTo: Instant
@@ -212,6 +214,12 @@ public final class Session {
             session.target = setup.target.target
             session.scenario = setup.target.scenario
             session.playbookFolders = folders
+            if setup.target.target is SimulatedTarget {
+                let span = max(state.lastAt, clock.now) - state.openedAt
+                guard span <= session.longestDrill else {
+                    throw StartError.invalid("'\(path)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
+                }
+            }
             if let playbook = setup.playbook {
                 session.progress = PlaybookProgress(playbook: playbook, entries: log.entries)
             }

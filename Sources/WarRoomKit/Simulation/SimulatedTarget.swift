@@ -5,6 +5,17 @@ public final class SimulatedTarget: LoadBalancerTarget {
     /// The model; read it for figures the protocol does not carry.
     public private(set) var model: SimulationModel
 
+    /// The most incident time a drill simulates. The model steps in one-second ticks and is
+    /// rebuilt from the scenario's start on `resume`, on `replay` and for the postmortem chart,
+    /// so a transcript whose entries run on for years (damaged or forged) must be refused, not
+    /// simulated.
+    public static let longestDrill: Int64 = 31 * 86_400_000
+
+    /// `31 days`, or `3h 00m` for a bound that is not whole days.
+    static func spanText(_ milliseconds: Int64) -> String {
+        milliseconds % 86_400_000 == 0 ? "\(milliseconds / 86_400_000) days" : DurationText.format(milliseconds: milliseconds)
+    }
+
     /// - Parameter scenario: the scenario to run from its start.
     public init(scenario: Scenario) {
         model = SimulationModel(scenario: scenario)

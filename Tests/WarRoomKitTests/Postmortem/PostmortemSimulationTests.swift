@@ -77,23 +77,10 @@ import WarRoomTestSupport
     @Test func aTranscriptSpanningMoreThanAMonthIsNotRerun() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        var options = StartOptions(responder: "alice", transcriptsFolder: folder.path)
-        options.scenario = "retry-storm"
-        options.playbookFolders = [Self.playbooks]
-        options.freeForm = true
-        options.speed = 0
-        let session = try Session.start(options, source: .fixed(SessionTests.t0)).0
-        #expect(session.handle("quit").error == nil)
-        // A forged entry 40 days on (the shell refuses to postdate), with a valid chain: the
-        // compiler must neither simulate 40 days nor trust it blindly.
-        let log = try TranscriptLog.read(path: session.path)
-        let writer = try TranscriptWriter.resume(path: session.path, log: log)
-        let far = log.entries.last!.at + 40 * 86_400_000
-        _ = try writer.append(TranscriptEntry(seq: 0, at: far, wall: far, by: "mallory", kind: .note, text: "much later", data: [:]))
-        writer.close()
-        let model = try Postmortem.compile(transcriptPath: session.path, scenarioFolders: [Self.playbooks])
+        let path = try DrillSpanTests.forgedDrill(in: folder, daysLater: 40)
+        let model = try Postmortem.compile(transcriptPath: path, scenarioFolders: [Self.playbooks])
         #expect(model.evidence.chart.simulation == nil)
-        #expect(model.evidence.chart.simulationNote?.contains("longer than the 31 days the chart re-runs") == true, "\(model.evidence.chart.simulationNote ?? "")")
+        #expect(model.evidence.chart.simulationNote?.contains("longer than the 31 days a drill simulates") == true, "\(model.evidence.chart.simulationNote ?? "")")
     }
 
     @Test func onlyDrillsAndOnlyWhenAskedAreRerun() throws {

@@ -13,6 +13,9 @@ enum SessionCommands {
             }
             guard ms <= 7 * 86_400_000 else { throw CommandError.invalid("advance at most 7d at a time, not \(text)") }
             let from = session.clock.now
+            if session.target is SimulatedTarget, from + ms - session.state.openedAt > session.longestDrill {
+                throw CommandError.invalid("a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) of incident time and this one is at +\(DurationText.format(milliseconds: from - session.state.openedAt)); close it, or start a new drill")
+            }
             try session.clock.advance(by: ms)
             // Stamped with the time it was typed; what falls due on the way is recorded after it.
             try session.record(.command, text: "Clock advanced \(text) to \(session.clock.now.clockSeconds)",
