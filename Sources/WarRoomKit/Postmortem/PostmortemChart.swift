@@ -92,33 +92,28 @@ struct PostmortemChart {
             svg += #"<text x="\#(n(labelX))" y="\#(n(labelY))" class="marker-label" text-anchor="\#(anchor)">\#(markerText(marker))</text>"#
         }
 
-        if !trafficLine.isEmpty {
-            svg += #"<polyline class="traffic" points="\#(trafficLine.map { "\(n(x($0.at))),\(n(yTraffic($0.value)))" }.joined(separator: " "))"/>"#
-        }
-        if !errorLine.isEmpty {
-            svg += #"<polyline class="error" points="\#(errorLine.map { "\(n(x($0.at))),\(n(yError($0.value)))" }.joined(separator: " "))"/>"#
+        // Traffic first, so the error line is drawn over it; the legend reads error first.
+        let series: [(name: String, label: String, line: [PostmortemModel.ChartPoint], readings: [PostmortemModel.ChartPoint], y: (Double) -> Double)] = [
+            ("traffic", "Requests per second (right axis)", trafficLine, chart.requestRate, yTraffic),
+            ("error", "Error rate (left axis)", errorLine, chart.errorRate, yError),
+        ]
+        for item in series where !item.line.isEmpty {
+            svg += #"<polyline class="\#(item.name)" points="\#(item.line.map { "\(n(x($0.at))),\(n(item.y($0.value)))" }.joined(separator: " "))"/>"#
         }
         if chart.simulation != nil {
             // What the responders read, on the simulated curves.
-            for point in chart.requestRate {
-                svg += #"<circle class="reading traffic" cx="\#(n(x(point.at)))" cy="\#(n(yTraffic(point.value)))" r="3"/>"#
-            }
-            for point in chart.errorRate {
-                svg += #"<circle class="reading error" cx="\#(n(x(point.at)))" cy="\#(n(yError(point.value)))" r="3"/>"#
+            for item in series {
+                for point in item.readings {
+                    svg += #"<circle class="reading \#(item.name)" cx="\#(n(x(point.at)))" cy="\#(n(item.y(point.value)))" r="3"/>"#
+                }
             }
         }
 
         // Legend.
         var legendX = left
-        if !errorLine.isEmpty {
-            let label = "Error rate (left axis)"
-            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="error"/><text x="\#(n(legendX + 24))" y="16" class="legend">\#(label)</text>"#
-            legendX += 30 + Double(label.count) * 6.5
-        }
-        if !trafficLine.isEmpty {
-            let label = "Requests per second (right axis)"
-            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="traffic"/><text x="\#(n(legendX + 24))" y="16" class="legend">\#(label)</text>"#
-            legendX += 30 + Double(label.count) * 6.5
+        for item in series.reversed() where !item.line.isEmpty {
+            svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="\#(item.name)"/><text x="\#(n(legendX + 24))" y="16" class="legend">\#(item.label)</text>"#
+            legendX += 30 + Double(item.label.count) * 6.5
         }
         if chart.simulation != nil, !(chart.errorRate.isEmpty && chart.requestRate.isEmpty) {
             svg += #"<circle class="reading" cx="\#(n(legendX + 9))" cy="12" r="3"/><text x="\#(n(legendX + 18))" y="16" class="legend">probe readings</text>"#

@@ -9,15 +9,20 @@ import WarRoomTestSupport
 @Suite struct DrillSpanTests {
     static let playbooks = "\(repositoryRoot)/Playbooks"
 
-    /// A paused retry-storm drill with one more entry, `days` after the last, and a valid chain
-    /// (the shell refuses to postdate, so only an edited file gets there).
-    static func forgedDrill(in folder: TemporaryFolder, daysLater days: Int64) throws -> String {
+    /// A free-form drill on the bundled retry-storm scenario, its clock moved only by `advance`.
+    static func retryStormDrill(in folder: TemporaryFolder) throws -> Session {
         var options = StartOptions(responder: "alice", transcriptsFolder: folder.path)
         options.scenario = "retry-storm"
         options.playbookFolders = [playbooks]
         options.freeForm = true
         options.speed = 0
-        let session = try Session.start(options, source: .fixed(SessionTests.t0)).0
+        return try Session.start(options, source: .fixed(SessionTests.t0)).0
+    }
+
+    /// A paused retry-storm drill with one more entry, `days` after the last, and a valid chain
+    /// (the shell refuses to postdate, so only an edited file gets there).
+    static func forgedDrill(in folder: TemporaryFolder, daysLater days: Int64) throws -> String {
+        let session = try retryStormDrill(in: folder)
         #expect(session.handle("quit").error == nil)
         let log = try TranscriptLog.read(path: session.path)
         let writer = try TranscriptWriter.resume(path: session.path, log: log)
@@ -44,12 +49,7 @@ import WarRoomTestSupport
     @Test func advanceStopsAtTheBound() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        var options = StartOptions(responder: "alice", transcriptsFolder: folder.path)
-        options.scenario = "retry-storm"
-        options.playbookFolders = [Self.playbooks]
-        options.freeForm = true
-        options.speed = 0
-        let session = try Session.start(options, source: .fixed(SessionTests.t0)).0
+        let session = try Self.retryStormDrill(in: folder)
         session.longestDrill = 3 * 3_600_000
         #expect(session.handle("advance 2h").error == nil)
         #expect(session.handle("advance 90m").error == "a drill simulates at most 3h 00m of incident time and this one is at +2h 00m; close it, or start a new drill")
