@@ -16,6 +16,8 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
     case notATranscript(path: String, reason: String)
     /// The transcript already exists.
     case exists(path: String)
+    /// Another writer recorded first: the head is not the one the append continued.
+    case headMoved(path: String, expected: Int, found: Int)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
             return "'\(path)' is not a warroom transcript: \(reason)"
         case .exists(let path):
             return "'\(path)' already exists; resume it with 'warroom resume \(path)'"
+        case .headMoved(let path, let expected, let found):
+            return "'\(path)' moved on while the command was decided (expected entry #\(expected) last, found #\(found)); nothing was written — retry"
         }
     }
 

@@ -9,7 +9,7 @@ import Darwin
 ///
 /// One writer at a time: a POSIX lock on `<transcript>.lock` (which also holds the writer's
 /// pid, so a refused second writer can name the holder).
-public final class TranscriptWriter {
+public final class TranscriptWriter: TranscriptStore {
     public let path: String
     /// The hash of the last entry written (the chain's head).
     public private(set) var lastHash: String
@@ -115,14 +115,7 @@ public final class TranscriptWriter {
         var hash = lastHash
         var seq = nextSeq
         for draft in drafts {
-            var entry = draft
-            entry.seq = seq
-            var line = entry.contentBytes()
-            entry.hash = HashChain.hash(previous: hash, content: line)
-            line.removeLast()
-            line.append(contentsOf: ",\"hash\":\"".utf8)
-            line.append(contentsOf: entry.hash.utf8)
-            line.append(contentsOf: "\"}\n".utf8)
+            let (entry, line) = draft.chained(seq: seq, after: hash)
             bytes.append(contentsOf: line)
             hash = entry.hash
             seq += 1
@@ -149,6 +142,27 @@ public final class TranscriptWriter {
         lastHash = hash
         nextSeq = seq
         return written
+    }
+
+    // MARK: - TranscriptStore
+
+    public var location: String { path }
+
+    public func head() throws -> TranscriptHead {
+        TranscriptHead(seq: nextSeq - 1, hash: lastHash)
+    }
+
+    @discardableResult
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+        // The lock makes this the only writer, so the head moves only here.
+        guard expected.seq == nextSeq - 1, expected.hash == lastHash else {
+            throw TranscriptError.headMoved(path: path, expected: expected.seq, found: nextSeq - 1)
+        }
+        return try append(contentsOf: drafts)
+    }
+
+    public func entries(after seq: Int) throws -> [TranscriptEntry] {
+        try TranscriptLog.read(path: path).entries.filter { $0.seq > seq }
     }
 
     /// Releases the file and its lock.

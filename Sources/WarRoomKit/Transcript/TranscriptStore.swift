@@ -1,0 +1,115 @@
+/// The last entry of a transcript: where the next append continues the chain.
+public struct TranscriptHead: Sendable, Equatable, CustomStringConvertible {
+    /// The `seq` of the last entry (0 before the `open` entry).
+    public var seq: Int
+    /// Its hash (`HashChain.genesis` before the `open` entry).
+    public var hash: String
+
+    public init(seq: Int, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    /// An empty transcript.
+    public static let empty = TranscriptHead(seq: 0, hash: HashChain.genesis)
+
+    public var description: String { "#\(seq) \(hash.prefix(12))" }
+}
+
+/// Where an incident's transcript lives: a JSONL file on this machine (`TranscriptWriter`), a
+/// shared database, or memory (tests). Every store keeps the same lines and the same hash
+/// chain, so a transcript moves between them byte for byte.
+///
+/// Appends name the head they continue: a store with several writers refuses an append whose
+/// head has moved (someone else recorded first), and the caller folds what arrived and
+/// decides again. A store is used from one thread at a time.
+public protocol TranscriptStore: AnyObject {
+    /// Where the transcript is, for messages: a path, or a database and incident id (never a
+    /// password).
+    var location: String { get }
+
+    /// The last entry recorded, as the store sees it now.
+    /// - Throws: `TranscriptError` when the store cannot be read.
+    func head() throws -> TranscriptHead
+
+    /// Appends entries that belong together (what one command recorded): all of them, in
+    /// order, or none. Each gets the next `seq` and its chained hash.
+    /// - Parameters:
+    ///   - drafts: the entries; their `seq` and `hash` are ignored.
+    ///   - expected: the head the caller decided on.
+    /// - Returns: the entries as recorded.
+    /// - Throws: `TranscriptError.headMoved` when the head is no longer `expected` (nothing is
+    ///   written); `TranscriptError.writeFailed` when the store could not take them.
+    @discardableResult
+    func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry]
+
+    /// The entries after `seq`, in order (all of them for 0).
+    /// - Throws: `TranscriptError` when the store cannot be read.
+    func entries(after seq: Int) throws -> [TranscriptEntry]
+
+    /// Releases the store (its lock or connection). Appending afterwards fails.
+    func close()
+}
+
+extension TranscriptEntry {
+    /// The entry as the line a store keeps, chained after `previous`: the entry with its `seq`
+    /// and `hash` set, and the line's bytes (with its newline). Every store writes these bytes,
+    /// so a transcript is the same byte for byte wherever it lives.
+    public func chained(seq: Int, after previous: String) -> (entry: TranscriptEntry, line: [UInt8]) {
+        var entry = self
+        entry.seq = seq
+        var line = entry.contentBytes()
+        entry.hash = HashChain.hash(previous: previous, content: line)
+        line.removeLast()
+        line.append(contentsOf: ",\"hash\":\"".utf8)
+        line.append(contentsOf: entry.hash.utf8)
+        line.append(contentsOf: "\"}\n".utf8)
+        return (entry, line)
+    }
+}
+
+/// A transcript kept in memory: the store unit tests use, with the same chain as a file.
+public final class InMemoryTranscriptStore: TranscriptStore {
+    public let location: String
+    /// The lines as a file would hold them.
+    public private(set) var lines: [[UInt8]] = []
+    private var recorded: [TranscriptEntry] = []
+    private var closed = false
+
+    public init(location: String = "memory") {
+        self.location = location
+    }
+
+    public func head() throws -> TranscriptHead {
+        recorded.last.map { TranscriptHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+    }
+
+    @discardableResult
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+        guard !closed else { throw TranscriptError.writeFailed(path: location, reason: "the transcript is closed") }
+        let current = try head()
+        guard current == expected else { throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq) }
+        var hash = current.hash
+        var seq = current.seq
+        var written: [TranscriptEntry] = []
+        var newLines: [[UInt8]] = []
+        for draft in drafts {
+            seq += 1
+            let (entry, line) = draft.chained(seq: seq, after: hash)
+            hash = entry.hash
+            written.append(entry)
+            newLines.append(line)
+        }
+        recorded.append(contentsOf: written)
+        lines.append(contentsOf: newLines)
+        return written
+    }
+
+    public func entries(after seq: Int) throws -> [TranscriptEntry] {
+        Array(recorded.drop { $0.seq <= seq })
+    }
+
+    public func close() {
+        closed = true
+    }
+}
