@@ -35,8 +35,8 @@ import WarRoomKit
     }
 
     static let lbScript = """
-        advance 15m
-        mark detected --at 03:45Z
+        advance 16m
+        mark detected
         done
         probe errors
         done
@@ -70,16 +70,23 @@ import WarRoomKit
         let drill = try Self.drill([], Self.lbScript + "\nquit\n")
         defer { drill.folder.cleanUp() }
         #expect(drill.result.status == 0, "\(drill.result.stderr)")
-        // Timers fire at their own times while `advance 15m` jumps over them; escalation rules
-        // wait for `detected` in a drill, and acknowledging at once cancels them.
-        #expect(drill.timers("timebox").first == "03:35:00Z")
+        // What falls due while `advance 16m` jumps over it is recorded at its own time: the
+        // maintenance event at 03:40, monitoring's alert once the error rate held for 5 minutes.
+        // The first step's timebox counts from the alert, and acknowledging at once stops it;
+        // escalation rules wait for `detected` in a drill.
+        #expect(drill.timers("timebox").isEmpty)
         #expect(drill.timers("escalation").isEmpty)
-        #expect(drill.entries.first { $0.kind == .timer }?.by == "warroom")
         let event = try #require(drill.entries.first { $0.kind == .lb })
         #expect(event.by == "maintenance-automation")
         #expect(event.at.clockSeconds == "03:40:00Z")
-        #expect(drill.entries.first { $0.kind == .milestone && $0.data["milestone"] == "acknowledged" }?.at.clockSeconds == "03:45:00Z")
-        #expect(drill.entries.first { $0.kind == .milestone && $0.data["milestone"] == "detected" }?.data["time"] == "2023-11-05T03:45:00.000Z")
+        let alert = try #require(drill.entries.first { $0.kind == .alert })
+        #expect(alert.by == "monitoring")
+        #expect(alert.at.clockSeconds == "03:45:45Z")
+        #expect(alert.data["state"] == "firing")
+        #expect(drill.entries.first { $0.kind == .milestone && $0.data["milestone"] == "acknowledged" }?.at.clockSeconds == "03:46:00Z")
+        let detected = try #require(drill.entries.first { $0.kind == .milestone && $0.data["milestone"] == "detected" })
+        #expect(detected.data["time"] == "2023-11-05T03:45:45.000Z")
+        #expect(detected.data["alert"] == "MessagingErrorRate")
         // The misleading paths look normal: the checks that rule them out pass.
         #expect(drill.check(of: "confirm-errors") == true)
         #expect(drill.check(of: "rule-out-ddos") == true)
@@ -305,9 +312,52 @@ import WarRoomKit
     }
 
     @Test func aClockTimeLaterThanTheIncidentClockIsRefusedNotMovedToYesterday() throws {
-        let drill = try DrillEndToEndTests.drill([], "mark detected --at 03:45Z\n")
+        let drill = try DrillEndToEndTests.drill([], "mark detected --at 03:45Z\nadvance 10m\nmark resolved --at 23:00Z\n")
         defer { drill.folder.cleanUp() }
         #expect(drill.result.status == 1)
-        #expect(drill.result.stderr.contains("is in the future"))
+        #expect(drill.result.stderr.contains("line 1: error: --at 03:45Z is in the future"))
+        // 23:00 the day before would be before the drill began: it is not taken as yesterday.
+        #expect(drill.result.stderr.contains("line 3: error: --at 23:00Z is later today, and the day before is before this drill began (03:30:00Z)"))
+        #expect(!drill.entries.contains { $0.kind == .milestone })
+    }
+
+    @Test func theFirstAlertStartsTheFirstStepsTimeboxAndDetection() throws {
+        let drill = try DrillEndToEndTests.drill([], "advance 10m\nstatus\nadvance 30m\nmark detected\nquit\n")
+        defer { drill.folder.cleanUp() }
+        #expect(drill.result.status == 0, "\(drill.result.stderr)")
+        // Nothing is wrong at 03:35, so nothing is overdue then; monitoring alerts at 03:45:45,
+        // once errors held above 5% for 5 minutes, and the 5-minute timebox counts from there.
+        let alert = try #require(drill.entries.first { $0.kind == .alert })
+        #expect(alert.at.clockSeconds == "03:45:45Z")
+        #expect(alert.data["metric"] == "errors.error_rate")
+        #expect(alert.data["since"] == "2023-11-05T03:40:45.000Z")
+        #expect(drill.timers("timebox") == ["03:50:45Z"])
+        #expect(drill.result.stdout.contains("[03:45Z] Alert MessagingErrorRate firing: errors.error_rate"))
+        #expect(drill.entries.first { $0.kind == .milestone }?.data["time"] == "2023-11-05T03:45:45.000Z")
+        #expect(drill.result.stdout.contains("detected at 03:45:45Z (backdated), when the alert MessagingErrorRate fired"))
+    }
+
+    @Test func milestonesOutOfOrderAreRefusedUnlessForced() throws {
+        let script = """
+            mark mitigated
+            advance 20m
+            mark detected
+            mark impact-start --at 03:50Z
+            mark resolved --at 03:44Z
+            mark resolved --at 03:44Z --force dashboards were green by then
+            mark impact-start --at 03:25Z
+            """
+        let drill = try DrillEndToEndTests.drill([], script + "\nquit\n")
+        defer { drill.folder.cleanUp() }
+        #expect(drill.result.status == 1)
+        let errors = drill.result.stderr.split(separator: "\n").map(String.init)
+        #expect(errors.contains { $0.hasPrefix("line 1: error: nothing has gone wrong yet in this drill") })
+        #expect(errors.contains { $0.hasPrefix("line 4: error: impact-start at 03:50:00Z would come after detected at 03:45:45Z") })
+        #expect(errors.contains { $0.hasPrefix("line 5: error: resolved at 03:44:00Z would come before detected at 03:45:45Z; check the time, or add --force") })
+        #expect(errors.contains { $0.hasPrefix("line 7: error: impact-start at 03:25:00Z would be before this drill began (03:30:00Z)") })
+        let milestones = drill.entries.filter { $0.kind == .milestone }
+        #expect(milestones.compactMap { $0.data["milestone"]?.stringValue } == ["detected", "resolved"])
+        #expect(milestones.last?.data["forced"] == true)
+        #expect(milestones.last?.data["problem"] == "resolved at 03:44:00Z would come before detected at 03:45:45Z")
     }
 }

@@ -146,21 +146,23 @@ import WarRoomKit
         #expect(notes == Array(repeating: "remembered across sessions", count: 3))
     }
 
-    @Test func remindersAndTheClockMoveWhileTheResponderIsNotTyping() throws {
+    @Test func alertsRemindersAndTheClockMoveWhileTheResponderIsNotTyping() throws {
         try Self.requireTmux()
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
-        // Two simulated minutes a second: the first step's 5-minute timebox runs out after about 3 s.
-        let tmux = try Tmux(command: command(folder, "start --speed 120 --transcripts \(folder.path)"))
+        // Five simulated minutes a second: monitoring alerts at 03:45:45 (about 3 s in), and the
+        // first step's 5-minute timebox, which counts from the alert, runs out a second later.
+        let tmux = try Tmux(command: command(folder, "start --speed 300 --transcripts \(folder.path)"))
         try tmux.waitForPrompt("the drill's prompt") { $0.contains("detection/take-command") }
         try tmux.type("note half-typed")
-        // The prompt's clock moves on while nobody types, before any reminder, and the half-typed
+        // The prompt's clock moves on while nobody types, before any alert, and the half-typed
         // line stays.
         try tmux.waitFor("the prompt's clock past 03:30 with the line intact", timeout: 20) { screen in
             let last = screen.split(separator: "\n").last.map(String.init) ?? ""
-            return !screen.contains("overdue") && !last.hasPrefix("03:30Z") && last.hasPrefix("03:3") && last.hasSuffix("> note half-typed")
+            return !screen.contains("Alert") && !last.hasPrefix("03:30Z") && last.hasPrefix("03:") && last.hasSuffix("> note half-typed")
         }
-        try tmux.waitFor("the overdue reminder, with nothing entered", timeout: 20) { $0.contains("[03:35Z] Step take-command is overdue") }
+        try tmux.waitFor("the alert above the prompt, with nothing entered", timeout: 20) { $0.contains("[03:45Z] Alert MessagingErrorRate firing") }
+        try tmux.waitFor("the overdue reminder", timeout: 20) { $0.contains("[03:50Z] Step take-command is overdue") }
         try tmux.waitFor("the half-typed line redrawn") { $0.split(separator: "\n").last?.hasSuffix("> note half-typed") == true }
         try tmux.send("Enter")
         try tmux.waitForPrompt("the note recorded") { $0.contains("noted (#") }
@@ -168,8 +170,11 @@ import WarRoomKit
         try tmux.waitFor("exit") { $0.contains("EXITED-0") }
         let path = try #require(transcripts(in: folder.path).first)
         let entries = try TranscriptLog.read(path: path).entries
+        let alert = try #require(entries.first { $0.kind == .alert })
+        #expect(alert.at.clockSeconds == "03:45:45Z")
+        #expect(alert.by == "monitoring")
         let timer = try #require(entries.first { $0.kind == .timer })
-        #expect(timer.at.clockSeconds == "03:35:00Z")
+        #expect(timer.at.clockSeconds == "03:50:45Z")
         #expect(timer.by == "warroom")
         let note = try #require(entries.firstIndex { $0.kind == .note })
         #expect(entries.firstIndex { $0.kind == .timer }! < note)

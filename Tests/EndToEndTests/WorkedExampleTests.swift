@@ -105,7 +105,7 @@ import WarRoomTestSupport
     @Test func theCommittedTranscriptVerifiesAndReplays() throws {
         let verify = try Self.warroom(["verify", Self.transcript])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        #expect(verify.stdout.contains("OK, 255 entries"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("OK, 263 entries"), "\(verify.stdout)")
         let replay = try Self.warroom(["replay", Self.transcript])
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("replay identical"), "\(replay.stdout)")
@@ -122,7 +122,7 @@ import WarRoomTestSupport
         try Data(tampered.utf8).write(to: URL(fileURLWithPath: copy))
         let verify = try Self.warroom(["verify", copy])
         #expect(verify.status == 1)
-        #expect((verify.stdout + verify.stderr).contains("FAILED at seq 30"), "\(verify.stdout)\(verify.stderr)")
+        #expect((verify.stdout + verify.stderr).contains("FAILED at seq 32"), "\(verify.stdout)\(verify.stderr)")
     }
 
     // MARK: - (d) the postmortem tells the story
@@ -137,18 +137,19 @@ import WarRoomTestSupport
 
     @Test func theMetricsAreNumbersFromTheMilestones() throws {
         let metrics = try #require(try Self.postmortemJSON()["metrics"])
-        // impact 03:40, detected 03:45, acknowledged 03:47, escalated 03:59, mitigated 04:09, resolved 11:30.
-        #expect(metrics["time_to_detect_s"]?.intValue == 5 * 60)
-        #expect(metrics["time_to_acknowledge_s"]?.intValue == 2 * 60)
-        #expect(metrics["time_to_escalate_s"]?.intValue == 14 * 60)
-        #expect(metrics["time_to_mitigate_s"]?.intValue == 24 * 60)
-        #expect(metrics["time_to_resolve_s"]?.intValue == (7 * 60 + 45) * 60)
+        // impact 03:40, detected 03:45:45 (the alert), acknowledged 03:47, escalated 03:59,
+        // mitigated 04:09, resolved 11:30.
+        #expect(metrics["time_to_detect_s"]?.intValue == 5 * 60 + 45)
+        #expect(metrics["time_to_acknowledge_s"]?.intValue == 75)
+        #expect(metrics["time_to_escalate_s"]?.intValue == 13 * 60 + 15)
+        #expect(metrics["time_to_mitigate_s"]?.intValue == 23 * 60 + 15)
+        #expect(metrics["time_to_resolve_s"]?.intValue == (7 * 60 + 44) * 60 + 15)
         #expect(metrics["impact_duration_s"]?.intValue == (7 * 60 + 50) * 60)
         #expect(metrics["missing"]?.arrayValue?.isEmpty == true)
         let markdown = try Self.markdown()
-        #expect(markdown.contains("| Time to detect | 5m | impact-start 03:40 UTC → detected 03:45 UTC |"))
-        #expect(markdown.contains("| Time to mitigate | 24m | detected 03:45 UTC → mitigated 04:09 UTC |"))
-        #expect(markdown.contains("| Time to resolve | 7h 45m | detected 03:45 UTC → resolved 11:30 UTC |"))
+        #expect(markdown.contains("| Time to detect | 5m 45s | impact-start 03:40 UTC → detected 03:45 UTC |"))
+        #expect(markdown.contains("| Time to mitigate | 23m 15s | detected 03:45 UTC → mitigated 04:09 UTC |"))
+        #expect(markdown.contains("| Time to resolve | 7h 44m | detected 03:45 UTC → resolved 11:30 UTC |"))
     }
 
     @Test func theSummaryRunsFromTheBackdatedImpactStartToTheResolution() throws {
@@ -166,7 +167,7 @@ import WarRoomTestSupport
 
     @Test func theTimelineShowsDetectionEscalationRollbackAndResolution() throws {
         let markdown = try Self.markdown()
-        for line in ["- **03:45 UTC** — Detected: Pager: messaging error rate above 5% for 2 minutes",
+        for line in ["- **03:45 UTC** — Detected: Pager: MessagingErrorRate, messaging error rate above 5% for 5 minutes",
                      "- **03:59 UTC** — Escalated to reliability-team:",
                      "- **04:05 UTC** — H4 confirmed",
                      "- **04:06 UTC** — Load balancer change (v2 → v3): rollback to v1 — weight 25 → 100 on msg-01…msg-27 (27)",

@@ -31,8 +31,10 @@ enum ShellLoop {
         }
         // Reminders fall due while nobody types: show them (and the clock) as they happen.
         editor.onIdle {
-            let notices = session.tick().map { Terminal.color(Display.sanitize($0), "33") }
-            return (notices, session.prompt)
+            let notices = session.tick()
+            // An alert rings the terminal's bell, whatever the drill's speed.
+            if notices.contains(where: { $0.kind == .alert }) { Terminal.write(STDOUT_FILENO, "\u{07}") }
+            return (notices.map(styled), session.prompt)
         }
         while true {
             switch editor.readLine(prompt: session.prompt) {
@@ -64,8 +66,14 @@ enum ShellLoop {
         return session.failures > 0 ? ExitCode(1) : .success
     }
 
+    /// A notice as the terminal shows it: alerts in bold red, the rest in yellow.
+    static func styled(_ notice: Notice) -> String {
+        Terminal.color(Display.sanitize(notice.text), notice.kind == .alert ? "1;31" : "33")
+    }
+
     static func show(_ reply: Reply, line: Int? = nil) {
-        for notice in reply.notices { Terminal.print(Terminal.color(Display.sanitize(notice), "33")) }
+        if Terminal.stdinIsTerminal, reply.notices.contains(where: { $0.kind == .alert }) { Terminal.write(STDOUT_FILENO, "\u{07}") }
+        for notice in reply.notices { Terminal.print(styled(notice)) }
         if !reply.output.isEmpty { Terminal.print(Display.sanitize(reply.output)) }
         if let error = reply.error {
             let place = line.map { "line \($0): " } ?? ""

@@ -8,7 +8,7 @@ struct Resume: ParsableCommand {
     @Argument(help: "The transcript (.jsonl) of a paused incident.")
     var transcript: String
 
-    @Option(name: .customLong("as"), help: "Responder name for this session (default: the last one).")
+    @Option(name: .customLong("as"), help: "Who is typing in this terminal (default: $WARROOM_USER, else $USER).")
     var responder: String?
 
     @Option(help: "Folder to look up playbook ids in, when the playbook file has moved.")
@@ -21,7 +21,7 @@ struct Resume: ParsableCommand {
         let session: Session
         let notices: [String]
         do {
-            (session, notices) = try Session.resume(path: transcript, responder: responder, folders: Environment.playbookFolders(explicit: playbooks),
+            (session, notices) = try Session.resume(path: transcript, responder: responder ?? Environment.responder, folders: Environment.playbookFolders(explicit: playbooks),
                                                     source: SystemTime.source)
         } catch {
             throw Failure.exit(error)

@@ -46,7 +46,11 @@ extension PlaybookProgress {
         let branch = passed ? target.onPass : target.onFail
         let phaseName = playbook.phase(ofStep: target.id)?.name
         var milestoneEntries: [PlaybookEntryDraft] = []
-        if let milestone = target.milestone, passed, milestones[milestone] == nil {
+        if let milestone = target.milestone, passed, milestones[milestone] == nil,
+            let problem = Milestone(rawValue: milestone).flatMap({ state.orderProblem($0, at: now) })
+        {
+            lines.append("Milestone \(milestone) not recorded: \(problem). Mark it with `mark \(milestone) --at TIME` once the record is straight.")
+        } else if let milestone = target.milestone, passed, milestones[milestone] == nil {
             milestoneEntries.append(PlaybookEntryDraft(
                 kind: .milestone, text: "Milestone \(milestone) (step \(target.id))",
                 data: ["milestone": .string(milestone), "time": .string(now.iso8601)], phase: phaseName, step: target.id))

@@ -57,6 +57,9 @@ extension PlaybookProgress {
         let idWidth = min(28, playbook.stepIDs.map(\.count).max() ?? 0)
         let titleWidth = min(44, playbook.allSteps.map(\.title.count).max() ?? 0)
         var lines: [String] = ["\(playbook.title) (\(playbook.id) v\(playbook.version))"]
+        // A pending step before the furthest step reached lies on a branch the path did not take.
+        let reached = playbook.allSteps.filter { status(of: $0.id) != .pending }.compactMap { playbook.locations[$0.id]?.order }.max()
+        let furthest = finished ? playbook.stepCount : reached ?? -1
         for phase in playbook.phases {
             lines.append(phase.name + (phase.name == currentPhase && currentStepID != nil ? "  <- current phase" : ""))
             for step in phase.steps {
@@ -68,7 +71,12 @@ extension PlaybookProgress {
                     if let start = stepStartedAt[step.id] {
                         detail = "since \(start.clockMinutes)"
                         if let box = step.timebox {
-                            detail += ", \(PlaybookText.elapsed(now - start)) of \(PlaybookText.duration(box))"
+                            if let origin = timeboxStart(of: step.id) {
+                                detail += ", \(PlaybookText.elapsed(now - origin)) of \(PlaybookText.duration(box))"
+                                if origin > start { detail += " (counted from \(origin.clockMinutes), when it was noticed)" }
+                            } else {
+                                detail += "; its \(PlaybookText.duration(box)) timebox starts at the first alert"
+                            }
                         }
                     }
                 case .done, .skipped:
@@ -79,7 +87,9 @@ extension PlaybookProgress {
                 }
                 if overdueSteps.contains(step.id), state != .overdue { detail += " (was overdue)" }
                 let title = step.title.count > titleWidth ? String(step.title.prefix(titleWidth - 1)) + "…" : step.title
-                let line = "\(marker) \(state.rawValue.padded(9)) \(step.id.padded(idWidth))  \(title.padded(titleWidth))  \(detail)"
+                let order = playbook.locations[step.id]?.order ?? 0
+                let label = state == .pending && order < furthest ? "not taken" : state.rawValue
+                let line = "\(marker) \(label.padded(9)) \(step.id.padded(idWidth))  \(title.padded(titleWidth))  \(detail)"
                 lines.append(line.trimmedTrailingSpaces())
             }
         }

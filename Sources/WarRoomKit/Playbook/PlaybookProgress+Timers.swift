@@ -42,7 +42,7 @@ extension PlaybookProgress {
                 }
             }
         }
-        if let step = currentStep, let box = step.timebox, let start = stepStartedAt[step.id] {
+        if let step = currentStep, let box = step.timebox, let start = timeboxStart(of: step.id) {
             let due = start + box
             if due <= through, !firedTimeboxes.contains(TimeboxKey(step: step.id, due: due)) {
                 firings.append(timeboxFiring(step, box: box, due: due, recordAt: max(due, from)))
@@ -63,7 +63,7 @@ extension PlaybookProgress {
             for (index, rule) in playbook.escalation.enumerated() where !firedEscalations.contains(index) {
                 let due = anchor + rule.after
                 guard due > now, isLive(rule, due: due, resolved: resolved) else { continue }
-                candidates.append(PlaybookNextTimer(kind: .escalation, due: due, label: "escalation: page \(rule.page)"))
+                candidates.append(PlaybookNextTimer(kind: .escalation, due: due, label: "escalation rule: page \(rule.page)"))
             }
             if let interval = playbook.statusUpdateInterval, resolved == nil {
                 let origin = reminderOrigin(anchor: anchor)
@@ -73,7 +73,7 @@ extension PlaybookProgress {
                 candidates.append(PlaybookNextTimer(kind: .statusUpdate, due: origin + k * interval, label: "status update"))
             }
         }
-        if let step = currentStep, let box = step.timebox, let start = stepStartedAt[step.id] {
+        if let step = currentStep, let box = step.timebox, let start = timeboxStart(of: step.id) {
             let due = start + box
             if due > now, !firedTimeboxes.contains(TimeboxKey(step: step.id, due: due)) {
                 candidates.append(PlaybookNextTimer(kind: .timebox, due: due, label: "timebox of \(step.id)"))
@@ -100,17 +100,20 @@ extension PlaybookProgress {
     func escalationFiring(_ index: Int, _ rule: Playbook.EscalationRule, due: Instant, recordAt: Instant) -> TimerFiring {
         let condition = rule.unless.map { ", not \($0)" } ?? ""
         let why = "\(PlaybookText.duration(rule.after)) after detection\(condition)"
-        let text = "Escalation rule \(index + 1): page \(rule.page)" + (rule.note.map { " — \($0)" } ?? "") + " (\(why))"
+        // A reminder that the rule says to page: nobody was paged until a responder escalates.
+        let text = "Escalation rule \(index + 1) says: page \(rule.page)" + (rule.note.map { " — \($0)" } ?? "") + " (\(why))"
         var timerData: JSONObject = ["timer": "escalation", "due": .string(due.iso8601), "page": .string(rule.page), "rule": .int(index)]
         if recordAt != due { timerData["late"] = .bool(true) }
         let entries = [
             PlaybookEntryDraft(kind: .timer, text: text, data: timerData, phase: currentPhase, step: currentStepID, at: recordAt),
-            PlaybookEntryDraft(kind: .escalation, text: text,
-                               data: ["to": .string(rule.page), "reason": .string(rule.note ?? why), "rule": .int(index)],
-                               phase: currentPhase, step: currentStepID, at: recordAt),
         ]
-        let message = "[\(due.clockMinutes)] \(text). Page them now, and record who answered with `note` (or `escalate \(rule.page) REASON`)."
+        let message = "[\(stamp(due))] \(text). Page them, then record it with `escalate \(rule.page) REASON`."
         return TimerFiring(kind: .escalation, due: due, recordAt: recordAt, rule: index, page: rule.page, step: nil, message: message, entries: entries)
+    }
+
+    /// `03:45Z`, or `11-06 03:45Z` once the incident has crossed midnight.
+    func stamp(_ instant: Instant) -> String {
+        instant.date == openedAt.date ? instant.clockMinutes : "\(instant.date.dropFirst(5)) \(instant.clockMinutes)"
     }
 
     func reminderFiring(due: Instant, interval: Int64) -> TimerFiring {
@@ -118,7 +121,7 @@ extension PlaybookProgress {
         let text = "Status update due (every \(PlaybookText.duration(interval)); \(since))"
         let entry = PlaybookEntryDraft(kind: .timer, text: text, data: ["timer": "status-update", "due": .string(due.iso8601)],
                                        phase: currentPhase, step: currentStepID, at: due)
-        let message = "[\(due.clockMinutes)] \(text): tell stakeholders what is known, what is being done and when the next update comes, with `update TEXT`."
+        let message = "[\(stamp(due))] \(text): tell stakeholders what is known, what is being done and when the next update comes, with `update TEXT`."
         return TimerFiring(kind: .statusUpdate, due: due, recordAt: due, rule: nil, page: nil, step: nil, message: message, entries: [entry])
     }
 
@@ -132,7 +135,7 @@ extension PlaybookProgress {
             PlaybookEntryDraft(kind: .step, text: "Step \(step.id) — \(step.title) is overdue",
                                data: ["step": .string(step.id), "status": "overdue"], phase: phase, step: step.id, at: recordAt),
         ]
-        let message = "[\(due.clockMinutes)] \(text). Finish it with `done`, ask for help, or `skip \(step.id) REASON`."
+        let message = "[\(stamp(due))] \(text). Finish it with `done`, ask for help, or `skip \(step.id) REASON`."
         return TimerFiring(kind: .timebox, due: due, recordAt: recordAt, rule: nil, page: nil, step: step.id, message: message, entries: entries)
     }
 }

@@ -1,94 +1,64 @@
-/// Where an incident stands in its playbook, rebuilt from the transcript alone.
+/// The playbook engine: a playbook next to the incident's state, deciding what its commands
+/// (`done`, `skip`, `goto`, `run`) and timers do.
 ///
-/// It is a fold: `apply(_:)` takes each transcript entry in order (the session applies what
-/// it records; `resume` applies the whole file), so the live session and a resumed one hold
-/// the same progress. Commands (`done`, `skip`, `goto`, …) and timers (`dueTimers`) never
-/// change it directly: they return entry drafts, which change it once recorded and applied.
-public struct PlaybookProgress: Sendable, Equatable {
-    /// A step's state, as `steps` shows it.
-    public enum StepStatus: String, Sendable, Equatable {
-        case pending
-        case current
-        case done
-        case skipped
-        /// Current, and past its timebox.
-        case overdue
-    }
-
-    /// The latest result of one probe kind.
-    public struct ProbeReading: Sendable, Equatable {
-        public var at: Instant
-        /// The probe's metrics (fractions, milliseconds, counts).
-        public var metrics: JSONObject
-
-        public init(at: Instant, metrics: JSONObject) {
-            self.at = at
-            self.metrics = metrics
-        }
-    }
+/// It keeps no facts of its own. Everything it reads — the current step, the milestones, the
+/// last update, the latest probe readings — is the one `IncidentState` folded from the
+/// transcript, so a retracted milestone is retracted for the timers and the steps too.
+/// Commands and timers return entry drafts; the session records them, folds them into the
+/// state, and the next `PlaybookProgress` sees them.
+public struct PlaybookProgress: Sendable {
+    public typealias StepStatus = PlaybookRecord.StepStatus
+    public typealias ProbeReading = PlaybookRecord.ProbeReading
+    public typealias TimeboxKey = PlaybookRecord.TimeboxKey
 
     /// The playbook being followed.
     public let playbook: Playbook
+    /// The incident as recorded so far.
+    public let state: IncidentState
 
-    /// The step being worked on, or `nil` before `begin` and after the last step.
-    public private(set) var currentStepID: String?
-    /// The phase of the current step (or of the last step once the playbook is complete).
-    public private(set) var currentPhase: String?
-    /// `begin` was recorded.
-    public private(set) var started = false
-    /// The last step was completed and nothing is current.
-    public private(set) var finished = false
-    /// Status of the steps that left `pending`.
-    public private(set) var statuses: [String: StepStatus] = [:]
-    /// When each step last became current.
-    public private(set) var stepStartedAt: [String: Instant] = [:]
-    /// When each step was done or skipped.
-    public private(set) var stepSettledAt: [String: Instant] = [:]
-    /// Steps whose timebox ran out at some point (they keep the mark once done).
-    public private(set) var overdueSteps: Set<String> = []
-    /// Milestones recorded, with their (possibly backdated) times; a later mark corrects an earlier one.
-    public private(set) var milestones: [String: Instant] = [:]
-    /// Incident-clock time of the `open` entry.
-    public private(set) var openedAt: Instant?
-    /// Time of the last stakeholder `update`.
-    public private(set) var lastUpdateAt: Instant?
-    /// The latest result of each probe kind, which step checks are judged on.
-    public private(set) var latestProbes: [String: ProbeReading] = [:]
-    /// Escalation rules (by index) that have fired.
-    public private(set) var firedEscalations: Set<Int> = []
-    /// Due time of the last status-update reminder that fired.
-    public private(set) var lastReminderDue: Instant?
-    /// Timeboxes that fired, as step id and due time (a step made current again gets a new one).
-    public private(set) var firedTimeboxes: Set<TimeboxKey> = []
-    /// Steps done or skipped before the path reached them, with the step they lead to (`nil`:
-    /// past the end): when the path arrives there, it passes over them.
-    public private(set) var settledAhead: [String: String?] = [:]
-    /// Step ids in the transcript that the playbook no longer has (it changed since).
-    public private(set) var unknownSteps: [String] = []
-
-    /// A timebox that fired: the step and when it was due.
-    public struct TimeboxKey: Sendable, Hashable {
-        public var step: String
-        public var due: Instant
-    }
-
-    /// Progress through `playbook` before anything was recorded.
-    public init(playbook: Playbook) {
-        self.playbook = playbook
-    }
-
-    /// Rebuilds progress from a transcript's entries (what `resume` does).
     /// - Parameters:
     ///   - playbook: the playbook the incident follows.
-    ///   - entries: the transcript, in order.
-    public init(playbook: Playbook, entries: some Sequence<TranscriptEntry>) {
-        self.init(playbook: playbook)
-        for entry in entries { apply(entry) }
+    ///   - state: the incident's state, folded from its transcript.
+    public init(playbook: Playbook, state: IncidentState) {
+        self.playbook = playbook
+        self.state = state
+    }
+
+    /// The step facts of the incident's state.
+    public var record: PlaybookRecord { state.steps }
+
+    /// The step being worked on, or `nil` before `begin` and after the last step.
+    public var currentStepID: String? { record.currentStepID }
+    /// The phase of the current step (or of the last step once the playbook is complete).
+    public var currentPhase: String? { record.currentPhase }
+    /// `begin` was recorded.
+    public var started: Bool { record.started }
+    /// The last step was completed and nothing is current.
+    public var finished: Bool { record.finished }
+    public var statuses: [String: StepStatus] { record.statuses }
+    public var stepStartedAt: [String: Instant] { record.stepStartedAt }
+    public var stepSettledAt: [String: Instant] { record.stepSettledAt }
+    public var overdueSteps: Set<String> { record.overdueSteps }
+    public var latestProbes: [String: ProbeReading] { record.latestProbes }
+    public var firedEscalations: Set<Int> { record.firedEscalations }
+    public var lastReminderDue: Instant? { record.lastReminderDue }
+    public var firedTimeboxes: Set<TimeboxKey> { record.firedTimeboxes }
+    public var settledAhead: [String: String?] { record.settledAhead }
+    /// Milestones in effect (retracted ones are gone), by name.
+    public var milestones: [String: Instant] { state.milestones.mapValues(\.time) }
+    /// Incident-clock time of the `open` entry.
+    public var openedAt: Instant { state.openedAt }
+    /// Time of the last stakeholder `update`.
+    public var lastUpdateAt: Instant? { state.lastUpdateAt }
+
+    /// Step ids in the transcript that the playbook no longer has (it changed since).
+    public var unknownSteps: [String] {
+        record.statuses.keys.filter { playbook.locations[$0] == nil }.sorted()
     }
 
     /// The status of a step (`pending` when nothing happened to it yet).
     public func status(of stepID: String) -> StepStatus {
-        statuses[stepID] ?? .pending
+        record.status(of: stepID)
     }
 
     /// The current step.
@@ -99,89 +69,30 @@ public struct PlaybookProgress: Sendable, Equatable {
     /// Where detection was, or the incident opened when `detected` was never marked: the
     /// origin of escalation rules and the first status-update reminder.
     public var detectedAt: Instant? {
-        milestones["detected"] ?? (waitsForDetection ? nil : openedAt)
+        state.milestone(.detected) ?? (waitsForDetection ? nil : openedAt)
     }
 
     /// A drill opens at its scenario's start, before anything has gone wrong: its timers wait
     /// for `detected`. A real incident is opened when it is detected, so its timers count from
     /// the opening until `detected` is marked.
-    public private(set) var waitsForDetection = false
+    public var waitsForDetection: Bool { state.isDrill }
 
-    /// Folds one transcript entry into the progress. Entries that do not concern the
-    /// playbook are ignored, so the session can apply every entry it writes.
-    public mutating func apply(_ entry: TranscriptEntry) {
-        switch entry.kind {
-        case .open:
-            if openedAt == nil { openedAt = entry.at }
-            if let scenario = entry.data["scenario"], scenario != .null { waitsForDetection = true }
-        case .milestone:
-            guard let name = entry.data["milestone"]?.stringValue else { return }
-            milestones[name] = entry.data["time"]?.stringValue.flatMap(Instant.parseISO8601) ?? entry.at
-        case .update:
-            lastUpdateAt = entry.at
-        case .probe:
-            guard let kind = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue else { return }
-            latestProbes[kind] = ProbeReading(at: entry.at, metrics: metrics)
-        case .phase:
-            if let phase = entry.data["phase"]?.stringValue { currentPhase = phase }
-        case .step:
-            applyStep(entry)
-        case .timer:
-            applyTimer(entry.data)
-        case .escalation:
-            if let rule = entry.data["rule"]?.intValue { firedEscalations.insert(rule) }
-        default:
-            break
-        }
+    /// When the current step's timebox starts counting: when it became current, but in a drill
+    /// not before the first alert (or `detected`, if that came first) — a drill opens before
+    /// anything is wrong, and the first step is about the alert. `nil` while a drill waits for one.
+    public func timeboxStart(of stepID: String) -> Instant? {
+        guard let start = stepStartedAt[stepID] else { return nil }
+        guard waitsForDetection else { return start }
+        guard let origin = state.detectionOrigin else { return nil }
+        return max(start, origin)
     }
+}
 
-    private mutating func applyStep(_ entry: TranscriptEntry) {
-        guard let id = entry.data["step"]?.stringValue, let statusText = entry.data["status"]?.stringValue else { return }
-        guard playbook.locations[id] != nil else {
-            if !unknownSteps.contains(id) { unknownSteps.append(id) }
-            return
-        }
-        switch statusText {
-        case StepStatus.current.rawValue:
-            if let previous = currentStepID, previous != id, [.current, .overdue].contains(status(of: previous)) {
-                // Left by `goto`: the step was neither done nor skipped.
-                statuses[previous] = .pending
-            }
-            currentStepID = id
-            currentPhase = playbook.phase(ofStep: id)?.name
-            statuses[id] = .current
-            stepStartedAt[id] = entry.at
-            settledAhead[id] = nil
-            started = true
-            finished = false
-        case StepStatus.done.rawValue, StepStatus.skipped.rawValue:
-            statuses[id] = statusText == StepStatus.done.rawValue ? .done : .skipped
-            stepSettledAt[id] = entry.at
-            let next = entry.data["next"]?.stringValue
-            if id == currentStepID {
-                currentStepID = nil
-                finished = next == nil
-            } else {
-                settledAhead[id] = .some(next)
-            }
-        case StepStatus.overdue.rawValue:
-            overdueSteps.insert(id)
-            if id == currentStepID { statuses[id] = .overdue }
-        default:
-            break
-        }
-    }
-
-    private mutating func applyTimer(_ data: JSONObject) {
-        guard let kind = data["timer"]?.stringValue.flatMap(TimerFiring.Kind.init(rawValue:)) else { return }
-        let due = data["due"]?.stringValue.flatMap(Instant.parseISO8601)
-        switch kind {
-        case .escalation:
-            if let rule = data["rule"]?.intValue { firedEscalations.insert(rule) }
-        case .statusUpdate:
-            if let due, lastReminderDue.map({ due > $0 }) ?? true { lastReminderDue = due }
-        case .timebox:
-            if let due, let step = data["step"]?.stringValue { firedTimeboxes.insert(TimeboxKey(step: step, due: due)) }
-        }
+extension PlaybookProgress: Equatable {
+    /// Two views are equal when they follow the same playbook and the recorded facts they read
+    /// agree (what `resume` must rebuild).
+    public static func == (lhs: PlaybookProgress, rhs: PlaybookProgress) -> Bool {
+        lhs.playbook.id == rhs.playbook.id && lhs.playbook.version == rhs.playbook.version && lhs.record == rhs.record
+            && lhs.milestones == rhs.milestones && lhs.lastUpdateAt == rhs.lastUpdateAt && lhs.openedAt == rhs.openedAt
     }
 }

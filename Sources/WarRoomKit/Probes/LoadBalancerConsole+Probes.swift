@@ -28,6 +28,12 @@ extension LoadBalancerConsole {
         }
     }
 
+    /// A probe metric at `now`, read exactly as the probe reads it (monitoring's alert rules
+    /// watch the same figures responders see); `nil` when the probe has no such figure.
+    func metricValue(_ rule: AlertRule, at now: Instant) throws -> Double? {
+        try probe(kind: rule.probe, at: now).metrics[rule.metric]?.doubleValue
+    }
+
     func health(at now: Instant) throws -> ProbeResult {
         let snapshot = try target.snapshot(at: now)
         lastSnapshot = snapshot

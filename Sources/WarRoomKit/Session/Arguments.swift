@@ -46,6 +46,15 @@ public struct Arguments: Sendable {
         return value
     }
 
+    /// Takes a `--name` flag (an option without a value) out of the arguments.
+    /// - Returns: whether it was there.
+    public mutating func flag(_ name: String) -> Bool {
+        guard let index = tokens.firstIndex(where: { $0.text == name }) else { return false }
+        removed.append(tokens[index].range)
+        tokens.remove(at: index)
+        return true
+    }
+
     /// Takes the first word.
     public mutating func first() -> String? {
         guard !tokens.isEmpty else { return nil }

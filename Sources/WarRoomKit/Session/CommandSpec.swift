@@ -24,6 +24,11 @@ public struct CommandSpec: Sendable {
     public var options: [String]
     /// Read-only commands are recorded as `command` entries; the rest record their own kinds.
     public var readOnly: Bool
+    /// Whether the command, with these arguments (the words after its name), changes the
+    /// incident or the world — the load balancer, a milestone, the severity, the clock, the
+    /// playbook's position, the system — rather than only recording or showing something:
+    /// `run` shows such a suggestion and runs it only once the responder confirms.
+    public var changes: @Sendable ([String]) -> Bool
     /// Candidates for the next word, given the words typed so far after the command name.
     public var complete: @Sendable (Session, [String]) -> [String]
     /// Runs the command.
@@ -32,7 +37,7 @@ public struct CommandSpec: Sendable {
 
     public init(
         _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
-        options: [String] = [], readOnly: Bool = false,
+        options: [String] = [], readOnly: Bool = false, changes: @escaping @Sendable ([String]) -> Bool = { _ in false },
         complete: @escaping @Sendable (Session, [String]) -> [String] = { _, _ in [] },
         run: @escaping @Sendable (Session, inout Arguments) throws -> String
     ) {
@@ -44,6 +49,7 @@ public struct CommandSpec: Sendable {
         self.group = group
         self.options = options
         self.readOnly = readOnly
+        self.changes = changes
         self.complete = complete
         self.run = run
     }

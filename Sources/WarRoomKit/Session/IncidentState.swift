@@ -84,8 +84,6 @@ public struct IncidentState: Sendable {
     public var severity = "SEV-3"
     public var openedAt = Instant(milliseconds: 0)
     public var openedBy = ""
-    /// Who is typing now.
-    public var responder = ""
     public var status = IncidentStatus.open
     /// The `open` entry's data (playbook, scenario, clock, target).
     public var openData: JSONObject = [:]
@@ -100,6 +98,9 @@ public struct IncidentState: Sendable {
     public private(set) var allActions: [ActionItem] = []
     private var hypothesisIndex: [String: Int] = [:]
     private var actionIndex: [String: Int] = [:]
+    /// Each action as created, and the updates to it since, so withdrawing one update recomputes it.
+    private var actionCreations: [String: ActionItem] = [:]
+    private var actionUpdates: [String: [TranscriptEntry]] = [:]
     /// Hypotheses on the record (not retracted).
     public var hypotheses: [Hypothesis] { allHypotheses.filter { !$0.retracted } }
     /// Action items on the record (not retracted).
@@ -109,9 +110,17 @@ public struct IncidentState: Sendable {
     public var impact: Statement?
     public var escalations: [(at: Instant, to: String, reason: String, seq: Int)] = []
     public var lastUpdateAt: Instant?
-    /// The phase and step from the latest `phase`/`step` entries (or from milestones without a playbook).
-    public var phase: String?
-    public var step: String?
+    /// What the transcript says about the playbook's steps and timers.
+    public private(set) var steps = PlaybookRecord()
+    /// The phase of the playbook's current step (or of its last step once complete); `nil`
+    /// without a playbook.
+    public var phase: String? { steps.currentPhase }
+    /// The playbook's current step: what new entries are stamped with.
+    public var step: String? { steps.currentStepID }
+    /// Every alert monitoring fired or resolved, in order.
+    public private(set) var alerts: [AlertRecord] = []
+    /// Alerts firing now, by name.
+    public private(set) var firingAlerts: [String: AlertRecord] = [:]
     public var closedAt: Instant?
     public var summary: String?
     /// seq → corrected text.
@@ -181,6 +190,25 @@ public struct IncidentState: Sendable {
     /// The phase to show: the playbook's, else the one implied by milestones.
     public var currentPhase: String { phase ?? milestonePhase }
 
+    /// A drill: the incident runs on a scenario's simulation, opened before anything is wrong.
+    public var isDrill: Bool {
+        guard let scenario = openData["scenario"] else { return false }
+        return scenario != .null
+    }
+
+    /// The first alert monitoring fired, if any.
+    public var firstAlert: AlertRecord? { alerts.first { $0.firing } }
+
+    /// When the incident was first noticed: the first alert or `detected`, whichever came first.
+    public var detectionOrigin: Instant? {
+        switch (firstAlert?.at, milestone(.detected)) {
+        case let (alert?, detected?): return min(alert, detected)
+        case let (alert?, nil): return alert
+        case let (nil, detected?): return detected
+        case (nil, nil): return nil
+        }
+    }
+
     /// Folds one entry into the state.
     public mutating func apply(_ entry: TranscriptEntry) {
         lastSeq = entry.seq
@@ -188,8 +216,7 @@ public struct IncidentState: Sendable {
         if entry.at > lastAt { lastAt = entry.at }
         entryCount += 1
         if !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !responders.contains(entry.by) { responders.append(entry.by) }
-        if let phase = entry.phase { self.phase = phase }
-        if entry.step != nil { step = entry.step }
+        steps.apply(entry)
         let data = entry.data
         switch entry.kind {
         case .open:
@@ -198,13 +225,12 @@ public struct IncidentState: Sendable {
             severity = data["severity"]?.stringValue ?? severity
             openedAt = entry.at
             openedBy = entry.by
-            responder = data["responder"]?.stringValue ?? entry.by
             openData = data
         case .severity:
             severity = data["to"]?.stringValue ?? severity
         case .role:
-            if let name = data["responder"]?.stringValue {
-                responder = name
+            if data["responder"] != nil {
+                // `as NAME`: who typed in one terminal; the incident's roles are unchanged.
             } else if let role = data["role"]?.stringValue, let name = data["name"]?.stringValue {
                 if let index = roles.firstIndex(where: { $0.role == role }) {
                     roles[index].name = name
@@ -233,10 +259,11 @@ public struct IncidentState: Sendable {
             escalations.append((entry.at, data["to"]?.stringValue ?? "", data["reason"]?.stringValue ?? "", entry.seq))
         case .update:
             lastUpdateAt = entry.at
-        case .phase:
-            if let name = data["phase"]?.stringValue { phase = name }
-        case .step:
-            if let name = data["step"]?.stringValue, data["status"]?.stringValue == "current" { step = name }
+        case .alert:
+            if let alert = AlertRecord(entry: entry) {
+                alerts.append(alert)
+                if alert.firing { firingAlerts[alert.name] = alert } else { firingAlerts[alert.name] = nil }
+            }
         case .amend:
             if let target = data["target"]?.intValue {
                 amendmentLog[target, default: []].append((entry.seq, entry.text))
@@ -253,7 +280,7 @@ public struct IncidentState: Sendable {
             status = .closed
             closedAt = entry.at
             summary = data["summary"]?.stringValue
-        case .note, .command, .probe, .lb, .timer, .shell, .error:
+        case .note, .command, .probe, .lb, .timer, .shell, .error, .phase, .step:
             break
         }
     }
@@ -275,22 +302,34 @@ public struct IncidentState: Sendable {
 
     private mutating func apply(action entry: TranscriptEntry) {
         guard let id = entry.data["id"]?.stringValue else { return }
-        let done = entry.data["status"]?.stringValue == "done"
         if let index = actionIndex[id] {
-            if entry.data["status"] != nil {
-                allActions[index].done = done
-                allActions[index].doneAt = done ? entry.at : nil
-            }
-            if let owner = entry.data["owner"]?.stringValue { allActions[index].owner = owner }
+            actionUpdates[id, default: []].append(entry)
+            Self.update(&allActions[index], with: entry)
         } else {
+            let done = entry.data["status"]?.stringValue == "done"
             actionCount = max(actionCount, Int(id.dropFirst()) ?? 0)
             let type = entry.data["type"]?.stringValue.flatMap(ActionItem.Kind.init(rawValue:)) ?? .prevent
             actionIndex[id] = allActions.count
+            actionCreations[id] = ActionItem(id: id, text: entry.text, owner: entry.data["owner"]?.stringValue, type: type,
+                                             due: entry.data["due"]?.stringValue, done: done, seq: entry.seq, createdAt: entry.at,
+                                             doneAt: done ? entry.at : nil)
             allActions.append(ActionItem(id: id, text: entry.text, owner: entry.data["owner"]?.stringValue, type: type,
                                       due: entry.data["due"]?.stringValue, done: done, seq: entry.seq, createdAt: entry.at,
                                       doneAt: done ? entry.at : nil))
         }
         references[entry.seq] = .action(id)
+    }
+
+    /// Applies an update of an action (done, reopened, edited) to it.
+    private static func update(_ action: inout ActionItem, with entry: TranscriptEntry) {
+        let data = entry.data
+        if let status = data["status"]?.stringValue {
+            action.done = status == "done"
+            action.doneAt = action.done ? entry.at : nil
+        }
+        if let owner = data["owner"]?.stringValue { action.owner = owner }
+        if let due = data["due"]?.stringValue { action.due = due }
+        if let type = data["type"]?.stringValue.flatMap(ActionItem.Kind.init(rawValue:)) { action.type = type }
     }
 
     private mutating func setStatement(_ kind: String, _ statement: Statement?) {
@@ -374,8 +413,18 @@ public struct IncidentState: Sendable {
                 if allActions[index].seq == target {
                     allActions[index].retracted = true
                 } else {
-                    allActions[index].done = false
-                    allActions[index].doneAt = nil
+                    // Withdrawing an update (done, reopened, edited): the item is what its
+                    // creation and the updates still on the record make it.
+                    actionUpdates[id]?.removeAll { $0.seq == target }
+                    var action = allActions[index]
+                    let created = actionCreations[id]
+                    action.done = created?.done ?? false
+                    action.doneAt = created?.doneAt
+                    action.owner = created?.owner
+                    action.due = created?.due
+                    action.type = created?.type ?? action.type
+                    for update in actionUpdates[id] ?? [] { Self.update(&action, with: update) }
+                    allActions[index] = action
                 }
             }
         case .statement(let kind):

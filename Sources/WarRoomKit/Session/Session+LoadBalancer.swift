@@ -43,7 +43,7 @@ extension Session {
             // it, so the versions in the transcript stay in order.
             for change in console.takeTargetChanges() {
                 try record(.lb, text: change.text, data: change.data, at: change.at, by: change.by)
-                pendingNotices.append("\(change.at.clockMinutes) \(Display.firstLine(change.text)) (by \(change.by))")
+                pendingNotices.append(Notice(.change, "\(stamp(change.at)) \(Display.firstLine(change.text)) (by \(change.by))"))
             }
         }
         return console
@@ -107,6 +107,12 @@ extension Session {
         return console.takeTargetChanges()
     }
 
+    /// Monitoring's rules evaluated up to `now` (a drill only), as alerts to record.
+    func alertTransitions(through now: Instant) throws -> [AlertMonitor.Transition] {
+        guard let monitor, let console, console.target is SimulatedTarget else { return [] }
+        return try monitor.evaluate(through: now) { rule, at in try console.metricValue(rule, at: at) }
+    }
+
     /// `probe KIND [ARGS]`
     func runProbe(_ words: [String]) throws -> String {
         guard let kind = words.first else {
@@ -126,7 +132,7 @@ extension Session {
     /// `lb SUBCOMMAND`
     func runLB(_ words: [String]) throws -> String {
         let console = try loadBalancerConsole()
-        let result = try console.lb(arguments: words, by: state.responder, at: clock.now)
+        let result = try console.lb(arguments: words, by: responder, at: clock.now)
         if result.changed {
             var data = result.data
             if !(console.target is SimulatedTarget) {
@@ -151,10 +157,21 @@ extension Session {
     func rebuildConsole(entries: [TranscriptEntry]) throws {
         guard let target else { return }
         if target is SimulatedTarget {
-            let console = try LoadBalancerConsole.rebuild(target: target, start: state.openedAt, commands: RecordedLBCommand.from(entries: entries), by: "scenario")
+            // The simulation re-runs with each recorded change at its time, and monitoring
+            // evaluates its rules on the way, as it did live, so an alert whose condition was
+            // already holding fires when it would have.
+            let console = try LoadBalancerConsole(target: target, at: state.openedAt, by: "scenario")
+            let monitor = AlertMonitor(rules: scenario?.alerts ?? [], from: state.openedAt)
+            for command in RecordedLBCommand.from(entries: entries) {
+                _ = try monitor.evaluate(through: command.at) { rule, at in try console.metricValue(rule, at: at) }
+                _ = try console.lb(arguments: command.arguments, by: command.by, at: command.at)
+            }
+            _ = try monitor.evaluate(through: state.lastAt) { rule, at in try console.metricValue(rule, at: at) }
+            monitor.adopt(firing: Set(state.firingAlerts.keys))
             try console.sync(at: state.lastAt)
             _ = console.takeTargetChanges()
             self.console = console
+            self.monitor = monitor
         } else if (target as? HAProxyTarget)?.connectionProblem == nil {
             console = try? makeConsole(over: target, entries: entries)
         }
@@ -166,7 +183,7 @@ enum LoadBalancerCommands {
     static let all: [CommandSpec] = [
         CommandSpec(
             "probe", usage: "probe KIND [ARGS]", summary: "a diagnostic probe: health, distribution, latency, errors, traffic, config, backend NAME, db, network",
-            details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n"),
+            details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n") + "\nExample: probe errors · probe backend msg-28",
             group: .loadBalancer,
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
@@ -180,7 +197,7 @@ enum LoadBalancerCommands {
             "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
             details: "Subcommands: show · history · diff [V1 [V2]] · rollback [VERSION] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\nExamples: lb history · lb diff 1 2 · lb rollback · lb weight msg-07 100 · lb drain msg-28 · lb algorithm least-connections",
-            group: .loadBalancer,
+            group: .loadBalancer, changes: { words in !["show", "history", "diff"].contains(words.first?.lowercased() ?? "show") },
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }
                 switch (words.count, words[0]) {

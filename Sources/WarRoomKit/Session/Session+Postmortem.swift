@@ -29,7 +29,8 @@ extension Session {
 enum PostmortemCommands {
     static let all: [CommandSpec] = [
         CommandSpec("postmortem", usage: "postmortem [--format markdown|json|html] [--output FILE]",
-                    summary: "compile the postmortem now from the transcript (the session goes on)", group: .session,
+                    summary: "compile the postmortem now from the transcript (the session goes on)",
+                    details: "Example: postmortem --format html --output pm.html", group: .session,
                     options: ["--format", "--output"], readOnly: true,
                     complete: { _, _ in [] }
         ) { session, arguments in

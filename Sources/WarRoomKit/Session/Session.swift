@@ -30,16 +30,37 @@ public struct StartOptions: Sendable {
     }
 }
 
+/// Something to show above the prompt: a reminder, an alert, a change the target or another
+/// responder made.
+public struct Notice: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A playbook timer (status update due, a step overdue, an escalation rule's reminder).
+        case reminder
+        /// Monitoring fired or resolved an alert (the terminal rings its bell).
+        case alert
+        /// The load balancer changed by itself (a scenario event, a change made outside warroom).
+        case change
+    }
+
+    public var kind: Kind
+    public var text: String
+
+    public init(_ kind: Kind, _ text: String) {
+        self.kind = kind
+        self.text = text
+    }
+}
+
 /// What handling one line produced: text for stdout (reminders first), an error for stderr.
 public struct Reply: Sendable, Equatable {
-    /// Reminders and notices that fired before the command ran (timers).
-    public var notices: [String] = []
+    /// Reminders and notices that fell due before the command ran (timers, alerts, events).
+    public var notices: [Notice] = []
     public var output: String = ""
     public var error: String?
     /// The session ended (paused or closed).
     public var exit: Bool = false
 
-    public init(notices: [String] = [], output: String = "", error: String? = nil, exit: Bool = false) {
+    public init(notices: [Notice] = [], output: String = "", error: String? = nil, exit: Bool = false) {
         self.notices = notices
         self.output = output
         self.error = error
@@ -47,37 +68,46 @@ public struct Reply: Sendable, Equatable {
     }
 }
 
-/// An open incident: takes command lines, records what they did in the transcript, and keeps
-/// the incident's state as a fold of what it recorded.
+/// One terminal's session of an incident: takes command lines, records what they decided in
+/// the transcript, and keeps the incident's state as a fold of what was recorded.
 ///
-/// A reference type: it owns the transcript writer and the clock for its lifetime.
+/// The incident (its state, its transcript) is shared by everyone working it; what belongs to
+/// this terminal stays here: who is typing, the clock's view, what has been shown.
+///
+/// A reference type: it owns the transcript store and the clock for its lifetime.
 public final class Session {
     /// The program version recorded in every `open` entry.
     public static let programVersion = "0.1.0"
     /// Longest line accepted; longer ones are refused (and the refusal recorded).
     public static let maximumLineBytes = 65_536
 
-    public let path: String
-    public private(set) var state: IncidentState
+    /// Where the transcript lives.
+    public let store: any TranscriptStore
+    /// The transcript's location (a file path for the embedded store).
+    public var path: String { store.location }
+    /// The incident as folded from its transcript (with what the line being handled decided).
+    public internal(set) var state: IncidentState
     public let clock: IncidentClock
-    let writer: TranscriptWriter
+    /// Who is typing in this terminal: `--as`, else `$WARROOM_USER`, else `$USER`; `as NAME`
+    /// changes it for this terminal only.
+    public internal(set) var responder: String
     /// The command table.
     public let commands: CommandTable
     /// Whether commands come from a person at a terminal (prompts for confirmation are possible).
     public var interactive = false
     /// Whether `!` commands may run from a piped script.
     public var allowShell = false
-    /// Asks the responder to confirm a suggested `!` command (set by the terminal front end).
+    /// Asks the responder to confirm a suggested command that changes something (set by the
+    /// terminal front end).
     public var confirm: ((String) -> Bool)?
     /// Limits for `!` commands.
     public var shellLimits = ShellRunner.Limits()
     /// Commands that failed since the session started (a piped script exits 1 if any did).
     public private(set) var failures = 0
     /// Notices produced while handling a line, printed before its output.
-    var pendingNotices: [String] = []
-    /// The playbook guiding the session, and where the responders are in it.
+    var pendingNotices: [Notice] = []
+    /// The playbook guiding the session.
     public internal(set) var playbook: Playbook?
-    public internal(set) var progress: PlaybookProgress?
     /// The load balancer (simulation or real), its scenario for a drill, and the console over it.
     public internal(set) var target: (any LoadBalancerTarget)?
     public internal(set) var scenario: Scenario?
@@ -86,165 +116,42 @@ public final class Session {
     /// The most incident time this drill may simulate (`SimulatedTarget.longestDrill`; tests lower it).
     var longestDrill = SimulatedTarget.longestDrill
     var console: LoadBalancerConsole?
-    /// Timers and scenario events have been handled up to here.
+    /// Monitoring's alert rules over a drill's simulation.
+    var monitor: AlertMonitor?
+    /// Timers, alerts and scenario events have been handled up to here.
     var caughtUpTo: Instant
     /// The playbook's guidance to show when the session opens (its first or current step).
     public internal(set) var openingGuide: String?
     /// The line being handled; attached as `input` to the first entry it records.
-    private var currentInput: String?
+    var currentInput: String?
+    /// Entries decided (and folded into `state`) but not yet in the store.
+    var staged: [TranscriptEntry] = []
+    /// What to do once the staged entries are in the store (a closed incident's postmortem).
+    var afterCommit: [() -> String] = []
+    /// The hash of the last entry in the store (the head the next commit continues).
+    var lastCommittedHash: String
 
-    init(path: String, state: IncidentState, clock: IncidentClock, writer: TranscriptWriter) {
-        self.path = path
+    init(store: any TranscriptStore, state: IncidentState, clock: IncidentClock, responder: String) {
+        self.store = store
         self.state = state
         self.clock = clock
-        self.writer = writer
+        self.responder = responder
         commands = CommandTable.standard
         caughtUpTo = state.lastAt
+        lastCommittedHash = state.lastHash
     }
 
-    deinit { writer.close() }
+    deinit { store.close() }
+
+    /// The playbook engine over the incident as it stands, when the incident follows a playbook.
+    public var progress: PlaybookProgress? {
+        playbook.map { PlaybookProgress(playbook: $0, state: state) }
+    }
 
     /// Whether appends are fsynced (benchmarks only turn this off).
     public var syncsToDisk: Bool {
-        get { writer.syncsToDisk }
-        set { writer.syncsToDisk = newValue }
-    }
-
-    // MARK: - Opening
-
-    /// Opens a new incident: writes its `open` entry to a new transcript and, with a playbook,
-    /// shows its first step.
-    /// - Parameters:
-    ///   - options: what `start` was given.
-    ///   - source: real time.
-    /// - Returns: the session, ready for commands (its `openingGuide` shows the first step), and
-    ///   warnings for the responder (a target that cannot be read, a scenario's warnings).
-    /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
-    public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
-        if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
-            throw StartError.badSpeed(String(speed))
-        }
-        if let title = options.title, title.allSatisfy(\.isWhitespace) {
-            throw StartError.invalid("--title is empty; give the incident a title responders will recognise, or leave it out for the playbook's or scenario's")
-        }
-        try checkResponder(options.responder)
-        let setup = try SessionSetup.resolve(options)
-        let mode = options.clockMode ?? (setup.target.scenario != nil ? .virtual : .wall)
-        if mode == .virtual, setup.target.target is HAProxyTarget {
-            throw StartError.conflict("a real load balancer runs on real time: drop --clock virtual, or drill on a scenario (--target sim)")
-        }
-        let wallStart = source.wallNow()
-        let start = mode == .virtual ? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
-        let speed = options.speed ?? 1
-        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source)
-        let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"
-        let severity = try Session.validSeverity(options.severity ?? setup.playbook?.severity ?? "SEV-3")
-        let id = IncidentID.make(at: clock.now, title: title)
-        let path = try IncidentID.freePath(folder: options.transcriptsFolder, id: id)
-        let writer = try TranscriptWriter.create(path: path)
-        let incidentID = String(path.split(separator: "/").last!.dropLast(".jsonl".count))
-        var scenarioRecord: JSONValue = .null
-        if let scenario = setup.target.scenario {
-            scenarioRecord = ["id": .string(scenario.id), "seed": .number(Double(scenario.seed)), "sha256": .string(scenario.sha256), "path": .string(scenario.path)]
-        }
-        let data: JSONObject = [
-            "incident": .string(incidentID),
-            "title": .string(title),
-            "severity": .string(severity),
-            "responder": .string(options.responder),
-            "playbook": setup.playbook?.openRecord ?? .null,
-            "scenario": scenarioRecord,
-            "clock": ["mode": .string(mode.rawValue), "speed": .number(mode == .virtual ? speed : 1), "start": .string(clock.now.iso8601)],
-            "target": .string(setup.target.label),
-            "program": ["name": "warroom", "version": .string(programVersion)],
-            "hash": "sha256-chain-v1",
-        ]
-        let session = Session(path: path, state: IncidentState(), clock: clock, writer: writer)
-        session.allowShell = options.allowShell
-        session.playbook = setup.playbook
-        session.progress = setup.playbook.map(PlaybookProgress.init(playbook:))
-        session.target = setup.target.target
-        session.scenario = setup.target.scenario
-        session.playbookFolders = options.playbookFolders
-        session.caughtUpTo = clock.now
-        let entry = TranscriptEntry(seq: 0, at: clock.now, wall: clock.wallNow, by: options.responder, kind: .open,
-                                    text: "Opened \(severity) incident: \(title)", data: data)
-        let written = try writer.append(entry)
-        session.state.apply(written)
-        session.progress?.apply(written)
-        var notices = setup.notices
-        if let target = session.target {
-            do {
-                _ = try session.loadBalancerConsole()
-            } catch {
-                notices.append("\(target.label) cannot be read yet: \(error). Notes\(session.playbook == nil ? "" : " and the playbook") work; probes will retry.")
-            }
-        }
-        if let scenario = session.scenario, let warning = scenario.warnings.first {
-            notices.append("scenario: \(warning.message)")
-        }
-        if let begin = try session.progress?.begin(at: clock.now) {
-            try session.record(begin.entries)
-            session.openingGuide = begin.message
-        }
-        return (session, notices)
-    }
-
-    /// Reopens a paused incident from its transcript alone.
-    /// - Returns: the session and notices for the responder (a torn line set aside …).
-    /// - Throws: `TranscriptError` (unreadable, corrupt, locked), `StartError.closed`.
-    public static func resume(path: String, responder: String?, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
-        if let responder { try checkResponder(responder) }
-        let log = try TranscriptLog.read(path: path)
-        let state = IncidentState(entries: log.entries)
-        if state.status == .closed {
-            throw StartError.closed(path: path)
-        }
-        let writer = try TranscriptWriter.resume(path: path, log: log)
-        let clockData = state.openData["clock"]?.objectValue ?? [:]
-        let mode = clockData["mode"]?.stringValue.flatMap(ClockMode.init(rawValue:)) ?? .wall
-        let speed = clockData["speed"]?.doubleValue ?? 1
-        let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.lastAt : source.wallNow(), speed: speed, source: source)
-        let session = Session(path: path, state: state, clock: clock, writer: writer)
-        var notices: [String] = []
-        do {
-            let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
-            notices.append(contentsOf: setup.notices)
-            session.playbook = setup.playbook
-            session.target = setup.target.target
-            session.scenario = setup.target.scenario
-            session.playbookFolders = folders
-            if setup.target.target is SimulatedTarget {
-                let span = max(state.lastAt, clock.now) - state.openedAt
-                guard span <= session.longestDrill else {
-                    throw StartError.invalid("'\(path)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
-                }
-            }
-            if let playbook = setup.playbook {
-                session.progress = PlaybookProgress(playbook: playbook, entries: log.entries)
-            }
-            try session.rebuildConsole(entries: log.entries)
-        } catch {
-            writer.close()
-            throw error
-        }
-        var data: JSONObject = [:]
-        if let torn = log.torn {
-            notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(path).torn-\(log.entries.count + 1); every acknowledged entry is intact.")
-            data["torn"] = .int(torn.bytes.count)
-            data["torn_file"] = .string("\(path).torn-\(log.entries.count + 1)")
-        }
-        if let responder { session.state.responder = responder }
-        try session.record(.resume, text: "Resumed by \(session.state.responder)", data: data)
-        if let progress = session.progress {
-            if !progress.started, let begin = try session.progress?.begin(at: clock.now) {
-                try session.record(begin.entries)
-                session.openingGuide = begin.message
-            } else if let step = progress.currentStep {
-                session.openingGuide = progress.card(for: step)
-            }
-        }
-        return (session, notices)
+        get { (store as? TranscriptWriter)?.syncsToDisk ?? true }
+        set { (store as? TranscriptWriter)?.syncsToDisk = newValue }
     }
 
     // MARK: - Handling lines
@@ -257,6 +164,15 @@ public final class Session {
 
     /// Runs one line; notices it produces go into its reply. `run` uses it for each suggestion.
     func execute(_ line: String) -> Reply {
+        // A suggestion run by `run` comes after what `run` itself recorded.
+        if !staged.isEmpty {
+            do {
+                try commit()
+            } catch {
+                failures += 1
+                return Reply(error: CommandError.notRecorded(String(describing: error)).description)
+            }
+        }
         let noticeStart = pendingNotices.count
         let outerInput = currentInput
         defer { currentInput = outerInput }
@@ -297,15 +213,27 @@ public final class Session {
         }
         do {
             try catchUp()
+            let before = staged.count
             let output = try command.run(self, &arguments)
-            if command.readOnly {
-                try record(.command, data: ["command": .string(command.name)])
+            if staged.count == before {
+                // Every typed line is on the record, also when it showed or changed nothing.
+                var data: JSONObject = ["command": .string(command.name)]
+                if !command.readOnly { data["effect"] = "none" }
+                try record(.command, text: command.readOnly ? "" : Display.firstLine(output, limit: 200), data: data)
             }
+            try commit()
             reply.output = output
+            for finish in afterCommit {
+                let more = finish()
+                if !more.isEmpty { reply.output += (reply.output.isEmpty ? "" : "\n") + more }
+            }
+            afterCommit = []
         } catch let error as TranscriptError {
             failures += 1
+            discardStaged()
             reply.error = CommandError.notRecorded(error.description).description
         } catch {
+            discardStaged()
             return fail(String(describing: error), command: command.name, reply: &reply)
         }
         reply.exit = exitRequested
@@ -314,16 +242,19 @@ public final class Session {
 
     /// Records whatever fell due on the incident clock while nobody typed (the shell calls this
     /// while it waits for a key).
-    /// - Returns: the reminders to show; a recording failure is returned as one line too.
-    public func tick() -> [String] {
+    /// - Returns: the reminders, alerts and changes to show; a recording failure is returned as
+    ///   a reminder too.
+    public func tick() -> [Notice] {
         guard state.status == .open else { return [] }
         pendingNotices = []
+        defer { pendingNotices = [] }
         do {
             try catchUp()
+            try commit()
         } catch {
-            return ["could not record what fell due: \(error)"]
+            discardStaged()
+            return [Notice(.reminder, "could not record what fell due: \(error)")]
         }
-        defer { pendingNotices = [] }
         return pendingNotices
     }
 
@@ -337,7 +268,9 @@ public final class Session {
         if let command { data["command"] = .string(command) }
         do {
             try record(.error, text: message, data: data)
+            try commit()
         } catch {
+            discardStaged()
             reply.error = message + " (and the error could not be recorded: \(error))"
         }
         return reply
@@ -346,87 +279,12 @@ public final class Session {
     /// Pauses the incident (Ctrl-D, end of a piped script): records `pause` unless it already ended.
     public func pauseIfOpen(reason: String) {
         guard state.status == .open else { return }
-        _ = try? record(.pause, text: "Paused: \(reason)", data: ["reason": .string(reason)])
-    }
-
-    // MARK: - Recording
-
-    /// Appends an entry stamped with the incident clock, the responder and the playbook position,
-    /// then folds it into the state.
-    /// - Throws: `TranscriptError.writeFailed`; nothing is applied when writing fails.
-    @discardableResult
-    public func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
-        let entry = TranscriptEntry(seq: 0, at: at ?? clock.now, wall: clock.wallNow, by: by ?? state.responder, kind: kind,
-                                    phase: state.phase, step: state.step, input: currentInput, text: text, data: data)
-        let written = try writer.append(entry)
-        currentInput = nil
-        state.apply(written)
-        progress?.apply(written)
-        return written
-    }
-
-    /// Records a playbook's entry drafts in order (each at its own time when it has one).
-    func record(_ drafts: [PlaybookEntryDraft]) throws {
-        guard !drafts.isEmpty else { return }
-        let now = clock.now
-        let wall = clock.wallNow
-        var entries: [TranscriptEntry] = []
-        for (index, draft) in drafts.enumerated() {
-            // What the playbook does by itself (timers and the pages they send) is by warroom.
-            let automatic = draft.kind == .timer || (draft.kind == .escalation && draft.data["rule"] != nil)
-            var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? IncidentState.automaticAuthor : state.responder, input: index == 0 ? currentInput : nil)
-            if entry.phase == nil { entry.phase = state.phase }
-            if entry.step == nil { entry.step = state.step }
-            entries.append(entry)
+        do {
+            try record(.pause, text: "Paused: \(reason)", data: ["reason": .string(reason)])
+            try commit()
+        } catch {
+            discardStaged()
         }
-        for written in try writer.append(contentsOf: entries) {
-            state.apply(written)
-            progress?.apply(written)
-        }
-        currentInput = nil
-    }
-
-    /// Records what happened on the incident clock since the last command, in time order:
-    /// playbook timers (escalations, status-update reminders, timeboxes) and scenario events
-    /// (configuration changes), each at its own time, so an `advance` over several of them
-    /// records every one where it belongs.
-    func catchUp() throws {
-        let now = clock.now
-        guard now >= caughtUpTo else { return }
-        // What fell due was not typed: the line being handled belongs to the command's own entry.
-        let typed = currentInput
-        currentInput = nil
-        defer { currentInput = typed }
-        // Everything that fell due is written with one write and one fsync, in time order.
-        let wall = clock.wallNow
-        var items: [(due: Instant, order: Int, entries: [TranscriptEntry], notice: String)] = []
-        if let progress {
-            for (index, firing) in progress.dueTimers(from: caughtUpTo, through: now).enumerated() {
-                let entries = firing.entries.map { draft in
-                    var entry = draft.entry(seq: 0, now: firing.due, wall: wall, by: IncidentState.automaticAuthor)
-                    if entry.phase == nil { entry.phase = state.phase }
-                    if entry.step == nil { entry.step = state.step }
-                    return entry
-                }
-                items.append((firing.due, index, entries, firing.message))
-            }
-        }
-        for (index, event) in try targetEvents(through: now).enumerated() {
-            let entry = TranscriptEntry(seq: 0, at: event.at, wall: wall, by: event.by, kind: .lb, phase: state.phase, step: state.step,
-                                        text: event.text, data: event.data)
-            items.append((event.at, 1_000_000 + index, [entry], "\(event.at.clockMinutes) \(Display.firstLine(event.text)) (by \(event.by))"))
-        }
-        guard !items.isEmpty else {
-            caughtUpTo = now
-            return
-        }
-        items.sort { ($0.due, $0.order) < ($1.due, $1.order) }
-        for written in try writer.append(contentsOf: items.flatMap(\.entries)) {
-            state.apply(written)
-            progress?.apply(written)
-        }
-        pendingNotices.append(contentsOf: items.map(\.notice))
-        caughtUpTo = now
     }
 
     // MARK: - Prompt
@@ -448,7 +306,8 @@ public final class Session {
         } else if let step = state.step {
             position += "/\(step)"
         }
-        return "\(now.clockMinutes) \(position) \(DurationText.elapsed(milliseconds: now - state.openedAt))\(timer) > "
+        let clockText = now.date != state.openedAt.date ? "\(now.date) \(now.clockMinutes)" : now.clockMinutes
+        return "\(clockText) \(position) \(DurationText.elapsed(milliseconds: now - state.openedAt))\(timer) > "
     }
 
     static func validSeverity(_ text: String) throws -> String {

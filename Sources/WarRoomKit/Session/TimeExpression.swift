@@ -4,9 +4,11 @@ public enum TimeExpression {
     /// - Parameters:
     ///   - text: `03:45Z`, `03:45:30Z`, `2023-11-05T03:45:00Z`, `-15m`, `now`.
     ///   - now: the incident clock's time; `HH:MM` means that time on `now`'s day, or the day
-    ///     before when that would be more than 12 hours ahead.
+    ///     before when that would be more than 12 hours ahead and the day before is not earlier
+    ///     than `earliest`.
+    ///   - earliest: the earliest instant the time can mean (a drill's start), if any.
     /// - Returns: the instant, or `nil` when the text is not a time.
-    public static func resolve(_ text: String, now: Instant) -> Instant? {
+    public static func resolve(_ text: String, now: Instant, earliest: Instant? = nil) -> Instant? {
         if text == "now" { return now }
         if text.hasPrefix("-"), let ms = DurationText.wholeMilliseconds(String(text.dropFirst())) {
             return now - ms
@@ -24,7 +26,7 @@ public enum TimeExpression {
         var instant = now.startOfDay + Int64(((hour * 60 + minute) * 60 + second) * 1000)
         // A clock time more than 12 hours ahead means yesterday (02:00Z typed at 23:30Z is
         // not tomorrow); one just ahead is a time later today, which callers refuse as future.
-        if instant - now > 12 * 3_600_000 { instant = instant - 86_400_000 }
+        if instant - now > 12 * 3_600_000, earliest.map({ instant - 86_400_000 >= $0 }) ?? true { instant = instant - 86_400_000 }
         return instant
     }
 }

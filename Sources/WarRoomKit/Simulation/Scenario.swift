@@ -19,6 +19,8 @@ public struct Scenario: Sendable, Equatable {
     public var dependencies: DependencyFigures
     /// What happens without the responder, in time order.
     public var events: [ScenarioEvent]
+    /// Monitoring's alert rules: what pages the on-call engineer in this drill.
+    public var alerts: [AlertRule]
     /// The file the scenario was read from (empty when built in code).
     public var path: String
     /// SHA-256 of the file's bytes, lowercase hex (empty when built in code).
@@ -28,7 +30,8 @@ public struct Scenario: Sendable, Equatable {
 
     public init(id: String, title: String, description: String? = nil, start: Instant, seed: UInt64 = 1, users: Int = 1_000_000,
                 traffic: TrafficSpec, loadBalancer: LoadBalancerSpec, backends: [BackendSpec],
-                dependencies: DependencyFigures = DependencyFigures(), events: [ScenarioEvent] = [], path: String = "", sha256: String = "")
+                dependencies: DependencyFigures = DependencyFigures(), events: [ScenarioEvent] = [], alerts: [AlertRule] = [], path: String = "",
+                sha256: String = "")
     {
         self.id = id
         self.title = title
@@ -42,6 +45,7 @@ public struct Scenario: Sendable, Equatable {
         self.dependencies = dependencies
         // In time order; events at the same moment keep the order they were written in.
         self.events = events.enumerated().sorted { ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset) }.map(\.element)
+        self.alerts = alerts
         self.path = path
         self.sha256 = sha256
     }

@@ -5,7 +5,8 @@ import Yams
 /// line and column where it is, and a "did you mean" where a name is close to a known one.
 public enum ScenarioLoader {
     static let topFields = ["scenario", "title", "description", "start", "seed", "users", "traffic", "loadbalancer", "backends",
-                            "dependencies", "events"]
+                            "dependencies", "events", "alerts"]
+    static let alertFields = ["name", "metric", "above", "below", "for", "summary"]
     static let trafficFields = ["rate", "sticky", "sources", "profile"]
     static let balancerFields = ["algorithm", "timeout", "retries", "health_check", "ratelimit"]
     static let checkFields = ["interval", "timeout", "rise", "fall"]
@@ -130,6 +131,7 @@ private struct Reader {
         let dependencies = fields["dependencies"].map { self.dependencies($0.value) } ?? DependencyFigures()
         let names = backends.map(\.name)
         let events = fields["events"].map { self.events($0.value, start: start, backends: names) } ?? []
+        let alerts = fields["alerts"].map { self.alerts($0.value) } ?? []
 
         // A pool that cannot carry its starting traffic is allowed (a drill may start mid-incident), but said.
         if let trafficNode = fields["traffic"]?.value, traffic.rate > 0, !backends.isEmpty {
@@ -141,8 +143,58 @@ private struct Reader {
         _ = backendNodes
         guard let start else { return nil }
         return Scenario(id: id, title: title, description: description, start: start, seed: seed, users: users, traffic: traffic,
-                        loadBalancer: balancer, backends: backends, dependencies: dependencies, events: events,
+                        loadBalancer: balancer, backends: backends, dependencies: dependencies, events: events, alerts: alerts,
                         path: source.file, sha256: sha256)
+    }
+
+    /// `alerts:` — monitoring's rules, each `{name, metric, above|below, for, summary}`.
+    mutating func alerts(_ node: Node) -> [AlertRule] {
+        var rules: [AlertRule] = []
+        var seen: Set<String> = []
+        for item in source.items(node, field: "alerts") {
+            let fields = source.fields(of: item, in: "an alert", known: ScenarioLoader.alertFields, required: ["name", "metric"])
+            guard case .mapping = item else { continue }
+            var name = ""
+            if let node = fields["name"]?.value, let text = source.string(node, field: "name") {
+                name = text
+                if text.isEmpty || !text.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) {
+                    source.error("an alert's 'name' is letters, digits and '_' (like MessagingErrorRate), not '\(text)'", at: node)
+                } else if !seen.insert(text).inserted {
+                    source.error("two alerts are named '\(text)'; give each its own name", at: node)
+                }
+            }
+            var probe = ""
+            var metric = ""
+            if let node = fields["metric"]?.value, let text = source.string(node, field: "metric") {
+                let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+                let known = PlaybookVocabulary.metrics.flatMap { kind, names in names.map { "\(kind).\($0)" } }.sorted()
+                if parts.count == 2, PlaybookVocabulary.metrics[parts[0]]?.contains(parts[1]) == true {
+                    (probe, metric) = (parts[0], parts[1])
+                } else {
+                    source.error("unknown metric '\(text)'\(Suggest.hint(for: text, in: known)); an alert watches a probe metric like errors.error_rate", at: node)
+                }
+            }
+            let above = fields["above"].flatMap { source.number($0.value, field: "above") }
+            let below = fields["below"].flatMap { source.number($0.value, field: "below") }
+            if above != nil, below != nil {
+                source.error("an alert fires 'above' or 'below' a threshold, not both", at: fields["below"]?.key)
+            } else if above == nil, below == nil, fields["above"] == nil, fields["below"] == nil {
+                source.error("the alert '\(name)' needs a threshold: 'above: 0.05' or 'below: 10'", at: item)
+            }
+            var holdFor: Int64 = 0
+            if let node = fields["for"]?.value, let value = nonNegativeDuration(node, field: "for") {
+                if value > 86_400_000 {
+                    source.error("'for' is at most 24h, not \(DurationText.format(milliseconds: Int64(value)))", at: node)
+                } else {
+                    holdFor = Int64(value)
+                }
+            }
+            let summary = fields["summary"].flatMap { source.string($0.value, field: "summary") }
+            guard !name.isEmpty, !probe.isEmpty, let threshold = above ?? below, threshold.isFinite else { continue }
+            rules.append(AlertRule(name: name, probe: probe, metric: metric, comparison: above != nil ? .above : .below, threshold: threshold,
+                                   holdFor: holdFor, summary: summary))
+        }
+        return rules
     }
 
     func format(_ value: Double) -> String {

@@ -62,6 +62,26 @@ public enum DurationText {
         return negative ? "-" + text : text
     }
 
+    /// `45 s`, `6 min`, `2 h 50 min`, `3 d 4 h`: a duration in prose, rounded to what a reader
+    /// needs (seconds under a minute, minutes under an hour).
+    public static func minutesText(_ ms: Int64) -> String {
+        let negative = ms < 0
+        let seconds = abs(ms) / 1000
+        let text: String
+        if seconds < 60 {
+            text = abs(ms) < 1000 && ms != 0 ? "\(abs(ms)) ms" : "\(seconds) s"
+        } else if seconds < 3600 {
+            text = "\(seconds / 60) min"
+        } else if seconds < 86_400 {
+            let minutes = seconds / 60 % 60
+            text = "\(seconds / 3600) h" + (minutes == 0 ? "" : " \(minutes) min")
+        } else {
+            let hours = seconds / 3600 % 24
+            text = "\(seconds / 86_400) d" + (hours == 0 ? "" : " \(hours) h")
+        }
+        return negative ? "-" + text : text
+    }
+
     /// `+07:45` (hours and minutes, for the prompt's elapsed time); days spill into hours.
     public static func elapsed(milliseconds ms: Int64) -> String {
         let minutes = max(0, ms) / 60_000

@@ -8,6 +8,8 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case severity
     /// Who is typing (`as NAME`) or who holds a role (`role ROLE NAME`).
     case role
+    /// A monitoring alert that fired or resolved (a drill's scenario rules), by `monitoring`.
+    case alert
 }
 
 /// One line of the transcript: a timestamped, hash-chained record of something that happened.

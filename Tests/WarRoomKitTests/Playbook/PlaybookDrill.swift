@@ -1,19 +1,22 @@
 import Testing
 @testable import WarRoomKit
 
-/// Drives a `PlaybookProgress` the way the shell does: records every draft as a transcript
-/// line (serialized, hash-chained and read back), applies it, fires timers on `advance`, and
-/// can rebuild the progress from the lines alone, as `resume` does.
+/// Drives the playbook engine the way the shell does: records every draft as a transcript
+/// line (serialized, hash-chained and read back), folds it into the incident's state, fires
+/// timers on `advance`, and can rebuild the state from the lines alone, as `resume` does.
 struct PlaybookDrill {
-    var progress: PlaybookProgress
+    let playbook: Playbook
+    var state = IncidentState()
     var now: Instant
+    /// The engine over the state as it stands.
+    var progress: PlaybookProgress { PlaybookProgress(playbook: playbook, state: state) }
     private(set) var lines: [[UInt8]] = []
     private(set) var entries: [TranscriptEntry] = []
     private(set) var printed: [String] = []
     private var previousHash = HashChain.genesis
 
     init(_ playbook: Playbook, openAt start: Instant) throws {
-        progress = PlaybookProgress(playbook: playbook)
+        self.playbook = playbook
         now = start
         write(PlaybookEntryDraft(kind: .open, text: "Incident opened", data: ["playbook": playbook.openRecord]))
         try perform(progress.begin(at: now))
@@ -29,7 +32,7 @@ struct PlaybookDrill {
         lines.append(line)
         let decoded = try! TranscriptEntry.decode(line: line, number: lines.count)
         entries.append(decoded)
-        progress.apply(decoded)
+        state.apply(decoded)
     }
 
     mutating func perform(_ outcome: PlaybookOutcome, input: String? = nil) {
@@ -123,7 +126,7 @@ struct PlaybookDrill {
     /// The progress `resume` would rebuild from the transcript's lines.
     func resumed() throws -> PlaybookProgress {
         let decoded = try lines.enumerated().map { try TranscriptEntry.decode(line: $1, number: $0 + 1) }
-        return PlaybookProgress(playbook: progress.playbook, entries: decoded)
+        return PlaybookProgress(playbook: playbook, state: IncidentState(entries: decoded))
     }
 }
 

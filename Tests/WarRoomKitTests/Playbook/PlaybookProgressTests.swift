@@ -126,7 +126,7 @@ import Testing
     @Test func runListsSuggestionsAndFlagsShellCommands() throws {
         let text = PlaybookLintTests.base.replacingOccurrences(of: "[\"probe errors\"]", with: "[\"probe errors\", \"! dig +short db.internal\"]")
         let playbook = try PlaybookLoader.load(bytes: Array(text.utf8), file: "demo.yaml")
-        let progress = PlaybookProgress(playbook: playbook, entries: try PlaybookDrill(playbook, openAt: Self.open).entries)
+        let progress = PlaybookProgress(playbook: playbook, state: IncidentState(entries: try PlaybookDrill(playbook, openAt: Self.open).entries))
         let run = try progress.run()
         #expect(run.commands.map(\.text) == ["probe errors", "! dig +short db.internal"])
         #expect(run.commands.map(\.isShell) == [false, true])
@@ -150,7 +150,9 @@ import Testing
             "05:45 status-update",
         ])
         #expect(firings.map(\.due) == firings.map(\.recordAt))
-        #expect(drill.entries.filter { $0.kind == .escalation }.map(\.data) == [["to": "sre-oncall", "reason": "15m after detection, not mitigated", "rule": 0]])
+        #expect(drill.entries.filter { $0.kind == .escalation }.isEmpty)
+        #expect(drill.entries.filter { $0.kind == .timer && $0.data["timer"] == "escalation" }.map(\.text)
+            == ["Escalation rule 1 says: page sre-oncall (15m after detection, not mitigated)"])
         #expect(drill.progress.status(of: "ack") == .overdue)
         #expect(drill.stepLog.last == "ack:overdue")
         // Idempotent: the same span fires nothing again.

@@ -37,7 +37,7 @@ import WarRoomTestSupport
         defer { folder.cleanUp() }
         let path = try Self.forgedDrill(in: folder, daysLater: 40)
         #expect {
-            _ = try Session.resume(path: path, responder: nil, folders: [Self.playbooks], source: .fixed(SessionTests.t0))
+            _ = try Session.resume(path: path, responder: "zoe", folders: [Self.playbooks], source: .fixed(SessionTests.t0))
         } throws: { error in
             "\(error)".contains("runs 40d 0h 00m past its start, and a drill simulates at most 31 days")
         }

@@ -1,34 +1,50 @@
 /// The guided session: the playbook's steps, moving along them, and running their suggestions.
 enum PlaybookCommands {
     static let all: [CommandSpec] = [
-        CommandSpec("steps", usage: "steps", summary: "the playbook's steps by phase: done, current, skipped, pending, overdue", group: .playbook, readOnly: true
+        CommandSpec("steps", usage: "steps", summary: "the playbook's steps by phase: done, current, skipped, overdue, pending, not taken",
+                    details: "A pending step before the furthest one reached lies on a branch the path did not take: it shows as 'not taken'.\nExample: steps",
+                    group: .playbook, readOnly: true
         ) { session, arguments in
             try arguments.expectEnd(usage: "steps")
             return try session.requireProgress().stepsReport(at: session.clock.now)
         },
-        CommandSpec("done", usage: "done [STEP] [NOTE]", summary: "complete the current (or named) step and move on along the playbook's branches",
-                    group: .playbook, complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
+        CommandSpec("done", usage: "done [STEP | --step STEP] [NOTE]", summary: "complete the current (or named) step and move on along the playbook's branches",
+                    details: """
+                        The first word names a step only when it is a step not yet done (the current one, or one ahead, which is then
+                        done ahead of time); otherwise the whole line is a note on the current step. --step STEP names it explicitly.
+                        Example: done rollback to v1 brought errors down to 0.05%
+                        """,
+                    group: .playbook, options: ["--step"], changes: { _ in true },
+                    complete: { session, words in words.isEmpty ? session.openStepIDs : [] }
         ) { session, arguments in
             let progress = try session.requireProgress()
-            let step = session.leadingStep(&arguments)
+            let step = try session.leadingStep(&arguments, usage: "done [STEP | --step STEP] [NOTE]")
             let note = arguments.rest
             return try session.apply(progress.done(step: step, note: note.isEmpty ? nil : note, at: session.clock.now))
         },
-        CommandSpec("next", usage: "next", summary: "complete the current step (same as 'done')", group: .playbook
+        CommandSpec("next", usage: "next", summary: "complete the current step (same as 'done')",
+                    details: "Example: next", group: .playbook, changes: { _ in true }
         ) { session, arguments in
             try arguments.expectEnd(usage: "next")
             return try session.apply(session.requireProgress().next(at: session.clock.now))
         },
-        CommandSpec("skip", usage: "skip [STEP] REASON", summary: "leave a step undone, with the reason (recorded for the postmortem)", group: .playbook,
-                    complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
+        CommandSpec("skip", usage: "skip [STEP | --step STEP] REASON", summary: "leave a step undone, with the reason (recorded for the postmortem)",
+                    details: """
+                        The first word names a step only when it is a step not yet done; otherwise the whole line is the reason for
+                        skipping the current step. --step STEP names it explicitly.
+                        Example: skip rule-out-network the network team confirmed no packet loss
+                        """,
+                    group: .playbook, options: ["--step"], changes: { _ in true },
+                    complete: { session, words in words.isEmpty ? session.openStepIDs : [] }
         ) { session, arguments in
             let progress = try session.requireProgress()
-            let step = session.leadingStep(&arguments)
+            let step = try session.leadingStep(&arguments, usage: "skip [STEP | --step STEP] REASON")
             let reason = arguments.rest
             guard !reason.isEmpty else { throw CommandError.usage("skip [STEP] REASON", "missing REASON") }
             return try session.apply(progress.skip(step: step, reason: reason, at: session.clock.now))
         },
-        CommandSpec("goto", usage: "goto STEP|PHASE [REASON]", summary: "jump to a step or a phase (recorded with the reason)", group: .playbook,
+        CommandSpec("goto", usage: "goto STEP|PHASE [REASON]", summary: "jump to a step or a phase (recorded with the reason)",
+                    details: "Example: goto rollback the distribution already points at the weights", group: .playbook, changes: { _ in true },
                     complete: { session, words in words.isEmpty ? (session.playbook?.stepIDs ?? []) + (session.playbook?.phaseNames ?? []) : [] }
         ) { session, arguments in
             let progress = try session.requireProgress()
@@ -36,12 +52,16 @@ enum PlaybookCommands {
             let reason = arguments.rest
             return try session.apply(progress.goto(target, reason: reason.isEmpty ? nil : reason, at: session.clock.now))
         },
-        CommandSpec("run", usage: "run [STEP]", summary: "run the step's suggested commands one by one, each recorded ('!' ones only after you confirm)",
-                    group: .playbook, complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
+        CommandSpec("run", usage: "run [STEP] [--yes]",
+                    summary: "run the step's suggested commands one by one, each recorded (those that change anything only once you confirm)",
+                    details: "Read-only suggestions (probes, lb show/history/diff, status) run at once. A suggestion that changes something — an lb change, mark, severity, escalate, advance, a step command, a '!' command — is shown and runs only when you confirm it; from a piped script only with --yes, which is recorded ('!' ones also need 'warroom start --allow-shell').\nExample: run · run rollback · run --yes",
+                    group: .playbook, options: ["--yes"],
+                    complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
         ) { session, arguments in
+            let yes = arguments.flag("--yes")
             let step = arguments.first()
-            try arguments.expectEnd(usage: "run [STEP]")
-            return try session.runSuggestions(step: step)
+            try arguments.expectEnd(usage: "run [STEP] [--yes]")
+            return try session.runSuggestions(step: step, yes: yes)
         },
     ]
 }
@@ -54,10 +74,18 @@ extension Session {
         return progress
     }
 
-    /// Takes the first word when it names a step.
-    func leadingStep(_ arguments: inout Arguments) -> String? {
-        guard let first = arguments.words.first, playbook?.stepIDs.contains(first) == true else { return nil }
+    /// The step `done` and `skip` apply to: `--step STEP`, else the first word when it names a
+    /// step not yet done, else `nil` (the current step; the first word starts the note).
+    func leadingStep(_ arguments: inout Arguments, usage: String) throws -> String? {
+        if let named = try arguments.option("--step", usage: usage) { return named }
+        guard let first = arguments.words.first, let progress, progress.playbook.step(first) != nil, progress.status(of: first) != .done else { return nil }
         return arguments.first()
+    }
+
+    /// Steps `done` or `skip` can name: those not done yet.
+    var openStepIDs: [String] {
+        guard let progress else { return [] }
+        return progress.playbook.stepIDs.filter { progress.status(of: $0) != .done }
     }
 
     /// Records what a playbook command produced and returns its message.
@@ -66,36 +94,61 @@ extension Session {
         return outcome.message
     }
 
-    /// `run [STEP]`: each suggested command runs as if typed, and is recorded with its own input.
-    func runSuggestions(step: String?) throws -> String {
+    /// `run [STEP] [--yes]`: each suggested command runs as if typed, and is recorded with its
+    /// own input. One that changes something runs only once the responder confirms it (on a
+    /// terminal) or with `--yes` (from a script).
+    func runSuggestions(step: String?, yes: Bool) throws -> String {
         let run = try requireProgress().run(step: step)
-        try record(.command, text: "Running the suggested commands of \(step ?? progress?.currentStep?.id ?? "the current step")",
-                   data: ["command": "run", "step": .optional(step ?? progress?.currentStep?.id)])
-        var output: [String] = []
+        var entries = run.entries
+        if yes, !entries.isEmpty { entries[0].data["yes"] = true }
+        try record(entries)
+        var output = [run.message]
         for command in run.commands {
             output.append("» \(command.text)")
-            if let shell = command.shellCommand {
-                let allowed: Bool
-                if interactive, let confirm {
-                    allowed = confirm("Run '\(shell)' in the system shell?")
-                } else {
-                    allowed = allowShell
-                }
-                guard allowed else {
-                    output.append(interactive ? "  (not run)" : "  (not run: '!' commands from a piped script need 'warroom start --allow-shell')")
-                    continue
-                }
-            }
-            let first = command.text.split(separator: " ").first.map { String($0).lowercased() }
-            if first == "run" || first == "quit" || first == "exit" || first == "close" {
+            let words = command.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            let name = command.isShell ? "!" : words.first?.lowercased() ?? ""
+            if ["run", "quit", "exit", "close"].contains(name) {
                 output.append("  (not run from 'run': type it yourself)")
                 continue
             }
+            let spec = commands.lookup(name)
+            if command.isShell || spec?.changes(Array(words.dropFirst())) == true {
+                let allowed: Bool
+                if interactive, let confirm {
+                    allowed = confirm(command.isShell ? "Run '\(command.shellCommand ?? command.text)' in the system shell?" : "'\(command.text)' changes \(Session.whatChanges(name)). Run it?")
+                } else {
+                    allowed = yes && (!command.isShell || allowShell)
+                }
+                guard allowed else {
+                    if interactive {
+                        output.append("  (not run)")
+                    } else if command.isShell, yes {
+                        output.append("  (not run: '!' commands from a piped script need 'warroom start --allow-shell')")
+                    } else {
+                        output.append("  (not run: it changes \(Session.whatChanges(name)); confirm it on a terminal, or use 'run --yes' from a script)")
+                    }
+                    continue
+                }
+            }
             let reply = execute(command.text)
-            output.append(contentsOf: reply.notices)
+            output.append(contentsOf: reply.notices.map(\.text))
             if !reply.output.isEmpty { output.append(reply.output) }
             if let error = reply.error { output.append("error: \(error)") }
         }
         return output.joined(separator: "\n")
     }
+
+    /// What a command that changes something changes, for `run`'s question.
+    static func whatChanges(_ name: String) -> String {
+        switch name {
+        case "lb": return "the load balancer"
+        case "!": return "the system"
+        case "mark": return "a milestone"
+        case "severity": return "the severity"
+        case "escalate": return "who is engaged"
+        case "advance": return "the incident clock"
+        default: return "where the incident is in the playbook"
+        }
+    }
+
 }

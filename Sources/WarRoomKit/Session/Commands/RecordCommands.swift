@@ -16,33 +16,51 @@ enum RecordCommands {
             return "noted (#\(entry.seq))"
         },
         CommandSpec(
-            "mark", usage: "mark MILESTONE [--at TIME] [TEXT]",
+            "mark", usage: "mark MILESTONE [--at TIME] [--force] [TEXT]",
             summary: "record a milestone (impact-start, detected, acknowledged, escalated, mitigated, resolved)",
-            details: "TIME is HH:MM[:SS]Z, an ISO-8601 instant, or relative like -15m; it backdates the milestone.\nExample: mark impact-start --at 03:40Z errors began climbing after maintenance",
-            group: .record, options: ["--at"],
+            details: """
+                TIME is HH:MM[:SS]Z, an ISO-8601 instant, or relative like -15m; it backdates the milestone. A clock time
+                more than 12 hours ahead means the day before, when the day before fits the incident. Without --at,
+                `detected` takes the time of the first alert when monitoring alerted. A milestone that would put the
+                incident out of order (resolved before detected, mitigated before impact-start, anything before a drill
+                began) is refused with the reason; --force records it anyway, marked as forced.
+                Example: mark impact-start --at 03:40Z errors began climbing after maintenance
+                """,
+            group: .record, options: ["--at", "--force"], changes: { _ in true },
             complete: { _, words in words.isEmpty ? Milestone.allCases.map(\.rawValue) : [] }
         ) { session, arguments in
-            let usage = "mark MILESTONE [--at TIME] [TEXT]"
+            let usage = "mark MILESTONE [--at TIME] [--force] [TEXT]"
             let atText = try arguments.option("--at", usage: usage)
+            let force = arguments.flag("--force")
             let name = try arguments.require("MILESTONE", usage: usage).lowercased()
             guard let milestone = Milestone(rawValue: name) else {
                 throw CommandError.invalid("unknown milestone '\(name)'\(Suggest.hint(for: name, in: Milestone.allCases.map(\.rawValue))); milestones: \(Milestone.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let now = session.clock.now
             var time = now
+            var alert: AlertRecord?
             if let atText {
-                guard let resolved = TimeExpression.resolve(atText, now: now) else {
+                let earliest = session.state.isDrill ? session.state.openedAt : nil
+                guard let resolved = TimeExpression.resolve(atText, now: now, earliest: earliest) else {
                     throw CommandError.usage(usage, "'\(atText)' is not a time (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
                 }
                 guard resolved <= now else {
+                    if let earliest, resolved - 86_400_000 < earliest, resolved - now > 12 * 3_600_000 {
+                        throw CommandError.invalid("--at \(atText) is later today, and the day before is before this drill began (\(earliest.clockSeconds)); give a time between \(earliest.clockSeconds) and \(now.clockSeconds)")
+                    }
                     throw CommandError.invalid("--at \(atText) is in the future (the incident clock says \(now.clockSeconds)); milestones can be backdated, not postdated")
                 }
                 time = resolved
+            } else if milestone == .detected, let first = session.state.firstAlert {
+                time = first.at
+                alert = first
             }
-            return try session.markMilestone(milestone, at: time, text: arguments.rest)
+            return try session.markMilestone(milestone, at: time, text: arguments.rest, force: force, alert: alert)
         },
         CommandSpec(
-            "severity", usage: "severity SEV-N [REASON]", summary: "change the severity (SEV-1 highest … SEV-5)", group: .record,
+            "severity", usage: "severity SEV-N [REASON]", summary: "change the severity (SEV-1 highest … SEV-5)",
+            details: "Setting the severity it already has is recorded as a line that changed nothing.\nExample: severity SEV-1 a third of users cannot send messages",
+            group: .record, changes: { _ in true },
             complete: { _, words in words.isEmpty ? ["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"] : [] }
         ) { session, arguments in
             let usage = "severity SEV-N [REASON]"
@@ -54,17 +72,25 @@ enum RecordCommands {
                                data: ["from": .string(from), "to": .string(level), "reason": .string(reason)])
             return "severity \(from) → \(level)"
         },
-        CommandSpec("as", usage: "as NAME", summary: "set who is typing (entries are recorded under this name)", group: .record,
+        CommandSpec("as", usage: "as NAME", summary: "set who is typing in this terminal (entries are recorded under this name)",
+                    details: "Changes this terminal's responder only; the incident's roles stay as they are (hand one over with 'role').\nExample: as omar",
+                    group: .record,
                     complete: { session, words in words.isEmpty ? session.state.responders : [] }
         ) { session, arguments in
             let name = try arguments.require("NAME", usage: "as NAME")
             try arguments.expectEnd(usage: "as NAME")
-            try session.record(.role, text: "\(name) is at the keyboard", data: ["responder": .string(name)], by: name)
+            guard (try? Session.checkResponder(name)) != nil else {
+                throw CommandError.usage("as NAME", "a responder's name is one word without control characters")
+            }
+            let previous = session.responder
+            try session.record(.role, text: "\(name) is at the keyboard (was \(previous))", data: ["responder": .string(name), "previous": .string(previous)], by: name)
+            session.responder = name
             let roles = session.state.roles(of: name)
             return "now typing as \(name)" + (roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))")
         },
         CommandSpec(
             "role", usage: "role ROLE NAME", summary: "record who holds a role (commander, scribe, operations, communications …)",
+            details: "A role held by someone else is handed over, and the entry says from whom.\nExample: role scribe omar",
             group: .record,
             complete: { session, words in
                 words.isEmpty ? ["commander", "scribe", "operations", "communications", "subject-matter-expert"]
@@ -75,27 +101,34 @@ enum RecordCommands {
             let role = try arguments.require("ROLE", usage: usage).lowercased()
             let name = arguments.rest
             guard !name.isEmpty else { throw CommandError.usage(usage, "missing NAME") }
-            try session.record(.role, text: "\(name) is \(role)", data: ["role": .string(role), "name": .string(name)])
-            return "\(role): \(name)"
+            var data: JSONObject = ["role": .string(role), "name": .string(name)]
+            let holder = session.state.roles.first { $0.role == role }?.name
+            if holder == name { return "\(name) is already \(role)" }
+            if let holder { data["from"] = .string(holder) }
+            let text = holder.map { "\(role) handed over from \($0) to \(name)" } ?? "\(name) is \(role)"
+            try session.record(.role, text: text, data: data)
+            return holder.map { "\(role): \($0) → \(name)" } ?? "\(role): \(name)"
         },
         CommandSpec("escalate", usage: "escalate TO [REASON]", summary: "record an escalation (the first one marks 'escalated')",
-                    details: "Example: escalate reliability-team skewed distribution points at the load balancer", group: .record
+                    details: "The first escalation sets the 'escalated' milestone. An escalation rule's reminder pages nobody; this records that you did.\nExample: escalate reliability-team skewed distribution points at the load balancer", group: .record, changes: { _ in true }
         ) { session, arguments in
             let usage = "escalate TO [REASON]"
             let to = try arguments.require("TO", usage: usage)
             return try session.escalate(to: to, reason: arguments.rest)
         },
-        CommandSpec("update", usage: "update TEXT", summary: "post a stakeholder status update (resets the update reminder)", group: .record
+        CommandSpec("update", usage: "update TEXT", summary: "post a stakeholder status update (resets the update reminder)",
+                    details: "Example: update Rollback applied at 04:06; errors back to normal; next update 04:45", group: .record
         ) { session, arguments in
             let text = arguments.rest
             guard !text.isEmpty else { throw CommandError.usage("update TEXT", "missing TEXT") }
             let entry = try session.record(.update, text: text)
             return "status update posted (#\(entry.seq))"
         },
-        statement("rootcause", key: "root_cause", label: "root cause"),
-        statement("trigger", key: "trigger", label: "trigger"),
-        statement("impact", key: "impact", label: "impact"),
-        CommandSpec("amend", usage: "amend SEQ TEXT", summary: "correct an entry's text by appending a correction", group: .record,
+        statement("rootcause", key: "root_cause", label: "root cause", example: "weights inverted by the maintenance canary ramp overloaded three servers"),
+        statement("trigger", key: "trigger", label: "trigger", example: "maintenance automation applied the canary weights to the wrong set at 03:40"),
+        statement("impact", key: "impact", label: "impact", example: "about 30% of users could not send or receive messages"),
+        CommandSpec("amend", usage: "amend SEQ TEXT", summary: "correct an entry's text by appending a correction",
+                    details: "The entry stays as written; views and the postmortem show the correction. Retract the amendment to withdraw it.\nExample: amend 42 rollback to version 1, not 2", group: .record,
                     complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
         ) { session, arguments in
             let usage = "amend SEQ TEXT"
@@ -105,7 +138,8 @@ enum RecordCommands {
             let entry = try session.record(.amend, text: text, data: ["target": .int(target)])
             return "#\(target) amended (#\(entry.seq))"
         },
-        CommandSpec("retract", usage: "retract SEQ REASON", summary: "withdraw an entry from the record, with the reason", group: .record,
+        CommandSpec("retract", usage: "retract SEQ REASON", summary: "withdraw an entry from the record, with the reason",
+                    details: "The entry stays in the transcript, marked withdrawn: a retracted milestone no longer counts for timers, steps or the postmortem.\nExample: retract 37 mitigated too early, errors came back", group: .record,
                     complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
         ) { session, arguments in
             let usage = "retract SEQ REASON"
@@ -118,8 +152,9 @@ enum RecordCommands {
         },
     ]
 
-    static func statement(_ name: String, key: String, label: String) -> CommandSpec {
-        CommandSpec(name, usage: "\(name) TEXT", summary: "state the \(label) for the postmortem (a later one replaces it)", group: .record
+    static func statement(_ name: String, key: String, label: String, example: String) -> CommandSpec {
+        CommandSpec(name, usage: "\(name) TEXT", summary: "state the \(label) for the postmortem (a later one replaces it)",
+                    details: "Example: \(name) \(example)", group: .record
         ) { session, arguments in
             let text = arguments.rest
             guard !text.isEmpty else { throw CommandError.usage("\(name) TEXT", "missing TEXT") }
@@ -168,15 +203,28 @@ extension IncidentState {
 
 extension Session {
     /// Records a milestone (once per milestone; a second mark of the same one is refused
-    /// unless the first was retracted — correct a time with `retract` then `mark --at`).
-    func markMilestone(_ milestone: Milestone, at time: Instant, text: String) throws -> String {
+    /// unless the first was retracted — correct a time with `retract` then `mark --at`). One
+    /// that would put the incident out of order is refused, unless `force`d.
+    func markMilestone(_ milestone: Milestone, at time: Instant, text: String, force: Bool = false, alert: AlertRecord? = nil) throws -> String {
         if let existing = state.milestones[milestone.rawValue] {
             throw CommandError.invalid("'\(milestone.rawValue)' was already marked at \(existing.time.clockSeconds) (#\(existing.seq)); to move it, 'retract \(existing.seq) REASON' then mark it again")
         }
+        var data: JSONObject = ["milestone": .string(milestone.rawValue), "time": .string(time.iso8601)]
+        if let problem = state.orderProblem(milestone, at: time) {
+            guard force else { throw CommandError.invalid("\(problem); check the time, or add --force to record it anyway") }
+            data["forced"] = true
+            data["problem"] = .string(problem)
+        }
+        if let alert {
+            data["alert"] = .string(alert.name)
+            data["alert_seq"] = .int(alert.seq)
+        }
         let backdated = time != clock.now
-        try record(.milestone, text: text.isEmpty ? "\(milestone.rawValue)" : text,
-                   data: ["milestone": .string(milestone.rawValue), "time": .string(time.iso8601)])
-        return "\(milestone.rawValue) at \(time.clockSeconds)" + (backdated ? " (backdated)" : "")
+        try record(.milestone, text: text.isEmpty ? "\(milestone.rawValue)" : text, data: data)
+        var output = "\(milestone.rawValue) at \(time.clockSeconds)" + (backdated ? " (backdated)" : "")
+        if let alert { output += ", when the alert \(alert.name) fired" }
+        if data["forced"] != nil { output += " — forced: \(data["problem"]?.stringValue ?? "")" }
+        return output
     }
 
     func escalate(to: String, reason: String) throws -> String {

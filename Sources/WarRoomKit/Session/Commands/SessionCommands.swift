@@ -2,7 +2,8 @@
 enum SessionCommands {
     static let all: [CommandSpec] = [
         CommandSpec("advance", usage: "advance DURATION", summary: "move a virtual clock forward (90s, 5m, 2h); timers on the way fire at their times",
-                    group: .session, complete: { _, words in words.isEmpty ? ["30s", "1m", "5m", "15m", "1h"] : [] }
+                    details: "Alerts, scenario events and timers that fall due on the way are recorded at their own times; a reminder repeated many times is shown once, with its count.\nExample: advance 15m",
+                    group: .session, changes: { _ in true }, complete: { _, words in words.isEmpty ? ["30s", "1m", "5m", "15m", "1h"] : [] }
         ) { session, arguments in
             let usage = "advance DURATION"
             let text = try arguments.require("DURATION", usage: usage)
@@ -21,31 +22,33 @@ enum SessionCommands {
             try session.record(.command, text: "Clock advanced \(text) to \(session.clock.now.clockSeconds)",
                                data: ["command": "advance", "milliseconds": .number(Double(ms)), "to": .string(session.clock.now.iso8601)], at: from)
             try session.catchUp()
-            return "\(from.clockSeconds) → \(session.clock.now.clockSeconds)"
+            return "\(session.stampSeconds(from)) → \(session.stampSeconds(session.clock.now))"
         },
         CommandSpec("!", usage: "!COMMAND", summary: "run a system shell command (output captured and recorded, with a timeout)",
-                    details: "The output is recorded in the transcript (kept up to 64 KiB; the command is stopped after 30 s). From a piped script, only with 'warroom start --allow-shell'.",
-                    group: .session
+                    details: "The output is recorded in the transcript (kept up to 64 KiB; the command is stopped after 30 s). From a piped script, only with 'warroom start --allow-shell'.\nExample: !dig +short db.internal",
+                    group: .session, changes: { _ in true }
         ) { session, arguments in
             let command = arguments.raw.trimmed(of: " \t")
             guard !command.isEmpty else { throw CommandError.usage("!COMMAND", "missing COMMAND") }
             return try session.runShell(command)
         },
-        CommandSpec("quit", aliases: ["exit"], usage: "quit", summary: "pause the incident and leave (resume later with 'warroom resume')", group: .session
+        CommandSpec("quit", aliases: ["exit"], usage: "quit", summary: "pause the incident and leave (resume later with 'warroom resume')",
+                    details: "Example: quit", group: .session
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
-            try session.record(.pause, text: "Paused by \(session.state.responder)", data: ["reason": "quit"])
+            try session.record(.pause, text: "Paused by \(session.responder)", data: ["reason": "quit"])
             session.exitRequested = true
             return "Paused. Resume with: warroom resume \(session.path)"
         },
-        CommandSpec("close", usage: "close [SUMMARY]", summary: "end the incident and write its postmortem next to the transcript", group: .session
+        CommandSpec("close", usage: "close [SUMMARY]", summary: "end the incident and write its postmortem next to the transcript",
+                    details: "Example: close resolved: corrected weights applied, errors at baseline for an hour", group: .session, changes: { _ in true }
         ) { session, arguments in
             let summary = arguments.rest
             try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
             session.exitRequested = true
-            var lines = ["Closed \(session.state.id)."]
-            lines.append(contentsOf: session.writePostmortemOnClose())
-            return lines.joined(separator: "\n")
+            // The postmortem is compiled from the transcript once the close is in it.
+            session.afterCommit.append { session.writePostmortemOnClose().joined(separator: "\n") }
+            return "Closed \(session.state.id)."
         },
     ]
 }

@@ -1,7 +1,8 @@
 /// Commands that show the incident without changing it.
 enum ViewCommands {
     static let all: [CommandSpec] = [
-        CommandSpec("help", aliases: ["?"], usage: "help [COMMAND]", summary: "list commands, or explain one", group: .view, readOnly: true,
+        CommandSpec("help", aliases: ["?"], usage: "help [COMMAND]", summary: "list commands, or explain one",
+                    details: "Example: help lb", group: .view, readOnly: true,
                     complete: { session, words in words.isEmpty ? session.commands.specs.map(\.name) : [] }
         ) { session, arguments in
             if let name = arguments.first()?.lowercased() {
@@ -16,12 +17,13 @@ enum ViewCommands {
             return helpText(session)
         },
         CommandSpec("status", usage: "status", summary: "severity, phase, roles, milestones, open hypotheses and actions, next timer",
-                    group: .view, readOnly: true
+                    details: "Example: status", group: .view, readOnly: true
         ) { session, arguments in
             try arguments.expectEnd(usage: "status")
             return statusText(session)
         },
-        CommandSpec("timeline", usage: "timeline [--last N]", summary: "the incident so far", group: .view, options: ["--last"], readOnly: true
+        CommandSpec("timeline", usage: "timeline [--last N]", summary: "the incident so far",
+                    details: "Example: timeline --last 20", group: .view, options: ["--last"], readOnly: true
         ) { session, arguments in
             let usage = "timeline [--last N]"
             var last: Int?
@@ -33,7 +35,8 @@ enum ViewCommands {
             let log = try TranscriptLog.read(path: session.path)
             return TimelineView.render(entries: log.entries, state: session.state, last: last)
         },
-        CommandSpec("show", usage: "show SEQ", summary: "one transcript entry in full", group: .view, readOnly: true,
+        CommandSpec("show", usage: "show SEQ", summary: "one transcript entry in full",
+                    details: "Example: show 42", group: .view, readOnly: true,
                     complete: { session, words in words.isEmpty ? RecordCommands.recentSeqs(session) : [] }
         ) { session, arguments in
             let usage = "show SEQ"
@@ -74,7 +77,7 @@ enum ViewCommands {
         if let step = state.step { position += " · step: \(step)" }
         lines.append(position)
         let roles = state.roles.map { "\($0.role) \($0.name)" }
-        lines.append("responder: \(state.responder)" + (roles.isEmpty ? "" : " · roles: " + roles.joined(separator: ", ")))
+        lines.append("responder: \(session.responder)" + (roles.isEmpty ? "" : " · roles: " + roles.joined(separator: ", ")))
         let marked = Milestone.allCases.compactMap { m in state.milestones[m.rawValue].map { "\(m.rawValue) \($0.time.clockMinutes)" } }
         let missing = Milestone.allCases.filter { state.milestones[$0.rawValue] == nil }.map(\.rawValue)
         lines.append("milestones: " + (marked.isEmpty ? "none" : marked.joined(separator: ", ")) + (missing.isEmpty ? "" : " · not yet: " + missing.joined(separator: ", ")))

@@ -1,0 +1,137 @@
+extension Session {
+    /// Opens a new incident: writes its `open` entry to a new transcript and, with a playbook,
+    /// shows its first step.
+    /// - Parameters:
+    ///   - options: what `start` was given.
+    ///   - source: real time.
+    /// - Returns: the session, ready for commands (its `openingGuide` shows the first step), and
+    ///   warnings for the responder (a target that cannot be read, a scenario's warnings).
+    /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
+    public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
+        if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
+            throw StartError.badSpeed(String(speed))
+        }
+        if let title = options.title, title.allSatisfy(\.isWhitespace) {
+            throw StartError.invalid("--title is empty; give the incident a title responders will recognise, or leave it out for the playbook's or scenario's")
+        }
+        try checkResponder(options.responder)
+        let setup = try SessionSetup.resolve(options)
+        let mode = options.clockMode ?? (setup.target.scenario != nil ? .virtual : .wall)
+        if mode == .virtual, setup.target.target is HAProxyTarget {
+            throw StartError.conflict("a real load balancer runs on real time: drop --clock virtual, or drill on a scenario (--target sim)")
+        }
+        let wallStart = source.wallNow()
+        let start = mode == .virtual ? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
+        let speed = options.speed ?? 1
+        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source)
+        let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"
+        let severity = try Session.validSeverity(options.severity ?? setup.playbook?.severity ?? "SEV-3")
+        let id = IncidentID.make(at: clock.now, title: title)
+        let path = try IncidentID.freePath(folder: options.transcriptsFolder, id: id)
+        let writer = try TranscriptWriter.create(path: path)
+        let incidentID = String(path.split(separator: "/").last!.dropLast(".jsonl".count))
+        var scenarioRecord: JSONValue = .null
+        if let scenario = setup.target.scenario {
+            scenarioRecord = ["id": .string(scenario.id), "seed": .number(Double(scenario.seed)), "sha256": .string(scenario.sha256), "path": .string(scenario.path)]
+        }
+        let data: JSONObject = [
+            "incident": .string(incidentID),
+            "title": .string(title),
+            "severity": .string(severity),
+            "responder": .string(options.responder),
+            "playbook": setup.playbook?.openRecord ?? .null,
+            "scenario": scenarioRecord,
+            "clock": ["mode": .string(mode.rawValue), "speed": .number(mode == .virtual ? speed : 1), "start": .string(clock.now.iso8601)],
+            "target": .string(setup.target.label),
+            "program": ["name": "warroom", "version": .string(programVersion)],
+            "hash": "sha256-chain-v1",
+        ]
+        let session = Session(store: writer, state: IncidentState(), clock: clock, responder: options.responder)
+        session.allowShell = options.allowShell
+        session.playbook = setup.playbook
+        session.target = setup.target.target
+        session.scenario = setup.target.scenario
+        session.playbookFolders = options.playbookFolders
+        session.caughtUpTo = clock.now
+        try session.record(.open, text: "Opened \(severity) incident: \(title)", data: data)
+        try session.commit()
+        var notices = setup.notices
+        if let target = session.target {
+            do {
+                _ = try session.loadBalancerConsole()
+            } catch {
+                notices.append("\(target.label) cannot be read yet: \(error). Notes\(session.playbook == nil ? "" : " and the playbook") work; probes will retry.")
+            }
+        }
+        if let scenario = session.scenario {
+            session.monitor = AlertMonitor(rules: scenario.alerts, from: clock.now)
+            if let warning = scenario.warnings.first { notices.append("scenario: \(warning.message)") }
+        }
+        if let begin = try session.progress?.begin(at: clock.now) {
+            try session.record(begin.entries)
+            try session.commit()
+            session.openingGuide = begin.message
+        }
+        return (session, notices)
+    }
+
+    /// Reopens a paused incident from its transcript alone.
+    /// - Parameters:
+    ///   - path: the transcript.
+    ///   - responder: who is typing in this terminal (`--as`, `$WARROOM_USER` or `$USER`).
+    ///   - folders: where to look up the playbook and scenario when their recorded paths moved.
+    ///   - source: real time.
+    /// - Returns: the session and notices for the responder (a torn line set aside …).
+    /// - Throws: `TranscriptError` (unreadable, corrupt, locked), `StartError.closed`.
+    public static func resume(path: String, responder: String, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
+        try checkResponder(responder)
+        let log = try TranscriptLog.read(path: path)
+        let state = IncidentState(entries: log.entries)
+        if state.status == .closed {
+            throw StartError.closed(path: path)
+        }
+        let writer = try TranscriptWriter.resume(path: path, log: log)
+        let clockData = state.openData["clock"]?.objectValue ?? [:]
+        let mode = clockData["mode"]?.stringValue.flatMap(ClockMode.init(rawValue:)) ?? .wall
+        let speed = clockData["speed"]?.doubleValue ?? 1
+        let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.lastAt : source.wallNow(), speed: speed, source: source)
+        let session = Session(store: writer, state: state, clock: clock, responder: responder)
+        var notices: [String] = []
+        do {
+            let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
+            notices.append(contentsOf: setup.notices)
+            session.playbook = setup.playbook
+            session.target = setup.target.target
+            session.scenario = setup.target.scenario
+            session.playbookFolders = folders
+            if setup.target.target is SimulatedTarget {
+                let span = max(state.lastAt, clock.now) - state.openedAt
+                guard span <= session.longestDrill else {
+                    throw StartError.invalid("'\(path)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
+                }
+            }
+            try session.rebuildConsole(entries: log.entries)
+        } catch {
+            writer.close()
+            throw error
+        }
+        var data: JSONObject = [:]
+        if let torn = log.torn {
+            notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(path).torn-\(log.entries.count + 1); every acknowledged entry is intact.")
+            data["torn"] = .int(torn.bytes.count)
+            data["torn_file"] = .string("\(path).torn-\(log.entries.count + 1)")
+        }
+        try session.record(.resume, text: "Resumed by \(responder)", data: data)
+        try session.commit()
+        if let progress = session.progress {
+            if !progress.started, let begin = try session.progress?.begin(at: clock.now) {
+                try session.record(begin.entries)
+                try session.commit()
+                session.openingGuide = begin.message
+            } else if let step = progress.currentStep {
+                session.openingGuide = progress.card(for: step)
+            }
+        }
+        return (session, notices)
+    }
+}

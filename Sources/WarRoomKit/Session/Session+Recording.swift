@@ -1,0 +1,165 @@
+/// Recording: commands decide what to record, the session stages it (folding it into the state
+/// at once, so the rest of the command sees it), and commits everything one line staged to the
+/// store in one append — one write and one fsync for a file — once the command has decided.
+extension Session {
+    /// Stages an entry stamped with the incident clock, this terminal's responder and the
+    /// playbook position, and folds it into the state. It reaches the store at `commit()`.
+    /// - Returns: the entry with the `seq` it will be recorded under.
+    @discardableResult
+    public func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
+        let entry = TranscriptEntry(seq: 0, at: at ?? clock.now, wall: clock.wallNow, by: by ?? responder, kind: kind,
+                                    phase: state.phase, step: state.step, input: currentInput, text: text, data: data)
+        currentInput = nil
+        return stage(entry)
+    }
+
+    /// Stages a playbook's entry drafts in order (each at its own time when it has one).
+    func record(_ drafts: [PlaybookEntryDraft]) throws {
+        guard !drafts.isEmpty else { return }
+        let now = clock.now
+        let wall = clock.wallNow
+        for (index, draft) in drafts.enumerated() {
+            // What the playbook does by itself (timers) is by warroom.
+            let automatic = draft.kind == .timer
+            var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? IncidentState.automaticAuthor : responder,
+                                    input: index == 0 ? currentInput : nil)
+            if entry.phase == nil { entry.phase = state.phase }
+            if entry.step == nil { entry.step = state.step }
+            stage(entry)
+        }
+        currentInput = nil
+    }
+
+    /// Folds `entry` into the state under the next `seq` and keeps it for `commit()`.
+    @discardableResult
+    private func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
+        var entry = draft
+        entry.seq = state.lastSeq + 1
+        state.apply(entry)
+        staged.append(entry)
+        return entry
+    }
+
+    /// Puts the staged entries in the store, in one append.
+    /// - Throws: `TranscriptError`; the staged entries are then dropped and the state is
+    ///   rebuilt from the store, so nothing that was not recorded stays in it.
+    func commit() throws {
+        guard !staged.isEmpty else { return }
+        let entries = staged
+        staged = []
+        let head = TranscriptHead(seq: entries[0].seq - 1, hash: lastCommittedHash)
+        do {
+            let written = try store.append(entries, after: head)
+            if let last = written.last { state.lastHash = last.hash }
+            lastCommittedHash = state.lastHash
+        } catch {
+            try? rebuildState()
+            throw error
+        }
+    }
+
+    /// Drops what was staged and not committed (the command failed), and rebuilds the state
+    /// from the store.
+    func discardStaged() {
+        afterCommit = []
+        guard !staged.isEmpty else { return }
+        staged = []
+        try? rebuildState()
+    }
+
+    /// Folds the transcript again from the store: after a failed append, the state must hold
+    /// exactly what was recorded.
+    func rebuildState() throws {
+        let entries = try store.entries(after: 0)
+        state = IncidentState(entries: entries)
+        lastCommittedHash = state.lastHash
+    }
+
+    // MARK: - What falls due
+
+    /// Records what happened on the incident clock since the last command, in time order:
+    /// monitoring alerts and scenario events (a drill's), and playbook timers (escalation
+    /// reminders, status-update reminders, timeboxes), each at its own time, so an `advance`
+    /// over several of them records every one where it belongs. Each is folded before the
+    /// next is decided: a timebox that counts from the first alert fires on the same advance.
+    func catchUp() throws {
+        let now = clock.now
+        guard now >= caughtUpTo else { return }
+        // What fell due was not typed: the line being handled belongs to the command's own entry.
+        let typed = currentInput
+        currentInput = nil
+        defer { currentInput = typed }
+        let wall = clock.wallNow
+        var happenings: [(at: Instant, order: Int, entry: TranscriptEntry, notice: Notice, key: String)] = []
+        for (index, transition) in try alertTransitions(through: now).enumerated() {
+            let entry = TranscriptEntry(seq: 0, at: transition.at, wall: wall, by: AlertMonitor.author, kind: .alert, text: transition.text, data: transition.data)
+            happenings.append((transition.at, index, entry, Notice(.alert, "[\(stamp(transition.at))] \(transition.text)"), "alert \(transition.rule.name) \(transition.firing)"))
+        }
+        for (index, event) in try targetEvents(through: now).enumerated() {
+            let entry = TranscriptEntry(seq: 0, at: event.at, wall: wall, by: event.by, kind: .lb, text: event.text, data: event.data)
+            happenings.append((event.at, 1_000_000 + index, entry, Notice(.change, "\(stamp(event.at)) \(Display.firstLine(event.text)) (by \(event.by))"), ""))
+        }
+        happenings.sort { ($0.at, $0.order) < ($1.at, $1.order) }
+        var notices: [(notice: Notice, key: String, at: Instant)] = []
+        var cursor = caughtUpTo
+        for happening in happenings {
+            notices.append(contentsOf: stageTimers(from: cursor, through: happening.at, wall: wall))
+            var entry = happening.entry
+            entry.phase = state.phase
+            entry.step = state.step
+            stage(entry)
+            notices.append((happening.notice, happening.key, happening.at))
+            cursor = max(cursor, happening.at)
+        }
+        notices.append(contentsOf: stageTimers(from: cursor, through: now, wall: wall))
+        pendingNotices.append(contentsOf: Session.summarised(notices))
+        caughtUpTo = now
+    }
+
+    /// Stages the playbook timers due in `(from, through]`, each at its time.
+    private func stageTimers(from: Instant, through: Instant, wall: Instant) -> [(notice: Notice, key: String, at: Instant)] {
+        guard let progress, through >= from else { return [] }
+        var notices: [(notice: Notice, key: String, at: Instant)] = []
+        for firing in progress.dueTimers(from: from, through: through) {
+            for draft in firing.entries {
+                var entry = draft.entry(seq: 0, now: firing.due, wall: wall, by: IncidentState.automaticAuthor)
+                if entry.phase == nil { entry.phase = state.phase }
+                if entry.step == nil { entry.step = state.step }
+                stage(entry)
+            }
+            let key = "timer \(firing.kind.rawValue) \(firing.rule.map(String.init) ?? "") \(firing.step ?? "")"
+            notices.append((Notice(.reminder, firing.message), key, firing.due))
+        }
+        return notices
+    }
+
+    /// Repeated reminders (a status update due every 30 minutes over a long `advance`) become
+    /// one line with a count and the last time; everything else is shown as it came.
+    static func summarised(_ notices: [(notice: Notice, key: String, at: Instant)]) -> [Notice] {
+        var counts: [String: Int] = [:]
+        for item in notices where !item.key.isEmpty { counts[item.key, default: 0] += 1 }
+        var shown: [Notice] = []
+        var lastOfKey: [String: Int] = [:]
+        for (index, item) in notices.enumerated() where !item.key.isEmpty { lastOfKey[item.key] = index }
+        for (index, item) in notices.enumerated() {
+            guard !item.key.isEmpty, let count = counts[item.key], count > 1 else {
+                shown.append(item.notice)
+                continue
+            }
+            // Shown once, where the last of them came, with how many there were.
+            guard lastOfKey[item.key] == index else { continue }
+            shown.append(Notice(item.notice.kind, item.notice.text + " (×\(count) during the advance; this is the last)"))
+        }
+        return shown
+    }
+
+    /// `03:45:10Z`, or `2023-11-06 03:45:10Z` once the incident has crossed midnight.
+    func stampSeconds(_ instant: Instant) -> String {
+        instant.date == state.openedAt.date ? instant.clockSeconds : "\(instant.date) \(instant.clockSeconds)"
+    }
+
+    /// `03:45Z`, or `11-06 03:45Z` once the incident has crossed midnight.
+    func stamp(_ instant: Instant) -> String {
+        instant.date == state.openedAt.date ? instant.clockMinutes : "\(instant.date.dropFirst(5)) \(instant.clockMinutes)"
+    }
+}
