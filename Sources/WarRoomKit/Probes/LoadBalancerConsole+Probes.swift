@@ -31,7 +31,18 @@ extension LoadBalancerConsole {
     /// A probe metric at `now`, read exactly as the probe reads it (monitoring's alert rules
     /// watch the same figures responders see); `nil` when the probe has no such figure.
     func metricValue(_ rule: AlertRule, at now: Instant) throws -> Double? {
-        try probe(kind: rule.probe, at: now).metrics[rule.metric]?.doubleValue
+        if rule.probe == ProbeKind.errors.rawValue, target is SimulatedTarget {
+            // The figures `probe errors` prints, without the 30-minute sparkline it draws
+            // (evaluated every 15 s over a long `advance`, the sparkline would dominate).
+            try sync(at: now)
+            let reading = try target.errors(at: now, minutes: 0)
+            switch rule.metric {
+            case "error_rate": return reading.errorRate
+            case "timeout_rate": return reading.timeoutRate
+            default: break
+            }
+        }
+        return try probe(kind: rule.probe, at: now).metrics[rule.metric]?.doubleValue
     }
 
     func health(at now: Instant) throws -> ProbeResult {
