@@ -29,6 +29,10 @@ public struct CommandSpec: Sendable {
     /// playbook's position, the system — rather than only recording or showing something:
     /// `run` shows such a suggestion and runs it only once the responder confirms.
     public var changes: @Sendable ([String]) -> Bool
+    /// Whether running the command again would act twice outside the record (a load balancer
+    /// change, the clock, a system command): when another shell recorded first, its entries
+    /// are recorded after the new head as decided, not decided again.
+    public var actsOutside: Bool
     /// Candidates for the next word, given the words typed so far after the command name.
     public var complete: @Sendable (Session, [String]) -> [String]
     /// Runs the command.
@@ -37,7 +41,7 @@ public struct CommandSpec: Sendable {
 
     public init(
         _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
-        options: [String] = [], readOnly: Bool = false, changes: @escaping @Sendable ([String]) -> Bool = { _ in false },
+        options: [String] = [], readOnly: Bool = false, changes: @escaping @Sendable ([String]) -> Bool = { _ in false }, actsOutside: Bool = false,
         complete: @escaping @Sendable (Session, [String]) -> [String] = { _, _ in [] },
         run: @escaping @Sendable (Session, inout Arguments) throws -> String
     ) {
@@ -50,6 +54,7 @@ public struct CommandSpec: Sendable {
         self.options = options
         self.readOnly = readOnly
         self.changes = changes
+        self.actsOutside = actsOutside
         self.complete = complete
         self.run = run
     }

@@ -119,6 +119,9 @@ public struct IncidentState: Sendable {
     public var step: String? { steps.currentStepID }
     /// Every alert monitoring fired or resolved, in order.
     public private(set) var alerts: [AlertRecord] = []
+    /// Responders in a shared room by the record (joined and not left), with how many shells
+    /// each has open; a shell that was killed never left, so `who` also asks the store.
+    public private(set) var shellsByResponder: [String: Int] = [:]
     /// Alerts firing now, by name.
     public private(set) var firingAlerts: [String: AlertRecord] = [:]
     public var closedAt: Instant?
@@ -130,6 +133,12 @@ public struct IncidentState: Sendable {
     public var lastSeq = 0
     public var lastHash = HashChain.genesis
     public var lastAt = Instant(milliseconds: 0)
+    /// Where the incident's clock is, as the record says: the latest entry's time, or where an
+    /// `advance` took the clock, if later (every shell of a room follows it).
+    public var roomTime = Instant(milliseconds: 0)
+    /// Keys of what warroom and monitoring recorded by themselves (alerts, scenario events),
+    /// so that several shells of one incident record each exactly once.
+    public private(set) var automaticKeys: Set<String> = []
     public var entryCount = 0
     /// seq → what an amend or retract of that seq changes.
     var references: [Int: Reference] = [:]
@@ -214,6 +223,11 @@ public struct IncidentState: Sendable {
         lastSeq = entry.seq
         lastHash = entry.hash
         if entry.at > lastAt { lastAt = entry.at }
+        if entry.at > roomTime { roomTime = entry.at }
+        if entry.kind == .command, entry.data["command"] == "advance", let to = entry.data["to"]?.stringValue.flatMap(Instant.parseISO8601), to > roomTime {
+            roomTime = to
+        }
+        if let key = entry.data["key"]?.stringValue { automaticKeys.insert(key) }
         entryCount += 1
         if !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !responders.contains(entry.by) { responders.append(entry.by) }
         steps.apply(entry)
@@ -280,6 +294,12 @@ public struct IncidentState: Sendable {
             status = .closed
             closedAt = entry.at
             summary = data["summary"]?.stringValue
+        case .join:
+            if let name = data["responder"]?.stringValue ?? Optional(entry.by) { shellsByResponder[name, default: 0] += 1 }
+        case .leave:
+            if let name = data["responder"]?.stringValue ?? Optional(entry.by), let count = shellsByResponder[name] {
+                shellsByResponder[name] = count > 1 ? count - 1 : nil
+            }
         case .note, .command, .probe, .lb, .timer, .shell, .error, .phase, .step:
             break
         }

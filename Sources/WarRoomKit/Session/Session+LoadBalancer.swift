@@ -197,7 +197,7 @@ enum LoadBalancerCommands {
             "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
             details: "Subcommands: show · history · diff [V1 [V2]] · rollback [VERSION] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\nExamples: lb history · lb diff 1 2 · lb rollback · lb weight msg-07 100 · lb drain msg-28 · lb algorithm least-connections",
-            group: .loadBalancer, changes: { words in !["show", "history", "diff"].contains(words.first?.lowercased() ?? "show") },
+            group: .loadBalancer, changes: { words in !["show", "history", "diff"].contains(words.first?.lowercased() ?? "show") }, actsOutside: true,
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }
                 switch (words.count, words[0]) {

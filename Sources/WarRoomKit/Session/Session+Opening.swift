@@ -91,30 +91,14 @@ extension Session {
             throw StartError.closed(path: path)
         }
         let writer = try TranscriptWriter.resume(path: path, log: log)
-        let clockData = state.openData["clock"]?.objectValue ?? [:]
-        let mode = clockData["mode"]?.stringValue.flatMap(ClockMode.init(rawValue:)) ?? .wall
-        let speed = clockData["speed"]?.doubleValue ?? 1
-        let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.lastAt : source.wallNow(), speed: speed, source: source)
-        let session = Session(store: writer, state: state, clock: clock, responder: responder)
-        var notices: [String] = []
+        let session: Session
         do {
-            let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
-            notices.append(contentsOf: setup.notices)
-            session.playbook = setup.playbook
-            session.target = setup.target.target
-            session.scenario = setup.target.scenario
-            session.playbookFolders = folders
-            if setup.target.target is SimulatedTarget {
-                let span = max(state.lastAt, clock.now) - state.openedAt
-                guard span <= session.longestDrill else {
-                    throw StartError.invalid("'\(path)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
-                }
-            }
-            try session.rebuildConsole(entries: log.entries)
+            session = try attach(store: writer, state: state, entries: log.entries, responder: responder, folders: folders, source: source)
         } catch {
             writer.close()
             throw error
         }
+        var notices = session.setupNotices
         var data: JSONObject = [:]
         if let torn = log.torn {
             notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(path).torn-\(log.entries.count + 1); every acknowledged entry is intact.")
@@ -124,7 +108,7 @@ extension Session {
         try session.record(.resume, text: "Resumed by \(responder)", data: data)
         try session.commit()
         if let progress = session.progress {
-            if !progress.started, let begin = try session.progress?.begin(at: clock.now) {
+            if !progress.started, let begin = try session.progress?.begin(at: session.clock.now) {
                 try session.record(begin.entries)
                 try session.commit()
                 session.openingGuide = begin.message

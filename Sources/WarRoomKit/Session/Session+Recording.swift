@@ -30,6 +30,12 @@ extension Session {
         currentInput = nil
     }
 
+    /// Stages an entry decided before another shell's entries arrived, after them, stamped
+    /// as it was.
+    func stageAgain(_ entry: TranscriptEntry) {
+        stage(entry)
+    }
+
     /// Folds `entry` into the state under the next `seq` and keeps it for `commit()`.
     @discardableResult
     private func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
@@ -52,6 +58,10 @@ extension Session {
             let written = try store.append(entries, after: head)
             if let last = written.last { state.lastHash = last.hash }
             lastCommittedHash = state.lastHash
+            unrecorded.removeAll { state.automaticKeys.contains($0.key) }
+        } catch TranscriptError.headMoved {
+            // The caller goes back to the state before it decided, and decides again.
+            throw TranscriptError.headMoved(path: store.location, expected: head.seq, found: -1)
         } catch {
             try? rebuildState()
             throw error
@@ -84,22 +94,31 @@ extension Session {
     /// next is decided: a timebox that counts from the first alert fires on the same advance.
     func catchUp() throws {
         let now = clock.now
-        guard now >= caughtUpTo else { return }
         // What fell due was not typed: the line being handled belongs to the command's own entry.
         let typed = currentInput
         currentInput = nil
         defer { currentInput = typed }
         let wall = clock.wallNow
-        var happenings: [(at: Instant, order: Int, entry: TranscriptEntry, notice: Notice, key: String)] = []
-        for (index, transition) in try alertTransitions(through: now).enumerated() {
-            let entry = TranscriptEntry(seq: 0, at: transition.at, wall: wall, by: AlertMonitor.author, kind: .alert, text: transition.text, data: transition.data)
-            happenings.append((transition.at, index, entry, Notice(.alert, "[\(stamp(transition.at))] \(transition.text)"), "alert \(transition.rule.name) \(transition.firing)"))
+        if now >= caughtUpTo {
+            for (index, transition) in try alertTransitions(through: now).enumerated() {
+                var data = transition.data
+                let key = "alert:\(transition.rule.name):\(transition.firing ? "firing" : "resolved"):\(transition.at.iso8601)"
+                data["key"] = .string(key)
+                let entry = TranscriptEntry(seq: 0, at: transition.at, wall: wall, by: AlertMonitor.author, kind: .alert, text: transition.text, data: data)
+                unrecorded.append(Happening(at: transition.at, order: index, entry: entry, notice: Notice(.alert, "[\(stamp(transition.at))] \(transition.text)"),
+                                            key: key, group: "alert \(transition.rule.name) \(transition.firing)"))
+            }
+            for (index, event) in try targetEvents(through: now).enumerated() {
+                var data = event.data
+                let key = "config:v\(data["version"]?.intValue ?? 0):\(event.at.iso8601)"
+                data["key"] = .string(key)
+                let entry = TranscriptEntry(seq: 0, at: event.at, wall: wall, by: event.by, kind: .lb, text: event.text, data: data)
+                unrecorded.append(Happening(at: event.at, order: 1_000_000 + index, entry: entry,
+                                            notice: Notice(.change, "\(stamp(event.at)) \(Display.firstLine(event.text)) (by \(event.by))"), key: key, group: ""))
+            }
         }
-        for (index, event) in try targetEvents(through: now).enumerated() {
-            let entry = TranscriptEntry(seq: 0, at: event.at, wall: wall, by: event.by, kind: .lb, text: event.text, data: event.data)
-            happenings.append((event.at, 1_000_000 + index, entry, Notice(.change, "\(stamp(event.at)) \(Display.firstLine(event.text)) (by \(event.by))"), ""))
-        }
-        happenings.sort { ($0.at, $0.order) < ($1.at, $1.order) }
+        // Another shell may have recorded some of them already.
+        let happenings = unrecorded.filter { !state.automaticKeys.contains($0.key) }.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
         var notices: [(notice: Notice, key: String, at: Instant)] = []
         var cursor = caughtUpTo
         for happening in happenings {
@@ -108,12 +127,24 @@ extension Session {
             entry.phase = state.phase
             entry.step = state.step
             stage(entry)
-            notices.append((happening.notice, happening.key, happening.at))
+            notices.append((happening.notice, happening.group, happening.at))
             cursor = max(cursor, happening.at)
         }
-        notices.append(contentsOf: stageTimers(from: cursor, through: now, wall: wall))
+        notices.append(contentsOf: stageTimers(from: cursor, through: max(now, cursor), wall: wall))
         pendingNotices.append(contentsOf: Session.summarised(notices))
-        caughtUpTo = now
+        caughtUpTo = max(caughtUpTo, now)
+    }
+
+    /// Something warroom or monitoring found by itself, to record at its own time.
+    struct Happening {
+        var at: Instant
+        var order: Int
+        var entry: TranscriptEntry
+        var notice: Notice
+        /// Its key in the record (`data.key`), so that it is recorded once in a shared room.
+        var key: String
+        /// Repeats of the same group are summarised on screen.
+        var group: String
     }
 
     /// Stages the playbook timers due in `(from, through]`, each at its time.

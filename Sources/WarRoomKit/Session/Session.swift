@@ -40,6 +40,8 @@ public struct Notice: Sendable, Equatable {
         case alert
         /// The load balancer changed by itself (a scenario event, a change made outside warroom).
         case change
+        /// Another responder recorded something (a shared room).
+        case entry
     }
 
     public var kind: Kind
@@ -120,12 +122,19 @@ public final class Session {
     var monitor: AlertMonitor?
     /// Timers, alerts and scenario events have been handled up to here.
     var caughtUpTo: Instant
+    /// What resolving the playbook and scenario had to say when the session opened.
+    var setupNotices: [String] = []
     /// The playbook's guidance to show when the session opens (its first or current step).
     public internal(set) var openingGuide: String?
     /// The line being handled; attached as `input` to the first entry it records.
     var currentInput: String?
     /// Entries decided (and folded into `state`) but not yet in the store.
     var staged: [TranscriptEntry] = []
+    /// What warroom and monitoring found by themselves (alerts, scenario events) and has not
+    /// yet seen recorded: kept across a retry so that nothing found is lost, and recorded once.
+    var unrecorded: [Happening] = []
+    /// Others' load balancer changes are applied to this shell's simulation up to this `seq`.
+    var appliedThrough = 0
     /// What to do once the staged entries are in the store (a closed incident's postmortem).
     var afterCommit: [() -> String] = []
     /// The hash of the last entry in the store (the head the next commit continues).
@@ -212,16 +221,7 @@ public final class Session {
             return fail(CommandError.unknownCommand(shown, suggestion: suggestion).description, command: nil, reply: &reply)
         }
         do {
-            try catchUp()
-            let before = staged.count
-            let output = try command.run(self, &arguments)
-            if staged.count == before {
-                // Every typed line is on the record, also when it showed or changed nothing.
-                var data: JSONObject = ["command": .string(command.name)]
-                if !command.readOnly { data["effect"] = "none" }
-                try record(.command, text: command.readOnly ? "" : Display.firstLine(output, limit: 200), data: data)
-            }
-            try commit()
+            let output = try decideAndCommit(command, arguments: arguments)
             reply.output = output
             for finish in afterCommit {
                 let more = finish()
@@ -240,6 +240,57 @@ public final class Session {
         return reply
     }
 
+    /// How many times a command is decided again when other shells keep recording first.
+    static let maximumAttempts = 8
+
+    /// Runs a command against the incident as it stands and records what it decided. When the
+    /// store is shared and another shell recorded first, the command is decided again on the
+    /// new head (`confirm H3` just after someone ruled H3 out becomes an error, ids are taken
+    /// afresh); a command that acted outside the record (a load balancer change, the clock, a
+    /// system command) is not run twice: what it recorded goes after the new head as it was.
+    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments) throws -> String {
+        var attempt = 0
+        var rechain: (drafts: [TranscriptEntry], output: String)?
+        while true {
+            attempt += 1
+            let checkpoint = store.isShared ? state : nil
+            let caughtUp = caughtUpTo
+            let noticeCount = pendingNotices.count
+            try refreshFromStore()
+            try catchUp()
+            var output: String
+            if let (drafts, decided) = rechain {
+                for draft in drafts { stageAgain(draft) }
+                output = decided
+            } else {
+                var arguments = original
+                let before = staged.count
+                output = try command.run(self, &arguments)
+                if staged.count == before {
+                    // Every typed line is on the record, also when it showed or changed nothing.
+                    var data: JSONObject = ["command": .string(command.name)]
+                    if !command.readOnly { data["effect"] = "none" }
+                    try record(.command, text: command.readOnly ? "" : Display.firstLine(output, limit: 200), data: data)
+                }
+            }
+            let drafts = staged
+            do {
+                try commit()
+                return output
+            } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
+                // Someone else's entries came first: fold them and decide again.
+                if let checkpoint { state = checkpoint }
+                caughtUpTo = caughtUp
+                pendingNotices.removeSubrange(noticeCount...)
+                afterCommit = []
+                if command.actsOutside {
+                    let automatic = Set(unrecorded.map(\.key))
+                    rechain = (drafts.filter { $0.data["key"]?.stringValue.map { !automatic.contains($0) } ?? true }, output)
+                }
+            }
+        }
+    }
+
     /// Records whatever fell due on the incident clock while nobody typed (the shell calls this
     /// while it waits for a key).
     /// - Returns: the reminders, alerts and changes to show; a recording failure is returned as
@@ -248,14 +299,25 @@ public final class Session {
         guard state.status == .open else { return [] }
         pendingNotices = []
         defer { pendingNotices = [] }
-        do {
-            try catchUp()
-            try commit()
-        } catch {
-            discardStaged()
-            return [Notice(.reminder, "could not record what fell due: \(error)")]
+        var attempt = 0
+        while true {
+            attempt += 1
+            let checkpoint = store.isShared ? state : nil
+            let caughtUp = caughtUpTo
+            do {
+                try refreshFromStore()
+                try catchUp()
+                try commit()
+                return pendingNotices
+            } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
+                if let checkpoint { state = checkpoint }
+                caughtUpTo = caughtUp
+                pendingNotices = []
+            } catch {
+                discardStaged()
+                return pendingNotices.filter { $0.kind == .entry } + [Notice(.reminder, "could not record what fell due: \(error)")]
+            }
         }
-        return pendingNotices
     }
 
     /// Set by `quit` and `close`.

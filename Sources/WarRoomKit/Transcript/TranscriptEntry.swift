@@ -10,6 +10,8 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case role
     /// A monitoring alert that fired or resolved (a drill's scenario rules), by `monitoring`.
     case alert
+    /// A responder entered or left a shared room.
+    case join, leave
 }
 
 /// One line of the transcript: a timestamped, hash-chained record of something that happened.

@@ -49,6 +49,15 @@ public protocol TranscriptStore: AnyObject {
 
     /// Releases the store (its lock or connection). Appending afterwards fails.
     func close()
+
+    /// Whether other writers may append to the same transcript (a shared database), so that
+    /// an append can find the head moved and a session must look for others' entries.
+    var isShared: Bool { get }
+}
+
+extension TranscriptStore {
+    /// A store is private to its writer unless it says otherwise (a file is locked).
+    public var isShared: Bool { false }
 }
 
 extension TranscriptEntry {
@@ -71,13 +80,16 @@ extension TranscriptEntry {
 /// A transcript kept in memory: the store unit tests use, with the same chain as a file.
 public final class InMemoryTranscriptStore: TranscriptStore {
     public let location: String
+    /// Several sessions may share it, as shells share a database (tests of the shared room).
+    public let isShared: Bool
     /// The lines as a file would hold them.
     public private(set) var lines: [[UInt8]] = []
     private var recorded: [TranscriptEntry] = []
     private var closed = false
 
-    public init(location: String = "memory") {
+    public init(location: String = "memory", shared: Bool = false) {
         self.location = location
+        isShared = shared
     }
 
     public func head() throws -> TranscriptHead {
@@ -110,6 +122,7 @@ public final class InMemoryTranscriptStore: TranscriptStore {
     }
 
     public func close() {
-        closed = true
+        // A shared one stays open for the other sessions using it.
+        if !isShared { closed = true }
     }
 }

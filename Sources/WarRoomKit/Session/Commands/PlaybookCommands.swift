@@ -55,7 +55,7 @@ enum PlaybookCommands {
         CommandSpec("run", usage: "run [STEP] [--yes]",
                     summary: "run the step's suggested commands one by one, each recorded (those that change anything only once you confirm)",
                     details: "Read-only suggestions (probes, lb show/history/diff, status) run at once. A suggestion that changes something — an lb change, mark, severity, escalate, advance, a step command, a '!' command — is shown and runs only when you confirm it; from a piped script only with --yes, which is recorded ('!' ones also need 'warroom start --allow-shell').\nExample: run · run rollback · run --yes",
-                    group: .playbook, options: ["--yes"],
+                    group: .playbook, options: ["--yes"], actsOutside: true,
                     complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
         ) { session, arguments in
             let yes = arguments.flag("--yes")

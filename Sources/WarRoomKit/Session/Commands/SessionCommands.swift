@@ -3,7 +3,7 @@ enum SessionCommands {
     static let all: [CommandSpec] = [
         CommandSpec("advance", usage: "advance DURATION", summary: "move a virtual clock forward (90s, 5m, 2h); timers on the way fire at their times",
                     details: "Alerts, scenario events and timers that fall due on the way are recorded at their own times; a reminder repeated many times is shown once, with its count.\nExample: advance 15m",
-                    group: .session, changes: { _ in true }, complete: { _, words in words.isEmpty ? ["30s", "1m", "5m", "15m", "1h"] : [] }
+                    group: .session, changes: { _ in true }, actsOutside: true, complete: { _, words in words.isEmpty ? ["30s", "1m", "5m", "15m", "1h"] : [] }
         ) { session, arguments in
             let usage = "advance DURATION"
             let text = try arguments.require("DURATION", usage: usage)
@@ -26,7 +26,7 @@ enum SessionCommands {
         },
         CommandSpec("!", usage: "!COMMAND", summary: "run a system shell command (output captured and recorded, with a timeout)",
                     details: "The output is recorded in the transcript (kept up to 64 KiB; the command is stopped after 30 s). From a piped script, only with 'warroom start --allow-shell'.\nExample: !dig +short db.internal",
-                    group: .session, changes: { _ in true }
+                    group: .session, changes: { _ in true }, actsOutside: true
         ) { session, arguments in
             let command = arguments.raw.trimmed(of: " \t")
             guard !command.isEmpty else { throw CommandError.usage("!COMMAND", "missing COMMAND") }
