@@ -138,7 +138,13 @@ enum HypothesisCommands {
             }
             let reason = arguments.rest
             if reasonRequired, reason.isEmpty { throw CommandError.usage(usage, "missing REASON (why it is ruled out goes into the postmortem)") }
-            guard hypothesis.status != status else { throw CommandError.invalid("\(hypothesis.id) is already \(status.rawValue)") }
+            guard hypothesis.status == .open else {
+                // Decided already, perhaps by someone else a moment ago: saying the opposite is
+                // a contradiction for the room to talk over, not one to put on the record.
+                let when = hypothesis.resolvedAt.map { " at \($0.clockSeconds)" } ?? ""
+                let reason = hypothesis.reason.flatMap { $0.isEmpty ? nil : " (\(Display.firstLine($0, limit: 80)))" } ?? ""
+                throw CommandError.invalid("\(hypothesis.id) is already \(hypothesis.status.rawValue)\(when)\(reason); to reopen the question, raise it again with 'hypothesis TEXT'")
+            }
             let verb = status == .ruledOut ? "ruled out" : "confirmed"
             try session.record(.hypothesis, text: reason.isEmpty ? "\(hypothesis.id) \(verb)" : reason,
                                data: ["id": .string(hypothesis.id), "status": .string(status.rawValue), "reason": .string(reason)])
