@@ -65,9 +65,8 @@ public final class IncidentFollower {
     /// - Throws: `PostgresStoreError` when the first connection fails: a typo is reported at
     ///   once, not retried for ever.
     public init(url: ConnectionString, incident: String, after seq: Int = 0) throws {
-        store = try PostgresTranscriptStore.open(url: url, incident: incident)
+        store = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
         try store.listen()
-        try store.connection.executeScript("SET default_transaction_read_only = on")
         lastSeq = seq
     }
 
@@ -79,7 +78,6 @@ public final class IncidentFollower {
             backoff.pause()
             do {
                 try store.reconnect()
-                try store.connection.executeScript("SET default_transaction_read_only = on")
             } catch let error as PostgresStoreError {
                 if case .connectFailed = error { return [] }
                 if case .connectionLost = error { return [] }

@@ -23,6 +23,7 @@ public final class PostgresConnection {
     public let url: ConnectionString
     private var handle: OpaquePointer?
     private var channels: [String] = []
+    private var readOnly = false
 
     /// Connects with `PQconnectdb` semantics: `url` may be a URI or `key=value` pairs, and the
     /// `PG*` variables, `~/.pgpass`, TLS and SCRAM apply as for `psql`.
@@ -215,6 +216,14 @@ public final class PostgresConnection {
 
     // MARK: - Reconnecting
 
+    /// Makes every transaction of this connection read-only, now and after `reconnect()`: a
+    /// command that only reads cannot write, whatever the role may do.
+    /// - Throws: `PostgresStoreError`.
+    public func makeReadOnly() throws {
+        try executeScript("SET default_transaction_read_only = on")
+        readOnly = true
+    }
+
     /// Drops the connection and opens a new one with the same URL, listening again on the
     /// channels it listened to.
     /// - Throws: `PostgresStoreError.connectFailed` (the connection stays closed).
@@ -223,6 +232,7 @@ public final class PostgresConnection {
         handle = nil
         handle = try Self.connect(url)
         for channel in channels { try execute("LISTEN \(try quoted(channel))") }
+        if readOnly { try executeScript("SET default_transaction_read_only = on") }
     }
 
     /// Closes the connection; statements afterwards fail with `connectionLost`.

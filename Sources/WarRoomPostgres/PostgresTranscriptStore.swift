@@ -20,9 +20,14 @@ public final class PostgresTranscriptStore: TranscriptStore {
     }
 
     /// Connects and opens an incident that is in the store.
+    /// - Parameters:
+    ///   - url: the database.
+    ///   - incident: the incident's id.
+    ///   - readOnly: make every transaction read-only (the read-side commands).
     /// - Throws: `PostgresStoreError` (`connectFailed`, a schema problem, `incidentMissing`).
-    public static func open(url: ConnectionString, incident: String) throws -> PostgresTranscriptStore {
+    public static func open(url: ConnectionString, incident: String, readOnly: Bool = false) throws -> PostgresTranscriptStore {
         let connection = try PostgresConnection(url: url)
+        if readOnly { try connection.makeReadOnly() }
         try PostgresSchema.check(connection)
         let store = PostgresTranscriptStore(incident: incident, connection: connection)
         _ = try store.storedHead()
@@ -65,8 +70,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public var location: String { "incident \(incident) in the store \(connection.target)" }
 
     public func head() throws -> TranscriptHead {
-        try reconnectIfNeeded()
-        return try storedHead()
+        try reading { try storedHead() }
     }
 
     @discardableResult
@@ -104,7 +108,10 @@ public final class PostgresTranscriptStore: TranscriptStore {
     }
 
     public func entries(after seq: Int) throws -> [TranscriptEntry] {
-        try reconnectIfNeeded()
+        try reading { try fetchEntries(after: seq) }
+    }
+
+    private func fetchEntries(after seq: Int) throws -> [TranscriptEntry] {
         let rows = try connection.execute("SELECT seq, line FROM warroom.entries WHERE incident = $1 AND seq > $2 ORDER BY seq",
                                           [incident, String(seq)])
         var entries: [TranscriptEntry] = []
@@ -133,7 +140,10 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// in `seq` order, byte for byte.
     /// - Throws: `PostgresStoreError`.
     public func transcriptBytes() throws -> [UInt8] {
-        try reconnectIfNeeded()
+        try reading { try fetchBytes() }
+    }
+
+    private func fetchBytes() throws -> [UInt8] {
         let rows = try connection.execute("SELECT line FROM warroom.entries WHERE incident = $1 ORDER BY seq", [incident])
         var bytes: [UInt8] = []
         for row in 0..<rows.count {
@@ -150,7 +160,10 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// - Returns: the chain's report, with the first disagreement as its problem.
     /// - Throws: `PostgresStoreError` when the store cannot be read.
     public func verify() throws -> VerifyReport {
-        try reconnectIfNeeded()
+        try reading { try check() }
+    }
+
+    private func check() throws -> VerifyReport {
         let rows = try connection.execute(
             "SELECT seq, hash, previous_hash, line FROM warroom.entries WHERE incident = $1 ORDER BY seq", [incident])
         var bytes: [UInt8] = []
@@ -284,6 +297,18 @@ public final class PostgresTranscriptStore: TranscriptStore {
 
     private func reconnectIfNeeded() throws {
         if !connection.isConnected { try reconnect() }
+    }
+
+    /// Runs a read; when the connection turns out to be gone (the server restarted since the
+    /// last call), reconnects and reads again, once: reading twice is harmless.
+    private func reading<T>(_ body: () throws -> T) throws -> T {
+        try reconnectIfNeeded()
+        do {
+            return try body()
+        } catch PostgresStoreError.connectionLost {
+            try reconnect()
+            return try body()
+        }
     }
 
     /// A store error as the reason part of `TranscriptError.writeFailed`.

@@ -46,55 +46,6 @@ import WarRoomTestSupport
         #expect(try second.verify().isValid)
     }
 
-    @Test func eightWritersMakeOneGaplessChain() throws {
-        let database = try PostgresTestDatabase.initialized()
-        let id = "2023-11-05-0330-eight-writers"
-        try database.openIncident(id: id).close()
-        let url = database.url
-        let failures = FailureList()
-        let group = DispatchGroup()
-        for writer in 0..<8 {
-            group.enter()
-            Thread {
-                defer { group.leave() }
-                do {
-                    let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: id)
-                    defer { store.close() }
-                    var head = try store.head()
-                    var count = 0
-                    while count < 250 {
-                        do {
-                            let written = try store.append([noteDraft("writer \(writer) entry \(count)", by: "w\(writer)")], after: head)
-                            head = TranscriptHead(seq: written[0].seq, hash: written[0].hash)
-                            count += 1
-                        } catch TranscriptError.headMoved {
-                            head = try store.head()
-                        }
-                    }
-                } catch {
-                    failures.add("writer \(writer): \(error)")
-                }
-            }.start()
-        }
-        #expect(group.wait(timeout: .now() + 120) == .success)
-        #expect(failures.items.isEmpty, "\(failures.items)")
-
-        let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: id)
-        defer { store.close() }
-        let entries = try store.entries(after: 0)
-        #expect(entries.map(\.seq) == Array(1...2001))
-        let texts = entries.dropFirst().map(\.text)
-        #expect(Set(texts).count == 2000)
-        for writer in 0..<8 {
-            // Each writer's entries appear once each, in the order it wrote them.
-            let mine = texts.filter { $0.hasPrefix("writer \(writer) ") }
-            #expect(mine == (0..<250).map { "writer \(writer) entry \($0)" })
-        }
-        let bytes = try store.transcriptBytes()
-        #expect(TranscriptVerifier.verify(bytes: bytes).isValid)
-        #expect(try store.verify().isValid)
-    }
-
     @Test func creatingAnIncidentTwiceIsRefused() throws {
         let database = try PostgresTestDatabase.initialized()
         try database.openIncident(id: "2023-11-05-0330-twice").close()
@@ -240,14 +191,4 @@ import WarRoomTestSupport
         #expect(try store.entries(after: 0).map(\.text) == ["Incident opened: Store test", "after reconnecting"])
         #expect(try store.verify().isValid)
     }
-}
-
-/// Errors collected from several threads.
-final class FailureList: @unchecked Sendable {
-    // `@unchecked`: `items` is only touched under `lock`.
-    private let lock = NSLock()
-    private var list: [String] = []
-
-    func add(_ item: String) { lock.withLock { list.append(item) } }
-    var items: [String] { lock.withLock { list } }
 }

@@ -46,7 +46,7 @@ enum TranscriptSource {
         case .file(let path):
             return (try TranscriptLog.readBytes(path: path), path)
         case .store(let url, let incident):
-            let store = try PostgresTranscriptStore.open(url: url, incident: incident)
+            let store = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
             defer { store.close() }
             return (try store.transcriptBytes(), "incident \(incident) in the store \(store.connection.target)")
         }

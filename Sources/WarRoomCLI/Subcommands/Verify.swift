@@ -21,7 +21,7 @@ struct Verify: ParsableCommand {
                 label = path
                 report = TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path))
             case .store(let url, let incident):
-                let opened = try PostgresTranscriptStore.open(url: url, incident: incident)
+                let opened = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
                 defer { opened.close() }
                 label = "incident \(incident) in the store \(opened.connection.target)"
                 report = try opened.verify()
