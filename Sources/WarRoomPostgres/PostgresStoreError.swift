@@ -55,7 +55,6 @@ public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConverti
     /// The process exit code (SPEC §2: 64 usage, 65 bad input, 74 I/O).
     public var exitCode: Int32 {
         switch self {
-        case .incidentMissing: return 64
         case .corrupt: return 65
         default: return 74
         }
