@@ -29,14 +29,15 @@ guard arguments.count > 1 else {
 let url = ConnectionString(arguments[1])
 let appends = arguments.count > 2 ? Int(arguments[2]) ?? 2000 : 2000
 let seconds = arguments.count > 3 ? Double(arguments[3]) ?? 10 : 10
-let start = Instant(milliseconds: 1_699_155_000_000)
 let runID = "\(getpid())-\(Int(monotonic()))"
 
-func draft(_ text: String, by: String = "bench") -> TranscriptEntry {
-    TranscriptEntry(seq: 0, at: start, wall: start, by: by, kind: .note, text: text, data: ["tags": ["went-well"]])
+@Sendable func draft(_ text: String, by: String = "bench") -> TranscriptEntry {
+    let start = Instant(milliseconds: 1_699_155_000_000)
+    return TranscriptEntry(seq: 0, at: start, wall: start, by: by, kind: .note, text: text, data: ["tags": ["went-well"]])
 }
 
 func open(_ suffix: String) throws -> PostgresTranscriptStore {
+    let start = Instant(milliseconds: 1_699_155_000_000)
     let id = "bench-\(runID)-\(suffix)"
     let opening = TranscriptEntry(seq: 0, at: start, wall: start, by: "bench", kind: .open, text: "Benchmark",
                                   data: ["incident": .string(id), "title": "Benchmark", "severity": "SEV-3"])
@@ -88,41 +89,47 @@ final class Totals: @unchecked Sendable {
     var values: (appended: Int, retries: Int, latencies: [Double]) { lock.withLock { (appended, retries, latencies) } }
 }
 
-let totals = Totals()
-let group = DispatchGroup()
-let deadline = monotonic() + seconds
-for writer in 0..<8 {
-    group.enter()
-    Thread {
-        defer { group.leave() }
-        do {
-            let store = try PostgresTranscriptStore.open(url: url, incident: incident)
-            defer { store.close() }
-            var head = try store.head()
-            var appended = 0
-            var retries = 0
-            var latencies: [Double] = []
-            var decided = monotonic()
-            while monotonic() < deadline {
-                do {
-                    let written = try store.append([draft("writer \(writer) note \(appended)", by: "w\(writer)")], after: head)
-                    head = TranscriptHead(seq: written[0].seq, hash: written[0].hash)
-                    appended += 1
-                    let now = monotonic()
-                    latencies.append((now - decided) * 1000)
-                    decided = now
-                } catch TranscriptError.headMoved {
-                    retries += 1
-                    head = try store.head()
+/// Runs 8 writers into one incident until `seconds` pass.
+func eightWriters(url: ConnectionString, incident: String, seconds: Double) -> Totals {
+    let totals = Totals()
+    let group = DispatchGroup()
+    let deadline = monotonic() + seconds
+    for writer in 0..<8 {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            do {
+                let store = try PostgresTranscriptStore.open(url: url, incident: incident)
+                defer { store.close() }
+                var head = try store.head()
+                var appended = 0
+                var retries = 0
+                var latencies: [Double] = []
+                var decided = monotonic()
+                while monotonic() < deadline {
+                    do {
+                        let written = try store.append([draft("writer \(writer) note \(appended)", by: "w\(writer)")], after: head)
+                        head = TranscriptHead(seq: written[0].seq, hash: written[0].hash)
+                        appended += 1
+                        let now = monotonic()
+                        latencies.append((now - decided) * 1000)
+                        decided = now
+                    } catch TranscriptError.headMoved {
+                        retries += 1
+                        head = try store.head()
+                    }
                 }
+                totals.add(appended: appended, retries: retries, latencies: latencies)
+            } catch {
+                FileHandle.standardError.write(Data("writer \(writer): \(error)\n".utf8))
             }
-            totals.add(appended: appended, retries: retries, latencies: latencies)
-        } catch {
-            FileHandle.standardError.write(Data("writer \(writer): \(error)\n".utf8))
-        }
-    }.start()
+        }.start()
+    }
+    group.wait()
+    return totals
 }
-group.wait()
+
+let totals = eightWriters(url: url, incident: incident, seconds: seconds)
 let result = totals.values
 let check = try PostgresTranscriptStore.open(url: url, incident: incident)
 let report = try check.verify()

@@ -38,17 +38,16 @@ enum TranscriptSource {
         }
     }
 
-    /// The transcript's bytes, as a file holds them (a store's lines byte for byte), and how
-    /// to name them in messages.
+    /// The transcript's bytes, as a file holds them (a store's lines byte for byte).
     /// - Throws: `TranscriptError` or `PostgresStoreError`.
-    func bytes() throws -> (bytes: [UInt8], label: String) {
+    func bytes() throws -> [UInt8] {
         switch self {
         case .file(let path):
-            return (try TranscriptLog.readBytes(path: path), path)
+            return try TranscriptLog.readBytes(path: path)
         case .store(let url, let incident):
             let store = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
             defer { store.close() }
-            return (try store.transcriptBytes(), "incident \(incident) in the store \(store.connection.target)")
+            return try store.transcriptBytes()
         }
     }
 
@@ -59,8 +58,7 @@ enum TranscriptSource {
         case .file(let path):
             return try TranscriptLog.read(path: path, lenient: lenient)
         case .store(_, let incident):
-            let (bytes, _) = try bytes()
-            return try TranscriptLog.decode(bytes: bytes, path: "\(incident) (store)", lenient: lenient)
+            return try TranscriptLog.decode(bytes: bytes(), path: "\(incident) (store)", lenient: lenient)
         }
     }
 }

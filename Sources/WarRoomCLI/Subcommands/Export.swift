@@ -22,7 +22,7 @@ struct Export: ParsableCommand {
         }
         let bytes: [UInt8]
         do {
-            (bytes, _) = try TranscriptSource.store(ConnectionString(url), incident: incident).bytes()
+            bytes = try TranscriptSource.store(ConnectionString(url), incident: incident).bytes()
         } catch {
             throw Failure.exit(error)
         }

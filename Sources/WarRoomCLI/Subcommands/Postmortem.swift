@@ -62,8 +62,7 @@ struct PostmortemCommand: ParsableCommand {
             case .file(let path):
                 model = try Postmortem.compile(transcriptPath: path, strict: strict, progress: progress, scenarioFolders: folders)
             case let source:
-                let (bytes, _) = try source.bytes()
-                model = try Postmortem.compile(bytes: bytes, path: source.label, strict: strict, progress: progress, scenarioFolders: folders)
+                model = try Postmortem.compile(bytes: source.bytes(), path: source.label, strict: strict, progress: progress, scenarioFolders: folders)
             }
         } catch let error as PostmortemError {
             Terminal.error(error.description)
