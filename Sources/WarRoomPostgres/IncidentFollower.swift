@@ -54,6 +54,7 @@ public final class IncidentFollower {
     /// The last `seq` handed out.
     public private(set) var lastSeq: Int
     private var connected = true
+    private var caughtUp = false
     private var backoff = ReconnectBackoff()
     private var lostAt: Double = 0
 
@@ -88,6 +89,12 @@ public final class IncidentFollower {
             var events: [Event] = [.reconnected(seconds: Self.monotonic() - lostAt)]
             events += try fetch()
             return events
+        }
+        if !caughtUp {
+            // What was recorded before this follower listened: fetched at once, not after
+            // the first wait.
+            caughtUp = true
+            return try fetch()
         }
         do {
             _ = try store.waitForChange(seconds: seconds)

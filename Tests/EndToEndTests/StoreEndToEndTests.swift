@@ -181,7 +181,10 @@ import Glibc
         let url = database.url(user: role, password: password)
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
+        let began = Date()
         let watch = try Self.warroom(["watch", id, "--store", url])
+        // What is already recorded is printed at once, not after the first 5 s wait for news.
+        #expect(Date().timeIntervalSince(began) < 4.5)
         #expect(watch.status == 0, "\(watch.stderr)")
         #expect(Self.printedSeqs(watch.stdout).count == 255 - (try TranscriptLog.read(path: Self.example).entries.filter { $0.kind == .command }.count))
         let export = try Self.warroom(["export", id, "--store", url, "--output", folder.file("e.jsonl")])

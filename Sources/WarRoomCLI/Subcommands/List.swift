@@ -17,7 +17,7 @@ struct List: ParsableCommand {
             do {
                 let incidents = try PostgresCatalog.list(url: connection)
                 if incidents.isEmpty {
-                    Terminal.print("No incidents in the store (\(connection)). Open one with 'warroom start --store URL'.")
+                    Terminal.print("No incidents in the store (\(connection)).")
                     return
                 }
                 Terminal.print(Display.sanitize(IncidentCatalog.render(incidents)))
