@@ -106,8 +106,8 @@ public enum PostgresSchema {
             try connection.executeScript("""
                 GRANT USAGE ON SCHEMA warroom TO \(writerRole), \(readerRole);
                 GRANT SELECT ON warroom.schema_version, warroom.incidents, warroom.entries TO \(writerRole), \(readerRole);
-                GRANT INSERT ON warroom.entries TO \(writerRole);
-                GRANT INSERT, UPDATE (head_seq, head_hash) ON warroom.incidents TO \(writerRole);
+                GRANT EXECUTE ON FUNCTION warroom.append_entries(text, bigint, text, text[]),
+                    warroom.open_incident(text, text, text) TO \(writerRole);
                 """)
         } catch PostgresStoreError.permissionDenied(_, _, let message) {
             report.grantProblem = "grants to \(writerRole) and \(readerRole) not made: \(message); run 'warroom store init' as the role that owns the schema"
@@ -181,6 +181,76 @@ public enum PostgresSchema {
             RETURN NEW;
         END
         $$;
+
+        -- Appending: the only way a writer role adds entries (it has no INSERT or UPDATE on
+        -- the tables). Runs as the schema's owner; checks every line before it goes in.
+        CREATE FUNCTION warroom.append_entries(p_incident text, p_expected_seq bigint, p_expected_hash text, p_lines text[])
+        RETURNS TABLE (recorded boolean, head_seq bigint, head_hash text)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+            current_seq bigint;
+            current_hash text;
+            previous text;
+            line text;
+            entry jsonb;
+            line_hash text;
+            k integer;
+        BEGIN
+            -- Lock the incident's head row: appends to one incident run one after the other.
+            SELECT inc.head_seq, inc.head_hash INTO current_seq, current_hash
+                FROM warroom.incidents AS inc WHERE inc.id = p_incident FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'no incident %', p_incident USING ERRCODE = 'no_data_found';
+            END IF;
+            IF current_seq <> p_expected_seq OR current_hash <> p_expected_hash THEN
+                -- Someone else recorded first: nothing is written.
+                RETURN QUERY SELECT false, current_seq, current_hash;
+                RETURN;
+            END IF;
+            previous := current_hash;
+            FOR k IN 1 .. coalesce(array_length(p_lines, 1), 0) LOOP
+                line := p_lines[k];
+                IF NOT starts_with(line, '{"seq":' || (current_seq + k) || ',') THEN
+                    RAISE EXCEPTION 'line % is not entry %', k, current_seq + k USING ERRCODE = 'check_violation';
+                END IF;
+                line_hash := substr(right(line, 66), 1, 64);
+                IF right(line, 75) <> ',"hash":"' || line_hash || '"}'
+                   OR encode(sha256(convert_to(previous || chr(10) || left(line, -75) || '}', 'UTF8')), 'hex') <> line_hash THEN
+                    RAISE EXCEPTION 'entry % does not continue the chain', current_seq + k USING ERRCODE = 'check_violation';
+                END IF;
+                entry := line::jsonb;
+                INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line)
+                    VALUES (p_incident, current_seq + k, (entry->>'at')::timestamptz, (entry->>'wall')::timestamptz,
+                            entry->>'by', entry->>'kind', previous, line_hash, line);
+                previous := line_hash;
+                current_hash := line_hash;
+            END LOOP;
+            k := coalesce(array_length(p_lines, 1), 0);
+            IF k > 0 THEN
+                UPDATE warroom.incidents SET head_seq = current_seq + k, head_hash = previous WHERE id = p_incident;
+                PERFORM pg_notify('warroom:' || left(p_incident, 55), (current_seq + k)::text);
+            END IF;
+            RETURN QUERY SELECT true, current_seq + k, previous;
+        END
+        $$;
+
+        -- Opening an incident: its row with an empty head, then its first entry.
+        CREATE FUNCTION warroom.open_incident(p_incident text, p_title text, p_line text)
+        RETURNS boolean
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            INSERT INTO warroom.incidents (id, title, opened_at, head_seq, head_hash)
+                VALUES (p_incident, p_title, (p_line::jsonb->>'at')::timestamptz, 0, repeat('0', 64))
+                ON CONFLICT (id) DO NOTHING;
+            IF NOT FOUND THEN
+                RETURN false;
+            END IF;
+            PERFORM warroom.append_entries(p_incident, 0, repeat('0', 64), ARRAY[p_line]);
+            RETURN true;
+        END
+        $$;
+
+        REVOKE ALL ON FUNCTION warroom.append_entries(text, bigint, text, text[]), warroom.open_incident(text, text, text) FROM PUBLIC;
 
         CREATE TRIGGER incidents_guard BEFORE UPDATE OR DELETE ON warroom.incidents
             FOR EACH ROW EXECUTE FUNCTION warroom.guard_incident();

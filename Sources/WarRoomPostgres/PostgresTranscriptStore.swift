@@ -7,7 +7,10 @@ import WarRoomKit
 /// checks that the head is still the one the caller decided on (else `headMoved`, nothing
 /// written), inserts the lines with the next `seq`s and their previous hash, moves the head
 /// and notifies the incident's channel. So `seq` is gapless and there is one chain however
-/// many people type. Used from one thread at a time; open one per thread.
+/// many people type. The transaction is the schema's function `warroom.append_entries`, one
+/// statement: one round trip, the head row locked only while the server works and commits,
+/// and every line checked by the database (its `seq`, and its hash recomputed from the
+/// previous one) before it goes in. Used from one thread at a time; open one per thread.
 public final class PostgresTranscriptStore: TranscriptStore {
     /// The incident's id.
     public let incident: String
@@ -34,7 +37,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
         return store
     }
 
-    /// Connects and records a new incident with its `open` entry, in one transaction.
+    /// Connects and records a new incident with its `open` entry, in one transaction
+    /// (`warroom.open_incident`).
     /// - Parameters:
     ///   - url: the database.
     ///   - opening: the `open` entry; `data.incident` is the id, `data.title` the title.
@@ -47,15 +51,11 @@ public final class PostgresTranscriptStore: TranscriptStore {
         let id = opening.data["incident"]?.stringValue ?? ""
         let title = opening.data["title"]?.stringValue ?? opening.text
         let store = PostgresTranscriptStore(incident: id, connection: connection)
-        let recorded = try connection.transaction { () throws -> [TranscriptEntry] in
-            let inserted = try connection.execute("""
-                INSERT INTO warroom.incidents (id, title, opened_at, head_seq, head_hash) VALUES ($1, $2, $3, 0, $4)
-                ON CONFLICT (id) DO NOTHING RETURNING id
-                """, [id, title, opening.at.iso8601, HashChain.genesis])
-            guard inserted.count == 1 else { throw PostgresStoreError.incidentExists(target: connection.target, id: id) }
-            return try store.insert([opening], after: .empty)
-        }
-        return (store, recorded[0])
+        let (entry, line) = opening.chained(seq: 1, after: HashChain.genesis)
+        let created = try connection.execute("SELECT warroom.open_incident($1, $2, $3)",
+                                             [id, title, String(decoding: line.dropLast(), as: UTF8.self)])
+        guard created.string(0, 0) == "t" else { throw PostgresStoreError.incidentExists(target: connection.target, id: id) }
+        return (store, entry)
     }
 
     /// The channel an incident's appends are notified on (a channel name is at most 63 bytes;
@@ -80,8 +80,13 @@ public final class PostgresTranscriptStore: TranscriptStore {
         } catch let error as PostgresStoreError {
             throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
         }
+        if drafts.isEmpty {
+            let current = try reading { try storedHead() }
+            guard current == expected else { throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq) }
+            return []
+        }
         do {
-            return try connection.transaction { try insert(drafts, after: expected) }
+            return try insert(drafts, after: expected)
         } catch let error as TranscriptError {
             throw error
         } catch PostgresStoreError.connectionLost(_, let message) {
@@ -96,7 +101,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
             }
             if let written = outcome { return written }
             do {
-                return try connection.transaction { try insert(drafts, after: expected) }
+                return try insert(drafts, after: expected)
             } catch let error as TranscriptError {
                 throw error
             } catch let error as PostgresStoreError {
@@ -231,34 +236,43 @@ public final class PostgresTranscriptStore: TranscriptStore {
 
     // MARK: - Writing
 
-    /// Inside a transaction: locks the head row, checks it, inserts, moves the head, notifies.
+    /// One statement, so one round trip and its own transaction: `warroom.append_entries`
+    /// locks the head row, checks it, checks and inserts the lines, moves the head, notifies.
     private func insert(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
-        let locked = try connection.execute("SELECT head_seq, head_hash FROM warroom.incidents WHERE id = $1 FOR UPDATE", [incident])
-        guard locked.count == 1 else { throw PostgresStoreError.incidentMissing(target: connection.target, id: incident) }
-        let current = TranscriptHead(seq: locked.int(0, 0) ?? -1, hash: locked.string(0, 1) ?? "")
-        guard current == expected else {
-            throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq)
-        }
-        guard !drafts.isEmpty else { return [] }
         var written: [TranscriptEntry] = []
-        var hash = current.hash
+        var lines: [[UInt8]] = []
+        var hash = expected.hash
         for (offset, draft) in drafts.enumerated() {
-            var (entry, line) = draft.chained(seq: current.seq + offset + 1, after: hash)
+            var (entry, line) = draft.chained(seq: expected.seq + offset + 1, after: hash)
             line.removeLast()
-            try connection.execute("""
-                INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                """, [incident, String(entry.seq), entry.at.iso8601, entry.wall.iso8601, entry.by, entry.kind.rawValue, hash, entry.hash,
-                      String(decoding: line, as: UTF8.self)])
             hash = entry.hash
             written.append(entry)
+            lines.append(line)
         }
-        let last = written[written.count - 1]
-        try connection.execute("""
-            WITH moved AS (UPDATE warroom.incidents SET head_seq = $2, head_hash = $3 WHERE id = $1 RETURNING id)
-            SELECT pg_notify($4, $5) FROM moved
-            """, [incident, String(last.seq), last.hash, Self.channel(for: incident), String(last.seq)])
+        let result = try connection.execute("SELECT recorded, head_seq, head_hash FROM warroom.append_entries($1, $2, $3, $4)",
+                                            [incident, String(expected.seq), expected.hash, Self.arrayLiteral(lines)])
+        guard result.count == 1 else { throw PostgresStoreError.incidentMissing(target: connection.target, id: incident) }
+        guard result.string(0, 0) == "t" else {
+            throw TranscriptError.headMoved(path: location, expected: expected.seq, found: result.int(0, 1) ?? -1)
+        }
         return written
+    }
+
+    /// A PostgreSQL array literal of texts: each element quoted, `"` and `\` escaped.
+    static func arrayLiteral(_ elements: [[UInt8]]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(elements.reduce(2) { $0 + $1.count + 16 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in element {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// After the connection broke during an append: reconnects (briefly) and reads the head.

@@ -131,6 +131,43 @@ import WarRoomTestSupport
         #expect(try writing.verify().isValid)
     }
 
+    @Test func aWriterAddsEntriesOnlyThroughTheCheckedAppend() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-checked")
+        defer { store.close() }
+        let head = try store.head()
+        let password = "Wr1ter-pw"
+        let writer = try database.server.createLoginRole(prefix: "scribe", password: password, group: PostgresSchema.writerRole)
+        let connection = try PostgresConnection(url: ConnectionString(database.url(user: writer, password: password)))
+        defer { connection.close() }
+        // No direct writes to the tables …
+        for statement in ["INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line) SELECT incident, 2, at, wall, by, kind, hash, hash, line FROM warroom.entries",
+                          "UPDATE warroom.incidents SET head_seq = 5"] {
+            #expect(throws: PostgresStoreError.self, "\(statement)") { try connection.execute(statement) }
+        }
+        // … and the function refuses a line that does not continue the chain or skips a seq.
+        let (good, line) = noteDraft("a proper entry").chained(seq: 2, after: head.hash)
+        let tampered = String(decoding: line.dropLast(), as: UTF8.self).replacingOccurrences(of: "a proper entry", with: "a forged entry")
+        let skipping = String(decoding: noteDraft("skips").chained(seq: 3, after: head.hash).line.dropLast(), as: UTF8.self)
+        for bad in [tampered, skipping] {
+            do {
+                try connection.execute("SELECT * FROM warroom.append_entries($1, $2, $3, $4)",
+                                       [store.incident, String(head.seq), head.hash, PostgresTranscriptStore.arrayLiteral([Array(bad.utf8)])])
+                Issue.record("the store took a line that does not chain: \(bad)")
+            } catch PostgresStoreError.statementFailed(_, let state, _) {
+                #expect(state == "23514")
+            }
+        }
+        #expect(try store.head() == head)
+        let recorded = try connection.execute("SELECT recorded, head_seq FROM warroom.append_entries($1, $2, $3, $4)",
+                                              [store.incident, String(head.seq), head.hash, PostgresTranscriptStore.arrayLiteral([Array(line.dropLast())])])
+        #expect(recorded.string(0, 0) == "t" && recorded.int(0, 1) == 2)
+        #expect(try store.entries(after: 1) == [good])
+        let columns = try connection.execute("SELECT by, kind, at FROM warroom.entries WHERE seq = 2")
+        #expect(columns.string(0, 0) == "tester" && columns.string(0, 1) == "note")
+        #expect(try store.verify().isValid)
+    }
+
     @Test func schemaVersionsAreCheckedAndUpgradedInOrder() throws {
         let database = try PostgresServer.shared().createDatabase()
         let url = ConnectionString(database.url)
