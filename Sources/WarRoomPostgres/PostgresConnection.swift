@@ -140,7 +140,18 @@ public final class PostgresConnection {
     /// - Throws: what `body` throws, or the failure of `BEGIN`/`COMMIT`. A `connectionLost`
     ///   from `COMMIT` means the outcome is unknown: the caller checks what the server has.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
+        try transaction(begin: "BEGIN", body)
+    }
+
+    /// Runs `body` in a read-only transaction that sees one snapshot of the database, so
+    /// several statements agree with each other while others keep writing.
+    /// - Throws: what `body` throws, or the failure of `BEGIN`/`COMMIT`.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func transaction<T>(begin: String, _ body: () throws -> T) throws -> T {
+        try execute(begin)
         let value: T
         do {
             value = try body()

@@ -165,7 +165,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// - Returns: the chain's report, with the first disagreement as its problem.
     /// - Throws: `PostgresStoreError` when the store cannot be read.
     public func verify() throws -> VerifyReport {
-        try reading { try check() }
+        // One snapshot: the rows and the head row as of the same moment, while others append.
+        try reading { try connection.snapshot { try check() } }
     }
 
     private func check() throws -> VerifyReport {

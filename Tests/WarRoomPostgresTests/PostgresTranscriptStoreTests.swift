@@ -46,6 +46,29 @@ import WarRoomTestSupport
         #expect(try second.verify().isValid)
     }
 
+    @Test func verifyAgreesWithItselfWhileOthersAppend() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-busy")
+        defer { store.close() }
+        let url = database.url
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            defer { done.signal() }
+            guard let writer = try? PostgresTranscriptStore.open(url: ConnectionString(url), incident: "2023-11-05-0330-busy") else { return }
+            defer { writer.close() }
+            for index in 0..<300 { _ = try? writer.append([noteDraft("busy \(index)")], after: writer.head()) }
+        }.start()
+        var checks = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            let report = try store.verify()
+            #expect(report.isValid, "\(report.problem.map(String.init(describing:)) ?? "")")
+            checks += 1
+        }
+        #expect(checks > 0)
+        #expect(try store.head().seq == 301)
+        #expect(try store.verify().goodEntries == 301)
+    }
+
     @Test func creatingAnIncidentTwiceIsRefused() throws {
         let database = try PostgresTestDatabase.initialized()
         try database.openIncident(id: "2023-11-05-0330-twice").close()
