@@ -346,6 +346,7 @@ public enum PostgresCatalog {
     public static func list(url: ConnectionString) throws -> [IncidentCatalog.Row] {
         let connection = try PostgresConnection(url: url)
         defer { connection.close() }
+        try connection.makeReadOnly()
         try PostgresSchema.check(connection)
         let ids = try connection.execute("SELECT id FROM warroom.incidents ORDER BY opened_at DESC, id")
         var rows: [IncidentCatalog.Row] = []
