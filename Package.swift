@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "warroom", targets: ["WarRoomCLI"]),
         .library(name: "WarRoomKit", targets: ["WarRoomKit"]),
+        .library(name: "WarRoomPostgres", targets: ["WarRoomPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,6 +20,11 @@ let package = Package(
             name: "CEditLine",
             linkerSettings: [.linkedLibrary("edit")]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
         .target(
             name: "WarRoomKit",
             dependencies: [
@@ -27,17 +33,22 @@ let package = Package(
                 .product(name: "Ink", package: "Ink"),
             ]
         ),
+        .target(
+            name: "WarRoomPostgres",
+            dependencies: ["WarRoomKit", "CLibPQ"]
+        ),
         .executableTarget(
             name: "WarRoomCLI",
             dependencies: [
                 "WarRoomKit",
+                "WarRoomPostgres",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "WarRoomTestSupport",
-            dependencies: ["WarRoomKit"],
+            dependencies: ["WarRoomKit", "WarRoomPostgres"],
             path: "Tests/WarRoomTestSupport"
         ),
         .testTarget(
@@ -47,7 +58,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["WarRoomKit", "WarRoomTestSupport"]
+            dependencies: ["WarRoomKit", "WarRoomPostgres", "WarRoomTestSupport"]
+        ),
+        .testTarget(
+            name: "WarRoomPostgresTests",
+            dependencies: ["WarRoomKit", "WarRoomPostgres", "WarRoomTestSupport"]
         ),
     ]
 )

@@ -14,5 +14,9 @@ let package = Package(
         .executableTarget(name: "SimulationBench", dependencies: [.product(name: "WarRoomKit", package: "warroom")]),
         .executableTarget(name: "PlaybookBench", dependencies: [.product(name: "WarRoomKit", package: "warroom")]),
         .executableTarget(name: "PostmortemBench", dependencies: [.product(name: "WarRoomKit", package: "warroom")]),
+        .executableTarget(name: "StoreBench", dependencies: [
+            .product(name: "WarRoomKit", package: "warroom"),
+            .product(name: "WarRoomPostgres", package: "warroom"),
+        ]),
     ]
 )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WarRoomKit
+import WarRoomPostgres
 
 /// Prints a one-line error to stderr and turns it into the right exit code.
 enum Failure {
@@ -16,6 +17,12 @@ enum Failure {
             Terminal.error(error.description)
             if case .closed = error { return ExitCode(1) }
             return ExitCode(64)
+        case let error as PostgresStoreError:
+            Terminal.error(error.description)
+            return ExitCode(error.exitCode)
+        case let error as OutputFile.Failure:
+            Terminal.error(error.description)
+            return ExitCode(74)
         case let error as CommandError:
             Terminal.error(error.description)
             return ExitCode(64)

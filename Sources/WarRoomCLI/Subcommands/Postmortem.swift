@@ -8,8 +8,10 @@ struct PostmortemCommand: ParsableCommand {
         abstract: "Compile the postmortem of a transcript (Markdown, JSON or HTML).",
         discussion: "The postmortem is a pure function of the transcript (amends and retractions applied); for a drill, the HTML and JSON chart also re-run the simulation the transcript names (its scenario file, checked against the SHA-256 recorded when the drill opened), to show the curve between the responders' probes. A transcript that fails verification still compiles, with a warning at the top; --strict refuses it instead. --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline, action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.")
 
-    @Argument(help: "The transcript (.jsonl).")
+    @Argument(help: "The transcript (.jsonl), or an incident id with --store.")
     var transcript: String
+
+    @OptionGroup var store: StoreOption
 
     @Option(help: "markdown, json or html.")
     var format = "markdown"
@@ -52,10 +54,16 @@ struct PostmortemCommand: ParsableCommand {
             let showProgress = Terminal.stderrIsTerminal
             // Only the HTML and JSON carry the chart, so only they re-run a drill's simulation.
             let folders = chosen == .markdown || check ? nil : Environment.playbookFolders(explicit: playbooks)
-            model = try Postmortem.compile(transcriptPath: transcript, strict: strict, progress: showProgress ? { fraction in
+            let progress: ((Double) -> Void)? = showProgress ? { fraction in
                 Terminal.write(STDERR_FILENO, "\rcompiling \(Int(fraction * 100))%")
                 if fraction >= 1 { Terminal.write(STDERR_FILENO, "\r              \r") }
-            } : nil, scenarioFolders: folders)
+            } : nil
+            switch TranscriptSource.resolve(transcript, store: store.url) {
+            case .file(let path):
+                model = try Postmortem.compile(transcriptPath: path, strict: strict, progress: progress, scenarioFolders: folders)
+            case let source:
+                model = try Postmortem.compile(bytes: source.bytes(), path: source.label, strict: strict, progress: progress, scenarioFolders: folders)
+            }
         } catch let error as PostmortemError {
             Terminal.error(error.description)
             throw ExitCode(error.exitCode)
@@ -71,10 +79,9 @@ struct PostmortemCommand: ParsableCommand {
         let text = PostmortemRenderer.render(model, format: chosen)
         if let output {
             do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
+                try OutputFile.write(Array(text.utf8), to: output)
             } catch {
-                Terminal.error("cannot write '\(output)': \(error.localizedDescription); choose another --output")
-                throw ExitCode(74)
+                throw Failure.exit(error)
             }
         } else {
             Terminal.write(STDOUT_FILENO, text.hasSuffix("\n") ? text : text + "\n")

@@ -7,8 +7,10 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Re-run a virtual-clock session's commands on a fresh simulation; exit 1 on the first probe output that differs.")
 
-    @Argument(help: "The transcript (.jsonl) of a drill on a virtual clock.")
+    @Argument(help: "The transcript (.jsonl) of a drill on a virtual clock, or an incident id with --store.")
     var transcript: String
+
+    @OptionGroup var store: StoreOption
 
     @Option(help: "Folder to look up the playbook and scenario in, when their recorded paths moved.")
     var playbooks: String?
@@ -16,7 +18,8 @@ struct ReplayCommand: ParsableCommand {
     func run() throws {
         let report: Replay.Report
         do {
-            report = try Replay.run(path: transcript, folders: Environment.playbookFolders(explicit: playbooks), source: SystemTime.source)
+            let source = TranscriptSource.resolve(transcript, store: store.url)
+            report = try Replay.run(log: source.log(lenient: false), folders: Environment.playbookFolders(explicit: playbooks), source: SystemTime.source)
         } catch let error as Replay.Failure {
             Terminal.error(error.description)
             throw ExitCode(65)

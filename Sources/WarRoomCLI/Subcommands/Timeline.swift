@@ -4,19 +4,22 @@ import WarRoomKit
 struct Timeline: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print an incident's timeline, as the shell's 'timeline' does.")
 
-    @Argument(help: "The transcript (.jsonl).")
+    @Argument(help: "The transcript (.jsonl), or an incident id with --store.")
     var transcript: String
+
+    @OptionGroup var store: StoreOption
 
     @Option(help: "Only the last N entries.")
     var last: Int?
 
     func run() throws {
         do {
-            let log = try TranscriptLog.read(path: transcript, lenient: true)
+            let source = TranscriptSource.resolve(transcript, store: store.url)
+            let log = try source.log(lenient: true)
             let state = IncidentState(entries: log.entries)
             Terminal.print(Display.sanitize(TimelineView.render(entries: log.entries, state: state, last: last)))
-            for bad in log.badLines { Terminal.errorLine("warroom: warning: \(transcript):\(bad.line): skipped (\(bad.reason))") }
-            if let torn = log.torn { Terminal.errorLine("warroom: warning: \(transcript):\(torn.line): torn last line skipped") }
+            for bad in log.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
+            if let torn = log.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
         } catch {
             throw Failure.exit(error)
         }

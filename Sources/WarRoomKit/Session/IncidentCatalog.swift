@@ -30,16 +30,22 @@ public enum IncidentCatalog {
         for name in names {
             let path = "\(folder)/\(name)"
             guard let log = try? TranscriptLog.read(path: path, lenient: true) else { continue }
-            let state = IncidentState(entries: log.entries)
-            var status = state.status.rawValue
-            if state.status == .open {
-                status = lockHolder(path).map { "open (pid \($0))" } ?? "interrupted"
-            }
-            let end = state.closedAt ?? state.lastAt
-            rows.append(Row(id: state.id, title: state.title, severity: state.severity, status: status, start: state.openedAt,
-                            durationMilliseconds: end - state.openedAt, file: path))
+            rows.append(row(entries: log.entries, file: path) { lockHolder(path).map { "open (pid \($0))" } ?? "interrupted" })
         }
         return rows.sorted { $0.start > $1.start || ($0.start == $1.start && $0.id < $1.id) }
+    }
+
+    /// One incident's row, folded from its entries.
+    /// - Parameters:
+    ///   - entries: the transcript's entries.
+    ///   - file: where it is kept.
+    ///   - openStatus: what to call an incident that is neither paused nor closed.
+    public static func row(entries: [TranscriptEntry], file: String, openStatus: () -> String) -> Row {
+        let state = IncidentState(entries: entries)
+        let status = state.status == .open ? openStatus() : state.status.rawValue
+        let end = state.closedAt ?? state.lastAt
+        return Row(id: state.id, title: state.title, severity: state.severity, status: status, start: state.openedAt,
+                   durationMilliseconds: end - state.openedAt, file: file)
     }
 
     /// An aligned table of rows.

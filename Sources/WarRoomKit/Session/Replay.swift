@@ -52,7 +52,18 @@ public enum Replay {
     /// - Returns: what was compared and the first difference.
     /// - Throws: `Failure`, `TranscriptError`, and what opening the drill throws.
     public static func run(path: String, folders: [String], source: TimeSource) throws -> Report {
-        let log = try TranscriptLog.read(path: path)
+        try run(log: TranscriptLog.read(path: path), folders: folders, source: source)
+    }
+
+    /// Replays a transcript already read (from a file or a store; `log.path` names it).
+    /// - Parameters:
+    ///   - log: the transcript.
+    ///   - folders: where to find its playbook and scenario when their recorded paths moved.
+    ///   - source: real time (only the `wall` fields use it).
+    /// - Returns: what was compared and the first difference.
+    /// - Throws: `Failure`, and what opening the drill throws.
+    public static func run(log: TranscriptLog, folders: [String], source: TimeSource) throws -> Report {
+        let path = log.path
         let original = IncidentState(entries: log.entries)
         let open = original.openData
         let clock = open["clock"]?.objectValue ?? [:]

@@ -18,6 +18,16 @@ public enum TimelineView {
         return Display.table(lines)
     }
 
+    /// One entry as one line with fixed columns, for output that grows as entries arrive
+    /// (`warroom watch`): `03:45:12Z  #12     alice       milestone    detected`.
+    /// - Parameters:
+    ///   - entry: the entry.
+    ///   - state: the fold up to and including it.
+    public static func line(_ entry: TranscriptEntry, state: IncidentState) -> String {
+        let cells = row(entry, state: state)
+        return "\(cells[0])  \(Display.pad(cells[1], 6))  \(Display.pad(cells[2], 10))  \(Display.pad(cells[3], 11))  \(cells[4])"
+    }
+
     static func row(_ entry: TranscriptEntry, state: IncidentState) -> [String] {
         var text = summary(entry)
         if let amended = state.amendments[entry.seq] { text = Display.firstLine(amended) + "  [amended]" }

@@ -17,6 +17,12 @@ public struct VerifyProblem: Sendable, Equatable, CustomStringConvertible {
     public var seq: Int
     public var reason: String
 
+    public init(line: Int, seq: Int, reason: String) {
+        self.line = line
+        self.seq = seq
+        self.reason = reason
+    }
+
     public var description: String { "seq \(seq) (line \(line)): \(reason)" }
 }
 

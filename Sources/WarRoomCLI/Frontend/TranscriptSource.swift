@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import WarRoomKit
+import WarRoomPostgres
+
+/// Where a read-side command finds a transcript: a JSONL file, or an incident in a PostgreSQL
+/// store (`--store URL INCIDENT-ID`, or `$WARROOM_STORE`).
+///
+/// With `--store` the argument is always an incident id. With only `$WARROOM_STORE` set, an
+/// argument that names an existing file, ends in `.jsonl` or holds a `/` is still a file, so
+/// local transcripts keep working; anything else is an incident id in the store.
+enum TranscriptSource {
+    case file(String)
+    case store(ConnectionString, incident: String)
+
+    /// The store named by `--store`, else `$WARROOM_STORE`, else none.
+    static func storeURL(_ explicit: String?) -> String? {
+        if let explicit { return explicit }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["WARROOM_STORE"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return nil
+    }
+
+    static func resolve(_ argument: String, store explicit: String?) -> TranscriptSource {
+        if let explicit { return .store(ConnectionString(explicit), incident: argument) }
+        if let url = storeURL(nil), !looksLikeFile(argument) { return .store(ConnectionString(url), incident: argument) }
+        return .file(argument)
+    }
+
+    static func looksLikeFile(_ argument: String) -> Bool {
+        argument.contains("/") || argument.hasSuffix(".jsonl") || FileManager.default.fileExists(atPath: argument)
+    }
+
+    /// How messages name it.
+    var label: String {
+        switch self {
+        case .file(let path): return path
+        case .store(_, let incident): return "\(incident) (store)"
+        }
+    }
+
+    /// The transcript's bytes, as a file holds them (a store's lines byte for byte).
+    /// - Throws: `TranscriptError` or `PostgresStoreError`.
+    func bytes() throws -> [UInt8] {
+        switch self {
+        case .file(let path):
+            return try TranscriptLog.readBytes(path: path)
+        case .store(let url, let incident):
+            let store = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
+            defer { store.close() }
+            return try store.transcriptBytes()
+        }
+    }
+
+    /// The transcript decoded.
+    /// - Parameter lenient: keep going past undecodable lines.
+    func log(lenient: Bool) throws -> TranscriptLog {
+        switch self {
+        case .file(let path):
+            return try TranscriptLog.read(path: path, lenient: lenient)
+        case .store(_, let incident):
+            return try TranscriptLog.decode(bytes: bytes(), path: "\(incident) (store)", lenient: lenient)
+        }
+    }
+}
+
+/// `--store URL` for the read-side commands.
+struct StoreOption: ParsableArguments {
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "A PostgreSQL store (libpq URL or key=value string; default $WARROOM_STORE): the argument is then an incident id.",
+        valueName: "URL"))
+    var url: String?
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import WarRoomKit
+import WarRoomPostgres
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an incident's transcript from the store as JSON Lines, byte for byte the lines the store holds.",
+        discussion: "The file is what a local transcript is: 'verify', 'postmortem', 'timeline' and 'replay' read it. --output is created with mode 0600 and never written through a symbolic link.")
+
+    @Argument(help: "The incident's id.")
+    var incident: String
+
+    @OptionGroup var store: StoreOption
+
+    @Option(help: "Write to FILE instead of stdout.")
+    var output: String?
+
+    func run() throws {
+        guard let url = TranscriptSource.storeURL(store.url) else {
+            throw ValidationError("export reads a store: give --store URL or set WARROOM_STORE")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try TranscriptSource.store(ConnectionString(url), incident: incident).bytes()
+        } catch {
+            throw Failure.exit(error)
+        }
+        if let output {
+            do {
+                try OutputFile.write(bytes, to: output)
+            } catch {
+                throw Failure.exit(error)
+            }
+        } else {
+            Terminal.write(STDOUT_FILENO, String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,260 @@
+import WarRoomKit
+
+/// warroom's tables in PostgreSQL (schema `warroom`), their version, and `warroom store init`.
+///
+/// The schema carries a version in `warroom.schema_version`. `store init` creates it or
+/// upgrades it one migration at a time, in one transaction; every other command checks the
+/// version first and refuses a schema newer than it understands (docs/STORE.md).
+public enum PostgresSchema {
+    /// The schema version this warroom writes and reads.
+    public static let version = 1
+
+    /// The group roles `store init` creates (when allowed) and grants to.
+    public static let writerRole = "warroom_writer"
+    public static let readerRole = "warroom_reader"
+
+    /// Migration `n` (0-based) brings the schema from version `n` to `n + 1`.
+    static let migrations: [String] = [version1]
+
+    /// What `store init` did.
+    public struct InitReport: Sendable, Equatable {
+        /// The version found (nil: there was no schema).
+        public var previous: Int?
+        /// The version now.
+        public var current: Int
+        /// Roles created by this run.
+        public var createdRoles: [String]
+        /// Why grants could not be made, when they could not (the schema is still usable by
+        /// its owner).
+        public var grantProblem: String?
+    }
+
+    /// Creates or upgrades the schema, then makes sure the writer and reader roles exist and
+    /// hold their grants. Safe to run again: an up-to-date schema is left as it is.
+    /// - Parameter url: the database.
+    /// - Returns: what was found and done.
+    /// - Throws: `PostgresStoreError` (`schemaTooNew` when a newer warroom made the schema,
+    ///   `notUTF8` when the database cannot keep lines byte for byte).
+    public static func initialize(url: ConnectionString) throws -> InitReport {
+        let connection = try PostgresConnection(url: url)
+        defer { connection.close() }
+        let encoding = connection.parameter("server_encoding") ?? "unknown"
+        guard encoding == "UTF8" else { throw PostgresStoreError.notUTF8(target: connection.target, encoding: encoding) }
+        let (previous, current) = try migrate(connection, migrations: migrations)
+        var report = InitReport(previous: previous, current: current, createdRoles: [], grantProblem: nil)
+        try grantRoles(connection, report: &report)
+        return report
+    }
+
+    /// Applies the migrations after the version found, in one transaction under an advisory
+    /// lock (two `store init` at once run one after the other).
+    /// - Returns: the version found (nil for none) and the version now.
+    static func migrate(_ connection: PostgresConnection, migrations: [String]) throws -> (previous: Int?, current: Int) {
+        try connection.transaction {
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext('warroom schema'))")
+            let found = try installedVersion(connection)
+            let from = found ?? 0
+            if from > migrations.count {
+                throw PostgresStoreError.schemaTooNew(target: connection.target, found: from, supported: migrations.count)
+            }
+            if from == migrations.count { return (found, from) }
+            for index in from..<migrations.count {
+                try connection.executeScript(migrations[index])
+            }
+            try connection.execute("""
+                INSERT INTO warroom.schema_version (only_row, version, program) VALUES (true, $1, $2)
+                ON CONFLICT (only_row) DO UPDATE SET version = EXCLUDED.version, program = EXCLUDED.program, changed_at = now()
+                """, [String(migrations.count), "warroom \(Session.programVersion)"])
+            return (found, migrations.count)
+        }
+    }
+
+    /// The version recorded in the database, nil when there is no warroom schema.
+    static func installedVersion(_ connection: PostgresConnection) throws -> Int? {
+        let table = try connection.execute("SELECT to_regclass('warroom.schema_version') IS NOT NULL")
+        guard table.string(0, 0) == "t" else { return nil }
+        let rows = try connection.execute("SELECT version FROM warroom.schema_version")
+        return rows.count == 0 ? nil : rows.int(0, 0)
+    }
+
+    /// Refuses a database whose schema is missing, older or newer than this warroom's.
+    /// - Throws: `PostgresStoreError.schemaMissing`, `.schemaTooOld`, `.schemaTooNew`.
+    public static func check(_ connection: PostgresConnection) throws {
+        guard let found = try installedVersion(connection) else { throw PostgresStoreError.schemaMissing(target: connection.target) }
+        if found > version { throw PostgresStoreError.schemaTooNew(target: connection.target, found: found, supported: version) }
+        if found < version { throw PostgresStoreError.schemaTooOld(target: connection.target, found: found, supported: version) }
+    }
+
+    /// Creates the group roles when missing (if this role may) and grants them their rights:
+    /// the reader reads; the writer reads, inserts entries and moves an incident's head.
+    static func grantRoles(_ connection: PostgresConnection, report: inout InitReport) throws {
+        for role in [writerRole, readerRole] {
+            let exists = try connection.execute("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).count > 0
+            if exists { continue }
+            do {
+                try connection.executeScript("CREATE ROLE \(role) NOLOGIN")
+                report.createdRoles.append(role)
+            } catch PostgresStoreError.statementFailed(_, let state, _) where state == "42710" || state == "23505" {
+                // Created by another `store init` at the same moment (roles are server-wide).
+                continue
+            } catch PostgresStoreError.permissionDenied {
+                report.grantProblem = "roles \(writerRole) and \(readerRole) do not exist and role '\(connection.role)' may not create them; have a superuser run 'CREATE ROLE \(writerRole) NOLOGIN; CREATE ROLE \(readerRole) NOLOGIN;' and run 'warroom store init' again"
+                return
+            }
+        }
+        do {
+            try connection.executeScript("""
+                GRANT USAGE ON SCHEMA warroom TO \(writerRole), \(readerRole);
+                GRANT SELECT ON warroom.schema_version, warroom.incidents, warroom.entries TO \(writerRole), \(readerRole);
+                GRANT EXECUTE ON FUNCTION warroom.append_entries(text, bigint, text, text[]),
+                    warroom.open_incident(text, text, text) TO \(writerRole);
+                """)
+        } catch PostgresStoreError.permissionDenied(_, _, let message) {
+            report.grantProblem = "grants to \(writerRole) and \(readerRole) not made: \(message); run 'warroom store init' as the role that owns the schema"
+        }
+    }
+
+    /// Version 1: incidents with their head, entries that are never updated or deleted.
+    static let version1 = """
+        CREATE SCHEMA IF NOT EXISTS warroom;
+
+        CREATE TABLE warroom.schema_version (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+            version integer NOT NULL,
+            program text NOT NULL,
+            changed_at timestamptz NOT NULL DEFAULT now()
+        );
+
+        CREATE TABLE warroom.incidents (
+            id text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$'),
+            title text NOT NULL,
+            opened_at timestamptz NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            head_seq bigint NOT NULL CHECK (head_seq >= 0),
+            head_hash text NOT NULL CHECK (head_hash ~ '^[0-9a-f]{64}$')
+        );
+
+        CREATE TABLE warroom.entries (
+            incident text NOT NULL REFERENCES warroom.incidents (id),
+            seq bigint NOT NULL CHECK (seq > 0),
+            at timestamptz NOT NULL,
+            wall timestamptz NOT NULL,
+            by text NOT NULL,
+            kind text NOT NULL,
+            previous_hash text NOT NULL CHECK (previous_hash ~ '^[0-9a-f]{64}$'),
+            hash text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+            line text NOT NULL,
+            recorded_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (incident, seq)
+        );
+
+        COMMENT ON TABLE warroom.entries IS 'warroom transcript entries: line holds the JSONL line byte for byte (without its newline); append-only';
+        COMMENT ON TABLE warroom.incidents IS 'one row per incident; head_seq/head_hash is the last entry, locked by every append';
+
+        CREATE FUNCTION warroom.refuse_entry_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'warroom.entries is append-only: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'correct the record with amend or retract, which append';
+        END
+        $$;
+
+        CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON warroom.entries
+            FOR EACH ROW EXECUTE FUNCTION warroom.refuse_entry_change();
+        CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON warroom.entries
+            FOR EACH STATEMENT EXECUTE FUNCTION warroom.refuse_entry_change();
+
+        CREATE FUNCTION warroom.guard_incident() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'UPDATE' THEN
+                RAISE EXCEPTION 'warroom.incidents keeps every incident: % refused', TG_OP
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF NEW.id <> OLD.id OR NEW.title <> OLD.title OR NEW.opened_at <> OLD.opened_at
+               OR NEW.created_at <> OLD.created_at THEN
+                RAISE EXCEPTION 'warroom.incidents: only the head moves' USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF NEW.head_seq <= OLD.head_seq THEN
+                RAISE EXCEPTION 'warroom.incidents: the head only moves forward (% to %)', OLD.head_seq, NEW.head_seq
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            RETURN NEW;
+        END
+        $$;
+
+        -- Appending: the only way a writer role adds entries (it has no INSERT or UPDATE on
+        -- the tables). Runs as the schema's owner; checks every line before it goes in.
+        CREATE FUNCTION warroom.append_entries(p_incident text, p_expected_seq bigint, p_expected_hash text, p_lines text[])
+        RETURNS TABLE (recorded boolean, head_seq bigint, head_hash text)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+            current_seq bigint;
+            current_hash text;
+            previous text;
+            line text;
+            entry jsonb;
+            line_hash text;
+            k integer;
+        BEGIN
+            -- Lock the incident's head row: appends to one incident run one after the other.
+            SELECT inc.head_seq, inc.head_hash INTO current_seq, current_hash
+                FROM warroom.incidents AS inc WHERE inc.id = p_incident FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'no incident %', p_incident USING ERRCODE = 'no_data_found';
+            END IF;
+            IF current_seq <> p_expected_seq OR current_hash <> p_expected_hash THEN
+                -- Someone else recorded first: nothing is written.
+                RETURN QUERY SELECT false, current_seq, current_hash;
+                RETURN;
+            END IF;
+            previous := current_hash;
+            FOR k IN 1 .. coalesce(array_length(p_lines, 1), 0) LOOP
+                line := p_lines[k];
+                IF NOT starts_with(line, '{"seq":' || (current_seq + k) || ',') THEN
+                    RAISE EXCEPTION 'line % is not entry %', k, current_seq + k USING ERRCODE = 'check_violation';
+                END IF;
+                line_hash := substr(right(line, 66), 1, 64);
+                IF right(line, 75) <> ',"hash":"' || line_hash || '"}'
+                   OR encode(sha256(convert_to(previous || chr(10) || left(line, -75) || '}', 'UTF8')), 'hex') <> line_hash THEN
+                    RAISE EXCEPTION 'entry % does not continue the chain', current_seq + k USING ERRCODE = 'check_violation';
+                END IF;
+                entry := line::jsonb;
+                INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line)
+                    VALUES (p_incident, current_seq + k, (entry->>'at')::timestamptz, (entry->>'wall')::timestamptz,
+                            entry->>'by', entry->>'kind', previous, line_hash, line);
+                previous := line_hash;
+                current_hash := line_hash;
+            END LOOP;
+            k := coalesce(array_length(p_lines, 1), 0);
+            IF k > 0 THEN
+                UPDATE warroom.incidents SET head_seq = current_seq + k, head_hash = previous WHERE id = p_incident;
+                PERFORM pg_notify('warroom:' || left(p_incident, 55), (current_seq + k)::text);
+            END IF;
+            RETURN QUERY SELECT true, current_seq + k, previous;
+        END
+        $$;
+
+        -- Opening an incident: its row with an empty head, then its first entry.
+        CREATE FUNCTION warroom.open_incident(p_incident text, p_title text, p_line text)
+        RETURNS boolean
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        BEGIN
+            INSERT INTO warroom.incidents (id, title, opened_at, head_seq, head_hash)
+                VALUES (p_incident, p_title, (p_line::jsonb->>'at')::timestamptz, 0, repeat('0', 64))
+                ON CONFLICT (id) DO NOTHING;
+            IF NOT FOUND THEN
+                RETURN false;
+            END IF;
+            PERFORM warroom.append_entries(p_incident, 0, repeat('0', 64), ARRAY[p_line]);
+            RETURN true;
+        END
+        $$;
+
+        REVOKE ALL ON FUNCTION warroom.append_entries(text, bigint, text, text[]), warroom.open_incident(text, text, text) FROM PUBLIC;
+
+        CREATE TRIGGER incidents_guard BEFORE UPDATE OR DELETE ON warroom.incidents
+            FOR EACH ROW EXECUTE FUNCTION warroom.guard_incident();
+        CREATE TRIGGER incidents_no_truncate BEFORE TRUNCATE ON warroom.incidents
+            FOR EACH STATEMENT EXECUTE FUNCTION warroom.guard_incident();
+        """
+}

@@ -1,0 +1,368 @@
+import WarRoomKit
+
+/// An incident's transcript in PostgreSQL: the same lines and hash chain as a JSONL file, one
+/// row per entry, appended by any number of writers on any number of machines.
+///
+/// An append is one transaction: it locks the incident's head row (`SELECT … FOR UPDATE`),
+/// checks that the head is still the one the caller decided on (else `headMoved`, nothing
+/// written), inserts the lines with the next `seq`s and their previous hash, moves the head
+/// and notifies the incident's channel. So `seq` is gapless and there is one chain however
+/// many people type. The transaction is the schema's function `warroom.append_entries`, one
+/// statement: one round trip, the head row locked only while the server works and commits,
+/// and every line checked by the database (its `seq`, and its hash recomputed from the
+/// previous one) before it goes in. Used from one thread at a time; open one per thread.
+public final class PostgresTranscriptStore: TranscriptStore {
+    /// The incident's id.
+    public let incident: String
+    /// The connection (for `LISTEN`, its socket, reconnecting).
+    public let connection: PostgresConnection
+
+    private init(incident: String, connection: PostgresConnection) {
+        self.incident = incident
+        self.connection = connection
+    }
+
+    /// Connects and opens an incident that is in the store.
+    /// - Parameters:
+    ///   - url: the database.
+    ///   - incident: the incident's id.
+    ///   - readOnly: make every transaction read-only (the read-side commands).
+    /// - Throws: `PostgresStoreError` (`connectFailed`, a schema problem, `incidentMissing`).
+    public static func open(url: ConnectionString, incident: String, readOnly: Bool = false) throws -> PostgresTranscriptStore {
+        let connection = try PostgresConnection(url: url)
+        if readOnly { try connection.makeReadOnly() }
+        try PostgresSchema.check(connection)
+        let store = PostgresTranscriptStore(incident: incident, connection: connection)
+        _ = try store.storedHead()
+        return store
+    }
+
+    /// Connects and records a new incident with its `open` entry, in one transaction
+    /// (`warroom.open_incident`).
+    /// - Parameters:
+    ///   - url: the database.
+    ///   - opening: the `open` entry; `data.incident` is the id, `data.title` the title.
+    /// - Returns: the store and the entry as recorded.
+    /// - Throws: `PostgresStoreError.incidentExists` when the id is taken, or what connecting
+    ///   or writing throws.
+    public static func create(url: ConnectionString, opening: TranscriptEntry) throws -> (PostgresTranscriptStore, TranscriptEntry) {
+        let connection = try PostgresConnection(url: url)
+        try PostgresSchema.check(connection)
+        let id = opening.data["incident"]?.stringValue ?? ""
+        let title = opening.data["title"]?.stringValue ?? opening.text
+        let store = PostgresTranscriptStore(incident: id, connection: connection)
+        let (entry, line) = opening.chained(seq: 1, after: HashChain.genesis)
+        let created = try connection.execute("SELECT warroom.open_incident($1, $2, $3)",
+                                             [id, title, String(decoding: line.dropLast(), as: UTF8.self)])
+        guard created.string(0, 0) == "t" else { throw PostgresStoreError.incidentExists(target: connection.target, id: id) }
+        return (store, entry)
+    }
+
+    /// The channel an incident's appends are notified on (a channel name is at most 63 bytes;
+    /// two ids that share their first 55 characters share a channel, which only costs a
+    /// watcher a fetch that finds nothing).
+    public static func channel(for incident: String) -> String {
+        "warroom:" + String(decoding: incident.utf8.prefix(55), as: UTF8.self)
+    }
+
+    // MARK: - TranscriptStore
+
+    public var location: String { "incident \(incident) in the store \(connection.target)" }
+
+    public func head() throws -> TranscriptHead {
+        try reading { try storedHead() }
+    }
+
+    @discardableResult
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+        do {
+            try reconnectIfNeeded()
+        } catch let error as PostgresStoreError {
+            throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
+        }
+        if drafts.isEmpty {
+            let current = try reading { try storedHead() }
+            guard current == expected else { throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq) }
+            return []
+        }
+        do {
+            return try insert(drafts, after: expected)
+        } catch let error as TranscriptError {
+            throw error
+        } catch PostgresStoreError.connectionLost(_, let message) {
+            // The connection broke, maybe during COMMIT: once reconnected, the head tells
+            // whether it took. If it did not, the head is still the expected one and the
+            // append is made again, once.
+            let outcome: [TranscriptEntry]?
+            do {
+                outcome = try resolve(drafts, after: expected)
+            } catch {
+                throw TranscriptError.writeFailed(path: location, reason: "the store is unreachable (\(message)); nothing was acknowledged — retry when it is back")
+            }
+            if let written = outcome { return written }
+            do {
+                return try insert(drafts, after: expected)
+            } catch let error as TranscriptError {
+                throw error
+            } catch let error as PostgresStoreError {
+                throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
+            }
+        } catch let error as PostgresStoreError {
+            throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
+        }
+    }
+
+    public func entries(after seq: Int) throws -> [TranscriptEntry] {
+        try reading { try fetchEntries(after: seq) }
+    }
+
+    private func fetchEntries(after seq: Int) throws -> [TranscriptEntry] {
+        let rows = try connection.execute("SELECT seq, line FROM warroom.entries WHERE incident = $1 AND seq > $2 ORDER BY seq",
+                                          [incident, String(seq)])
+        var entries: [TranscriptEntry] = []
+        entries.reserveCapacity(rows.count)
+        var bytes: [UInt8] = []
+        for row in 0..<rows.count {
+            let rowSeq = rows.int(row, 0) ?? 0
+            bytes.removeAll(keepingCapacity: true)
+            rows.appendBytes(row, 1, to: &bytes)
+            do {
+                entries.append(try TranscriptEntry.decode(line: bytes, number: rowSeq))
+            } catch let error as TranscriptLineError {
+                throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: rowSeq, reason: "not a transcript entry (\(error.reason))")
+            }
+        }
+        return entries
+    }
+
+    public func close() {
+        connection.close()
+    }
+
+    // MARK: - Reading the record
+
+    /// The incident's transcript as a JSONL file holds it: every stored line with its newline,
+    /// in `seq` order, byte for byte.
+    /// - Throws: `PostgresStoreError`.
+    public func transcriptBytes() throws -> [UInt8] {
+        try reading { try fetchBytes() }
+    }
+
+    private func fetchBytes() throws -> [UInt8] {
+        let rows = try connection.execute("SELECT line FROM warroom.entries WHERE incident = $1 ORDER BY seq", [incident])
+        var bytes: [UInt8] = []
+        for row in 0..<rows.count {
+            rows.appendBytes(row, 0, to: &bytes)
+            bytes.append(0x0A)
+        }
+        return bytes
+    }
+
+    /// Checks the chain from the stored bytes, and that the rows agree with their lines: the
+    /// `seq` and `hash` columns with the line's own, and the head row with the last entry.
+    /// Catches a row edited by someone who bypassed the trigger (the table's owner or a
+    /// superuser), since the line's hash no longer chains.
+    /// - Returns: the chain's report, with the first disagreement as its problem.
+    /// - Throws: `PostgresStoreError` when the store cannot be read.
+    public func verify() throws -> VerifyReport {
+        // One snapshot: the rows and the head row as of the same moment, while others append.
+        try reading { try connection.snapshot { try check() } }
+    }
+
+    private func check() throws -> VerifyReport {
+        let rows = try connection.execute(
+            "SELECT seq, hash, previous_hash, line FROM warroom.entries WHERE incident = $1 ORDER BY seq", [incident])
+        var bytes: [UInt8] = []
+        for row in 0..<rows.count {
+            rows.appendBytes(row, 3, to: &bytes)
+            bytes.append(0x0A)
+        }
+        var report = TranscriptVerifier.verify(bytes: bytes)
+        guard report.isValid else { return report }
+        var previous = HashChain.genesis
+        for row in 0..<rows.count {
+            let seq = rows.int(row, 0) ?? 0
+            let hash = rows.string(row, 1) ?? ""
+            var line: [UInt8] = []
+            rows.appendBytes(row, 3, to: &line)
+            let lineHash = String(decoding: line.suffix(66).prefix(64), as: UTF8.self)
+            var reason: String?
+            if seq != row + 1 {
+                reason = "the row's seq is \(seq) where \(row + 1) was expected"
+            } else if hash != lineHash {
+                reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(lineHash.prefix(12))…): the row was edited"
+            } else if rows.string(row, 2) != previous {
+                reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
+            }
+            if let reason {
+                report.problem = VerifyProblem(line: row + 1, seq: row + 1, reason: reason)
+                report.goodEntries = row
+                return report
+            }
+            previous = hash
+        }
+        let head = try storedHead()
+        if head.seq != rows.count || head.hash != report.finalHash {
+            report.problem = VerifyProblem(line: rows.count + 1, seq: head.seq,
+                                           reason: "the incident's head row says #\(head.seq) \(head.hash.prefix(12))… but the entries end at #\(rows.count) \(report.finalHash.prefix(12))…")
+        }
+        return report
+    }
+
+    // MARK: - Waiting for others
+
+    /// Listens for appends to this incident; `waitForChange` then wakes on them.
+    /// - Throws: `PostgresStoreError`.
+    public func listen() throws {
+        try connection.listen(Self.channel(for: incident))
+    }
+
+    /// The connection's socket, for a caller that polls it alongside the terminal.
+    public var socketDescriptor: Int32 { connection.socketDescriptor }
+
+    /// Waits until someone appends to the incident (a notification) or `seconds` pass.
+    /// - Returns: whether a notification for this incident arrived.
+    /// - Throws: `PostgresStoreError.connectionLost` when the connection broke.
+    public func waitForChange(seconds: Double) throws -> Bool {
+        let channel = Self.channel(for: incident)
+        return try connection.waitForNotifications(seconds: seconds).contains { $0.channel == channel }
+    }
+
+    /// Opens a new connection (listening again if it listened) and checks the schema.
+    /// - Throws: `PostgresStoreError.connectFailed` while the server is unreachable.
+    public func reconnect() throws {
+        try connection.reconnect()
+        try PostgresSchema.check(connection)
+    }
+
+    // MARK: - Writing
+
+    /// One statement, so one round trip and its own transaction: `warroom.append_entries`
+    /// locks the head row, checks it, checks and inserts the lines, moves the head, notifies.
+    private func insert(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+        var written: [TranscriptEntry] = []
+        var lines: [[UInt8]] = []
+        var hash = expected.hash
+        for (offset, draft) in drafts.enumerated() {
+            var (entry, line) = draft.chained(seq: expected.seq + offset + 1, after: hash)
+            line.removeLast()
+            hash = entry.hash
+            written.append(entry)
+            lines.append(line)
+        }
+        let result = try connection.execute("SELECT recorded, head_seq, head_hash FROM warroom.append_entries($1, $2, $3, $4)",
+                                            [incident, String(expected.seq), expected.hash, Self.arrayLiteral(lines)])
+        guard result.count == 1 else { throw PostgresStoreError.incidentMissing(target: connection.target, id: incident) }
+        guard result.string(0, 0) == "t" else {
+            throw TranscriptError.headMoved(path: location, expected: expected.seq, found: result.int(0, 1) ?? -1)
+        }
+        return written
+    }
+
+    /// A PostgreSQL array literal of texts: each element quoted, `"` and `\` escaped.
+    static func arrayLiteral(_ elements: [[UInt8]]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(elements.reduce(2) { $0 + $1.count + 16 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in element {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// After the connection broke during an append: reconnects (briefly) and reads the head.
+    /// - Returns: the entries when they were committed; nil when they were not.
+    private func resolve(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry]? {
+        var backoff = ReconnectBackoff(first: 0.05, limit: 0.4)
+        var attempts = 0
+        while true {
+            do {
+                try reconnect()
+                break
+            } catch {
+                attempts += 1
+                if attempts >= 5 { throw error }
+                backoff.pause()
+            }
+        }
+        let head = try storedHead()
+        guard head.seq == expected.seq + drafts.count else { return nil }
+        let recorded = try entries(after: expected.seq)
+        // Ours only if the chain from the expected head is the one these drafts make.
+        var hash = expected.hash
+        for (offset, draft) in drafts.enumerated() {
+            let (entry, _) = draft.chained(seq: expected.seq + offset + 1, after: hash)
+            guard offset < recorded.count, recorded[offset].hash == entry.hash else { return nil }
+            hash = entry.hash
+        }
+        return Array(recorded.prefix(drafts.count))
+    }
+
+    private func storedHead() throws -> TranscriptHead {
+        let rows = try connection.execute("SELECT head_seq, head_hash FROM warroom.incidents WHERE id = $1", [incident])
+        guard rows.count == 1 else { throw PostgresStoreError.incidentMissing(target: connection.target, id: incident) }
+        return TranscriptHead(seq: rows.int(0, 0) ?? 0, hash: rows.string(0, 1) ?? "")
+    }
+
+    private func reconnectIfNeeded() throws {
+        if !connection.isConnected { try reconnect() }
+    }
+
+    /// Runs a read; when the connection turns out to be gone (the server restarted since the
+    /// last call), reconnects and reads again, once: reading twice is harmless.
+    private func reading<T>(_ body: () throws -> T) throws -> T {
+        try reconnectIfNeeded()
+        do {
+            return try body()
+        } catch PostgresStoreError.connectionLost {
+            try reconnect()
+            return try body()
+        }
+    }
+
+    /// A store error as the reason part of `TranscriptError.writeFailed`.
+    static func reason(_ error: PostgresStoreError) -> String {
+        switch error {
+        case .connectionLost(_, let message), .connectFailed(_, let message):
+            return "the store is unreachable (\(message))"
+        case .permissionDenied(_, let role, let message):
+            return "role '\(role)' may read this incident but not write to it (\(message)); writing needs the warroom_writer role (docs/STORE.md)"
+        default:
+            return error.description
+        }
+    }
+}
+
+/// The incidents in a store, for `warroom list --store`.
+public enum PostgresCatalog {
+    /// Every incident in the store, newest first, each folded from its entries as a file's is.
+    /// - Throws: `PostgresStoreError`.
+    public static func list(url: ConnectionString) throws -> [IncidentCatalog.Row] {
+        let connection = try PostgresConnection(url: url)
+        defer { connection.close() }
+        try connection.makeReadOnly()
+        try PostgresSchema.check(connection)
+        let ids = try connection.execute("SELECT id FROM warroom.incidents ORDER BY opened_at DESC, id")
+        var rows: [IncidentCatalog.Row] = []
+        for index in 0..<ids.count {
+            guard let id = ids.string(index, 0) else { continue }
+            let lines = try connection.execute("SELECT line FROM warroom.entries WHERE incident = $1 ORDER BY seq", [id])
+            var entries: [TranscriptEntry] = []
+            var bytes: [UInt8] = []
+            for row in 0..<lines.count {
+                bytes.removeAll(keepingCapacity: true)
+                lines.appendBytes(row, 0, to: &bytes)
+                if let entry = try? TranscriptEntry.decode(line: bytes, number: row + 1) { entries.append(entry) }
+            }
+            guard !entries.isEmpty else { continue }
+            rows.append(IncidentCatalog.row(entries: entries, file: "\(id) in \(connection.target)") { "open" })
+        }
+        return rows.sorted { $0.start > $1.start || ($0.start == $1.start && $0.id < $1.id) }
+    }
+}

@@ -1,0 +1,254 @@
+import Foundation
+import Testing
+import WarRoomKit
+@testable import WarRoomPostgres
+import WarRoomTestSupport
+
+/// The PostgreSQL store against a real PostgreSQL 15 (one server per test process, a fresh
+/// database per test).
+@Suite struct PostgresTranscriptStoreTests {
+    @Test func appendsChainLikeAFileAndReadsBackByteForByte() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-chain")
+        defer { store.close() }
+        let file = InMemoryTranscriptStore()
+        let opening = try store.entries(after: 0)
+        try file.append(opening, after: .empty)
+        let drafts = [noteDraft("first"), noteDraft("two entries of one command"), noteDraft("with \"quotes\", \\ and ünïcode ✓")]
+        let head = try store.head()
+        #expect(head.seq == 1)
+        let written = try store.append(Array(drafts[0...1]), after: head)
+        #expect(written.map(\.seq) == [2, 3])
+        try store.append([drafts[2]], after: TranscriptHead(seq: 3, hash: written[1].hash))
+        try file.append(drafts, after: file.head())
+
+        let fileBytes = file.lines.flatMap { $0 }
+        #expect(try store.transcriptBytes() == fileBytes)
+        #expect(try store.entries(after: 2).map(\.seq) == [3, 4])
+        #expect(try store.head() == file.head())
+        #expect(try store.verify().isValid)
+    }
+
+    @Test func anAppendAfterAStaleHeadIsRefusedAndWritesNothing() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let first = try database.openIncident(id: "2023-11-05-0330-race")
+        let second = try PostgresTranscriptStore.open(url: ConnectionString(database.url), incident: first.incident)
+        defer { first.close(); second.close() }
+        let seen = try second.head()
+        try first.append([noteDraft("alice was first")], after: first.head())
+        #expect(throws: TranscriptError.headMoved(path: second.location, expected: 1, found: 2)) {
+            try second.append([noteDraft("bob decided on a stale head"), noteDraft("and this one")], after: seen)
+        }
+        #expect(try second.entries(after: 0).map(\.text).last == "alice was first")
+        #expect(try second.head().seq == 2)
+        // Deciding again on the head that moved succeeds.
+        try second.append([noteDraft("bob again")], after: second.head())
+        #expect(try second.verify().isValid)
+    }
+
+    @Test func verifyAgreesWithItselfWhileOthersAppend() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-busy")
+        defer { store.close() }
+        let url = database.url
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            defer { done.signal() }
+            guard let writer = try? PostgresTranscriptStore.open(url: ConnectionString(url), incident: "2023-11-05-0330-busy") else { return }
+            defer { writer.close() }
+            for index in 0..<300 { _ = try? writer.append([noteDraft("busy \(index)")], after: writer.head()) }
+        }.start()
+        var checks = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            let report = try store.verify()
+            #expect(report.isValid, "\(report.problem.map(String.init(describing:)) ?? "")")
+            checks += 1
+        }
+        #expect(checks > 0)
+        #expect(try store.head().seq == 301)
+        #expect(try store.verify().goodEntries == 301)
+    }
+
+    @Test func creatingAnIncidentTwiceIsRefused() throws {
+        let database = try PostgresTestDatabase.initialized()
+        try database.openIncident(id: "2023-11-05-0330-twice").close()
+        #expect(throws: PostgresStoreError.self) { try database.openIncident(id: "2023-11-05-0330-twice") }
+        do {
+            _ = try database.openIncident(id: "2023-11-05-0330-twice")
+        } catch let error as PostgresStoreError {
+            guard case .incidentExists = error else { Issue.record("expected incidentExists, got \(error)"); return }
+        }
+        #expect(throws: PostgresStoreError.self) { try PostgresTranscriptStore.open(url: ConnectionString(database.url), incident: "no-such-incident") }
+    }
+
+    @Test func entriesCannotBeUpdatedOrDeletedEvenByTheirOwner() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-append-only")
+        try store.append([noteDraft("keep me")], after: store.head())
+        store.close()
+        let owner = try database.superuser()
+        defer { owner.close() }
+        for statement in ["UPDATE warroom.entries SET line = replace(line, 'keep me', 'changed') WHERE seq = 2",
+                          "DELETE FROM warroom.entries WHERE seq = 2",
+                          "TRUNCATE warroom.entries CASCADE",
+                          "DELETE FROM warroom.incidents",
+                          "UPDATE warroom.incidents SET head_seq = 1"] {
+            #expect(throws: PostgresStoreError.self, "\(statement)") { try owner.execute(statement) }
+        }
+        let left = try owner.execute("SELECT count(*) FROM warroom.entries")
+        #expect(left.int(0, 0) == 2)
+    }
+
+    @Test func aRowEditedWithTheTriggerDisabledIsCaughtByVerify() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-tampered")
+        defer { store.close() }
+        for text in ["one", "two", "the database was fine", "four"] { try store.append([noteDraft(text)], after: store.head()) }
+        let superuser = try database.superuser()
+        defer { superuser.close() }
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET line = replace(line, 'the database was fine', 'the network was fine') WHERE seq = 4;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let report = try store.verify()
+        #expect(report.problem?.seq == 4)
+        #expect(report.problem?.reason.contains("hash mismatch") == true)
+        #expect(report.goodEntries == 3)
+
+        // A row whose hash column alone was changed (the line left alone) is caught too.
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET line = replace(line, 'the network was fine', 'the database was fine') WHERE seq = 4;
+            UPDATE warroom.entries SET hash = repeat('a', 64) WHERE seq = 2;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let second = try store.verify()
+        #expect(second.problem?.seq == 2)
+        #expect(second.problem?.reason.contains("hash column") == true)
+    }
+
+    @Test func aReadOnlyRoleIsRefusedOnAppend() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-read-only")
+        store.close()
+        let password = "s3cret-Reader-pw"
+        let reader = try database.server.createLoginRole(prefix: "viewer", password: password, group: PostgresSchema.readerRole)
+        let readOnly = try PostgresTranscriptStore.open(url: ConnectionString(database.url(user: reader, password: password)), incident: store.incident)
+        defer { readOnly.close() }
+        #expect(try readOnly.entries(after: 0).count == 1)
+        do {
+            try readOnly.append([noteDraft("not allowed")], after: readOnly.head())
+            Issue.record("a read-only role appended")
+        } catch let error as TranscriptError {
+            let text = error.description
+            #expect(text.contains("may read this incident but not write"), "\(text)")
+            #expect(!text.contains(password))
+        }
+        #expect(try readOnly.head().seq == 1)
+
+        let writer = try database.server.createLoginRole(prefix: "scribe", password: password, group: PostgresSchema.writerRole)
+        let writing = try PostgresTranscriptStore.open(url: ConnectionString(database.url(user: writer, password: password)), incident: store.incident)
+        defer { writing.close() }
+        try writing.append([noteDraft("the writer role writes")], after: writing.head())
+        #expect(try writing.verify().isValid)
+    }
+
+    @Test func aWriterAddsEntriesOnlyThroughTheCheckedAppend() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-checked")
+        defer { store.close() }
+        let head = try store.head()
+        let password = "Wr1ter-pw"
+        let writer = try database.server.createLoginRole(prefix: "scribe", password: password, group: PostgresSchema.writerRole)
+        let connection = try PostgresConnection(url: ConnectionString(database.url(user: writer, password: password)))
+        defer { connection.close() }
+        // No direct writes to the tables …
+        for statement in ["INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line) SELECT incident, 2, at, wall, by, kind, hash, hash, line FROM warroom.entries",
+                          "UPDATE warroom.incidents SET head_seq = 5"] {
+            #expect(throws: PostgresStoreError.self, "\(statement)") { try connection.execute(statement) }
+        }
+        // … and the function refuses a line that does not continue the chain or skips a seq.
+        let (good, line) = noteDraft("a proper entry").chained(seq: 2, after: head.hash)
+        let tampered = String(decoding: line.dropLast(), as: UTF8.self).replacingOccurrences(of: "a proper entry", with: "a forged entry")
+        let skipping = String(decoding: noteDraft("skips").chained(seq: 3, after: head.hash).line.dropLast(), as: UTF8.self)
+        for bad in [tampered, skipping] {
+            do {
+                try connection.execute("SELECT * FROM warroom.append_entries($1, $2, $3, $4)",
+                                       [store.incident, String(head.seq), head.hash, PostgresTranscriptStore.arrayLiteral([Array(bad.utf8)])])
+                Issue.record("the store took a line that does not chain: \(bad)")
+            } catch PostgresStoreError.statementFailed(_, let state, _) {
+                #expect(state == "23514")
+            }
+        }
+        #expect(try store.head() == head)
+        let recorded = try connection.execute("SELECT recorded, head_seq FROM warroom.append_entries($1, $2, $3, $4)",
+                                              [store.incident, String(head.seq), head.hash, PostgresTranscriptStore.arrayLiteral([Array(line.dropLast())])])
+        #expect(recorded.string(0, 0) == "t" && recorded.int(0, 1) == 2)
+        #expect(try store.entries(after: 1) == [good])
+        let columns = try connection.execute("SELECT by, kind, at FROM warroom.entries WHERE seq = 2")
+        #expect(columns.string(0, 0) == "tester" && columns.string(0, 1) == "note")
+        #expect(try store.verify().isValid)
+    }
+
+    @Test func schemaVersionsAreCheckedAndUpgradedInOrder() throws {
+        let database = try PostgresServer.shared().createDatabase()
+        let url = ConnectionString(database.url)
+        #expect(throws: PostgresStoreError.schemaMissing(target: try PostgresConnection(url: url).target)) {
+            try PostgresTranscriptStore.open(url: url, incident: "x")
+        }
+        let first = try PostgresSchema.initialize(url: url)
+        #expect(first.previous == nil)
+        #expect(first.current == PostgresSchema.version)
+        #expect(first.grantProblem == nil)
+        let again = try PostgresSchema.initialize(url: url)
+        #expect(again.previous == PostgresSchema.version)
+        #expect(again.current == PostgresSchema.version)
+
+        // An upgrade runs only the migrations after the recorded version.
+        let connection = try PostgresConnection(url: url)
+        defer { connection.close() }
+        let upgraded = try PostgresSchema.migrate(connection, migrations: PostgresSchema.migrations + ["ALTER TABLE warroom.incidents ADD COLUMN upgraded boolean"])
+        #expect(upgraded.previous == 1)
+        #expect(upgraded.current == 2)
+        #expect(try connection.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'incidents' AND column_name = 'upgraded'").int(0, 0) == 1)
+        // This warroom (version 1) now refuses the newer schema, for reading and for init.
+        #expect(throws: PostgresStoreError.schemaTooNew(target: connection.target, found: 2, supported: 1)) {
+            try PostgresSchema.check(connection)
+        }
+        #expect(throws: PostgresStoreError.schemaTooNew(target: connection.target, found: 2, supported: 1)) {
+            try PostgresSchema.initialize(url: url)
+        }
+        try connection.execute("UPDATE warroom.schema_version SET version = 0")
+        #expect(throws: PostgresStoreError.schemaTooOld(target: connection.target, found: 0, supported: 1)) {
+            try PostgresSchema.check(connection)
+        }
+    }
+
+    @Test func aDatabaseThatIsNotUTF8IsRefused() throws {
+        let server = try PostgresServer.shared()
+        let admin = try server.connection(database: "postgres")
+        defer { admin.close() }
+        let name = "latin1_\(getpid())"
+        try admin.executeScript("CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'LATIN1'")
+        #expect(throws: PostgresStoreError.notUTF8(target: try PostgresConnection(url: ConnectionString(server.url(database: name))).target, encoding: "LATIN1")) {
+            try PostgresSchema.initialize(url: ConnectionString(server.url(database: name)))
+        }
+    }
+
+    @Test func anAppendOnAConnectionThatWasDroppedReconnectsAndRecordsOnce() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-reconnect")
+        defer { store.close() }
+        let head = try store.head()
+        let superuser = try database.superuser()
+        defer { superuser.close() }
+        try superuser.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database.name])
+        // The append finds its connection gone, reconnects, sees that nothing was written
+        // (the head has not moved) and records the entry once.
+        let written = try store.append([noteDraft("after reconnecting")], after: head)
+        #expect(written.map(\.seq) == [2])
+        #expect(try store.entries(after: 0).map(\.text) == ["Incident opened: Store test", "after reconnecting"])
+        #expect(try store.verify().isValid)
+    }
+}
