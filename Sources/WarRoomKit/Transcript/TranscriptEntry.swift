@@ -12,6 +12,8 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case alert
     /// A responder entered or left a shared room.
     case join, leave
+    /// A kind this version does not know (written by a newer warroom): read, kept and skipped.
+    case unknown
 }
 
 /// One line of the transcript: a timestamped, hash-chained record of something that happened.
@@ -39,6 +41,8 @@ public struct TranscriptEntry: Sendable, Equatable {
     public var data: JSONObject
     /// SHA-256 chain hash, lowercase hex.
     public var hash: String
+    /// The kind as written, when this version does not know it (`kind` is then `.unknown`).
+    public var unknownKind: String?
 
     public init(seq: Int, at: Instant, wall: Instant, by: String, kind: EntryKind, phase: String? = nil, step: String? = nil,
                 input: String? = nil, text: String = "", data: JSONObject = [:], hash: String = "")
@@ -75,7 +79,7 @@ extension TranscriptEntry {
         object.members.append(JSONMember("at", .string(at.iso8601)))
         object.members.append(JSONMember("wall", .string(wall.iso8601)))
         object.members.append(JSONMember("by", .string(by)))
-        object.members.append(JSONMember("kind", .string(kind.rawValue)))
+        object.members.append(JSONMember("kind", .string(unknownKind ?? kind.rawValue)))
         if let phase { object.members.append(JSONMember("phase", .string(phase))) }
         if let step { object.members.append(JSONMember("step", .string(step))) }
         if let input { object.members.append(JSONMember("input", .string(input))) }
@@ -126,13 +130,17 @@ extension TranscriptEntry {
             throw TranscriptLineError(line: number, reason: "'wall' is not an ISO-8601 time")
         }
         guard let by = try require("by").stringValue else { throw TranscriptLineError(line: number, reason: "'by' is not a string") }
-        guard let kindText = try require("kind").stringValue, let kind = EntryKind(rawValue: kindText) else {
-            throw TranscriptLineError(line: number, reason: "unknown 'kind'")
+        guard let kindText = try require("kind").stringValue, !kindText.isEmpty else {
+            throw TranscriptLineError(line: number, reason: "'kind' is not a kind name")
         }
+        // A kind a newer warroom added is kept as it is and skipped by every reader.
+        let kind = EntryKind(rawValue: kindText).flatMap { $0 == .unknown ? nil : $0 } ?? .unknown
         guard let hash = try require("hash").stringValue else { throw TranscriptLineError(line: number, reason: "'hash' is not a string") }
-        return TranscriptEntry(
+        var entry = TranscriptEntry(
             seq: seq, at: at, wall: wall, by: by, kind: kind,
             phase: object["phase"]?.stringValue, step: object["step"]?.stringValue, input: object["input"]?.stringValue,
             text: object["text"]?.stringValue ?? "", data: object["data"]?.objectValue ?? [:], hash: hash)
+        if kind == .unknown { entry.unknownKind = kindText }
+        return entry
     }
 }

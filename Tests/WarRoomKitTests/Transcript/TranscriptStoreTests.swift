@@ -34,3 +34,29 @@ import WarRoomTestSupport
         #expect(memory.lines.count == 1)
     }
 }
+
+@Suite struct UnknownKindTests {
+    @Test func aKindANewerWarroomAddedIsReadKeptAndSkipped() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let t0 = TranscriptStoreTests.t0
+        let writer = try TranscriptWriter.create(path: folder.file("t.jsonl"))
+        try writer.append(TranscriptEntry(seq: 0, at: t0, wall: t0, by: "alice", kind: .open, text: "open", data: ["incident": "x", "title": "T"]))
+        var future = TranscriptEntry(seq: 0, at: t0 + 1000, wall: t0, by: "alice", kind: .unknown, text: "a reaction", data: ["emoji": "eyes"])
+        future.unknownKind = "reaction"
+        try writer.append(future)
+        try writer.append(TranscriptEntry(seq: 0, at: t0 + 2000, wall: t0, by: "alice", kind: .note, text: "after it"))
+        writer.close()
+        let bytes = try TranscriptLog.readBytes(path: folder.file("t.jsonl"))
+        #expect(String(decoding: bytes, as: UTF8.self).contains("\"kind\":\"reaction\""))
+        let log = try TranscriptLog.read(path: folder.file("t.jsonl"))
+        #expect(log.entries.map(\.kind) == [.open, .unknown, .note])
+        #expect(log.entries[1].unknownKind == "reaction")
+        #expect(TranscriptVerifier.verify(bytes: bytes).isValid)
+        // Re-rendered, it is the same line: the chain holds wherever it is copied.
+        #expect(log.entries[1].chained(seq: 2, after: log.entries[0].hash).entry.hash == log.entries[1].hash)
+        let state = IncidentState(entries: log.entries)
+        #expect(state.lastSeq == 3)
+        #expect(state.responders == ["alice"])
+    }
+}
