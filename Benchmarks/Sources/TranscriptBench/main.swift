@@ -24,10 +24,24 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
+// `TranscriptBench resume FILE`: only time resuming an existing transcript (for profiling).
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "resume" {
+    var times: [Double] = []
+    for _ in 0..<5 {
+        let start = monotonic()
+        let (resumed, _) = try Session.resume(path: CommandLine.arguments[2], responder: "bench", source: source)
+        times.append(monotonic() - start)
+        resumed.syncsToDisk = false
+        _ = resumed.handle("quit")
+    }
+    print(String(format: "resume: median %.3f s (min %.3f s)", percentile(times, 0.5), times.min()!))
+    exit(0)
+}
+
 let entries = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
 let folder = NSTemporaryDirectory() + "warroom-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: folder) }
+defer { if ProcessInfo.processInfo.environment["WARROOM_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: folder) } }
 
 var options = StartOptions(responder: "bench", transcriptsFolder: folder)
 options.clockMode = .virtual
@@ -61,7 +75,7 @@ _ = session.handle("quit")
 var resumeTimes: [Double] = []
 for _ in 0..<5 {
     let start = monotonic()
-    let (resumed, _) = try Session.resume(path: path, responder: nil, source: source)
+    let (resumed, _) = try Session.resume(path: path, responder: "bench", source: source)
     resumeTimes.append(monotonic() - start)
     resumed.syncsToDisk = false
     _ = resumed.handle("quit")
