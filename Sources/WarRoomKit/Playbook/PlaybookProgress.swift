@@ -20,10 +20,16 @@ public struct PlaybookProgress: Sendable, Equatable {
         public var at: Instant
         /// The probe's metrics (fractions, milliseconds, counts).
         public var metrics: JSONObject
+        /// Metrics the target could not provide (`data.unavailable`), and why when it could not
+        /// answer the probe at all: a check on them is not applicable.
+        public var unavailable: [String]
+        public var unavailableReason: String?
 
-        public init(at: Instant, metrics: JSONObject) {
+        public init(at: Instant, metrics: JSONObject, unavailable: [String] = [], unavailableReason: String? = nil) {
             self.at = at
             self.metrics = metrics
+            self.unavailable = unavailable
+            self.unavailableReason = unavailableReason
         }
     }
 
@@ -121,7 +127,8 @@ public struct PlaybookProgress: Sendable, Equatable {
             lastUpdateAt = entry.at
         case .probe:
             guard let kind = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue else { return }
-            latestProbes[kind] = ProbeReading(at: entry.at, metrics: metrics)
+            latestProbes[kind] = ProbeReading(at: entry.at, metrics: metrics, unavailable: entry.data["unavailable"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                              unavailableReason: entry.data["reason"]?.stringValue)
         case .phase:
             if let phase = entry.data["phase"]?.stringValue { currentPhase = phase }
         case .step:

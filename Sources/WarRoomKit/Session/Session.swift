@@ -223,7 +223,7 @@ public final class Session {
             if let playbook = setup.playbook {
                 session.progress = PlaybookProgress(playbook: playbook, entries: log.entries)
             }
-            try session.rebuildConsole(entries: log.entries)
+            notices += try session.rebuildConsole(entries: log.entries)
         } catch {
             writer.close()
             throw error
