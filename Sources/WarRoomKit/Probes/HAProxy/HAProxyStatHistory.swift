@@ -100,7 +100,9 @@ public struct HAProxyStatHistory: Sendable {
         // The backend's `econ` counts the requests that never reached a server as well: those
         // that waited out `timeout queue`, and those that found no server up.
         let withoutServer = max(0, delta(n.connectionErrors, o.connectionErrors) - connection)
-        let noServer = !n.hasServer && !o.hasServer ? withoutServer : 0
+        // Which of the two: with no server up at either end of the interval (a second or two),
+        // none was there to wait for; otherwise they waited in the queue.
+        let noServer = !n.hasServer || !o.hasServer ? withoutServer : 0
         let queue = withoutServer - noServer
         let all5xx = delta(n.serverErrors, o.serverErrors)
         let other = max(0, all5xx - (server5xx + serverTimeouts + connection + withoutServer))
