@@ -80,7 +80,7 @@ extension LoadBalancerConsole {
             } else if status.hasPrefix("DRAIN") { counts.drain += 1 } else if status.hasPrefix("MAINT") { counts.maint += 1 } else { counts.other += 1 }
             let since = now - Int64(server.lastchg) * 1000
             var row = [server.name, server.statusText, server.checkStatus.isEmpty ? "-" : server.checkStatus,
-                       "\(since.clockSeconds) (\(DurationText.format(milliseconds: Int64(server.lastchg) * 1000)) ago)"]
+                       "\(since.clockSeconds) (\(Self.seconds(Double(server.lastchg))) ago)"]
             if let window = reading?.server(server.name) {
                 row += [TextFormat.count(window.checksFailed), TextFormat.count(window.downs), Self.seconds(window.downtimeSeconds)]
             } else {
@@ -153,7 +153,7 @@ extension LoadBalancerConsole {
                                               alignments: [.left, .right, .right, .right, .right, .right, .left], all: options.all)
         text += table.text + TextFormat.foldedNote(table.folded)
         text += "\nskew \(String(format: "%.2f", skew))× fair share (largest share × \(inRotation) servers in rotation now)"
-        var metrics: JSONObject = ["skew": .number(skew), "attempts": .number(total)]
+        var metrics: JSONObject = ["skew": .number(skew), "attempts": .number(total.rounded())]
         var unavailable: [String] = []
         if utilizationKnown, let busiest = reading.servers.max(by: { ($0.utilization ?? 0) < ($1.utilization ?? 0) }), let value = busiest.utilization {
             text += " · max utilization \(TextFormat.percent(value)) (\(busiest.name))"
@@ -241,7 +241,7 @@ extension LoadBalancerConsole {
         var metrics: JSONObject = [
             "error_rate": .number(pool.errorRate), "timeout_rate": .number(pool.timeoutRate), "server_error_rate": .number(pool.rate(pool.serverErrors)),
             "connection_error_rate": .number(pool.rate(pool.connectionErrors)), "no_server_rate": .number(pool.rate(pool.noServer)),
-            "requests": .number(pool.requests),
+            "requests": .number(pool.requests.rounded()),
         ]
         if let queue = pool.queueTimeouts { metrics["queue_timeout_rate"] = .number(pool.rate(queue)) }
         if pool.limited > 0 { metrics["limited_rate"] = .number(pool.rate(pool.limited)) }
