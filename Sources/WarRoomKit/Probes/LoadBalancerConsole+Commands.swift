@@ -124,7 +124,7 @@ extension LoadBalancerConsole {
         var header = "\(target.label) — configuration version \(version.number) (by \(version.by) at \(version.at.clockSeconds))\n"
             + "algorithm \(version.configuration.algorithm?.rawValue ?? "unknown") · rate limit \(LoadBalancerConfiguration.rateText(version.configuration.rateLimit))"
         if let reading { header += "\n" + queueLine(reading) }
-        header += "\nWEIGHT, STATE (as set), STATUS (as \(observerName == "sim" ? "the load balancer" : observerName) reports it) and QUEUE are now; "
+        header += "\nWEIGHT, STATE (as set), STATUS (as the load balancer shows it) and QUEUE are now; "
             + (reading.map { "REQ/S and ERRORS are \($0.window.text)" } ?? "REQ/S is the last second's")
         let table = TextFormat.collapsedTable(header: ["BACKEND", "WEIGHT", "STATE", "STATUS", "REQ/S", "ERRORS", "QUEUE"], rows: rows,
                                               alignments: [.left, .right, .left, .left, .right, .right, .right], all: options.all)

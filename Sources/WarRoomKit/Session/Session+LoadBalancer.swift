@@ -195,7 +195,7 @@ enum LoadBalancerCommands {
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
                 if words.count == 1, words[0] == "backend" { return session.console?.backendNames ?? [] }
-                return []
+                return ["--window", "--all"]
             }
         ) { session, arguments in
             try session.runProbe(arguments.words)
