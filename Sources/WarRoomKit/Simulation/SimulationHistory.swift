@@ -112,8 +112,9 @@ public struct SimulationHistory: Sendable {
     var backendAttempts: [Double]
     /// Failed attempts per backend per window.
     var backendFailures: [Double]
-    /// Failed health checks, DOWN transitions and seconds DOWN per backend per window (small
-    /// whole numbers, exact in `Float`, which halves their memory).
+    /// Failed health checks, DOWN transitions and seconds DOWN per backend *since the start*,
+    /// as they stood at each window's end (a reading takes differences); `Float` is exact for
+    /// these whole numbers up to 16 million, far beyond a 31-day drill, at half the memory.
     var backendChecks: [Float]
     var backendDowns: [Float]
     var backendDowntime: [Float]
@@ -130,15 +131,8 @@ public struct SimulationHistory: Sendable {
         samples.reserveCapacity(SimulationHistory.capacity)
     }
 
-    mutating func append(_ sample: SimulationSample, backends: BackendWindowTotals) {
-        let base = head * backendCount
-        for i in 0..<backendCount {
-            backendAttempts[base + i] = backends.attempts[i]
-            backendFailures[base + i] = backends.failures[i]
-            backendChecks[base + i] = Float(backends.checksFailed[i])
-            backendDowns[base + i] = Float(backends.downs[i])
-            backendDowntime[base + i] = Float(backends.downtime[i])
-        }
+    /// Closes the window whose per-backend figures were written at `head * backendCount`.
+    mutating func commit(_ sample: SimulationSample) {
         if samples.count < SimulationHistory.capacity { samples.append(sample) } else { samples[head] = sample }
         head = (head + 1) % SimulationHistory.capacity
     }
@@ -167,10 +161,11 @@ public struct SimulationHistory: Sendable {
         return (totals.attempts, totals.failures)
     }
 
-    /// Per-backend figures summed over the `windows` most recent windows that satisfy `keep`
-    /// (walking back from the latest and stopping at the first that does not).
+    /// Per-backend figures over the `windows` most recent windows that satisfy `keep` (walking
+    /// back from the latest and stopping at the first that does not).
     func backendWindowTotals(last windows: Int, while keep: (SimulationSample) -> Bool = { _ in true }) -> BackendWindowTotals {
         var totals = BackendWindowTotals(count: backendCount)
+        var taken = 0
         for k in 0..<min(windows, count) {
             let s = slot(back: k)
             guard keep(samples[s]) else { break }
@@ -178,12 +173,27 @@ public struct SimulationHistory: Sendable {
             for i in 0..<backendCount {
                 totals.attempts[i] += backendAttempts[base + i]
                 totals.failures[i] += backendFailures[base + i]
-                totals.checksFailed[i] += Double(backendChecks[base + i])
-                totals.downs[i] += Double(backendDowns[base + i])
-                totals.downtime[i] += Double(backendDowntime[base + i])
             }
+            taken += 1
+        }
+        guard taken > 0 else { return totals }
+        // Health figures: what they stood at the latest window's end, less what they stood at
+        // before the first window taken (nothing, when the history reaches back to the start).
+        let end = slot(back: 0) * backendCount
+        let start = taken < count ? slot(back: taken) * backendCount : nil
+        for i in 0..<backendCount {
+            totals.checksFailed[i] = Double(backendChecks[end + i]) - (start.map { Double(backendChecks[$0 + i]) } ?? 0)
+            totals.downs[i] = Double(backendDowns[end + i]) - (start.map { Double(backendDowns[$0 + i]) } ?? 0)
+            totals.downtime[i] = Double(backendDowntime[end + i]) - (start.map { Double(backendDowntime[$0 + i]) } ?? 0)
         }
         return totals
+    }
+
+    /// Each backend's health figures as they stood at the latest window's end (zeros before the first).
+    func latestHealth(_ i: Int) -> (checks: Double, downs: Double, downtime: Double) {
+        guard count > 0 else { return (0, 0, 0) }
+        let end = slot(back: 0) * backendCount + i
+        return (Double(backendChecks[end]), Double(backendDowns[end]), Double(backendDowntime[end]))
     }
 
     /// The `k`-th most recent window (0 = latest).

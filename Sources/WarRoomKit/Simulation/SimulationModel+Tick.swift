@@ -389,16 +389,22 @@ extension SimulationModel {
             let counts = healthCounts()
             window.backendsUp = counts.up
             window.backendsDown = counts.down
-            // Per-backend window totals are differences of the cumulative counters.
-            let partial = currentWindowBackends()
+            // Written straight into the history's ring: attempts and failures as differences of
+            // the cumulative counters, health figures as they stand (the readings take differences).
+            let base = history.head * n
+            let tickCount = Double(ticks)
             for i in 0..<n {
-                self[.windowStartAttempts, i] = self[.totalAttempts, i]
-                self[.windowStartFailures, i] = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i]
-                self[.windowStartChecks, i] = Double(checkFailures[i])
-                self[.windowStartDowns, i] = self[.totalDowns, i]
-                self[.windowStartDowntime, i] = downtimeSeconds(i)
+                let attempts = self[.totalAttempts, i]
+                let failures = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i]
+                history.backendAttempts[base + i] = attempts - self[.windowStartAttempts, i]
+                history.backendFailures[base + i] = failures - self[.windowStartFailures, i]
+                history.backendChecks[base + i] = Float(checkFailures[i])
+                history.backendDowns[base + i] = Float(self[.totalDowns, i])
+                history.backendDowntime[base + i] = Float(self[.downtimeClosed, i] + (healthy[i] ? 0 : tickCount - self[.downSince, i]))
+                self[.windowStartAttempts, i] = attempts
+                self[.windowStartFailures, i] = failures
             }
-            history.append(window, backends: partial)
+            history.commit(window)
             window = SimulationSample(at: now)
         }
     }

@@ -85,9 +85,10 @@ extension SimulationModel {
         for i in 0..<names.count {
             totals.attempts[i] = self[.totalAttempts, i] - self[.windowStartAttempts, i]
             totals.failures[i] = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i] - self[.windowStartFailures, i]
-            totals.checksFailed[i] = Double(checkFailures[i]) - self[.windowStartChecks, i]
-            totals.downs[i] = self[.totalDowns, i] - self[.windowStartDowns, i]
-            totals.downtime[i] = downtimeSeconds(i) - self[.windowStartDowntime, i]
+            let before = history.latestHealth(i)
+            totals.checksFailed[i] = Double(checkFailures[i]) - before.checks
+            totals.downs[i] = self[.totalDowns, i] - before.downs
+            totals.downtime[i] = downtimeSeconds(i) - before.downtime
         }
         return totals
     }

@@ -349,8 +349,6 @@ enum Column: Int, CaseIterable {
     case totalDowns
     /// Ticks spent DOWN in spells that have ended, and the tick the current spell began.
     case downtimeClosed, downSince
-    // Cumulative health figures when the current history window began.
-    case windowStartChecks, windowStartDowns, windowStartDowntime
 }
 
 extension SimulationModel {
