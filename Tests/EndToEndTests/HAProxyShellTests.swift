@@ -85,7 +85,7 @@ import WarRoomTestSupport
             try #require(blocks.count == 4, "\(result.stdout)")
             // The window reaches back over the whole session (it began seconds ago), and says so.
             #expect(blocks[1].hasPrefix("over "), "\(blocks[1])")
-            #expect(blocks[1].contains("the history covers only"), "\(blocks[1])")
+            #expect(blocks[1].contains("of the 60s window"), "\(blocks[1])")
             // 100:50:50 and a DOWN server, over the 200 requests sent so far.
             #expect(isClose(shares(blocks[1]), to: ["web1": 50, "web2": 25, "web3": 25, "web4": 0]), "\(blocks[1])")
             // After lb weight web2 150 and 300 more: the window holds both, 100+100 : 50+150 : 50+50 of 500.

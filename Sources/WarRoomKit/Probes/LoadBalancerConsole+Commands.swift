@@ -222,6 +222,8 @@ extension LoadBalancerConsole {
         do {
             try apply(wanted, over: live, at: now)
         } catch {
+            // Refused before anything changed: an error like any other, no version.
+            if try liveConfiguration(at: now).serversMatch(live) { throw error }
             failure = "\(error)"
         }
         var result = try record(action: "rollback", backend: nil, value: value, arguments: arguments, before: live, at: now, by: by, fromVersion: latest,

@@ -32,6 +32,9 @@ public struct ProbeWindow: Sendable, Equatable {
         let span = "\(from.clockSeconds)–\(to.clockSeconds)"
         let covered = Self.seconds(coveredSeconds)
         if coveredSeconds <= 0 { return "with no history yet (\(to.clockSeconds)): nothing to measure over the \(Self.seconds(Double(requestedSeconds))) window" }
+        if coveredSeconds < 1 {
+            return "over less than a second (\(span)): the history has only just begun, of the \(Self.seconds(Double(requestedSeconds))) window"
+        }
         if isComplete { return "over the last \(covered) (\(span))" }
         return "over \(covered) (\(span)): the history covers only \(covered) of the \(Self.seconds(Double(requestedSeconds))) window"
     }

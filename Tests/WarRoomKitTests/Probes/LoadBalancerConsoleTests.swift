@@ -6,9 +6,15 @@ import WarRoomTestSupport
 final class CoreOnlyTarget: LoadBalancerTarget {
     var servers = [ServerStats(backend: "web", name: "web-1", status: "UP", weight: 100, stot: 1000, rate: 80, hrsp5xx: 10, eresp: 5, rtime: 20),
                    ServerStats(backend: "web", name: "web-2", status: "DOWN", weight: 100, stot: 500, rate: 20, chkfail: 3, lastchg: 60, checkStatus: "L4TOUT")]
+    /// Changes allowed before every further one is refused (`nil`: all are allowed).
+    var refuseAfter: Int?
     var label: String { "haproxy:test" }
     func snapshot(at now: Instant) throws -> TargetSnapshot { TargetSnapshot(at: now, backend: "web", servers: servers) }
     func setWeight(_ weight: Int, server: String, at now: Instant) throws {
+        if let left = refuseAfter {
+            guard left > 0 else { throw TargetError.refused(target: label, command: "weight \(server) \(weight)", reason: "no more changes") }
+            refuseAfter = left - 1
+        }
         servers[servers.firstIndex { $0.name == server }!].weight = weight
     }
     func setState(_ state: ServerAdminState, server: String, at now: Instant) throws {}
@@ -147,6 +153,24 @@ final class CoreOnlyTarget: LoadBalancerTarget {
         #expect(rollback.data["changes"] == ["weight web-1: 10 → 100"])
         #expect(rollback.text.contains("rollback to version 1, the version before the most recent change (v2 by haproxy)"))
         #expect(target.servers[0].weight == 100)
+    }
+
+    @Test func aRollbackRefusedHalfWayRecordsWhatChangedAndFails() throws {
+        let target = CoreOnlyTarget()
+        let start = Instant.parseISO8601("2024-01-01T00:00:00Z")!
+        let console = try LoadBalancerConsole(target: target, at: start, by: "haproxy:test")
+        target.servers[0].weight = 10
+        target.servers[1].weight = 20
+        target.refuseAfter = 1
+        let rollback = try console.lb(arguments: ["rollback", "1"], by: "ops", at: start + 5000)
+        #expect(rollback.changed && rollback.data["changes"] == ["weight web-1: 10 → 100"])
+        #expect(rollback.failure == "haproxy:test refused 'weight web-2 100': no more changes" && rollback.data["failure"] != nil)
+        #expect(rollback.text.hasSuffix("\n  incomplete: haproxy:test refused 'weight web-2 100': no more changes"))
+        // Refused at once: no version at all, just the error.
+        target.servers[0].weight = 30
+        target.refuseAfter = 0
+        #expect(throws: TargetError.self) { try console.lb(arguments: ["rollback", "1"], by: "ops", at: start + 9000) }
+        #expect(console.versions.count == 4, "v1, the outside change, the partial rollback, the second outside change")
     }
 
     @Test func rollbackWithoutAVersionUndoesTheWholeLatestChangeOfOneAuthor() throws {
