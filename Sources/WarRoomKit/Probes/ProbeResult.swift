@@ -23,11 +23,11 @@ public enum ProbeKind: String, Sendable, CaseIterable {
     /// One line of help.
     public var summary: String {
         switch self {
-        case .health: return "each backend's status, last check, checks failed, since when"
-        case .distribution: return "each backend's weight, share of requests, utilization"
-        case .latency: return "p50/p95/p99 overall and per backend"
-        case .errors: return "error, timeout and 5xx rates now, and the last 30 minutes"
-        case .traffic: return "request rate against its baseline, sources, top sources"
+        case .health: return "each backend's status and last check now; checks failed, times DOWN, downtime over the window"
+        case .distribution: return "each backend's weight; share of requests, req/s, utilization, errors over the window"
+        case .latency: return "p50/p95/p99 overall and per backend (HAProxy: its queue, connect, response, total averages)"
+        case .errors: return "errors over the window by cause (timeouts, 5xx, connection failures, no server), per server, the last 30 minutes"
+        case .traffic: return "request rate over the window against its baseline or recent peak, sources"
         case .config: return "the live configuration, its version, who changed it and when"
         case .backend: return "one backend in depth (probe backend NAME)"
         case .db: return "the database behind the backends"
