@@ -33,7 +33,7 @@ extension LoadBalancerConsole {
             case .latency: result = try latency(options, at: now)
             case .errors: result = try errors(options, at: now)
             case .traffic: result = try traffic(options, at: now)
-            case .config: result = config(at: now)
+            case .config: result = config(options, at: now)
             case .backend: result = try backendProbe(try backend(options.words[0]), options, at: now)
             case .db: result = try database(at: now)
             case .network: result = try network(at: now)
@@ -318,7 +318,7 @@ extension LoadBalancerConsole {
 
     // MARK: - config
 
-    func config(at now: Instant) -> ProbeResult {
+    func config(_ options: ProbeOptions, at now: Instant) -> ProbeResult {
         let version = current
         let happened = version.happenedAt ?? version.at
         let minutes = Double(now - happened) / 60_000
@@ -327,11 +327,11 @@ extension LoadBalancerConsole {
         if let evidence = version.evidence { text += "\(evidence)\n" }
         text += "algorithm \(version.configuration.algorithm?.rawValue ?? "unknown") · rate limit \(LoadBalancerConfiguration.rateText(version.configuration.rateLimit))\n"
         if !version.changes.isEmpty {
-            text += "changed: " + ConfigurationChangeSummary.compact(version.changes) + "\n"
+            text += "changed: " + (options.all ? version.changes.joined(separator: "; ") : ConfigurationChangeSummary.compact(version.changes)) + "\n"
         }
         let table = TextFormat.collapsedTable(header: ["BACKEND", "WEIGHT", "STATE"],
                                               rows: version.configuration.servers.map { [$0.name, String($0.weight), $0.state.rawValue] },
-                                              alignments: [.left, .right, .left], all: false)
+                                              alignments: [.left, .right, .left], all: options.all)
         text += table.text + TextFormat.foldedNote(table.folded)
         return ProbeResult(kind: .config, text: text, metrics: ["minutes_since_change": .number(max(0, minutes))])
     }

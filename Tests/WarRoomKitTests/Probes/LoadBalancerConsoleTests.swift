@@ -235,7 +235,7 @@ final class CoreOnlyTarget: LoadBalancerTarget {
     @Test func identicalRowsFoldUnlessAll() throws {
         let (scenario, console) = try Self.seed()
         let t = scenario.start + 15 * 60_000
-        for kind in ["health", "distribution", "latency", "errors"] {
+        for kind in ["health", "distribution", "latency", "errors", "config"] {
             let folded = try console.probe(kind: kind, at: t).text
             #expect(folded.contains("msg-01…msg-27 (27)"), "\(kind)")
             #expect(!folded.contains("\nmsg-14 "), "\(kind)")
