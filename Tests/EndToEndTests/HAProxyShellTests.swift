@@ -261,6 +261,23 @@ import WarRoomTestSupport
         }
     }
 
+    @Test func aChangeWhilePausedIsFoundOnResumeEvenWithNoChangeRecordedBefore() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let first = try start(fixture.adminSocket, in: transcripts, script: "probe health\nquit\n")
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try fixture.ask("set server app/web2 state drain") == "\n")
+            let path = try #require(transcripts.files.first)
+            let resumed = try WarRoomBinary.run(["resume", path], input: "lb history\nlb diff\n")
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(resumed.stderr.contains("configuration version 2 by haproxy: changed outside warroom"), "\(resumed.stderr)")
+            #expect(resumed.stdout.contains("v1 → v2:\n  state web2: ready → drain"), "\(resumed.stdout)")
+            let change = try #require(try TranscriptLog.read(path: path).entries.first { $0.data["action"] == "outside-change" })
+            #expect(change.data["from_version"] == 1 && change.data["lastchg"]?["web2"] != nil)
+        }
+    }
+
     @Test func resumeWhileHAProxyIsDownOpensAndSaysSo() throws {
         let transcripts = try TemporaryFolder()
         defer { transcripts.cleanUp() }
