@@ -11,6 +11,10 @@ import Darwin
 /// answer 200, one points at a closed port and is DOWN), fast health checks, and stats sockets
 /// at `level admin` and `level user` in a temporary folder.
 ///
+/// With `capacity`, the backend's servers are `CapacityServer`s instead (all alive, each
+/// serving a few requests at a time), HAProxy holds each to that many connections (`maxconn`)
+/// and queues the rest for `timeout queue`: overload as it happens in production, on loopback.
+///
 /// Use `HAProxyFixture.run { fixture in … }`: HAProxy is stopped by its pid when the body ends,
 /// whether it returned or threw.
 public final class HAProxyFixture {
@@ -61,6 +65,28 @@ public final class HAProxyFixture {
     /// A second backend with servers, present when started with `secondBackend: true`.
     public let secondBackend: String?
     public let servers: [Server]
+    /// Servers of limited capacity behind the backend, for load tests.
+    public struct Capacity: Sendable {
+        /// Servers in the backend.
+        public var servers: Int
+        /// Requests each serves at once; also its `maxconn` in HAProxy.
+        public var concurrency: Int
+        /// Milliseconds each request takes.
+        public var serviceMilliseconds: Int
+        /// HAProxy's `timeout queue`: how long a request waits for a free server.
+        public var queueTimeoutMilliseconds: Int
+
+        public init(servers: Int = 3, concurrency: Int = 2, serviceMilliseconds: Int = 100, queueTimeoutMilliseconds: Int = 200) {
+            self.servers = servers
+            self.concurrency = concurrency
+            self.serviceMilliseconds = serviceMilliseconds
+            self.queueTimeoutMilliseconds = queueTimeoutMilliseconds
+        }
+    }
+
+    /// The load-test servers, when started with `capacity`.
+    public let capacityServers: [CapacityServer]
+    private let capacity: Capacity?
     /// HAProxy's process id, from its pidfile.
     public private(set) var pid: Int32 = 0
     /// Keeps the dead server's port closed, and out of other tests' hands, while HAProxy runs.
@@ -71,11 +97,11 @@ public final class HAProxyFixture {
     /// - Parameters:
     ///   - secondBackend: also configure a backend `api` with servers, so that none is the only one.
     ///   - body: the test.
-    public static func run<T>(secondBackend: Bool = false, _ body: (HAProxyFixture) throws -> T) throws -> T {
+    public static func run<T>(secondBackend: Bool = false, capacity: Capacity? = nil, _ body: (HAProxyFixture) throws -> T) throws -> T {
         var attempt = 1
         while true {
             do {
-                let fixture = try HAProxyFixture(secondBackend: secondBackend)
+                let fixture = try HAProxyFixture(secondBackend: secondBackend, capacity: capacity)
                 defer { fixture.stop() }
                 return try body(fixture)
             } catch Failure.startFailed(_, let log) where log.contains("cannot bind") && attempt < 3 {
@@ -116,7 +142,7 @@ public final class HAProxyFixture {
 
     /// Writes the configuration, starts `haproxy -f cfg -D -p pidfile`, and waits (by polling
     /// the admin socket, bounded) until the dead server is DOWN and the others are UP.
-    public init(secondBackend: Bool = false, weights: [Int] = [100, 50, 50, 100]) throws {
+    public init(secondBackend: Bool = false, weights: [Int] = [100, 50, 50, 100], capacity: Capacity? = nil) throws {
         haproxyPath = try Self.findHAProxy()
         folder = try TemporaryFolder()
         adminSocket = folder.file("admin.sock")
@@ -125,9 +151,19 @@ public final class HAProxyFixture {
         let closed = try ClosedPort()
         closedPort = closed
         frontendPort = ports[0]
-        servers = weights.enumerated().map { index, weight in
-            let alive = index < weights.count - 1
-            return Server(name: "web\(index + 1)", weight: weight, port: alive ? ports[index + 1] : closed.port, alive: alive)
+        self.capacity = capacity
+        if let capacity {
+            let started = try (0..<capacity.servers).map { _ in
+                try CapacityServer(concurrency: capacity.concurrency, queue: 4 * capacity.concurrency, serviceMilliseconds: capacity.serviceMilliseconds)
+            }
+            capacityServers = started
+            servers = started.enumerated().map { Server(name: "web\($0 + 1)", weight: 100, port: $1.port, alive: true) }
+        } else {
+            capacityServers = []
+            servers = weights.enumerated().map { index, weight in
+                let alive = index < weights.count - 1
+                return Server(name: "web\(index + 1)", weight: weight, port: alive ? ports[index + 1] : closed.port, alive: alive)
+            }
         }
         self.secondBackend = secondBackend ? "api" : nil
 
@@ -163,6 +199,7 @@ public final class HAProxyFixture {
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        capacityServers.forEach { $0.stop() }
         guard pid > 0 else { return folder.cleanUp() }
         kill(pid, SIGTERM)
         // Bounded: HAProxy exits within milliseconds of SIGTERM; SIGKILL if it does not.
@@ -178,6 +215,15 @@ public final class HAProxyFixture {
 
     /// The server that points at a closed port.
     public var deadServer: Server { servers.first { !$0.alive }! }
+
+    /// A frontend's or backend's counter, asked directly (`req_tot`, `hrsp_5xx` …).
+    public func proxyStat(_ column: String, proxy: String, kind: String) throws -> Int {
+        let lines = try ask("show stat \(proxy) -1 -1").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        guard let header = lines.first, let position = header.firstIndex(where: { $0 == column || $0 == "# \(column)" }),
+            let line = lines.first(where: { $0.count > position && $0[0] == proxy && $0[1] == kind }), let value = Int(line[position])
+        else { throw Failure.socket("no \(column) for \(proxy)/\(kind) in show stat") }
+        return value
+    }
 
     // MARK: - Talking to it
 
@@ -247,6 +293,8 @@ public final class HAProxyFixture {
                 timeout server 5s
                 # Generous, so that a busy test machine does not fail a live server's check.
                 timeout check 1s
+                timeout queue \(capacity?.queueTimeoutMilliseconds ?? 5000)ms
+                retries 1
 
             frontend web
                 bind 127.0.0.1:\(frontendPort)
@@ -255,7 +303,7 @@ public final class HAProxyFixture {
             backend \(backend)
                 balance roundrobin
                 option httpchk GET /health
-                default-server inter 100ms fall 3 rise 1
+                default-server inter 100ms fall 3 rise 1\(capacity.map { " maxconn \($0.concurrency)" } ?? "")
 
             """
         for server in servers {
@@ -266,7 +314,7 @@ public final class HAProxyFixture {
             text += "\nbackend \(secondBackend)\n"
             for server in liveServers { text += "    server \(secondBackend)-\(server.name) 127.0.0.1:\(server.port)\n" }
         }
-        for server in liveServers {
+        for server in liveServers where capacity == nil {
             text += """
 
                 frontend serve-\(server.name)

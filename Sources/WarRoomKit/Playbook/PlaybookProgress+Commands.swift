@@ -242,6 +242,15 @@ extension PlaybookProgress {
     /// Judges a check on the latest reading of its probe.
     func judge(_ check: Playbook.Check, step: String, now: Instant) throws -> (passed: Bool, data: JSONValue, line: String) {
         guard let reading = latestProbes[check.probe] else { throw PlaybookCommandError.needsProbe(step: step, check: check) }
+        if reading.unavailable.contains(check.metric) {
+            // The target cannot measure it (HAProxy has no database figures): not applicable, and the path goes on as on a pass.
+            let why = reading.unavailableReason ?? "the probe at \(reading.at.clockSeconds) says this load balancer cannot provide it"
+            let line = "Check: \(check.probe).\(check.metric) is not applicable: \(why); going on as if it passed"
+            let data: JSONValue = ["probe": .string(check.probe), "metric": .string(check.metric), "threshold": .number(check.threshold),
+                                   "comparison": .string(check.comparison.rawValue), "passed": .null, "applicable": false, "reason": .string(why),
+                                   "probed_at": .string(reading.at.iso8601)]
+            return (true, data, line)
+        }
         guard let value = reading.metrics[check.metric]?.doubleValue else {
             throw PlaybookCommandError.metricMissing(step: step, check: check, probedAt: reading.at)
         }

@@ -20,14 +20,17 @@ public struct PlaybookRecord: Sendable, Equatable {
         public var at: Instant
         /// The probe's metrics (fractions, milliseconds, counts).
         public var metrics: JSONObject
-        /// `false` when the target could not answer this probe (a real load balancer asked
-        /// about the database): a check on it is not applicable.
-        public var applicable: Bool
+        /// Metrics the target could not provide (`data.unavailable`), and why when it could not
+        /// answer the probe at all (a real load balancer asked about the database): a check on
+        /// them is not applicable.
+        public var unavailable: [String]
+        public var unavailableReason: String?
 
-        public init(at: Instant, metrics: JSONObject, applicable: Bool = true) {
+        public init(at: Instant, metrics: JSONObject, unavailable: [String] = [], unavailableReason: String? = nil) {
             self.at = at
             self.metrics = metrics
-            self.applicable = applicable
+            self.unavailable = unavailable
+            self.unavailableReason = unavailableReason
         }
     }
 
@@ -76,10 +79,9 @@ public struct PlaybookRecord: Sendable, Equatable {
     mutating func apply(_ entry: TranscriptEntry) {
         switch entry.kind {
         case .probe:
-            guard let kind = entry.data["probe"]?.stringValue else { return }
-            let applicable = entry.data["applicable"]?.boolValue ?? true
-            guard let metrics = entry.data["metrics"]?.objectValue ?? (applicable ? nil : [:]) else { return }
-            latestProbes[kind] = ProbeReading(at: entry.at, metrics: metrics, applicable: applicable)
+            guard let kind = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue else { return }
+            latestProbes[kind] = ProbeReading(at: entry.at, metrics: metrics, unavailable: entry.data["unavailable"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                              unavailableReason: entry.data["reason"]?.stringValue)
         case .phase:
             if let phase = entry.data["phase"]?.stringValue { currentPhase = phase }
         case .step:

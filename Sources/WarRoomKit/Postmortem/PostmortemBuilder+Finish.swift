@@ -302,7 +302,7 @@ extension PostmortemBuilder {
 
     /// `lb` entries that changed the configuration (not `show`, `history`, `diff`).
     static func isConfigChange(_ entry: TranscriptEntry) -> Bool {
-        guard entry.kind == .lb else { return false }
+        guard entry.kind == .lb, entry.data["changed"]?.boolValue != false else { return false }
         if let action = entry.data["action"]?.stringValue, ["show", "history", "diff"].contains(action) { return false }
         return true
     }

@@ -5,6 +5,13 @@ public enum ConfigurationChangeSummary {
     /// - Parameter changes: lines as `LoadBalancerConfiguration.changes(from:)` writes them.
     /// - Returns: one line.
     public static func compact(_ changes: [String]) -> String {
+        groups(changes).joined(separator: "; ")
+    }
+
+    /// The same grouping, one line per group: `weight 100 → 25 on msg-01…msg-27 (27)`.
+    /// - Parameter changes: lines as `LoadBalancerConfiguration.changes(from:)` writes them.
+    /// - Returns: the groups in order of first appearance, then lines that are not `KIND NAME: FROM → TO`.
+    public static func groups(_ changes: [String]) -> [String] {
         var groups: [(key: String, names: [String])] = []
         var others: [String] = []
         for change in changes {
@@ -22,7 +29,7 @@ public enum ConfigurationChangeSummary {
             }
         }
         let grouped = groups.map { "\($0.key) on \(names($0.names))" }
-        return (grouped + others).joined(separator: "; ")
+        return grouped + others
     }
 
     /// `msg-01`, `msg-01, msg-04`, or `msg-01…msg-27 (27)` for a long list.

@@ -65,3 +65,79 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
         return rate.rounded() == rate ? "\(Int(rate)) req/s" : "\(rate) req/s"
     }
 }
+
+extension LoadBalancerConfiguration {
+    /// What differs from `old` to `self`, one object per change, for transcripts:
+    /// `{"server": "msg-01", "field": "weight", "from": 100, "to": 25}`, and
+    /// `{"field": "algorithm" | "rate_limit", "from", "to"}` for the whole pool.
+    public func diff(from old: LoadBalancerConfiguration) -> [JSONValue] {
+        var items: [JSONValue] = []
+        if old.algorithm != algorithm, old.algorithm != nil, algorithm != nil {
+            items.append(["field": "algorithm", "from": .optional(old.algorithm?.rawValue), "to": .optional(algorithm?.rawValue)])
+        }
+        if old.rateLimit != rateLimit {
+            items.append(["field": "rate_limit", "from": old.rateLimit.map(JSONValue.number) ?? .null, "to": rateLimit.map(JSONValue.number) ?? .null])
+        }
+        for server in servers {
+            guard let before = old.servers.first(where: { $0.name == server.name }) else {
+                items.append(["server": .string(server.name), "field": "added", "to": .object(["weight": .int(server.weight), "state": .string(server.state.rawValue)])])
+                continue
+            }
+            if before.weight != server.weight {
+                items.append(["server": .string(server.name), "field": "weight", "from": .int(before.weight), "to": .int(server.weight)])
+            }
+            if before.state != server.state {
+                items.append(["server": .string(server.name), "field": "state", "from": .string(before.state.rawValue), "to": .string(server.state.rawValue)])
+            }
+        }
+        for server in old.servers where index(of: server.name) == nil {
+            items.append(["server": .string(server.name), "field": "removed"])
+        }
+        return items
+    }
+
+    /// As kept in `lb` entries: `{"servers": [{"name", "weight", "state"}]}`, with the
+    /// algorithm and rate limit when the target knows them.
+    public var recorded: JSONValue {
+        var object: JSONObject = [:]
+        if let algorithm { object["algorithm"] = .string(algorithm.rawValue) }
+        if let rateLimit { object["rate_limit"] = .number(rateLimit) }
+        object["servers"] = .array(servers.map { ["name": .string($0.name), "weight": .int($0.weight), "state": .string($0.state.rawValue)] })
+        return .object(object)
+    }
+
+    /// Reads a configuration kept by `recorded`; `nil` when it is not one.
+    public init?(recorded value: JSONValue) {
+        guard let list = value["servers"]?.arrayValue else { return nil }
+        var servers: [Server] = []
+        for item in list {
+            guard let name = item["name"]?.stringValue, let weight = item["weight"]?.intValue,
+                let state = item["state"]?.stringValue.flatMap(ServerAdminState.init(rawValue:))
+            else { return nil }
+            servers.append(Server(name: name, weight: weight, state: state))
+        }
+        self.init(algorithm: value["algorithm"]?.stringValue.flatMap(BalanceAlgorithm.init(rawValue:)), rateLimit: value["rate_limit"]?.doubleValue, servers: servers)
+    }
+
+    /// Whether every server of `other` has the same weight and state here (the algorithm is
+    /// left out: a real load balancer cannot say or change it).
+    func serversMatch(_ other: LoadBalancerConfiguration) -> Bool {
+        other.servers.allSatisfy { wanted in servers.first { $0.name == wanted.name }.map { $0.weight == wanted.weight && $0.state == wanted.state } ?? true }
+    }
+}
+
+/// When a change made outside warroom happened, as far as the load balancer can tell.
+public struct ChangeEvidence: Sendable, Equatable {
+    /// The earliest time the evidence puts the change at, if it says.
+    public var happenedAt: Instant?
+    /// The evidence in words, for `lb history` and `probe config`.
+    public var text: String
+    /// The same for the transcript (`lastchg` per server …).
+    public var data: JSONObject
+
+    public init(happenedAt: Instant?, text: String, data: JSONObject) {
+        self.happenedAt = happenedAt
+        self.text = text
+        self.data = data
+    }
+}

@@ -1,31 +1,40 @@
 extension LoadBalancerConsole {
-    /// Runs `lb SUBCOMMAND …`: show, history, diff [V1 [V2]], rollback [VERSION],
-    /// weight BACKEND N, drain|disable|enable BACKEND, algorithm NAME, ratelimit N|off.
+    /// Runs `lb SUBCOMMAND …`: show [--window D] [--all], history, diff [V1 [V2]] [--all],
+    /// rollback [VERSION|initial], weight BACKEND N, drain|disable|enable BACKEND,
+    /// algorithm NAME, ratelimit N|off.
+    ///
+    /// The live configuration is read first, so a change made outside warroom is recorded as a
+    /// version of its own before the command works on it.
     /// - Parameters:
     ///   - arguments: the words after `lb`.
     ///   - by: the responder.
     ///   - at: the incident clock's time.
-    /// - Returns: text and transcript data; `changed` says whether a new version was made.
+    /// - Returns: text and transcript data; `changed` says whether a new version was made, and
+    ///   `failure` what went wrong when a change was only partly made.
     /// - Throws: `ConsoleError` for a mistake in the command, `TargetError` when the target refuses.
     public func lb(arguments: [String], by: String, at now: Instant) throws -> LBResult {
         try sync(at: now)
-        guard let sub = arguments.first else { return try show(at: now, by: by) }
+        guard let sub = arguments.first else { return try show(ProbeOptions([], usage: "lb show"), at: now, by: by) }
         let rest = Array(arguments.dropFirst())
         func expect(_ count: ClosedRange<Int>, _ usage: String) throws {
             guard count.contains(rest.count) else { throw ConsoleError.usage(usage) }
         }
         switch sub {
         case "show":
-            try expect(0...0, "lb show")
-            return try show(at: now, by: by)
+            let usage = "lb show [--window D] [--all]"
+            let options = try ProbeOptions(rest, usage: usage)
+            guard options.words.isEmpty else { throw ConsoleError.usage(usage) }
+            return try show(options, at: now, by: by)
         case "history":
             try expect(0...0, "lb history")
             return history(at: now, by: by)
         case "diff":
-            try expect(0...2, "lb diff [V1 [V2]]")
-            return try diff(rest, at: now, by: by)
+            let usage = "lb diff [V1 [V2]] [--all]"
+            let options = try ProbeOptions(rest, usage: usage)
+            guard options.words.count <= 2 else { throw ConsoleError.usage(usage) }
+            return try diff(options, at: now, by: by)
         case "rollback":
-            try expect(0...1, "lb rollback [VERSION]")
+            try expect(0...1, "lb rollback [VERSION|initial]")
             return try rollback(rest.first, arguments: arguments, at: now, by: by)
         case "weight":
             try expect(2...2, "lb weight BACKEND N  (N is 0…256)")
@@ -33,19 +42,22 @@ extension LoadBalancerConsole {
             guard let value = Int(rest[1]), ScenarioLoader.weightRange.contains(value) else {
                 throw ConsoleError.weightOutOfRange(backend: name, value: rest[1])
             }
+            let before = current.configuration
             try target.setWeight(value, server: name, at: now)
-            return try record(action: "weight", backend: name, value: .int(value), arguments: arguments, at: now, by: by)
+            return try record(action: "weight", backend: name, value: .int(value), arguments: arguments, before: before, at: now, by: by)
         case "drain", "disable", "enable":
             try expect(1...1, "lb \(sub) BACKEND")
             let name = try backend(rest[0])
             let state: ServerAdminState = sub == "drain" ? .drain : sub == "disable" ? .maint : .ready
+            let before = current.configuration
             try target.setState(state, server: name, at: now)
-            return try record(action: sub, backend: name, value: .string(state.rawValue), arguments: arguments, at: now, by: by)
+            return try record(action: sub, backend: name, value: .string(state.rawValue), arguments: arguments, before: before, at: now, by: by)
         case "algorithm":
             try expect(1...1, "lb algorithm NAME  (\(BalanceAlgorithm.names.joined(separator: " | ")))")
             guard let algorithm = BalanceAlgorithm(rawValue: rest[0]) else { throw ConsoleError.unknownAlgorithm(rest[0]) }
+            let before = current.configuration
             try target.setAlgorithm(algorithm, at: now)
-            return try record(action: "algorithm", backend: nil, value: .string(algorithm.rawValue), arguments: arguments, at: now, by: by)
+            return try record(action: "algorithm", backend: nil, value: .string(algorithm.rawValue), arguments: arguments, before: before, at: now, by: by)
         case "ratelimit":
             try expect(1...1, "lb ratelimit N|off  (requests per second at the frontend; the excess is answered 429)")
             let limit: Double?
@@ -53,39 +65,41 @@ extension LoadBalancerConsole {
                 guard let value = Double(rest[0]), value > 0, value.isFinite else { throw ConsoleError.badRateLimit(rest[0]) }
                 limit = value
             }
+            let before = current.configuration
             try target.setRateLimit(limit, at: now)
-            return try record(action: "ratelimit", backend: nil, value: limit.map(JSONValue.number) ?? "off", arguments: arguments, at: now, by: by)
+            return try record(action: "ratelimit", backend: nil, value: limit.map(JSONValue.number) ?? "off", arguments: arguments, before: before, at: now, by: by)
         default:
             throw ConsoleError.unknownSubcommand(sub)
         }
     }
 
-    /// Makes a new version from the target's configuration after a change.
-    func record(action: String, backend: String?, value: JSONValue, arguments: [String], at now: Instant, by: String,
-                fromVersion: Int? = nil, note: String? = nil) throws -> LBResult
+    /// Makes a new version from the target's configuration after a change, recording exactly
+    /// what differs from `before` (the live configuration the change started from).
+    func record(action: String, backend: String?, value: JSONValue, arguments: [String], before: LoadBalancerConfiguration, at now: Instant, by: String,
+                fromVersion: Int? = nil, note: String? = nil, failure: String? = nil) throws -> LBResult
     {
-        let configuration = try liveConfiguration(at: now)
-        let before = current.configuration
-        var changes = configuration.changes(from: before)
-        if configuration.algorithm == nil, before.algorithm != nil {
-            // A target that cannot say its algorithm keeps the one we knew.
-            changes.removeAll { $0.hasPrefix("algorithm:") }
-        }
+        var configuration = try liveConfiguration(at: now)
+        if configuration.algorithm == nil { configuration.algorithm = before.algorithm }
+        let changes = configuration.changes(from: before)
         let number = versions.count + 1
-        versions.append(ConfigurationVersion(number: number, at: now, by: by, note: note, changes: changes, configuration: configuration))
+        versions.append(ConfigurationVersion(number: number, at: now, by: by, note: note, changes: changes, configuration: configuration, action: action))
+        lastConfirmedAt = now
         var data: JSONObject = ["action": .string(action)]
         if let backend { data["backend"] = .string(backend) }
         data["value"] = value
         data["version"] = .int(number)
         data["from_version"] = .int(fromVersion ?? number - 1)
         data["changes"] = .array(changes.map(JSONValue.string))
+        data["diff"] = .array(configuration.diff(from: before))
         data["by"] = .string(by)
         data["source"] = "operator"
         data["changed"] = true
         data["arguments"] = .array(arguments.map(JSONValue.string))
-        let summary = changes.isEmpty ? "  (no effective change)" : changes.map { "  \($0)" }.joined(separator: "\n")
-        let text = "configuration version \(number) by \(by) at \(now.clockSeconds)\(note.map { ": \($0)" } ?? "")\n\(summary)"
-        return LBResult(text: text, data: data, changed: true, at: now, by: by)
+        if let note { data["note"] = .string(note) }
+        if let failure { data["failure"] = .string(failure) }
+        var text = "configuration version \(number) by \(by) at \(now.clockSeconds)\(note.map { ": \($0)" } ?? "")\n\(Self.changeLines(changes, all: false))"
+        if let failure { text += "\n  incomplete: \(failure)" }
+        return LBResult(text: text, data: data, changed: true, at: now, by: by, failure: failure)
     }
 
     func readOnly(_ action: String, text: String, extra: JSONObject = [:], at now: Instant, by: String) -> LBResult {
@@ -94,33 +108,46 @@ extension LoadBalancerConsole {
         return LBResult(text: text, data: data, changed: false, at: now, by: by)
     }
 
-    func show(at now: Instant, by: String) throws -> LBResult {
+    func show(_ options: ProbeOptions, at now: Instant, by: String) throws -> LBResult {
         let version = current
         let snapshot = try target.snapshot(at: now)
-        lastSnapshot = snapshot
+        let reading = try optionalWindow(seconds: options.windowSeconds, at: now)
         var rows: [[String]] = []
         for server in version.configuration.servers {
             let stats = snapshot.servers.first { $0.name == server.name }
-            rows.append([server.name, String(server.weight), server.state.rawValue, stats?.status ?? "?", stats.map { TextFormat.count($0.rate) } ?? "",
-                         stats.map { String($0.qcur) } ?? ""])
+            let window = reading?.server(server.name)
+            let rate = window.map { TextFormat.count(reading!.window.coveredSeconds > 0 ? $0.requests / reading!.window.coveredSeconds : 0) }
+                ?? stats.map { TextFormat.count($0.rate) } ?? ""
+            rows.append([server.name, String(server.weight), server.state.rawValue, stats?.statusText ?? "?", rate,
+                         window.map { TextFormat.percent($0.errorRate) } ?? "-", stats.map { String($0.qcur) } ?? ""])
         }
-        let header = "\(target.label) — configuration version \(version.number) (by \(version.by) at \(version.at.clockSeconds))\n"
-            + "algorithm \(version.configuration.algorithm?.rawValue ?? "unknown") · rate limit \(LoadBalancerConfiguration.rateText(version.configuration.rateLimit))\n"
-        let table = TextFormat.table(header: ["BACKEND", "WEIGHT", "STATE", "STATUS", "REQ/S", "QUEUE"], rows: rows,
-                                     alignments: [.left, .right, .left, .left, .right, .right])
-        return readOnly("show", text: header + table, at: now, by: by)
+        var header = "\(target.label) — configuration version \(version.number) (by \(version.by) at \(version.at.clockSeconds))\n"
+            + "algorithm \(version.configuration.algorithm?.rawValue ?? "unknown") · rate limit \(LoadBalancerConfiguration.rateText(version.configuration.rateLimit))"
+        if let reading { header += "\n" + queueLine(reading) }
+        header += "\nWEIGHT, STATE (as set), STATUS (as the load balancer shows it) and QUEUE are now; "
+            + (reading.map { "REQ/S and ERRORS are \($0.window.text)" } ?? "REQ/S is the last second's")
+        let table = TextFormat.collapsedTable(header: ["BACKEND", "WEIGHT", "STATE", "STATUS", "REQ/S", "ERRORS", "QUEUE"], rows: rows,
+                                              alignments: [.left, .right, .left, .left, .right, .right, .right], all: options.all)
+        var extra: JSONObject = [:]
+        if let reading {
+            extra["window"] = .object(reading.window.data)
+            extra["queued"] = .number(reading.queued)
+            if let queueTimeouts = reading.pool.queueTimeouts { extra["queue_timeouts"] = .number(queueTimeouts) }
+        }
+        return readOnly("show", text: header + "\n" + table.text + TextFormat.foldedNote(table.folded), extra: extra, at: now, by: by)
     }
 
     func history(at now: Instant, by: String) -> LBResult {
         var rows: [[String]] = []
         for version in versions {
-            let what: String
+            var what: String
             if version.changes.isEmpty {
                 what = version.note ?? "(no change)"
             } else {
-                let shown = version.changes.prefix(3).joined(separator: "; ")
-                what = version.changes.count > 3 ? "\(shown); … (\(version.changes.count) changes)" : shown
+                what = version.changes.count <= 3 ? version.changes.joined(separator: "; ") : ConfigurationChangeSummary.compact(version.changes)
+                if let note = version.note { what = "\(note): \(what)" }
             }
+            if let happened = version.happenedAt { what += " (happened by \(happened.clockSeconds))" }
             rows.append(["v\(version.number)", version.at.clockSeconds, version.by, what])
         }
         let text = TextFormat.table(header: ["VERSION", "AT", "BY", "WHAT"], rows: rows)
@@ -133,33 +160,88 @@ extension LoadBalancerConsole {
         return number
     }
 
-    func diff(_ arguments: [String], at now: Instant, by: String) throws -> LBResult {
+    func diff(_ options: ProbeOptions, at now: Instant, by: String) throws -> LBResult {
         let latest = versions.count
+        let arguments = options.words
         let (from, to): (Int, Int)
         switch arguments.count {
         case 0:
-            guard latest > 1 else { return readOnly("diff", text: "only one configuration version so far: nothing to compare", at: now, by: by) }
+            guard latest > 1 else {
+                return readOnly("diff", text: "only one configuration version so far (checked against the live configuration at \(now.clockSeconds)): nothing to compare",
+                                at: now, by: by)
+            }
             (from, to) = (latest - 1, latest)
         case 1: (from, to) = (try versionNumber(arguments[0]), latest)
         default: (from, to) = (try versionNumber(arguments[0]), try versionNumber(arguments[1]))
         }
         let changes = versions[to - 1].configuration.changes(from: versions[from - 1].configuration)
-        let text = "v\(from) → v\(to):\n" + (changes.isEmpty ? "  no differences" : changes.map { "  \($0)" }.joined(separator: "\n"))
-        return readOnly("diff", text: text, extra: ["from_version": .int(from), "to_version": .int(to), "changes": .array(changes.map(JSONValue.string))],
+        var text = "v\(from) → v\(to):\n" + (changes.isEmpty ? "  no differences" : Self.changeLines(changes, all: options.all))
+        if !options.all, changes.count > 3 { text += "\n(changes of the same kind folded into one line; --all lists each)" }
+        return readOnly("diff", text: text, extra: ["from_version": .int(from), "to_version": .int(to), "changes": .array(changes.map(JSONValue.string)),
+                                                    "diff": .array(versions[to - 1].configuration.diff(from: versions[from - 1].configuration))],
                         at: now, by: by)
+    }
+
+    /// The version `lb rollback` with no version returns to: the one before the most recent
+    /// change, where a change is the latest version together with the versions just before it
+    /// by the same author (seven `lb weight` in a row are one change), up to a rollback.
+    func versionBeforeLatestChange() throws -> (number: Int, reason: String) {
+        let latest = versions.count
+        guard latest > 1 else { throw ConsoleError.nothingToRollBack }
+        let last = current
+        var first = latest
+        if last.action != "rollback" {
+            while first > 2, versions[first - 2].by == last.by, versions[first - 2].action != "rollback" { first -= 1 }
+        }
+        let span = first == latest ? "v\(latest) by \(last.by)" : "v\(first)…v\(latest), \(latest - first + 1) changes by \(last.by)"
+        return (first - 1, "the version before the most recent change (\(span))")
     }
 
     func rollback(_ argument: String?, arguments: [String], at now: Instant, by: String) throws -> LBResult {
         let latest = versions.count
-        let goal: Int
-        if let argument {
-            goal = try versionNumber(argument)
+        let wanted: LoadBalancerConfiguration
+        let note: String
+        let value: JSONValue
+        if argument == "initial" {
+            wanted = try target.initialConfiguration(at: now)
+            note = "rollback to the configuration \(target.label) was started with"
+            value = "initial"
+        } else if let argument {
+            let goal = try versionNumber(argument)
+            wanted = versions[goal - 1].configuration
+            note = "rollback to version \(goal)"
+            value = .int(goal)
         } else {
-            guard latest > 1 else { throw ConsoleError.nothingToRollBack }
-            goal = latest - 1
+            let (goal, reason) = try versionBeforeLatestChange()
+            wanted = versions[goal - 1].configuration
+            note = "rollback to version \(goal), \(reason)"
+            value = .int(goal)
         }
-        let wanted = versions[goal - 1].configuration
         let live = try liveConfiguration(at: now)
+        var failure: String?
+        do {
+            try apply(wanted, over: live, at: now)
+        } catch {
+            // Refused before anything changed: an error like any other, no version.
+            if try liveConfiguration(at: now).serversMatch(live) { throw error }
+            failure = "\(error)"
+        }
+        var result = try record(action: "rollback", backend: nil, value: value, arguments: arguments, before: live, at: now, by: by, fromVersion: latest,
+                                note: note, failure: failure)
+        // Every change was confirmed as it was made; read the whole back once more.
+        if failure == nil, !current.configuration.serversMatch(wanted) {
+            let left = wanted.changes(from: current.configuration)
+            let message = "\(target.label) reports a configuration other than the one asked for: \(ConfigurationChangeSummary.compact(left)) still to do; check with probe config and retry"
+            result.failure = message
+            result.data["failure"] = .string(message)
+            result.text += "\n  incomplete: \(message)"
+        }
+        return result
+    }
+
+    /// Applies the difference from `live` to `wanted`: algorithm and rate limit where the target
+    /// can change them, then each server's weight and state.
+    func apply(_ wanted: LoadBalancerConfiguration, over live: LoadBalancerConfiguration, at now: Instant) throws {
         if let algorithm = wanted.algorithm, live.algorithm != nil, live.algorithm != algorithm {
             try target.setAlgorithm(algorithm, at: now)
         }
@@ -167,11 +249,9 @@ extension LoadBalancerConsole {
             try target.setRateLimit(wanted.rateLimit, at: now)
         }
         for server in wanted.servers {
-            guard let now_ = live.servers.first(where: { $0.name == server.name }) else { continue }
-            if now_.weight != server.weight { try target.setWeight(server.weight, server: server.name, at: now) }
-            if now_.state != server.state { try target.setState(server.state, server: server.name, at: now) }
+            guard let present = live.servers.first(where: { $0.name == server.name }) else { continue }
+            if present.weight != server.weight { try target.setWeight(server.weight, server: server.name, at: now) }
+            if present.state != server.state { try target.setState(server.state, server: server.name, at: now) }
         }
-        return try record(action: "rollback", backend: nil, value: .int(goal), arguments: arguments, at: now, by: by, fromVersion: latest,
-                          note: "rollback to version \(goal)")
     }
 }

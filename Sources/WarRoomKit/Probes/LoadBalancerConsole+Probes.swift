@@ -1,250 +1,412 @@
 extension LoadBalancerConsole {
-    /// Runs `probe KIND [ARGS]`, written once over `LoadBalancerTarget`.
+    /// Runs `probe KIND [ARGS] [--window D] [--all]`, written once over `LoadBalancerTarget`.
+    ///
+    /// Every rate is over one stated window (`--window`, 60s by default) taken from the target's
+    /// history, never over the time since the previous probe; a probe taken before the history
+    /// reaches back that far says how much it covers. Tables fold runs of identical servers
+    /// into one row unless `--all`. A probe the target cannot answer at all (`db` and `network`
+    /// against HAProxy) returns a result that says so and what to use instead, with every
+    /// metric listed as unavailable, rather than failing.
     /// - Parameters:
     ///   - kind: `health`, `distribution`, `latency`, `errors`, `traffic`, `config`, `backend`, `db`, `network`.
-    ///   - args: the words after the kind (`backend` takes a server name).
+    ///   - args: the words after the kind (`backend` takes a server name) and the options.
     ///   - now: the incident clock's time.
     /// - Returns: aligned text, and metrics under the SPEC's names.
     /// - Throws: `ConsoleError.unknownProbe` (with a "did you mean"), `ConsoleError.usage`,
-    ///   `TargetError.unknownServer`, or `TargetError.unsupported` when the target cannot answer.
+    ///   `ConsoleError.badWindow`, `TargetError.unknownServer`, or what the target throws when
+    ///   it cannot be read.
     public func probe(kind name: String, args: [String] = [], at now: Instant) throws -> ProbeResult {
         guard let kind = ProbeKind(rawValue: name) else { throw ConsoleError.unknownProbe(name) }
         try sync(at: now)
+        let usage = kind == .backend ? "probe backend NAME [--window D]" : "probe \(kind.rawValue) [--window D] [--all]"
+        let options = try ProbeOptions(args, usage: usage)
         if kind == .backend {
-            guard args.count == 1 else { throw ConsoleError.usage("probe backend NAME") }
-        } else if !args.isEmpty {
-            throw ConsoleError.usage("probe \(kind.rawValue) (takes no arguments)")
+            guard options.words.count == 1 else { throw ConsoleError.usage(usage) }
+        } else if !options.words.isEmpty {
+            throw ConsoleError.usage("\(usage)  (takes no other arguments)")
         }
-        switch kind {
-        case .health: return try health(at: now)
-        case .distribution: return try distribution(at: now)
-        case .latency: return try latency(at: now)
-        case .errors: return try errors(at: now)
-        case .traffic: return try traffic(at: now)
-        case .config: return config(at: now)
-        case .backend: return try backendProbe(try backend(args[0]), at: now)
-        case .db: return try database(at: now)
-        case .network: return try network(at: now)
+        var result: ProbeResult
+        do {
+            switch kind {
+            case .health: result = try health(options, at: now)
+            case .distribution: result = try distribution(options, at: now)
+            case .latency: result = try latency(options, at: now)
+            case .errors: result = try errors(options, at: now)
+            case .traffic: result = try traffic(options, at: now)
+            case .config: result = config(options, at: now)
+            case .backend: result = try backendProbe(try backend(options.words[0]), options, at: now)
+            case .db: result = try database(at: now)
+            case .network: result = try network(at: now)
+            }
+        } catch TargetError.unsupported(let label, let what) {
+            let reason = "\(label) cannot provide \(what)"
+            let text = "probe \(kind.rawValue): not available from \(label): it cannot provide \(what).\n\(Self.instead[kind] ?? "")"
+            result = ProbeResult.unanswerable(kind, args: args, reason: reason, text: text)
+        }
+        result.args = args
+        return result
+    }
+
+    /// What to use when the target cannot answer a probe.
+    static let instead: [ProbeKind: String] = [
+        .db: "The database is behind the servers: check it with its own monitoring or a shell command (e.g. !psql -c 'select 1'); a slow or failing database shows here as slower responses in probe latency and 5xx in probe errors.",
+        .network: "Check the path from the load balancer host (e.g. !ping -c 5 SERVER, !mtr SERVER); lost or refused connections show here as connection failures in probe errors, per server in probe backend NAME.",
+        .latency: "probe backend NAME shows a server's response and session times as the load balancer reports them.",
+        .traffic: "probe distribution shows each server's requests over the window.",
+        .distribution: "probe health shows each server's state now.",
+        .errors: "probe backend NAME shows a server's error counters since the load balancer started.",
+    ]
+
+    /// The target's figures over the window, or `nil` when it keeps no history (other errors are thrown).
+    func optionalWindow(seconds: Int, at now: Instant) throws -> LoadBalancerWindow? {
+        do {
+            return try target.window(at: now, seconds: seconds)
+        } catch TargetError.unsupported {
+            return nil
         }
     }
 
     /// A probe metric at `now`, read exactly as the probe reads it (monitoring's alert rules
     /// watch the same figures responders see); `nil` when the probe has no such figure.
     func metricValue(_ rule: AlertRule, at now: Instant) throws -> Double? {
-        if rule.probe == ProbeKind.errors.rawValue, target is SimulatedTarget {
-            // The figures `probe errors` prints, without the 30-minute sparkline it draws
-            // (evaluated every 15 s over a long `advance`, the sparkline would dominate).
+        if rule.probe == ProbeKind.errors.rawValue {
+            // The figures `probe errors` prints over its default window, without the tables and
+            // the 30-minute sparkline it draws (evaluated every 15 s over a long `advance`).
             try sync(at: now)
-            let reading = try target.errors(at: now, minutes: 0)
+            let pool = try target.window(at: now, seconds: ProbeWindow.defaultSeconds).pool
             switch rule.metric {
-            case "error_rate": return reading.errorRate
-            case "timeout_rate": return reading.timeoutRate
+            case "error_rate": return pool.errorRate
+            case "timeout_rate": return pool.timeoutRate
             default: break
             }
         }
         return try probe(kind: rule.probe, at: now).metrics[rule.metric]?.doubleValue
     }
 
-    func health(at now: Instant) throws -> ProbeResult {
+    // MARK: - health
+
+    func health(_ options: ProbeOptions, at now: Instant) throws -> ProbeResult {
         let snapshot = try target.snapshot(at: now)
-        lastSnapshot = snapshot
-        var counts = (up: 0, down: 0, drain: 0, maint: 0)
+        let reading = try optionalWindow(seconds: options.windowSeconds, at: now)
+        var counts = (up: 0, failing: 0, down: 0, drain: 0, maint: 0, other: 0)
         var rows: [[String]] = []
         for server in snapshot.servers {
-            if server.status.hasPrefix("UP") { counts.up += 1 } else if server.status.hasPrefix("DOWN") { counts.down += 1 } else if server.status.hasPrefix("DRAIN") {
-                counts.drain += 1
-            } else if server.status.hasPrefix("MAINT") { counts.maint += 1 }
+            let status = server.status
+            if status == "UP" { counts.up += 1 } else if status.hasPrefix("UP") { counts.failing += 1 } else if status.hasPrefix("DOWN") {
+                counts.down += 1
+            } else if status.hasPrefix("DRAIN") { counts.drain += 1 } else if status.hasPrefix("MAINT") { counts.maint += 1 } else { counts.other += 1 }
             let since = now - Int64(server.lastchg) * 1000
-            rows.append([server.name, server.status, server.checkStatus.isEmpty ? "-" : server.checkStatus, String(server.chkfail),
-                         "\(since.clockSeconds) (\(DurationText.format(milliseconds: Int64(server.lastchg) * 1000)) ago)"])
+            var row = [server.name, server.statusText, server.checkStatus.isEmpty ? "-" : server.checkStatus,
+                       "\(since.clockSeconds) (\(Self.seconds(Double(server.lastchg))) ago)"]
+            if let window = reading?.server(server.name) {
+                row += [TextFormat.count(window.checksFailed), TextFormat.count(window.downs), Self.seconds(window.downtimeSeconds)]
+            } else {
+                row += [TextFormat.count(Double(server.chkfail)), TextFormat.count(Double(server.chkdown)), Self.seconds(Double(server.downtime))]
+            }
+            rows.append(row)
         }
-        let title = "Health at \(now.clockSeconds): \(counts.up) up, \(counts.down) down, \(counts.drain) drain, \(counts.maint) maint"
-        let table = TextFormat.table(header: ["BACKEND", "STATUS", "LAST CHECK", "CHECKS FAILED", "SINCE"], rows: rows,
-                                     alignments: [.left, .left, .left, .right, .left])
-        return ProbeResult(kind: .health, text: title + "\n" + table,
-                           metrics: ["backends_up": .int(counts.up), "backends_down": .int(counts.down)])
+        var title = "Health at \(now.clockSeconds): \(counts.up) up, \(counts.failing) up but failing checks (UP n/m), \(counts.down) down, "
+            + "\(counts.drain) drain, \(counts.maint) maint"
+        if counts.other > 0 { title += ", \(counts.other) other" }
+        let span = reading == nil ? "since the load balancer started" : "over the window"
+        var lines = [title]
+        var metrics: JSONObject = ["backends_up": .int(counts.up + counts.failing), "backends_down": .int(counts.down),
+                                   "backends_failing_checks": .int(counts.failing)]
+        if let reading {
+            let checks = reading.servers.reduce(0) { $0 + $1.checksFailed }
+            let downs = reading.servers.reduce(0) { $0 + $1.downs }
+            lines.append("\(reading.window.text): \(TextFormat.count(checks)) checks failed, \(TextFormat.count(downs)) times a server went DOWN")
+            lines.append(queueLine(reading))
+            metrics["checks_failed"] = .number(checks)
+            metrics["downs"] = .number(downs)
+            metrics["queued"] = .number(reading.queued)
+        }
+        lines.append("STATUS and LAST CHECK are now; CHECKS FAILED, DOWN (times it went down) and DOWNTIME are \(span)")
+        let table = TextFormat.collapsedTable(header: ["BACKEND", "STATUS", "LAST CHECK", "SINCE", "CHECKS FAILED", "DOWN", "DOWNTIME"], rows: rows,
+                                              alignments: [.left, .left, .left, .left, .right, .right, .right], all: options.all)
+        return ProbeResult(kind: .health, text: lines.joined(separator: "\n") + "\n" + table.text + TextFormat.foldedNote(table.folded),
+                           metrics: metrics, window: reading?.window)
     }
 
-    func distribution(at now: Instant) throws -> ProbeResult {
+    /// `backend queue: 142 now · 37 timed out in the queue over the window`.
+    func queueLine(_ reading: LoadBalancerWindow) -> String {
+        var line = "backend queue: \(TextFormat.count(reading.queued)) waiting now"
+        if let queueTimeouts = reading.pool.queueTimeouts {
+            line += " · \(TextFormat.count(queueTimeouts)) timed out in the queue over the window"
+        } else {
+            line += " · \(TextFormat.count(reading.pool.timeouts)) timed out over the window"
+        }
+        return line
+    }
+
+    /// `0s`, `12s`, `3m 05s`.
+    static func seconds(_ value: Double) -> String {
+        ProbeWindow.seconds(value.rounded())
+    }
+
+    // MARK: - distribution
+
+    func distribution(_ options: ProbeOptions, at now: Instant) throws -> ProbeResult {
+        let reading = try target.window(at: now, seconds: options.windowSeconds)
         let snapshot = try target.snapshot(at: now)
-        var loads: [ServerLoad]
-        var utilizationKnown = true
-        var window = "over the last minute"
-        do {
-            loads = try target.load(at: now)
-        } catch TargetError.unsupported {
-            // Shares from the requests each server took since the last reading (HAProxy's `stot`
-            // counts since it started), not from `rate`, which covers only the last second and is
-            // empty unless traffic flows at that very moment. A counter that went back means the
-            // load balancer restarted: everything it counted is new.
-            utilizationKnown = false
-            let previous = lastSnapshot.flatMap { before -> TargetSnapshot? in
-                let restarted = snapshot.servers.contains { server in server.stot < (before.servers.first { $0.name == server.name }?.stot ?? 0) }
-                return restarted ? nil : before
-            }
-            let served = snapshot.servers.map { server in Double(server.stot - (previous?.servers.first { $0.name == server.name }?.stot ?? 0)) }
-            let seconds = previous.map { Double(now - $0.at) / 1000 } ?? 0
-            window = previous.map { "since the last reading, \(DurationText.format(milliseconds: now - $0.at)) ago" } ?? "since the load balancer started"
-            let total = served.reduce(0, +)
-            loads = zip(snapshot.servers, served).map { server, count in
-                ServerLoad(name: server.name, share: total > 0 ? count / total : 0, utilization: 0, requestRate: seconds >= 1 ? count / seconds : server.rate, errorRate: 0)
-            }
-        }
-        lastSnapshot = snapshot
+        let covered = reading.window.coveredSeconds
+        let total = reading.attempts
         let inRotation = snapshot.servers.filter { $0.status.hasPrefix("UP") && $0.weight > 0 }.count
-        let largest = loads.max { $0.share < $1.share }
-        let skew = inRotation > 0 ? (largest?.share ?? 0) * Double(inRotation) : 0
-        let busiest = loads.max { $0.utilization < $1.utilization }
-        let maxShare = max(largest?.share ?? 0, 1e-12)
+        let shares = reading.servers.map { total > 0 ? $0.requests / total : 0 }
+        let largest = shares.max() ?? 0
+        let skew = inRotation > 0 ? largest * Double(inRotation) : 0
+        let utilizationKnown = reading.servers.allSatisfy { $0.utilization != nil }
         var rows: [[String]] = []
-        for load in loads {
-            let weight = snapshot.servers.first { $0.name == load.name }?.weight ?? 0
-            rows.append([load.name, String(weight), TextFormat.percent(load.share), TextFormat.count(load.requestRate),
-                         utilizationKnown ? TextFormat.percent(load.utilization) : "-", TextFormat.bar(load.share / maxShare)])
+        for (server, share) in zip(reading.servers, shares) {
+            let weight = snapshot.servers.first { $0.name == server.name }?.weight ?? 0
+            rows.append([server.name, String(weight), TextFormat.percent(share), TextFormat.count(covered > 0 ? server.requests / covered : 0),
+                         server.utilization.map(TextFormat.percent) ?? "-", TextFormat.percent(server.errorRate),
+                         TextFormat.bar(largest > 0 ? share / largest : 0)])
         }
-        var text = "Distribution \(window) (\(current.configuration.algorithm?.rawValue ?? "algorithm unknown"))\n"
-        text += TextFormat.table(header: ["BACKEND", "WEIGHT", "SHARE", "REQ/S", "UTIL", ""], rows: rows,
-                                 alignments: [.left, .right, .right, .right, .right, .left])
-        text += "\nskew \(String(format: "%.2f", skew))× fair share (\(inRotation) in rotation)"
-        var metrics: JSONObject = ["skew": .number(skew)]
-        if utilizationKnown, let busiest {
-            text += " · max utilization \(TextFormat.percent(busiest.utilization)) (\(busiest.name))"
-            metrics["max_utilization"] = .number(busiest.utilization)
+        var text = "Distribution \(reading.window.text) · \(current.configuration.algorithm?.rawValue ?? "algorithm unknown") · "
+            + "\(TextFormat.count(total)) attempts\n"
+        text += "WEIGHT is now; SHARE, REQ/S, UTIL (offered load over capacity, on average) and ERRORS (failed attempts) are over the window\n"
+        let table = TextFormat.collapsedTable(header: ["BACKEND", "WEIGHT", "SHARE", "REQ/S", "UTIL", "ERRORS", ""], rows: rows,
+                                              alignments: [.left, .right, .right, .right, .right, .right, .left], all: options.all)
+        text += table.text + TextFormat.foldedNote(table.folded)
+        text += "\nskew \(String(format: "%.2f", skew))× fair share (largest share × \(inRotation) servers in rotation now)"
+        var metrics: JSONObject = ["skew": .number(skew), "attempts": .number(total.rounded())]
+        var unavailable: [String] = []
+        if utilizationKnown, let busiest = reading.servers.max(by: { ($0.utilization ?? 0) < ($1.utilization ?? 0) }), let value = busiest.utilization {
+            text += " · max utilization \(TextFormat.percent(value)) (\(busiest.name))"
+            metrics["max_utilization"] = .number(value)
         } else {
-            text += " · utilization: \(target.label) does not report capacity"
+            text += " · utilization: \(target.label) does not know the servers' capacity (set maxconn on them)"
+            unavailable.append("max_utilization")
         }
-        return ProbeResult(kind: .distribution, text: text, metrics: metrics)
+        return ProbeResult(kind: .distribution, text: text, metrics: metrics, window: reading.window, unavailable: unavailable)
     }
 
-    func latency(at now: Instant) throws -> ProbeResult {
+    // MARK: - latency
+
+    func latency(_ options: ProbeOptions, at now: Instant) throws -> ProbeResult {
         let reading = try target.latency(at: now)
-        func cells(_ p: LatencyPercentiles?) -> [String] {
-            guard let p else { return ["-", "-", "-"] }
-            return [TextFormat.milliseconds(p.p50), TextFormat.milliseconds(p.p95), TextFormat.milliseconds(p.p99)]
-        }
-        var rows = [["all"] + cells(reading.overall)]
-        for server in reading.servers { rows.append([server.name] + cells(server.percentiles)) }
-        let text = "Latency at \(now.clockSeconds) (last second; timeouts count at the timeout)\n"
-            + TextFormat.table(header: ["BACKEND", "P50", "P95", "P99"], rows: rows, alignments: [.left, .right, .right, .right])
         var metrics: JSONObject = [:]
-        if let overall = reading.overall {
-            metrics["p50_ms"] = .number(overall.p50)
-            metrics["p99_ms"] = .number(overall.p99)
-        }
-        return ProbeResult(kind: .latency, text: text, metrics: metrics)
-    }
-
-    func errors(at now: Instant) throws -> ProbeResult {
-        let reading: ErrorReading
-        var note = ""
-        do {
-            reading = try target.errors(at: now, minutes: 30)
-        } catch TargetError.unsupported {
-            // From HAProxy's cumulative counters: the change since the last reading.
-            let snapshot = try target.snapshot(at: now)
-            let previous = lastSnapshot
-            lastSnapshot = snapshot
-            func sums(_ s: TargetSnapshot?) -> (requests: Double, timeouts: Double, errors: Double) {
-                guard let s else { return (0, 0, 0) }
-                return s.servers.reduce((0, 0, 0)) { ($0.0 + Double($1.stot), $0.1 + Double($1.eresp), $0.2 + Double($1.hrsp5xx + $1.econ)) }
+        var unavailable: [String] = []
+        var text: String
+        if let backendTimes = reading.backendTimes {
+            func cells(_ t: AverageTimes) -> [String] {
+                [t.name, TextFormat.milliseconds(t.queue), TextFormat.milliseconds(t.connect), TextFormat.milliseconds(t.response), TextFormat.milliseconds(t.total)]
             }
-            let (a, b) = (sums(previous), sums(snapshot))
-            let requests = max(0, b.requests - a.requests)
-            let timeouts = max(0, b.timeouts - a.timeouts)
-            let fivexx = max(0, b.errors - a.errors)
-            let seconds = previous.map { Int((now - $0.at) / 1000) } ?? 0
-            note = previous == nil ? " (since the load balancer started)" : " (since the last reading, \(seconds)s ago)"
-            reading = ErrorReading(windowSeconds: seconds, requests: requests, errorRate: requests > 0 ? (timeouts + fivexx) / requests : 0,
-                                   timeoutRate: requests > 0 ? timeouts / requests : 0, serverErrorRate: requests > 0 ? fivexx / requests : 0, series: [])
-        }
-        var text = "Errors at \(now.clockSeconds)\(note.isEmpty ? " over the last \(reading.windowSeconds)s" : note): "
-        text += "\(TextFormat.percent(reading.errorRate)) of \(TextFormat.count(reading.requests)) requests failed\n"
-        text += TextFormat.table(header: ["", "RATE"], rows: [["errors", TextFormat.percent(reading.errorRate)],
-                                                            ["timeouts", TextFormat.percent(reading.timeoutRate)],
-                                                            ["5xx", TextFormat.percent(reading.serverErrorRate)]],
-                                 alignments: [.left, .right])
-        if reading.series.isEmpty {
-            text += "\nlast 30 min: no history from \(target.label)"
+            text = "Latency at \(now.clockSeconds): \(reading.basis)\n"
+            let table = TextFormat.collapsedTable(header: ["", "QUEUE", "CONNECT", "RESPONSE", "TOTAL"], rows: [cells(backendTimes)] + reading.serverTimes.map(cells),
+                                                  alignments: [.left, .right, .right, .right, .right], all: options.all)
+            text += table.text + TextFormat.foldedNote(table.folded)
+            text += "\n(qtime, ctime, rtime, ttime; no percentiles: HAProxy keeps averages, not a distribution)"
+            metrics = ["queue_ms": .number(backendTimes.queue), "connect_ms": .number(backendTimes.connect),
+                       "response_ms": .number(backendTimes.response), "total_ms": .number(backendTimes.total)]
+            unavailable = ["p50_ms", "p99_ms"]
         } else {
-            let values = reading.series.map(\.errorRate)
-            let peak = values.max() ?? 0
-            let line = TextFormat.sparkline(values, maximum: max(peak, 0.01))
-            text += "\nlast 30 min  \(line)  peak \(TextFormat.percent(peak))"
-            if let first = reading.series.first {
-                let gap = String(repeating: " ", count: max(1, line.count - 12))
-                text += "\n             \((first.at - 60_000).clockMinutes)\(gap)\(now.clockMinutes)"
+            func cells(_ p: LatencyPercentiles?) -> [String] {
+                guard let p else { return ["-", "-", "-"] }
+                return [TextFormat.milliseconds(p.p50), TextFormat.milliseconds(p.p95), TextFormat.milliseconds(p.p99)]
+            }
+            var rows = [["all"] + cells(reading.overall)]
+            for server in reading.servers { rows.append([server.name] + cells(server.percentiles)) }
+            text = "Latency \(reading.basis) at \(now.clockSeconds) (timeouts count at the timeout)\n"
+            let table = TextFormat.collapsedTable(header: ["BACKEND", "P50", "P95", "P99"], rows: rows, alignments: [.left, .right, .right, .right], all: options.all)
+            text += table.text + TextFormat.foldedNote(table.folded)
+            if let overall = reading.overall {
+                metrics["p50_ms"] = .number(overall.p50)
+                metrics["p99_ms"] = .number(overall.p99)
             }
         }
-        return ProbeResult(kind: .errors, text: text,
-                           metrics: ["error_rate": .number(reading.errorRate), "timeout_rate": .number(reading.timeoutRate)])
+        return ProbeResult(kind: .latency, text: text, metrics: metrics, unavailable: unavailable)
     }
 
-    func traffic(at now: Instant) throws -> ProbeResult {
-        let reading = try target.traffic(at: now)
-        let ratio = reading.baselineRate > 0 ? reading.requestRate / reading.baselineRate : 0
-        let top = reading.topSources.first.map { reading.requestRate > 0 ? $0.rate / reading.requestRate : 0 } ?? 0
-        var text = "Traffic at \(now.clockSeconds): \(TextFormat.rate(reading.requestRate)) against a baseline of \(TextFormat.rate(reading.baselineRate))"
-        text += " (ratio \(String(format: "%.2f", ratio)))\n"
-        text += "attempts sent to servers: \(TextFormat.rate(reading.attemptRate)) (retries included) · \(TextFormat.count(Double(reading.sources))) distinct client networks\n"
-        let rows = reading.topSources.map { [$0.network, TextFormat.count($0.rate), TextFormat.percent(reading.requestRate > 0 ? $0.rate / reading.requestRate : 0)] }
-        text += TextFormat.table(header: ["TOP SOURCE", "REQ/S", "SHARE"], rows: rows, alignments: [.left, .right, .right])
-        return ProbeResult(kind: .traffic, text: text,
-                           metrics: ["request_rate": .number(reading.requestRate), "baseline_ratio": .number(ratio), "top_source_share": .number(top)])
+    // MARK: - errors
+
+    func errors(_ options: ProbeOptions, at now: Instant) throws -> ProbeResult {
+        let reading = try target.window(at: now, seconds: options.windowSeconds)
+        let pool = reading.pool
+        var text = "Errors \(reading.window.text): \(TextFormat.percent(pool.errorRate)) of \(TextFormat.count(pool.requests)) requests failed\n"
+        var rows: [[String]] = [["errors", TextFormat.percent(pool.errorRate), TextFormat.count(pool.errors)]]
+        if let queue = pool.queueTimeouts {
+            rows.append(["  timeouts in the queue", TextFormat.percent(pool.rate(queue)), TextFormat.count(queue)])
+            rows.append(["  server timeouts", TextFormat.percent(pool.rate(pool.timeouts - queue)), TextFormat.count(pool.timeouts - queue)])
+        } else {
+            rows.append(["  timeouts", TextFormat.percent(pool.timeoutRate), TextFormat.count(pool.timeouts)])
+        }
+        rows.append(["  5xx from servers", TextFormat.percent(pool.rate(pool.serverErrors)), TextFormat.count(pool.serverErrors)])
+        rows.append(["  connection failures", TextFormat.percent(pool.rate(pool.connectionErrors)), TextFormat.count(pool.connectionErrors)])
+        rows.append(["  no server available", TextFormat.percent(pool.rate(pool.noServer)), TextFormat.count(pool.noServer)])
+        if pool.limited > 0 { rows.append(["  rate limited (429)", TextFormat.percent(pool.rate(pool.limited)), TextFormat.count(pool.limited)]) }
+        if pool.other > 0 { rows.append(["  other 5xx from HAProxy", TextFormat.percent(pool.rate(pool.other)), TextFormat.count(pool.other)]) }
+        text += TextFormat.table(header: ["", "RATE", "REQUESTS"], rows: rows, alignments: [.left, .right, .right])
+        var extras: [String] = []
+        if let retries = reading.retries { extras.append("\(TextFormat.count(retries)) retries") }
+        if let redispatches = reading.redispatches { extras.append("\(TextFormat.count(redispatches)) redispatched to another server") }
+        if !extras.isEmpty { text += "\nalso over the window: " + extras.joined(separator: ", ") + " (attempts, not extra failures)" }
+        if let frontend = reading.frontend {
+            text += "\nfrontend \(frontend.name), same window: \(TextFormat.percent(frontend.errorRate)) of \(TextFormat.count(frontend.requests)) requests answered 5xx (req_tot, hrsp_5xx)"
+        }
+        text += "\n" + sparkline(at: now)
+
+        // Per server, over the same window.
+        var serverRows: [[String]] = []
+        for server in reading.servers {
+            serverRows.append([server.name, TextFormat.count(server.requests), TextFormat.percent(server.errorRate)])
+        }
+        let table = TextFormat.collapsedTable(header: ["BACKEND", "ATTEMPTS", "FAILED"], rows: serverRows, alignments: [.left, .right, .right], all: options.all)
+        text += "\nper server over the window (attempts, retries included):\n" + table.text + TextFormat.foldedNote(table.folded)
+
+        var metrics: JSONObject = [
+            "error_rate": .number(pool.errorRate), "timeout_rate": .number(pool.timeoutRate), "server_error_rate": .number(pool.rate(pool.serverErrors)),
+            "connection_error_rate": .number(pool.rate(pool.connectionErrors)), "no_server_rate": .number(pool.rate(pool.noServer)),
+            "requests": .number(pool.requests.rounded()),
+        ]
+        if let queue = pool.queueTimeouts { metrics["queue_timeout_rate"] = .number(pool.rate(queue)) }
+        if pool.limited > 0 { metrics["limited_rate"] = .number(pool.rate(pool.limited)) }
+        if let affected = try? target.usersAffected(at: now) {
+            metrics["users_affected"] = .number((affected * 10_000).rounded() / 10_000)
+            text += "\nusers affected since \(versions[0].at.clockSeconds): \(TextFormat.percent(affected)) "
+                + "(users who had a request fail because of the incident; failures at the normal background rate do not count)"
+        }
+        return ProbeResult(kind: .errors, text: text, metrics: metrics, window: reading.window)
     }
 
-    func config(at now: Instant) -> ProbeResult {
+    /// `last 30 min  ▁▁▁▇██  peak 11.3%` with the times under it, or what little history there is.
+    func sparkline(at now: Instant) -> String {
+        let series: ErrorSeries
+        do {
+            series = try target.errorSeries(at: now, minutes: 30)
+        } catch {
+            return "last 30 min: no history from \(target.label)"
+        }
+        guard let first = series.points.first else { return "last 30 min: no whole minute in the history yet" }
+        let values = series.points.map(\.errorRate)
+        let peak = values.max() ?? 0
+        let line = TextFormat.sparkline(values, maximum: max(peak, 0.01))
+        let label = series.points.count >= series.minutes ? "last \(series.minutes) min" : "last \(series.points.count) min"
+        let prefix = label + String(repeating: " ", count: max(2, 13 - label.count))
+        var text = "\(prefix)\(line)  peak \(TextFormat.percent(peak)) (per minute)"
+        let gap = String(repeating: " ", count: max(1, line.count - 12))
+        text += "\n" + String(repeating: " ", count: prefix.count) + "\((first.at - 60_000).clockMinutes)\(gap)\(now.clockMinutes)"
+        return text
+    }
+
+    // MARK: - traffic
+
+    func traffic(_ options: ProbeOptions, at now: Instant) throws -> ProbeResult {
+        let reading = try target.traffic(at: now, seconds: options.windowSeconds)
+        var text = "Traffic \(reading.window.text): \(TextFormat.rate(reading.requestRate)) (\(reading.counted))"
+        var metrics: JSONObject = ["request_rate": .number(reading.requestRate)]
+        var unavailable: [String] = []
+        if let baseline = reading.baselineRate {
+            let ratio = baseline > 0 ? reading.requestRate / baseline : 0
+            text += "\nbaseline at this time: \(TextFormat.rate(baseline)) (ratio \(String(format: "%.2f", ratio)))"
+            metrics["baseline_ratio"] = .number(ratio)
+        } else {
+            unavailable.append("baseline_ratio")
+        }
+        if let peak = reading.peakRate, let at = reading.peakAt {
+            let ratio = peak > 0 ? reading.requestRate / peak : 0
+            text += "\nbusiest minute of the last \(reading.historyMinutes) min: \(TextFormat.rate(peak)) (minute to \(at.clockMinutes)); now at \(String(format: "%.2f", ratio))× that peak"
+            metrics["peak_ratio"] = .number(ratio)
+        } else {
+            text += "\nno whole minute of history yet to compare with"
+        }
+        if reading.lastSecondRate != nil || reading.maximumRate != nil {
+            var own: [String] = []
+            if let rate = reading.lastSecondRate { own.append("\(TextFormat.rate(rate)) in the last second") }
+            if let rate = reading.maximumRate { own.append("at most \(TextFormat.rate(rate)) in one second since it started") }
+            text += "\n\(target.label) itself: " + own.joined(separator: ", ")
+        }
+        if let attempts = reading.attemptRate {
+            text += "\nattempts sent to servers: \(TextFormat.rate(attempts)) (retries included)"
+        }
+        if let sources = reading.sources { text += " · \(TextFormat.count(Double(sources))) distinct client networks" }
+        if reading.topSources.isEmpty {
+            unavailable.append("top_source_share")
+            if reading.sources == nil { text += "\nclient sources: \(target.label) does not keep them (they would need stick tables)" }
+        } else {
+            let top = reading.requestRate > 0 ? (reading.topSources.first?.rate ?? 0) / reading.requestRate : 0
+            metrics["top_source_share"] = .number(top)
+            let rows = reading.topSources.map { [$0.network, TextFormat.count($0.rate), TextFormat.percent(reading.requestRate > 0 ? $0.rate / reading.requestRate : 0)] }
+            text += "\n" + TextFormat.table(header: ["TOP SOURCE", "REQ/S", "SHARE"], rows: rows, alignments: [.left, .right, .right])
+        }
+        return ProbeResult(kind: .traffic, text: text, metrics: metrics, window: reading.window, unavailable: unavailable)
+    }
+
+    // MARK: - config
+
+    func config(_ options: ProbeOptions, at now: Instant) -> ProbeResult {
         let version = current
-        let minutes = Double(now - version.at) / 60_000
+        let happened = version.happenedAt ?? version.at
+        let minutes = Double(now - happened) / 60_000
         var text = "Configuration version \(version.number), by \(version.by) at \(version.at.clockSeconds)"
         text += " (\(DurationText.format(milliseconds: max(0, now - version.at))) ago)\(version.note.map { ": \($0)" } ?? "")\n"
+        if let evidence = version.evidence { text += "\(evidence)\n" }
         text += "algorithm \(version.configuration.algorithm?.rawValue ?? "unknown") · rate limit \(LoadBalancerConfiguration.rateText(version.configuration.rateLimit))\n"
         if !version.changes.isEmpty {
-            text += "changed: " + version.changes.prefix(5).joined(separator: "; ") + (version.changes.count > 5 ? "; … (\(version.changes.count) changes)" : "") + "\n"
+            text += "changed: " + (options.all ? version.changes.joined(separator: "; ") : ConfigurationChangeSummary.compact(version.changes)) + "\n"
         }
-        text += TextFormat.table(header: ["BACKEND", "WEIGHT", "STATE"],
-                                 rows: version.configuration.servers.map { [$0.name, String($0.weight), $0.state.rawValue] },
-                                 alignments: [.left, .right, .left])
+        let table = TextFormat.collapsedTable(header: ["BACKEND", "WEIGHT", "STATE"],
+                                              rows: version.configuration.servers.map { [$0.name, String($0.weight), $0.state.rawValue] },
+                                              alignments: [.left, .right, .left], all: options.all)
+        text += table.text + TextFormat.foldedNote(table.folded)
         return ProbeResult(kind: .config, text: text, metrics: ["minutes_since_change": .number(max(0, minutes))])
     }
 
-    func backendProbe(_ name: String, at now: Instant) throws -> ProbeResult {
+    // MARK: - backend NAME
+
+    func backendProbe(_ name: String, _ options: ProbeOptions, at now: Instant) throws -> ProbeResult {
         var lines: [[String]] = []
         let stats: ServerStats
         var detail: ServerDetail?
         do {
-            detail = try target.serverDetail(name, at: now)
-            stats = detail!.stats
+            let found = try target.serverDetail(name, at: now)
+            detail = found
+            stats = found.stats
         } catch TargetError.unsupported {
             guard let found = try target.snapshot(at: now).servers.first(where: { $0.name == name }) else {
                 throw TargetError.unknownServer(name: name, known: backendNames)
             }
             stats = found
         }
-        lines.append(["status", "\(stats.status) (last check \(stats.checkStatus.isEmpty ? "-" : stats.checkStatus), \(stats.chkfail) failed, since \((now - Int64(stats.lastchg) * 1000).clockSeconds))"])
-        lines.append(["weight", String(stats.weight)])
-        lines.append(["requests", "\(TextFormat.rate(stats.rate)) now, \(TextFormat.count(Double(stats.stot))) in total"])
-        lines.append(["sessions", "\(stats.scur) in flight, \(stats.qcur) queued"])
-        lines.append(["errors", "\(TextFormat.count(Double(stats.hrsp5xx))) 5xx, \(TextFormat.count(Double(stats.eresp))) timeouts, \(TextFormat.count(Double(stats.econ))) connection errors (since start)"])
-        lines.append(["response time", "\(stats.rtime) ms average, \(stats.ttime) ms total"])
+        let reading = try optionalWindow(seconds: options.windowSeconds, at: now)
+        lines.append(["status now", "\(stats.statusText) (last check \(stats.checkStatus.isEmpty ? "-" : stats.checkStatus), since \((now - Int64(stats.lastchg) * 1000).clockSeconds))"])
+        lines.append(["weight now", String(stats.weight)])
+        lines.append(["sessions now", "\(stats.scur) in flight, \(stats.qcur) queued for this server"])
+        if let reading, let window = reading.server(name) {
+            let covered = reading.window.coveredSeconds
+            lines.append(["requests", "\(TextFormat.rate(covered > 0 ? window.requests / covered : 0)) (\(TextFormat.count(window.requests)) attempts)"])
+            lines.append(["failed", "\(TextFormat.percent(window.errorRate)) (\(TextFormat.count(window.failures)): timeouts, connection errors, 5xx)"])
+            lines.append(["health checks", "\(TextFormat.count(window.checksFailed)) failed, DOWN \(TextFormat.count(window.downs)) times, \(Self.seconds(window.downtimeSeconds)) down"])
+            if let utilization = window.utilization { lines.append(["utilization", "\(TextFormat.percent(utilization)) on average"]) }
+            lines.append(["backend queue", queueLine(reading).replacingOccurrences(of: "backend queue: ", with: "")])
+        }
+        lines.append(["since start", "\(TextFormat.count(Double(stats.stot))) requests, \(TextFormat.count(Double(stats.hrsp5xx))) 5xx, "
+            + "\(TextFormat.count(Double(stats.eresp))) response errors and timeouts, \(TextFormat.count(Double(stats.econ))) connection errors, "
+            + "\(stats.chkfail) checks failed, DOWN \(stats.chkdown) times"])
+        lines.append(["response time", "\(stats.rtime) ms average, \(stats.ttime) ms for the whole session"])
         if let detail {
-            lines.append(["capacity", "\(TextFormat.rate(detail.capacity)), utilization \(TextFormat.percent(detail.utilization))"])
+            lines.append(["capacity now", "\(TextFormat.rate(detail.capacity)), utilization \(TextFormat.percent(detail.utilization)) in the last second"])
             if let p = detail.latency {
-                lines.append(["latency", "p50 \(TextFormat.milliseconds(p.p50)), p95 \(TextFormat.milliseconds(p.p95)), p99 \(TextFormat.milliseconds(p.p99))"])
+                lines.append(["latency", "p50 \(TextFormat.milliseconds(p.p50)), p95 \(TextFormat.milliseconds(p.p95)), p99 \(TextFormat.milliseconds(p.p99)) (last second)"])
             }
             lines.append(["users", "\(TextFormat.percent(detail.userShare)) mapped here"])
             lines.append(["last check", TextFormat.milliseconds(detail.lastCheckMilliseconds)])
             if !detail.errorSeries.isEmpty {
                 let peak = detail.errorSeries.max() ?? 0
-                lines.append(["errors, 30 min", "\(TextFormat.sparkline(detail.errorSeries, maximum: max(peak, 0.01)))  peak \(TextFormat.percent(peak))"])
+                lines.append(["errors, \(detail.errorSeries.count) min", "\(TextFormat.sparkline(detail.errorSeries, maximum: max(peak, 0.01)))  peak \(TextFormat.percent(peak)) (per minute)"])
             }
         }
-        let text = "Backend \(name) at \(now.clockSeconds)\n" + TextFormat.table(header: ["", ""], rows: lines).split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
-        return ProbeResult(kind: .backend, args: [name], text: text, metrics: [:])
+        let header = "Backend \(name) at \(now.clockSeconds)" + (reading.map { "; rates \($0.window.text)" } ?? "")
+        let body = TextFormat.table(header: ["", ""], rows: lines).split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+        return ProbeResult(kind: .backend, text: header + "\n" + body, metrics: [:], window: reading?.window)
     }
+
+    // MARK: - db, network
 
     func database(at now: Instant) throws -> ProbeResult {
         let reading = try target.dependencies(at: now)
-        let text = "Database at \(now.clockSeconds)\n" + TextFormat.table(
+        let text = "Database at \(now.clockSeconds) (now, against its normal figures)\n" + TextFormat.table(
             header: ["", "NOW", "NORMAL"],
             rows: [["latency", TextFormat.milliseconds(reading.now.databaseLatency), TextFormat.milliseconds(reading.normal.databaseLatency)],
                    ["error rate", TextFormat.percent(reading.now.databaseErrorRate), TextFormat.percent(reading.normal.databaseErrorRate)]],
@@ -255,7 +417,7 @@ extension LoadBalancerConsole {
 
     func network(at now: Instant) throws -> ProbeResult {
         let reading = try target.dependencies(at: now)
-        let text = "Network (load balancer ↔ backends) at \(now.clockSeconds)\n" + TextFormat.table(
+        let text = "Network (load balancer ↔ backends) at \(now.clockSeconds) (now, against its normal figures)\n" + TextFormat.table(
             header: ["", "NOW", "NORMAL"],
             rows: [["round trip", TextFormat.milliseconds(reading.now.networkRTT), TextFormat.milliseconds(reading.normal.networkRTT)],
                    ["loss", TextFormat.percent(reading.now.networkLoss), TextFormat.percent(reading.normal.networkLoss)]],

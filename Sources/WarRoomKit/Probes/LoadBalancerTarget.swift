@@ -31,12 +31,20 @@ public struct ServerStats: Sendable, Equatable {
     public var rtime: Int
     /// `ttime`: average total session time in ms over the last 1024 requests.
     public var ttime: Int
-    /// `check_status`: the last health check's result (`L7OK`, `L4TOUT`, `L4CON`, …).
+    /// `check_status`: the last health check's result (`L7OK`, `L4TOUT`, `L4CON`, …), without
+    /// the `* ` HAProxy puts in front while a check is in progress.
     public var checkStatus: String
+    /// `chkdown`: times it went DOWN since start.
+    public var chkdown: Int
+    /// `downtime`: seconds spent DOWN since start.
+    public var downtime: Int
+    /// `status` exactly as the load balancer writes it (`MAINT (via app/web1)`, `DRAIN (agent)`),
+    /// for displays that show it as HAProxy does.
+    public var statusText: String
 
     public init(backend: String, name: String, status: String, weight: Int, scur: Int = 0, qcur: Int = 0, stot: Int = 0,
                 rate: Double = 0, hrsp5xx: Int = 0, econ: Int = 0, eresp: Int = 0, chkfail: Int = 0, lastchg: Int = 0,
-                rtime: Int = 0, ttime: Int = 0, checkStatus: String = "")
+                rtime: Int = 0, ttime: Int = 0, checkStatus: String = "", chkdown: Int = 0, downtime: Int = 0, statusText: String? = nil)
     {
         self.backend = backend
         self.name = name
@@ -53,7 +61,17 @@ public struct ServerStats: Sendable, Equatable {
         self.lastchg = lastchg
         self.rtime = rtime
         self.ttime = ttime
-        self.checkStatus = checkStatus
+        self.checkStatus = ServerStats.checkStatusWithoutMarker(checkStatus)
+        self.chkdown = chkdown
+        self.downtime = downtime
+        self.statusText = statusText ?? status
+    }
+
+    /// `L7OK` for HAProxy's `* L7OK` (a check in progress): the marker is not part of the result.
+    public static func checkStatusWithoutMarker(_ text: String) -> String {
+        var result = Substring(text)
+        while result.first == "*" || result.first == " " { result = result.dropFirst() }
+        return String(result)
     }
 }
 
@@ -114,9 +132,9 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Something probes can read and `lb` commands can change: the built-in simulation, or a
 /// real HAProxy through its runtime API.
 ///
-/// Requirements beyond the core (traffic sources, dependencies, percentiles …) are added with
-/// default implementations that throw `TargetError.unsupported`, so every target compiles and
-/// says plainly what it cannot answer.
+/// Requirements beyond the core (windows over a history, traffic sources, dependencies,
+/// percentiles …) are added with default implementations that throw `TargetError.unsupported`,
+/// so every target compiles and says plainly what it cannot answer.
 public protocol LoadBalancerTarget: AnyObject {
     /// How the target is named in messages and the transcript (`sim:lb-misconfig-2023-11-05`, `haproxy:/run/haproxy.sock`).
     var label: String { get }
@@ -133,24 +151,30 @@ public protocol LoadBalancerTarget: AnyObject {
 
     // MARK: Beyond `show stat` (defaults below throw `TargetError.unsupported`)
 
-    /// Latency percentiles of the pool and each server.
+    /// What the pool and each server did over about the last `seconds`, from the target's
+    /// history (never from the time since the previous reading).
+    func window(at now: Instant, seconds: Int) throws -> LoadBalancerWindow
+    /// The pool's error rate minute by minute over the last `minutes`, for sparklines.
+    func errorSeries(at now: Instant, minutes: Int) throws -> ErrorSeries
+    /// Latency of the pool and each server: percentiles, or the load balancer's averages.
     func latency(at now: Instant) throws -> LatencyReading
-    /// Each server's share of the load and its utilization over the last minute.
-    func load(at now: Instant) throws -> [ServerLoad]
-    /// Error, timeout and 5xx rates over the last minute, and per minute over `minutes`.
-    func errors(at now: Instant, minutes: Int) throws -> ErrorReading
-    /// The request rate against its baseline, and the traffic's sources.
-    func traffic(at now: Instant) throws -> TrafficReading
+    /// The request rate over about the last `seconds`, against its baseline or recent peak, and its sources.
+    func traffic(at now: Instant, seconds: Int) throws -> TrafficReading
     /// The database and network figures behind the pool.
     func dependencies(at now: Instant) throws -> DependencyReading
     /// One server in depth.
     func serverDetail(_ name: String, at now: Instant) throws -> ServerDetail
-    /// The fraction of users who have seen a failed request since the start.
+    /// The share of users who have had a request fail because of the incident since the start.
     func usersAffected(at now: Instant) throws -> Double
     /// The live configuration (algorithm, rate limit, weights and states).
     func configuration(at now: Instant) throws -> LoadBalancerConfiguration
+    /// The configuration the load balancer was started with (`lb rollback initial`).
+    func initialConfiguration(at now: Instant) throws -> LoadBalancerConfiguration
     /// Configuration changes the target made on its own up to `now` (a scenario's events), in order.
     func ownChanges(through now: Instant) throws -> [ConfigurationChangeRecord]
+    /// When a change to `servers` made outside warroom happened, as far as the target can tell
+    /// (`nil` when it cannot): `since` is the last time warroom saw the old configuration.
+    func changeEvidence(servers: [String], since: Instant, at now: Instant) -> ChangeEvidence?
     /// Changes the balancing algorithm.
     func setAlgorithm(_ algorithm: BalanceAlgorithm, at now: Instant) throws
     /// Sets (or with `nil` removes) the frontend rate limit in requests per second.
@@ -172,39 +196,53 @@ public struct LatencyPercentiles: Sendable, Equatable {
     }
 }
 
-/// Latency of the whole pool and of each server (`nil` for a server that answered nothing).
-public struct LatencyReading: Sendable, Equatable {
-    public var overall: LatencyPercentiles?
-    public var servers: [(name: String, percentiles: LatencyPercentiles?)]
+/// A load balancer's own average times of one server or the whole backend, in ms: HAProxy's
+/// `qtime`, `ctime`, `rtime` and `ttime`, each an average over the last 1024 requests.
+public struct AverageTimes: Sendable, Equatable {
+    public var name: String
+    /// `qtime`: time spent in the queue.
+    public var queue: Double
+    /// `ctime`: time to connect to the server.
+    public var connect: Double
+    /// `rtime`: time for the server's response (first byte).
+    public var response: Double
+    /// `ttime`: the whole session.
+    public var total: Double
 
-    public init(overall: LatencyPercentiles?, servers: [(name: String, percentiles: LatencyPercentiles?)]) {
-        self.overall = overall
-        self.servers = servers
-    }
-
-    public static func == (lhs: LatencyReading, rhs: LatencyReading) -> Bool {
-        lhs.overall == rhs.overall && lhs.servers.elementsEqual(rhs.servers) { $0.name == $1.name && $0.percentiles == $1.percentiles }
+    public init(name: String, queue: Double, connect: Double, response: Double, total: Double) {
+        self.name = name
+        self.queue = queue
+        self.connect = connect
+        self.response = response
+        self.total = total
     }
 }
 
-/// Each server's part of the load over a recent window.
-public struct ServerLoad: Sendable, Equatable {
-    public var name: String
-    /// Fraction of the attempts it received.
-    public var share: Double
-    /// Offered load over its capacity now (above 1: overloaded).
-    public var utilization: Double
-    /// Attempts per second it received.
-    public var requestRate: Double
-    /// Fraction of its attempts that failed.
-    public var errorRate: Double
+/// Latency of the whole pool and of each server: percentiles (`nil` for a server that answered
+/// nothing) where the target keeps a distribution, averages where it keeps only those.
+public struct LatencyReading: Sendable, Equatable {
+    /// What the figures cover, for the probe's title (`over the last second`, `HAProxy's averages over each one's last 1024 requests`).
+    public var basis: String
+    public var overall: LatencyPercentiles?
+    public var servers: [(name: String, percentiles: LatencyPercentiles?)]
+    /// The backend's averages, where the target keeps averages rather than a distribution.
+    public var backendTimes: AverageTimes?
+    /// Each server's averages, in the target's order.
+    public var serverTimes: [AverageTimes]
 
-    public init(name: String, share: Double, utilization: Double, requestRate: Double, errorRate: Double) {
-        self.name = name
-        self.share = share
-        self.utilization = utilization
-        self.requestRate = requestRate
-        self.errorRate = errorRate
+    public init(basis: String = "over the last second", overall: LatencyPercentiles?, servers: [(name: String, percentiles: LatencyPercentiles?)],
+                backendTimes: AverageTimes? = nil, serverTimes: [AverageTimes] = [])
+    {
+        self.basis = basis
+        self.overall = overall
+        self.servers = servers
+        self.backendTimes = backendTimes
+        self.serverTimes = serverTimes
+    }
+
+    public static func == (lhs: LatencyReading, rhs: LatencyReading) -> Bool {
+        lhs.basis == rhs.basis && lhs.overall == rhs.overall && lhs.backendTimes == rhs.backendTimes && lhs.serverTimes == rhs.serverTimes
+            && lhs.servers.elementsEqual(rhs.servers) { $0.name == $1.name && $0.percentiles == $1.percentiles }
     }
 }
 
@@ -212,16 +250,20 @@ public struct ServerLoad: Sendable, Equatable {
 public struct ErrorReading: Sendable, Equatable {
     /// One minute of the series.
     public struct Point: Sendable, Equatable {
+        /// The end of the minute.
         public var at: Instant
         public var errorRate: Double
         public var timeoutRate: Double
         public var serverErrorRate: Double
+        /// Client requests per second over the minute.
+        public var requestRate: Double
 
-        public init(at: Instant, errorRate: Double, timeoutRate: Double, serverErrorRate: Double) {
+        public init(at: Instant, errorRate: Double, timeoutRate: Double, serverErrorRate: Double, requestRate: Double = 0) {
             self.at = at
             self.errorRate = errorRate
             self.timeoutRate = timeoutRate
             self.serverErrorRate = serverErrorRate
+            self.requestRate = requestRate
         }
     }
 
@@ -244,7 +286,7 @@ public struct ErrorReading: Sendable, Equatable {
     }
 }
 
-/// Where the requests come from.
+/// How many requests arrive, against what is usual, and from where.
 public struct TrafficReading: Sendable, Equatable {
     /// A client network and what it sends.
     public struct Source: Sendable, Equatable {
@@ -257,23 +299,47 @@ public struct TrafficReading: Sendable, Equatable {
         }
     }
 
-    /// Client requests per second now.
+    /// The span `requestRate` and `attemptRate` are averaged over.
+    public var window: ProbeWindow
+    /// What was counted (`client requests at the load balancer`, `frontend web's requests (req_tot)`).
+    public var counted: String
+    /// Client requests per second over the window.
     public var requestRate: Double
-    /// What the rate usually is at this time.
-    public var baselineRate: Double
-    /// Attempts per second sent to servers (retries included).
-    public var attemptRate: Double
-    /// Distinct client networks.
-    public var sources: Int
-    /// The busiest networks, busiest first.
+    /// What the rate usually is at this time; `nil` where the target has no baseline.
+    public var baselineRate: Double?
+    /// The busiest minute of the recent history (requests per second) and when it ended;
+    /// `nil` before a whole minute is in the history.
+    public var peakRate: Double?
+    public var peakAt: Instant?
+    /// How far back the recent history reaches, in minutes.
+    public var historyMinutes: Int
+    /// Attempts per second sent to servers over the window (retries included); `nil` where unknown.
+    public var attemptRate: Double?
+    /// Distinct client networks; `nil` where unknown.
+    public var sources: Int?
+    /// The busiest networks, busiest first (empty where unknown).
     public var topSources: [Source]
+    /// The load balancer's own figures, where it keeps them: requests in the last second, and
+    /// the most in one second since it started.
+    public var lastSecondRate: Double?
+    public var maximumRate: Double?
 
-    public init(requestRate: Double, baselineRate: Double, attemptRate: Double, sources: Int, topSources: [Source]) {
+    public init(window: ProbeWindow, counted: String, requestRate: Double, baselineRate: Double? = nil, peakRate: Double? = nil, peakAt: Instant? = nil,
+                historyMinutes: Int = 0, attemptRate: Double? = nil, sources: Int? = nil, topSources: [Source] = [], lastSecondRate: Double? = nil,
+                maximumRate: Double? = nil)
+    {
+        self.window = window
+        self.counted = counted
         self.requestRate = requestRate
         self.baselineRate = baselineRate
+        self.peakRate = peakRate
+        self.peakAt = peakAt
+        self.historyMinutes = historyMinutes
         self.attemptRate = attemptRate
         self.sources = sources
         self.topSources = topSources
+        self.lastSecondRate = lastSecondRate
+        self.maximumRate = maximumRate
     }
 }
 
@@ -320,24 +386,24 @@ public struct ServerDetail: Sendable, Equatable {
 /// Each requirement beyond `show stat` and weight/state changes throws `TargetError.unsupported`
 /// by default, so a target implements what it can and says plainly what it cannot.
 extension LoadBalancerTarget {
-    /// Latency percentiles of the pool and each server.
-    public func latency(at now: Instant) throws -> LatencyReading {
-        throw TargetError.unsupported(target: label, what: "latency percentiles (only average response times, in `probe health`/`lb show`)")
+    /// What the pool and each server did over about the last `seconds`.
+    public func window(at now: Instant, seconds: Int) throws -> LoadBalancerWindow {
+        throw TargetError.unsupported(target: label, what: "figures over a window (it keeps no history)")
     }
 
-    /// Each server's share of the load and its utilization over the last minute.
-    public func load(at now: Instant) throws -> [ServerLoad] {
-        throw TargetError.unsupported(target: label, what: "shares over a window and utilization")
-    }
-
-    /// Error, timeout and 5xx rates over the last minute, and per minute over `minutes`.
-    public func errors(at now: Instant, minutes: Int) throws -> ErrorReading {
+    /// The pool's error rate minute by minute over the last `minutes`.
+    public func errorSeries(at now: Instant, minutes: Int) throws -> ErrorSeries {
         throw TargetError.unsupported(target: label, what: "error rates over time")
     }
 
-    /// The request rate against its baseline, and the traffic's sources.
-    public func traffic(at now: Instant) throws -> TrafficReading {
-        throw TargetError.unsupported(target: label, what: "traffic sources and a baseline")
+    /// Latency of the pool and each server.
+    public func latency(at now: Instant) throws -> LatencyReading {
+        throw TargetError.unsupported(target: label, what: "latency figures")
+    }
+
+    /// The request rate over about the last `seconds`, and its sources.
+    public func traffic(at now: Instant, seconds: Int) throws -> TrafficReading {
+        throw TargetError.unsupported(target: label, what: "traffic figures")
     }
 
     /// The database and network figures behind the pool.
@@ -350,7 +416,7 @@ extension LoadBalancerTarget {
         throw TargetError.unsupported(target: label, what: "server details beyond `show stat`")
     }
 
-    /// The fraction of users who have seen a failed request since the start.
+    /// The share of users who have had a request fail because of the incident since the start.
     public func usersAffected(at now: Instant) throws -> Double {
         throw TargetError.unsupported(target: label, what: "users affected")
     }
@@ -360,9 +426,19 @@ extension LoadBalancerTarget {
         throw TargetError.unsupported(target: label, what: "its configuration as a whole")
     }
 
+    /// The configuration the load balancer was started with.
+    public func initialConfiguration(at now: Instant) throws -> LoadBalancerConfiguration {
+        throw TargetError.unsupported(target: label, what: "the configuration it was started with")
+    }
+
     /// Configuration changes the target made on its own up to `now` (a scenario's events), in order.
     public func ownChanges(through now: Instant) throws -> [ConfigurationChangeRecord] {
         throw TargetError.unsupported(target: label, what: "a record of its own configuration changes")
+    }
+
+    /// No evidence: the change is dated when warroom saw it.
+    public func changeEvidence(servers: [String], since: Instant, at now: Instant) -> ChangeEvidence? {
+        nil
     }
 
     /// Changes the balancing algorithm.
@@ -373,5 +449,24 @@ extension LoadBalancerTarget {
     /// Sets (or with `nil` removes) the frontend rate limit in requests per second.
     public func setRateLimit(_ limit: Double?, at now: Instant) throws {
         throw TargetError.unsupported(target: label, what: "a rate limit")
+    }
+}
+
+// MARK: - Conveniences
+
+extension LoadBalancerTarget {
+    /// Error, timeout and 5xx rates over the last minute, with the per-minute series over the
+    /// last `minutes` (the postmortem's chart samples a re-run simulation with it).
+    public func errors(at now: Instant, minutes: Int) throws -> ErrorReading {
+        let reading = try window(at: now, seconds: ProbeWindow.defaultSeconds)
+        let series = minutes > 0 ? try errorSeries(at: now, minutes: minutes).points : []
+        let pool = reading.pool
+        return ErrorReading(windowSeconds: Int(reading.window.coveredSeconds.rounded()), requests: pool.requests, errorRate: pool.errorRate,
+                            timeoutRate: pool.timeoutRate, serverErrorRate: pool.rate(pool.serverErrors + pool.noServer), series: series)
+    }
+
+    /// The request rate over the last minute.
+    public func traffic(at now: Instant) throws -> TrafficReading {
+        try traffic(at: now, seconds: ProbeWindow.defaultSeconds)
     }
 }

@@ -23,11 +23,11 @@ public enum ProbeKind: String, Sendable, CaseIterable {
     /// One line of help.
     public var summary: String {
         switch self {
-        case .health: return "each backend's status, last check, checks failed, since when"
-        case .distribution: return "each backend's weight, share of requests, utilization"
-        case .latency: return "p50/p95/p99 overall and per backend"
-        case .errors: return "error, timeout and 5xx rates now, and the last 30 minutes"
-        case .traffic: return "request rate against its baseline, sources, top sources"
+        case .health: return "each backend's status and last check now; checks failed, times DOWN, downtime over the window"
+        case .distribution: return "each backend's weight; share of requests, req/s, utilization, errors over the window"
+        case .latency: return "p50/p95/p99 overall and per backend (HAProxy: its queue, connect, response, total averages)"
+        case .errors: return "errors over the window by cause (timeouts, 5xx, connection failures, no server), per server, the last 30 minutes"
+        case .traffic: return "request rate over the window against its baseline or recent peak, sources"
         case .config: return "the live configuration, its version, who changed it and when"
         case .backend: return "one backend in depth (probe backend NAME)"
         case .db: return "the database behind the backends"
@@ -44,17 +44,44 @@ public struct ProbeResult: Sendable, Equatable {
     public var text: String
     /// The SPEC's metric names with numbers (fractions, milliseconds, counts).
     public var metrics: JSONObject
+    /// The span the figures cover (`nil` for a probe of the state now, like `config`).
+    public var window: ProbeWindow?
+    /// Metrics of this probe the target cannot provide (HAProxy keeps no percentiles …): a
+    /// playbook check on one of them is not applicable rather than failed.
+    public var unavailable: [String]
+    /// Why the target could not answer the probe at all (`probe db` against HAProxy), or `nil`
+    /// when it answered.
+    public var unavailableReason: String?
 
-    public init(kind: ProbeKind, args: [String] = [], text: String, metrics: JSONObject) {
+    public init(kind: ProbeKind, args: [String] = [], text: String, metrics: JSONObject, window: ProbeWindow? = nil, unavailable: [String] = [],
+                unavailableReason: String? = nil)
+    {
         self.kind = kind
         self.args = args
         self.text = text
         self.metrics = metrics
+        self.window = window
+        self.unavailable = unavailable
+        self.unavailableReason = unavailableReason
     }
 
-    /// The transcript entry's `data`: `{probe, args, metrics}`.
+    /// A probe the target cannot answer: every metric unavailable, and the reason.
+    static func unanswerable(_ kind: ProbeKind, args: [String], reason: String, text: String) -> ProbeResult {
+        ProbeResult(kind: kind, args: args, text: text, metrics: [:], unavailable: kind.metricNames, unavailableReason: reason)
+    }
+
+    /// The transcript entry's `data`: `{probe, args, metrics}`, with `window` (`{window_s,
+    /// covered_s, from, to}`) and `unavailable` (metric names; `available: false` and `reason`
+    /// when the target could not answer at all) where they apply.
     public var data: JSONObject {
-        ["probe": .string(kind.rawValue), "args": .array(args.map(JSONValue.string)), "metrics": .object(metrics)]
+        var data: JSONObject = ["probe": .string(kind.rawValue), "args": .array(args.map(JSONValue.string)), "metrics": .object(metrics)]
+        if let window { data["window"] = .object(window.data) }
+        if !unavailable.isEmpty { data["unavailable"] = .array(unavailable.map(JSONValue.string)) }
+        if let unavailableReason {
+            data["available"] = false
+            data["reason"] = .string(unavailableReason)
+        }
+        return data
     }
 }
 
@@ -65,37 +92,55 @@ public struct LBResult: Sendable, Equatable {
     public var data: JSONObject
     /// Whether it made a new configuration version.
     public var changed: Bool
+    /// A change that was only partly made (a rollback HAProxy refused half-way): what went
+    /// wrong. The version records what did change; the command still counts as failed.
+    public var failure: String?
     /// When it happened (a scenario event's own time; the command's time otherwise).
     public var at: Instant
     /// Who made it (a scenario event's `by`, or the responder).
     public var by: String
 
-    public init(text: String, data: JSONObject, changed: Bool, at: Instant, by: String) {
+    public init(text: String, data: JSONObject, changed: Bool, at: Instant, by: String, failure: String? = nil) {
         self.text = text
         self.data = data
         self.changed = changed
         self.at = at
         self.by = by
+        self.failure = failure
     }
 }
 
 /// One configuration version: number, when, who, what changed.
 public struct ConfigurationVersion: Sendable, Equatable {
     public var number: Int
+    /// When it was made (a change through warroom, a scenario event), or when warroom first
+    /// saw it (a change made outside warroom).
     public var at: Instant
     public var by: String
     public var note: String?
     /// One line per change (`weight msg-01: 100 → 25`); empty for the first version.
     public var changes: [String]
     public var configuration: LoadBalancerConfiguration
+    /// The `lb` action that made it (`weight`, `rollback`, `scenario-event`, `outside-change` …);
+    /// `nil` for the first version.
+    public var action: String?
+    /// For a change made outside warroom: the earliest time the evidence puts it at (HAProxy's
+    /// `lastchg`, the sampler's readings), and that evidence in words.
+    public var happenedAt: Instant?
+    public var evidence: String?
 
-    public init(number: Int, at: Instant, by: String, note: String?, changes: [String], configuration: LoadBalancerConfiguration) {
+    public init(number: Int, at: Instant, by: String, note: String?, changes: [String], configuration: LoadBalancerConfiguration,
+                action: String? = nil, happenedAt: Instant? = nil, evidence: String? = nil)
+    {
         self.number = number
         self.at = at
         self.by = by
         self.note = note
         self.changes = changes
         self.configuration = configuration
+        self.action = action
+        self.happenedAt = happenedAt
+        self.evidence = evidence
     }
 }
 
@@ -142,6 +187,10 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
     case nothingToRollBack
     /// A rate limit that is not a positive number or `off`.
     case badRateLimit(String)
+    /// A `--window` that is not a duration from 1s to 30m.
+    case badWindow(String)
+    /// A probe option that does not exist.
+    case unknownOption(String, usage: String)
 
     public var description: String {
         switch self {
@@ -158,9 +207,13 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSuchVersion(let text, let latest):
             return "no configuration version '\(text)': versions are 1…\(latest) (see lb history)"
         case .nothingToRollBack:
-            return "nothing to roll back: version 1 is the first configuration (see lb history)"
+            return "nothing to roll back: version 1 is the configuration warroom found at the start; `lb rollback initial` returns to the one the load balancer was started with (see lb history)"
         case .badRateLimit(let text):
             return "rate limit '\(text)' is not a number of requests per second: use e.g. lb ratelimit 5000, or lb ratelimit off"
+        case .badWindow(let text):
+            return "--window '\(text)' is not a duration from 1s to 30m (the history kept): use e.g. --window 60s or --window 5m"
+        case .unknownOption(let option, let usage):
+            return "unknown option '\(option)'\(Suggest.hint(for: option, in: ["--window", "--all"])); usage: \(usage)"
         }
     }
 }

@@ -88,3 +88,38 @@ public enum TextFormat {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }
+
+extension TextFormat {
+    /// A table whose runs of three or more consecutive rows that are identical apart from their
+    /// first cell (the server's name) are shown as one row named `first…last (n)`, unless `all`.
+    /// - Parameters:
+    ///   - header: the column titles.
+    ///   - rows: the cells, row by row; the first cell names the row.
+    ///   - alignments: per column.
+    ///   - all: list every row (`--all`).
+    /// - Returns: the table, and how many rows were folded into others (0 when none were).
+    public static func collapsedTable(header: [String], rows: [[String]], alignments: [Alignment] = [], all: Bool) -> (text: String, folded: Int) {
+        guard !all else { return (table(header: header, rows: rows, alignments: alignments), 0) }
+        var shown: [[String]] = []
+        var folded = 0
+        var start = 0
+        while start < rows.count {
+            var end = start + 1
+            while end < rows.count, rows[end].dropFirst() == rows[start].dropFirst() { end += 1 }
+            let run = end - start
+            if run >= 3, let first = rows[start].first, let last = rows[end - 1].first {
+                shown.append(["\(first)…\(last) (\(run))"] + rows[start].dropFirst())
+                folded += run - 1
+            } else {
+                shown.append(contentsOf: rows[start..<end])
+            }
+            start = end
+        }
+        return (table(header: header, rows: shown, alignments: alignments), folded)
+    }
+
+    /// The line under a collapsed table.
+    static func foldedNote(_ folded: Int) -> String {
+        folded > 0 ? "\n(identical rows shown once as first…last (count); --all lists each)" : ""
+    }
+}

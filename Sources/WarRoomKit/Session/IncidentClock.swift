@@ -48,7 +48,8 @@ public final class IncidentClock {
     public let mode: ClockMode
     /// Simulated seconds per real second (virtual mode).
     public let speed: Double
-    private let source: TimeSource
+    /// Real time, also for what samples a real load balancer in the background.
+    let source: TimeSource
     private var base: Instant
     private var realBase: Double
 

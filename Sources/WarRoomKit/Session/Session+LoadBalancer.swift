@@ -33,77 +33,96 @@ extension Session {
         guard let target else {
             throw CommandError.invalid("this incident has no load balancer to probe; start one with --scenario ID (a drill) or --target haproxy:ADDRESS")
         }
-        if let haproxy = target as? HAProxyTarget, haproxy.connectionProblem != nil {
-            if let problem = haproxy.reconnect() { throw problem }
+        if let haproxy = target as? HAProxyTarget {
+            if haproxy.connectionProblem != nil, let problem = haproxy.reconnect() { throw problem }
+            haproxy.startSampling(source: clock.source)
         }
-        let console = try makeConsole(over: target, entries: nil)
+        let entries = target is SimulatedTarget ? nil : try? store.entries(after: 0)
+        let console = try makeConsole(over: target, entries: entries)
         self.console = console
         if !(target is SimulatedTarget) {
-            // A change made outside warroom, found now: recorded before the command that found
-            // it, so the versions in the transcript stay in order.
-            for change in console.takeTargetChanges() {
-                try record(.lb, text: change.text, data: change.data, at: change.at, by: change.by)
-                pendingNotices.append(Notice(.change, "\(stamp(change.at)) \(Display.firstLine(change.text)) (by \(change.by))"))
+            if !(entries ?? []).contains(where: { $0.kind == .lb }) {
+                // Version 1 as read, so that `resume` can tell a change made while paused.
+                let first = console.versions[0]
+                let data: JSONObject = ["action": "baseline", "version": 1, "by": .string(first.by), "source": "target", "changed": false,
+                                        "target": .string(target.label), "configuration": first.configuration.recorded]
+                try record(.lb, text: "configuration version 1, read from \(target.label) at \(first.at.clockSeconds): \(first.configuration.servers.count) servers (lb show lists them)",
+                           data: data, at: first.at, by: first.by)
             }
+            try recordTargetChanges(of: console)
         }
         return console
     }
 
+    /// Records the changes the console found made outside warroom (each at the time it was
+    /// seen, by the load balancer) before anything that follows them.
+    /// - Returns: a notice line for each.
+    @discardableResult
+    func recordTargetChanges(of console: LoadBalancerConsole) throws -> [String] {
+        var notices: [String] = []
+        for change in console.takeTargetChanges() {
+            try record(.lb, text: change.text, data: change.data, at: change.at, by: change.by)
+            let notice = "\(stamp(change.at)) \(Display.firstLine(change.text))"
+            pendingNotices.append(Notice(.change, notice))
+            notices.append(notice)
+        }
+        return notices
+    }
+
     /// A console over `target`. A real load balancer cannot be re-run from the transcript like
     /// the simulation, so its earlier configuration versions are read back from the `lb`
-    /// entries (`entries`, or the transcript on disk when `nil`), and the numbering goes on
-    /// where the incident left it instead of starting again at 1.
+    /// entries (`entries`), the numbering goes on where the incident left it, and the live
+    /// configuration is compared with the last of them.
     private func makeConsole(over target: any LoadBalancerTarget, entries: [TranscriptEntry]?) throws -> LoadBalancerConsole {
         let console = try LoadBalancerConsole(target: target, at: clock.now, by: target is SimulatedTarget ? "scenario" : target.label)
         if target is SimulatedTarget {
             _ = console.takeTargetChanges()
             return console
         }
-        guard let recorded = entries ?? (try? TranscriptLog.read(path: path))?.entries else { return console }
-        restoreVersions(of: console, from: recorded, label: target.label)
+        if let entries, restoreVersions(of: console, from: entries) {
+            try console.sync(at: clock.now)
+        }
         return console
     }
 
-    /// Puts back the versions recorded in `entries` (each `lb` change keeps its configuration
-    /// before and after), then compares the last one with the live configuration the console
-    /// just read: a difference was made outside warroom (another operator, a reload) and
-    /// becomes a version of its own, left for the caller to record.
-    private func restoreVersions(of console: LoadBalancerConsole, from entries: [TranscriptEntry], label: String) {
-        let changes = entries.filter { $0.kind == .lb && $0.data["changed"]?.boolValue == true }
-        guard let first = changes.first, first.data["from_version"]?.intValue == 1,
-            let initial = first.data["from_configuration"].flatMap(LoadBalancerConfiguration.init(recorded:))
-        else { return }
-        var versions = [ConfigurationVersion(number: 1, at: state.openedAt, by: label, note: "configuration at the start", changes: [], configuration: initial)]
+    /// Puts back the versions recorded in `entries`: version 1 from the `baseline` entry (or,
+    /// in transcripts from before it, the first change's configuration before it), then each
+    /// change's configuration after it.
+    /// - Returns: whether there were versions to put back.
+    private func restoreVersions(of console: LoadBalancerConsole, from entries: [TranscriptEntry]) -> Bool {
+        let lbEntries = entries.filter { $0.kind == .lb }
+        let baseline = lbEntries.first { $0.data["action"]?.stringValue == "baseline" }
+        let changes = lbEntries.filter { $0.data["changed"]?.boolValue == true }
+        let initialRecord = baseline?.data["configuration"] ?? (changes.first?.data["from_version"]?.intValue == 1 ? changes.first?.data["from_configuration"] : nil)
+        guard let initial = initialRecord.flatMap(LoadBalancerConfiguration.init(recorded:)) else { return false }
+        var versions = [ConfigurationVersion(number: 1, at: baseline?.at ?? state.openedAt, by: baseline?.by ?? console.target.label,
+                                             note: "configuration at the start", changes: [], configuration: initial)]
         for entry in changes {
             let data = entry.data
-            // A transcript written before configurations were kept cannot be restored: the console keeps the live reading as version 1.
-            guard data["version"]?.intValue == versions.count + 1, let configuration = data["configuration"].flatMap(LoadBalancerConfiguration.init(recorded:)) else { return }
+            // A transcript written before configurations were kept cannot be restored past here.
+            guard data["version"]?.intValue == versions.count + 1, let configuration = data["configuration"].flatMap(LoadBalancerConfiguration.init(recorded:)) else { break }
             let note = data["note"]?.stringValue ?? (data["action"]?.stringValue == "rollback" ? data["value"]?.intValue.map { "rollback to version \($0)" } : nil)
             versions.append(ConfigurationVersion(number: versions.count + 1, at: entry.at, by: data["by"]?.stringValue ?? entry.by, note: note,
-                                                 changes: data["changes"]?.arrayValue?.compactMap(\.stringValue) ?? [], configuration: configuration))
+                                                 changes: data["changes"]?.arrayValue?.compactMap(\.stringValue) ?? [], configuration: configuration,
+                                                 action: data["action"]?.stringValue, happenedAt: data["happened_at"]?.stringValue.flatMap(Instant.parseISO8601),
+                                                 evidence: data["evidence"]?.stringValue))
         }
-        let live = console.current
-        let last = versions[versions.count - 1]
         console.versions = versions
-        let outside = live.configuration.changes(from: last.configuration)
-        guard !outside.isEmpty else { return }
-        let number = versions.count + 1
-        let note = "changed outside warroom since version \(last.number)"
-        console.versions.append(ConfigurationVersion(number: number, at: live.at, by: label, note: note, changes: outside, configuration: live.configuration))
-        let data: JSONObject = [
-            "action": "outside-change", "version": .int(number), "from_version": .int(last.number), "changes": .array(outside.map(JSONValue.string)),
-            "by": .string(label), "source": "target", "changed": true, "note": .string(note),
-            "configuration": live.configuration.recorded, "from_configuration": last.configuration.recorded,
-        ]
-        let text = "configuration version \(number) at \(live.at.clockSeconds): \(note)\n" + outside.map { "  \($0)" }.joined(separator: "\n")
-        console.pendingTargetChanges.append(LBResult(text: text, data: data, changed: true, at: live.at, by: label))
+        // Seen unchanged until the incident was paused: a difference now was made since.
+        console.lastConfirmedAt = state.lastAt
+        return true
     }
 
-    /// Scenario events that happened by `now`, as `lb` entries to record at their own times
-    /// (for a real load balancer: a change made outside warroom, found at `resume`).
+    /// Scenario events that happened by `now`, as `lb` entries to record at their own times;
+    /// for a real load balancer, a change made outside warroom, found now. A real load balancer
+    /// that cannot be read while nobody types is left alone: the next command that needs it says so.
     func targetEvents(through now: Instant) throws -> [LBResult] {
         guard let console else { return [] }
-        try console.sync(at: now)
+        do {
+            try console.sync(at: now)
+        } catch {
+            if console.target is SimulatedTarget { throw error }
+        }
         return console.takeTargetChanges()
     }
 
@@ -119,12 +138,9 @@ extension Session {
             throw CommandError.usage("probe KIND [ARGS]", "missing KIND (one of \(ProbeKind.names.joined(separator: ", ")))")
         }
         let console = try loadBalancerConsole()
-        let now = clock.now
-        var result = try console.probe(kind: kind.lowercased(), args: Array(words.dropFirst()), at: now)
-        if result.kind == .errors, let affected = try? console.target.usersAffected(at: now) {
-            result.metrics["users_affected"] = .number((affected * 10_000).rounded() / 10_000)
-            result.text += "\nusers affected so far: \(String(format3: affected * 100))%"
-        }
+        let result = try console.probe(kind: kind.lowercased(), args: Array(words.dropFirst()), at: clock.now)
+        try recordTargetChanges(of: console)
+        // A probe the target cannot answer is recorded as such and is not a failure.
         try record(.probe, text: result.text, data: result.data)
         return result.text
     }
@@ -133,6 +149,7 @@ extension Session {
     func runLB(_ words: [String]) throws -> String {
         let console = try loadBalancerConsole()
         let result = try console.lb(arguments: words, by: responder, at: clock.now)
+        try recordTargetChanges(of: console)
         if result.changed {
             var data = result.data
             if !(console.target is SimulatedTarget) {
@@ -143,6 +160,7 @@ extension Session {
                 }
             }
             try record(.lb, text: result.text, data: data)
+            if let failure = result.failure { throw CommandError.invalid(failure) }
         } else {
             try record(.command, data: ["command": "lb", "arguments": .array(words.map(JSONValue.string))])
         }
@@ -151,11 +169,11 @@ extension Session {
 
     /// Rebuilds the console after `resume`: the simulation re-runs from the scenario's start
     /// with every recorded `lb` change at its time; a real load balancer gets its recorded
-    /// versions back, plus one for any change made outside warroom while the incident was
-    /// paused (recorded when the first command catches up, like a scenario event). An
-    /// unreachable one gets them when it is first reached.
-    func rebuildConsole(entries: [TranscriptEntry]) throws {
-        guard let target else { return }
+    /// versions back, and a change made outside warroom while the incident was paused becomes
+    /// a version of its own, recorded now. An unreachable one gets them when it is first reached.
+    /// - Returns: notices for the responder (a change found).
+    func rebuildConsole(entries: [TranscriptEntry]) throws -> [String] {
+        guard let target else { return [] }
         if target is SimulatedTarget {
             // The simulation re-runs with each recorded change at its time, and monitoring
             // evaluates its rules on the way, as it did live, so an alert whose condition was
@@ -172,9 +190,13 @@ extension Session {
             _ = console.takeTargetChanges()
             self.console = console
             self.monitor = monitor
-        } else if (target as? HAProxyTarget)?.connectionProblem == nil {
-            console = try? makeConsole(over: target, entries: entries)
+            return []
         }
+        guard let haproxy = target as? HAProxyTarget, haproxy.connectionProblem == nil else { return [] }
+        haproxy.startSampling(source: clock.source)
+        guard let console = try? makeConsole(over: target, entries: entries) else { return [] }
+        self.console = console
+        return try recordTargetChanges(of: console)
     }
 }
 
@@ -183,12 +205,14 @@ enum LoadBalancerCommands {
     static let all: [CommandSpec] = [
         CommandSpec(
             "probe", usage: "probe KIND [ARGS]", summary: "a diagnostic probe: health, distribution, latency, errors, traffic, config, backend NAME, db, network",
-            details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n") + "\nExample: probe errors · probe backend msg-28",
+            details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n")
+                + "\nOptions: --window D (the span every rate covers, 60s by default, up to 30m) · --all (list every server; identical rows are folded by default)"
+                + "\nExample: probe errors · probe errors --window 5m · probe health --all · probe backend msg-28",
             group: .loadBalancer,
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
                 if words.count == 1, words[0] == "backend" { return session.console?.backendNames ?? [] }
-                return []
+                return ["--window", "--all"]
             }
         ) { session, arguments in
             try session.runProbe(arguments.words)
@@ -196,14 +220,15 @@ enum LoadBalancerCommands {
         CommandSpec(
             "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
-            details: "Subcommands: show · history · diff [V1 [V2]] · rollback [VERSION] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\nExamples: lb history · lb diff 1 2 · lb rollback · lb weight msg-07 100 · lb drain msg-28 · lb algorithm least-connections",
+            details: "Subcommands: show [--window D] [--all] · history · diff [V1 [V2]] [--all] · rollback [VERSION|initial] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\n`lb rollback` returns to the version before the most recent change (consecutive changes by one author count as one); `lb rollback initial` to the configuration the load balancer was started with. Against HAProxy, a change made outside warroom is found whenever warroom reads it and recorded as a version by haproxy.\nExamples: lb history · lb diff 1 2 · lb rollback · lb rollback initial · lb weight msg-07 100 · lb drain msg-28 · lb show --window 5m",
             group: .loadBalancer, changes: { words in !["show", "history", "diff"].contains(words.first?.lowercased() ?? "show") }, actsOutside: true,
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }
                 switch (words.count, words[0]) {
                 case (1, "weight"), (1, "drain"), (1, "disable"), (1, "enable"): return session.console?.backendNames ?? []
                 case (1, "algorithm"): return BalanceAlgorithm.allCases.map(\.rawValue)
-                case (1, "rollback"), (1, "diff"), (2, "diff"): return (session.console?.versions.map { String($0.number) } ?? []).reversed()
+                case (1, "rollback"): return (session.console?.versions.map { String($0.number) } ?? []).reversed() + ["initial"]
+                case (1, "diff"), (2, "diff"): return (session.console?.versions.map { String($0.number) } ?? []).reversed()
                 default: return []
                 }
             }
@@ -211,29 +236,4 @@ enum LoadBalancerCommands {
             try session.runLB(arguments.words)
         },
     ]
-}
-
-extension LoadBalancerConfiguration {
-    /// As kept in `lb` entries: `{"servers": [{"name", "weight", "state"}]}`, with the
-    /// algorithm and rate limit when the target knows them.
-    var recorded: JSONValue {
-        var object: JSONObject = [:]
-        if let algorithm { object["algorithm"] = .string(algorithm.rawValue) }
-        if let rateLimit { object["rate_limit"] = .number(rateLimit) }
-        object["servers"] = .array(servers.map { ["name": .string($0.name), "weight": .int($0.weight), "state": .string($0.state.rawValue)] })
-        return .object(object)
-    }
-
-    /// Reads a configuration kept by `recorded`; `nil` when it is not one.
-    init?(recorded value: JSONValue) {
-        guard let list = value["servers"]?.arrayValue else { return nil }
-        var servers: [Server] = []
-        for item in list {
-            guard let name = item["name"]?.stringValue, let weight = item["weight"]?.intValue,
-                let state = item["state"]?.stringValue.flatMap(ServerAdminState.init(rawValue:))
-            else { return nil }
-            servers.append(Server(name: name, weight: weight, state: state))
-        }
-        self.init(algorithm: value["algorithm"]?.stringValue.flatMap(BalanceAlgorithm.init(rawValue:)), rateLimit: value["rate_limit"]?.doubleValue, servers: servers)
-    }
 }

@@ -47,7 +47,7 @@ extension Session {
                 throw StartError.invalid("'\(store.location)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
             }
         }
-        try session.rebuildConsole(entries: entries)
+        session.setupNotices += try session.rebuildConsole(entries: entries)
         session.appliedThrough = state.lastSeq
         return session
     }

@@ -66,13 +66,28 @@ public final class SimulatedTarget: LoadBalancerTarget {
         return model.changeLog.filter { $0.source == .scenario }
     }
 
+    public func initialConfiguration(at now: Instant) throws -> LoadBalancerConfiguration {
+        LoadBalancerConfiguration(scenario: model.scenario)
+    }
+
+    public func window(at now: Instant, seconds: Int) throws -> LoadBalancerWindow {
+        model.advance(to: now)
+        return model.windowReading(seconds: seconds)
+    }
+
+    public func errorSeries(at now: Instant, minutes: Int) throws -> ErrorSeries {
+        model.advance(to: now)
+        return model.errorSeries(minutes: minutes)
+    }
+
+    /// Percentiles over the last second (one tick of the model).
     public func latency(at now: Instant) throws -> LatencyReading {
         model.advance(to: now)
         let overall = percentiles { model.latencyPercentile($0) }
         let servers = (0..<model.backendCount).map { i in
             (name: model.backendNames[i], percentiles: percentiles { model.latencyPercentile($0, backend: i) })
         }
-        return LatencyReading(overall: overall, servers: servers)
+        return LatencyReading(basis: "over the last second", overall: overall, servers: servers)
     }
 
     func percentiles(_ quantile: (Double) -> Double?) -> LatencyPercentiles? {
@@ -80,55 +95,24 @@ public final class SimulatedTarget: LoadBalancerTarget {
         return LatencyPercentiles(p50: p50, p95: p95, p99: p99)
     }
 
-    public func load(at now: Instant) throws -> [ServerLoad] {
+    /// Client requests over the window against the scenario's baseline now and the busiest
+    /// minute of the last 30; the top sources' shares are the traffic's make-up now.
+    public func traffic(at now: Instant, seconds: Int) throws -> TrafficReading {
         model.advance(to: now)
-        let (attempts, failures) = model.history.backendTotals(after: model.now - 60_000)
-        let seconds = Double(min(60, max(1, model.history.count * SimulationHistory.windowSeconds)))
-        let total = attempts.reduce(0, +)
-        return (0..<model.backendCount).map { i in
-            ServerLoad(name: model.backendNames[i], share: total > 0 ? attempts[i] / total : 0, utilization: model.utilization(i),
-                       requestRate: attempts[i] / seconds, errorRate: attempts[i] > 0 ? failures[i] / attempts[i] : 0)
-        }
-    }
-
-    public func errors(at now: Instant, minutes: Int) throws -> ErrorReading {
-        model.advance(to: now)
-        let end = model.now
-        let recent = model.history.samples(after: end - 60_000, through: end)
-        var window = SimulationSample(at: end)
-        for sample in recent { window.absorb(sample) }
-        if recent.isEmpty {
-            // Less than one history window so far: the last tick stands for "now".
-            let tick = model.lastTick
-            window = SimulationSample(at: end, requests: tick.requests, errors: tick.errors, timeouts: tick.timeouts,
-                                      serverErrors: tick.serverErrors, limited: tick.limited)
-        }
-        var series: [ErrorReading.Point] = []
-        let from = end - Int64(minutes) * 60_000
-        var minute = SimulationSample(at: from)
-        var minuteEnd = from + 60_000
-        for sample in model.history.samples(after: from, through: end) {
-            while sample.at > minuteEnd {
-                series.append(ErrorReading.Point(at: minuteEnd, errorRate: minute.errorRate, timeoutRate: minute.timeoutRate, serverErrorRate: minute.serverErrorRate))
-                minute = SimulationSample(at: minuteEnd)
-                minuteEnd = minuteEnd + 60_000
-            }
-            minute.absorb(sample)
-        }
-        if minute.requests > 0 {
-            series.append(ErrorReading.Point(at: minuteEnd, errorRate: minute.errorRate, timeoutRate: minute.timeoutRate, serverErrorRate: minute.serverErrorRate))
-        }
-        return ErrorReading(windowSeconds: recent.isEmpty ? 1 : recent.count * SimulationHistory.windowSeconds, requests: window.requests,
-                            errorRate: window.errorRate, timeoutRate: window.timeoutRate, serverErrorRate: window.serverErrorRate, series: series)
-    }
-
-    public func traffic(at now: Instant) throws -> TrafficReading {
-        model.advance(to: now)
-        let tick = model.lastTick
-        let rate = model.legitimateRate + model.attackRate
-        let baseline = model.scenario.baselineRate(atOffset: model.now - model.scenario.start)
-        return TrafficReading(requestRate: rate, baselineRate: baseline, attemptRate: tick.attempts, sources: model.distinctSources,
-                              topSources: model.topSources(5).map { TrafficReading.Source(network: $0.network, rate: $0.rate) })
+        let reading = model.windowReading(seconds: seconds)
+        let covered = reading.window.coveredSeconds
+        let requestRate = covered > 0 ? reading.pool.requests / covered : model.legitimateRate + model.attackRate
+        let attempts = reading.attempts
+        let current = model.legitimateRate + model.attackRate
+        let series = model.errorSeries(minutes: 30)
+        let peak = series.points.max { $0.requestRate < $1.requestRate }
+        // The sources' make-up is the traffic's now, scaled to the window's rate.
+        let scale = current > 0 ? requestRate / current : 0
+        return TrafficReading(
+            window: reading.window, counted: "client requests at the load balancer", requestRate: requestRate,
+            baselineRate: model.scenario.baselineRate(atOffset: model.now - model.scenario.start), peakRate: peak?.requestRate, peakAt: peak?.at,
+            historyMinutes: series.points.count, attemptRate: covered > 0 ? attempts / covered : model.lastTick.attempts, sources: model.distinctSources,
+            topSources: model.topSources(5).map { TrafficReading.Source(network: $0.network, rate: $0.rate * scale) })
     }
 
     public func dependencies(at now: Instant) throws -> DependencyReading {
@@ -144,21 +128,8 @@ public final class SimulatedTarget: LoadBalancerTarget {
     public func serverDetail(_ name: String, at now: Instant) throws -> ServerDetail {
         model.advance(to: now)
         guard let i = model.index(of: name) else { throw TargetError.unknownServer(name: name, known: model.backendNames) }
-        let series = model.history.backendSeries(i, after: model.now - 30 * 60_000)
-        var perMinute: [Double] = []
-        var attempts = 0.0
-        var failures = 0.0
-        for (k, point) in series.enumerated() {
-            attempts += point.attempts
-            failures += point.failures
-            if (k + 1) % (60 / SimulationHistory.windowSeconds) == 0 || k == series.count - 1 {
-                perMinute.append(attempts > 0 ? failures / attempts : 0)
-                attempts = 0
-                failures = 0
-            }
-        }
         return ServerDetail(stats: model.serverStats(i), capacity: model.currentCapacity(i), utilization: model.utilization(i),
                             latency: percentiles { model.latencyPercentile($0, backend: i) }, userShare: model.userShare(i),
-                            lastCheckMilliseconds: model[.lastCheckLatency, i], errorSeries: perMinute)
+                            lastCheckMilliseconds: model[.lastCheckLatency, i], errorSeries: model.backendErrorSeries(i, minutes: 30))
     }
 }

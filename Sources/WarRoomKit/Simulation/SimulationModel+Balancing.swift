@@ -282,9 +282,10 @@ extension SimulationModel {
         }
     }
 
-    /// The fraction of users who have seen at least one failed request so far: per user bucket,
-    /// failed requests per user `x` make `1 − e^−x` of its users affected (failures fall on users
-    /// at random, a Poisson approximation).
+    /// The fraction of users who have had a request fail because of the incident since the
+    /// scenario's start (failures at the normal background rate do not count; see
+    /// `usersAffected(since:)`): per user bucket, incident failures per user `x` make `1 − e^−x`
+    /// of its users affected (failures fall on users at random, a Poisson approximation).
     public var usersAffected: Double {
         guard scenario.traffic.sticky else { return 1 - exp(-globalDensity) }
         // Σ_b e^(−x_b) with x_b = accumulated_b + density[owner] − mark_b + global, summed per owner

@@ -22,7 +22,7 @@ extension SimulationModel {
             hrsp5xx: Int(self[.totalServerErrors, i].rounded()), econ: Int(self[.totalConnectionErrors, i].rounded()),
             eresp: Int(self[.totalTimeouts, i].rounded()), chkfail: checkFailures[i],
             lastchg: Int(ticks - lastChangeTick[i]), rtime: Int(rtime.rounded()), ttime: Int((rtime + dependencies.networkRTT).rounded()),
-            checkStatus: admin[i] == .maint ? "" : lastCheckStatus[i].rawValue)
+            checkStatus: admin[i] == .maint ? "" : lastCheckStatus[i].rawValue, chkdown: downs(i), downtime: Int(downtimeSeconds(i)))
     }
 
     /// Every backend's statistics now.

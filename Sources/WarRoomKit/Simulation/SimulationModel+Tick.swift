@@ -22,6 +22,7 @@ extension SimulationModel {
             tick.limited = (legit + flood) * (1 - scale)
             let limitedUsers = legit * (1 - scale)
             tick.userErrors += limitedUsers
+            tick.incidentUserErrors += limitedUsers
             globalDensity += limitedUsers / users
             legit *= scale
             flood *= scale
@@ -52,6 +53,7 @@ extension SimulationModel {
             tick.serverErrors += stranded
             tick.errors += stranded
             tick.userErrors += stranded * legitFraction
+            tick.incidentUserErrors += stranded * legitFraction
             globalDensity += stranded * legitFraction / users
             legit = 0
             flood = 0
@@ -83,6 +85,9 @@ extension SimulationModel {
         let serviceBaseNow = self.serviceBaseNow
         let quietLimit = self.quietLimit
         let errorRateNow = self.errorRateNow
+        let incidentErrorRateNow = self.incidentErrorRateNow
+        // Connection failures at the scenario's normal network loss are background, not the incident's.
+        let normalLoss = scenario.dependencies.networkLoss
         let densityScale = self.densityScale
         var arrivalsByGeneration = self.arrivalsByGeneration
         self.arrivalsByGeneration = []
@@ -115,10 +120,11 @@ extension SimulationModel {
             let lastAttempts = column(.lastAttempts), lastServed = column(.lastServed), lastTimeouts = column(.lastTimeouts)
             let lastWait = column(.lastWait), lastServiceTime = column(.lastServiceTime)
             let lastCheckLatency = column(.lastCheckLatency)
+            let totalDowns = column(.totalDowns), downtimeClosed = column(.downtimeClosed), downSince = column(.downSince)
             let inverseUsers = 1 / users
             // Sums kept in locals (registers), added to the tick's totals after the loop.
             var sumAttempts = 0.0, sumServed = 0.0, sumFailed = 0.0, sumErrors = 0.0
-            var sumTimeouts = 0.0, sumConnection = 0.0, sumServerErrors = 0.0, sumUserErrors = 0.0, sumGlobal = 0.0
+            var sumTimeouts = 0.0, sumConnection = 0.0, sumServerErrors = 0.0, sumUserErrors = 0.0, sumGlobal = 0.0, sumIncidentUser = 0.0
             for i in 0..<n {
                 // Arrivals, by retry generation.
                 var arrivals = 0.0
@@ -157,16 +163,22 @@ extension SimulationModel {
                     let serverErrors = arrivals * errorRate
                     let ok = arrivals - serverErrors
                     if serverErrors > 0 {
-                        let userErrors = serverErrors * (first > 0 ? firstLegit / first : legitFraction)
-                        if sticky, bucketsOwned[i] > 0, eligible[i] {
-                            failureDensity[i] += userErrors * densityScale[i]
-                        } else {
-                            sumGlobal += userErrors * inverseUsers
+                        let legitShare = first > 0 ? firstLegit / first : legitFraction
+                        let userErrors = serverErrors * legitShare
+                        // Only failures above the normal background rate affect users "because of the incident".
+                        let incidentUser = arrivals * incidentErrorRateNow[i] * legitShare
+                        if incidentUser > 0 {
+                            if sticky, bucketsOwned[i] > 0, eligible[i] {
+                                failureDensity[i] += incidentUser * densityScale[i]
+                            } else {
+                                sumGlobal += incidentUser * inverseUsers
+                            }
                         }
                         sumFailed += serverErrors
                         sumErrors += serverErrors
                         sumServerErrors += serverErrors
                         sumUserErrors += userErrors
+                        sumIncidentUser += incidentUser
                         totalServerErrors[i] += serverErrors
                     }
                     sumAttempts += arrivals
@@ -229,12 +241,22 @@ extension SimulationModel {
                 let finalConnection = connectionErrors * finalFraction
                 let finalErrors = finalTimeouts + finalConnection + serverErrors
                 var userErrors = 0.0
+                var incidentUser = 0.0
                 if finalErrors > 0 {
-                    userErrors = finalErrors * (first > 0 ? firstLegit / first : legitFraction)
-                    if sticky, bucketsOwned[i] > 0, eligible[i] {
-                        failureDensity[i] += userErrors * densityScale[i]
-                    } else {
-                        sumGlobal += userErrors * inverseUsers
+                    let legitShare = first > 0 ? firstLegit / first : legitFraction
+                    userErrors = finalErrors * legitShare
+                    // The background: 5xx at the normal error rates, and connections lost at the
+                    // normal network loss. Everything else (timeouts, refusals under load, a
+                    // dependency worse than normal) is the incident's.
+                    let backgroundLost = connectionErrors > 0 ? finalConnection * min(1, arrivals * min(loss, normalLoss) / connectionErrors) : 0
+                    let incident = finalTimeouts + finalConnection - backgroundLost + servedLive * incidentErrorRateNow[i]
+                    incidentUser = max(0, incident) * legitShare
+                    if incidentUser > 0 {
+                        if sticky, bucketsOwned[i] > 0, eligible[i] {
+                            failureDensity[i] += incidentUser * densityScale[i]
+                        } else {
+                            sumGlobal += incidentUser * inverseUsers
+                        }
                     }
                 }
 
@@ -246,6 +268,7 @@ extension SimulationModel {
                 sumConnection += finalConnection
                 sumServerErrors += serverErrors
                 sumUserErrors += userErrors
+                sumIncidentUser += incidentUser
 
                 totalAttempts[i] += arrivals
                 totalServed[i] += ok
@@ -288,6 +311,8 @@ extension SimulationModel {
                             healthy[i] = false
                             checkStreak[i] = 0
                             lastChangeTick[i] = tickNumber
+                            totalDowns[i] += 1
+                            downSince[i] = Double(tickNumber)
                             balanceDirty = true
                             // HAProxy redispatches the queue of a server marked down; the doomed are gone.
                             redispatched += liveQueue[i]
@@ -301,6 +326,7 @@ extension SimulationModel {
                         healthy[i] = true
                         checkStreak[i] = 0
                         lastChangeTick[i] = tickNumber
+                        downtimeClosed[i] += Double(tickNumber) - downSince[i]
                         balanceDirty = true
                     }
                 } else {
@@ -316,6 +342,7 @@ extension SimulationModel {
             tick.connectionErrors += sumConnection
             tick.serverErrors += sumServerErrors
             tick.userErrors += sumUserErrors
+            tick.incidentUserErrors += sumIncidentUser
             globalDensity += sumGlobal
         }
         }
@@ -344,6 +371,7 @@ extension SimulationModel {
         totals.limited += tick.limited
         totals.noServer += tick.noServer
         totals.userErrors += tick.userErrors
+        totals.incidentUserErrors += tick.incidentUserErrors
         tick.errors += tick.limited
         lastTick = tick
 
@@ -353,24 +381,30 @@ extension SimulationModel {
         window.timeouts += tick.timeouts
         window.serverErrors += tick.serverErrors
         window.limited += tick.limited
+        window.connectionErrors += tick.connectionErrors
+        window.noServer += tick.noServer
         ticks = tickNumber
         if ticks % Int64(SimulationHistory.windowSeconds) == 0 {
             window.at = now
             let counts = healthCounts()
             window.backendsUp = counts.up
             window.backendsDown = counts.down
-            // Per-backend window totals are differences of the cumulative counters.
-            var attempts = [Double](repeating: 0, count: n)
-            var failures = attempts
+            // Written straight into the history's ring: attempts and failures as differences of
+            // the cumulative counters, health figures as they stand (the readings take differences).
+            let base = history.head * n
+            let tickCount = Double(ticks)
             for i in 0..<n {
-                let total = self[.totalAttempts, i]
-                let failed = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i]
-                attempts[i] = total - self[.windowStartAttempts, i]
-                failures[i] = failed - self[.windowStartFailures, i]
-                self[.windowStartAttempts, i] = total
-                self[.windowStartFailures, i] = failed
+                let attempts = self[.totalAttempts, i]
+                let failures = self[.totalTimeouts, i] + self[.totalConnectionErrors, i] + self[.totalServerErrors, i]
+                history.backendAttempts[base + i] = attempts - self[.windowStartAttempts, i]
+                history.backendFailures[base + i] = failures - self[.windowStartFailures, i]
+                history.backendChecks[base + i] = Float(checkFailures[i])
+                history.backendDowns[base + i] = Float(self[.totalDowns, i])
+                history.backendDowntime[base + i] = Float(self[.downtimeClosed, i] + (healthy[i] ? 0 : tickCount - self[.downSince, i]))
+                self[.windowStartAttempts, i] = attempts
+                self[.windowStartFailures, i] = failures
             }
-            history.append(window, attempts: attempts, failures: failures)
+            history.commit(window)
             window = SimulationSample(at: now)
         }
     }

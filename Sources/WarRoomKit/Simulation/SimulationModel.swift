@@ -81,6 +81,9 @@ public struct SimulationModel: Sendable {
     var quietLimit: [Double] = []
     /// Fraction of answers that are 5xx (the server's own errors, then the database's).
     var errorRateNow: [Double] = []
+    /// The part of `errorRateNow` above the scenario's normal figures: failures the incident
+    /// caused rather than the background every service has.
+    var incidentErrorRateNow: [Double] = []
     /// Failed requests at a backend → failures per user of its buckets: buckets / (users × its buckets).
     var densityScale: [Double] = []
 
@@ -215,6 +218,8 @@ public struct SimulationModel: Sendable {
         capacityNow = (0..<names.count).map { capacity[$0] * baseLatency[$0] / serviceBaseNow[$0] }
         inverseCapacityNow = capacityNow.map { 1 / $0 }
         errorRateNow = ownErrorRate.map { 1 - (1 - $0) * (1 - dependencies.databaseErrorRate) }
+        let normalDatabase = scenario.dependencies.databaseErrorRate
+        incidentErrorRateNow = (0..<names.count).map { max(0, errorRateNow[$0] - (1 - (1 - ownErrorRate[$0]) * (1 - normalDatabase))) }
         // Below this many arrivals, with nothing queued, every request is served in time
         // (service time is at most 1.5 × its base at full load).
         quietLimit = (0..<names.count).map { min(capacityNow[$0], capacityNow[$0] * (timeoutSeconds - (serviceBaseNow[$0] * 1.5 + rtt) * 0.001)) }
@@ -266,6 +271,7 @@ public struct SimulationModel: Sendable {
                 lastChangeTick[i] = ticks
             } else if state != .maint, admin[i] == .maint {
                 // Back from maintenance: HAProxy starts it with fresh checks, as up.
+                if !healthy[i] { self[.downtimeClosed, i] += Double(ticks) - self[.downSince, i] }
                 healthy[i] = true
                 checkStreak[i] = 0
                 lastChangeTick[i] = ticks
@@ -339,6 +345,10 @@ enum Column: Int, CaseIterable {
     case windowStartAttempts, windowStartFailures
     /// The last health check's response time, ms.
     case lastCheckLatency
+    /// Times the health checks marked it DOWN (HAProxy's `chkdown`).
+    case totalDowns
+    /// Ticks spent DOWN in spells that have ended, and the tick the current spell began.
+    case downtimeClosed, downSince
 }
 
 extension SimulationModel {
@@ -412,6 +422,9 @@ public struct SimulationTotals: Sendable, Equatable {
     public var noServer = 0.0
     /// Legitimate requests that finally failed.
     public var userErrors = 0.0
+    /// …of which because of the incident (overload, timeouts, no server, a dependency worse
+    /// than normal), not at the scenario's normal background rate: what `usersAffected` counts.
+    public var incidentUserErrors = 0.0
 
     public init() {}
 }

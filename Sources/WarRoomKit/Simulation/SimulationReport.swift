@@ -42,6 +42,9 @@ public enum SimulationReport {
         switch format {
         case .table:
             write("\(scenario.id) — \(scenario.title)")
+            let window = ProbeWindow.seconds(Double(step) / 1000)
+            write("REQ/S, ERRORS and TIMEOUTS over the \(window) before each TIME; P99 over its last second; UP, DOWN and CONFIG at TIME;")
+            write("USERS HIT: users who had a request fail because of the incident since \(scenario.start.clockSeconds) (not the normal background failures)")
             write(tableLine(["TIME", "REQ/S", "ERRORS", "TIMEOUTS", "P99", "UP", "DOWN", "USERS HIT", "CONFIG"]))
         case .csv:
             write(columns.joined(separator: ","))
@@ -95,6 +98,7 @@ public enum SimulationReport {
                     "at": .string(model.now.iso8601), "request_rate": .number(round6(requests / seconds)), "error_rate": .number(round6(errorRate)),
                     "timeout_rate": .number(round6(timeoutRate)), "p99_ms": .optional(p99.map(round6)), "backends_up": .int(health.up),
                     "backends_down": .int(health.down), "users_affected": .number(round6(users)), "config_version": .int(version),
+                    "window_s": .int(Int(step / 1000)),
                     "backends": .array(backends),
                 ]
                 write(JSONValue.object(object).serialized())

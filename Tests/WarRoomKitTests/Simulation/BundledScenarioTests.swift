@@ -116,7 +116,7 @@ import WarRoomTestSupport
         #expect(Self.metric(try console.probe(kind: "db", at: t("09:30:00Z")), "latency_ms") == 5)
         #expect(Self.metric(try console.probe(kind: "errors", at: t("09:30:00Z")), "error_rate") > 0.5)
         let traffic = try target.traffic(at: t("09:30:00Z"))
-        #expect(traffic.attemptRate > 3 * traffic.requestRate)
+        #expect((traffic.attemptRate ?? 0) > 3 * traffic.requestRate)
         _ = try console.lb(arguments: ["ratelimit", "1400"], by: "carol", at: t("09:30:00Z"))
         _ = try console.lb(arguments: ["ratelimit", "off"], by: "carol", at: t("09:33:00Z"))
         #expect(Self.metric(try console.probe(kind: "errors", at: t("09:40:00Z")), "error_rate") < 0.01)

@@ -37,12 +37,14 @@ import WarRoomTestSupport
     @Test(arguments: ["lb-misconfig-2023-11-05", "drain-left-after-maintenance"])
     func sameSeedGivesIdenticalSeries(id: String) throws {
         let scenario = try Self.bundled(id)
-        let a = SimulationReport.render(scenario: scenario, duration: 25 * 60_000, every: 60_000, format: .json)
-        let b = SimulationReport.render(scenario: scenario, duration: 25 * 60_000, every: 60_000, format: .json)
+        // Long enough for each scenario's overload, where the seed decides which checks fail when.
+        let duration: Int64 = 45 * 60_000
+        let a = SimulationReport.render(scenario: scenario, duration: duration, every: 60_000, format: .json)
+        let b = SimulationReport.render(scenario: scenario, duration: duration, every: 60_000, format: .json)
         #expect(a == b)
         var other = scenario
         other.seed += 1
-        #expect(SimulationReport.render(scenario: other, duration: 25 * 60_000, every: 60_000, format: .json) != a)
+        #expect(SimulationReport.render(scenario: other, duration: duration, every: 60_000, format: .json) != a)
     }
 
     @Test(arguments: [BalanceAlgorithm.weightedRoundRobin, .consistentHash, .powerOfTwo, .leastConnections])

@@ -13,7 +13,7 @@ import WarRoomTestSupport
         #expect(lines.count == 3)
         let last = try JSONValue.parse(Array(lines[2].utf8))
         let object = try #require(last.objectValue)
-        #expect(object.keys == SimulationReport.columns + ["backends"])
+        #expect(object.keys == SimulationReport.columns + ["window_s", "backends"])
         #expect(object["at"]?.stringValue == "2023-11-05T03:45:00.000Z")
         #expect((object["error_rate"]?.doubleValue ?? 0) > 0.02)
         #expect(object["config_version"]?.intValue == 2)

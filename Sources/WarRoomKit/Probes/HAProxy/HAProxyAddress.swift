@@ -5,24 +5,28 @@
 /// - `haproxy:/run/haproxy/admin.sock` (a Unix socket; relative paths work too)
 /// - `haproxy:127.0.0.1:9999`, `haproxy:lb1.internal:9999`, `haproxy:[::1]:9999` (TCP)
 /// - either followed by options: `,backend=NAME` (required when several backends have
-///   servers) and `,timeout=DURATION` (connect and read time-out, default 2s; `500ms`, `5s`).
+///   servers), `,frontend=NAME` (the frontend in front of it, when there are several) and
+///   `,timeout=DURATION` (connect and read time-out, default 2s; `500ms`, `5s`).
 public struct HAProxyAddress: Sendable, Hashable, CustomStringConvertible {
     /// The prefix that selects HAProxy in `--target`.
     public static let scheme = "haproxy:"
     /// The options an address may carry after a comma.
-    public static let optionNames = ["backend", "timeout"]
+    public static let optionNames = ["backend", "frontend", "timeout"]
     /// The time-out used when the address does not give one.
     public static let defaultTimeoutMilliseconds = 2000
 
     public var endpoint: HAProxyEndpoint
     /// The backend named with `,backend=NAME`, or `nil` to pick the only backend with servers.
     public var backend: String?
+    /// The frontend named with `,frontend=NAME`, or `nil` to use the only frontend (if there is one).
+    public var frontend: String?
     /// Connect and read time-out in milliseconds.
     public var timeoutMilliseconds: Int
 
-    public init(endpoint: HAProxyEndpoint, backend: String? = nil, timeoutMilliseconds: Int = HAProxyAddress.defaultTimeoutMilliseconds) {
+    public init(endpoint: HAProxyEndpoint, backend: String? = nil, frontend: String? = nil, timeoutMilliseconds: Int = HAProxyAddress.defaultTimeoutMilliseconds) {
         self.endpoint = endpoint
         self.backend = backend
+        self.frontend = frontend
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
@@ -38,6 +42,7 @@ public struct HAProxyAddress: Sendable, Hashable, CustomStringConvertible {
         guard !location.isEmpty else { throw invalid("no socket path or HOST:PORT after '\(Self.scheme)'") }
 
         var backend: String?
+        var frontend: String?
         var timeout = Self.defaultTimeoutMilliseconds
         for option in parts {
             guard let equals = option.firstIndex(of: "=") else {
@@ -51,6 +56,11 @@ public struct HAProxyAddress: Sendable, Hashable, CustomStringConvertible {
                     throw invalid("backend name '\(value)' is empty or has characters HAProxy does not allow in names")
                 }
                 backend = value
+            case "frontend":
+                guard HAProxyClient.isValidName(value) else {
+                    throw invalid("frontend name '\(value)' is empty or has characters HAProxy does not allow in names")
+                }
+                frontend = value
             case "timeout":
                 guard let ms = DurationText.wholeMilliseconds(value), ms >= 1, ms <= 600_000 else {
                     throw invalid("timeout '\(value)' is not a duration between 1ms and 10m, such as 500ms or 5s")
@@ -60,13 +70,13 @@ public struct HAProxyAddress: Sendable, Hashable, CustomStringConvertible {
                 throw invalid("unknown option '\(name)'\(Suggest.hint(for: name, in: Self.optionNames)); options: \(Self.optionNames.joined(separator: ", "))")
             }
         }
-        self.init(endpoint: try Self.endpoint(from: location, in: text), backend: backend, timeoutMilliseconds: timeout)
+        self.init(endpoint: try Self.endpoint(from: location, in: text), backend: backend, frontend: frontend, timeoutMilliseconds: timeout)
     }
 
     /// `haproxy:/run/haproxy.sock`, with `,backend=NAME` when one was named (the time-out is
     /// left out: it changes how long warroom waits, not what it talks to).
     public var description: String {
-        Self.scheme + endpoint.description + (backend.map { ",backend=\($0)" } ?? "")
+        Self.scheme + endpoint.description + (backend.map { ",backend=\($0)" } ?? "") + (frontend.map { ",frontend=\($0)" } ?? "")
     }
 
     /// A TCP address is `HOST:PORT` with a numeric port and no slash; anything else is a path,

@@ -4,7 +4,7 @@ extension HAProxyError {
     public var isConnectionProblem: Bool {
         switch self {
         case .socketMissing, .notASocket, .permissionDenied, .connectionRefused, .connectionReset, .timedOut, .unresolvedHost,
-            .socketFailure, .notHAProxy, .unknownCommand, .noSuchBackend, .backendNotChosen, .invalidAddress:
+            .socketFailure, .notHAProxy, .unknownCommand, .noSuchBackend, .noSuchFrontend, .backendNotChosen, .invalidAddress:
             return true
         case .invalidName, .levelTooLow, .noSuchServer, .commandFailed, .notConfirmed:
             return false

@@ -31,6 +31,8 @@ public enum HAProxyError: Error, Sendable, Equatable, CustomStringConvertible, L
     case unknownCommand(endpoint: String, command: String)
     /// HAProxy has no backend of that name.
     case noSuchBackend(endpoint: String, backend: String, known: [String])
+    /// HAProxy has no frontend of the name given with `,frontend=`.
+    case noSuchFrontend(endpoint: String, frontend: String, known: [String])
     /// HAProxy has no server of that name in the backend.
     case noSuchServer(endpoint: String, backend: String, server: String)
     /// HAProxy refused the command with a message of its own.
@@ -74,6 +76,9 @@ public enum HAProxyError: Error, Sendable, Equatable, CustomStringConvertible, L
         case .noSuchBackend(let endpoint, let backend, let known):
             let listed = known.isEmpty ? "" : "; backends: \(known.joined(separator: ", "))"
             return "HAProxy at \(endpoint) has no backend '\(backend)'\(Suggest.hint(for: backend, in: known))\(listed); fix ,backend=NAME in the target"
+        case .noSuchFrontend(let endpoint, let frontend, let known):
+            let listed = known.isEmpty ? "; it has none" : "; frontends: \(known.joined(separator: ", "))"
+            return "HAProxy at \(endpoint) has no frontend '\(frontend)'\(Suggest.hint(for: frontend, in: known))\(listed); fix ,frontend=NAME in the target"
         case .noSuchServer(let endpoint, let backend, let server):
             return "HAProxy at \(endpoint) has no server '\(server)' in backend '\(backend)'; `probe health` lists the servers"
         case .commandFailed(let endpoint, let command, let message):

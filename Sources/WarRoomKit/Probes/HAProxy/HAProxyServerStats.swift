@@ -38,7 +38,8 @@ public struct HAProxyServerStats: Sendable, Equatable {
                 backend: row.proxy, name: row.name, status: Self.status(from: raw), weight: row.int("weight"),
                 scur: row.int("scur"), qcur: row.int("qcur"), stot: row.int("stot"), rate: row.double("rate"),
                 hrsp5xx: row.int("hrsp_5xx"), econ: row.int("econ"), eresp: row.int("eresp"), chkfail: row.int("chkfail"),
-                lastchg: row.int("lastchg"), rtime: row.int("rtime"), ttime: row.int("ttime"), checkStatus: row["check_status"] ?? ""),
+                lastchg: row.int("lastchg"), rtime: row.int("rtime"), ttime: row.int("ttime"), checkStatus: row["check_status"] ?? "",
+                chkdown: row.int("chkdown"), downtime: row.int("downtime"), statusText: raw),
             lbtot: row.int("lbtot"), rawStatus: raw, address: row["addr"] ?? "", checkDescription: row["check_desc"] ?? "",
             lastCheck: row["last_chk"] ?? "", downtime: row.int("downtime"))
     }

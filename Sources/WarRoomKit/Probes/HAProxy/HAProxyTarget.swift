@@ -18,13 +18,36 @@ public final class HAProxyTarget: LoadBalancerTarget {
     public private(set) var connectionProblem: HAProxyError?
     /// The backend's servers as last read.
     public private(set) var serverNames: [String] = []
+    /// The frontend in front of the backend, whose counters probes set beside the backend's:
+    /// the one named in the address, else the only frontend HAProxy has; `nil` otherwise.
+    public private(set) var frontend: String?
+    /// Reads the backend's counters at a fixed interval into the history every rate is taken from.
+    public private(set) var sampler: HAProxySampler
 
     /// Opens the target and tries to reach HAProxy once; never throws.
     /// - Parameter address: where HAProxy's runtime API listens, and which backend to use.
     public init(address: HAProxyAddress) {
         self.address = address
         client = HAProxyClient(endpoint: address.endpoint, timeoutMilliseconds: address.timeoutMilliseconds)
+        sampler = HAProxySampler(client: client)
         reconnect()
+    }
+
+    deinit {
+        sampler.stop()
+    }
+
+    /// Starts reading HAProxy in the background at a fixed interval (1 s; 2 s for backends of
+    /// more than 100 servers), so that windows are filled whatever the responders do. Without it,
+    /// only probes take readings (tests that drive the clock themselves).
+    /// - Parameter source: paces and stamps the readings; the session's own time source.
+    public func startSampling(source: TimeSource) {
+        if serverNames.count > 100, sampler.intervalMilliseconds < 2000, sampler.withHistory({ $0.count }) == 0 {
+            sampler.stop()
+            sampler = HAProxySampler(client: client, intervalMilliseconds: 2000)
+            if let backend { sampler.watch(backend: backend, frontend: frontend) }
+        }
+        sampler.start(source: source)
     }
 
     /// Parses a `--target` text and opens the target.
@@ -42,10 +65,16 @@ public final class HAProxyTarget: LoadBalancerTarget {
     @discardableResult
     public func reconnect() -> HAProxyError? {
         do throws(HAProxyError) {
-            let table = try client.showStat(types: [.backends, .servers])
+            let table = try client.showStat(types: .all)
             let chosen = try chooseBackend(in: table)
             backend = chosen
             serverNames = table.rows(of: .server, in: chosen).map(\.name)
+            let frontends = table.rows(of: .frontend).map(\.proxy)
+            if let named = address.frontend, !frontends.contains(named) {
+                throw HAProxyError.noSuchFrontend(endpoint: client.endpoint.description, frontend: named, known: frontends)
+            }
+            frontend = address.frontend ?? (frontends.count == 1 ? frontends[0] : nil)
+            sampler.watch(backend: chosen, frontend: frontend)
             connectionProblem = nil
         } catch {
             connectionProblem = error
@@ -133,7 +162,7 @@ public final class HAProxyTarget: LoadBalancerTarget {
     // MARK: - Plumbing
 
     /// The backend to use, reaching HAProxy first when it has not been reached yet.
-    private func settledBackend() throws(HAProxyError) -> String {
+    func settledBackend() throws(HAProxyError) -> String {
         if let backend { return backend }
         if let problem = reconnect() { throw problem }
         guard let backend else { throw HAProxyError.backendNotChosen(endpoint: client.endpoint.description, backendsWithServers: [], allBackends: []) }
@@ -173,7 +202,7 @@ public final class HAProxyTarget: LoadBalancerTarget {
 
     /// Runs one exchange, keeping `connectionProblem` up to date, and names the known backends
     /// when HAProxy says the backend is gone (after a reload that renamed it).
-    private func tracked<T>(_ body: () throws(HAProxyError) -> T) throws(HAProxyError) -> T {
+    func tracked<T>(_ body: () throws(HAProxyError) -> T) throws(HAProxyError) -> T {
         do throws(HAProxyError) {
             let result = try body()
             connectionProblem = nil

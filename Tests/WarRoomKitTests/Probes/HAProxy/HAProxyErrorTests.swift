@@ -77,7 +77,7 @@ import Darwin
         defer { server.stop() }
         let target = try HAProxyTarget(address: "haproxy:127.0.0.1:\(server.port)")
         let problem = try #require(target.connectionProblem)
-        #expect(problem == .notHAProxy(endpoint: "127.0.0.1:\(server.port)", command: "show stat -1 6 -1", answer: excerpt))
+        #expect(problem == .notHAProxy(endpoint: "127.0.0.1:\(server.port)", command: "show stat", answer: excerpt))
         #expect("\(problem)".contains(hint))
         #expect("\(problem)".hasPrefix("127.0.0.1:\(server.port) is not HAProxy's runtime API"))
         #expect(throws: problem) { try target.snapshot(at: now) }
@@ -87,7 +87,7 @@ import Darwin
         let server = try ScriptedServer(answer: nil)
         defer { server.stop() }
         let target = try HAProxyTarget(address: "haproxy:127.0.0.1:\(server.port),timeout=150ms")
-        #expect(target.connectionProblem == .timedOut(endpoint: "127.0.0.1:\(server.port)", command: "show stat -1 6 -1", milliseconds: 150))
+        #expect(target.connectionProblem == .timedOut(endpoint: "127.0.0.1:\(server.port)", command: "show stat", milliseconds: 150))
         #expect("\(target.connectionProblem!)".contains("within 150 ms"))
     }
 
