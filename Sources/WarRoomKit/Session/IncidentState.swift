@@ -253,7 +253,7 @@ public struct IncidentState: Sendable {
             status = .closed
             closedAt = entry.at
             summary = data["summary"]?.stringValue
-        case .note, .command, .probe, .lb, .timer, .shell, .error:
+        case .note, .command, .probe, .lb, .timer, .shell, .error, .alert, .highlight, .omit:
             break
         }
     }

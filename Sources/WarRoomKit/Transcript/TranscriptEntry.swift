@@ -8,6 +8,12 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case severity
     /// Who is typing (`as NAME`) or who holds a role (`role ROLE NAME`).
     case role
+    /// A monitoring alert rule firing or resolving (`data.alert`, `state`, `metric`, `value` …).
+    case alert
+    /// `highlight SEQ [REASON]`: put an entry in the postmortem body's timeline.
+    case highlight
+    /// `omit SEQ REASON`: keep an entry out of the postmortem body's timeline.
+    case omit
 }
 
 /// One line of the transcript: a timestamped, hash-chained record of something that happened.
