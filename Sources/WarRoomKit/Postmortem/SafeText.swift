@@ -1,16 +1,6 @@
 /// Makes user-written strings (notes, hypotheses, names, anything from a transcript) safe to
 /// place in a document: they can neither carry terminal escape sequences nor inject structure.
 public enum SafeText {
-    /// How Markdown special characters are neutralised.
-    public enum MarkdownDialect: Sendable {
-        /// Backslash escapes, as CommonMark defines them: readable in the `.md` file.
-        case commonMark
-        /// Numeric character references (`&#42;`): for Markdown fed to Ink, whose backslash
-        /// escapes cover only some characters (`\\` and `\'` survive as written), while it
-        /// passes character references through to the HTML untouched.
-        case references
-    }
-
     /// The text on one line with every control character made visible.
     ///
     /// Line breaks and tabs become spaces (a bullet stays one bullet); other C0 controls and
@@ -70,14 +60,15 @@ public enum SafeText {
 
     /// A user string as Markdown inline text that renders as exactly that text.
     ///
-    /// Whitespace is trimmed so the string cannot open a code block.
+    /// Whitespace is trimmed so the string cannot open a code block; CommonMark's special
+    /// characters get a backslash.
     /// - Parameters:
     ///   - text: the user's string.
-    ///   - dialect: backslash escapes or character references.
-    ///   - lineStart: the string begins a line, so a leading `-`, `+`, `=` or `1.` is escaped
-    ///     too (it would start a list or underline a heading).
+    ///   - lineStart: the string begins a line or a list item, so a leading `-`, `+`, `=` or
+    ///     `1.`/`1)` is escaped too (it would start a nested list or underline a heading;
+    ///     `#`, `>`, `|` and `*` are always escaped).
     /// - Returns: Markdown.
-    public static func markdown(_ text: String, dialect: MarkdownDialect = .commonMark, lineStart: Bool = false) -> String {
+    public static func markdown(_ text: String, lineStart: Bool = false) -> String {
         let clean = printable(text)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(clean.utf8.count + 16)
@@ -89,31 +80,14 @@ public enum SafeText {
         for byte in utf8 {
             defer { offset += 1 }
             let isDigit = byte >= 0x30 && byte <= 0x39
-            var escape: Bool
-            switch dialect {
-            case .commonMark:
-                escape = isMarkdownSpecial(byte)
-                if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
-                    escape = true
-                }
-                if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
-            case .references:
-                // All ASCII punctuation: the Markdown is an intermediate form, and a quote
-                // that cannot appear raw cannot be mistaken for one of Ink's attributes.
-                escape = isASCIIPunctuation(byte)
+            var escape = isMarkdownSpecial(byte)
+            if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
+                escape = true
             }
+            if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
             if !isDigit { leadingDigits = false }
-            guard escape else {
-                bytes.append(byte)
-                continue
-            }
-            switch dialect {
-            case .commonMark:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case .references:
-                bytes.append(contentsOf: [UInt8(ascii: "&"), UInt8(ascii: "#"), 48 + byte / 100, 48 + byte / 10 % 10, 48 + byte % 10, UInt8(ascii: ";")])
-            }
+            if escape { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -137,14 +111,6 @@ public enum SafeText {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// `!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~`: the characters CommonMark lets a backslash escape.
-    static func isASCIIPunctuation(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: return true
-        default: return false
-        }
     }
 
     static func hex(_ value: UInt32) -> String {

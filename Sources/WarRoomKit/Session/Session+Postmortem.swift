@@ -9,8 +9,8 @@ extension Session {
     /// Compiles the Markdown postmortem after `close`; returns lines to print.
     func writePostmortemOnClose() -> [String] {
         do {
-            // Markdown has no chart: the simulation is not re-run for it.
-            let model = try Postmortem.compile(transcriptPath: path)
+            // Markdown has no chart: a drill's simulation is re-run only for the impact figure.
+            let model = try Postmortem.compile(transcriptPath: path, scenarioFolders: playbookFolders, drawChart: false)
             try PostmortemRenderer.render(model, format: .markdown).write(toFile: postmortemPath, atomically: true, encoding: .utf8)
             var lines = ["Postmortem: \(postmortemPath)"]
             let findings = PostmortemCheck.findings(model)
@@ -40,7 +40,7 @@ enum PostmortemCommands {
             guard let format = PostmortemFormat(name: formatText) else {
                 throw CommandError.usage(usage, "'\(formatText)' is not a format\(Suggest.hint(for: formatText, in: PostmortemFormat.allCases.map(\.rawValue)))")
             }
-            let model = try Postmortem.compile(transcriptPath: session.path, scenarioFolders: format == .markdown ? nil : session.playbookFolders)
+            let model = try Postmortem.compile(transcriptPath: session.path, scenarioFolders: session.playbookFolders, drawChart: format != .markdown)
             let text = PostmortemRenderer.render(model, format: format)
             guard let output else { return text }
             do {
