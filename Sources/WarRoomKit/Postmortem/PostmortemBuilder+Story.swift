@@ -387,7 +387,7 @@ extension PostmortemBuilder {
             if score > 1 { scored.append((score, kind.rows[row].seq, ProbeRef(series: index, row: row))) }
         }
         guard let best = scored.map(\.score).max() else { return [] }
-        return scored.filter { $0.score * 2 >= best }.sorted { ($0.score, $0.seq) > ($1.score, $1.seq) }.prefix(limit).map { item in
+        return scored.filter { $0.score * 3 >= best }.sorted { ($0.score, $0.seq) > ($1.score, $1.seq) }.prefix(limit).map { item in
             let kind = series[item.ref.series]
             let row = kind.rows[item.ref.row]
             var values: [PostmortemModel.MetricValue] = []
@@ -402,7 +402,7 @@ extension PostmortemBuilder {
     static let probeWords: [String: [(String, Int)]] = [
         "errors": [("error rate", 3), ("errors", 3), ("5xx", 3), ("timeout", 1), ("fail", 1)],
         "traffic": [("traffic", 3), ("ddos", 3), ("botnet", 3), ("flood", 1), ("surge", 1), ("baseline", 1), ("source", 1), ("attack", 1)],
-        "latency": [("latency", 3), ("p99", 3), ("p50", 3), ("slow", 1)],
+        "latency": [("p99", 3), ("p50", 3), ("response time", 3), ("latency", 1), ("slow", 1)],
         "distribution": [("skew", 3), ("distribution", 3), ("weight", 3), ("concentrat", 1), ("share", 1), ("utilization", 1), ("imbalance", 1)],
         "health": [("health", 3), ("flap", 1), ("checks", 1), ("marked down", 1)],
         "config": [("configuration", 3), ("config ", 3), ("version", 1), ("change", 1), ("maintenance", 1), ("rollback", 1)],

@@ -91,12 +91,14 @@ struct TranscriptFixture {
     }
 
     @discardableResult
-    mutating func lb(_ text: String, action: String, backend: String? = nil, value: JSONValue? = nil, from: Int, to: Int) -> Int {
+    mutating func lb(_ text: String, action: String, backend: String? = nil, value: JSONValue? = nil, from: Int, to: Int,
+                     changes: [String] = []) -> Int {
         var data: JSONObject = ["action": .string(action)]
         if let backend { data["backend"] = .string(backend) }
         if let value { data["value"] = value }
         data["version"] = .int(to)
         data["from_version"] = .int(from)
+        if !changes.isEmpty { data["changes"] = .array(changes.map(JSONValue.string)) }
         return add(.lb, text: text, data: data)
     }
 
