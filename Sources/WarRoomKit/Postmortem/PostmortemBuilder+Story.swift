@@ -2,6 +2,9 @@
 /// (trigger, rollback, permanent fix), the reading that showed relief, how the incident was
 /// detected, the body's timeline, and the probe readings each decision rested on.
 extension PostmortemBuilder {
+    /// At most this many parts in a step's summary.
+    static let summaryParts = 6
+
     /// Changes further apart than this start a new step.
     static let stepGap: Int64 = 10 * 60_000
 
@@ -20,12 +23,11 @@ extension PostmortemBuilder {
         let mitigated = state.milestone(.mitigated)
         func automated(_ change: PostmortemModel.ConfigChange) -> Bool { !authors.contains(change.by) }
         for change in changes {
-            if var group = groups.last, let last = group.last, change.action != "rollback", last.action != "rollback",
+            if let last = groups.last?.last, change.action != "rollback", last.action != "rollback",
                change.at - last.at <= Self.stepGap, change.at >= last.at, automated(change) == automated(last),
                !(mitigated.map { last.at < $0 && $0 <= change.at } ?? false)
             {
-                group.append(change)
-                groups[groups.count - 1] = group
+                groups[groups.count - 1].append(change)
             } else {
                 groups.append([change])
             }
@@ -66,11 +68,12 @@ extension PostmortemBuilder {
         var order: [String] = []
         var net: [String: (kind: String, name: String, from: String, to: String)] = [:]
         var others: [String] = []
+        var seen: Set<String> = []
         for change in group {
             for line in change.changes {
                 let parts = line.split(separator: " ", maxSplits: 1)
                 guard parts.count == 2, let colon = parts[1].firstIndex(of: ":"), let arrow = parts[1].range(of: " → ") else {
-                    if !others.contains(line) { others.append(line) }
+                    if seen.insert(line).inserted { others.append(line) }
                     continue
                 }
                 let name = String(parts[1][..<colon])
@@ -89,7 +92,13 @@ extension PostmortemBuilder {
             guard let change = net[key], change.from != change.to else { return nil }
             return "\(change.kind) \(change.name): \(change.from) → \(change.to)"
         }
-        let summary = ConfigurationChangeSummary.compact(lines + others)
+        // Grouped by field and transition; a long run of unrelated changes is cut after a few.
+        var parts = ConfigurationChangeSummary.compact(lines).split(separator: ";").map { String($0).trimmed(of: " ") }.filter { !$0.isEmpty } + others
+        if parts.count > Self.summaryParts {
+            let more = parts.count - Self.summaryParts + 1
+            parts = Array(parts.prefix(Self.summaryParts - 1)) + ["\(more) more (see the Appendix)"]
+        }
+        let summary = parts.joined(separator: "; ")
         // An entry that names no changes (an older transcript's rollback, say) says nothing here;
         // its text is in the Appendix.
         return summary.isEmpty && group.contains(where: { !$0.changes.isEmpty }) ? "no net change" : summary

@@ -148,11 +148,22 @@ struct PostmortemChart {
         let axisTitle = "Time (UTC), \(start.date)" + (segments.count > 1 ? "; shaded: the impact window, at its own scale; before and after it, compressed" : "")
         svg += #"<text x="\#(n(left + plotWidth / 2))" y="\#(n(height - 8))" class="axis" text-anchor="middle">\#(SafeText.html(axisTitle))</text>"#
 
-        // Every configuration change: a small mark at the top of the plot.
-        for marker in chart.markers where marker.kind == .change {
-            let mx = x(marker.at)
-            svg += #"<path d="M\#(n(mx - 4)) \#(n(top - 6))h8l-4 6z" class="change"><title>\#(SafeText.html(markerText(marker)))</title></path>"#
+        // Every configuration change: a small mark at the top of the plot. Changes closer than
+        // a mark's width share one, which says how many it stands for (a long incident can
+        // hold thousands).
+        var run: [PostmortemModel.ChartMarker] = []
+        func flush() {
+            guard let first = run.first, let last = run.last else { return }
+            let mx = x(first.at)
+            let title = run.count == 1 ? markerText(first) : "\(run.count) configuration changes, \(SafeText.printable(first.label)) \(first.at.hourMinute) to \(SafeText.printable(last.label)) \(last.at.hourMinute)"
+            svg += #"<path d="M\#(n(mx - 4)) \#(n(top - 6))h8l-4 6z" class="change"><title>\#(SafeText.html(title))</title></path>"#
+            run.removeAll()
         }
+        for marker in chart.markers where marker.kind == .change {
+            if let first = run.first, x(marker.at) - x(first.at) >= 8 { flush() }
+            run.append(marker)
+        }
+        flush()
         // Milestones and the named changes: a dashed line with a label right of it, in the
         // highest row where it does not overprint the label before it.
         for (index, marker) in labelled.enumerated() {

@@ -115,7 +115,7 @@ struct BodyWriter {
         if let service = s.service { paragraph("Service", service) }
         paragraph("Impact", impactSentence())
         // The lead of the statement; the Appendix has it in full.
-        paragraph("Root cause", s.rootCause.map { BriefText.brief($0, words: 30).trimmingTrailingPeriod + "." } ?? "not recorded.")
+        paragraph("Root cause", s.rootCause.map { BriefText.brief($0, words: 30).endingSentence } ?? "not recorded.")
         return blocks
     }
 
@@ -161,7 +161,7 @@ struct BodyWriter {
         } else {
             parts.append("The share of users affected was not recorded" + (s.usersAffectedNote.map { " (\($0))" } ?? "") + ".")
         }
-        if let statement = s.impact { parts.append("Users saw: " + BriefText.brief(statement, words: 10).trimmingTrailingPeriod + ".") }
+        if let statement = s.impact { parts.append("Users saw: " + BriefText.brief(statement, words: 10).endingSentence) }
         return parts.joined(separator: " ")
     }
 
@@ -218,9 +218,9 @@ struct BodyWriter {
             if let alert = d.alert {
                 how += " from alert \(alert.name)" + (alert.metric.map { " (\(Self.metricName($0))" + alertCondition(alert) + ")" } ?? "")
             } else if let detail = d.how {
-                how += ": " + BriefText.brief(detail, words: 12).trimmingTrailingPeriod
+                how += ": " + BriefText.brief(detail, words: 12)
             }
-            sentences.append(how + ".")
+            sentences.append(how.endingSentence)
         } else {
             sentences.append("Detection was never marked, so when and how it was noticed is not on the record.")
         }
@@ -253,18 +253,18 @@ struct BodyWriter {
         // (the statement in full is in the Appendix).
         var cause: [PostmortemDocument.Inline] = [.strong("Root cause.")]
         if r.confirmed.isEmpty {
-            cause.append(.text(" " + (r.rootCause.map { BriefText.brief($0, words: 30).trimmingTrailingPeriod + ". No hypothesis was confirmed." } ?? "Not recorded.")))
+            cause.append(.text(" " + (r.rootCause.map { BriefText.brief($0, words: 30).endingSentence + " No hypothesis was confirmed." } ?? "Not recorded.")))
         }
         for hypothesis in r.confirmed {
             var line = " \(hypothesis.id) (\(BriefText.brief(hypothesis.hypothesis, words: 5, shortestLead: 1).trimmingTrailingPeriod)) confirmed"
             if let at = hypothesis.confirmedAt { line += " at \(text.clock(at))" }
-            if !hypothesis.evidence.isEmpty { line += ", on " + hypothesis.evidence.map { text.citation($0, figures: 1) }.joined(separator: " and ") }
+            if !hypothesis.evidence.isEmpty { line += ", on " + Self.list(hypothesis.evidence.prefix(2).map { text.citation($0, figures: 1) }) }
             cause.append(.text(line + "."))
         }
         blocks.append(.paragraph(cause))
         var trigger: [PostmortemDocument.Inline] = [.strong("Trigger.")]
         if let statement = r.trigger {
-            trigger.append(.text(" " + statement.trimmingTrailingPeriod + "."))
+            trigger.append(.text(" " + statement.endingSentence))
         } else if let step = r.step(.trigger) {
             trigger.append(.text(" " + PostmortemBuilder.stepText(step) + ", at \(text.clock(step.from))."))
         } else {
@@ -294,7 +294,7 @@ struct BodyWriter {
                 let mitigated = relief.after.at == at ? "mitigated" : "mitigated at \(text.clock(at))"
                 sentences.append("Errors \(MetricText.percent(relief.before.value)) at \(text.shortClock(relief.before.at)) → \(MetricText.percent(relief.after.value)) at \(text.clock(relief.after.at)), \(mitigated).")
             } else {
-                sentences.append("Mitigated at \(text.clock(at))" + (r.mitigation.map { ": " + BriefText.brief($0, words: 12).trimmingTrailingPeriod } ?? "") + ".")
+                sentences.append(("Mitigated at \(text.clock(at))" + (r.mitigation.map { ": " + BriefText.brief($0, words: 12) } ?? "")).endingSentence)
             }
         } else {
             sentences.append("Mitigation was never marked.")
@@ -302,7 +302,7 @@ struct BodyWriter {
         if let fix = r.step(.fix) {
             sentences.append("Permanent fix, configuration \(fix.version.map { "v\($0)" } ?? "changed"), by \(fix.by.joined(separator: ", ")) at \(text.clock(fix.to))\(Self.what(fix)).")
         } else if let done = r.mitigationActions.first(where: \.done) {
-            sentences.append("Done to contain it: \(done.id) \(BriefText.brief(done.text, words: 10).trimmingTrailingPeriod).")
+            sentences.append("Done to contain it: \(done.id) \(BriefText.brief(done.text, words: 10).endingSentence)")
         }
         if let at = r.resolvedAt {
             sentences.append("Resolved at \(text.clock(at))" + (r.resolvedBy.map { " by \($0)" } ?? "") + ".")
@@ -376,7 +376,20 @@ struct BodyWriter {
     }
 }
 
+extension BodyWriter {
+    /// `a`, `a and b`, `a, b and c`.
+    static func list(_ items: [String]) -> String {
+        items.count <= 2 ? items.joined(separator: " and ") : items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+}
+
 extension String {
+    /// Ending a sentence: with its own `.`, `…`, `!` or `?`, else a `.` added.
+    var endingSentence: String {
+        guard let last else { return self }
+        return ".…!?".contains(last) ? self : self + "."
+    }
+
     /// Without a final `.`, for a clause that goes on.
     var trimmingTrailingPeriod: String {
         hasSuffix(".") && !hasSuffix("..") ? String(dropLast()) : self
