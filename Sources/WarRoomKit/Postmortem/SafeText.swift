@@ -30,16 +30,23 @@ public enum SafeText {
         return String(result)
     }
 
-    /// Whether `printable` would change anything: a C0 control or DEL, or a lead byte of the
-    /// C1 controls (0xC2 0x80–0x9F) or of the bidirectional and line-separator marks (0xD8 0x9C,
-    /// 0xE2 0x80/0x81 …). Checked on UTF-8 because it runs on every string a document shows.
+    /// Whether `printable` would change anything: a C0 control or DEL, a C1 control (0xC2
+    /// 0x80–0x9F), the Arabic letter mark (0xD8 0x9C), or one of the marks of U+2000–U+206F
+    /// that `printable` shows (U+200E/F, U+2028–U+202E, U+2066–U+2069: 0xE2 0x80/0x81 …).
+    /// Checked on UTF-8 because it runs on every string a document shows; dashes, arrows and
+    /// other punctuation of that block (`—`, `…`) pass without a second look.
     static func needsPrintable(_ text: String) -> Bool {
+        var before: UInt8 = 0
         var previous: UInt8 = 0
         for byte in text.utf8 {
             if byte < 0x20 || byte == 0x7F { return true }
             if previous == 0xC2, byte < 0xA0 { return true }
             if previous == 0xD8, byte == 0x9C { return true }
-            if previous == 0xE2, byte == 0x80 || byte == 0x81 { return true }
+            if before == 0xE2 {
+                if previous == 0x80, byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte) { return true }
+                if previous == 0x81, (0xA6...0xA9).contains(byte) { return true }
+            }
+            before = previous
             previous = byte
         }
         return false
@@ -70,6 +77,7 @@ public enum SafeText {
     /// - Returns: Markdown.
     public static func markdown(_ text: String, lineStart: Bool = false) -> String {
         let clean = printable(text)
+        if isPlainMarkdown(clean, lineStart: lineStart) { return clean }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(clean.utf8.count + 16)
         var utf8 = Substring(clean).utf8
@@ -90,6 +98,18 @@ public enum SafeText {
             bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether `markdown` would return the text unchanged: no special character, no space at
+    /// either end, and (at a line's start) nothing that could open a block. Checked first
+    /// because most strings of a long postmortem are plain.
+    static func isPlainMarkdown(_ text: String, lineStart: Bool) -> Bool {
+        let utf8 = text.utf8
+        guard let first = utf8.first, first != 0x20, utf8.last != 0x20 else { return utf8.isEmpty }
+        if lineStart, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: "=") || (first >= 0x30 && first <= 0x39) {
+            return false
+        }
+        return !utf8.contains(where: isMarkdownSpecial)
     }
 
     /// A user string as HTML text or attribute content.

@@ -112,6 +112,9 @@ import WarRoomKit
     @Test func printableShowsControlsAsTheShellDoes() {
         #expect(SafeText.printable("a\u{1B}[31mb\u{0}c\u{7F}\td\ne") == "a^[[31mb^@c^? d e")
         #expect(SafeText.printable("x\u{202E}y\u{85}z") == "x[U+202E]y[U+0085]z")
+        #expect(SafeText.printable("a\u{2066}b\u{200F}c\u{2028}d\u{061C}e") == "a[U+2066]b[U+200F]c d[U+061C]e")
+        // Punctuation of the same Unicode block passes as it is.
+        #expect(SafeText.printable("03:50–03:53 — H1 ruled out… ‘quoted’ • ok") == "03:50–03:53 — H1 ruled out… ‘quoted’ • ok")
     }
 
     @Test(arguments: [
