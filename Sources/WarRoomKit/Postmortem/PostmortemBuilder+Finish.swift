@@ -38,7 +38,7 @@ extension PostmortemBuilder {
             adherence: makeAdherence(record),
             evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries, steps: resolution.steps)),
             warnings: warnings,
-            entriesBackwards: firstBackwards.map { (backwards, $0.seq) })
+            entriesBackwards: firstBackwards.map { PostmortemModel.EntriesBackwards(count: backwards, firstSeq: $0.seq) })
     }
 
     /// Which entries were retracted, and the corrected text of amended ones.

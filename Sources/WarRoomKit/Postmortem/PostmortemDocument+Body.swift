@@ -221,6 +221,8 @@ struct BodyWriter {
                 how += ": " + BriefText.brief(detail, words: 12)
             }
             sentences.append(how.endingSentence)
+        } else if let alert = d.alert {
+            sentences.append("Detection was never marked; alert \(alert.name) fired at \(text.clock(alert.at)).")
         } else {
             sentences.append("Detection was never marked, so when and how it was noticed is not on the record.")
         }

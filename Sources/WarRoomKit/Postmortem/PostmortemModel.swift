@@ -38,15 +38,7 @@ public struct PostmortemModel: Sendable, Equatable {
     /// with the record (an incident still open, milestones out of order). Renderers show them first.
     public var warnings: [String]
     /// Entries dated before the entry above them: how many, and the first.
-    public var entriesBackwards: (count: Int, firstSeq: Int)? = nil
-
-    public static func == (a: PostmortemModel, b: PostmortemModel) -> Bool {
-        a.incident == b.incident && a.summary == b.summary && a.timeline == b.timeline && a.curated == b.curated
-            && a.detection == b.detection && a.misleadingPaths == b.misleadingPaths && a.resolution == b.resolution
-            && a.measures == b.measures && a.metrics == b.metrics && a.lessons == b.lessons && a.adherence == b.adherence
-            && a.evidence == b.evidence && a.warnings == b.warnings
-            && a.entriesBackwards?.count == b.entriesBackwards?.count && a.entriesBackwards?.firstSeq == b.entriesBackwards?.firstSeq
-    }
+    public var entriesBackwards: EntriesBackwards? = nil
 }
 
 extension PostmortemModel {
@@ -157,6 +149,13 @@ extension PostmortemModel {
         public var resolution: String?
         /// The summary given to `close`.
         public var closingSummary: String?
+    }
+
+    /// Entries dated before the entry above them (an edited or foreign transcript).
+    public struct EntriesBackwards: Sendable, Equatable {
+        public var count: Int
+        /// The first such entry.
+        public var firstSeq: Int
     }
 
     /// The span of time the impact figure covers.
@@ -647,6 +646,4 @@ public enum PostmortemLimits {
     public static let tableRows = 48
     /// Points per chart series; longer series keep the largest value of each interval.
     public static let chartPoints = 480
-    /// Probe results cited per decision.
-    public static let citationsPerDecision = 3
 }

@@ -131,6 +131,25 @@ import WarRoomTestSupport
         #expect(lastReading > eightHours + 0.15, "the probe read \(lastReading) after 8 h")
     }
 
+    @Test func aStatementFarFromTheMeasuredFigureIsShownNextToIt() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try Self.drill([
+            "advance 15m", "mark impact-start --at 03:40Z", "mark detected",
+            "impact About 60% of users cannot send messages", "advance 21m", "lb rollback 1", "advance 4m", "mark mitigated",
+        ], in: folder)
+        let model = try Self.compile(path)
+        let share = try #require(model.summary.usersAffected)
+        #expect(model.summary.usersAffectedSource == .simulation)
+        #expect(model.summary.statedUsersAffected == 0.6)
+        let markdown = PostmortemRenderer.render(model, format: .markdown)
+        #expect(markdown.contains("**Impact:** \(MetricText.percent(share)) of users had requests fail because of the incident between impact start and mitigation (drill simulation); the impact statement says 60.0%."))
+        // Compiled without the simulation, the statement is the one figure.
+        let withoutSimulation = try Postmortem.compile(transcriptPath: path)
+        #expect(withoutSimulation.summary.usersAffected == 0.6)
+        #expect(withoutSimulation.summary.usersAffectedSource == .impactStatement)
+    }
+
     @Test func theBodysTimelineOfADrillIsCuratedAndTellsNoPage() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
