@@ -6,7 +6,7 @@ struct PostmortemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postmortem",
         abstract: "Compile the postmortem of a transcript (Markdown, JSON or HTML).",
-        discussion: "The postmortem is a pure function of the transcript (amends and retractions applied); for a drill, the HTML and JSON chart also re-run the simulation the transcript names (its scenario file, checked against the SHA-256 recorded when the drill opened), to show the curve between the responders' probes. A transcript that fails verification still compiles, with a warning at the top; --strict refuses it instead. --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline, action items with no owner, missing milestones, and a summary outside --words MIN-MAX when given.")
+        discussion: "The postmortem is a pure function of the transcript (amends and retractions applied): a body a team publishes (title block, Issue Summary, a curated Timeline with Detection, Root Cause and Resolution, Corrective and Preventative Measures, Metrics, Lessons Learned), then an Appendix with everything else. For a drill it also re-runs the simulation the transcript names (its scenario file, checked against the SHA-256 recorded when the drill opened) to measure the share of users affected and, in HTML and JSON, to draw the curve between the responders' probes. A transcript that fails verification still compiles, with a warning at the top; --strict refuses it instead. --check lints the postmortem and exits 1 on findings: no impact percentage, no root cause, no timeline, action items with no owner, missing milestones, milestones out of order or in the future, zero durations, entries running backwards in time, and a body outside --words MIN-MAX when given.")
 
     @Argument(help: "The transcript (.jsonl), or an incident id with --store.")
     var transcript: String
@@ -22,8 +22,11 @@ struct PostmortemCommand: ParsableCommand {
     @Flag(help: "Lint the postmortem; exit 1 when anything is found.")
     var check = false
 
-    @Option(help: "With --check: the summary's word range, e.g. 400-600.")
+    @Option(help: "With --check: the body's word range (title block to Lessons Learned), e.g. 400-600.")
     var words: String?
+
+    @Flag(help: "Leave the Appendix out (Markdown and HTML; the JSON form always holds everything).")
+    var noAppendix = false
 
     @Flag(help: "Refuse a transcript that fails verification.")
     var strict = false
@@ -52,17 +55,20 @@ struct PostmortemCommand: ParsableCommand {
         let model: PostmortemModel
         do {
             let showProgress = Terminal.stderrIsTerminal
-            // Only the HTML and JSON carry the chart, so only they re-run a drill's simulation.
-            let folders = chosen == .markdown || check ? nil : Environment.playbookFolders(explicit: playbooks)
+            // A drill's simulation gives the share of users affected in every format; only the
+            // HTML and JSON carry the chart, so only they sample the whole incident.
+            let folders = Environment.playbookFolders(explicit: playbooks)
             let progress: ((Double) -> Void)? = showProgress ? { fraction in
                 Terminal.write(STDERR_FILENO, "\rcompiling \(Int(fraction * 100))%")
                 if fraction >= 1 { Terminal.write(STDERR_FILENO, "\r              \r") }
             } : nil
             switch TranscriptSource.resolve(transcript, store: store.url) {
             case .file(let path):
-                model = try Postmortem.compile(transcriptPath: path, strict: strict, progress: progress, scenarioFolders: folders)
+                model = try Postmortem.compile(transcriptPath: path, strict: strict, progress: progress, scenarioFolders: folders,
+                                               drawChart: chosen != .markdown && !check)
             case let source:
-                model = try Postmortem.compile(bytes: source.bytes(), path: source.label, strict: strict, progress: progress, scenarioFolders: folders)
+                model = try Postmortem.compile(bytes: source.bytes(), path: source.label, strict: strict, progress: progress, scenarioFolders: folders,
+                                               drawChart: chosen != .markdown && !check)
             }
         } catch let error as PostmortemError {
             Terminal.error(error.description)
@@ -76,7 +82,7 @@ struct PostmortemCommand: ParsableCommand {
             if findings.isEmpty { Terminal.print("\(transcript): postmortem check passed") }
             throw findings.isEmpty ? ExitCode.success : ExitCode(1)
         }
-        let text = PostmortemRenderer.render(model, format: chosen)
+        let text = PostmortemRenderer.render(model, format: chosen, appendix: !noAppendix)
         if let output {
             do {
                 try OutputFile.write(Array(text.utf8), to: output)

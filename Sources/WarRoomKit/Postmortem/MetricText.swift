@@ -22,10 +22,25 @@ public enum MetricText {
         return decimal(value, places: 3)
     }
 
-    /// A fraction as a percentage: `0.3` → `30%`, `0.0005` → `0.05%`.
+    /// A fraction as a percentage, the same way everywhere in a postmortem: one decimal place
+    /// from 1% up (`0.3` → `30.0%`, `0.112` → `11.2%`), at most two significant figures below
+    /// 1% (`0.0005` → `0.05%`, `0.00123` → `0.12%`), and `0%` for nothing.
     public static func percent(_ fraction: Double) -> String {
+        guard fraction.isFinite else { return "n/a" }
         let value = fraction * 100
-        return decimal(value, places: value != 0 && abs(value) < 1 ? 2 : 1) + "%"
+        if value == 0 { return "0%" }
+        if abs(value) >= 1 || decimal(abs(value), places: 1) == "1" {
+            let text = decimal(value, places: 1)
+            return (text.contains(".") ? text : text + ".0") + "%"
+        }
+        // Two significant figures: as many places as put the second digit in view.
+        var places = 1
+        var scaled = abs(value) * 10
+        while scaled < 10, places < 12 {
+            scaled *= 10
+            places += 1
+        }
+        return decimal(value, places: places) + "%"
     }
 
     /// `value` rounded to `places` decimals, trailing zeros dropped: `2.50` → `2.5`.
@@ -63,8 +78,17 @@ public enum MetricText {
         return (rounded < 0 ? "-" : "") + text
     }
 
-    /// A duration for people: `7h 45m`, `5m`, `45s`.
+    /// A duration for people, the same way everywhere in a postmortem: `45 s`, `6 min`,
+    /// `2 h 50 min`, `2 h`, `3 d 4 h`; a negative duration (milestones out of order) keeps its sign.
     public static func duration(milliseconds: Int64) -> String {
-        DurationText.format(milliseconds: milliseconds)
+        if milliseconds < 0 { return "−" + duration(milliseconds: milliseconds == .min ? .max : -milliseconds) }
+        let seconds = milliseconds / 1000
+        if seconds < 60 { return "\(seconds) s" }
+        let minutes = milliseconds / 60_000 + (milliseconds % 60_000 >= 30_000 ? 1 : 0)
+        if minutes < 60 { return "\(minutes) min" }
+        let hours = minutes / 60
+        if hours < 24 { return minutes % 60 == 0 ? "\(hours) h" : "\(hours) h \(minutes % 60) min" }
+        let days = hours / 24
+        return hours % 24 == 0 ? "\(days) d" : "\(days) d \(hours % 24) h"
     }
 }

@@ -20,21 +20,24 @@ public enum Postmortem {
     ///   - strict: refuse a transcript whose hash chain does not verify.
     ///   - progress: called now and then with the share of the file read (0…1), for a
     ///     progress display on long transcripts.
-    ///   - scenarioFolders: for a drill, re-run its simulation for the chart, finding the
-    ///     scenario at its recorded path or by id in these playbook folders; nil to draw the
-    ///     chart from the probe readings alone.
+    ///   - scenarioFolders: for a drill, re-run its simulation for the share of users affected
+    ///     (and the chart), finding the scenario at its recorded path or by id in these
+    ///     playbook folders; nil to take the figure from the `impact` statement or the probes
+    ///     and draw the chart from the probe readings alone.
+    ///   - drawChart: also sample the re-run for the chart (HTML and JSON); Markdown has none.
     /// - Returns: the postmortem.
     /// - Throws: `PostmortemError.transcript` when the file cannot be read or is not a
     ///   transcript; `PostmortemError.verificationFailed` in strict mode.
     public static func compile(transcriptPath: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
-                               scenarioFolders: [String]? = nil) throws -> PostmortemModel {
+                               scenarioFolders: [String]? = nil, drawChart: Bool = true) throws -> PostmortemModel {
         let bytes: [UInt8]
         do {
             bytes = try TranscriptLog.readBytes(path: transcriptPath)
         } catch let error as TranscriptError {
             throw PostmortemError.transcript(error)
         }
-        return try compile(bytes: bytes, path: transcriptPath, strict: strict, progress: progress, scenarioFolders: scenarioFolders)
+        return try compile(bytes: bytes, path: transcriptPath, strict: strict, progress: progress, scenarioFolders: scenarioFolders,
+                           drawChart: drawChart)
     }
 
     /// Verifies and compiles transcript bytes (see `compile(transcriptPath:strict:progress:)`).
@@ -44,10 +47,11 @@ public enum Postmortem {
     ///   - strict: refuse a transcript whose hash chain does not verify.
     ///   - progress: called with the share of the bytes read.
     ///   - scenarioFolders: for a drill, where to find its scenario to re-run the simulation.
+    ///   - drawChart: also sample the re-run for the chart.
     /// - Returns: the postmortem.
     /// - Throws: `PostmortemError`.
     public static func compile(bytes: [UInt8], path: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
-                               scenarioFolders: [String]? = nil) throws -> PostmortemModel {
+                               scenarioFolders: [String]? = nil, drawChart: Bool = true) throws -> PostmortemModel {
         let verifying = BackgroundVerification(bytes: bytes)
         // Entries are decoded and folded one at a time rather than collected with
         // `TranscriptLog.decode`, so memory follows the postmortem's size, not the transcript's.
@@ -96,11 +100,13 @@ public enum Postmortem {
         var model = builder.finish(transcriptFile: fileName(path), verification: verification, torn: torn, badLines: badLines)
         if let scenarioFolders {
             let state = builder.state
-            switch PostmortemSimulation.rerun(openData: state.openData, commands: RecordedLBCommand.from(entries: builder.kept(.lb)),
-                                              start: state.openedAt, end: state.lastAt, folders: scenarioFolders) {
-            case .series(let series): model.evidence.chart.simulation = series
-            case .unavailable(let reason): model.evidence.chart.simulationNote = reason
-            case .none: break
+            let window = model.summary.impactWindow
+            let chartSpan = drawChart ? (builder.earliestAt ?? state.openedAt)...max(state.lastAt, builder.earliestAt ?? state.openedAt) : nil
+            let impactSpan = window.flatMap { $0.through >= $0.from ? $0.from...$0.through : nil }
+            if let outcome = PostmortemSimulation.rerun(openData: state.openData, commands: RecordedLBCommand.from(entries: builder.kept(.lb)),
+                                                        chart: chartSpan, impact: impactSpan, folders: scenarioFolders)
+            {
+                model.apply(outcome, window: window)
             }
         }
         return model
@@ -113,6 +119,22 @@ public enum Postmortem {
 }
 
 extension PostmortemModel {
+    /// Takes what a drill's re-run gave: the share of users affected (it comes first: the
+    /// simulation counts every user, where a probe sees a moment and a statement an estimate),
+    /// the chart's curves, or why there are none.
+    mutating func apply(_ outcome: PostmortemSimulation.Outcome, window: ImpactWindow?) {
+        if let share = outcome.usersAffected {
+            summary.usersAffected = share
+            summary.usersAffectedSource = .simulation
+        } else if let note = outcome.note {
+            summary.usersAffectedNote = "the drill's simulation was not re-run: " + note
+        } else if let window, window.through < window.from {
+            summary.usersAffectedNote = "the drill's simulation was not re-run: \(window.throughBasis) is before \(window.fromBasis)"
+        }
+        if let series = outcome.series { evidence.chart.simulation = series }
+        if outcome.series == nil, let note = outcome.note { evidence.chart.simulationNote = note }
+    }
+
     /// Compiles a postmortem from entries in memory: a pure function of the transcript.
     /// - Parameters:
     ///   - entries: the transcript's entries, in order, starting with `open`.

@@ -15,23 +15,30 @@ extension PostmortemBuilder {
             return kept
         }
         let metrics = makeMetrics()
-        let resolution = makeResolution(record, liveSeries: liveSeries)
+        var resolution = makeResolution(record, liveSeries: liveSeries)
+        resolution.steps = makeConfigSteps(resolution.configChanges)
+        resolution.relief = makeRelief(resolution, liveSeries: liveSeries)
         let tasks = state.actions.compactMap { record.actions[$0.id] }.map(Self.task)
         let summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
+        let timeline = makeTimeline(record)
+        let misleadingPaths = makeMisleadingPaths(record)
         var warnings = readWarnings(verification: verification, torn: torn, badLines: badLines)
-        warnings += recordWarnings()
+        warnings += recordWarnings(metrics)
         return PostmortemModel(
             incident: makeIncident(transcriptFile: transcriptFile, verification: verification),
             summary: summary,
-            timeline: makeTimeline(record),
-            misleadingPaths: makeMisleadingPaths(record),
+            timeline: timeline,
+            curated: makeCuratedTimeline(record, resolution: resolution, liveSeries: liveSeries),
+            detection: makeDetection(record, tasks: tasks),
+            misleadingPaths: misleadingPaths,
             resolution: resolution,
             measures: PostmortemModel.Measures(improvements: tasks.filter { $0.type != ActionItem.Kind.mitigate.rawValue }, tasks: tasks),
             metrics: metrics,
             lessons: makeLessons(record),
             adherence: makeAdherence(record),
-            evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries)),
-            warnings: warnings)
+            evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries, steps: resolution.steps)),
+            warnings: warnings,
+            entriesBackwards: firstBackwards.map { PostmortemModel.EntriesBackwards(count: backwards, firstSeq: $0.seq) })
     }
 
     /// Which entries were retracted, and the corrected text of amended ones.
@@ -117,39 +124,62 @@ extension PostmortemBuilder {
             if let time = state.milestone(.resolved) { (time, .resolved) }
             else if let time = state.closedAt { (time, .closed) }
             else { (state.lastAt, .lastEntry) }
+        let window = impactWindow()
+        let stated = state.impact.flatMap { Self.percentage(in: $0.text) }
         var usersAffected: Double?
         var source: PostmortemModel.UsersAffectedSource?
-        // `users_affected` is cumulative (everyone who has seen a failure so far), and a
-        // healthy service fails a few requests too: count the users hit between the start of
-        // the impact and mitigation (else the end), not the background before or after.
-        let cutoff = state.milestone(.mitigated) ?? end
-        var peak: Double?
-        var latest: Double?
-        var baseline = 0.0
-        for kind in liveSeries {
-            guard let index = kind.metricIndex["users_affected"] else { continue }
-            for row in kind.rows where index < row.values.count {
-                guard let value = row.values[index], (0...1).contains(value) else { continue }
-                if row.at < start { baseline = max(baseline, value) }
-                if row.at <= cutoff { peak = max(peak ?? 0, value) }
-                latest = max(latest ?? 0, value)
-            }
-        }
-        if let reading = peak ?? latest { usersAffected = max(0, reading - baseline) }
-        if usersAffected != nil {
-            source = .probes
-        } else if let impact = state.impact?.text, let share = Self.percentage(in: impact) {
-            usersAffected = share
+        if let stated {
+            usersAffected = stated
             source = .impactStatement
+        } else if let measured = Self.probedUsersAffected(liveSeries, window: window) {
+            usersAffected = measured
+            source = .probes
         }
+        let mitigated = state.milestone(.mitigated)
+        let resolved = state.milestone(.resolved)
         let notes = record.tagged
         let service = state.openData["service"]?.stringValue
         return PostmortemModel.Summary(
-            start: start, startBasis: startBasis, end: end, endBasis: endBasis, duration: max(0, end - start),
+            start: start, startBasis: startBasis, end: end, endBasis: endBasis, duration: end - start,
             service: service, impact: state.impact?.text, impactNotes: notes["impact", default: []].map(\.text),
-            usersAffected: usersAffected, usersAffectedSource: source,
+            usersAffected: usersAffected, usersAffectedSource: source, impactWindow: window, statedUsersAffected: stated,
+            usersAffectedNote: nil,
+            impactToMitigation: mitigated.map { $0 - start }, impactToResolution: resolved.map { $0 - start },
             rootCause: resolution.rootCause, trigger: resolution.trigger, resolution: Self.resolutionSentence(resolution, closing: state.summary),
             closingSummary: state.summary)
+    }
+
+    /// The window the impact figure covers: impact start (else detection, else the opening)
+    /// to mitigation (else resolution, else the close, else the last entry).
+    func impactWindow() -> PostmortemModel.ImpactWindow {
+        let (from, fromBasis): (Instant, String) =
+            if let time = state.milestone(.impactStart) { (time, Milestone.impactStart.rawValue) }
+            else if let time = state.milestone(.detected) { (time, Milestone.detected.rawValue) }
+            else { (state.openedAt, "opened") }
+        let (through, throughBasis): (Instant, String) =
+            if let time = state.milestone(.mitigated) { (time, Milestone.mitigated.rawValue) }
+            else if let time = state.milestone(.resolved) { (time, Milestone.resolved.rawValue) }
+            else if let time = state.closedAt { (time, "closed") }
+            else { (state.lastAt, "last entry") }
+        return PostmortemModel.ImpactWindow(from: from, fromBasis: fromBasis, through: through, throughBasis: throughBasis)
+    }
+
+    /// Users affected from the `users_affected` probe readings. The reading is cumulative
+    /// (everyone who has seen a failure so far, background failures included), so the figure is
+    /// the last reading in the window minus the last one before it: the users first hit
+    /// within the window.
+    static func probedUsersAffected(_ series: [ProbeSeries], window: PostmortemModel.ImpactWindow) -> Double? {
+        guard window.through >= window.from else { return nil }
+        var inside: Double?
+        var before = 0.0
+        for kind in series {
+            guard let index = kind.metricIndex["users_affected"] else { continue }
+            for row in kind.rows where index < row.values.count {
+                guard let value = row.values[index], (0...1).contains(value) else { continue }
+                if row.at < window.from { before = max(before, value) } else if row.at <= window.through { inside = max(inside ?? 0, value) }
+            }
+        }
+        return inside.map { max(0, $0 - before) }
     }
 
     /// The first percentage in a sentence (`30%`, `12.5 %`), as a fraction.
@@ -194,12 +224,19 @@ extension PostmortemBuilder {
 
     func makeTimeline(_ record: Corrections) -> [PostmortemModel.TimelineItem] {
         var items: [PostmortemModel.TimelineItem] = []
-        let escalations = Set(kept(.escalation).filter(record.isLive).map(\.at))
+        let escalations = Set(kept(.escalation).filter { record.isLive($0) && $0.data["rule"] == nil }.map(\.at))
         for entry in notable where record.isLive(entry) {
             guard let (kind, text, at) = timelineText(entry, record, escalationTimes: escalations) else { continue }
+            var evidence = cited(entry.seq, record)
+            if entry.kind == .hypothesis, let id = entry.data["id"]?.stringValue, let hypothesis = record.hypotheses[id],
+               hypothesis.seq != entry.seq, entry.data["status"]?.stringValue != "open"
+            {
+                evidence = relevantCitations(hypothesis: hypothesis.text, reason: record.amended[entry.seq] ?? entry.data["reason"]?.stringValue ?? entry.text,
+                                             decidedSeq: entry.seq, raisedSeq: hypothesis.seq, limit: hypothesis.status == .confirmed ? 3 : 2)
+            }
             items.append(PostmortemModel.TimelineItem(
-                at: at, kind: kind, text: text, by: entry.by, seq: entry.seq, amended: record.amended[entry.seq] != nil,
-                recordedAt: at == entry.at ? nil : entry.at, evidence: cited(entry.seq, record)))
+                at: at, kind: kind, text: text, by: entry.by == IncidentState.automaticAuthor && kind == .timer ? "" : entry.by, seq: entry.seq,
+                amended: record.amended[entry.seq] != nil, recordedAt: at == entry.at ? nil : entry.at, evidence: evidence))
         }
         // Backdated milestones take their place among what happened then; ties keep transcript order.
         items.sort { $0.at != $1.at ? $0.at < $1.at : $0.seq < $1.seq }
@@ -232,8 +269,14 @@ extension PostmortemBuilder {
             return (.severity, with(change, data["reason"]?.stringValue), entry.at)
         case .escalation:
             let to = data["to"]?.stringValue ?? text
-            let head = data["rule"] != nil ? "Escalation rule paged \(to)" : "Escalated to \(to)"
-            return (.escalation, with(head, data["reason"]?.stringValue), entry.at)
+            // A playbook rule falling due is a reminder to page, not a page: older transcripts
+            // record it as an escalation entry next to its timer, which the Appendix lists.
+            guard data["rule"] == nil else { return nil }
+            return (.escalation, with("Escalated to \(to)", data["reason"]?.stringValue), entry.at)
+        case .timer:
+            return (.timer, "Reminder: " + text, entry.at)
+        case .alert:
+            return (.alert, text.isEmpty ? "Alert \(data["alert"]?.stringValue ?? "?") \(data["state"]?.stringValue ?? "")" : text, entry.at)
         case .hypothesis:
             guard let id = data["id"]?.stringValue, let hypothesis = record.hypotheses[id] else { return nil }
             switch data["status"]?.stringValue {
@@ -369,7 +412,8 @@ extension PostmortemBuilder {
             return PostmortemModel.MisleadingPath(
                 id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason ?? "",
                 raisedAt: hypothesis.raisedAt, raisedBy: hypothesis.raisedBy, ruledOutAt: hypothesis.resolvedAt ?? hypothesis.raisedAt,
-                evidence: decision.map { cited($0.seq, record) } ?? [])
+                evidence: decision.map { relevantCitations(hypothesis: hypothesis.text, reason: hypothesis.reason, decidedSeq: $0.seq,
+                                                           raisedSeq: hypothesis.seq, limit: 2) } ?? [])
         }
     }
 
@@ -381,7 +425,8 @@ extension PostmortemBuilder {
             PostmortemModel.ConfirmedHypothesis(
                 id: hypothesis.id, hypothesis: hypothesis.text, reason: hypothesis.reason.flatMap { $0.isEmpty ? nil : $0 },
                 raisedAt: hypothesis.raisedAt, confirmedAt: hypothesis.resolvedAt,
-                evidence: decided[hypothesis.id].map { cited($0.seq, record) } ?? [])
+                evidence: decided[hypothesis.id].map { relevantCitations(hypothesis: hypothesis.text, reason: hypothesis.reason,
+                                                                         decidedSeq: $0.seq, raisedSeq: hypothesis.seq, limit: 3) } ?? [])
         }
         let rootCause = state.rootCause?.text
             ?? (confirmed.isEmpty ? nil : confirmed.map(\.hypothesis).joined(separator: "; "))
@@ -391,7 +436,7 @@ extension PostmortemBuilder {
             changes.append(PostmortemModel.ConfigChange(
                 seq: entry.seq, at: entry.at, by: entry.by, action: data["action"]?.stringValue, backend: data["backend"]?.stringValue,
                 value: data["value"].flatMap(Self.plainText), fromVersion: data["from_version"]?.intValue,
-                version: data["version"]?.intValue, text: record.text(entry)))
+                version: data["version"]?.intValue, text: record.text(entry), changes: Self.changeLines(data)))
         }
         let mitigated = state.milestones[Milestone.mitigated.rawValue]
         let resolved = state.milestones[Milestone.resolved.rawValue]
@@ -404,7 +449,46 @@ extension PostmortemBuilder {
             resolvedAt: resolved?.time, resolutionText: resolved.flatMap { Self.milestoneDetail($0.text, Milestone.resolved) },
             mitigationActions: state.actions.compactMap { record.actions[$0.id] }.filter { $0.type == .mitigate }.map(Self.task),
             configChanges: changes, pivotMilestone: pivot?.0, pivot: pivot?.1,
-            comparisons: pivot.map { Self.comparisons(liveSeries, around: $0.1) } ?? [])
+            comparisons: pivot.map { Self.comparisons(liveSeries, around: $0.1) } ?? [],
+            mitigatedBy: mitigated?.by, resolvedBy: resolved?.by)
+    }
+
+    /// What an `lb` entry changed, one line per server and field (`weight msg-01: 100 → 25`).
+    ///
+    /// Read generically, so that changes made by warroom, by a scenario event and those
+    /// observed on a real HAProxy (made outside warroom) read alike: `changes` (lines), else
+    /// `diff` (lines, or objects with `server`, `field`, `from`, `to`), else `from` and `to`
+    /// configurations (objects with a `servers` list of `{name, weight, state}`), else the
+    /// action, backend and value.
+    static func changeLines(_ data: JSONObject) -> [String] {
+        if let lines = data["changes"]?.arrayValue?.compactMap(\.stringValue), !lines.isEmpty { return lines }
+        if let diff = data["diff"]?.arrayValue, !diff.isEmpty {
+            return diff.compactMap { item in
+                if let line = item.stringValue { return line }
+                guard let server = (item["server"] ?? item["backend"] ?? item["name"])?.stringValue, let field = item["field"]?.stringValue else { return nil }
+                return "\(field) \(server): \(item["from"].flatMap(plainText) ?? "?") → \(item["to"].flatMap(plainText) ?? "?")"
+            }
+        }
+        if let from = data["from"]?.objectValue, let to = data["to"]?.objectValue {
+            func servers(_ configuration: JSONObject) -> [(String, JSONObject)] {
+                (configuration["servers"] ?? configuration["backends"])?.arrayValue?.compactMap { server in
+                    guard let object = server.objectValue, let name = object["name"]?.stringValue else { return nil }
+                    return (name, object)
+                } ?? []
+            }
+            let before = Dictionary(servers(from), uniquingKeysWith: { first, _ in first })
+            var lines: [String] = []
+            for (name, after) in servers(to) {
+                for field in ["weight", "state"] {
+                    let old = before[name]?[field].flatMap(plainText)
+                    let new = after[field].flatMap(plainText)
+                    if let new, old != new { lines.append("\(field) \(name): \(old ?? "none") → \(new)") }
+                }
+            }
+            if !lines.isEmpty { return lines }
+        }
+        guard let action = data["action"]?.stringValue, action != "rollback", action != "scenario-event" else { return [] }
+        return [[action, data["backend"]?.stringValue, data["value"].flatMap(plainText)].compactMap { $0 }.joined(separator: " ")]
     }
 
     static func milestoneDetail(_ text: String, _ milestone: Milestone) -> String? {
@@ -470,7 +554,8 @@ extension PostmortemBuilder {
             measure("time_to_escalate", "Time to escalate", from: .detected, to: .escalated),
             measure("time_to_mitigate", "Time to mitigate", from: .detected, to: .mitigated),
             measure("time_to_resolve", "Time to resolve", from: .detected, to: .resolved),
-            measure("impact_duration", "Impact duration", from: .impactStart, to: .resolved, fallback: detected),
+            measure("impact_to_mitigation", "Impact to mitigation", from: .impactStart, to: .mitigated, fallback: detected),
+            measure("impact_duration", "Impact to resolution", from: .impactStart, to: .resolved, fallback: detected),
         ]
         let missing = milestones.filter { $0.time == nil }.map(\.name)
         var notes: [String] = []
@@ -485,7 +570,43 @@ extension PostmortemBuilder {
             notes.append("detected was never marked: no time from detection can be measured.")
         }
         return PostmortemModel.Metrics(milestones: milestones, measurements: measurements, impactStartAssumed: impactStart == nil,
-                                       missing: missing, notes: notes)
+                                       missing: missing, notes: notes, problems: milestoneProblems(measurements))
+    }
+
+    /// The order milestones must keep: each pair's first takes effect no later than its second.
+    static let milestoneOrder: [(Milestone, Milestone)] = [
+        (.impactStart, .detected), (.impactStart, .acknowledged), (.impactStart, .escalated), (.impactStart, .mitigated), (.impactStart, .resolved),
+        (.detected, .acknowledged), (.detected, .escalated), (.detected, .mitigated), (.detected, .resolved),
+        (.acknowledged, .resolved), (.escalated, .resolved), (.mitigated, .resolved),
+    ]
+
+    /// Milestones out of order, metrics of zero length, and milestones dated after they were
+    /// recorded or after the last entry.
+    func milestoneProblems(_ measurements: [PostmortemModel.Measurement]) -> [PostmortemModel.MilestoneProblem] {
+        var problems: [PostmortemModel.MilestoneProblem] = []
+        for (earlier, later) in Self.milestoneOrder {
+            guard let first = state.milestone(earlier), let second = state.milestone(later), second < first else { continue }
+            problems.append(.outOfOrder(earlier: earlier.rawValue, earlierAt: first, later: later.rawValue, laterAt: second))
+        }
+        for measurement in measurements where measurement.value == 0 {
+            guard let at = state.milestones[measurement.to]?.time else { continue }
+            problems.append(.zeroDuration(metric: measurement.label.lowercased(), from: measurement.from, to: measurement.to, at: at))
+        }
+        for milestone in Milestone.allCases {
+            guard let record = state.milestones[milestone.rawValue] else { continue }
+            let recordedAt = entryTimes[record.seq] ?? state.lastAt
+            if record.time > recordedAt || record.time > state.lastAt {
+                problems.append(.inTheFuture(milestone: milestone.rawValue, at: record.time, recordedAt: min(recordedAt, state.lastAt)))
+            }
+        }
+        return problems
+    }
+
+    /// When each milestone entry was written.
+    var entryTimes: [Int: Instant] {
+        var times: [Int: Instant] = [:]
+        for entry in kept(.milestone) { times[entry.seq] = entry.at }
+        return times
     }
 
     // MARK: - Lessons
@@ -634,7 +755,7 @@ extension PostmortemBuilder {
         return PostmortemModel.ProbeTable(probe: kind.probe, sampleCount: count, metrics: kind.metrics, rows: rows, ranges: ranges)
     }
 
-    func makeChart(_ series: [ProbeSeries]) -> PostmortemModel.Chart {
+    func makeChart(_ series: [ProbeSeries], steps: [PostmortemModel.ConfigStep]) -> PostmortemModel.Chart {
         func points(_ probe: String, _ metric: String) -> [PostmortemModel.ChartPoint] {
             guard let kind = series.first(where: { $0.probe == probe }), let index = kind.metricIndex[metric] else { return [] }
             let all = kind.rows.compactMap { row -> PostmortemModel.ChartPoint? in
@@ -643,11 +764,26 @@ extension PostmortemBuilder {
             }
             return Self.thinned(all)
         }
-        let markers = Milestone.allCases.compactMap { milestone in
+        var markers = Milestone.allCases.compactMap { milestone in
             state.milestone(milestone).map { PostmortemModel.ChartMarker(label: milestone.rawValue, at: $0) }
         }
+        // Every configuration change is marked; the trigger, the rollback and the fix are named.
+        for step in steps {
+            let version = step.version.map { " v\($0)" } ?? ""
+            switch step.role {
+            case .trigger: markers.append(PostmortemModel.ChartMarker(label: "trigger" + version, at: step.from, kind: .trigger))
+            case .rollback: markers.append(PostmortemModel.ChartMarker(label: "rollback" + version, at: step.from, kind: .rollback))
+            case .fix: markers.append(PostmortemModel.ChartMarker(label: "fix" + version, at: step.to, kind: .fix))
+            case .mitigation, .other: break
+            }
+        }
+        for change in kept(.lb) where Self.isConfigChange(change) && state.retractions[change.seq] == nil {
+            markers.append(PostmortemModel.ChartMarker(label: change.data["version"]?.intValue.map { "v\($0)" } ?? "change", at: change.at, kind: .change))
+        }
+        markers.sort { $0.at < $1.at }
+        let window = impactWindow()
         return PostmortemModel.Chart(errorRate: points("errors", "error_rate"), requestRate: points("traffic", "request_rate"),
-                                     markers: markers)
+                                     markers: markers, impactWindow: window.through > window.from ? window : nil)
     }
 
     /// At most `PostmortemLimits.chartPoints` points: the largest value of each equal time
@@ -687,7 +823,7 @@ extension PostmortemBuilder {
         return warnings
     }
 
-    func recordWarnings() -> [String] {
+    func recordWarnings(_ metrics: PostmortemModel.Metrics) -> [String] {
         var warnings: [String] = []
         for entry in kept(.resume) {
             let bytes = entry.data["torn"]?.intValue.map { " (\($0) bytes)" } ?? ""
@@ -698,16 +834,14 @@ extension PostmortemBuilder {
         case .paused: warnings.append("The incident is paused, not closed: this postmortem is a draft as of \(state.lastAt.iso8601Seconds).")
         case .closed: break
         }
-        if let detected = state.milestone(.detected) {
-            for milestone in Milestone.allCases where milestone != .detected && milestone != .impactStart {
-                if let time = state.milestone(milestone), time < detected {
-                    warnings.append("\(milestone.rawValue) (\(time.iso8601Seconds)) is marked before detected (\(detected.iso8601Seconds)), so its time from detection is negative; check the milestones.")
-                }
-            }
-            if let start = state.milestone(.impactStart), start > detected {
-                warnings.append("impact-start (\(start.iso8601Seconds)) is marked after detected (\(detected.iso8601Seconds)): time to detect is negative; check the milestones.")
-            }
+        if let first = firstBackwards {
+            let others = backwards > 1 ? "; \(backwards - 1) more entr\(backwards == 2 ? "y runs" : "ies run") backwards too" : ""
+            warnings.append("Entries run backwards in time: seq \(first.seq) is dated \(first.at.iso8601Seconds), before the entry above it (\(first.previous.iso8601Seconds))\(others). Times and durations from them may be wrong; check the transcript with 'warroom verify'.")
         }
+        if state.milestones.isEmpty {
+            warnings.append("No milestones were marked: no time to detect, mitigate or resolve can be measured, and the impact window runs from the opening to the end. Mark them with 'mark MILESTONE --at TIME'.")
+        }
+        warnings += metrics.problems.map { $0.description.prefix(1).uppercased() + $0.description.dropFirst() + "." }
         return warnings
     }
 }

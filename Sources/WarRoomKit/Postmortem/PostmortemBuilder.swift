@@ -20,13 +20,17 @@ struct PostmortemBuilder {
     /// Probe results by kind, in order of first use.
     var series: [ProbeSeries] = []
     var seriesIndex: [String: Int] = [:]
-    /// Decision or check entry → the probe results it relied on.
+    /// Step entry whose check decided a branch → the probe result it was judged on.
     var citations: [Int: [ProbeRef]] = [:]
     /// People who wrote something other than automated `lb` and `timer` entries.
     var authors: Set<String> = []
     var firstAt: Instant?
-    /// Hypothesis id → the seq that raised it (the fold's lookup is a linear search).
-    var raised: [String: Int] = [:]
+    /// Entries dated before the entry above them, and the first of them.
+    var backwards = 0
+    var firstBackwards: (seq: Int, at: Instant, previous: Instant)?
+    private var previousAt: Instant?
+    /// The earliest time of any entry (an edited `open` can be dated after the others).
+    var earliestAt: Instant?
 
     /// A probe result, by series and row.
     struct ProbeRef: Equatable {
@@ -69,6 +73,12 @@ struct PostmortemBuilder {
     mutating func add(_ entry: TranscriptEntry) {
         state.apply(entry)
         if firstAt == nil { firstAt = entry.at }
+        if let previousAt, entry.at < previousAt {
+            backwards += 1
+            if firstBackwards == nil { firstBackwards = (entry.seq, entry.at, previousAt) }
+        }
+        previousAt = entry.at
+        if earliestAt.map({ entry.at < $0 }) ?? true { earliestAt = entry.at }
         if entry.kind != .lb, entry.kind != .timer, !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !authors.contains(entry.by) {
             authors.insert(entry.by)
         }
@@ -78,12 +88,6 @@ struct PostmortemBuilder {
         case .amend:
             if let target = entry.data["target"]?.intValue { amends.append((entry.seq, target, entry.text)) }
         case .hypothesis:
-            if let id = entry.data["id"]?.stringValue {
-                switch entry.data["status"]?.stringValue {
-                case "ruled-out", "confirmed": cite(for: entry.seq, since: raised[id] ?? 0)
-                default: if raised[id] == nil { raised[id] = entry.seq }
-                }
-            }
             keep(entry)
         case .step:
             if let probe = entry.data["check"]?["probe"]?.stringValue, let index = seriesIndex[probe], !series[index].rows.isEmpty {
@@ -96,7 +100,10 @@ struct PostmortemBuilder {
             kept.text = ""
             keep(kept)
         case .timer:
-            if entry.data["timer"]?.stringValue == "timebox" { keep(entry) }
+            // Reminders are not events of the incident, but the Appendix lists them.
+            var kept = entry
+            kept.input = nil
+            keep(kept)
         case .resume:
             if entry.data["torn"] != nil { keep(entry) }
         default:
@@ -115,6 +122,20 @@ struct PostmortemBuilder {
         return positions.map { notable[$0] }
     }
 
+    /// The probe result recorded as entry `seq`, if one was.
+    func probeRow(seq: Int) -> ProbeRef? {
+        for (index, kind) in series.enumerated() {
+            var low = 0
+            var high = kind.rows.count
+            while low < high {
+                let mid = (low + high) / 2
+                if kind.rows[mid].seq < seq { low = mid + 1 } else { high = mid }
+            }
+            if low < kind.rows.count, kind.rows[low].seq == seq { return ProbeRef(series: index, row: low) }
+        }
+        return nil
+    }
+
     private mutating func addProbe(_ entry: TranscriptEntry) {
         guard let probe = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue else { return }
         let index: Int
@@ -126,17 +147,5 @@ struct PostmortemBuilder {
             seriesIndex[probe] = index
         }
         series[index].append(seq: entry.seq, at: entry.at, reported: metrics)
-    }
-
-    /// Cites the latest result of each probe kind run since `since` (the hypothesis being
-    /// raised): those are the results a responder looked at before deciding.
-    private mutating func cite(for seq: Int, since: Int) {
-        var refs: [ProbeRef] = []
-        for (index, kind) in series.enumerated() {
-            guard let last = kind.rows.last, last.seq > since else { continue }
-            refs.append(ProbeRef(series: index, row: kind.rows.count - 1))
-        }
-        refs.sort { series[$0.series].rows[$0.row].seq > series[$1.series].rows[$1.row].seq }
-        citations[seq] = Array(refs.prefix(PostmortemLimits.citationsPerDecision))
     }
 }

@@ -9,7 +9,10 @@ extension PostmortemModel {
             "incident": incidentJSON,
             "summary": summaryJSON,
             "timeline": .array(timeline.map(Self.json)),
+            "curated_timeline": curatedJSON,
+            "detection": detectionJSON,
             "misleading_paths": .array(misleadingPaths.map(Self.json)),
+            "resolution": resolutionJSON,
             "measures": [
                 "improvements": .array(measures.improvements.map { .string($0.text) }),
                 "tasks": .array(measures.tasks.map(Self.json)),
@@ -60,6 +63,16 @@ extension PostmortemModel {
             "impact_notes": .array(s.impactNotes.map(JSONValue.string)),
             "users_affected": .optional(s.usersAffected),
             "users_affected_source": .optional(s.usersAffectedSource?.rawValue),
+            "users_affected_window": s.impactWindow.map { window in
+                [
+                    "from": .string(window.from.iso8601), "from_basis": .string(window.fromBasis),
+                    "through": .string(window.through.iso8601), "through_basis": .string(window.throughBasis),
+                ]
+            } ?? .null,
+            "users_affected_stated": .optional(s.statedUsersAffected),
+            "users_affected_note": .optional(s.usersAffectedNote),
+            "impact_to_mitigation_s": s.impactToMitigation.map(Self.seconds) ?? .null,
+            "impact_to_resolution_s": s.impactToResolution.map(Self.seconds) ?? .null,
             "root_cause": .optional(s.rootCause),
             "trigger": .optional(s.trigger),
             "resolution": .optional(s.resolution),
@@ -92,7 +105,78 @@ extension PostmortemModel {
         object["milestones"] = .object(JSONObject(metrics.milestones.map { JSONMember($0.name, Self.time($0.time)) }))
         object["missing"] = .array(metrics.missing.map(JSONValue.string))
         object["notes"] = .array(metrics.notes.map(JSONValue.string))
+        object["problems"] = .array(metrics.problems.map { .string($0.description) })
         return .object(object)
+    }
+
+    var curatedJSON: JSONValue {
+        [
+            "events": .array(curated.events.map { event in
+                [
+                    "at": .string(event.at.iso8601),
+                    "kind": .string(event.kind.rawValue),
+                    "text": .string(event.text),
+                    "by": .optional(event.by),
+                    "seq": .int(event.seq),
+                    "recorded_at": Self.time(event.recordedAt),
+                    "highlighted": .bool(event.highlighted),
+                ]
+            }),
+            "left_out": .int(curated.leftOut),
+            "omitted": .array(curated.omitted.map { ["seq": .int($0.seq), "reason": .string($0.reason)] }),
+        ]
+    }
+
+    var detectionJSON: JSONValue {
+        let d = detection
+        return [
+            "detected_at": Self.time(d.detectedAt),
+            "detected_by": .optional(d.detectedBy),
+            "how": .optional(d.how),
+            "alert": d.alert.map { alert in
+                [
+                    "name": .string(alert.name),
+                    "at": .string(alert.at.iso8601),
+                    "metric": .optional(alert.metric),
+                    "value": .optional(alert.value),
+                    "threshold": .optional(alert.threshold),
+                    "comparison": .optional(alert.comparison),
+                    "for_s": Self.int(alert.forSeconds),
+                    "since": Self.time(alert.since),
+                    "seq": .int(alert.seq),
+                ]
+            } ?? .null,
+            "impact_start": Self.time(d.impactStart),
+            "time_to_detect_s": d.timeToDetect.map(Self.seconds) ?? .null,
+            "sooner": .array(d.sooner.map(JSONValue.string)),
+        ]
+    }
+
+    var resolutionJSON: JSONValue {
+        let r = resolution
+        return [
+            "mitigated_at": Self.time(r.mitigatedAt),
+            "mitigated_by": .optional(r.mitigatedBy),
+            "resolved_at": Self.time(r.resolvedAt),
+            "resolved_by": .optional(r.resolvedBy),
+            "steps": .array(r.steps.map { step in
+                [
+                    "role": .string(step.role.rawValue),
+                    "from": .string(step.from.iso8601),
+                    "to": .string(step.to.iso8601),
+                    "by": .array(step.by.map(JSONValue.string)),
+                    "from_version": Self.int(step.fromVersion),
+                    "version": Self.int(step.version),
+                    "rollback_to": Self.int(step.rollbackTo),
+                    "changes": .int(step.changeCount),
+                    "summary": .string(step.summary),
+                    "seqs": .array(step.seqs.map(JSONValue.int)),
+                ]
+            }),
+            "relief": r.relief.map { relief in
+                ["probe": .string(relief.probe), "metric": .string(relief.metric), "before": Self.json(relief.before), "after": Self.json(relief.after)]
+            } ?? .null,
+        ]
     }
 
     var adherenceJSON: JSONValue {
@@ -157,6 +241,7 @@ extension PostmortemModel {
                     "from_version": Self.int(change.fromVersion),
                     "version": Self.int(change.version),
                     "text": .string(change.text),
+                    "changes": .array(change.changes.map(JSONValue.string)),
                 ]
             }),
             "around_mitigation": [
@@ -175,7 +260,8 @@ extension PostmortemModel {
             "chart": [
                 "error_rate": .array(evidence.chart.errorRate.map(Self.json)),
                 "request_rate": .array(evidence.chart.requestRate.map(Self.json)),
-                "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601)] }),
+                "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601), "kind": .string($0.kind.rawValue)] }),
+                "impact_window": evidence.chart.impactWindow.map { ["from": .string($0.from.iso8601), "through": .string($0.through.iso8601)] } ?? .null,
                 "simulation": evidence.chart.simulation.map { simulation in
                     [
                         "scenario": .string(simulation.scenario),

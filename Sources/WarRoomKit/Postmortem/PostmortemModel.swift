@@ -12,8 +12,14 @@ public struct PostmortemModel: Sendable, Equatable {
     public var incident: Incident
     /// Duration, impact and the root cause in brief.
     public var summary: Summary
-    /// Timed events chosen for a reader, in order of when they took effect.
+    /// Every event a reader might look up, in order of when it took effect: the Appendix's
+    /// full timeline (JSON `timeline`).
     public var timeline: [TimelineItem]
+    /// The body's timeline: about twenty events a reader needs, chosen from the record and
+    /// adjusted by `highlight` and `omit` (JSON `curated_timeline`).
+    public var curated: CuratedTimeline
+    /// How the incident was detected, how long it took, what would have caught it sooner.
+    public var detection: Detection
     /// Every hypothesis that was ruled out, with why.
     public var misleadingPaths: [MisleadingPath]
     /// Root cause, trigger and resolution with its evidence.
@@ -31,6 +37,8 @@ public struct PostmortemModel: Sendable, Equatable {
     /// Problems with the transcript itself (failed verification, torn or unreadable lines) and
     /// with the record (an incident still open, milestones out of order). Renderers show them first.
     public var warnings: [String]
+    /// Entries dated before the entry above them: how many, and the first.
+    public var entriesBackwards: EntriesBackwards? = nil
 }
 
 extension PostmortemModel {
@@ -100,7 +108,9 @@ extension PostmortemModel {
 
     /// Where the share of users affected came from.
     public enum UsersAffectedSource: String, Sendable, Equatable {
-        /// The largest `users_affected` a probe recorded.
+        /// A drill's simulation, re-run from the transcript over the impact window.
+        case simulation
+        /// The `users_affected` probe readings over the impact window.
         case probes
         /// A percentage in the `impact` statement.
         case impactStatement = "impact-statement"
@@ -120,9 +130,18 @@ extension PostmortemModel {
         public var impact: String?
         /// Notes tagged `#impact`.
         public var impactNotes: [String]
-        /// Share of users affected, 0…1.
+        /// Share of users who had requests fail because of the incident within `impactWindow`, 0…1.
         public var usersAffected: Double?
         public var usersAffectedSource: UsersAffectedSource?
+        /// The window `usersAffected` covers: impact start to mitigation (or resolution).
+        public var impactWindow: ImpactWindow?
+        /// The first percentage of the `impact` statement, when there is one.
+        public var statedUsersAffected: Double?
+        /// Why a drill's simulation did not give the figure, when it could not be re-run.
+        public var usersAffectedNote: String?
+        /// Impact start to mitigation, and to resolution (milliseconds); nil when a milestone is missing.
+        public var impactToMitigation: Int64?
+        public var impactToResolution: Int64?
         /// The root cause in one paragraph: the `rootcause` statement, else the confirmed hypotheses.
         public var rootCause: String?
         public var trigger: String?
@@ -130,6 +149,30 @@ extension PostmortemModel {
         public var resolution: String?
         /// The summary given to `close`.
         public var closingSummary: String?
+    }
+
+    /// Entries dated before the entry above them (an edited or foreign transcript).
+    public struct EntriesBackwards: Sendable, Equatable {
+        public var count: Int
+        /// The first such entry.
+        public var firstSeq: Int
+    }
+
+    /// The span of time the impact figure covers.
+    public struct ImpactWindow: Sendable, Equatable {
+        public var from: Instant
+        /// `impact-start`, `detected` or `opened`.
+        public var fromBasis: String
+        public var through: Instant
+        /// `mitigated`, `resolved`, `closed` or `last entry`.
+        public var throughBasis: String
+
+        public init(from: Instant, fromBasis: String, through: Instant, throughBasis: String) {
+            self.from = from
+            self.fromBasis = fromBasis
+            self.through = through
+            self.throughBasis = throughBasis
+        }
     }
 
     /// A probe result cited as evidence.
@@ -150,6 +193,12 @@ extension PostmortemModel {
     /// What a timeline bullet is about.
     public enum TimelineKind: String, Sendable, Equatable, CaseIterable {
         case open, milestone, phase, severity, escalation, hypothesis, statement, lb, action, update, note, step, shell, close
+        /// A playbook reminder (escalation rule, status update, timebox): never an escalation.
+        case timer
+        /// A monitoring alert firing or resolving.
+        case alert
+        /// A probe result a responder highlighted.
+        case probe
     }
 
     /// One bullet of the timeline.
@@ -204,6 +253,8 @@ extension PostmortemModel {
         public var fromVersion: Int?
         public var version: Int?
         public var text: String
+        /// What changed, one line per server and field (`weight msg-01: 100 → 25`).
+        public var changes: [String] = []
     }
 
     /// One probe reading.
@@ -245,6 +296,111 @@ extension PostmortemModel {
         public var pivotMilestone: String?
         public var pivot: Instant?
         public var comparisons: [Comparison]
+        /// Who marked `mitigated` and `resolved`.
+        public var mitigatedBy: String? = nil
+        public var resolvedBy: String? = nil
+        /// The configuration changes told as steps of the story: the trigger, the rollback,
+        /// the permanent fix and the others, each a run of consecutive changes.
+        public var steps: [ConfigStep] = []
+        /// The reading that showed relief: the error rate before and after mitigation.
+        public var relief: Comparison? = nil
+
+        /// The step playing `role`, if any.
+        public func step(_ role: ConfigStep.Role) -> ConfigStep? { steps.first { $0.role == role } }
+    }
+
+    /// A run of configuration changes made together (by the same people, minutes apart),
+    /// with its net effect and the part it played.
+    public struct ConfigStep: Sendable, Equatable {
+        public enum Role: String, Sendable, Equatable {
+            /// The last change before the impact started (or before detection).
+            case trigger
+            /// A `rollback` after the trigger.
+            case rollback
+            /// The change before mitigation, when there was no rollback.
+            case mitigation
+            /// The first change after the rollback or the mitigation, up to the resolution.
+            case fix = "permanent-fix"
+            /// Any other change.
+            case other
+        }
+
+        public var role: Role
+        public var from: Instant
+        public var to: Instant
+        public var by: [String]
+        public var fromVersion: Int?
+        /// The configuration version the step ended at.
+        public var version: Int?
+        /// For a rollback, the version rolled back to.
+        public var rollbackTo: Int?
+        public var changeCount: Int
+        /// The net effect, compact: `weight 100 → 25 on msg-01…msg-27 (27); state drain → ready on msg-28, msg-29, msg-30`.
+        public var summary: String
+        /// The transcript entries of the changes.
+        public var seqs: [Int]
+    }
+
+    /// One event of the body's timeline.
+    public struct CuratedEvent: Sendable, Equatable {
+        public var at: Instant
+        /// For a span (a hypothesis from raised to decided), when it ended.
+        public var until: Instant? = nil
+        public var kind: TimelineKind
+        /// Brief and plain: the Appendix's full timeline has every word.
+        public var text: String
+        public var by: String?
+        public var seq: Int
+        /// When it was recorded, if that differs from `at` (backdating).
+        public var recordedAt: Instant?
+        /// Put in by a responder's `highlight`.
+        public var highlighted: Bool
+    }
+
+    /// The body's timeline and what was left out of it.
+    public struct CuratedTimeline: Sendable, Equatable {
+        public var events: [CuratedEvent]
+        /// Events the body had no room for (they are in the Appendix).
+        public var leftOut: Int
+        /// Entries kept out by `omit`, with the reason.
+        public var omitted: [Omission]
+    }
+
+    /// An entry a responder kept out of the body's timeline.
+    public struct Omission: Sendable, Equatable {
+        public var seq: Int
+        public var reason: String
+    }
+
+    /// A monitoring alert that fired.
+    public struct AlertFiring: Sendable, Equatable {
+        public var name: String
+        public var at: Instant
+        public var metric: String?
+        public var value: Double?
+        public var threshold: Double?
+        /// `above` or `below`.
+        public var comparison: String?
+        /// How long the condition had to hold before the rule fired (seconds).
+        public var forSeconds: Int?
+        /// When the condition began to hold.
+        public var since: Instant?
+        public var seq: Int
+    }
+
+    /// The Detection paragraph (Google SRE template): how, when, how long, what would have been sooner.
+    public struct Detection: Sendable, Equatable {
+        public var detectedAt: Instant?
+        public var detectedBy: String?
+        /// What was said when `detected` was marked.
+        public var how: String?
+        /// The first alert that fired, if monitoring recorded one.
+        public var alert: AlertFiring?
+        public var impactStart: Instant?
+        /// Impact start → detected (milliseconds).
+        public var timeToDetect: Int64?
+        /// What would have caught it sooner, one sentence each, from the record.
+        public var sooner: [String]
     }
 
     /// An action item.
@@ -300,10 +456,33 @@ extension PostmortemModel {
         public var missing: [String]
         /// Sentences a reader needs to interpret the figures.
         public var notes: [String]
+        /// Milestones out of order, zero durations, milestones dated after they were recorded.
+        public var problems: [MilestoneProblem] = []
 
         /// The measurement named `name` (e.g. `time_to_mitigate`), in milliseconds.
         public func value(_ name: String) -> Int64? {
             measurements.first { $0.name == name }?.value
+        }
+    }
+
+    /// Something wrong with the milestones, found by `--check` and shown at the top.
+    public enum MilestoneProblem: Sendable, Equatable, CustomStringConvertible {
+        /// `later` takes effect before `earlier`, which should come first.
+        case outOfOrder(earlier: String, earlierAt: Instant, later: String, laterAt: Instant)
+        /// Two milestones a metric runs between take effect at the same instant.
+        case zeroDuration(metric: String, from: String, to: String, at: Instant)
+        /// A milestone takes effect after it was recorded, or after the last entry.
+        case inTheFuture(milestone: String, at: Instant, recordedAt: Instant)
+
+        public var description: String {
+            switch self {
+            case .outOfOrder(let earlier, let earlierAt, let later, let laterAt):
+                return "\(later) (\(laterAt.iso8601Seconds)) is marked before \(earlier) (\(earlierAt.iso8601Seconds)); check the milestones ('retract' the wrong mark and mark it again with --at)"
+            case .zeroDuration(let metric, let from, let to, let at):
+                return "\(metric) is zero: \(from) and \(to) are both at \(at.iso8601Seconds); check the milestones"
+            case .inTheFuture(let milestone, let at, let recordedAt):
+                return "\(milestone) takes effect at \(at.iso8601Seconds), after it was recorded (\(recordedAt.iso8601Seconds)); a milestone cannot be in the future ('retract' it and mark it again)"
+            }
         }
     }
 
@@ -406,8 +585,22 @@ extension PostmortemModel {
 
     /// A labelled vertical line on the chart.
     public struct ChartMarker: Sendable, Equatable {
+        /// What a marker stands for.
+        public enum Kind: String, Sendable, Equatable {
+            case milestone
+            /// The configuration change that triggered the incident.
+            case trigger
+            /// A rollback of the configuration.
+            case rollback
+            /// The permanent fix's last change.
+            case fix = "permanent-fix"
+            /// Any other configuration change (a tick on the time axis).
+            case change
+        }
+
         public var label: String
         public var at: Instant
+        public var kind: Kind = .milestone
     }
 
     /// Error rate and traffic over the incident, with the milestones marked.
@@ -417,6 +610,8 @@ extension PostmortemModel {
         /// `traffic.request_rate`, in requests per second.
         public var requestRate: [ChartPoint]
         public var markers: [ChartMarker]
+        /// Impact start to mitigation (or resolution): the chart gives it at least half its width.
+        public var impactWindow: ImpactWindow? = nil
         /// For a drill, the simulation re-run from the transcript: what monitoring would have
         /// shown between the probes. Nil for other incidents and when it cannot be re-run.
         public var simulation: SimulatedSeries? = nil
@@ -451,6 +646,4 @@ public enum PostmortemLimits {
     public static let tableRows = 48
     /// Points per chart series; longer series keep the largest value of each interval.
     public static let chartPoints = 480
-    /// Probe results cited per decision.
-    public static let citationsPerDecision = 3
 }

@@ -1,16 +1,6 @@
 /// Makes user-written strings (notes, hypotheses, names, anything from a transcript) safe to
 /// place in a document: they can neither carry terminal escape sequences nor inject structure.
 public enum SafeText {
-    /// How Markdown special characters are neutralised.
-    public enum MarkdownDialect: Sendable {
-        /// Backslash escapes, as CommonMark defines them: readable in the `.md` file.
-        case commonMark
-        /// Numeric character references (`&#42;`): for Markdown fed to Ink, whose backslash
-        /// escapes cover only some characters (`\\` and `\'` survive as written), while it
-        /// passes character references through to the HTML untouched.
-        case references
-    }
-
     /// The text on one line with every control character made visible.
     ///
     /// Line breaks and tabs become spaces (a bullet stays one bullet); other C0 controls and
@@ -40,16 +30,23 @@ public enum SafeText {
         return String(result)
     }
 
-    /// Whether `printable` would change anything: a C0 control or DEL, or a lead byte of the
-    /// C1 controls (0xC2 0x80–0x9F) or of the bidirectional and line-separator marks (0xD8 0x9C,
-    /// 0xE2 0x80/0x81 …). Checked on UTF-8 because it runs on every string a document shows.
+    /// Whether `printable` would change anything: a C0 control or DEL, a C1 control (0xC2
+    /// 0x80–0x9F), the Arabic letter mark (0xD8 0x9C), or one of the marks of U+2000–U+206F
+    /// that `printable` shows (U+200E/F, U+2028–U+202E, U+2066–U+2069: 0xE2 0x80/0x81 …).
+    /// Checked on UTF-8 because it runs on every string a document shows; dashes, arrows and
+    /// other punctuation of that block (`—`, `…`) pass without a second look.
     static func needsPrintable(_ text: String) -> Bool {
+        var before: UInt8 = 0
         var previous: UInt8 = 0
         for byte in text.utf8 {
             if byte < 0x20 || byte == 0x7F { return true }
             if previous == 0xC2, byte < 0xA0 { return true }
             if previous == 0xD8, byte == 0x9C { return true }
-            if previous == 0xE2, byte == 0x80 || byte == 0x81 { return true }
+            if before == 0xE2 {
+                if previous == 0x80, byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte) { return true }
+                if previous == 0x81, (0xA6...0xA9).contains(byte) { return true }
+            }
+            before = previous
             previous = byte
         }
         return false
@@ -70,15 +67,17 @@ public enum SafeText {
 
     /// A user string as Markdown inline text that renders as exactly that text.
     ///
-    /// Whitespace is trimmed so the string cannot open a code block.
+    /// Whitespace is trimmed so the string cannot open a code block; CommonMark's special
+    /// characters get a backslash.
     /// - Parameters:
     ///   - text: the user's string.
-    ///   - dialect: backslash escapes or character references.
-    ///   - lineStart: the string begins a line, so a leading `-`, `+`, `=` or `1.` is escaped
-    ///     too (it would start a list or underline a heading).
+    ///   - lineStart: the string begins a line or a list item, so a leading `-`, `+`, `=` or
+    ///     `1.`/`1)` is escaped too (it would start a nested list or underline a heading;
+    ///     `#`, `>`, `|` and `*` are always escaped).
     /// - Returns: Markdown.
-    public static func markdown(_ text: String, dialect: MarkdownDialect = .commonMark, lineStart: Bool = false) -> String {
+    public static func markdown(_ text: String, lineStart: Bool = false) -> String {
         let clean = printable(text)
+        if isPlainMarkdown(clean, lineStart: lineStart) { return clean }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(clean.utf8.count + 16)
         var utf8 = Substring(clean).utf8
@@ -89,33 +88,28 @@ public enum SafeText {
         for byte in utf8 {
             defer { offset += 1 }
             let isDigit = byte >= 0x30 && byte <= 0x39
-            var escape: Bool
-            switch dialect {
-            case .commonMark:
-                escape = isMarkdownSpecial(byte)
-                if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
-                    escape = true
-                }
-                if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
-            case .references:
-                // All ASCII punctuation: the Markdown is an intermediate form, and a quote
-                // that cannot appear raw cannot be mistaken for one of Ink's attributes.
-                escape = isASCIIPunctuation(byte)
+            var escape = isMarkdownSpecial(byte)
+            if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
+                escape = true
             }
+            if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
             if !isDigit { leadingDigits = false }
-            guard escape else {
-                bytes.append(byte)
-                continue
-            }
-            switch dialect {
-            case .commonMark:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case .references:
-                bytes.append(contentsOf: [UInt8(ascii: "&"), UInt8(ascii: "#"), 48 + byte / 100, 48 + byte / 10 % 10, 48 + byte % 10, UInt8(ascii: ";")])
-            }
+            if escape { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether `markdown` would return the text unchanged: no special character, no space at
+    /// either end, and (at a line's start) nothing that could open a block. Checked first
+    /// because most strings of a long postmortem are plain.
+    static func isPlainMarkdown(_ text: String, lineStart: Bool) -> Bool {
+        let utf8 = text.utf8
+        guard let first = utf8.first, first != 0x20, utf8.last != 0x20 else { return utf8.isEmpty }
+        if lineStart, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: "=") || (first >= 0x30 && first <= 0x39) {
+            return false
+        }
+        return !utf8.contains(where: isMarkdownSpecial)
     }
 
     /// A user string as HTML text or attribute content.
@@ -137,14 +131,6 @@ public enum SafeText {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// `!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~`: the characters CommonMark lets a backslash escape.
-    static func isASCIIPunctuation(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E: return true
-        default: return false
-        }
     }
 
     static func hex(_ value: UInt32) -> String {

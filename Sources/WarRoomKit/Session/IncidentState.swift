@@ -300,7 +300,7 @@ public struct IncidentState: Sendable {
             if let name = data["responder"]?.stringValue ?? Optional(entry.by), let count = shellsByResponder[name] {
                 shellsByResponder[name] = count > 1 ? count - 1 : nil
             }
-        case .note, .command, .probe, .lb, .timer, .shell, .error, .phase, .step, .unknown:
+        case .note, .command, .probe, .lb, .timer, .shell, .error, .phase, .step, .unknown, .highlight, .omit:
             break
         }
     }

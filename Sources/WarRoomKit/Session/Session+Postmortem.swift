@@ -9,8 +9,8 @@ extension Session {
     /// Compiles the Markdown postmortem after `close`; returns lines to print.
     func writePostmortemOnClose() -> [String] {
         do {
-            // Markdown has no chart: the simulation is not re-run for it.
-            let model = try Postmortem.compile(transcriptPath: path)
+            // Markdown has no chart: a drill's simulation is re-run only for the impact figure.
+            let model = try Postmortem.compile(transcriptPath: path, scenarioFolders: playbookFolders, drawChart: false)
             try PostmortemRenderer.render(model, format: .markdown).write(toFile: postmortemPath, atomically: true, encoding: .utf8)
             var lines = ["Postmortem: \(postmortemPath)"]
             let findings = PostmortemCheck.findings(model)
@@ -28,21 +28,22 @@ extension Session {
 /// `postmortem` in the shell: compile now; the session goes on.
 enum PostmortemCommands {
     static let all: [CommandSpec] = [
-        CommandSpec("postmortem", usage: "postmortem [--format markdown|json|html] [--output FILE]",
+        CommandSpec("postmortem", usage: "postmortem [--format markdown|json|html] [--output FILE] [--no-appendix]",
                     summary: "compile the postmortem now from the transcript (the session goes on)",
-                    details: "Example: postmortem --format html --output pm.html", group: .session,
-                    options: ["--format", "--output"], readOnly: true,
+                    details: "The body (summary to lessons) comes first; '--no-appendix' leaves out the Appendix of every step, probe and change.\nExample: postmortem --format html --output pm.html", group: .session,
+                    options: ["--format", "--output", "--no-appendix"], readOnly: true,
                     complete: { _, _ in [] }
         ) { session, arguments in
-            let usage = "postmortem [--format markdown|json|html] [--output FILE]"
+            let usage = "postmortem [--format markdown|json|html] [--output FILE] [--no-appendix]"
+            let noAppendix = arguments.flag("--no-appendix")
             let formatText = try arguments.option("--format", usage: usage) ?? "markdown"
             let output = try arguments.option("--output", usage: usage)
             try arguments.expectEnd(usage: usage)
             guard let format = PostmortemFormat(name: formatText) else {
                 throw CommandError.usage(usage, "'\(formatText)' is not a format\(Suggest.hint(for: formatText, in: PostmortemFormat.allCases.map(\.rawValue)))")
             }
-            let model = try Postmortem.compile(transcriptPath: session.path, scenarioFolders: format == .markdown ? nil : session.playbookFolders)
-            let text = PostmortemRenderer.render(model, format: format)
+            let model = try Postmortem.compile(transcriptPath: session.path, scenarioFolders: session.playbookFolders, drawChart: format != .markdown)
+            let text = PostmortemRenderer.render(model, format: format, appendix: !noAppendix)
             guard let output else { return text }
             do {
                 try text.write(toFile: output, atomically: true, encoding: .utf8)

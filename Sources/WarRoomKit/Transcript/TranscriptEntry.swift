@@ -8,8 +8,12 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case severity
     /// Who is typing (`as NAME`) or who holds a role (`role ROLE NAME`).
     case role
-    /// A monitoring alert that fired or resolved (a drill's scenario rules), by `monitoring`.
+    /// A monitoring alert rule firing or resolving (a drill's scenario rules), by `monitoring`.
     case alert
+    /// `highlight SEQ [REASON]`: put an entry in the postmortem body's timeline.
+    case highlight
+    /// `omit SEQ REASON`: keep an entry out of the postmortem body's timeline.
+    case omit
     /// A responder entered or left a shared room.
     case join, leave
     /// A kind this version does not know (written by a newer warroom): read, kept and skipped.

@@ -4,12 +4,28 @@ import WarRoomKit
 /// Figures as a reader sees them in tables and sentences.
 @Suite struct MetricTextTests {
     @Test(arguments: [
-        (0.312, "error_rate", "31.2%"), (0.0005, "error_rate", "0.05%"), (0, "loss", "0%"), (1.6, "max_utilization", "160%"),
+        (0.312, "error_rate", "31.2%"), (0.0005, "error_rate", "0.05%"), (0, "loss", "0%"), (1.6, "max_utilization", "160.0%"),
         (35, "p99_ms", "35 ms"), (0.8, "rtt_ms", "0.8 ms"), (12000, "request_rate", "12,000 req/s"), (3.4, "skew", "3.4×"),
         (1.02, "baseline_ratio", "1.02×"), (2, "backends_down", "2"), (42.4, "minutes_since_change", "42 min"), (1.23456, "other", "1.235"),
     ] as [(Double, String, String)])
     func formatsWithUnits(_ value: Double, _ metric: String, _ expected: String) {
         #expect(MetricText.format(value, metric: metric) == expected)
+    }
+
+    @Test(arguments: [
+        (0.3, "30.0%"), (0.112, "11.2%"), (0.0005, "0.05%"), (0.00123, "0.12%"), (0.0049, "0.49%"), (0.00996, "1.0%"), (0.01, "1.0%"),
+        (0, "0%"), (1, "100.0%"), (0.000012, "0.0012%"),
+    ] as [(Double, String)])
+    func percentagesHaveOneDecimalOrTwoSignificantFiguresBelowOnePercent(_ fraction: Double, _ expected: String) {
+        #expect(MetricText.percent(fraction) == expected)
+    }
+
+    @Test(arguments: [
+        (45_000, "45 s"), (360_000, "6 min"), (10_200_000, "2 h 50 min"), (7_200_000, "2 h"), (3_599_000, "1 h"), (97_200_000, "1 d 3 h"),
+        (-300_000, "−5 min"), (0, "0 s"),
+    ] as [(Int64, String)])
+    func durationsReadTheSameEverywhere(_ milliseconds: Int64, _ expected: String) {
+        #expect(MetricText.duration(milliseconds: milliseconds) == expected)
     }
 
     @Test func decimalsAndGrouping() {

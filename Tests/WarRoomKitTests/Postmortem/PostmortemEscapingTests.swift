@@ -42,7 +42,31 @@ import WarRoomKit
         // Only the document's own headings start lines with '#', and the text after them is escaped.
         let headings = text.split(separator: "\n").filter { $0.hasPrefix("#") }
         #expect(headings.allSatisfy { $0.hasPrefix("# Postmortem: \\<script") || $0.hasPrefix("## ") || $0.hasPrefix("### ") || $0.hasPrefix("#### ") })
-        #expect(headings.count == 20)
+        #expect(headings.count == 19)
+        // Text that begins a line or a list item cannot open a list, a heading or a table there.
+        #expect(!text.contains("\n- - "))
+        #expect(!text.contains("\n- 1. "))
+    }
+
+    @Test func userTextThatLooksLikeMarkdownBlocksStaysText() throws {
+        var t = TranscriptFixture()
+        t.at("03:45")
+        t.mark("detected")
+        t.action("A1", "- nested list item", owner: "sre", type: "prevent")
+        t.action("A2", "1. numbered", owner: "sre", type: "process")
+        t.note("# not a heading #went-well")
+        t.note("| not | a table | #went-wrong")
+        t.note("+ plus #lucky")
+        t.statement("root_cause", "=== underline")
+        let text = PostmortemRenderer.render(try t.model(), format: .markdown)
+        guard let html = try ExternalTool.cmark.run([], input: text)?.output else { return }
+        #expect(!html.contains("<ol"))
+        #expect(!html.contains("<table"))
+        #expect(!html.contains("<li>\n<ul>"), "no nested list")
+        #expect(html.components(separatedBy: "<h1>").count - 1 == 1)
+        for literal in ["- nested list item", "1. numbered", "# not a heading", "| not | a table |", "+ plus", "=== underline"] {
+            #expect(html.contains(literal), "'\(literal)' should be shown as text")
+        }
     }
 
     @Test func markdownRendersTheHostileStringAsText() throws {
@@ -55,9 +79,8 @@ import WarRoomKit
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; *bold* _em_ # heading [x](http://evil.example)"))
         #expect(html.components(separatedBy: "<code>").count - 1 == 1, "only the final hash is code")
         let headings = html.split(separator: "\n").filter { $0.hasPrefix("<h") }
-        // Title, 7 sections, 11 subsections (root cause 4, measures 2, lessons 3, appendix 2),
-        // one probe table: none from user strings.
-        #expect(headings.count == 1 + 7 + 11 + 1, "\(headings.joined(separator: "\n"))")
+        // Title, 7 sections, Detection, 9 parts of the Appendix, one probe table: none from user strings.
+        #expect(headings.count == 1 + 7 + 1 + 9 + 1, "\(headings.joined(separator: "\n"))")
     }
 
     @Test func htmlEscapesEveryUserString() throws {
@@ -89,6 +112,9 @@ import WarRoomKit
     @Test func printableShowsControlsAsTheShellDoes() {
         #expect(SafeText.printable("a\u{1B}[31mb\u{0}c\u{7F}\td\ne") == "a^[[31mb^@c^? d e")
         #expect(SafeText.printable("x\u{202E}y\u{85}z") == "x[U+202E]y[U+0085]z")
+        #expect(SafeText.printable("a\u{2066}b\u{200F}c\u{2028}d\u{061C}e") == "a[U+2066]b[U+200F]c d[U+061C]e")
+        // Punctuation of the same Unicode block passes as it is.
+        #expect(SafeText.printable("03:50–03:53 — H1 ruled out… ‘quoted’ • ok") == "03:50–03:53 — H1 ruled out… ‘quoted’ • ok")
     }
 
     @Test(arguments: [

@@ -36,7 +36,9 @@ import WarRoomKit
         #expect(impact.recordedAt == TranscriptFixture.time("03:45"))
         let detected = try #require(model.timeline.firstIndex { $0.text.hasPrefix("Detected") })
         #expect(try #require(model.timeline.firstIndex(of: impact)) < detected)
-        #expect(PostmortemRenderer.render(model, format: .markdown).contains("**03:40 UTC** — Impact started: Errors began climbing (alice; recorded at 03:45 UTC)"))
+        let markdown = PostmortemRenderer.render(model, format: .markdown)
+        #expect(markdown.contains("- **03:40 UTC** — Impact started (marked at 03:45 UTC)"))
+        #expect(markdown.contains("- **03:40 UTC** — Impact started: Errors began climbing (alice; recorded at 03:45 UTC; \\#8)"))
     }
 
     @Test func missingImpactStartAndAcknowledgementAreNamedNotGuessed() throws {
@@ -64,8 +66,9 @@ import WarRoomKit
         #expect(model.summary.start == TranscriptFixture.time("03:45"))
 
         let markdown = PostmortemRenderer.render(model, format: .markdown)
-        #expect(markdown.contains("| Time to acknowledge | not measured | acknowledged was never marked |"))
-        #expect(markdown.contains("impact-start was never marked, so the impact is taken to start at detection"))
+        #expect(markdown.contains("| Time to acknowledge | not measured: acknowledged never marked |"))
+        #expect(markdown.contains("**Duration:** 1 h 15 min from detection (impact-start was never marked) to resolution, 2023-11-05 03:45–05:00 UTC; mitigated after 15 min (04:00 UTC)."))
+        #expect(markdown.contains("impact-start was never marked: the impact is counted from detection."))
         let json = try JSONValue.parse(PostmortemRenderer.render(model, format: .json))
         #expect(json["metrics"]?["time_to_detect_s"] == .null)
         #expect(json["metrics"]?["impact_start_assumed"] == true)
@@ -148,7 +151,7 @@ import WarRoomKit
         #expect(path.ruledOutAt == TranscriptFixture.time("03:50"))
         // Amending text moves no milestone.
         #expect(model.metrics.value("time_to_mitigate") == 300_000)
-        #expect(PostmortemRenderer.render(model, format: .markdown).contains("Error rate at 31% (alice; amended)"))
+        #expect(PostmortemRenderer.render(model, format: .markdown).contains("Error rate at 31% (alice; amended; \\#\(note))"))
     }
 
     @Test func retractedAmendRestoresTheOriginalText() throws {
@@ -199,6 +202,8 @@ import WarRoomKit
         t.mark("acknowledged", at: "03:40")
         let model = try t.model()
         #expect(model.metrics.value("time_to_acknowledge") == -300_000)
-        #expect(model.warnings.contains { $0.hasPrefix("acknowledged (2023-11-05T03:40:00Z) is marked before detected") })
+        #expect(model.warnings.contains { $0.hasPrefix("Acknowledged (2023-11-05T03:40:00Z) is marked before detected (2023-11-05T03:45:00Z); check the milestones") })
+        #expect(model.metrics.problems == [.outOfOrder(earlier: "detected", earlierAt: TranscriptFixture.time("03:45"), later: "acknowledged",
+                                                       laterAt: TranscriptFixture.time("03:40"))])
     }
 }

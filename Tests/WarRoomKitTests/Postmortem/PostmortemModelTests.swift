@@ -71,15 +71,32 @@ import WarRoomTestSupport
         #expect(errors.latest?.value == 0.001)
     }
 
-    @Test func usersAffectedPrefersTheLargestProbeFigure() throws {
+    @Test func usersAffectedFromProbesCountsOnlyTheImpactWindow() throws {
         var t = TranscriptFixture()
-        t.statement("impact", "Roughly 10% of users saw errors")
-        t.probe("errors", ["error_rate": 0.2, "users_affected": 0.12])
+        // `users_affected` is cumulative: background failures before and after the incident count in it.
+        t.at("03:40")
+        t.probe("errors", ["error_rate": 0.001, "users_affected": 0.02])
+        t.at("03:45")
+        t.mark("detected")
+        t.at("03:50")
+        t.probe("errors", ["error_rate": 0.2, "users_affected": 0.2])
+        t.at("04:00")
         t.probe("errors", ["error_rate": 0.4, "users_affected": 0.31])
-        t.probe("errors", ["error_rate": 0.1, "users_affected": 0.2])
-        let summary = try t.model().summary
-        #expect(summary.usersAffected == 0.31)
+        t.at("04:05")
+        t.mark("mitigated")
+        t.at("09:00")
+        t.probe("errors", ["error_rate": 0.001, "users_affected": 0.48])
+        var summary = try t.model().summary
+        #expect(abs((summary.usersAffected ?? 0) - 0.29) < 1e-9)
         #expect(summary.usersAffectedSource == .probes)
+        #expect(summary.impactWindow == PostmortemModel.ImpactWindow(from: TranscriptFixture.time("03:45"), fromBasis: "detected",
+                                                                     through: TranscriptFixture.time("04:05"), throughBasis: "mitigated"))
+        // A statement comes before the probes; it is the one figure, and the measured one is not shown.
+        t.statement("impact", "Roughly 10% of users saw errors")
+        summary = try t.model().summary
+        #expect(summary.usersAffected == 0.1)
+        #expect(summary.usersAffectedSource == .impactStatement)
+        #expect(summary.statedUsersAffected == 0.1)
     }
 
     @Test(arguments: [

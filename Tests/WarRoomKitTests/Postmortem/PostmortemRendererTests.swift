@@ -1,5 +1,5 @@
 import Testing
-import WarRoomKit
+@testable import WarRoomKit
 
 /// Section order and content of each format, all rendered from one model.
 @Suite struct PostmortemRendererTests {
@@ -12,32 +12,63 @@ import WarRoomKit
         let markdown = PostmortemRenderer.render(try TranscriptFixture.originalIncident().model(), format: .markdown)
         let headings = markdown.split(separator: "\n").filter { $0.hasPrefix("# ") || $0.hasPrefix("## ") }.map(String.init)
         #expect(headings == ["# Postmortem: Messaging outage"] + Self.sections.map { "## " + $0 })
-        #expect(markdown.contains("- **Final hash:** `"))
-        #expect(markdown.contains("- **Responders:** alice (commander); bob (operations)"))
-        #expect(markdown.contains("**Duration:** 7h 50m, from 2023-11-05 03:40 UTC (impact start) to 11:30 UTC (resolved). All times are UTC."))
-        #expect(markdown.contains("**Users affected:** 30% of users (from the impact statement)."))
-        #expect(markdown.contains("- **04:05 UTC** — H2 ruled out (Database latency): database latency normal at 8 ms (alice). Evidence: db at 04:05 UTC (latency\\_ms 8 ms, error\\_rate 0.05%)"))
-        #expect(markdown.contains("- [x] A1: Roll back the load balancer configuration (bob, mitigate, no due date)"))
-        #expect(markdown.contains("- [ ] A2: Audit load balancer configuration after every change (sre, prevent, due 2023-12-01)"))
-        #expect(markdown.contains("| Time to mitigate | 55m | detected 03:45 UTC → mitigated 04:40 UTC |"))
-        #expect(markdown.contains("### Misleading paths"))
-        #expect(markdown.contains("| errors | error\\_rate | 31% at 03:45 UTC | 2% at 04:40 UTC | 0.1% at 11:20 UTC |"))
+        for line in [
+            "- **Incident:** INC-20231105-0330, SEV-1, closed, 2023-11-05",
+            "- **Responders:** alice (commander), bob (operations)",
+            "**Duration:** 7 h 50 min from impact start to resolution, 2023-11-05 03:40–11:30 UTC; mitigated after 1 h (04:40 UTC).",
+            "**Impact:** 30.0% of users had requests fail because of the incident between impact start and mitigation (impact statement). Users saw: About 30% of users could not send or receive messages.",
+            "- **03:55–04:05 UTC** — H2 Database latency ruled out: database latency normal at 8 ms",
+            "- **04:30 UTC** — Rollback to v1 by bob",
+            "- **04:40 UTC** — Mitigated: errors 31.0% at 03:45 → 2.0% at 04:40",
+            "### Detection",
+            "**Resolution.** Rolled back to v1 at 04:30 UTC by bob. Errors 31.0% at 03:45 → 2.0% at 04:40 UTC, mitigated.",
+            "- [ ] A2 Audit load balancer configuration after every change (sre, prevent, 2023-12-01)",
+            "Done: A1 (mitigate).",
+            "| Time to mitigate | 55 min |",
+            // The Appendix has everything in full.
+            "- **04:05 UTC** — H2 ruled out (Database latency): database latency normal at 8 ms (alice; \\#17). Evidence: db at 04:05 UTC (latency 8 ms, error rate 0.05%)",
+            "- [x] A1: Roll back the load balancer configuration (bob, mitigate, no due date)",
+            "### Misleading paths",
+            "| errors | error rate | 31.0% at 03:45 UTC | 2.0% at 04:40 UTC | 0.1% at 11:20 UTC |",
+        ] {
+            #expect(markdown.contains(line), "the Markdown lacks '\(line)'")
+        }
         #expect(markdown.hasSuffix("\n"))
+    }
+
+    @Test func theAppendixIsLeftOutOnRequest() throws {
+        let model = try TranscriptFixture.originalIncident().model()
+        let markdown = PostmortemRenderer.render(model, format: .markdown, appendix: false)
+        #expect(!markdown.contains("## Appendix"))
+        #expect(!markdown.contains("### Full timeline"))
+        #expect(markdown.contains("## Lessons Learned"))
+        let html = PostmortemRenderer.render(model, format: .html, appendix: false)
+        #expect(!html.contains("<details>"))
+        // JSON always holds everything.
+        #expect(PostmortemRenderer.render(model, format: .json, appendix: false) == PostmortemRenderer.render(model, format: .json))
     }
 
     @Test func jsonHasTheContractsTopLevelKeysInOrder() throws {
         let text = PostmortemRenderer.render(try TranscriptFixture.originalIncident().model(), format: .json)
         let json = try JSONValue.parse(text)
         #expect(json.objectValue?.keys == [
-            "incident", "summary", "timeline", "misleading_paths", "measures", "metrics", "lessons", "adherence", "evidence", "warnings",
+            "incident", "summary", "timeline", "curated_timeline", "detection", "misleading_paths", "resolution", "measures", "metrics",
+            "lessons", "adherence", "evidence", "warnings",
         ])
         #expect(json["summary"]?.objectValue?.keys.prefix(3) == ["start", "end", "timezone"])
         #expect(json["summary"]?["users_affected"] == 0.3)
+        #expect(json["summary"]?["users_affected_source"] == "impact-statement")
+        #expect(json["summary"]?["users_affected_window"]?["through_basis"] == "mitigated")
+        #expect(json["summary"]?["impact_to_mitigation_s"] == 3600)
         #expect(json["summary"]?["start"] == "2023-11-05T03:40:00.000Z")
         #expect(json["misleading_paths"]?.arrayValue?.first?.objectValue?.keys.prefix(5) == ["id", "hypothesis", "reason", "raised_at", "ruled_out_at"])
         #expect(json["measures"]?["improvements"]?.arrayValue?.count == 5)
         #expect(json["measures"]?["tasks"]?.arrayValue?.first?.objectValue?.keys == ["id", "text", "owner", "type", "due", "done"])
         #expect(json["timeline"]?.arrayValue?.first?.objectValue?.keys.prefix(3) == ["at", "kind", "text"])
+        #expect(json["curated_timeline"]?["events"]?.arrayValue?.first?["text"] == "Configuration v2 by maintenance-automation: the trigger")
+        #expect(json["resolution"]?["steps"]?.arrayValue?.compactMap { $0["role"]?.stringValue } == ["trigger", "rollback", "permanent-fix"])
+        #expect(json["resolution"]?["relief"]?["after"]?["value"] == 0.02)
+        #expect(json["metrics"]?["impact_to_mitigation_s"] == 3600)
         #expect(json["lessons"]?["went_well"]?.arrayValue?.first?["text"] == "Rollback took effect in minutes")
         #expect(text.hasPrefix("{\n  \"incident\": {\n    \"id\": \"INC-20231105-0330\","))
     }
@@ -57,11 +88,51 @@ import WarRoomKit
         #expect(try #require(html.firstRange(of: "<h2>Timeline</h2>")).lowerBound < svg)
         #expect(html.contains(#"<polyline class="error""#))
         #expect(html.contains(#"<polyline class="traffic""#))
-        for label in ["impact-start 03:40", "detected 03:45", "mitigated 04:40", "resolved 11:30"] {
+        for label in ["impact-start 03:40", "detected 03:45", "mitigated 04:40", "resolved 11:30", "trigger v2 03:40", "rollback v3 04:30", "fix v4 11:20"] {
             #expect(html.contains(">\(label)</text>"), "\(label)")
         }
-        #expect(html.contains(">Time (UTC), 2023-11-05</text>"))
+        // The Appendix is folded away, the body is not.
+        let details = try #require(html.firstRange(of: "<details>")).lowerBound
+        #expect(try #require(html.firstRange(of: "<h2>Appendix</h2>")).lowerBound < details)
+        #expect(try #require(html.firstRange(of: "<h3>Full timeline</h3>")).lowerBound > details)
         #expect(html.contains(#"<span class="box" aria-label="done">☑</span>A1: Roll back"#))
+        #expect(html.contains(#"<span class="box" aria-label="open">☐</span>A2 Audit"#))
+    }
+
+    @Test func theChartGivesTheImpactWindowHalfItsWidthAndSaysWhatItShows() throws {
+        let model = try TranscriptFixture.originalIncident().model()
+        let chart = PostmortemChart(chart: model.evidence.chart)
+        let (start, end) = try #require(chart.span)
+        let segments = chart.segments(start: start, end: end)
+        // 03:40–04:40 is an hour of the 03:40–11:30 drawn: it gets its own scale, the rest is compressed.
+        #expect(segments.count == 2)
+        let window = try #require(segments.first { !$0.compressed })
+        #expect(window.from == TranscriptFixture.time("03:40"))
+        #expect(window.to == TranscriptFixture.time("04:40"))
+        #expect((window.x1 - window.x0) / (chart.width - chart.left - chart.right) >= 0.5)
+        let caption = chart.caption()
+        #expect(caption.hasPrefix("Probed: the lines join the responders' errors and traffic probe readings; nothing is simulated"))
+        #expect(caption.contains("The impact window, 03:40–04:40 UTC (impact-start to mitigated), is shaded and takes 60% of the width; the 6 h 50 min after are compressed."))
+        let svg = try #require(chart.svg())
+        // Every configuration change is marked; the trigger, the rollback and the fix are named.
+        #expect(svg.components(separatedBy: #"class="change"><title>"#).count - 1 == 3)
+        #expect(svg.contains(#"class="band""#))
+    }
+
+    @Test func aShortIncidentIsDrawnAtOneScale() throws {
+        var t = TranscriptFixture()
+        t.at("03:45")
+        t.probe("errors", ["error_rate": 0.3])
+        t.mark("impact-start", at: "03:40")
+        t.mark("detected")
+        t.at("04:00")
+        t.probe("errors", ["error_rate": 0.01])
+        t.mark("mitigated")
+        let chart = PostmortemChart(chart: try t.model().evidence.chart)
+        let (start, end) = try #require(chart.span)
+        // 03:40–04:00 of 03:30–04:00: two thirds of the incident already.
+        #expect(chart.segments(start: start, end: end).count == 1)
+        #expect(!chart.caption().contains("compressed"))
     }
 
     @Test func chartIsReplacedByASentenceWithoutErrorOrTrafficProbes() throws {
@@ -83,10 +154,11 @@ import WarRoomKit
         let model = try TranscriptFixture().model()
         let markdown = PostmortemRenderer.render(model, format: .markdown)
         for section in Self.sections { #expect(markdown.contains("## \(section)\n")) }
-        #expect(markdown.contains("No root cause was recorded."))
-        #expect(markdown.contains("No hypothesis was ruled out."))
-        #expect(markdown.contains("No action items were recorded."))
-        #expect(markdown.contains("The transcript records no playbook steps."))
+        for line in ["**Root cause:** not recorded.", "**Root cause.** Not recorded.", "No hypothesis was ruled out.", "No action items were recorded.",
+                     "The transcript records no playbook steps.", "Detection was never marked", "Mitigation was never marked."] {
+            #expect(markdown.contains(line), "the Markdown lacks '\(line)'")
+        }
+        #expect(model.warnings.contains { $0.hasPrefix("No milestones were marked") })
     }
 
     @Test(arguments: [("markdown", PostmortemFormat.markdown), ("md", .markdown), ("JSON", .json), ("html", .html)])

@@ -83,6 +83,32 @@ import WarRoomTestSupport
         #expect(model.evidence.chart.simulationNote?.contains("longer than the 31 days a drill simulates") == true, "\(model.evidence.chart.simulationNote ?? "")")
     }
 
+    @Test func anOpenEntryDatedAfterTheOthersCompilesAtOnce() throws {
+        // An edited `open` dated decades after the rest: the simulation would have to step from
+        // the scenario's start to it, second by second. It is refused by the same bound as
+        // `resume`, and the dates running backwards are named at the top.
+        var entries = try TranscriptLog.read(path: Self.example).entries
+        entries[0].at = Instant.parseISO8601("2060-01-01T00:00:00Z")!
+        var bytes: [UInt8] = []
+        var previous = HashChain.genesis
+        for var entry in entries {
+            entry.hash = HashChain.hash(previous: previous, content: entry.contentBytes())
+            previous = entry.hash
+            bytes += entry.lineBytes() + [0x0A]
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let model = try Postmortem.compile(bytes: bytes, path: "late-open.jsonl", scenarioFolders: [Self.playbooks])
+        #expect(clock.now - started < .seconds(10))
+        #expect(model.evidence.chart.simulation == nil)
+        #expect(model.evidence.chart.simulationNote?.contains("longer than the 31 days a drill simulates") == true, "\(model.evidence.chart.simulationNote ?? "")")
+        #expect(model.summary.usersAffectedSource == .impactStatement)
+        #expect(model.summary.usersAffectedNote?.hasPrefix("the drill's simulation was not re-run: the drill spans") == true)
+        #expect(model.warnings.contains { $0.hasPrefix("Entries run backwards in time: seq 2 is dated 2023-11-05T03:30:00Z, before the entry above it (2060-01-01T00:00:00Z)") })
+        #expect(PostmortemCheck.check(model).contains(.entriesBackwards(count: 1, firstSeq: 2)))
+        for format in PostmortemFormat.allCases { #expect(!PostmortemRenderer.render(model, format: format).isEmpty) }
+    }
+
     @Test func onlyDrillsAndOnlyWhenAskedAreRerun() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

@@ -10,12 +10,15 @@ import WarRoomTestSupport
         case originalIncident = "original incident"
         case emptyIncident = "empty incident"
         case hostileStrings = "hostile strings"
+        case workedExample = "worked example, simulation re-run"
 
         func model() throws -> PostmortemModel {
             switch self {
             case .originalIncident: return try TranscriptFixture.originalIncident().model()
             case .emptyIncident: return try TranscriptFixture().model()
             case .hostileStrings: return try PostmortemEscapingTests.incident()
+            case .workedExample:
+                return try Postmortem.compile(transcriptPath: PostmortemSimulationTests.example, scenarioFolders: [PostmortemSimulationTests.playbooks])
             }
         }
     }

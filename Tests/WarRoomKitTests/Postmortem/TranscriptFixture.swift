@@ -91,12 +91,14 @@ struct TranscriptFixture {
     }
 
     @discardableResult
-    mutating func lb(_ text: String, action: String, backend: String? = nil, value: JSONValue? = nil, from: Int, to: Int) -> Int {
+    mutating func lb(_ text: String, action: String, backend: String? = nil, value: JSONValue? = nil, from: Int, to: Int,
+                     changes: [String] = []) -> Int {
         var data: JSONObject = ["action": .string(action)]
         if let backend { data["backend"] = .string(backend) }
         if let value { data["value"] = value }
         data["version"] = .int(to)
         data["from_version"] = .int(from)
+        if !changes.isEmpty { data["changes"] = .array(changes.map(JSONValue.string)) }
         return add(.lb, text: text, data: data)
     }
 
@@ -147,7 +149,7 @@ extension TranscriptFixture {
         t.lb("Routine maintenance: weights set", action: "weight", backend: "msg-1", value: 100, from: 1, to: 2)
         t.by = "alice"
         t.at("03:45")
-        t.probe("errors", ["error_rate": 0.31, "timeout_rate": 0.04])
+        t.probe("errors", ["error_rate": 0.31, "timeout_rate": 0.04, "users_affected": 0.12])
         t.probe("traffic", ["request_rate": 9000, "baseline_ratio": 1.02, "top_source_share": 0.01])
         t.mark("detected", "Error-rate alert fired")
         t.mark("impact-start", at: "03:40", "Errors began climbing")
@@ -181,11 +183,11 @@ extension TranscriptFixture {
         t.at("04:30")
         t.action("A1", "Roll back the load balancer configuration", owner: "bob", type: "mitigate")
         t.by = "bob"
-        t.lb("rollback to v1", action: "rollback", from: 2, to: 3)
+        t.lb("rollback to v1", action: "rollback", value: 1, from: 2, to: 3)
         t.done("A1")
         t.by = "alice"
         t.at("04:40")
-        t.probe("errors", ["error_rate": 0.02, "timeout_rate": 0.001])
+        t.probe("errors", ["error_rate": 0.02, "timeout_rate": 0.001, "users_affected": 0.29])
         t.mark("mitigated", "Rollback brought relief")
         t.note("Rollback took effect in minutes #went-well")
         t.note("Nobody checked the weights after the maintenance #went-wrong")
@@ -195,7 +197,7 @@ extension TranscriptFixture {
         t.by = "bob"
         t.lb("reconfigured weights", action: "weight", backend: "msg-2", value: 100, from: 3, to: 4)
         t.by = "alice"
-        t.probe("errors", ["error_rate": 0.001, "timeout_rate": 0])
+        t.probe("errors", ["error_rate": 0.001, "timeout_rate": 0, "users_affected": 0.52])
         t.at("11:30")
         t.mark("resolved", "Weights corrected")
         t.action("A2", "Audit load balancer configuration after every change", owner: "sre", type: "prevent", due: "2023-12-01")

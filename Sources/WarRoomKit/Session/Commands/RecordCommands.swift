@@ -150,7 +150,41 @@ enum RecordCommands {
             let entry = try session.record(.retract, text: reason, data: ["target": .int(target), "reason": .string(reason)])
             return "#\(target) retracted (#\(entry.seq))"
         },
+        CommandSpec("highlight", usage: "highlight SEQ [REASON]", summary: "put an entry in the postmortem's timeline (the body's, not only the appendix)",
+                    details: "The postmortem's body shows about 20 events; highlight one it would leave out (a probe, a note …). 'retract' the highlight to undo it.\nExample: highlight 42 the probe that showed the skew",
+                    group: .record, complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
+        ) { session, arguments in
+            let usage = "highlight SEQ [REASON]"
+            let target = try curatedSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let reason = arguments.rest
+            var data: JSONObject = ["target": .int(target)]
+            if !reason.isEmpty { data["reason"] = .string(reason) }
+            let entry = try session.record(.highlight, text: "Highlight #\(target) in the postmortem" + (reason.isEmpty ? "" : ": \(reason)"), data: data)
+            return "#\(target) will be in the postmortem's timeline (#\(entry.seq))"
+        },
+        CommandSpec("omit", usage: "omit SEQ REASON", summary: "keep an entry out of the postmortem's timeline (it stays in the appendix)",
+                    details: "For an event the body would show that a reader does not need. The entry stays on the record and in the appendix; 'retract' the omit to undo it.\nExample: omit 57 duplicate of the 03:51 update",
+                    group: .record, complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
+        ) { session, arguments in
+            let usage = "omit SEQ REASON"
+            let target = try curatedSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let reason = arguments.rest
+            guard !reason.isEmpty else { throw CommandError.usage(usage, "missing REASON") }
+            let entry = try session.record(.omit, text: "Omit #\(target) from the postmortem's timeline: \(reason)",
+                                           data: ["target": .int(target), "reason": .string(reason)])
+            return "#\(target) will be left out of the postmortem's timeline (#\(entry.seq))"
+        },
     ]
+
+    /// The entry a `highlight` or `omit` names: any entry on the record, the opening included.
+    static func curatedSeq(_ text: String, session: Session, usage: String) throws -> Int {
+        let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
+        guard let seq = Int(digits) else { throw CommandError.usage(usage, "'\(text)' is not an entry number") }
+        guard seq >= 1, seq <= session.state.lastSeq else {
+            throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq) (see 'timeline')")
+        }
+        return seq
+    }
 
     static func statement(_ name: String, key: String, label: String, example: String) -> CommandSpec {
         CommandSpec(name, usage: "\(name) TEXT", summary: "state the \(label) for the postmortem (a later one replaces it)",

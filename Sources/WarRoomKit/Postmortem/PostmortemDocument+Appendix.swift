@@ -1,0 +1,225 @@
+/// Writes the Appendix: everything the body leaves out or shortens, in full.
+struct AppendixWriter {
+    let model: PostmortemModel
+    let text: DocumentText
+
+    init(model: PostmortemModel) {
+        self.model = model
+        text = DocumentText(model)
+    }
+
+    func blocks() -> [PostmortemDocument.Block] {
+        var blocks: [PostmortemDocument.Block] = []
+        blocks += fullTimeline()
+        blocks += milestones()
+        blocks += configurationChanges()
+        blocks += rootCause()
+        blocks += misleadingPaths()
+        blocks += aroundMitigation()
+        blocks += actionItems()
+        blocks += lessons()
+        blocks += adherence()
+        blocks += probeEvidence()
+        return blocks
+    }
+
+    // MARK: - Timeline
+
+    func fullTimeline() -> [PostmortemDocument.Block] {
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Full timeline")]
+        guard !model.timeline.isEmpty else { return blocks + [.paragraph([.text("No events were recorded.")])] }
+        blocks.append(.paragraph([.text("Every event on the record, when it took effect: steps, phases, reminders, notes, every configuration change. Read-only commands, probes (see Probe evidence), pauses and corrections are not listed; corrections are applied.")]))
+        var items: [[PostmortemDocument.Inline]] = []
+        items.reserveCapacity(model.timeline.count)
+        for item in model.timeline {
+            var line = " — " + item.text
+            var notes: [String] = []
+            if !item.by.isEmpty { notes.append(item.by) }
+            if let recorded = item.recordedAt { notes.append("recorded at \(text.clock(recorded))") }
+            if item.amended { notes.append("amended") }
+            notes.append("#\(item.seq)")
+            line += " (" + notes.joined(separator: "; ") + ")"
+            if !item.evidence.isEmpty { line += ". Evidence: " + item.evidence.map { text.citation($0) }.joined(separator: "; ") }
+            items.append([.strong(text.clock(item.at)), .text(line)])
+        }
+        blocks.append(.bullets(items))
+        if !model.curated.omitted.isEmpty {
+            blocks.append(.paragraph([.strong("Left out of the body's timeline"), .text(" (omit): " + model.curated.omitted.map { "#\($0.seq): \($0.reason)" }.joined(separator: "; "))]))
+        }
+        return blocks
+    }
+
+    func milestones() -> [PostmortemDocument.Block] {
+        let metrics = model.metrics
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Milestones")]
+        blocks.append(.table(PostmortemDocument.Table(
+            header: ["Milestone", "Took effect"], numeric: [false, false],
+            rows: metrics.milestones.map { [$0.name, $0.time.map(text.clock) ?? "never marked"] })))
+        var notes = metrics.notes
+        if !metrics.missing.isEmpty {
+            notes.append("Missing milestones: " + metrics.missing.joined(separator: ", ") + ". Figures that need them are not measured rather than guessed.")
+        }
+        notes += metrics.problems.map { $0.description + "." }
+        blocks += notes.map { .paragraph([.text($0)]) }
+        return blocks
+    }
+
+    // MARK: - Configuration
+
+    func configurationChanges() -> [PostmortemDocument.Block] {
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Configuration changes")]
+        let changes = model.resolution.configChanges
+        guard !changes.isEmpty else { return blocks + [.paragraph([.text("No load balancer changes were recorded.")])] }
+        let steps = model.resolution.steps
+        if !steps.isEmpty {
+            blocks.append(.paragraph([.text("The changes as steps of the story (changes minutes apart by the same people taken together, with their net effect), then every change.")]))
+            blocks.append(.bullets(steps.map { step in
+                let role = switch step.role {
+                case .trigger: "Trigger"
+                case .rollback: "Rollback to v\(step.rollbackTo.map(String.init) ?? "?")"
+                case .mitigation: "Mitigating change"
+                case .fix: "Permanent fix"
+                case .other: "Other change"
+                }
+                let versions = [step.fromVersion.map { "v\($0)" }, step.version.map { "v\($0)" }].compactMap { $0 }.joined(separator: " → ")
+                let count = "\(step.changeCount) change\(step.changeCount == 1 ? "" : "s")"
+                return [.strong(text.clock(step.from)), .text(" \(role): \(versions.isEmpty ? count : versions + ", " + count) by \(step.by.joined(separator: ", "))\(BodyWriter.what(step))")]
+            }))
+        }
+        var rows: [[String]] = []
+        for change in changes {
+            let version = change.version.map { v in change.fromVersion.map { "v\($0) → v\(v)" } ?? "v\(v)" } ?? "—"
+            let what = [change.action, change.backend, change.value].compactMap { $0 }.joined(separator: " ")
+            let lines = change.changes.isEmpty ? [Display.firstLine(change.text, limit: 200)] : change.changes
+            for (index, line) in lines.enumerated() {
+                rows.append(index == 0 ? [text.clock(change.at), version, change.by, what, line] : ["", "", "", "", line])
+            }
+        }
+        blocks.append(.table(PostmortemDocument.Table(header: ["Time", "Version", "By", "Command", "Change"], numeric: [false, false, false, false, false], rows: rows)))
+        return blocks
+    }
+
+    // MARK: - Root cause and misleading paths
+
+    func rootCause() -> [PostmortemDocument.Block] {
+        let r = model.resolution
+        guard r.rootCause != nil || !r.confirmed.isEmpty || !r.triggerNotes.isEmpty else { return [] }
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Root cause in full")]
+        if let statement = r.rootCause { blocks.append(.paragraph([.text(statement)])) }
+        if !r.confirmed.isEmpty {
+            blocks.append(.bullets(r.confirmed.map { hypothesis in
+                var line = " confirmed"
+                if let at = hypothesis.confirmedAt { line += " at \(text.clock(at))" }
+                line += ": " + hypothesis.hypothesis
+                if let reason = hypothesis.reason { line += ". Why: " + reason }
+                if !hypothesis.evidence.isEmpty { line += ". Evidence: " + hypothesis.evidence.map { text.citation($0) }.joined(separator: "; ") }
+                return [.strong(hypothesis.id), .text(line)]
+            }))
+        }
+        if !r.triggerNotes.isEmpty {
+            blocks.append(.paragraph([.strong("Trigger notes")]))
+            blocks.append(.bullets(r.triggerNotes.map { [.text($0)] }))
+        }
+        return blocks
+    }
+
+    func misleadingPaths() -> [PostmortemDocument.Block] {
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Misleading paths")]
+        guard !model.misleadingPaths.isEmpty else { return blocks + [.paragraph([.text("No hypothesis was ruled out.")])] }
+        blocks.append(.bullets(model.misleadingPaths.map { path in
+            var line = " \(path.hypothesis) — raised at \(text.clock(path.raisedAt)) by \(path.raisedBy), ruled out at \(text.clock(path.ruledOutAt))"
+            if !path.reason.isEmpty { line += ": " + path.reason }
+            if !path.evidence.isEmpty { line += ". Evidence: " + path.evidence.map { text.citation($0) }.joined(separator: "; ") }
+            return [.strong(path.id), .text(line)]
+        }))
+        return blocks
+    }
+
+    func aroundMitigation() -> [PostmortemDocument.Block] {
+        let r = model.resolution
+        guard let pivot = r.pivot, let milestone = r.pivotMilestone else { return [] }
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Probe results around mitigation")]
+        blocks.append(.paragraph([.text("The last reading before \(milestone) (\(text.clock(pivot))), the first at or after it, and the latest.")]))
+        guard !r.comparisons.isEmpty else { return blocks + [.paragraph([.text("No probe was run both before and after \(milestone).")])] }
+        let rows = r.comparisons.map { comparison -> [String] in
+            func cell(_ reading: PostmortemModel.Reading?) -> String {
+                guard let reading else { return "—" }
+                return "\(MetricText.format(reading.value, metric: comparison.metric)) at \(text.clock(reading.at))"
+            }
+            return [comparison.probe, comparison.metric.replacingUnderscores, cell(comparison.before), cell(comparison.after), cell(comparison.latest)]
+        }
+        blocks.append(.table(PostmortemDocument.Table(header: ["Probe", "Metric", "Before", "After", "Latest"], numeric: [false, false, false, false, false], rows: rows)))
+        return blocks
+    }
+
+    // MARK: - Action items and lessons
+
+    func actionItems() -> [PostmortemDocument.Block] {
+        let tasks = model.measures.tasks
+        guard !tasks.isEmpty else { return [] }
+        return [.heading(level: 3, text: "Action items in full"), .tasks(tasks.map { task in
+            let owner = task.owner ?? "no owner"
+            let due = task.due.map { "due \($0)" } ?? "no due date"
+            return PostmortemDocument.Task(done: task.done, inlines: [.text("\(task.id): \(task.text) (\(owner), \(task.type), \(due))")])
+        })]
+    }
+
+    func lessons() -> [PostmortemDocument.Block] {
+        let lessons = model.lessons
+        guard !(lessons.wentWell.isEmpty && lessons.wentWrong.isEmpty && lessons.lucky.isEmpty) else { return [] }
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Lessons in full")]
+        for (title, list) in [("What went well", lessons.wentWell), ("What went wrong", lessons.wentWrong), ("Where we got lucky", lessons.lucky)] where !list.isEmpty {
+            blocks.append(.paragraph([.strong(title)]))
+            blocks.append(.bullets(list.map { [.text("\($0.text) (\($0.by), \(text.clock($0.at)))")] }))
+        }
+        return blocks
+    }
+
+    // MARK: - Adherence and evidence
+
+    func adherence() -> [PostmortemDocument.Block] {
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Playbook adherence")]
+        let adherence = model.adherence
+        guard !adherence.steps.isEmpty else { return blocks + [.paragraph([.text("The transcript records no playbook steps.")])] }
+        blocks.append(.paragraph([.text("\(adherence.done) done, \(adherence.skipped) skipped, \(adherence.incomplete) not completed; \(adherence.overdue) ran past their timebox.")]))
+        let rows = adherence.steps.map { step -> [String] in
+            let status = step.status.rawValue + (step.overdue ? ", overdue" : "")
+            let when = (step.endedAt ?? step.startedAt).map(text.clock) ?? "—"
+            var notes: [String] = []
+            if let reason = step.reason { notes.append(reason) }
+            if let check = step.check {
+                var line = "check " + PostmortemBuilder.describe(check)
+                if let evidence = check.evidence { line += " (probe at \(text.clock(evidence.at)))" }
+                notes.append(line)
+            }
+            return [step.step, step.phase ?? "—", status, when, notes.isEmpty ? "—" : notes.joined(separator: "; ")]
+        }
+        blocks.append(.table(PostmortemDocument.Table(header: ["Step", "Phase", "Status", "When", "Notes"], numeric: [false, false, false, false, false], rows: rows)))
+        return blocks
+    }
+
+    func probeEvidence() -> [PostmortemDocument.Block] {
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Probe evidence")]
+        if model.evidence.probes.isEmpty { blocks.append(.paragraph([.text("No probes were run.")])) }
+        for table in model.evidence.probes {
+            blocks.append(.heading(level: 4, text: table.probe))
+            var intro = "\(table.sampleCount) result\(table.sampleCount == 1 ? "" : "s")"
+            if table.isSampled { intro += "; \(table.rows.count) shown, evenly spaced" }
+            if !table.ranges.isEmpty {
+                intro += ". Range: " + table.ranges.map { range in
+                    let low = MetricText.format(range.min, metric: range.name)
+                    let high = MetricText.format(range.max, metric: range.name)
+                    return range.name.replacingUnderscores + " " + (low == high ? low : "\(low) to \(high)")
+                }.joined(separator: ", ")
+            }
+            blocks.append(.paragraph([.text(intro + ".")]))
+            guard !table.metrics.isEmpty else { continue }
+            let rows = table.rows.map { row in
+                [text.clock(row.at)] + zip(table.metrics, row.values).map { name, value in value.map { MetricText.format($0, metric: name) } ?? "—" }
+            }
+            blocks.append(.table(PostmortemDocument.Table(
+                header: ["Time"] + table.metrics.map(\.replacingUnderscores), numeric: [false] + table.metrics.map { _ in true }, rows: rows)))
+        }
+        return blocks
+    }
+}
