@@ -146,6 +146,36 @@ import WarRoomKit
         #expect(notes == Array(repeating: "remembered across sessions", count: 3))
     }
 
+    /// A title is stored in the transcript, so a crafted transcript reaches whoever resumes it:
+    /// its window-title and clear-screen sequences must show as text, while warroom's own
+    /// colours still work.
+    @Test func escapeSequencesInATitleNeverReachTheTerminalWhileColoursStillDo() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let title = "Outage \u{1B}]0;PWNED\u{07}\u{1B}[2J\u{1B}[31mred"
+        let shown = "Outage ^[]0;PWNED^G^[[2J^[[31mred"
+        // No NO_COLOR here: colour is on, as on a responder's terminal.
+        let prefix = "echo BEFORE; env -u NO_COLOR WARROOM_USER=tty WARROOM_HISTORY=\(folder.file("history")) \(WarRoomBinary.path)"
+        let titleFile = folder.file("title")
+        try title.write(toFile: titleFile, atomically: true, encoding: .utf8)
+        for arguments in ["start --free-form --clock virtual --speed 0 --transcripts \(folder.path) --title \"$(cat \(titleFile))\"", "resume FILE"] {
+            let command = arguments == "resume FILE" ? "resume \(try #require(transcripts(in: folder.path).first))" : arguments
+            let tmux = try Tmux(command: "\(prefix) \(command); echo EXITED-$?; sleep 30")
+            try tmux.waitForPrompt("the banner and the prompt") { $0.contains(shown) }
+            let screen = try tmux.screen()
+            #expect(screen.contains("BEFORE"), "the screen was cleared:\n\(screen)")
+            #expect(try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_title}"]).trimmingCharacters(in: .whitespacesAndNewlines) != "PWNED")
+            // The banner is dim (SGR 2): warroom's own codes pass, the title's do not.
+            let styled = try tmux.tmux(["capture-pane", "-p", "-e", "-t", tmux.name])
+            #expect(styled.contains("\u{1B}[2m"), "no colour:\n\(styled)")
+            #expect(!styled.contains("\u{1B}[31m"), "the title's colour reached the terminal")
+            try tmux.type("quit")
+            try tmux.send("Enter")
+            try tmux.waitFor("exit") { $0.contains("EXITED-0") }
+        }
+    }
+
     @Test func remindersAndTheClockMoveWhileTheResponderIsNotTyping() throws {
         try Self.requireTmux()
         let folder = try TemporaryFolder()

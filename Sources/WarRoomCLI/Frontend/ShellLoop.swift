@@ -7,15 +7,15 @@ enum ShellLoop {
     /// - Returns: the exit code (1 when a piped script had a failing command).
     static func run(_ session: Session, banner: [String], notices: [String]) -> ExitCode {
         if Terminal.stdinIsTerminal {
-            for line in banner { Terminal.print(Terminal.color(line, "2")) }
-            for notice in notices { Terminal.print(Terminal.color(Display.sanitize(notice), "33")) }
-            if let guide = session.openingGuide { Terminal.print(Display.sanitize(guide)) }
+            for line in banner { Terminal.print(line, color: Terminal.bannerColor) }
+            for notice in notices { Terminal.print(notice, color: Terminal.noticeColor) }
+            if let guide = session.openingGuide { Terminal.print(guide) }
             return interactive(session)
         }
         // A piped script: warnings on stderr; the playbook's guidance on stdout, in order with
         // the output of the commands that follow.
-        for notice in notices { Terminal.errorLine(Display.sanitize(notice)) }
-        if let guide = session.openingGuide { Terminal.print(Display.sanitize(guide)) }
+        for notice in notices { Terminal.errorLine(notice) }
+        if let guide = session.openingGuide { Terminal.print(guide) }
         return piped(session)
     }
 
@@ -31,8 +31,7 @@ enum ShellLoop {
         }
         // Reminders fall due while nobody types: show them (and the clock) as they happen.
         editor.onIdle {
-            let notices = session.tick().map { Terminal.color(Display.sanitize($0), "33") }
-            return (notices, session.prompt)
+            (session.tick(), session.prompt)
         }
         while true {
             switch editor.readLine(prompt: session.prompt) {
@@ -65,11 +64,8 @@ enum ShellLoop {
     }
 
     static func show(_ reply: Reply, line: Int? = nil) {
-        for notice in reply.notices { Terminal.print(Terminal.color(Display.sanitize(notice), "33")) }
-        if !reply.output.isEmpty { Terminal.print(Display.sanitize(reply.output)) }
-        if let error = reply.error {
-            let place = line.map { "line \($0): " } ?? ""
-            Terminal.errorLine(place + Terminal.color("error:", "31", stream: STDERR_FILENO) + " " + Display.sanitize(error))
-        }
+        for notice in reply.notices { Terminal.print(notice, color: Terminal.noticeColor) }
+        if !reply.output.isEmpty { Terminal.print(reply.output) }
+        if let error = reply.error { Terminal.commandError(error, line: line) }
     }
 }

@@ -53,8 +53,11 @@ struct PostmortemCommand: ParsableCommand {
             // Only the HTML and JSON carry the chart, so only they re-run a drill's simulation.
             let folders = chosen == .markdown || check ? nil : Environment.playbookFolders(explicit: playbooks)
             model = try Postmortem.compile(transcriptPath: transcript, strict: strict, progress: showProgress ? { fraction in
-                Terminal.write(STDERR_FILENO, "\rcompiling \(Int(fraction * 100))%")
-                if fraction >= 1 { Terminal.write(STDERR_FILENO, "\r              \r") }
+                Terminal.progress(STDERR_FILENO, "compiling \(Int(fraction * 100))%")
+                if fraction >= 1 {
+                    Terminal.progress(STDERR_FILENO, "              ")
+                    Terminal.progress(STDERR_FILENO, "")
+                }
             } : nil, scenarioFolders: folders)
         } catch let error as PostmortemError {
             Terminal.error(error.description)
@@ -71,9 +74,9 @@ struct PostmortemCommand: ParsableCommand {
         let text = PostmortemRenderer.render(model, format: chosen)
         if let output {
             do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
+                try PrivateFile.write(text, to: output)
             } catch {
-                Terminal.error("cannot write '\(output)': \(error.localizedDescription); choose another --output")
+                Terminal.error("\(error); the postmortem was not written (choose another --output)")
                 throw ExitCode(74)
             }
         } else {

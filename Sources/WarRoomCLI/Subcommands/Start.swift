@@ -98,10 +98,15 @@ extension ClockMode: ExpressibleByArgument {}
 /// Validates the `!` command limits given on the command line.
 enum ShellLimitsOption {
     static func limits(timeout: String, cap: Int) throws -> ShellRunner.Limits {
-        guard let ms = DurationText.milliseconds(timeout), ms > 0 else {
-            throw StartError.invalid("--shell-timeout must be a positive duration like 30s or 2m, not '\(timeout)'")
+        let ms: Double
+        do {
+            ms = try Bounds.duration(timeout, Bounds.shellTimeout)
+        } catch {
+            throw StartError.invalid("--shell-timeout takes a duration like 30s or 2m: \(error)")
         }
-        guard cap > 0 else { throw StartError.invalid("--shell-output-cap must be a positive number of bytes, not \(cap)") }
+        guard Bounds.shellOutputCap.contains(Double(cap)) else {
+            throw StartError.invalid("--shell-output-cap must be a number of bytes, \(Bounds.shellOutputCap.range), not \(cap)")
+        }
         return ShellRunner.Limits(timeoutSeconds: ms / 1000, outputCapBytes: cap)
     }
 }

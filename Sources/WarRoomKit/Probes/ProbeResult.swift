@@ -160,7 +160,7 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nothingToRollBack:
             return "nothing to roll back: version 1 is the first configuration (see lb history)"
         case .badRateLimit(let text):
-            return "rate limit '\(text)' is not a number of requests per second: use e.g. lb ratelimit 5000, or lb ratelimit off"
+            return "rate limit '\(SafeText.printable(text))' is not a number of requests per second, \(Bounds.rate.range): use e.g. lb ratelimit 5000, or lb ratelimit off"
         }
     }
 }

@@ -33,7 +33,7 @@ public enum IncidentCatalog {
             let state = IncidentState(entries: log.entries)
             var status = state.status.rawValue
             if state.status == .open {
-                status = lockHolder(path).map { "open (pid \($0))" } ?? "interrupted"
+                status = TranscriptLock.isHeld(path) ? TranscriptLock.notedHolder(of: path).map { "open (pid \($0))" } ?? "open" : "interrupted"
             }
             let end = state.closedAt ?? state.lastAt
             rows.append(Row(id: state.id, title: state.title, severity: state.severity, status: status, start: state.openedAt,
@@ -50,17 +50,5 @@ public enum IncidentCatalog {
                           row.start.iso8601Seconds, DurationText.format(milliseconds: row.durationMilliseconds)])
         }
         return Display.table(table)
-    }
-
-    /// The pid holding a transcript's writer lock, if any.
-    static func lockHolder(_ path: String) -> Int32? {
-        let fd = open("\(path).lock", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var probe = flock()
-        probe.l_type = Int16(F_WRLCK)
-        probe.l_whence = Int16(SEEK_SET)
-        guard fcntl(fd, F_GETLK, &probe) == 0, probe.l_type != Int16(F_UNLCK) else { return nil }
-        return probe.l_pid
     }
 }

@@ -121,7 +121,7 @@ public final class Session {
     ///   warnings for the responder (a target that cannot be read, a scenario's warnings).
     /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
     public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
-        if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
+        if let speed = options.speed, !Bounds.speed.contains(speed) {
             throw StartError.badSpeed(String(speed))
         }
         if let title = options.title, title.allSatisfy(\.isWhitespace) {
@@ -136,7 +136,15 @@ public final class Session {
         let wallStart = source.wallNow()
         let start = mode == .virtual ? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
         let speed = options.speed ?? 1
-        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source)
+        var limit = Bounds.latest
+        if let scenario = setup.target.scenario {
+            // The simulation runs from the scenario's start to the clock: at most a drill's length.
+            limit = Bounds.adding(SimulatedTarget.longestDrill, to: scenario.start) ?? Bounds.latest
+            guard start <= limit else {
+                throw StartError.invalid("the drill would start at \(start.iso8601Seconds), more than \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) after its scenario's start (\(scenario.start.iso8601Seconds)), and a drill simulates at most that; drill on the virtual clock (--clock virtual; --speed 1 runs it in real time)")
+            }
+        }
+        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source, limit: limit)
         let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"
         let severity = try Session.validSeverity(options.severity ?? setup.playbook?.severity ?? "SEV-3")
         let id = IncidentID.make(at: clock.now, title: title)
@@ -190,49 +198,66 @@ public final class Session {
         return (session, notices)
     }
 
-    /// Reopens a paused incident from its transcript alone.
+    /// Reopens a paused incident from its transcript alone, taking its lock before reading it.
+    /// - Parameter acceptBrokenChain: continue a transcript that fails verification (recorded
+    ///   in the `resume` entry's `broken_chain`) instead of refusing it.
     /// - Returns: the session and notices for the responder (a torn line set aside …).
-    /// - Throws: `TranscriptError` (unreadable, corrupt, locked), `StartError.closed`.
-    public static func resume(path: String, responder: String?, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
+    /// - Throws: `TranscriptError` (unreadable, corrupt, locked, failing verification), `StartError.closed`.
+    public static func resume(path: String, responder: String?, folders: [String] = [], source: TimeSource,
+                              acceptBrokenChain: Bool = false) throws -> (Session, [String]) {
         if let responder { try checkResponder(responder) }
-        let log = try TranscriptLog.read(path: path)
+        let (writer, log, brokenChain) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: acceptBrokenChain)
         let state = IncidentState(entries: log.entries)
         if state.status == .closed {
+            writer.close()
             throw StartError.closed(path: path)
         }
-        let writer = try TranscriptWriter.resume(path: path, log: log)
         let clockData = state.openData["clock"]?.objectValue ?? [:]
         let mode = clockData["mode"]?.stringValue.flatMap(ClockMode.init(rawValue:)) ?? .wall
         let speed = clockData["speed"]?.doubleValue ?? 1
         let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.lastAt : source.wallNow(), speed: speed, source: source)
         let session = Session(path: path, state: state, clock: clock, writer: writer)
         var notices: [String] = []
+        var tornPath: String?
         do {
+            guard Bounds.speed.contains(speed) else {
+                throw StartError.invalid("'\(path)' records a clock speed of \(speed), and \(Bounds.speed.name) must be \(Bounds.speed.range); the file was changed after it was written — check it with 'warroom verify \(path)'")
+            }
             let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
             notices.append(contentsOf: setup.notices)
             session.playbook = setup.playbook
             session.target = setup.target.target
             session.scenario = setup.target.scenario
             session.playbookFolders = folders
-            if setup.target.target is SimulatedTarget {
-                let span = max(state.lastAt, clock.now) - state.openedAt
+            if let scenario = setup.target.scenario {
+                let drillStart = min(state.openedAt, scenario.start)
+                // The transcript's own times: the clock starts at the last of them (a fast one
+                // may already have run on, but stops at the limit set below).
+                let span = state.lastAt - drillStart
                 guard span <= session.longestDrill else {
                     throw StartError.invalid("'\(path)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
                 }
+                clock.limit = Bounds.adding(SimulatedTarget.longestDrill, to: drillStart) ?? Bounds.latest
             }
             if let playbook = setup.playbook {
                 session.progress = PlaybookProgress(playbook: playbook, entries: log.entries)
             }
             try session.rebuildConsole(entries: log.entries)
+            tornPath = try writer.continueAfter(log)
         } catch {
             writer.close()
             throw error
         }
         var data: JSONObject = [:]
-        if let torn = log.torn {
-            notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(path).torn-\(log.entries.count + 1); every acknowledged entry is intact.")
+        if let torn = log.torn, let tornPath {
+            notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(tornPath); every acknowledged entry is intact.")
             data["torn"] = .int(torn.bytes.count)
-            data["torn_file"] = .string("\(path).torn-\(log.entries.count + 1)")
+            data["torn_file"] = .string(tornPath)
+        }
+        if let brokenChain {
+            notices.append("The transcript fails verification at seq \(brokenChain.seq) (\(brokenChain.reason)); continuing as asked (--accept-broken-chain), and the resume entry records it.")
+            data["broken_chain"] = ["seq": .int(brokenChain.seq), "line": .int(brokenChain.line), "reason": .string(brokenChain.reason),
+                                    "skipped_lines": .int(log.badLines.count)]
         }
         if let responder { session.state.responder = responder }
         try session.record(.resume, text: "Resumed by \(session.state.responder)", data: data)
@@ -252,7 +277,10 @@ public final class Session {
     /// Handles one line typed by the responder (or read from a script).
     public func handle(_ line: String) -> Reply {
         pendingNotices = []
-        return execute(line)
+        let reply = execute(line)
+        // Paused or closed: nothing more is written here, so the lock is let go at once.
+        if reply.exit { writer.close() }
+        return reply
     }
 
     /// Runs one line; notices it produces go into its reply. `run` uses it for each suggestion.
@@ -343,10 +371,12 @@ public final class Session {
         return reply
     }
 
-    /// Pauses the incident (Ctrl-D, end of a piped script): records `pause` unless it already ended.
+    /// Pauses the incident (Ctrl-D, end of a piped script): records `pause` unless it already
+    /// ended, and lets the transcript go.
     public func pauseIfOpen(reason: String) {
         guard state.status == .open else { return }
         _ = try? record(.pause, text: "Paused: \(reason)", data: ["reason": .string(reason)])
+        writer.close()
     }
 
     // MARK: - Recording
@@ -485,7 +515,7 @@ public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badSpeed(let text):
-            return "--speed must be a number of simulated seconds per real second, 0 or more (0 moves only on 'advance'), not '\(text)'"
+            return "--speed must be a number of simulated seconds per real second, \(Bounds.speed.range) (0 moves only on 'advance'), not '\(text)'"
         case .closed(let path):
             return "the incident in '\(path)' is closed; read it with 'warroom timeline \(path)' or 'warroom postmortem \(path)'"
         case .conflict(let message), .invalid(let message):

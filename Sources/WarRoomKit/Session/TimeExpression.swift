@@ -5,11 +5,12 @@ public enum TimeExpression {
     ///   - text: `03:45Z`, `03:45:30Z`, `2023-11-05T03:45:00Z`, `-15m`, `now`.
     ///   - now: the incident clock's time; `HH:MM` means that time on `now`'s day, or the day
     ///     before when that would be more than 12 hours ahead.
-    /// - Returns: the instant, or `nil` when the text is not a time.
+    /// - Returns: the instant, or `nil` when the text is not a time or the time falls outside
+    ///   1970–9999 (`Bounds.years`).
     public static func resolve(_ text: String, now: Instant) -> Instant? {
         if text == "now" { return now }
         if text.hasPrefix("-"), let ms = DurationText.wholeMilliseconds(String(text.dropFirst())) {
-            return now - ms
+            return Bounds.adding(-ms, to: now)
         }
         if text.hasPrefix("+") { return nil }
         if text.count >= 10, let instant = Instant.parseISO8601(text) { return instant }
@@ -25,6 +26,6 @@ public enum TimeExpression {
         // A clock time more than 12 hours ahead means yesterday (02:00Z typed at 23:30Z is
         // not tomorrow); one just ahead is a time later today, which callers refuse as future.
         if instant - now > 12 * 3_600_000 { instant = instant - 86_400_000 }
-        return instant
+        return Bounds.isRepresentable(instant) ? instant : nil
     }
 }

@@ -125,7 +125,9 @@ extension TranscriptEntry {
         guard let kindText = try require("kind").stringValue, let kind = EntryKind(rawValue: kindText) else {
             throw TranscriptLineError(line: number, reason: "unknown 'kind'")
         }
-        guard let hash = try require("hash").stringValue else { throw TranscriptLineError(line: number, reason: "'hash' is not a string") }
+        guard let hash = try require("hash").stringValue, hash.utf8.count == 64,
+            hash.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
+        else { throw TranscriptLineError(line: number, reason: "'hash' is not 64 lowercase hex digits") }
         return TranscriptEntry(
             seq: seq, at: at, wall: wall, by: by, kind: kind,
             phase: object["phase"]?.stringValue, step: object["step"]?.stringValue, input: object["input"]?.stringValue,

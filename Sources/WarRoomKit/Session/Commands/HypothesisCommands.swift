@@ -48,7 +48,7 @@ enum HypothesisCommands {
             var due: String?
             if let dueText {
                 guard let instant = Instant.parseISO8601(dueText) ?? TimeExpression.resolve(dueText, now: session.clock.now) else {
-                    throw CommandError.usage(usage, "'\(dueText)' is not a date (use 2023-11-20)")
+                    throw CommandError.usage(usage, "'\(dueText)' is not a date in the years 1970–9999 (use 2023-11-20)")
                 }
                 due = dueText.count == 10 ? instant.date : instant.iso8601Seconds
             }

@@ -32,7 +32,7 @@ enum RecordCommands {
             var time = now
             if let atText {
                 guard let resolved = TimeExpression.resolve(atText, now: now) else {
-                    throw CommandError.usage(usage, "'\(atText)' is not a time (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
+                    throw CommandError.usage(usage, "'\(atText)' is not a time in the years 1970–9999 (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
                 }
                 guard resolved <= now else {
                     throw CommandError.invalid("--at \(atText) is in the future (the incident clock says \(now.clockSeconds)); milestones can be backdated, not postdated")
