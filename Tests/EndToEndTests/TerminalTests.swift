@@ -176,6 +176,27 @@ import WarRoomKit
         }
     }
 
+    /// The history is written as every file warroom writes: 0600, and never through a link.
+    @Test func theHistoryIsPrivateAndNeverWrittenThroughALink() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let tmux = try Tmux(command: command(folder, "start --free-form --clock virtual --speed 0 --transcripts \(folder.path)"))
+        try tmux.waitForPrompt("the prompt") { $0.contains("+00:00 >") }
+        try tmux.type("note kept")
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("the note") { $0.contains("noted (#") }
+        #expect(try HostileInput.mode(folder.file("history")) == 0o600)
+        try FileManager.default.removeItem(atPath: folder.file("history"))
+        let victim = try HostileInput.plantLink(folder.file("history"), in: folder)
+        try tmux.type("note again")
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("the warning") { $0.contains("the history is not saved: '\(folder.file("history"))' is a symbolic link") }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+        try tmux.send("C-d")
+        try tmux.waitFor("exit") { $0.contains("EXITED-0") }
+    }
+
     @Test func remindersAndTheClockMoveWhileTheResponderIsNotTyping() throws {
         try Self.requireTmux()
         let folder = try TemporaryFolder()

@@ -4,8 +4,9 @@ import Glibc
 import WarRoomKit
 
 /// Any bytes as lines typed at the shell: the words and options are taken apart (`Arguments`),
-/// the command looked up, and each line handled by a free-form incident on a virtual clock —
-/// every command's parsing of numbers, times and ids — without a trap.
+/// the command looked up, and each line handled by a free-form incident on a virtual clock and
+/// by a drill on a small scenario (probes and `lb` too) — every command's parsing of numbers,
+/// times and ids — without a trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCommandLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
@@ -26,34 +27,66 @@ public func fuzzCommandLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// A fresh free-form incident per input, in a private folder.
+/// Fresh incidents per input, in a private folder.
 final class Harness: @unchecked Sendable {
     // Unchecked: libFuzzer calls the target from one thread.
     static let shared = Harness()
     let folder: String
+    let scenario: String
+
+    /// Two backends, sticky users, a rate limit and an event: enough for every probe and `lb` command.
+    static let scenarioText = """
+        scenario: fuzz
+        title: Fuzz
+        start: 2023-11-05T03:30:00Z
+        traffic: { rate: 100, sticky: user, sources: 20 }
+        loadbalancer: { algorithm: weighted-round-robin, retries: 2, ratelimit: 500 }
+        backends:
+          - { name: a, capacity: 60, latency: 10ms }
+          - { name: b, capacity: 60, latency: 12ms, weight: 50 }
+        events:
+          - { at: +1m, set: { weights: { a: 10 } } }
+        """
 
     init() {
         // A memory-backed folder where there is one: a transcript's fsyncs cost nothing there.
         let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
         var template = Array("\(base)/warroom-fuzz-XXXXXX".utf8CString)
         folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        atexit { rmdir(Harness.shared.folder) }
+        scenario = "\(folder)/fuzz.yaml"
+        try? PrivateFile.write(Harness.scenarioText, to: scenario)
+        atexit {
+            unlink(Harness.shared.scenario)
+            rmdir(Harness.shared.folder)
+        }
     }
 
     func run(_ lines: [String]) {
-        var options = StartOptions(responder: "fuzz", transcriptsFolder: folder)
-        options.clockMode = .virtual
-        options.speed = 0
-        options.freeForm = true
-        options.title = "Fuzz"
-        let now = Instant(milliseconds: 1_700_000_000_000)
-        guard let (session, _) = try? Session.start(options, source: .fixed(now)) else { return }
-        session.syncsToDisk = false
-        for line in lines where !line.hasPrefix("!") {
-            if session.handle(line).exit { break }
+        for drill in [false, true] {
+            var options = StartOptions(responder: "fuzz", transcriptsFolder: folder)
+            options.clockMode = .virtual
+            options.speed = 0
+            options.freeForm = true
+            options.title = "Fuzz"
+            if drill { options.scenario = scenario }
+            let now = Instant(milliseconds: 1_700_000_000_000)
+            guard let (session, _) = try? Session.start(options, source: .fixed(now)) else { continue }
+            session.syncsToDisk = false
+            for line in lines where !line.hasPrefix("!") && !Harness.isLongAdvance(line) {
+                if session.handle(line).exit { break }
+            }
+            session.pauseIfOpen(reason: "fuzz")
+            unlink(session.path)
+            unlink(TranscriptWriter.notePath(for: session.path))
+            unlink(session.postmortemPath)
         }
-        session.pauseIfOpen(reason: "fuzz")
-        for suffix in ["", ".lock", ".postmortem.md"] { unlink(session.path + suffix) }
-        if session.path.hasSuffix(".jsonl") { unlink(String(session.path.dropLast(6)) + ".postmortem.md") }
+    }
+
+    /// `advance` past ten minutes: a drill simulates every second of it, so an input stays fast
+    /// only without them (the simulation's long runs have tests of their own).
+    static func isLongAdvance(_ line: String) -> Bool {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.first?.lowercased() == "advance" else { return false }
+        return words.dropFirst().contains { (DurationText.milliseconds(String($0)) ?? 0) > 600_000 }
     }
 }

@@ -11,7 +11,7 @@ struct Simulate: ParsableCommand {
     var scenario: String
 
     // Unconditional, so that `--duration -5m` is read as a value and refused as one.
-    @Option(parsing: .unconditional, help: "How long to simulate from the scenario's start (e.g. 8h).")
+    @Option(parsing: .unconditional, help: "How long to simulate from the scenario's start (e.g. 8h; at most 31d, a drill's length).")
     var duration = "1h"
 
     @Option(parsing: .unconditional, help: "Sample interval (e.g. 1m).")

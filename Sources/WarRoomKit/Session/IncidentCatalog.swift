@@ -29,6 +29,9 @@ public enum IncidentCatalog {
         var rows: [Row] = []
         for name in names {
             let path = "\(folder)/\(name)"
+            // Only files: reading a FIFO someone named `x.jsonl` would wait for ever.
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             guard let log = try? TranscriptLog.read(path: path, lenient: true) else { continue }
             let state = IncidentState(entries: log.entries)
             var status = state.status.rawValue

@@ -68,7 +68,7 @@ public enum Bounds {
     /// Fractions: error rates, loss.
     public static let fraction = Bound("a fraction", 0, 1, unit: .plain)
     /// Where a scenario may start: early enough that a whole drill ends by the year 9999.
-    public static var scenarioStarts: ClosedRange<Instant> { earliest...(latest - SimulatedTarget.longestDrill) }
+    public static let scenarioStarts: ClosedRange<Instant> = earliest...(latest - SimulatedTarget.longestDrill)
 
     // MARK: - Playbooks
 

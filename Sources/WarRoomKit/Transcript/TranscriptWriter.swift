@@ -315,7 +315,7 @@ enum TranscriptLock {
 
     /// Whether someone holds the lock of the transcript at `path` (read without taking it).
     static func isHeld(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         #if os(Linux)

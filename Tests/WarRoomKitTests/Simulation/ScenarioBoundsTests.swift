@@ -29,6 +29,13 @@ import WarRoomTestSupport
         #expect(lint(Self.scenario(replacements)) == [message])
     }
 
+    @Test func aStartWithManyFractionDigitsLintsClean() throws {
+        let text = Self.scenario(["start": "2024-01-01T00:00:00.1234567Z"])
+        #expect(lint(text).isEmpty)
+        let scenario = try #require(ScenarioLoader.parse(bytes: Array(text.utf8), file: "s.yaml").scenario)
+        #expect(scenario.start.iso8601 == "2024-01-01T00:00:00.123Z")
+    }
+
     @Test func eventsAfterADrillsEndAreRefused() {
         let text = Self.scenario() + "\nevents:\n  - { at: +32d, traffic: { factor: 2 } }\n  - { at: +1m, traffic: { factor: 1000 } }"
         #expect(lint(text) == [

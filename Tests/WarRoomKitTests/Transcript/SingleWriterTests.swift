@@ -93,6 +93,15 @@ import WarRoomTestSupport
         withExtendedLifetime(session) {}
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aFIFONamedLikeATranscriptDoesNotHangTheList() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        _ = try Self.pausedIncident(in: folder)
+        #expect(mkfifo(folder.file("trap.jsonl"), 0o600) == 0)
+        #expect(try IncidentCatalog.list(folder: folder.path).count == 1)
+    }
+
     @Test func aTranscriptFailingVerificationIsRefusedUnlessAccepted() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
