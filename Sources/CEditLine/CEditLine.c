@@ -100,9 +100,18 @@ int wl_history_load(History *h, const char *file) {
     return history(h, &event, H_LOAD, file);
 }
 
-int wl_history_save(History *h, const char *file) {
+int wl_history_save_fd(History *h, int fd) {
     HistEvent event;
-    return history(h, &event, H_SAVE, file);
+    int copy = dup(fd);
+    if (copy < 0) return -1;
+    FILE *stream = fdopen(copy, "w");
+    if (stream == NULL) {
+        close(copy);
+        return -1;
+    }
+    int saved = history(h, &event, H_SAVE_FP, stream);
+    if (fclose(stream) != 0) return -1;
+    return saved < 0 ? -1 : 0;
 }
 
 static wl_idle_function wl_idle = NULL;

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WarRoomKit
 
 @main
@@ -11,4 +12,24 @@ struct WarRoom: ParsableCommand {
         subcommands: [Start.self, Resume.self, List.self, Timeline.self, PostmortemCommand.self, Verify.self, ReplayCommand.self,
                       PlaybooksCommand.self, ScenariosCommand.self, Simulate.self, StoreCommand.self, Watch.self, Export.self]
     )
+
+    /// Parses and runs the command. ArgumentParser's own messages quote what was typed (an
+    /// unknown option, a bad value), so they are printed through `Terminal`, sanitized, like
+    /// everything else warroom prints.
+    static func main() {
+        let error: Error
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch let failure {
+            error = failure
+        }
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if !message.isEmpty {
+            if code == .success { Terminal.print(message) } else { Terminal.errorLine(message) }
+        }
+        Foundation.exit(code.rawValue)
+    }
 }

@@ -66,14 +66,19 @@ import WarRoomKit
     }
 
     @Test(arguments: [
-        (["--speed", "-1"], [:], "--speed must be a number of simulated seconds per real second, 0 or more"),
-        (["--speed", "nan"], [:], "--speed must be a number of simulated seconds per real second, 0 or more"),
+        (["--speed", "-1"], [:], "--speed must be a number of simulated seconds per real second, 0…1000000"),
+        (["--speed", "nan"], [:], "--speed must be a number of simulated seconds per real second, 0…1000000"),
+        // Found by a black-box attack: these trapped (exit 132) or hung.
+        (["--speed", "1e300"], [:], "--speed must be a number of simulated seconds per real second, 0…1000000"),
+        (["--speed", "1e9"], [:], "--speed must be a number of simulated seconds per real second, 0…1000000"),
+        (["--shell-timeout", "9999999999999999h"], [:], "--shell-timeout takes a duration like 30s or 2m: '9999999999999999h' is out of range: --shell-timeout must be more than 0 and at most 1d"),
         (["--title", " "], [:], "--title is empty"),
         (["--as", ""], [:], "the responder's name (--as, $WARROOM_USER or $USER) must be one word"),
         (["--as", "two words"], [:], "the responder's name (--as, $WARROOM_USER or $USER) must be one word"),
         ([], ["WARROOM_USER": "esc\u{1B}[31m"], "must be one word without control characters, as the shell's `as NAME` takes it, not 'esc^[[31m'"),
-        (["--shell-timeout", "0s"], [:], "--shell-timeout must be a positive duration like 30s or 2m, not '0s'"),
-        (["--shell-output-cap", "-5"], [:], "--shell-output-cap must be a positive number of bytes, not -5"),
+        (["--shell-timeout", "0s"], [:], "'0s' is out of range: --shell-timeout must be more than 0 and at most 1d"),
+        (["--shell-output-cap", "-5"], [:], "--shell-output-cap must be a number of bytes, 1…64 MiB, not -5"),
+        (["--shell-output-cap", "68719476736"], [:], "--shell-output-cap must be a number of bytes, 1…64 MiB, not 68719476736"),
     ] as [([String], [String: String], String)])
     func badStartOptionsExit64WithOneLineAndOpenNothing(arguments: [String], environment: [String: String], message: String) throws {
         let folder = try TemporaryFolder()

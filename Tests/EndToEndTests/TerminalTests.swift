@@ -146,6 +146,57 @@ import WarRoomKit
         #expect(notes == Array(repeating: "remembered across sessions", count: 3))
     }
 
+    /// A title is stored in the transcript, so a crafted transcript reaches whoever resumes it:
+    /// its window-title and clear-screen sequences must show as text, while warroom's own
+    /// colours still work.
+    @Test func escapeSequencesInATitleNeverReachTheTerminalWhileColoursStillDo() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let title = "Outage \u{1B}]0;PWNED\u{07}\u{1B}[2J\u{1B}[31mred"
+        let shown = "Outage ^[]0;PWNED^G^[[2J^[[31mred"
+        // No NO_COLOR here: colour is on, as on a responder's terminal.
+        let prefix = "echo BEFORE; env -u NO_COLOR WARROOM_USER=tty WARROOM_HISTORY=\(folder.file("history")) \(WarRoomBinary.path)"
+        let titleFile = folder.file("title")
+        try title.write(toFile: titleFile, atomically: true, encoding: .utf8)
+        for arguments in ["start --free-form --clock virtual --speed 0 --transcripts \(folder.path) --title \"$(cat \(titleFile))\"", "resume FILE"] {
+            let command = arguments == "resume FILE" ? "resume \(try #require(transcripts(in: folder.path).first))" : arguments
+            let tmux = try Tmux(command: "\(prefix) \(command); echo EXITED-$?; sleep 30")
+            try tmux.waitForPrompt("the banner and the prompt") { $0.contains(shown) }
+            let screen = try tmux.screen()
+            #expect(screen.contains("BEFORE"), "the screen was cleared:\n\(screen)")
+            #expect(try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_title}"]).trimmingCharacters(in: .whitespacesAndNewlines) != "PWNED")
+            // The banner is dim (SGR 2): warroom's own codes pass, the title's do not.
+            let styled = try tmux.tmux(["capture-pane", "-p", "-e", "-t", tmux.name])
+            #expect(styled.contains("\u{1B}[2m"), "no colour:\n\(styled)")
+            #expect(!styled.contains("\u{1B}[31m"), "the title's colour reached the terminal")
+            try tmux.type("quit")
+            try tmux.send("Enter")
+            try tmux.waitFor("exit") { $0.contains("EXITED-0") }
+        }
+    }
+
+    /// The history is written as every file warroom writes: 0600, and never through a link.
+    @Test func theHistoryIsPrivateAndNeverWrittenThroughALink() throws {
+        try Self.requireTmux()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let tmux = try Tmux(command: command(folder, "start --free-form --clock virtual --speed 0 --transcripts \(folder.path)"))
+        try tmux.waitForPrompt("the prompt") { $0.contains("+00:00 >") }
+        try tmux.type("note kept")
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("the note") { $0.contains("noted (#") }
+        #expect(try HostileInput.mode(folder.file("history")) == 0o600)
+        try FileManager.default.removeItem(atPath: folder.file("history"))
+        let victim = try HostileInput.plantLink(folder.file("history"), in: folder)
+        try tmux.type("note again")
+        try tmux.send("Enter")
+        try tmux.waitForPrompt("the warning") { $0.contains("the history is not saved: '\(folder.file("history"))' is a symbolic link") }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+        try tmux.send("C-d")
+        try tmux.waitFor("exit") { $0.contains("EXITED-0") }
+    }
+
     @Test func alertsRemindersAndTheClockMoveWhileTheResponderIsNotTyping() throws {
         try Self.requireTmux()
         let folder = try TemporaryFolder()

@@ -38,7 +38,9 @@ void wl_history_end(History *h);
 int wl_attach_history(EditLine *el, History *h);
 int wl_history_enter(History *h, const char *line);
 int wl_history_load(History *h, const char *file);
-int wl_history_save(History *h, const char *file);
+/// Saves the history into an open file (the descriptor stays open), so the caller decides
+/// how the file is created; 0, or -1 on failure.
+int wl_history_save_fd(History *h, int fd);
 
 /// Called about once a second while the editor waits for a key; returns 1 when it printed
 /// something (the line is then redrawn).

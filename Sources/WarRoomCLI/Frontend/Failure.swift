@@ -20,7 +20,7 @@ enum Failure {
         case let error as PostgresStoreError:
             Terminal.error(error.description)
             return ExitCode(error.exitCode)
-        case let error as OutputFile.Failure:
+        case let error as PrivateFileError:
             Terminal.error(error.description)
             return ExitCode(74)
         case let error as CommandError:

@@ -18,12 +18,14 @@ final class LineEditor {
     private let history: OpaquePointer?
     private let historyFile: String
     private let completer: Completer
+    /// Saving the history was refused once (and said); it is not said again.
+    private var historyRefused = false
 
     /// Holds what the completion callback needs; reached through libedit's client data.
     final class Completer {
         let complete: (String) -> [String]
-        /// Called while waiting for a key: lines to show above the prompt, and the prompt now.
-        var idle: (() -> (lines: [String], prompt: String))?
+        /// Called while waiting for a key: notices to show above the prompt, and the prompt now.
+        var idle: (() -> (lines: [Notice], prompt: String))?
         /// The prompt on screen, to redraw only when it changed.
         var shownPrompt = ""
         /// Set by the Ctrl-C binding; the line it ends is thrown away.
@@ -67,11 +69,10 @@ final class LineEditor {
             guard !lines.isEmpty || prompt != completer.shownPrompt else { return 0 }
             // Clear the line being edited, print above it, and let libedit redraw it with the
             // new prompt.
-            var text = "\r\u{1B}[K"
-            for line in lines { text += line + "\n" }
-            Terminal.write(STDOUT_FILENO, text)
+            Terminal.clearLine(STDOUT_FILENO)
+            for notice in lines { Terminal.print(notice.text, color: Terminal.color(of: notice)) }
             completer.shownPrompt = prompt
-            wl_set_prompt(editor, prompt)
+            wl_set_prompt(editor, Display.sanitize(prompt))
             return 1
         }, 1000)
         wl_bind(editor, "^R", "em-inc-search-prev")
@@ -85,12 +86,12 @@ final class LineEditor {
 
     /// Reads one line with the given prompt.
     /// Sets what runs while the editor waits for a key (timers on the incident clock).
-    func onIdle(_ idle: @escaping () -> (lines: [String], prompt: String)) {
+    func onIdle(_ idle: @escaping () -> (lines: [Notice], prompt: String)) {
         completer.idle = idle
     }
 
     func readLine(prompt: String) -> Input {
-        wl_set_prompt(editor, prompt)
+        wl_set_prompt(editor, Display.sanitize(prompt))
         completer.shownPrompt = prompt
         _ = wl_take_interrupt()
         completer.interrupted = false
@@ -114,12 +115,20 @@ final class LineEditor {
         return .line(line)
     }
 
-    /// Adds a line to the history and saves the history file at once, so it survives a crash.
+    /// Adds a line to the history and saves the history file at once, so it survives a crash:
+    /// replaced as a whole, mode 0600, never through a symbolic link (a link there is said once
+    /// and history is not saved). A device there (`/dev/null`) means no history is kept.
     func remember(_ line: String) {
         guard let history, !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         wl_history_enter(history, line)
-        wl_history_save(history, historyFile)
-        chmod(historyFile, 0o600)
+        var info = stat()
+        if lstat(historyFile, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFLNK { return }
+        do {
+            try PrivateFile.replace(historyFile) { fd in wl_history_save_fd(history, fd) == 0 ? nil : EIO }
+        } catch {
+            if !historyRefused { Terminal.errorLine("warroom: warning: the history is not saved: \(error)") }
+            historyRefused = true
+        }
     }
 
     private static func completeCallback(_ editor: OpaquePointer?) -> UInt8 {

@@ -7,15 +7,15 @@ enum ShellLoop {
     /// - Returns: the exit code (1 when a piped script had a failing command).
     static func run(_ session: Session, banner: [String], notices: [String]) -> ExitCode {
         if Terminal.stdinIsTerminal {
-            for line in banner { Terminal.print(Terminal.color(line, "2")) }
-            for notice in notices { Terminal.print(Terminal.color(Display.sanitize(notice), "33")) }
-            if let guide = session.openingGuide { Terminal.print(Display.sanitize(guide)) }
+            for line in banner { Terminal.print(line, color: Terminal.bannerColor) }
+            for notice in notices { Terminal.print(notice, color: Terminal.noticeColor) }
+            if let guide = session.openingGuide { Terminal.print(guide) }
             return interactive(session)
         }
         // A piped script: warnings on stderr; the playbook's guidance on stdout, in order with
         // the output of the commands that follow.
-        for notice in notices { Terminal.errorLine(Display.sanitize(notice)) }
-        if let guide = session.openingGuide { Terminal.print(Display.sanitize(guide)) }
+        for notice in notices { Terminal.errorLine(notice) }
+        if let guide = session.openingGuide { Terminal.print(guide) }
         return piped(session)
     }
 
@@ -33,8 +33,8 @@ enum ShellLoop {
         editor.onIdle {
             let notices = session.tick()
             // An alert rings the terminal's bell, whatever the drill's speed.
-            if notices.contains(where: { $0.kind == .alert }) { Terminal.write(STDOUT_FILENO, "\u{07}") }
-            return (notices.map(styled), session.prompt)
+            if notices.contains(where: { $0.kind == .alert }) { Terminal.bell() }
+            return (notices, session.prompt)
         }
         while true {
             switch editor.readLine(prompt: session.prompt) {
@@ -66,18 +66,10 @@ enum ShellLoop {
         return session.failures > 0 ? ExitCode(1) : .success
     }
 
-    /// A notice as the terminal shows it: alerts in bold red, the rest in yellow.
-    static func styled(_ notice: Notice) -> String {
-        Terminal.color(Display.sanitize(notice.text), notice.kind == .alert ? "1;31" : "33")
-    }
-
     static func show(_ reply: Reply, line: Int? = nil) {
-        if Terminal.stdinIsTerminal, reply.notices.contains(where: { $0.kind == .alert }) { Terminal.write(STDOUT_FILENO, "\u{07}") }
-        for notice in reply.notices { Terminal.print(styled(notice)) }
-        if !reply.output.isEmpty { Terminal.print(Display.sanitize(reply.output)) }
-        if let error = reply.error {
-            let place = line.map { "line \($0): " } ?? ""
-            Terminal.errorLine(place + Terminal.color("error:", "31", stream: STDERR_FILENO) + " " + Display.sanitize(error))
-        }
+        if Terminal.stdinIsTerminal, reply.notices.contains(where: { $0.kind == .alert }) { Terminal.bell() }
+        for notice in reply.notices { Terminal.print(notice.text, color: Terminal.color(of: notice)) }
+        if !reply.output.isEmpty { Terminal.print(reply.output) }
+        if let error = reply.error { Terminal.commandError(error, line: line) }
     }
 }

@@ -1,35 +1,94 @@
 import Foundation
 import WarRoomKit
 
-/// Terminal facts and output helpers: colour only on a terminal and never with NO_COLOR.
+/// Terminal facts, and the only way warroom writes to stdout and stderr.
+///
+/// Every string is passed through `Display.sanitize` on its way out — banners, titles, names,
+/// errors, file contents, shell output, ArgumentParser's messages — so control characters and
+/// escape sequences from a transcript, a file or typed input never reach the terminal raw;
+/// warroom's own colour and cursor codes are added after, and only on a terminal.
 enum Terminal {
     static let stdinIsTerminal = isatty(STDIN_FILENO) == 1
     static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
     static let colorAllowed = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
-    static func color(_ text: String, _ code: String, stream: Int32 = STDOUT_FILENO) -> String {
+    /// Colour for notices (reminders, warnings) and for the banner.
+    static let noticeColor = "33"
+    static let bannerColor = "2"
+    static let errorColor = "31"
+
+    /// Sanitized `text`, wrapped in an SGR colour when the stream is a terminal and colour is allowed.
+    static func paint(_ text: String, _ color: String?, stream: Int32) -> String {
+        let clean = Display.sanitize(text)
         let terminal = stream == STDOUT_FILENO ? stdoutIsTerminal : stderrIsTerminal
-        guard terminal, colorAllowed else { return text }
-        return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+        guard let color, terminal, colorAllowed else { return clean }
+        return "\u{1B}[\(color)m\(clean)\u{1B}[0m"
     }
 
-    /// Writes text to stdout (a newline is added).
-    static func print(_ text: String) {
-        write(STDOUT_FILENO, text + "\n")
+    /// A notice's colour: alerts in bold red, reminders and others' entries in yellow.
+    static func color(of notice: Notice) -> String {
+        notice.kind == .alert ? "1;31" : noticeColor
+    }
+
+    /// Rings the terminal's bell (an alert fired), only when stdout is a terminal.
+    static func bell() {
+        if stdoutIsTerminal { emit(STDOUT_FILENO, "\u{07}") }
+    }
+
+    /// Writes a line to stdout (sanitized; coloured as a whole when `color` is given).
+    static func print(_ text: String, color: String? = nil) {
+        emit(STDOUT_FILENO, paint(text, color, stream: STDOUT_FILENO) + "\n")
+    }
+
+    /// Writes a line to stderr (sanitized; coloured as a whole when `color` is given).
+    static func errorLine(_ text: String, color: String? = nil) {
+        emit(STDERR_FILENO, paint(text, color, stream: STDERR_FILENO) + "\n")
     }
 
     /// `warroom: error: message` on stderr.
     static func error(_ message: String) {
-        errorLine("warroom: " + color("error:", "31", stream: STDERR_FILENO) + " " + Display.sanitize(message))
+        emit(STDERR_FILENO, "warroom: " + paint("error:", errorColor, stream: STDERR_FILENO) + " " + Display.sanitize(message) + "\n")
     }
 
-    static func errorLine(_ line: String) {
-        write(STDERR_FILENO, line + "\n")
+    /// `line N: error: message` on stderr: a command of the shell that failed.
+    static func commandError(_ message: String, line: Int?) {
+        let place = line.map { "line \($0): " } ?? ""
+        emit(STDERR_FILENO, place + paint("error:", errorColor, stream: STDERR_FILENO) + " " + Display.sanitize(message) + "\n")
     }
 
+    /// Writes sanitized text as it is (no newline added).
     static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        emit(fd, Display.sanitize(text))
+    }
+
+    /// Writes data a command produces (an export, a postmortem) to stdout: byte for byte when
+    /// stdout is a file or a pipe, sanitized when it is a terminal.
+    static func output(_ bytes: [UInt8]) {
+        if stdoutIsTerminal {
+            emit(STDOUT_FILENO, Display.sanitize(String(decoding: bytes, as: UTF8.self)))
+        } else {
+            emit(STDOUT_FILENO, bytes)
+        }
+    }
+
+    /// Redraws a progress line in place: a carriage return, then sanitized text.
+    static func progress(_ fd: Int32, _ text: String) {
+        emit(fd, "\r" + Display.sanitize(text))
+    }
+
+    /// Clears the line the cursor is on (warroom's own code, to print above the line being edited).
+    static func clearLine(_ fd: Int32) {
+        emit(fd, "\r\u{1B}[K")
+    }
+
+    /// The raw write: only the functions above, which sanitize what they are given, call it.
+    private static func emit(_ fd: Int32, _ text: String) {
+        emit(fd, Array(text.utf8))
+    }
+
+    private static func emit(_ fd: Int32, _ bytes: [UInt8]) {
+        var bytes = bytes
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }

@@ -28,12 +28,12 @@ struct Export: ParsableCommand {
         }
         if let output {
             do {
-                try OutputFile.write(bytes, to: output)
+                try PrivateFile.write(bytes, to: output)
             } catch {
                 throw Failure.exit(error)
             }
         } else {
-            Terminal.write(STDOUT_FILENO, String(decoding: bytes, as: UTF8.self))
+            Terminal.output(bytes)
         }
     }
 }

@@ -20,7 +20,7 @@ struct List: ParsableCommand {
                     Terminal.print("No incidents in the store (\(connection)).")
                     return
                 }
-                Terminal.print(Display.sanitize(IncidentCatalog.render(incidents)))
+                Terminal.print(IncidentCatalog.render(incidents))
             } catch {
                 throw Failure.exit(error)
             }
@@ -33,7 +33,7 @@ struct List: ParsableCommand {
                 Terminal.print("No incidents in \(folder). Open one with 'warroom start'.")
                 return
             }
-            Terminal.print(Display.sanitize(IncidentCatalog.render(incidents)))
+            Terminal.print(IncidentCatalog.render(incidents))
         } catch {
             throw Failure.exit(error)
         }

@@ -16,7 +16,7 @@ struct PlaybooksCommand: ParsableCommand {
 
         func run() throws {
             let catalog = PlaybookCatalog(folders: Environment.playbookFolders(explicit: playbooks))
-            Terminal.print(Display.sanitize(catalog.listing()))
+            Terminal.print(catalog.listing())
         }
     }
 
@@ -35,7 +35,7 @@ struct PlaybooksCommand: ParsableCommand {
             var problems = 0
             for path in paths {
                 let diagnostics = PlaybookLoader.lint(path: path)
-                for diagnostic in diagnostics { Terminal.print(Display.sanitize(diagnostic.description)) }
+                for diagnostic in diagnostics { Terminal.print(diagnostic.description) }
                 problems += diagnostics.filter { $0.severity == .error }.count
             }
             if problems == 0 { Terminal.errorLine("\(paths.count) playbook\(paths.count == 1 ? "" : "s") OK") }
@@ -66,7 +66,7 @@ struct ScenariosCommand: ParsableCommand {
                                  entry.diagnostics.contains { $0.severity == .error } ? "\(entry.title) (has problems: warroom scenarios lint \(entry.path))" : entry.title])
                 }
             }
-            Terminal.print(rows.count == 1 ? "No scenarios found." : Display.sanitize(Display.table(rows)))
+            Terminal.print(rows.count == 1 ? "No scenarios found." : Display.table(rows))
         }
     }
 
@@ -93,7 +93,7 @@ struct ScenariosCommand: ParsableCommand {
                     continue
                 }
                 let diagnostics = ScenarioLoader.lint(bytes: bytes, file: path)
-                for diagnostic in diagnostics { Terminal.print(Display.sanitize(diagnostic.description)) }
+                for diagnostic in diagnostics { Terminal.print(diagnostic.description) }
                 problems += diagnostics.filter { $0.severity == .error }.count
             }
             if problems == 0 { Terminal.errorLine("\(paths.count) scenario\(paths.count == 1 ? "" : "s") OK") }

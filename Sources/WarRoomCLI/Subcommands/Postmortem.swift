@@ -59,8 +59,11 @@ struct PostmortemCommand: ParsableCommand {
             // HTML and JSON carry the chart, so only they sample the whole incident.
             let folders = Environment.playbookFolders(explicit: playbooks)
             let progress: ((Double) -> Void)? = showProgress ? { fraction in
-                Terminal.write(STDERR_FILENO, "\rcompiling \(Int(fraction * 100))%")
-                if fraction >= 1 { Terminal.write(STDERR_FILENO, "\r              \r") }
+                Terminal.progress(STDERR_FILENO, "compiling \(Int(fraction * 100))%")
+                if fraction >= 1 {
+                    Terminal.progress(STDERR_FILENO, "              ")
+                    Terminal.progress(STDERR_FILENO, "")
+                }
             } : nil
             switch TranscriptSource.resolve(transcript, store: store.url) {
             case .file(let path):
@@ -85,12 +88,12 @@ struct PostmortemCommand: ParsableCommand {
         let text = PostmortemRenderer.render(model, format: chosen, appendix: !noAppendix)
         if let output {
             do {
-                try OutputFile.write(Array(text.utf8), to: output)
+                try PrivateFile.write(text, to: output)
             } catch {
                 throw Failure.exit(error)
             }
         } else {
-            Terminal.write(STDOUT_FILENO, text.hasSuffix("\n") ? text : text + "\n")
+            Terminal.output(Array((text.hasSuffix("\n") ? text : text + "\n").utf8))
         }
     }
 }

@@ -3,7 +3,8 @@ import WarRoomKit
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reopen a paused incident; its state (and simulation) is rebuilt from the transcript.")
+        abstract: "Reopen a paused incident; its state (and simulation) is rebuilt from the transcript.",
+        discussion: "The transcript is locked before it is read, so one writer at a time is guaranteed, and its hash chain is verified first: a transcript changed after it was written is refused, naming the first bad seq, unless --accept-broken-chain is given.")
 
     @Argument(help: "The transcript (.jsonl) of a paused incident.")
     var transcript: String
@@ -17,12 +18,15 @@ struct Resume: ParsableCommand {
     @Flag(help: "Let a piped script run '!' system shell commands.")
     var allowShell = false
 
+    @Flag(help: "Continue a transcript that fails verification (it was changed after it was written); the resume entry records that you did.")
+    var acceptBrokenChain = false
+
     func run() throws {
         let session: Session
         let notices: [String]
         do {
             (session, notices) = try Session.resume(path: transcript, responder: responder ?? Environment.responder, folders: Environment.playbookFolders(explicit: playbooks),
-                                                    source: SystemTime.source)
+                                                    source: SystemTime.source, acceptBrokenChain: acceptBrokenChain)
         } catch {
             throw Failure.exit(error)
         }

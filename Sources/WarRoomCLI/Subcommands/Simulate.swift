@@ -11,7 +11,7 @@ struct Simulate: ParsableCommand {
     var scenario: String
 
     // Unconditional, so that `--duration -5m` is read as a value and refused as one.
-    @Option(parsing: .unconditional, help: "How long to simulate from the scenario's start (e.g. 8h).")
+    @Option(parsing: .unconditional, help: "How long to simulate from the scenario's start (e.g. 8h; at most 31d, a drill's length).")
     var duration = "1h"
 
     @Option(parsing: .unconditional, help: "Sample interval (e.g. 1m).")
@@ -24,11 +24,15 @@ struct Simulate: ParsableCommand {
     var playbooks: String?
 
     func validate() throws {
-        guard let total = DurationText.wholeMilliseconds(duration), total > 0 else {
-            throw ValidationError("--duration must be a positive duration like 8h, not '\(duration)'")
+        do {
+            _ = try Bounds.wholeDuration(duration, Bounds.simulateDuration)
+        } catch {
+            throw ValidationError("--duration takes a duration like 8h, at most a drill's length: \(error)")
         }
-        guard let step = DurationText.wholeMilliseconds(every), step >= 1000 else {
-            throw ValidationError("--every must be a duration of at least 1s, like 1m, not '\(every)'")
+        do {
+            _ = try Bounds.wholeDuration(every, Bounds.simulateEvery)
+        } catch {
+            throw ValidationError("--every takes a duration like 1m: \(error)")
         }
         guard SimulationReport.Format(rawValue: format) != nil else {
             throw ValidationError("--format must be table, csv or json, not '\(format)'")
@@ -37,8 +41,8 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         // Checked by validate().
-        let total = DurationText.wholeMilliseconds(duration)!
-        let step = DurationText.wholeMilliseconds(every)!
+        let total = try! Bounds.wholeDuration(duration, Bounds.simulateDuration)
+        let step = try! Bounds.wholeDuration(every, Bounds.simulateEvery)
         let chosen = SimulationReport.Format(rawValue: format)!
         let loaded: Scenario
         do {
@@ -58,9 +62,12 @@ struct Simulate: ParsableCommand {
             Terminal.write(STDOUT_FILENO, line.hasSuffix("\n") ? line : line + "\n")
             written += 1
             if showProgress, written % 10 == 0 || written >= expected {
-                Terminal.write(STDERR_FILENO, "\rsimulating \(min(100, written * 100 / expected))%")
+                Terminal.progress(STDERR_FILENO, "simulating \(min(100, written * 100 / expected))%")
             }
         }
-        if showProgress { Terminal.write(STDERR_FILENO, "\r                \r") }
+        if showProgress {
+            Terminal.progress(STDERR_FILENO, "                ")
+            Terminal.progress(STDERR_FILENO, "")
+        }
     }
 }

@@ -26,7 +26,7 @@ struct Start: ParsableCommand {
     var clock: ClockMode?
 
     // Unconditional, so that `--speed -1` is read as a value and refused as one.
-    @Option(parsing: .unconditional, help: "Virtual clock speed in simulated seconds per real second; 0 moves only on 'advance'.")
+    @Option(parsing: .unconditional, help: "Virtual clock speed in simulated seconds per real second, 0…1000000; 0 moves only on 'advance'.")
     var speed: Double?
 
     @Option(help: "Probe target: sim, or haproxy:/path/to.sock, haproxy:HOST:PORT[,backend=NAME].")
@@ -41,10 +41,10 @@ struct Start: ParsableCommand {
     @Flag(help: "Let a piped script run '!' system shell commands.")
     var allowShell = false
 
-    @Option(help: "How long a '!' command may run before it is stopped (e.g. 30s, 2m).")
+    @Option(help: "How long a '!' command may run before it is stopped (e.g. 30s, 2m; at most 1d).")
     var shellTimeout = "30s"
 
-    @Option(parsing: .unconditional, help: "How many bytes of a '!' command's output are kept (the rest is counted, not stored).")
+    @Option(parsing: .unconditional, help: "How many bytes of a '!' command's output are kept, 1 to 64 MiB (the rest is counted, not stored).")
     var shellOutputCap = 65_536
 
     @Flag(help: "A free-form incident: no playbook (and no scenario unless --scenario names one).")
@@ -98,10 +98,15 @@ extension ClockMode: ExpressibleByArgument {}
 /// Validates the `!` command limits given on the command line.
 enum ShellLimitsOption {
     static func limits(timeout: String, cap: Int) throws -> ShellRunner.Limits {
-        guard let ms = DurationText.milliseconds(timeout), ms > 0 else {
-            throw StartError.invalid("--shell-timeout must be a positive duration like 30s or 2m, not '\(timeout)'")
+        let ms: Double
+        do {
+            ms = try Bounds.duration(timeout, Bounds.shellTimeout)
+        } catch {
+            throw StartError.invalid("--shell-timeout takes a duration like 30s or 2m: \(error)")
         }
-        guard cap > 0 else { throw StartError.invalid("--shell-output-cap must be a positive number of bytes, not \(cap)") }
+        guard Bounds.shellOutputCap.contains(Double(cap)) else {
+            throw StartError.invalid("--shell-output-cap must be a number of bytes, \(Bounds.shellOutputCap.range), not \(cap)")
+        }
         return ShellRunner.Limits(timeoutSeconds: ms / 1000, outputCapBytes: cap)
     }
 }

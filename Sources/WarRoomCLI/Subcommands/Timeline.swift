@@ -12,12 +12,18 @@ struct Timeline: ParsableCommand {
     @Option(help: "Only the last N entries.")
     var last: Int?
 
+    func validate() throws {
+        if let last, !Bounds.count.contains(Double(last)) {
+            throw ValidationError("--last needs a number of entries, \(Bounds.count.range), not \(last)")
+        }
+    }
+
     func run() throws {
         do {
             let source = TranscriptSource.resolve(transcript, store: store.url)
             let log = try source.log(lenient: true)
             let state = IncidentState(entries: log.entries)
-            Terminal.print(Display.sanitize(TimelineView.render(entries: log.entries, state: state, last: last)))
+            Terminal.print(TimelineView.render(entries: log.entries, state: state, last: last))
             for bad in log.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
             if let torn = log.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
         } catch {

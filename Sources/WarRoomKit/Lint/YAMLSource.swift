@@ -15,8 +15,10 @@ public struct YAMLSource {
     ///   - bytes: the file's contents.
     ///   - file: the name to report problems under.
     ///   - kind: what the file should hold (`playbook`, `scenario`), for messages.
-    public init(bytes: [UInt8], file: String, kind: String) {
+    public init(bytes original: [UInt8], file: String, kind: String) {
         self.file = file
+        // A byte-order mark is an editor's addition, not content.
+        let bytes = ByteOrderMark.stripped(original)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             root = nil
             diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: "the file is empty; a \(kind) is a YAML mapping (see `warroom \(kind)s --help`)"))
@@ -31,6 +33,12 @@ public struct YAMLSource {
             root = nil
             let bad = YAMLSource.firstInvalidUTF8(bytes)
             diagnostics.append(Diagnostic(file: file, line: YAMLSource.line(of: bad, in: bytes), column: 1, message: "not valid UTF-8 (byte offset \(bad)); a \(kind) must be UTF-8 YAML text"))
+            return
+        }
+        // Counted before Yams builds anything: a file of nested aliases is refused at the alias.
+        if let problem = YAMLBudget.check(bytes, file: file) {
+            root = nil
+            diagnostics.append(problem)
             return
         }
         do {
@@ -97,7 +105,7 @@ public struct YAMLSource {
     /// A number from a scalar node.
     public mutating func number(_ node: Node, field: String) -> Double? {
         guard let text = string(node, field: field) else { return nil }
-        guard let value = Double(text.replacingOccurrences(of: "_", with: "")), value.isFinite else {
+        guard let value = Bounds.decimal(text.removingUnderscores()) else {
             error("'\(field)' must be a number, not '\(text)'", at: node)
             return nil
         }

@@ -11,6 +11,8 @@ public struct Playbook: Sendable, Equatable {
     public let severity: String?
     /// Default drill scenario id.
     public let scenario: String?
+    /// Where `scenario` is written in the file, for a message when no such scenario exists.
+    public var scenarioPosition: Position?
     /// The roles the incident needs (commander, scribe, …).
     public let roles: [String]
     /// Remind the responder to post an `update` this often (milliseconds).

@@ -83,10 +83,12 @@ struct PlaybookParser {
         for draft in steps where draft.phase < built.count {
             built[draft.phase].steps.append(draft.step)
         }
-        return Playbook(
+        var playbook = Playbook(
             id: id, title: title, version: version, description: description, severity: severity, scenario: scenario,
             roles: roles, statusUpdateInterval: statusUpdates, escalation: escalation, phases: built,
             path: file, sha256: HashChain.sha256(bytes))
+        playbook.scenarioPosition = fields.value("scenario")?.position
+        return playbook
     }
 
     // MARK: - Sections
@@ -316,10 +318,15 @@ struct PlaybookParser {
             return nil
         }
         guard let text = text(node, field: field) else { return nil }
-        guard PlaybookParser.isDurationText(text), let milliseconds = DurationText.wholeMilliseconds(text) else {
+        guard PlaybookParser.isDurationText(text), let value = DurationText.milliseconds(text) else {
             error("'\(field)' is not a duration: '\(text)' (use a number and a unit: 500ms, 90s, 5m, 2h, 1h30m)", at: node)
             return nil
         }
+        guard Bounds.playbookTimer.contains(value) else {
+            error("'\(field)' must be \(Bounds.playbookTimer.range) (\(Bounds.playbookTimer.name)s run on the incident clock), not \(text)", at: node)
+            return nil
+        }
+        let milliseconds = Int64(value.rounded())
         if milliseconds <= 0, !allowZero {
             error("'\(field)' must be longer than zero", at: node)
             return nil
@@ -333,8 +340,12 @@ struct PlaybookParser {
             return nil
         }
         guard let text = text(node, field: field) else { return nil }
-        guard let value = Double(text.filter { $0 != "_" }), value.isFinite else {
+        guard let value = Bounds.decimal(text.removingUnderscores()) else {
             error("'\(field)' must be a number, not '\(text)'", at: node)
+            return nil
+        }
+        guard Bounds.threshold.contains(value) else {
+            error("'\(field)' must be \(Bounds.threshold.range), not \(text)", at: node)
             return nil
         }
         return value
@@ -352,6 +363,10 @@ struct PlaybookParser {
         }
         guard value >= 1 else {
             error("'\(field)' must be 1 or more", at: node)
+            return nil
+        }
+        guard Bounds.version.contains(Double(value)) else {
+            error("'\(field)' must be \(Bounds.version.range), not \(text)", at: node)
             return nil
         }
         return value

@@ -57,7 +57,9 @@ extension PlaybookYAML {
     ///   - file: the name to report problems under.
     ///   - kind: what the file should hold, for messages.
     /// - Returns: the root node, or the problem that stopped reading.
-    static func read(bytes: [UInt8], file: String, kind: String) -> Result<PlaybookYAML, ReadError> {
+    static func read(bytes original: [UInt8], file: String, kind: String) -> Result<PlaybookYAML, ReadError> {
+        // A byte-order mark is an editor's addition, not content.
+        let bytes = ByteOrderMark.stripped(original)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return .failure(ReadError(file: file, line: 1, column: 1, message: "the file is empty; a \(kind) is a YAML mapping (see `warroom \(kind)s --help`)"))
         }
@@ -80,6 +82,8 @@ extension PlaybookYAML {
         var parser = yaml_parser_t()
         var event = yaml_event_t()
         var anchors: [String: PlaybookYAML] = [:]
+        /// Nodes and nesting so far, aliases expanded (a file of nested aliases is refused).
+        var budget = YAMLBudget()
 
         init(file: String) {
             self.file = file
@@ -137,21 +141,26 @@ extension PlaybookYAML {
                 let scalar = event.data.scalar
                 let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
                 let node = PlaybookYAML(content: .scalar(text, plain: scalar.style == YAML_PLAIN_SCALAR_STYLE), position: at)
-                if let anchor = scalar.anchor { anchors[String(cString: anchor)] = node }
+                let anchor = scalar.anchor.map { String(cString: $0) }
+                try spend(budget.scalar(anchor: anchor), at: at)
+                if let anchor { anchors[anchor] = node }
                 return node
             case YAML_SEQUENCE_START_EVENT:
                 let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
+                try spend(budget.beginCollection(anchor: anchor), at: at)
                 var items: [PlaybookYAML] = []
                 while true {
                     let type = try next()
                     if type == YAML_SEQUENCE_END_EVENT { break }
                     items.append(try node(from: type))
                 }
+                budget.endCollection()
                 let node = PlaybookYAML(content: .sequence(items), position: at)
                 if let anchor { anchors[anchor] = node }
                 return node
             case YAML_MAPPING_START_EVENT:
                 let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
+                try spend(budget.beginCollection(anchor: anchor), at: at)
                 var pairs: [(key: PlaybookYAML, value: PlaybookYAML)] = []
                 while true {
                     let type = try next()
@@ -160,6 +169,7 @@ extension PlaybookYAML {
                     let value = try node(from: try next())
                     pairs.append((key, value))
                 }
+                budget.endCollection()
                 let node = PlaybookYAML(content: .mapping(pairs), position: at)
                 if let anchor { anchors[anchor] = node }
                 return node
@@ -169,11 +179,17 @@ extension PlaybookYAML {
                     throw ReadError(file: file, line: at.line, column: at.column,
                                     message: "YAML syntax: '*\(name)' refers to no anchor '&\(name)' defined above")
                 }
+                try spend(budget.alias(name), at: at)
                 target.position = at
                 return target
             default:
                 throw ReadError(file: file, line: at.line, column: at.column, message: "YAML syntax: unexpected content")
             }
+        }
+
+        /// Stops reading when the budget says the file is too large or too deep.
+        func spend(_ problem: String?, at: Playbook.Position) throws {
+            if let problem { throw ReadError(file: file, line: at.line, column: at.column, message: problem) }
         }
 
         /// libyaml's problem as YAMLSource words it: `YAML syntax: <context>: <problem>` at the problem.

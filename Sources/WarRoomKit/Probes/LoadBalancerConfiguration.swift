@@ -62,7 +62,7 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
 
     static func rateText(_ rate: Double?) -> String {
         guard let rate else { return "off" }
-        return rate.rounded() == rate ? "\(Int(rate)) req/s" : "\(rate) req/s"
+        return rate.rounded() == rate && abs(rate) < 1e15 ? "\(Int(rate)) req/s" : "\(rate) req/s"
     }
 }
 

@@ -62,7 +62,7 @@ extension LoadBalancerConsole {
             try expect(1...1, "lb ratelimit N|off  (requests per second at the frontend; the excess is answered 429)")
             let limit: Double?
             if rest[0] == "off" { limit = nil } else {
-                guard let value = Double(rest[0]), value > 0, value.isFinite else { throw ConsoleError.badRateLimit(rest[0]) }
+                guard let value = try? Bounds.number(rest[0], Bounds.rate) else { throw ConsoleError.badRateLimit(rest[0]) }
                 limit = value
             }
             let before = current.configuration

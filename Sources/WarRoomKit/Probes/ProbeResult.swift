@@ -209,11 +209,11 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
         case .nothingToRollBack:
             return "nothing to roll back: version 1 is the configuration warroom found at the start; `lb rollback initial` returns to the one the load balancer was started with (see lb history)"
         case .badRateLimit(let text):
-            return "rate limit '\(text)' is not a number of requests per second: use e.g. lb ratelimit 5000, or lb ratelimit off"
+            return "rate limit '\(SafeText.printable(text))' is not a number of requests per second, \(Bounds.rate.range): use e.g. lb ratelimit 5000, or lb ratelimit off"
         case .badWindow(let text):
-            return "--window '\(text)' is not a duration from 1s to 30m (the history kept): use e.g. --window 60s or --window 5m"
+            return "--window '\(SafeText.printable(text))' is not a duration from 1s to 30m (the history kept): use e.g. --window 60s or --window 5m"
         case .unknownOption(let option, let usage):
-            return "unknown option '\(option)'\(Suggest.hint(for: option, in: ["--window", "--all"])); usage: \(usage)"
+            return "unknown option '\(SafeText.printable(option))'\(Suggest.hint(for: option, in: ["--window", "--all"])); usage: \(usage)"
         }
     }
 }

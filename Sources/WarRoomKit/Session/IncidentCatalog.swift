@@ -29,8 +29,13 @@ public enum IncidentCatalog {
         var rows: [Row] = []
         for name in names {
             let path = "\(folder)/\(name)"
+            // Only files: reading a FIFO someone named `x.jsonl` would wait for ever.
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             guard let log = try? TranscriptLog.read(path: path, lenient: true) else { continue }
-            rows.append(row(entries: log.entries, file: path) { lockHolder(path).map { "open (pid \($0))" } ?? "interrupted" })
+            rows.append(row(entries: log.entries, file: path) {
+                TranscriptLock.isHeld(path) ? TranscriptLock.notedHolder(of: path).map { "open (pid \($0))" } ?? "open" : "interrupted"
+            })
         }
         return rows.sorted { $0.start > $1.start || ($0.start == $1.start && $0.id < $1.id) }
     }
@@ -56,17 +61,5 @@ public enum IncidentCatalog {
                           row.start.iso8601Seconds, DurationText.format(milliseconds: row.durationMilliseconds)])
         }
         return Display.table(table)
-    }
-
-    /// The pid holding a transcript's writer lock, if any.
-    static func lockHolder(_ path: String) -> Int32? {
-        let fd = open("\(path).lock", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var probe = flock()
-        probe.l_type = Int16(F_WRLCK)
-        probe.l_whence = Int16(SEEK_SET)
-        guard fcntl(fd, F_GETLK, &probe) == 0, probe.l_type != Int16(F_UNLCK) else { return nil }
-        return probe.l_pid
     }
 }

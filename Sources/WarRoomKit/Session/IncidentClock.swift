@@ -32,6 +32,8 @@ public enum ClockError: Error, Sendable, Equatable, CustomStringConvertible {
     case notVirtual
     /// A negative or zero advance.
     case notForward(milliseconds: Int64)
+    /// An advance past the last time the clock may show (a drill's end, or the year 9999).
+    case pastLimit(Instant)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum ClockError: Error, Sendable, Equatable, CustomStringConvertible {
             return "advance works only on a virtual clock; this incident runs on the wall clock (start it with --clock virtual for a drill)"
         case .notForward(let ms):
             return "advance needs a positive duration, not \(DurationText.format(milliseconds: ms)) (e.g. advance 5m)"
+        case .pastLimit(let limit):
+            return "the incident clock stops at \(limit.iso8601Seconds) and cannot be advanced past it; close the incident, or start a new one"
         }
     }
 }
@@ -48,6 +52,10 @@ public final class IncidentClock {
     public let mode: ClockMode
     /// Simulated seconds per real second (virtual mode).
     public let speed: Double
+    /// The last time the clock shows: it stops there. A drill's end (its simulation runs at most
+    /// `SimulatedTarget.longestDrill`), else `Bounds.latest`, so that however fast a virtual clock
+    /// runs, every time it gives can be written to the transcript and read back.
+    public var limit: Instant
     /// Real time, also for what samples a real load balancer in the background.
     let source: TimeSource
     private var base: Instant
@@ -56,25 +64,29 @@ public final class IncidentClock {
     /// - Parameters:
     ///   - mode: wall or virtual.
     ///   - start: where a virtual clock starts (ignored for wall).
-    ///   - speed: simulated seconds per real second (virtual).
+    ///   - speed: simulated seconds per real second (virtual), within `Bounds.speed`.
     ///   - source: real time.
-    public init(mode: ClockMode, start: Instant, speed: Double, source: TimeSource) {
+    ///   - limit: the last time the clock shows.
+    public init(mode: ClockMode, start: Instant, speed: Double, source: TimeSource, limit: Instant = Bounds.latest) {
         self.mode = mode
         self.speed = speed
         self.source = source
-        base = start
+        self.limit = limit
+        base = min(start, limit)
         realBase = source.monotonicSeconds()
     }
 
-    /// The incident clock's time now.
+    /// The incident clock's time now (never past `limit`).
     public var now: Instant {
         switch mode {
         case .wall:
-            return source.wallNow()
+            return min(source.wallNow(), limit)
         case .virtual:
-            guard speed > 0 else { return base }
-            let elapsed = (source.monotonicSeconds() - realBase) * speed
-            return base + Int64((elapsed * 1000).rounded(.down))
+            guard speed > 0 else { return min(base, limit) }
+            let elapsed = max(0, source.monotonicSeconds() - realBase) * speed * 1000
+            // Compared as doubles first: however long the process runs, the sum cannot overflow.
+            guard elapsed < Double(limit - base) else { return limit }
+            return base + Int64(elapsed.rounded(.down))
         }
     }
 
@@ -86,7 +98,8 @@ public final class IncidentClock {
     public func advance(by milliseconds: Int64) throws {
         guard mode == .virtual else { throw ClockError.notVirtual }
         guard milliseconds > 0 else { throw ClockError.notForward(milliseconds: milliseconds) }
-        base = now + milliseconds
+        guard let next = Bounds.adding(milliseconds, to: now), next <= limit else { throw ClockError.pastLimit(limit) }
+        base = next
         realBase = source.monotonicSeconds()
     }
 
@@ -94,7 +107,7 @@ public final class IncidentClock {
     /// clock never runs backwards past what the transcript already holds).
     public func catchUp(to instant: Instant) {
         guard mode == .virtual, instant > now else { return }
-        base = instant
+        base = min(instant, limit)
         realBase = source.monotonicSeconds()
     }
 }

@@ -31,11 +31,15 @@ public enum Replay {
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// Only virtual-clock sessions replay deterministically.
         case notVirtual(path: String)
+        /// The transcript runs past what a drill simulates (`SimulatedTarget.longestDrill`), as `resume` refuses too.
+        case tooLong(path: String, span: Int64)
 
         public var description: String {
             switch self {
             case .notVirtual(let path):
                 return "'\(path)' ran on the wall clock; only virtual-clock drills replay deterministically (start drills with --clock virtual)"
+            case .tooLong(let path, let span):
+                return "'\(path)' runs \(DurationText.format(milliseconds: span)) past its scenario's start, and a drill simulates at most \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'"
             }
         }
     }
@@ -69,7 +73,7 @@ public enum Replay {
         let clock = open["clock"]?.objectValue ?? [:]
         guard clock["mode"]?.stringValue == ClockMode.virtual.rawValue else { throw Failure.notVirtual(path: path) }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("warroom-replay-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
         var options = StartOptions(responder: open["responder"]?.stringValue ?? original.openedBy, transcriptsFolder: folder)
@@ -83,6 +87,12 @@ public enum Replay {
         options.scenario = reference(open["scenario"])
         options.target = options.scenario == nil ? "none" : "sim"
         options.freeForm = options.playbook == nil && options.scenario == nil
+        if let scenarioRecord = open["scenario"], scenarioRecord != .null, let last = log.entries.map(\.at).max() {
+            // Checked before anything is simulated: a drill is rebuilt second by second.
+            let scenario = try SessionSetup.recordedScenario(scenarioRecord, folders: folders)
+            let span = last - min(scenario.start, original.openedAt)
+            guard span <= SimulatedTarget.longestDrill else { throw Failure.tooLong(path: path, span: span) }
+        }
         let (session, _) = try Session.start(options, source: source)
         session.syncsToDisk = false
 

@@ -8,7 +8,7 @@ extension Session {
     ///   warnings for the responder (a target that cannot be read, a scenario's warnings).
     /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
     public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
-        if let speed = options.speed, !(speed >= 0 && speed.isFinite) {
+        if let speed = options.speed, !Bounds.speed.contains(speed) {
             throw StartError.badSpeed(String(speed))
         }
         if let title = options.title, title.allSatisfy(\.isWhitespace) {
@@ -23,7 +23,15 @@ extension Session {
         let wallStart = source.wallNow()
         let start = mode == .virtual ? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
         let speed = options.speed ?? 1
-        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source)
+        var limit = Bounds.latest
+        if let scenario = setup.target.scenario {
+            // The simulation runs from the scenario's start to the clock: at most a drill's length.
+            limit = Bounds.adding(SimulatedTarget.longestDrill, to: scenario.start) ?? Bounds.latest
+            guard start <= limit else {
+                throw StartError.invalid("the drill would start at \(start.iso8601Seconds), more than \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) after its scenario's start (\(scenario.start.iso8601Seconds)), and a drill simulates at most that; drill on the virtual clock (--clock virtual; --speed 1 runs it in real time)")
+            }
+        }
+        let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source, limit: limit)
         let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"
         let severity = try Session.validSeverity(options.severity ?? setup.playbook?.severity ?? "SEV-3")
         let id = IncidentID.make(at: clock.now, title: title)
@@ -75,35 +83,45 @@ extension Session {
         return (session, notices)
     }
 
-    /// Reopens a paused incident from its transcript alone.
+    /// Reopens a paused incident from its transcript alone, taking its lock before reading it.
     /// - Parameters:
     ///   - path: the transcript.
     ///   - responder: who is typing in this terminal (`--as`, `$WARROOM_USER` or `$USER`).
     ///   - folders: where to look up the playbook and scenario when their recorded paths moved.
     ///   - source: real time.
+    ///   - acceptBrokenChain: continue a transcript that fails verification (recorded in the
+    ///     `resume` entry's `broken_chain`) instead of refusing it.
     /// - Returns: the session and notices for the responder (a torn line set aside …).
-    /// - Throws: `TranscriptError` (unreadable, corrupt, locked), `StartError.closed`.
-    public static func resume(path: String, responder: String, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
+    /// - Throws: `TranscriptError` (unreadable, corrupt, locked, failing verification), `StartError.closed`.
+    public static func resume(path: String, responder: String, folders: [String] = [], source: TimeSource,
+                              acceptBrokenChain: Bool = false) throws -> (Session, [String]) {
         try checkResponder(responder)
-        let log = try TranscriptLog.read(path: path)
+        let (writer, log, brokenChain) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: acceptBrokenChain)
         let state = IncidentState(entries: log.entries)
         if state.status == .closed {
+            writer.close()
             throw StartError.closed(path: path)
         }
-        let writer = try TranscriptWriter.resume(path: path, log: log)
         let session: Session
+        let tornPath: String?
         do {
             session = try attach(store: writer, state: state, entries: log.entries, responder: responder, folders: folders, source: source)
+            tornPath = try writer.continueAfter(log)
         } catch {
             writer.close()
             throw error
         }
         var notices = session.setupNotices
         var data: JSONObject = [:]
-        if let torn = log.torn {
-            notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(path).torn-\(log.entries.count + 1); every acknowledged entry is intact.")
+        if let torn = log.torn, let tornPath {
+            notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(tornPath); every acknowledged entry is intact.")
             data["torn"] = .int(torn.bytes.count)
-            data["torn_file"] = .string("\(path).torn-\(log.entries.count + 1)")
+            data["torn_file"] = .string(tornPath)
+        }
+        if let brokenChain {
+            notices.append("The transcript fails verification at seq \(brokenChain.seq) (\(brokenChain.reason)); continuing as asked (--accept-broken-chain), and the resume entry records it.")
+            data["broken_chain"] = ["seq": .int(brokenChain.seq), "line": .int(brokenChain.line), "reason": .string(brokenChain.reason),
+                                    "skipped_lines": .int(log.badLines.count)]
         }
         try session.record(.resume, text: "Resumed by \(responder)", data: data)
         try session.commit()

@@ -11,7 +11,7 @@ extension Session {
         do {
             // Markdown has no chart: a drill's simulation is re-run only for the impact figure.
             let model = try Postmortem.compile(transcriptPath: path, scenarioFolders: playbookFolders, drawChart: false)
-            try PostmortemRenderer.render(model, format: .markdown).write(toFile: postmortemPath, atomically: true, encoding: .utf8)
+            try PrivateFile.write(PostmortemRenderer.render(model, format: .markdown), to: postmortemPath)
             var lines = ["Postmortem: \(postmortemPath)"]
             let findings = PostmortemCheck.findings(model)
             if !findings.isEmpty {
@@ -46,9 +46,9 @@ enum PostmortemCommands {
             let text = PostmortemRenderer.render(model, format: format, appendix: !noAppendix)
             guard let output else { return text }
             do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
+                try PrivateFile.write(text, to: output)
             } catch {
-                throw CommandError.invalid("cannot write '\(output)': \(error.localizedDescription)")
+                throw CommandError.invalid("\(error); the postmortem was not written")
             }
             return "postmortem (\(format.rawValue)) written to \(output)"
         },

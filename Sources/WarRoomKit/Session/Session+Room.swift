@@ -35,17 +35,24 @@ extension Session {
         let speed = clockData["speed"]?.doubleValue ?? 1
         let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.roomTime : source.wallNow(), speed: speed, source: source)
         let session = Session(store: store, state: state, clock: clock, responder: responder)
+        guard Bounds.speed.contains(speed) else {
+            throw StartError.invalid("'\(store.location)' records a clock speed of \(speed), and \(Bounds.speed.name) must be \(Bounds.speed.range); the transcript was changed after it was written — check it with 'warroom verify \(store.location)'")
+        }
         let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
         session.setupNotices = setup.notices
         session.playbook = setup.playbook
         session.target = setup.target.target
         session.scenario = setup.target.scenario
         session.playbookFolders = folders
-        if setup.target.target is SimulatedTarget {
-            let span = max(state.lastAt, clock.now) - state.openedAt
+        if let scenario = setup.target.scenario {
+            let drillStart = min(state.openedAt, scenario.start)
+            // The transcript's own times: the clock starts at the last of them (a fast one may
+            // already have run on, but stops at the limit set below).
+            let span = state.lastAt - drillStart
             guard span <= session.longestDrill else {
                 throw StartError.invalid("'\(store.location)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
             }
+            clock.limit = Bounds.adding(SimulatedTarget.longestDrill, to: drillStart) ?? Bounds.latest
         }
         session.setupNotices += try session.rebuildConsole(entries: entries)
         session.appliedThrough = state.lastSeq

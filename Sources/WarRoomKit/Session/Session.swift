@@ -168,7 +168,10 @@ public final class Session {
     /// Handles one line typed by the responder (or read from a script).
     public func handle(_ line: String) -> Reply {
         pendingNotices = []
-        return execute(line)
+        let reply = execute(line)
+        // Paused or closed: nothing more is written here, so the lock is let go at once.
+        if reply.exit { store.close() }
+        return reply
     }
 
     /// Runs one line; notices it produces go into its reply. `run` uses it for each suggestion.
@@ -338,7 +341,8 @@ public final class Session {
         return reply
     }
 
-    /// Pauses the incident (Ctrl-D, end of a piped script): records `pause` unless it already ended.
+    /// Pauses the incident (Ctrl-D, end of a piped script): records `pause` unless it already
+    /// ended, and lets the transcript go.
     public func pauseIfOpen(reason: String) {
         guard state.status == .open else { return }
         do {
@@ -347,6 +351,8 @@ public final class Session {
         } catch {
             discardStaged()
         }
+        // Nothing more is written here, so the lock is let go at once.
+        store.close()
     }
 
     // MARK: - Prompt
@@ -406,7 +412,7 @@ public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badSpeed(let text):
-            return "--speed must be a number of simulated seconds per real second, 0 or more (0 moves only on 'advance'), not '\(text)'"
+            return "--speed must be a number of simulated seconds per real second, \(Bounds.speed.range) (0 moves only on 'advance'), not '\(text)'"
         case .closed(let path):
             return "the incident in '\(path)' is closed; read it with 'warroom timeline \(path)' or 'warroom postmortem \(path)'"
         case .conflict(let message), .invalid(let message):

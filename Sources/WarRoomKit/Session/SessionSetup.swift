@@ -51,7 +51,14 @@ struct SessionSetup {
             guard targetText.isEmpty || targetText == "sim" else {
                 throw StartError.conflict("unknown target '\(targetText)'; use sim, none, haproxy:/path/to.sock or haproxy:HOST:PORT")
             }
-            target = .simulation(try loadScenario(scenarioReference, folders: folders))
+            do {
+                target = .simulation(try loadScenario(scenarioReference, folders: folders))
+            } catch let error as StartError where options.scenario == nil {
+                // The scenario was named by the playbook: point at the line that names it.
+                guard let playbook, let at = playbook.scenarioPosition else { throw error }
+                throw InputFileError([Diagnostic(file: playbook.path, line: at.line, column: at.column,
+                                                 message: "the playbook's scenario: \(error)")])
+            }
         } else if targetText == "sim" {
             throw StartError.conflict("--target sim needs a scenario to simulate: add --scenario ID (see 'warroom scenarios list')")
         } else if !targetText.isEmpty, targetText != "none" {

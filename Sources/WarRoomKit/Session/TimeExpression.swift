@@ -7,11 +7,12 @@ public enum TimeExpression {
     ///     before when that would be more than 12 hours ahead and the day before is not earlier
     ///     than `earliest`.
     ///   - earliest: the earliest instant the time can mean (a drill's start), if any.
-    /// - Returns: the instant, or `nil` when the text is not a time.
+    /// - Returns: the instant, or `nil` when the text is not a time or the time falls outside
+    ///   1970–9999 (`Bounds.years`).
     public static func resolve(_ text: String, now: Instant, earliest: Instant? = nil) -> Instant? {
         if text == "now" { return now }
         if text.hasPrefix("-"), let ms = DurationText.wholeMilliseconds(String(text.dropFirst())) {
-            return now - ms
+            return Bounds.adding(-ms, to: now)
         }
         if text.hasPrefix("+") { return nil }
         if text.count >= 10, let instant = Instant.parseISO8601(text) { return instant }
@@ -27,6 +28,6 @@ public enum TimeExpression {
         // A clock time more than 12 hours ahead means yesterday (02:00Z typed at 23:30Z is
         // not tomorrow); one just ahead is a time later today, which callers refuse as future.
         if instant - now > 12 * 3_600_000, earliest.map({ instant - 86_400_000 >= $0 }) ?? true { instant = instant - 86_400_000 }
-        return instant
+        return Bounds.isRepresentable(instant) ? instant : nil
     }
 }

@@ -19,10 +19,10 @@ public enum ScenarioLoader {
     static let trafficChangeFields = ["rate", "factor", "attack"]
     static let attackFields = ["rate", "sources"]
     static let stateNames = ServerAdminState.allCases.map(\.rawValue)
-    /// HAProxy's weight range.
-    public static let weightRange = 0...256
-    /// The most retries a scenario may ask for (each adds a generation of load).
-    public static let maxRetries = 10
+    /// HAProxy's weight range (`Bounds.weight`).
+    public static let weightRange = Int(Bounds.weight.low)...Int(Bounds.weight.high)
+    /// The most retries a scenario may ask for (each adds a generation of load; `Bounds.retries`).
+    public static let maxRetries = Int(Bounds.retries.high)
 
     /// Checks a scenario file.
     /// - Parameters:
@@ -113,7 +113,12 @@ private struct Reader {
         var start: Instant?
         if let node = fields["start"]?.value, let text = source.string(node, field: "start") {
             start = Instant.parseISO8601(text)
-            if start == nil { source.error("'start' is not an ISO-8601 UTC time: '\(text)' (like 2023-11-05T03:30:00Z)", at: node) }
+            if start == nil {
+                source.error("'start' is not an ISO-8601 UTC time in the years 1970–9999: '\(text)' (like 2023-11-05T03:30:00Z)", at: node)
+            } else if let instant = start, !Bounds.scenarioStarts.contains(instant) {
+                source.error("'start' must be \(Bounds.scenarioStarts.lowerBound.iso8601Seconds)…\(Bounds.scenarioStarts.upperBound.iso8601Seconds), so that a drill's \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) end before the year 10000, not \(text)", at: node)
+                start = nil
+            }
         }
         var seed: UInt64 = 1
         if let node = fields["seed"]?.value, let text = source.string(node, field: "seed") {
@@ -122,8 +127,8 @@ private struct Reader {
             }
         }
         var users = 1_000_000
-        if let node = fields["users"]?.value, let value = source.integer(node, field: "users") {
-            if value < 1 { source.error("'users' must be at least 1 (the user base, for impact in percent)", at: node) } else { users = value }
+        if let node = fields["users"]?.value, let value = integer(node, field: "users", in: Bounds.users, what: "(the user base, for impact in percent)") {
+            users = value
         }
         let traffic = fields["traffic"].map { self.traffic($0.value, start: start) } ?? TrafficSpec(rate: 0)
         let balancer = fields["loadbalancer"].map { loadBalancer($0.value) } ?? LoadBalancerSpec(algorithm: .roundRobin)
@@ -198,13 +203,14 @@ private struct Reader {
     }
 
     func format(_ value: Double) -> String {
-        value.rounded() == value ? String(Int(value)) : String(value)
+        Bound.plain(value)
     }
 
-    mutating func positive(_ node: Node, field: String) -> Double? {
+    /// A number within its bound (`Bounds`), or an error naming the range.
+    mutating func bounded(_ node: Node, field: String, _ bound: Bound) -> Double? {
         guard let value = source.number(node, field: field) else { return nil }
-        guard value > 0 else {
-            source.error("'\(field)' must be greater than 0, not \(format(value))", at: node)
+        guard bound.contains(value) else {
+            source.error("'\(field)' must be \(bound.range), not \(format(value))", at: node)
             return nil
         }
         return value
@@ -212,32 +218,28 @@ private struct Reader {
 
     mutating func fraction(_ node: Node, field: String) -> Double? {
         guard let value = source.number(node, field: field) else { return nil }
-        guard (0...1).contains(value) else {
+        guard Bounds.fraction.contains(value) else {
             source.error("'\(field)' is a fraction between 0 and 1 (0.02 is 2%), not \(format(value))", at: node)
             return nil
         }
         return value
     }
 
-    mutating func positiveDuration(_ node: Node, field: String) -> Double? {
-        guard let value = source.duration(node, field: field) else { return nil }
-        guard value > 0 else {
-            source.error("'\(field)' must be longer than 0", at: node)
+    /// A duration within its bound, in milliseconds (`0` alone is a duration of nothing).
+    mutating func boundedDuration(_ node: Node, field: String, _ bound: Bound) -> Double? {
+        guard let text = source.string(node, field: field) else { return nil }
+        guard let value = text == "0" ? 0 : source.duration(node, field: field) else { return nil }
+        guard bound.contains(value) else {
+            source.error("'\(field)' must be \(bound.range), not \(text)", at: node)
             return nil
         }
         return value
     }
 
-    mutating func nonNegativeDuration(_ node: Node, field: String) -> Double? {
-        guard let text = source.string(node, field: field) else { return nil }
-        if text == "0" { return 0 }
-        return source.duration(node, field: field)
-    }
-
-    mutating func integer(_ node: Node, field: String, in range: ClosedRange<Int>, what: String) -> Int? {
+    mutating func integer(_ node: Node, field: String, in bound: Bound, what: String) -> Int? {
         guard let value = source.integer(node, field: field) else { return nil }
-        guard range.contains(value) else {
-            source.error("'\(field)' must be \(range.lowerBound)…\(range.upperBound) \(what), not \(value)", at: node)
+        guard bound.contains(Double(value)) else {
+            source.error("'\(field)' must be \(bound.range) \(what), not \(value)", at: node)
             return nil
         }
         return value
@@ -264,7 +266,7 @@ private struct Reader {
     mutating func traffic(_ node: Node, start: Instant?) -> TrafficSpec {
         let fields = source.fields(of: node, in: "traffic", known: ScenarioLoader.trafficFields, required: ["rate"])
         var traffic = TrafficSpec(rate: 0)
-        if let node = fields["rate"]?.value, let rate = positive(node, field: "rate") { traffic.rate = rate }
+        if let node = fields["rate"]?.value, let rate = bounded(node, field: "rate", Bounds.rate) { traffic.rate = rate }
         if let node = fields["sticky"]?.value, let text = source.string(node, field: "sticky") {
             switch text {
             case "user": traffic.sticky = true
@@ -272,7 +274,7 @@ private struct Reader {
             default: source.error("'sticky' is 'user' (each user's requests go to one backend) or 'none', not '\(text)'\(Suggest.hint(for: text, in: ["user", "none"]))", at: node)
             }
         }
-        if let node = fields["sources"]?.value, let value = integer(node, field: "sources", in: 1...1_000_000, what: "client networks") {
+        if let node = fields["sources"]?.value, let value = integer(node, field: "sources", in: Bounds.sources, what: "client networks") {
             traffic.sources = value
         }
         if let node = fields["profile"]?.value {
@@ -282,7 +284,7 @@ private struct Reader {
                 let point = source.fields(of: item, in: "a profile point", known: ["at", "rate"], required: ["at", "rate"])
                 guard let atNode = point["at"]?.value, let rateNode = point["rate"]?.value else { continue }
                 let at = offset(atNode, field: "at", start: start)
-                let rate = positive(rateNode, field: "rate")
+                let rate = bounded(rateNode, field: "rate", Bounds.rate)
                 if let at, let rate {
                     if at <= last { source.error("profile points must be in time order, each after the one before", at: atNode) }
                     last = at
@@ -304,6 +306,10 @@ private struct Reader {
             source.error("'\(field)' is before the scenario's start", at: node)
             return nil
         }
+        guard Bounds.offset.contains(Double(value)) else {
+            source.error("'\(field)' is more than \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) after the start, and a drill simulates at most that", at: node)
+            return nil
+        }
         return value
     }
 
@@ -311,20 +317,20 @@ private struct Reader {
         let fields = source.fields(of: node, in: "loadbalancer", known: ScenarioLoader.balancerFields, required: ["algorithm"])
         var spec = LoadBalancerSpec(algorithm: .roundRobin)
         if let node = fields["algorithm"]?.value, let algorithm = algorithm(node, field: "algorithm") { spec.algorithm = algorithm }
-        if let node = fields["timeout"]?.value, let value = positiveDuration(node, field: "timeout") { spec.timeout = Int64(value.rounded()) }
-        if let node = fields["retries"]?.value, let value = integer(node, field: "retries", in: 0...ScenarioLoader.maxRetries, what: "attempts after the first") {
+        if let node = fields["timeout"]?.value, let value = boundedDuration(node, field: "timeout", Bounds.latency) { spec.timeout = Int64(value.rounded()) }
+        if let node = fields["retries"]?.value, let value = integer(node, field: "retries", in: Bounds.retries, what: "attempts after the first") {
             spec.retries = value
         }
-        if let node = fields["ratelimit"]?.value, let value = positive(node, field: "ratelimit") { spec.rateLimit = value }
+        if let node = fields["ratelimit"]?.value, let value = bounded(node, field: "ratelimit", Bounds.rate) { spec.rateLimit = value }
         if let node = fields["health_check"]?.value {
             let check = source.fields(of: node, in: "health_check", known: ScenarioLoader.checkFields, required: [])
-            if let node = check["interval"]?.value, let value = positiveDuration(node, field: "interval") {
+            if let node = check["interval"]?.value, let value = boundedDuration(node, field: "interval", Bounds.latency) {
                 spec.healthCheck.interval = max(1000, Int64(value.rounded()))
                 if value < 1000 { source.warning("health checks run at most once a simulated second; 'interval' is taken as 1s", at: node) }
             }
-            if let node = check["timeout"]?.value, let value = positiveDuration(node, field: "timeout") { spec.healthCheck.timeout = Int64(value.rounded()) }
-            if let node = check["rise"]?.value, let value = integer(node, field: "rise", in: 1...100, what: "good checks") { spec.healthCheck.rise = value }
-            if let node = check["fall"]?.value, let value = integer(node, field: "fall", in: 1...100, what: "failed checks") { spec.healthCheck.fall = value }
+            if let node = check["timeout"]?.value, let value = boundedDuration(node, field: "timeout", Bounds.latency) { spec.healthCheck.timeout = Int64(value.rounded()) }
+            if let node = check["rise"]?.value, let value = integer(node, field: "rise", in: Bounds.checkCount, what: "good checks") { spec.healthCheck.rise = value }
+            if let node = check["fall"]?.value, let value = integer(node, field: "fall", in: Bounds.checkCount, what: "failed checks") { spec.healthCheck.fall = value }
         }
         return spec
     }
@@ -354,14 +360,14 @@ private struct Reader {
             } else { ok = false }
             if let node = fields["capacity"]?.value {
                 if let value = source.number(node, field: "capacity") {
-                    if value <= 0 { source.error("'capacity' of '\(backend.name)' must be greater than 0 requests per second, not \(format(value))", at: node); ok = false } else { backend.capacity = value }
+                    if !Bounds.capacity.contains(value) { source.error("'capacity' of '\(backend.name)' must be \(Bounds.capacity.range), not \(format(value))", at: node); ok = false } else { backend.capacity = value }
                 } else { ok = false }
             }
             if let node = fields["latency"]?.value {
-                if let value = positiveDuration(node, field: "latency") { backend.latency = value } else { ok = false }
+                if let value = boundedDuration(node, field: "latency", Bounds.latency) { backend.latency = value } else { ok = false }
             }
             if let node = fields["weight"]?.value {
-                if let value = integer(node, field: "weight", in: ScenarioLoader.weightRange, what: "(HAProxy's weight range)") { backend.weight = value } else { ok = false }
+                if let value = integer(node, field: "weight", in: Bounds.weight, what: "(HAProxy's weight range)") { backend.weight = value } else { ok = false }
             }
             if let node = fields["state"]?.value, let state = state(node, field: "state") { backend.state = state }
             if let node = fields["error_rate"]?.value, let value = fraction(node, field: "error_rate") { backend.errorRate = value }
@@ -390,7 +396,7 @@ private struct Reader {
     mutating func database(_ node: Node) -> DependencyChange {
         var change = DependencyChange()
         let fields = source.fields(of: node, in: "database", known: ScenarioLoader.databaseFields, required: [])
-        if let node = fields["latency"]?.value, let value = positiveDuration(node, field: "latency") { change.databaseLatency = value }
+        if let node = fields["latency"]?.value, let value = boundedDuration(node, field: "latency", Bounds.latency) { change.databaseLatency = value }
         if let node = fields["error_rate"]?.value, let value = fraction(node, field: "error_rate") { change.databaseErrorRate = value }
         return change
     }
@@ -398,7 +404,7 @@ private struct Reader {
     mutating func network(_ node: Node) -> DependencyChange {
         var change = DependencyChange()
         let fields = source.fields(of: node, in: "network", known: ScenarioLoader.networkFields, required: [])
-        if let node = fields["rtt"]?.value, let value = nonNegativeDuration(node, field: "rtt") { change.networkRTT = value }
+        if let node = fields["rtt"]?.value, let value = boundedDuration(node, field: "rtt", Bounds.roundTrip) { change.networkRTT = value }
         if let node = fields["loss"]?.value, let value = fraction(node, field: "loss") { change.networkLoss = value }
         return change
     }
@@ -462,7 +468,7 @@ private struct Reader {
             if case .mapping(let mapping) = node {
                 for (key, value) in mapping {
                     let name = backendName(key, backends: backends)
-                    let weight = integer(value, field: "weight", in: ScenarioLoader.weightRange, what: "(HAProxy's weight range)")
+                    let weight = integer(value, field: "weight", in: Bounds.weight, what: "(HAProxy's weight range)")
                     if let name, let weight { change.weights.append((name, weight)) }
                 }
             } else {
@@ -482,7 +488,7 @@ private struct Reader {
         }
         if let node = fields["algorithm"]?.value { change.algorithm = algorithm(node, field: "algorithm") }
         if let node = fields["ratelimit"]?.value, let text = source.string(node, field: "ratelimit") {
-            if text == "off" || text == "none" { change.rateLimit = .some(nil) } else if let value = positive(node, field: "ratelimit") {
+            if text == "off" || text == "none" { change.rateLimit = .some(nil) } else if let value = bounded(node, field: "ratelimit", Bounds.rate) {
                 change.rateLimit = .some(value)
             }
         }
@@ -492,8 +498,8 @@ private struct Reader {
     mutating func trafficChange(_ node: Node) -> TrafficChange {
         var change = TrafficChange()
         let fields = source.fields(of: node, in: "traffic", known: ScenarioLoader.trafficChangeFields, required: [])
-        if let node = fields["rate"]?.value { change.rate = positive(node, field: "rate") }
-        if let node = fields["factor"]?.value { change.factor = positive(node, field: "factor") }
+        if let node = fields["rate"]?.value { change.rate = bounded(node, field: "rate", Bounds.rate) }
+        if let node = fields["factor"]?.value { change.factor = bounded(node, field: "factor", Bounds.factor) }
         if fields["rate"] != nil, let node = fields["factor"]?.key {
             source.error("give 'rate' or 'factor', not both", at: node)
         }
@@ -502,8 +508,8 @@ private struct Reader {
                 change.attack = .some(nil)
             } else {
                 let attack = source.fields(of: node, in: "attack", known: ScenarioLoader.attackFields, required: ["rate", "sources"])
-                let rate = attack["rate"].flatMap { positive($0.value, field: "rate") }
-                let sources = attack["sources"].flatMap { integer($0.value, field: "sources", in: 1...1_000_000, what: "networks") }
+                let rate = attack["rate"].flatMap { bounded($0.value, field: "rate", Bounds.rate) }
+                let sources = attack["sources"].flatMap { integer($0.value, field: "sources", in: Bounds.sources, what: "networks") }
                 if let rate, let sources { change.attack = .some(AttackSpec(rate: rate, sources: sources)) }
             }
         }

@@ -30,13 +30,15 @@ public enum DurationText {
             total += value * scale
             parts += 1
         }
-        return parts > 0 ? total : nil
+        // Any number of digits is read, but a value no `Double` holds is not a duration.
+        return parts > 0 && total.isFinite ? total : nil
     }
 
-    /// Parses a duration that must be a whole number of milliseconds.
+    /// Parses a duration in whole milliseconds (rounded), at most `Bounds.duration` (366 days).
+    /// - Returns: milliseconds, or `nil` when the text is not a duration or is longer; use
+    ///   `Bounds.wholeDuration(_:_:)` where the message should name the range.
     public static func wholeMilliseconds(_ text: String) -> Int64? {
-        guard let value = milliseconds(text), value.isFinite, value < 9e15 else { return nil }
-        return Int64(value.rounded())
+        try? Bounds.wholeDuration(text, Bounds.duration)
     }
 
     /// `1h 05m`, `7m 30s`, `45s`, `250ms` — compact, for tables and messages.

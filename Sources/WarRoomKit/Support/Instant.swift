@@ -86,7 +86,10 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Parses ISO-8601: `2023-11-05T03:45:12.000Z`, `2023-11-05T03:45Z`, `2023-11-05T03:45:12+01:00`,
-    /// or a bare date `2023-11-05` (midnight UTC).
+    /// or a bare date `2023-11-05` (midnight UTC). Fraction digits beyond the third are rounded
+    /// to the millisecond.
+    /// - Returns: the instant, or `nil` when the text is not a time or falls outside 1970–9999
+    ///   (`Bounds.years`).
     public static func parseISO8601(_ text: String) -> Instant? {
         let b = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int? {
@@ -101,7 +104,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard b.count >= 10, let year = number(0, 4), b[4] == UInt8(ascii: "-"), let month = number(5, 2),
             b[7] == UInt8(ascii: "-"), let day = number(8, 2)
         else { return nil }
-        if b.count == 10 { return make(year: year, month: month, day: day) }
+        if b.count == 10 { return make(year: year, month: month, day: day).flatMap { Bounds.isRepresentable($0) ? $0 : nil } }
         guard b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), let hour = number(11, 2), b.count > 13,
             b[13] == UInt8(ascii: ":"), let minute = number(14, 2)
         else { return nil }
@@ -113,16 +116,22 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
             second = s
             i += 3
             if i < b.count, b[i] == UInt8(ascii: ".") {
+                // Any number of fraction digits, rounded to the millisecond (the fourth digit
+                // decides; a carry moves the time on, through 23:59:59.9995 into the next day).
                 i += 1
                 var digits = 0
                 var fraction = 0
                 while i < b.count, b[i] >= 48, b[i] <= 57 {
-                    if digits < 3 { fraction = fraction * 10 + Int(b[i] - 48) }
+                    if digits < 3 {
+                        fraction = fraction * 10 + Int(b[i] - 48)
+                    } else if digits == 3, b[i] >= 53 {
+                        fraction += 1
+                    }
                     digits += 1
                     i += 1
                 }
                 guard digits > 0 else { return nil }
-                for _ in digits..<3 where digits < 3 { fraction *= 10 }
+                if digits == 1 { fraction *= 100 } else if digits == 2 { fraction *= 10 }
                 millisecond = fraction
             }
         }
@@ -146,9 +155,10 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         } else {
             return nil
         }
-        guard let local = make(year: year, month: month, day: day, hour: hour, minute: minute, second: second, millisecond: millisecond)
-        else { return nil }
-        return local - Int64(offsetMinutes) * 60_000
+        guard let local = make(year: year, month: month, day: day, hour: hour, minute: minute, second: second) else { return nil }
+        let instant = local + Int64(millisecond) - Int64(offsetMinutes) * 60_000
+        // Years 1970–9999 only: what warroom reads, it can write back in the same form.
+        return Bounds.isRepresentable(instant) ? instant : nil
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -256,6 +256,11 @@ struct JSONParser {
             index = start
             throw fail("malformed number")
         }
+        // JSON has no infinity: a number too large for a double (1e999) is refused, not read as one.
+        guard value.isFinite else {
+            index = start
+            throw fail("number out of range")
+        }
         return value
     }
 

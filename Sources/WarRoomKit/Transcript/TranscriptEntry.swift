@@ -139,7 +139,9 @@ extension TranscriptEntry {
         }
         // A kind a newer warroom added is kept as it is and skipped by every reader.
         let kind = EntryKind(rawValue: kindText).flatMap { $0 == .unknown ? nil : $0 } ?? .unknown
-        guard let hash = try require("hash").stringValue else { throw TranscriptLineError(line: number, reason: "'hash' is not a string") }
+        guard let hash = try require("hash").stringValue, hash.utf8.count == 64,
+            hash.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
+        else { throw TranscriptLineError(line: number, reason: "'hash' is not 64 lowercase hex digits") }
         var entry = TranscriptEntry(
             seq: seq, at: at, wall: wall, by: by, kind: kind,
             phase: object["phase"]?.stringValue, step: object["step"]?.stringValue, input: object["input"]?.stringValue,

@@ -18,6 +18,10 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
     case exists(path: String)
     /// Another writer recorded first: the head is not the one the append continued.
     case headMoved(path: String, expected: Int, found: Int)
+    /// A symbolic link is where the transcript (or a file beside it) would be written.
+    case symlink(path: String)
+    /// The hash chain fails verification; `resume` refuses it unless told to accept it.
+    case brokenChain(path: String, seq: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -40,14 +44,29 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
             return "'\(path)' already exists; resume it with 'warroom resume \(path)'"
         case .headMoved(let path, let expected, let found):
             return "'\(path)' moved on while the command was decided (expected entry #\(expected) last, found #\(found)); nothing was written — retry"
+        case .symlink(let path):
+            return "'\(path)' is a symbolic link, and warroom never reads a transcript or writes beside one through a link; remove the link, or give the real file's path"
+        case .brokenChain(let path, let seq, let reason):
+            return "'\(path)' fails verification at seq \(seq) (\(reason)); it was changed after it was written, so resume refuses it — check it with 'warroom verify \(path)', or continue anyway with 'warroom resume --accept-broken-chain \(path)' (the resume entry records that you did)"
         }
     }
 
     /// The process exit code for this error (SPEC §2: 65 bad input file, 74 I/O error).
     public var exitCode: Int32 {
         switch self {
-        case .corrupt, .notATranscript: return 65
+        case .corrupt, .notATranscript, .brokenChain: return 65
         default: return 74
+        }
+    }
+}
+
+extension TranscriptError {
+    /// A file that could not be written beside (or as) a transcript.
+    init(_ error: PrivateFileError) {
+        switch error {
+        case .symlink(let path): self = .symlink(path: path)
+        case .exists(let path): self = .exists(path: path)
+        default: self = .notWritable(path: error.path, reason: String(describing: error))
         }
     }
 }

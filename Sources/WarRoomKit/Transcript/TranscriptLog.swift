@@ -29,6 +29,12 @@ public struct TranscriptLog: Sendable {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
         defer { close(fd) }
+        return try readBytes(fd: fd, path: path)
+    }
+
+    /// Reads every byte of a file just opened (from its offset to its end).
+    /// - Throws: `TranscriptError.unreadable`.
+    public static func readBytes(fd: Int32, path: String) throws -> [UInt8] {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw TranscriptError.unreadable(path: path, reason: "it is a folder") }
@@ -68,7 +74,8 @@ public struct TranscriptLog: Sendable {
         entries.reserveCapacity(bytes.count / 300)
         var badLines: [TranscriptLineError] = []
         var torn: TornLine?
-        var start = 0
+        // A byte-order mark (an editor's addition) is not part of the first entry.
+        var start = ByteOrderMark.length(of: bytes)
         var lineNumber = 0
         try bytes.withUnsafeBufferPointer { buffer in
             while start < buffer.count {

@@ -33,14 +33,14 @@ public enum TranscriptVerifier {
     public static func verify(bytes: [UInt8]) -> VerifyReport {
         var previous = Array(HashChain.genesis.utf8)
         var good = 0
-        var start = 0
+        var start = ByteOrderMark.length(of: bytes)
         let hashKey = Array(",\"hash\":\"".utf8)
         return bytes.withUnsafeBufferPointer { buffer -> VerifyReport in
             func report(_ line: Int, _ seq: Int?, _ reason: String) -> VerifyReport {
                 VerifyReport(goodEntries: good, finalHash: String(decoding: previous, as: UTF8.self),
                              problem: VerifyProblem(line: line, seq: seq ?? line, reason: reason))
             }
-            if buffer.isEmpty { return report(1, 1, "the file is empty") }
+            if buffer.count == start { return report(1, 1, "the file is empty") }
             var lineNumber = 0
             while start < buffer.count {
                 lineNumber += 1

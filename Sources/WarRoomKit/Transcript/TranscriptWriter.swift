@@ -7,8 +7,12 @@ import Darwin
 /// Appends entries to a transcript: each entry is written in one `write` and `fsync`ed before
 /// `append` returns, so whatever the shell acknowledged survives a crash.
 ///
-/// One writer at a time: a POSIX lock on `<transcript>.lock` (which also holds the writer's
-/// pid, so a refused second writer can name the holder).
+/// One writer at a time, for real: the writer holds an exclusive lock on the transcript file
+/// itself (an open-file-description lock, `F_OFD_SETLK`), taken before a byte of it is read.
+/// The lock lives as long as the descriptor, whatever else the process opens or closes, dies
+/// with the process, and cannot be lost by deleting a file: deleting the transcript deletes
+/// the incident. `<transcript>.lock` is only a note of the holder's pid, so that a refused
+/// second writer (and `warroom list`) can name it; it is removed when the writer closes.
 public final class TranscriptWriter: TranscriptStore {
     public let path: String
     /// The hash of the last entry written (the chain's head).
@@ -19,13 +23,14 @@ public final class TranscriptWriter: TranscriptStore {
     /// the work around the disk).
     public var syncsToDisk = true
     private var fd: Int32
-    private var lockFD: Int32
+    /// The pid note's descriptor (kept to recognise the note as ours when removing it).
+    private var noteFD: Int32
     private var size: Int
 
-    private init(path: String, fd: Int32, lockFD: Int32, lastHash: String, nextSeq: Int, size: Int) {
+    private init(path: String, fd: Int32, noteFD: Int32, lastHash: String, nextSeq: Int, size: Int) {
         self.path = path
         self.fd = fd
-        self.lockFD = lockFD
+        self.noteFD = noteFD
         self.lastHash = lastHash
         self.nextSeq = nextSeq
         self.size = size
@@ -33,11 +38,15 @@ public final class TranscriptWriter: TranscriptStore {
 
     deinit { close() }
 
-    /// Creates a new transcript (mode 0600) and takes its lock.
-    /// - Throws: `TranscriptError` when the folder is missing or read-only, or the file exists.
+    /// Where the holder's pid is noted: `<transcript>.lock`.
+    public static func notePath(for path: String) -> String { "\(path).lock" }
+
+    /// Creates a new transcript (mode 0600, exclusively: never over a file or through a link)
+    /// and takes its lock.
+    /// - Throws: `TranscriptError` when the folder is missing or read-only, or something is
+    ///   already at `path`.
     public static func create(path: String) throws -> TranscriptWriter {
-        let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let folderPath = folder.isEmpty ? "." : folder
+        let folderPath = PrivateFile.split(path).folder
         var info = stat()
         if stat(folderPath, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR {
             throw TranscriptError.folderMissing(path: folderPath)
@@ -45,53 +54,133 @@ public final class TranscriptWriter: TranscriptStore {
         if access(folderPath, W_OK) != 0 {
             throw TranscriptError.notWritable(path: folderPath, reason: "the folder is read-only")
         }
-        let lockFD = try takeLock(for: path)
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd < 0 {
-            let code = errno
-            Glibc.close(lockFD)
-            if code == EEXIST { throw TranscriptError.exists(path: path) }
-            throw TranscriptError.notWritable(path: path, reason: errorText(code))
+        let fd: Int32
+        do {
+            fd = try PrivateFile.create(path, flags: O_RDWR | O_APPEND)
+        } catch .exists {
+            throw TranscriptError.exists(path: path)
+        } catch {
+            throw TranscriptError(error)
+        }
+        let noteFD: Int32
+        do {
+            try lock(fd, path: path)
+            noteFD = try notePID(for: path)
+        } catch {
+            Glibc.close(fd)
+            unlink(path)
+            throw error
         }
         // The new file's name must survive a crash too: sync the folder that holds it.
-        let folderFD = open(folderPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folderFD >= 0 {
-            fsync(folderFD)
-            Glibc.close(folderFD)
-        }
-        return TranscriptWriter(path: path, fd: fd, lockFD: lockFD, lastHash: HashChain.genesis, nextSeq: 1, size: 0)
+        PrivateFile.syncFolder(folderPath)
+        return TranscriptWriter(path: path, fd: fd, noteFD: noteFD, lastHash: HashChain.genesis, nextSeq: 1, size: 0)
     }
 
-    /// Opens an existing transcript for appending after `log` (which was read from it), taking
-    /// its lock. A torn last line is moved to `<transcript>.torn-<seq>` and cut off, so new
-    /// entries continue the chain from the last whole entry.
-    /// - Throws: `TranscriptError` when locked or not writable.
-    public static func resume(path: String, log: TranscriptLog) throws -> TranscriptWriter {
-        let lockFD = try takeLock(for: path)
-        let fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+    /// Opens an existing transcript to append to it: takes its lock first, then reads it
+    /// through the locked descriptor, so no second writer can slip in between the reading
+    /// and the writing. Call `continueAfter(_:)` with the decoded bytes before appending.
+    /// - Returns: the writer (locked, not yet positioned) and the file's bytes.
+    /// - Throws: `TranscriptError` when locked, unreadable, a link, or not writable.
+    public static func open(path: String) throws -> (writer: TranscriptWriter, bytes: [UInt8]) {
+        let fd = Glibc.open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 {
             let code = errno
-            Glibc.close(lockFD)
+            if code == ELOOP { throw TranscriptError.symlink(path: path) }
+            if code == ENOENT { throw TranscriptError.unreadable(path: path, reason: errorText(code)) }
             throw TranscriptError.notWritable(path: path, reason: errorText(code))
         }
+        do {
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                throw TranscriptError.unreadable(path: path, reason: "not a regular file")
+            }
+            try lock(fd, path: path)
+            let bytes = try TranscriptLog.readBytes(fd: fd, path: path)
+            let noteFD = try notePID(for: path)
+            let writer = TranscriptWriter(path: path, fd: fd, noteFD: noteFD, lastHash: HashChain.genesis, nextSeq: 1, size: bytes.count)
+            return (writer, bytes)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    /// Positions the writer after `log` (decoded from the bytes `open(path:)` returned). A torn
+    /// last line is set aside in a new file, `<transcript>.torn-<seq>` (or `.torn-<seq>.2` … when
+    /// that name is taken), and cut off, so new entries continue the chain from the last whole entry.
+    /// - Returns: where the torn line was set aside, when there was one.
+    /// - Throws: `TranscriptError` when the torn line cannot be set aside or cut.
+    @discardableResult
+    public func continueAfter(_ log: TranscriptLog) throws -> String? {
+        var tornPath: String?
         if let torn = log.torn {
-            let keep = "\(path).torn-\(log.entries.count + 1)"
-            let tornFD = open(keep, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            if tornFD >= 0 {
-                _ = torn.bytes.withUnsafeBytes { write(tornFD, $0.baseAddress, $0.count) }
-                fsync(tornFD)
-                Glibc.close(tornFD)
+            let kept: (fd: Int32, path: String)
+            do {
+                kept = try PrivateFile.createUnique("\(path).torn-\(log.entries.count + 1)")
+            } catch {
+                throw TranscriptError.notWritable(path: path, reason: "cannot set the torn last line aside: \(error)")
+            }
+            let written = torn.bytes.withUnsafeBytes { write(kept.fd, $0.baseAddress, $0.count) }
+            let synced = fsync(kept.fd) == 0
+            Glibc.close(kept.fd)
+            guard written == torn.bytes.count, synced else {
+                unlink(kept.path)
+                throw TranscriptError.notWritable(path: path, reason: "cannot set the torn last line aside in '\(kept.path)'")
             }
             if ftruncate(fd, off_t(torn.offset)) != 0 || fsync(fd) != 0 {
-                let code = errno
-                Glibc.close(fd)
-                Glibc.close(lockFD)
-                throw TranscriptError.notWritable(path: path, reason: "cannot cut the torn last line: \(errorText(code))")
+                throw TranscriptError.notWritable(path: path, reason: "cannot cut the torn last line: \(errorText(errno))")
             }
+            tornPath = kept.path
         }
-        let size = log.torn?.offset ?? log.byteCount
-        return TranscriptWriter(path: path, fd: fd, lockFD: lockFD, lastHash: log.entries.last?.hash ?? HashChain.genesis,
-                                nextSeq: (log.entries.last?.seq ?? 0) + 1, size: size)
+        size = log.torn?.offset ?? log.byteCount
+        lastHash = log.entries.last?.hash ?? HashChain.genesis
+        nextSeq = (log.entries.last?.seq ?? 0) + 1
+        return tornPath
+    }
+
+    /// Opens an existing transcript to continue it (`open(path:)`, so under its lock) and checks
+    /// it first: its hash chain (on another thread, while its lines are decoded). A torn last
+    /// line is a crash's mark, not a change, and passes: `continueAfter(_:)` sets it aside.
+    /// - Parameters:
+    ///   - path: the transcript.
+    ///   - acceptingBrokenChain: continue even when the chain fails verification (its lines
+    ///     that cannot be decoded are then skipped); the problem is returned, to be recorded.
+    /// - Returns: the locked writer (call `continueAfter(log)` before appending), the decoded
+    ///   transcript, and the verification problem that was accepted, if any.
+    /// - Throws: `TranscriptError.brokenChain` naming the first bad seq, and what `open(path:)`
+    ///   and decoding throw.
+    public static func openVerified(path: String, acceptingBrokenChain: Bool) throws -> (writer: TranscriptWriter, log: TranscriptLog, problem: VerifyProblem?) {
+        let (writer, bytes) = try open(path: path)
+        do {
+            let verifying = BackgroundVerification(bytes: bytes)
+            let decoded = Result { try TranscriptLog.decode(bytes: bytes, path: path, lenient: acceptingBrokenChain) }
+            var problem = verifying.wait().problem
+            if case .failure(let error as TranscriptError) = decoded, case .notATranscript = error { throw error }
+            if let found = problem, case .success(let log) = decoded, let torn = log.torn, found.line == torn.line { problem = nil }
+            if let problem, !acceptingBrokenChain {
+                throw TranscriptError.brokenChain(path: path, seq: problem.seq, reason: problem.reason)
+            }
+            return (writer, try decoded.get(), problem)
+        } catch {
+            writer.close()
+            throw error
+        }
+    }
+
+    /// Opens an existing transcript and positions the writer after its last whole entry
+    /// (`open(path:)`, then `continueAfter(_:)`).
+    /// - Returns: the writer and the transcript as read under the lock.
+    /// - Throws: `TranscriptError` when locked, unreadable, corrupt or not writable.
+    public static func resume(path: String) throws -> (writer: TranscriptWriter, log: TranscriptLog) {
+        let (writer, bytes) = try open(path: path)
+        do {
+            let log = try TranscriptLog.decode(bytes: bytes, path: path)
+            try writer.continueAfter(log)
+            return (writer, log)
+        } catch {
+            writer.close()
+            throw error
+        }
     }
 
     /// Appends one entry: assigns `seq` and `hash`, writes the line and fsyncs.
@@ -165,39 +254,93 @@ public final class TranscriptWriter: TranscriptStore {
         try TranscriptLog.read(path: path).entries.filter { $0.seq > seq }
     }
 
-    /// Releases the file and its lock.
+    /// Releases the file and its lock, and removes the pid note if it is still ours.
     public func close() {
+        if noteFD >= 0 {
+            var mine = stat()
+            var there = stat()
+            let notePath = Self.notePath(for: path)
+            if fstat(noteFD, &mine) == 0, lstat(notePath, &there) == 0, mine.st_ino == there.st_ino, mine.st_dev == there.st_dev {
+                unlink(notePath)
+            }
+            Glibc.close(noteFD)
+            noteFD = -1
+        }
         if fd >= 0 {
             Glibc.close(fd)
             fd = -1
         }
-        if lockFD >= 0 {
-            Glibc.close(lockFD)
-            lockFD = -1
-        }
     }
 
-    private static func takeLock(for path: String) throws -> Int32 {
-        let lockPath = "\(path).lock"
-        let lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if lockFD < 0 {
-            throw TranscriptError.notWritable(path: lockPath, reason: errorText(errno))
+    /// Takes the exclusive lock on an open transcript, or says who holds it.
+    private static func lock(_ fd: Int32, path: String) throws {
+        guard !TranscriptLock.tryLock(fd) else { return }
+        throw TranscriptError.locked(path: path, pid: TranscriptLock.notedHolder(of: path))
+    }
+
+    /// Writes this process's pid into the note beside the transcript (never through a link).
+    private static func notePID(for path: String) throws -> Int32 {
+        let noteFD: Int32
+        do {
+            noteFD = try PrivateFile.open(forWriting: notePath(for: path), flags: O_WRONLY, truncate: true)
+        } catch {
+            throw TranscriptError(error)
         }
+        let pidText = Array("\(getpid())\n".utf8)
+        _ = pidText.withUnsafeBytes { pwrite(noteFD, $0.baseAddress, $0.count, 0) }
+        return noteFD
+    }
+}
+
+/// The transcript lock: an exclusive open-file-description lock on the whole transcript file.
+enum TranscriptLock {
+    #if os(Linux)
+    // From <fcntl.h>, which declares them only under _GNU_SOURCE.
+    static let getLock: Int32 = 36  // F_OFD_GETLK
+    static let setLock: Int32 = 37  // F_OFD_SETLK
+    #endif
+
+    /// Takes the lock without waiting.
+    /// - Returns: whether it was taken (false when another descriptor holds it).
+    static func tryLock(_ fd: Int32) -> Bool {
+        #if os(Linux)
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)
-        if fcntl(lockFD, F_SETLK, &lock) != 0 {
-            var probe = flock()
-            probe.l_type = Int16(F_WRLCK)
-            probe.l_whence = Int16(SEEK_SET)
-            let pid: Int32? = fcntl(lockFD, F_GETLK, &probe) == 0 && probe.l_type != Int16(F_UNLCK) ? probe.l_pid : nil
-            Glibc.close(lockFD)
-            throw TranscriptError.locked(path: path, pid: pid)
-        }
-        let pidText = Array("\(getpid())\n".utf8)
-        _ = ftruncate(lockFD, 0)
-        _ = pidText.withUnsafeBytes { pwrite(lockFD, $0.baseAddress, $0.count, 0) }
-        return lockFD
+        return fcntl(fd, setLock, &lock) == 0
+        #else
+        return flock(fd, LOCK_EX | LOCK_NB) == 0
+        #endif
+    }
+
+    /// Whether someone holds the lock of the transcript at `path` (read without taking it).
+    static func isHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        #if os(Linux)
+        var probe = flock()
+        probe.l_type = Int16(F_WRLCK)
+        probe.l_whence = Int16(SEEK_SET)
+        return fcntl(fd, getLock, &probe) == 0 && probe.l_type != Int16(F_UNLCK)
+        #else
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+        #endif
+    }
+
+    /// The pid in the note beside a held transcript (`nil` when there is no readable note).
+    static func notedHolder(of path: String) -> Int32? {
+        let fd = open(TranscriptWriter.notePath(for: path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 24)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[0..<count], as: UTF8.self).trimmed(of: " \n")
+        guard let pid = Int32(text), pid > 0 else { return nil }
+        return pid
     }
 }
 

@@ -24,8 +24,7 @@ import WarRoomTestSupport
     static func forgedDrill(in folder: TemporaryFolder, daysLater days: Int64) throws -> String {
         let session = try retryStormDrill(in: folder)
         #expect(session.handle("quit").error == nil)
-        let log = try TranscriptLog.read(path: session.path)
-        let writer = try TranscriptWriter.resume(path: session.path, log: log)
+        let (writer, log) = try TranscriptWriter.resume(path: session.path)
         let far = log.entries.last!.at + days * 86_400_000
         _ = try writer.append(TranscriptEntry(seq: 0, at: far, wall: far, by: "mallory", kind: .note, text: "much later", data: [:]))
         writer.close()

@@ -71,7 +71,7 @@ import WarRoomTestSupport
         ("amend 99 x", "no entry #99"),
         ("action done A7", "no action A7; add one with 'action TEXT'"),
         ("note", "missing TEXT"),
-        ("timeline --last x", "positive number"),
+        ("timeline --last x", "--last needs a number of entries, 1…1000000000"),
         ("!ls", "--allow-shell"),
     ])
     func badInputGetsAClearErrorAndIsRecorded(line: String, message: String) throws {

@@ -65,7 +65,7 @@ import WarRoomTestSupport
         let text = Self.valid.replacingOccurrences(of: "- { name: b, capacity: 100, latency: 10ms }", with: "- { name: a, capacity: -5, latency: 10ms, weight: 300 }")
         let found = lint(text)
         #expect(found.contains("s.yaml:8:13: duplicate backend name 'a' (first defined on line 7); names must be unique"))
-        #expect(found.contains("s.yaml:8:26: 'capacity' of 'a' must be greater than 0 requests per second, not -5"))
+        #expect(found.contains("s.yaml:8:26: 'capacity' of 'a' must be 0.001…10000000 req/s, not -5"))
         #expect(found.contains("s.yaml:8:53: 'weight' must be 0…256 (HAProxy's weight range), not 300"))
     }
 

@@ -70,10 +70,9 @@ import WarRoomTestSupport
         handle.seekToEndOfFile()
         handle.write(Data(#"{"seq":4,"at":"2023-11-05T03:"#.utf8))
         handle.closeFile()
-        let log = try TranscriptLog.read(path: path)
+        let (writer, log) = try TranscriptWriter.resume(path: path)
         #expect(log.entries.count == 3)
         #expect(log.torn?.line == 4)
-        let writer = try TranscriptWriter.resume(path: path, log: log)
         try writer.append(TranscriptEntry(seq: 0, at: Self.t0, wall: Self.t0, by: "bob", kind: .resume, text: "resumed"))
         writer.close()
         #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path)).goodEntries == 4)
@@ -84,10 +83,9 @@ import WarRoomTestSupport
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let path = try writeSample(folder, count: 2)
-        let log = try TranscriptLog.read(path: path)
-        let first = try TranscriptWriter.resume(path: path, log: log)
+        let (first, _) = try TranscriptWriter.resume(path: path)
         defer { first.close() }
-        // POSIX locks are per process, so a second writer must be another process: the binary.
+        // A second writer in another process: the binary.
         let result = try WarRoomBinary.run(["resume", path], input: "quit\n")
         #expect(result.status == 74)
         #expect(result.stderr.contains("is open in process \(getpid())"))

@@ -94,7 +94,7 @@ enum HypothesisCommands {
 
     static func dueDate(_ text: String, session: Session, usage: String) throws -> String {
         guard let instant = Instant.parseISO8601(text) ?? TimeExpression.resolve(text, now: session.clock.now) else {
-            throw CommandError.usage(usage, "'\(text)' is not a date (use 2023-11-20)")
+            throw CommandError.usage(usage, "'\(text)' is not a date in the years 1970–9999 (use 2023-11-20)")
         }
         return text.count == 10 ? instant.date : instant.iso8601Seconds
     }

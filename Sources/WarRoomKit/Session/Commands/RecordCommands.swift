@@ -42,7 +42,7 @@ enum RecordCommands {
             if let atText {
                 let earliest = session.state.isDrill ? session.state.openedAt : nil
                 guard let resolved = TimeExpression.resolve(atText, now: now, earliest: earliest) else {
-                    throw CommandError.usage(usage, "'\(atText)' is not a time (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
+                    throw CommandError.usage(usage, "'\(atText)' is not a time in the years 1970–9999 (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
                 }
                 guard resolved <= now else {
                     if let earliest, resolved - 86_400_000 < earliest, resolved - now > 12 * 3_600_000 {

@@ -28,7 +28,9 @@ enum ViewCommands {
             let usage = "timeline [--last N]"
             var last: Int?
             if let text = try arguments.option("--last", usage: usage) {
-                guard let value = Int(text), value > 0 else { throw CommandError.usage(usage, "--last needs a positive number, not '\(text)'") }
+                guard let value = try? Bounds.integer(text, Bounds.count) else {
+                    throw CommandError.usage(usage, "--last needs a number of entries, \(Bounds.count.range), not '\(text)'")
+                }
                 last = value
             }
             try arguments.expectEnd(usage: usage)

@@ -1,0 +1,17 @@
+import WarRoomKit
+
+/// Any bytes as a playbook file: linting reports problems, never traps, hangs or explodes
+/// (aliases are budgeted), and a playbook that loads can be walked from its first step.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPlaybook(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let diagnostics = PlaybookLoader.lint(bytes: bytes, file: "fuzz.yaml")
+    if diagnostics.isEmpty, let playbook = try? PlaybookLoader.load(bytes: bytes, file: "fuzz.yaml") {
+        let progress = PlaybookProgress(playbook: playbook)
+        let start = Instant(milliseconds: 1_700_000_000_000)
+        _ = try? progress.begin(at: start)
+        _ = progress.dueTimers(from: start, through: start + 86_400_000)
+        _ = progress.status(at: start + 3_600_000)
+    }
+    return 0
+}
