@@ -18,6 +18,9 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
     case exists(path: String)
     /// Another writer recorded first: the head is not the one the append continued.
     case headMoved(path: String, expected: Int, found: Int)
+    /// A shared store cannot be reached (the database is down, the network cut); nothing was
+    /// written, and the shell reconnects by itself.
+    case unreachable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -40,6 +43,8 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
             return "'\(path)' already exists; resume it with 'warroom resume \(path)'"
         case .headMoved(let path, let expected, let found):
             return "'\(path)' moved on while the command was decided (expected entry #\(expected) last, found #\(found)); nothing was written — retry"
+        case .unreachable(let path, let reason):
+            return "the store is unreachable (\(path): \(reason)); nothing was written — retry when it is back"
         }
     }
 
