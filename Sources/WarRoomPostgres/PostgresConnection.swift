@@ -60,6 +60,10 @@ public final class PostgresConnection {
             PQfinish(handle)
             throw PostgresStoreError.connectFailed(target: url.description, message: message.isEmpty ? "unknown error" : message)
         }
+        // libpq prints the server's notices to stderr by default, also the FATAL a server
+        // sends an idle connection when it shuts down, right into the line being edited.
+        // warroom reports a lost connection itself, once, in its own words.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         return handle
     }
 

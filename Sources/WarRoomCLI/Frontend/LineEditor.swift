@@ -141,7 +141,9 @@ final class LineEditor {
         guard let history, !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
         wl_history_enter(history, line)
         wl_history_save(history, historyFile)
-        chmod(historyFile, 0o600)
+        // Private to its owner, when it is a file of its own (never /dev/null or a link).
+        var info = stat()
+        if lstat(historyFile, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { chmod(historyFile, 0o600) }
     }
 
     private static func completeCallback(_ editor: OpaquePointer?) -> UInt8 {

@@ -157,6 +157,8 @@ extension Session {
                 }
                 appliedThrough = entry.seq
             }
+            // What changed nothing (a `status`, a mistyped command) is left out, as `watch` does.
+            if entry.kind == .error || entry.kind == .command && entry.data["effect"] == nil && entry.data["command"] != "advance" { continue }
             notices.append(Notice(.entry, "\(stamp(entry.at)) \(entry.by): \(Session.summary(of: entry))"))
         }
         lastCommittedHash = state.lastHash

@@ -364,9 +364,10 @@ public final class Session {
         }
     }
 
-    /// Whether warroom or monitoring found this entry by itself (an alert, a scenario event):
-    /// such entries are found again on the new head, not carried over.
+    /// Whether warroom or monitoring found this entry by itself (a timer, an overdue step, an
+    /// alert, a scenario event): such entries are found again on the new head, not carried over.
     func isAutomatic(_ entry: TranscriptEntry) -> Bool {
+        if entry.by == IncidentState.automaticAuthor { return true }
         guard let key = entry.data["key"]?.stringValue else { return false }
         return unrecorded.contains { $0.key == key }
     }
