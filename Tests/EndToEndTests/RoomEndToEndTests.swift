@@ -265,6 +265,44 @@ import Glibc
         }
     }
 
+    @Test func anEntryTypedInOneTerminalAppearsAboveTheOthersPromptWithTheHalfTypedLineKept() throws {
+        try TerminalTests.requireTmux()
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Two terminals"], folder: folder)
+        let shell = { (name: String) in
+            "env NO_COLOR=1 WARROOM_USER=\(name) WARROOM_HISTORY=\(folder.file("history-\(name)")) \(WarRoomBinary.path) join \(id) --store '\(database.url)' --transcripts \(folder.path); echo EXITED-$?; sleep 30"
+        }
+        let dana = try TerminalTests.Tmux(command: shell("dana"))
+        try dana.waitForPrompt("dana's prompt") { $0.contains("In the room: dana") }
+        let omar = try TerminalTests.Tmux(command: shell("omar"))
+        try omar.waitForPrompt("omar's prompt") { $0.contains("In the room: dana, omar") }
+        try dana.waitFor("omar joining, above dana's prompt") { $0.contains("omar: omar joined") }
+        try dana.type("note half-typed")
+        try omar.type("note msg-28 flaps")
+        try omar.send("Enter")
+        try omar.waitForPrompt("omar's note recorded") { $0.contains("noted (#") }
+        // On dana's screen within a second: omar's entry above the prompt, her line intact.
+        let began = Date()
+        let screen = try dana.waitFor("omar's note above dana's prompt", timeout: 5) { screen in
+            let lines = screen.split(separator: "\n").map(String.init)
+            guard let last = lines.last, let above = lines.dropLast().last else { return false }
+            return above.hasSuffix("omar: note msg-28 flaps") && last.hasSuffix("> note half-typed")
+        }
+        #expect(Date().timeIntervalSince(began) < 1.5, "\(screen)")
+        try dana.send("Enter")
+        try dana.waitForPrompt("dana's note recorded") { $0.contains("noted (#") }
+        try omar.waitFor("dana's note on omar's screen") { $0.contains("dana: note half-typed") }
+        try dana.send("C-d")
+        try dana.waitFor("dana leaves") { $0.contains("Left the room;") && $0.contains("EXITED-0") }
+        try omar.send("C-d")
+        try omar.waitFor("omar leaves") { $0.contains("EXITED-0") }
+        let entries = try Self.entries(database.url, id)
+        #expect(entries.filter { $0.kind == .note }.map { "\($0.by): \($0.text)" } == ["omar: msg-28 flaps", "dana: half-typed"])
+        #expect(entries.filter { $0.kind == .leave }.map(\.by) == ["tester", "dana", "omar"])
+    }
+
     @Test func aWriterRoleWorksTheRoomAReaderIsToldToWatchAndNoPasswordShows() throws {
         let database = try PostgresTestDatabase.initialized()
         let folder = try TemporaryFolder()
