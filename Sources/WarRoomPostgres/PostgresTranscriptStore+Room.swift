@@ -47,17 +47,23 @@ extension PostgresTranscriptStore: RoomStore {
     }
 
     public func lockWrites() throws {
-        guard !writeLocked else { return }
-        try roomCall {
-            _ = try connection.execute("SELECT pg_advisory_lock(hashtext($1), 0)", [roomKey])
+        if writeLockDepth == 0 {
+            try roomCall {
+                do {
+                    _ = try connection.execute("SELECT pg_advisory_lock(hashtext($1), 0)", [roomKey])
+                } catch PostgresStoreError.statementFailed(_, "55P03", _) {
+                    throw PostgresStoreError.statementFailed(target: connection.target, sqlState: "55P03",
+                                                             message: "another shell has been recording for 10 s (the room's write lock); nothing was recorded, retry")
+                }
+            }
         }
-        writeLocked = true
+        writeLockDepth += 1
     }
 
     public func unlockWrites() {
-        guard writeLocked else { return }
-        writeLocked = false
-        _ = try? connection.execute("SELECT pg_advisory_unlock(hashtext($1), 0)", [roomKey])
+        guard writeLockDepth > 0 else { return }
+        writeLockDepth -= 1
+        if writeLockDepth == 0 { _ = try? connection.execute("SELECT pg_advisory_unlock(hashtext($1), 0)", [roomKey]) }
     }
 
     public func mayWrite() throws -> Bool {
@@ -70,9 +76,15 @@ extension PostgresTranscriptStore: RoomStore {
         connection.isConnected ? connection.socketDescriptor : -1
     }
 
+    /// No reconnection here: a connection that broke is reported at once, so the shell says
+    /// so, reconnects in its own time and fetches what it missed.
     public func takeWakeups() throws -> Bool {
         let channel = Self.channel(for: incident)
-        return try roomCall { try connection.notifications().contains { $0.channel == channel } }
+        do {
+            return try connection.notifications().contains { $0.channel == channel }
+        } catch let error as PostgresStoreError where error.isUnreachable {
+            throw TranscriptError.unreachable(path: location, reason: error.unreachableReason)
+        }
     }
 
     // MARK: - Plumbing
@@ -92,12 +104,18 @@ extension PostgresTranscriptStore: RoomStore {
         try connection.execute("SELECT pg_try_advisory_lock(hashtext($1), $2)", [roomKey, String(id)]).string(0, 0) == "t"
     }
 
-    /// A room operation: one reconnection when the connection turns out to be gone, and a
-    /// lost connection reported as `TranscriptError.unreachable`.
+    /// A room operation: when the connection turns out to be gone (the server restarted since
+    /// the last call), one reconnection and one more try; a store still unreachable is
+    /// reported as `TranscriptError.unreachable`.
     private func roomCall<T>(_ body: () throws -> T) throws -> T {
         do {
             if !connection.isConnected { try reconnect() }
-            return try body()
+            do {
+                return try body()
+            } catch PostgresStoreError.connectionLost {
+                try reconnect()
+                return try body()
+            }
         } catch let error as PostgresStoreError where error.isUnreachable {
             throw TranscriptError.unreachable(path: location, reason: error.unreachableReason)
         }

@@ -18,8 +18,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public let connection: PostgresConnection
     /// This shell's id in the room, once it entered (kept across reconnections).
     public internal(set) var shell: Int?
-    /// Whether this connection holds the room's write lock.
-    var writeLocked = false
+    /// How many times the room's write lock is held by this connection (0: not held).
+    var writeLockDepth = 0
 
     private init(incident: String, connection: PostgresConnection) {
         self.incident = incident
@@ -234,7 +234,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
     ///   `PostgresStoreError` for a schema problem.
     public func reconnect() throws {
         try unreachableAsTranscriptError {
-            writeLocked = false
+            // A lock held by the old connection went with it.
+            writeLockDepth = 0
             try connection.reconnect()
             try PostgresSchema.check(connection)
             if let shell {

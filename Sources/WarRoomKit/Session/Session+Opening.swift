@@ -66,7 +66,9 @@ extension Session {
             }
         }
         if let scenario = session.scenario {
-            session.monitor = AlertMonitor(rules: scenario.alerts, from: clock.now)
+            // Evaluated on a grid from the drill's start, as `resume` and `join` rebuild it, so
+            // an alert's time does not depend on how long opening took.
+            session.monitor = AlertMonitor(rules: scenario.alerts, from: opened)
             if let warning = scenario.warnings.first { notices.append("scenario: \(warning.message)") }
         }
         if let begin = try session.progress?.begin(at: clock.now) {

@@ -290,21 +290,27 @@ public final class Session {
     }
 
     /// How many times a command is decided again when other shells keep recording first
-    /// (from the second try on, holding the room's write lock, each try finds the head moved
-    /// only when a shell that had not yet waited for the lock recorded first).
+    /// (holding the room's write lock, a try finds the head moved only when a shell that does
+    /// not wait for the lock recorded first).
     static let maximumAttempts = 32
 
-    /// Runs a command against the incident as it stands and records what it decided. When the
-    /// store is shared and another shell recorded first, the command is decided again on the
-    /// new head (`confirm H3` just after someone ruled H3 out becomes an error, ids are taken
-    /// afresh), from then on holding the room's write lock so that it gets its turn; a command
-    /// that acted outside the record (a load balancer change, the clock, a system command) is
-    /// not run twice: what it recorded goes after the new head as it was.
+    /// Runs a command against the incident as it stands and records what it decided. In a
+    /// shared room the command is decided holding the room's write lock, so that it is
+    /// recorded at the head it was decided on; when another shell recorded first all the same
+    /// (one that does not wait for the lock: a side effect's first try, a reminder), the
+    /// command is decided again on the new head (`confirm H3` just after someone ruled H3 out
+    /// becomes an error, ids are taken afresh). A command that acts outside the record (a load
+    /// balancer change, the clock, a system command) runs without the lock, once: when the
+    /// head moved, what it recorded goes after the new head as it was, under the lock.
     private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments) throws -> String {
         var attempt = 0
         var rechain: (drafts: [TranscriptEntry], output: String)?
         var locked = false
         defer { if locked { room?.unlockWrites() } }
+        if let room, !command.actsOutside {
+            try room.lockWrites()
+            locked = true
+        }
         while true {
             attempt += 1
             let checkpoint = store.isShared ? state : nil

@@ -20,12 +20,13 @@ public protocol RoomStore: TranscriptStore {
 
     /// Waits until no other shell is deciding and recording, and keeps them waiting until
     /// `unlockWrites()`: what this shell decides now is recorded at the head it decided on.
-    /// Shells take it after their first try found the head moved, so that a busy room still
-    /// makes progress.
-    /// - Throws: `TranscriptError.unreachable`.
+    /// Re-entrant: a command run by `run` locks again inside; the lock is let go when every
+    /// lock has been unlocked.
+    /// - Throws: `TranscriptError.unreachable`; the store's error when another shell held it
+    ///   too long.
     func lockWrites() throws
 
-    /// Lets other shells decide and record again.
+    /// Lets other shells decide and record again (once it is unlocked as often as locked).
     func unlockWrites()
 
     /// Whether this connection may write to the incident (a read-only role can only watch).
