@@ -290,7 +290,9 @@ import Glibc
             guard let last = lines.last, let above = lines.dropLast().last else { return false }
             return above.hasSuffix("omar: note msg-28 flaps") && last.hasSuffix("> note half-typed")
         }
-        #expect(Date().timeIntervalSince(began) < 1.5, "\(screen)")
+        // Generous for a loaded machine polling tmux; the latency itself is measured by
+        // RoomBench (BENCHMARKS.md).
+        #expect(Date().timeIntervalSince(began) < 3, "\(screen)")
         try dana.send("Enter")
         try dana.waitForPrompt("dana's note recorded") { $0.contains("noted (#") }
         try omar.waitFor("dana's note on omar's screen") { $0.contains("dana: note half-typed") }
