@@ -18,5 +18,9 @@ let package = Package(
             .product(name: "WarRoomKit", package: "warroom"),
             .product(name: "WarRoomPostgres", package: "warroom"),
         ]),
+        .executableTarget(name: "RoomBench", dependencies: [
+            .product(name: "WarRoomKit", package: "warroom"),
+            .product(name: "WarRoomPostgres", package: "warroom"),
+        ]),
     ]
 )

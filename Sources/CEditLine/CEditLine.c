@@ -116,14 +116,32 @@ int wl_history_save_fd(History *h, int fd) {
 
 static wl_idle_function wl_idle = NULL;
 static int wl_idle_interval = 1000;
+static int wl_wake_fd = -1;
+
+void wl_set_wake(int fd, int interval_ms) {
+    wl_wake_fd = fd;
+    if (interval_ms > 0) wl_idle_interval = interval_ms;
+}
 
 static int wl_read_char(EditLine *el, wchar_t *out) {
     for (;;) {
-        struct pollfd descriptor = {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
-        int ready = poll(&descriptor, 1, wl_idle ? wl_idle_interval : -1);
-        if (ready > 0) break;
+        struct pollfd descriptors[2] = {
+            {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0},
+            {.fd = wl_wake_fd, .events = POLLIN, .revents = 0},
+        };
+        nfds_t count = wl_idle && wl_wake_fd >= 0 ? 2 : 1;
+        int ready = poll(descriptors, count, wl_idle ? wl_idle_interval : -1);
         if (ready < 0 && errno != EINTR) return -1;
-        if (ready == 0 && wl_idle && wl_idle(el)) el_set(el, EL_REFRESH);
+        if (ready > 0 && descriptors[0].revents != 0) break;
+        /* A descriptor closed under us (the connection was dropped) is not polled again
+           until the idle callback names a live one. */
+        if (count == 2 && (descriptors[1].revents & POLLNVAL)) wl_wake_fd = -1;
+        int woken = ready > 0 && count == 2 && descriptors[1].revents != 0;
+        if ((ready == 0 || woken) && wl_idle) {
+            int outcome = wl_idle(el);
+            if (outcome == 2) return 0; /* end of input: the session is over */
+            if (outcome == 1) el_set(el, EL_REFRESH);
+        }
     }
     /* Decode UTF-8 here rather than with mbrtowc, which depends on the locale: a terminal
        started without LANG still sends UTF-8. Invalid sequences become U+FFFD. */

@@ -79,10 +79,10 @@ public final class IncidentFollower {
             backoff.pause()
             do {
                 try store.reconnect()
-            } catch let error as PostgresStoreError {
-                if case .connectFailed = error { return [] }
-                if case .connectionLost = error { return [] }
-                throw error
+            } catch TranscriptError.unreachable {
+                return []
+            } catch let error as PostgresStoreError where error.isUnreachable {
+                return []
             }
             connected = true
             backoff.reset()
@@ -115,9 +115,7 @@ public final class IncidentFollower {
         let fresh: [TranscriptEntry]
         do {
             fresh = try store.entries(after: lastSeq)
-        } catch PostgresStoreError.connectionLost(_, let message) {
-            return lose(message)
-        } catch PostgresStoreError.connectFailed(_, let message) {
+        } catch TranscriptError.unreachable(_, let message) {
             return lose(message)
         }
         guard let last = fresh.last else { return [] }

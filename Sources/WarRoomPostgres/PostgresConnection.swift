@@ -38,10 +38,14 @@ public final class PostgresConnection {
     }
 
     private static func connect(_ url: ConnectionString) throws -> OpaquePointer {
-        // The URL is expanded in place of `dbname`; warroom's own settings come after it, so
-        // text always travels as UTF-8 whatever the environment says.
-        let keywords = ["dbname", "fallback_application_name", "client_encoding"]
-        let values = [url.raw, "warroom", "UTF8"]
+        // The URL is expanded in place of `dbname`. Defaults before it, which the URL may
+        // override: give up connecting after 10 s (unless PGCONNECT_TIMEOUT says otherwise; an
+        // empty value lets libpq read it) and notice a dead server or network within about
+        // 25 s (TCP keepalives). warroom's own settings come after it, so text always travels
+        // as UTF-8 whatever the environment says.
+        let timeout = getenv("PGCONNECT_TIMEOUT") == nil ? "10" : ""
+        let keywords = ["connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname", "fallback_application_name", "client_encoding"]
+        let values = [timeout, "10", "5", "3", url.raw, "warroom", "UTF8"]
         let cKeywords: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer(strdup($0)) } + [nil]
         let cValues: [UnsafePointer<CChar>?] = values.map { UnsafePointer(strdup($0)) } + [nil]
         defer {
@@ -56,6 +60,10 @@ public final class PostgresConnection {
             PQfinish(handle)
             throw PostgresStoreError.connectFailed(target: url.description, message: message.isEmpty ? "unknown error" : message)
         }
+        // libpq prints the server's notices to stderr by default, also the FATAL a server
+        // sends an idle connection when it shuts down, right into the line being edited.
+        // warroom reports a lost connection itself, once, in its own words.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         return handle
     }
 

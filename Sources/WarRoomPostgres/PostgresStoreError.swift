@@ -52,6 +52,23 @@ public enum PostgresStoreError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 
+    /// Whether the store could not be reached (as opposed to a refusal): the shell says so,
+    /// refuses commands and reconnects.
+    public var isUnreachable: Bool {
+        switch self {
+        case .connectFailed, .connectionLost: return true
+        default: return false
+        }
+    }
+
+    /// What libpq said, for `TranscriptError.unreachable` (never a password).
+    var unreachableReason: String {
+        switch self {
+        case .connectFailed(_, let message), .connectionLost(_, let message): return message
+        default: return description
+        }
+    }
+
     /// The process exit code (SPEC §2: 64 usage, 65 bad input, 74 I/O).
     public var exitCode: Int32 {
         switch self {

@@ -16,6 +16,10 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public let incident: String
     /// The connection (for `LISTEN`, its socket, reconnecting).
     public let connection: PostgresConnection
+    /// This shell's id in the room, once it entered (kept across reconnections).
+    public internal(set) var shell: Int?
+    /// How many times the room's write lock is held by this connection (0: not held).
+    var writeLockDepth = 0
 
     private init(incident: String, connection: PostgresConnection) {
         self.incident = incident
@@ -70,18 +74,14 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public var location: String { "incident \(incident) in the store \(connection.target)" }
 
     public func head() throws -> TranscriptHead {
-        try reading { try storedHead() }
+        try unreachableAsTranscriptError { try reading { try storedHead() } }
     }
 
     @discardableResult
     public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
-        do {
-            try reconnectIfNeeded()
-        } catch let error as PostgresStoreError {
-            throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
-        }
+        try reconnectIfNeeded()
         if drafts.isEmpty {
-            let current = try reading { try storedHead() }
+            let current = try head()
             guard current == expected else { throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq) }
             return []
         }
@@ -97,7 +97,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
             do {
                 outcome = try resolve(drafts, after: expected)
             } catch {
-                throw TranscriptError.writeFailed(path: location, reason: "the store is unreachable (\(message)); nothing was acknowledged — retry when it is back")
+                throw TranscriptError.unreachable(path: location, reason: "\(message); nothing was acknowledged")
             }
             if let written = outcome { return written }
             do {
@@ -105,15 +105,15 @@ public final class PostgresTranscriptStore: TranscriptStore {
             } catch let error as TranscriptError {
                 throw error
             } catch let error as PostgresStoreError {
-                throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
+                throw transcriptError(error)
             }
         } catch let error as PostgresStoreError {
-            throw TranscriptError.writeFailed(path: location, reason: Self.reason(error))
+            throw transcriptError(error)
         }
     }
 
     public func entries(after seq: Int) throws -> [TranscriptEntry] {
-        try reading { try fetchEntries(after: seq) }
+        try unreachableAsTranscriptError { try reading { try fetchEntries(after: seq) } }
     }
 
     private func fetchEntries(after seq: Int) throws -> [TranscriptEntry] {
@@ -145,7 +145,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// in `seq` order, byte for byte.
     /// - Throws: `PostgresStoreError`.
     public func transcriptBytes() throws -> [UInt8] {
-        try reading { try fetchBytes() }
+        try unreachableAsTranscriptError { try reading { try fetchBytes() } }
     }
 
     private func fetchBytes() throws -> [UInt8] {
@@ -228,11 +228,21 @@ public final class PostgresTranscriptStore: TranscriptStore {
         return try connection.waitForNotifications(seconds: seconds).contains { $0.channel == channel }
     }
 
-    /// Opens a new connection (listening again if it listened) and checks the schema.
-    /// - Throws: `PostgresStoreError.connectFailed` while the server is unreachable.
+    /// Opens a new connection (listening again if it listened), checks the schema, and
+    /// enters the room again with the same shell id when this shell had entered it.
+    /// - Throws: `TranscriptError.unreachable` while the server is unreachable;
+    ///   `PostgresStoreError` for a schema problem.
     public func reconnect() throws {
-        try connection.reconnect()
-        try PostgresSchema.check(connection)
+        try unreachableAsTranscriptError {
+            // A lock held by the old connection went with it.
+            writeLockDepth = 0
+            try connection.reconnect()
+            try PostgresSchema.check(connection)
+            if let shell {
+                try prepareRoomConnection()
+                _ = try takePresence(shell)
+            }
+        }
     }
 
     // MARK: - Writing
@@ -312,6 +322,21 @@ public final class PostgresTranscriptStore: TranscriptStore {
 
     private func reconnectIfNeeded() throws {
         if !connection.isConnected { try reconnect() }
+    }
+
+    /// Runs `body`, turning a lost or refused connection into `TranscriptError.unreachable`,
+    /// the one error a shell treats as "the store went away".
+    private func unreachableAsTranscriptError<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresStoreError where error.isUnreachable {
+            throw TranscriptError.unreachable(path: location, reason: error.unreachableReason)
+        }
+    }
+
+    /// A store error from an append, as the `TranscriptError` the protocol promises.
+    private func transcriptError(_ error: PostgresStoreError) -> TranscriptError {
+        error.isUnreachable ? .unreachable(path: location, reason: error.unreachableReason) : .writeFailed(path: location, reason: Self.reason(error))
     }
 
     /// Runs a read; when the connection turns out to be gone (the server restarted since the

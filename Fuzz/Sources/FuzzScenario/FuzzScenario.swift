@@ -13,7 +13,8 @@ public func fuzzScenario(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let now = scenario.start + seconds * 1000
         _ = try? target.snapshot(at: now)
         _ = try? target.latency(at: now)
-        _ = try? target.load(at: now)
+        _ = try? target.window(at: now, seconds: 60)
+        _ = try? target.configuration(at: now)
         _ = try? target.errors(at: now, minutes: 30)
         _ = try? target.traffic(at: now)
         _ = try? target.dependencies(at: now)

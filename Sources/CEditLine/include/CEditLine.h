@@ -42,12 +42,16 @@ int wl_history_load(History *h, const char *file);
 /// how the file is created; 0, or -1 on failure.
 int wl_history_save_fd(History *h, int fd);
 
-/// Called about once a second while the editor waits for a key; returns 1 when it printed
-/// something (the line is then redrawn).
+/// Called about once a second while the editor waits for a key, and whenever the wake
+/// descriptor becomes readable; returns 1 when it printed something (the line is then
+/// redrawn), 2 to end the input (as Ctrl-D on an empty line would), 0 otherwise.
 typedef int (*wl_idle_function)(EditLine *);
 /// Reads keys with poll(), calling `idle` between them, so reminders can appear while the
 /// responder is not typing.
 int wl_set_idle(EditLine *el, wl_idle_function idle, int interval_ms);
+/// A descriptor to wait on besides the keyboard (-1 for none), and the idle interval (0 keeps
+/// it): a shared store's socket wakes the editor when another shell records something.
+void wl_set_wake(int fd, int interval_ms);
 
 /// Installs a SIGINT handler (without SA_RESTART) so Ctrl-C interrupts el_gets instead of
 /// killing the process; `wl_take_interrupt` reports and clears it.

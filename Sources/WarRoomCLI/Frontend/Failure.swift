@@ -23,6 +23,9 @@ enum Failure {
         case let error as PrivateFileError:
             Terminal.error(error.description)
             return ExitCode(74)
+        case let error as RoomError:
+            Terminal.error(error.description)
+            return ExitCode(74)
         case let error as CommandError:
             Terminal.error(error.description)
             return ExitCode(64)

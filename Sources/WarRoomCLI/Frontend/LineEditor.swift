@@ -21,11 +21,26 @@ final class LineEditor {
     /// Saving the history was refused once (and said); it is not said again.
     private var historyRefused = false
 
+    /// What the idle callback reports.
+    struct Idle {
+        /// Lines to show above the prompt (sanitized on the way out), each with its colour.
+        var lines: [(text: String, color: String?)]
+        /// The prompt now.
+        var prompt: String
+        /// A descriptor to wake on besides the keyboard (-1: none).
+        var wake: Int32 = -1
+        /// Seconds until the next call when nothing wakes the editor.
+        var interval: Double = 1
+        /// The session is over (the incident was closed in another shell): end the input.
+        var end = false
+    }
+
     /// Holds what the completion callback needs; reached through libedit's client data.
     final class Completer {
         let complete: (String) -> [String]
-        /// Called while waiting for a key: notices to show above the prompt, and the prompt now.
-        var idle: (() -> (lines: [Notice], prompt: String))?
+        /// Called while waiting for a key, about once a second and when the wake descriptor
+        /// is readable.
+        var idle: (() -> Idle)?
         /// The prompt on screen, to redraw only when it changed.
         var shownPrompt = ""
         /// Set by the Ctrl-C binding; the line it ends is thrown away.
@@ -64,15 +79,17 @@ final class LineEditor {
         wl_set_idle(editor, { editor in
             guard let editor, let raw = wl_get_clientdata(editor) else { return 0 }
             let completer = Unmanaged<Completer>.fromOpaque(raw).takeUnretainedValue()
-            guard let (lines, prompt) = completer.idle?() else { return 0 }
+            guard let idle = completer.idle?() else { return 0 }
+            wl_set_wake(idle.wake, Int32(max(50, min(1000, idle.interval * 1000))))
             // Nothing to say and the prompt's clock has not moved on: leave the screen alone.
-            guard !lines.isEmpty || prompt != completer.shownPrompt else { return 0 }
+            guard !idle.lines.isEmpty || idle.prompt != completer.shownPrompt || idle.end else { return 0 }
             // Clear the line being edited, print above it, and let libedit redraw it with the
             // new prompt.
             Terminal.clearLine(STDOUT_FILENO)
-            for notice in lines { Terminal.print(notice.text, color: Terminal.color(of: notice)) }
-            completer.shownPrompt = prompt
-            wl_set_prompt(editor, Display.sanitize(prompt))
+            for line in idle.lines { Terminal.print(line.text, color: line.color) }
+            if idle.end { return 2 }
+            completer.shownPrompt = idle.prompt
+            wl_set_prompt(editor, Display.sanitize(idle.prompt))
             return 1
         }, 1000)
         wl_bind(editor, "^R", "em-inc-search-prev")
@@ -86,8 +103,13 @@ final class LineEditor {
 
     /// Reads one line with the given prompt.
     /// Sets what runs while the editor waits for a key (timers on the incident clock).
-    func onIdle(_ idle: @escaping () -> (lines: [Notice], prompt: String)) {
+    func onIdle(_ idle: @escaping () -> Idle) {
         completer.idle = idle
+    }
+
+    /// Sets the descriptor to wake on besides the keyboard (-1: none).
+    func wake(on descriptor: Int32) {
+        wl_set_wake(descriptor, 0)
     }
 
     func readLine(prompt: String) -> Input {

@@ -29,21 +29,35 @@ enum ShellLoop {
         let editor = LineEditor(historyFile: Environment.historyFile) { line in
             session.commands.completions(for: line, session: session)
         }
-        // Reminders fall due while nobody types: show them (and the clock) as they happen.
+        // Reminders fall due while nobody types, and in a shared room the others record:
+        // show them (and the clock) as they happen. The store's socket wakes the editor at
+        // once when another shell records something.
         editor.onIdle {
             let notices = session.tick()
             // An alert rings the terminal's bell, whatever the drill's speed.
             if notices.contains(where: { $0.kind == .alert }) { Terminal.bell() }
-            return (notices, session.prompt)
+            var lines = notices.map { (text: $0.text, color: Optional(Terminal.color(of: $0))) }
+            let ended = session.closedElsewhere != nil
+            if let close = session.closedElsewhere {
+                lines.append((text: "\(close.by) closed the incident; leaving the room.", color: "1"))
+            }
+            return LineEditor.Idle(lines: lines, prompt: session.prompt, wake: ended ? -1 : session.wakeDescriptor,
+                                   interval: session.idleInterval, end: ended)
         }
         while true {
-            switch editor.readLine(prompt: session.prompt) {
+            editor.wake(on: session.wakeDescriptor)
+            let input = editor.readLine(prompt: session.prompt)
+            // Closed in another shell while this one waited: whatever was half-typed is not
+            // recorded (nothing can be, after the close).
+            if session.closedElsewhere != nil { return .success }
+            switch input {
             case .interrupted:
                 Terminal.write(STDOUT_FILENO, "^C\n")
             case .endOfInput:
                 Terminal.print("")
-                session.pauseIfOpen(reason: "ctrl-d")
-                Terminal.print("Paused. Resume with: warroom resume \(session.path)")
+                let (notes, warnings) = session.leave(reason: "ctrl-d")
+                for warning in warnings { Terminal.error(warning) }
+                for note in notes { Terminal.print(note) }
                 return .success
             case .line(let line):
                 editor.remember(line)
@@ -62,8 +76,10 @@ enum ShellLoop {
             show(reply, line: number)
             if reply.exit { break }
         }
-        session.pauseIfOpen(reason: "end of input")
-        return session.failures > 0 ? ExitCode(1) : .success
+        // A file's incident is paused; in a shared room this shell leaves.
+        let (_, warnings) = session.leave(reason: "end of input")
+        for warning in warnings { Terminal.error(warning) }
+        return session.failures > 0 || !warnings.isEmpty ? ExitCode(1) : .success
     }
 
     static func show(_ reply: Reply, line: Int? = nil) {

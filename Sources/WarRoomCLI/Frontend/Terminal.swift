@@ -26,9 +26,14 @@ enum Terminal {
         return "\u{1B}[\(color)m\(clean)\u{1B}[0m"
     }
 
-    /// A notice's colour: alerts in bold red, reminders and others' entries in yellow.
+    /// A notice's colour: alerts in bold red, the store's state in bold yellow, reminders and
+    /// others' entries in yellow.
     static func color(of notice: Notice) -> String {
-        notice.kind == .alert ? "1;31" : noticeColor
+        switch notice.kind {
+        case .alert: "1;31"
+        case .store: "1;33"
+        default: noticeColor
+        }
     }
 
     /// Rings the terminal's bell (an alert fired), only when stdout is a terminal.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WarRoomKit
+import WarRoomPostgres
 
 struct Start: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,8 +33,13 @@ struct Start: ParsableCommand {
     @Option(help: "Probe target: sim, or haproxy:/path/to.sock, haproxy:HOST:PORT[,backend=NAME].")
     var target: String?
 
-    @Option(help: "Folder for transcripts (default: $WARROOM_TRANSCRIPTS or ./Transcripts, created if missing).")
+    @Option(help: "Folder for transcripts (default: $WARROOM_TRANSCRIPTS or ./Transcripts, created if missing); with --store, where 'close' writes the export and the postmortem.")
     var transcripts: String?
+
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Open the incident in a shared PostgreSQL store (libpq URL or key=value string; default $WARROOM_STORE unless --transcripts is given): others enter it with 'warroom join ID'.",
+        valueName: "URL"))
+    var store: String?
 
     @Option(help: "Folder to look up playbook ids in.")
     var playbooks: String?
@@ -76,19 +82,28 @@ struct Start: ParsableCommand {
         } catch {
             throw Failure.exit(TranscriptError.notWritable(path: options.transcriptsFolder, reason: "cannot create the folder"))
         }
+        // A store given with --store, or $WARROOM_STORE when no --transcripts says to use files.
+        let storeURL = store ?? (transcripts == nil ? TranscriptSource.storeURL(nil) : nil)
         do {
-            (session, notices) = try Session.start(options, source: SystemTime.source)
+            var source = SystemTime.source
+            if let storeURL {
+                _ = try RoomConnection.localFolder(transcripts)
+                let url = ConnectionString(storeURL)
+                source = try RoomConnection.databaseTime(url: url)
+                options.provider = PostgresIncidentProvider(url: url)
+            }
+            (session, notices) = try Session.start(options, source: source)
+            try RoomConnection.listenIfInteractive(session)
         } catch {
             throw Failure.exit(error)
         }
         session.shellLimits = shellLimits
-        var banner = [
-            "warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)",
-            "Transcript: \(session.path)",
-        ]
+        var banner = ["warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)"]
+        banner += storeURL == nil ? ["Transcript: \(session.path)"] : RoomConnection.banner(session)
         if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
         if let target = session.target { banner.append("Load balancer: \(target.label)" + (session.clock.mode == .virtual ? " · virtual clock ×\(session.clock.speed == 0 ? "0 (moves on 'advance')" : String(session.clock.speed))" : "")) }
-        banner.append("Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume').")
+        banner.append(storeURL == nil ? "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume')."
+                      : "Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it.")
         throw ShellLoop.run(session, banner: banner, notices: notices)
     }
 }

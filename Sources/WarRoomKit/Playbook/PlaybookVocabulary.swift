@@ -25,7 +25,7 @@ public enum PlaybookVocabulary {
     public static let commands = [
         "help", "?", "status", "steps", "timeline", "show", "note", "n", "mark", "severity", "as", "role", "hypothesis", "hyp",
         "rule-out", "confirm", "rootcause", "trigger", "impact", "action", "todo", "escalate", "update", "amend", "retract",
-        "done", "next", "skip", "goto", "run", "probe", "lb", "advance", "postmortem", "highlight", "omit", "close", "quit", "exit",
+        "done", "next", "skip", "goto", "run", "probe", "lb", "advance", "postmortem", "highlight", "omit", "close", "quit", "exit", "who",
     ]
 
     /// Severities, highest first.

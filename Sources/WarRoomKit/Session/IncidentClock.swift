@@ -93,6 +93,9 @@ public final class IncidentClock {
     /// Real time now, for the transcript's `wall` field.
     public var wallNow: Instant { source.wallNow() }
 
+    /// A monotonic reading in seconds (for delays that real time measures, not the incident's).
+    public var monotonicSeconds: Double { source.monotonicSeconds() }
+
     /// Moves a virtual clock forward.
     /// - Throws: `ClockError` on a wall clock or a non-positive duration.
     public func advance(by milliseconds: Int64) throws {
@@ -109,5 +112,16 @@ public final class IncidentClock {
         guard mode == .virtual, instant > now else { return }
         base = min(instant, limit)
         realBase = source.monotonicSeconds()
+    }
+
+    /// Runs a virtual clock at `speed` from where the room's clock was at a known real time
+    /// (the drill's start when it opened, or the last `advance`), as real time now says: every
+    /// shell of a room whose real time is the same (the database server's) reads the same
+    /// incident time, whenever it joined. Never moves the clock back.
+    /// - Parameter anchor: the incident time `at` that the clock read at real time `wall`.
+    public func follow(anchor: (at: Instant, wall: Instant)) {
+        guard mode == .virtual, speed > 0 else { return }
+        let elapsed = Double(source.wallNow() - anchor.wall) * speed
+        catchUp(to: anchor.at + Int64(elapsed.rounded(.down)))
     }
 }

@@ -65,6 +65,17 @@ public struct MilestoneRecord: Sendable, Equatable {
     public var text: String
 }
 
+/// One shell in a shared room, as the record has it.
+public struct RoomShell: Sendable, Equatable {
+    /// Its id in the room (`data.shell`).
+    public var id: Int
+    /// Who types in it now (`as NAME` changes it).
+    public var responder: String
+    /// When it joined, on the incident clock and in real time.
+    public var joinedAt: Instant
+    public var joinedWall: Instant
+}
+
 /// A statement for the postmortem (root cause, trigger, impact), latest first wins.
 public struct Statement: Sendable, Equatable {
     public var text: String
@@ -122,6 +133,13 @@ public struct IncidentState: Sendable {
     /// Responders in a shared room by the record (joined and not left), with how many shells
     /// each has open; a shell that was killed never left, so `who` also asks the store.
     public private(set) var shellsByResponder: [String: Int] = [:]
+    /// The shells in the room by the record, by their id (`data.shell` of `join`, `leave` and
+    /// `as` entries): who types in each and since when. A killed shell never left; `who` asks
+    /// the store which are still there.
+    public private(set) var shells: [Int: RoomShell] = [:]
+    /// Where the room's clock was at a known real time: the `open` entry's start, or where the
+    /// last `advance` took it. At `--speed` above 0 a shared room's clock runs from here.
+    public private(set) var clockAnchor: (at: Instant, wall: Instant)?
     /// Alerts firing now, by name.
     public private(set) var firingAlerts: [String: AlertRecord] = [:]
     public var closedAt: Instant?
@@ -224,8 +242,9 @@ public struct IncidentState: Sendable {
         lastHash = entry.hash
         if entry.at > lastAt { lastAt = entry.at }
         if entry.at > roomTime { roomTime = entry.at }
-        if entry.kind == .command, entry.data["command"] == "advance", let to = entry.data["to"]?.stringValue.flatMap(Instant.parseISO8601), to > roomTime {
-            roomTime = to
+        if entry.kind == .command, entry.data["command"] == "advance", let to = entry.data["to"]?.stringValue.flatMap(Instant.parseISO8601) {
+            if to > roomTime { roomTime = to }
+            clockAnchor = (to, entry.wall)
         }
         if let key = entry.data["key"]?.stringValue { automaticKeys.insert(key) }
         entryCount += 1
@@ -240,11 +259,13 @@ public struct IncidentState: Sendable {
             openedAt = entry.at
             openedBy = entry.by
             openData = data
+            clockAnchor = (data["clock"]?.objectValue?["start"]?.stringValue.flatMap(Instant.parseISO8601) ?? entry.at, entry.wall)
         case .severity:
             severity = data["to"]?.stringValue ?? severity
         case .role:
-            if data["responder"] != nil {
+            if let name = data["responder"]?.stringValue {
                 // `as NAME`: who typed in one terminal; the incident's roles are unchanged.
+                if let shell = data["shell"]?.intValue, shells[shell] != nil { shells[shell]?.responder = name }
             } else if let role = data["role"]?.stringValue, let name = data["name"]?.stringValue {
                 if let index = roles.firstIndex(where: { $0.role == role }) {
                     roles[index].name = name
@@ -295,11 +316,13 @@ public struct IncidentState: Sendable {
             closedAt = entry.at
             summary = data["summary"]?.stringValue
         case .join:
-            if let name = data["responder"]?.stringValue ?? Optional(entry.by) { shellsByResponder[name, default: 0] += 1 }
+            let name = data["responder"]?.stringValue ?? entry.by
+            shellsByResponder[name, default: 0] += 1
+            if let shell = data["shell"]?.intValue { shells[shell] = RoomShell(id: shell, responder: name, joinedAt: entry.at, joinedWall: entry.wall) }
         case .leave:
-            if let name = data["responder"]?.stringValue ?? Optional(entry.by), let count = shellsByResponder[name] {
-                shellsByResponder[name] = count > 1 ? count - 1 : nil
-            }
+            let name = data["responder"]?.stringValue ?? entry.by
+            if let count = shellsByResponder[name] { shellsByResponder[name] = count > 1 ? count - 1 : nil }
+            if let shell = data["shell"]?.intValue { shells[shell] = nil }
         case .note, .command, .probe, .lb, .timer, .shell, .error, .phase, .step, .unknown, .highlight, .omit:
             break
         }

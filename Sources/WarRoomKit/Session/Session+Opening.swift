@@ -34,35 +34,37 @@ extension Session {
         let clock = IncidentClock(mode: mode, start: start, speed: speed, source: source, limit: limit)
         let title = options.title ?? setup.target.scenario.map { "Drill: \($0.title)" } ?? setup.playbook?.title ?? "Untitled incident"
         let severity = try Session.validSeverity(options.severity ?? setup.playbook?.severity ?? "SEV-3")
-        let id = IncidentID.make(at: clock.now, title: title)
-        let path = try IncidentID.freePath(folder: options.transcriptsFolder, id: id)
-        let writer = try TranscriptWriter.create(path: path)
-        let incidentID = String(path.split(separator: "/").last!.dropLast(".jsonl".count))
         var scenarioRecord: JSONValue = .null
         if let scenario = setup.target.scenario {
             scenarioRecord = ["id": .string(scenario.id), "seed": .number(Double(scenario.seed)), "sha256": .string(scenario.sha256), "path": .string(scenario.path)]
         }
-        let data: JSONObject = [
-            "incident": .string(incidentID),
-            "title": .string(title),
-            "severity": .string(severity),
-            "responder": .string(options.responder),
-            "playbook": setup.playbook?.openRecord ?? .null,
-            "scenario": scenarioRecord,
-            "clock": ["mode": .string(mode.rawValue), "speed": .number(mode == .virtual ? speed : 1), "start": .string(clock.now.iso8601)],
-            "target": .string(setup.target.label),
-            "program": ["name": "warroom", "version": .string(programVersion)],
-            "hash": "sha256-chain-v1",
-        ]
-        let session = Session(store: writer, state: IncidentState(), clock: clock, responder: options.responder)
+        let opened = clock.now
+        let openedWall = clock.wallNow
+        let provider = options.provider ?? TranscriptFolder(path: options.transcriptsFolder)
+        let (store, openEntry) = try provider.create(id: IncidentID.make(at: opened, title: title)) { incidentID in
+            let data: JSONObject = [
+                "incident": .string(incidentID),
+                "title": .string(title),
+                "severity": .string(severity),
+                "responder": .string(options.responder),
+                "playbook": setup.playbook?.openRecord ?? .null,
+                "scenario": scenarioRecord,
+                "clock": ["mode": .string(mode.rawValue), "speed": .number(mode == .virtual ? speed : 1), "start": .string(opened.iso8601)],
+                "target": .string(setup.target.label),
+                "program": ["name": "warroom", "version": .string(programVersion)],
+                "hash": "sha256-chain-v1",
+            ]
+            return TranscriptEntry(seq: 1, at: opened, wall: openedWall, by: options.responder, kind: .open,
+                                   text: "Opened \(severity) incident: \(title)", data: data)
+        }
+        let session = Session(store: store, state: IncidentState(entries: [openEntry]), clock: clock, responder: options.responder)
         session.allowShell = options.allowShell
         session.playbook = setup.playbook
         session.target = setup.target.target
         session.scenario = setup.target.scenario
         session.playbookFolders = options.playbookFolders
         session.caughtUpTo = clock.now
-        try session.record(.open, text: "Opened \(severity) incident: \(title)", data: data)
-        try session.commit()
+        if store.isShared { session.localFolder = options.transcriptsFolder }
         var notices = setup.notices
         if let target = session.target {
             do {
@@ -72,14 +74,18 @@ extension Session {
             }
         }
         if let scenario = session.scenario {
-            session.monitor = AlertMonitor(rules: scenario.alerts, from: clock.now)
+            // Evaluated on a grid from the drill's start, as `resume` and `join` rebuild it, so
+            // an alert's time does not depend on how long opening took.
+            session.monitor = AlertMonitor(rules: scenario.alerts, from: opened)
             if let warning = scenario.warnings.first { notices.append("scenario: \(warning.message)") }
         }
         if let begin = try session.progress?.begin(at: clock.now) {
             try session.record(begin.entries)
-            try session.commit()
+            try session.commitAfterOthers()
             session.openingGuide = begin.message
         }
+        // The one who opened a room is in it, as everyone who joins.
+        try session.enterRoom()
         return (session, notices)
     }
 

@@ -6,11 +6,19 @@ extension Session {
         (path.hasSuffix(".jsonl") ? String(path.dropLast(6)) : path) + ".postmortem.md"
     }
 
+    /// Compiles the postmortem from the transcript as it is now: the file, or the lines a
+    /// shared store holds.
+    func compilePostmortem(scenarioFolders: [String], drawChart: Bool) throws -> PostmortemModel {
+        guard let room else { return try Postmortem.compile(transcriptPath: path, scenarioFolders: scenarioFolders, drawChart: drawChart) }
+        return try Postmortem.compile(bytes: room.transcriptBytes(), path: "\(state.id) (store)", scenarioFolders: scenarioFolders, drawChart: drawChart)
+    }
+
     /// Compiles the Markdown postmortem after `close`; returns lines to print.
     func writePostmortemOnClose() -> [String] {
+        if room != nil { return anchorClosedRoom() }
         do {
             // Markdown has no chart: a drill's simulation is re-run only for the impact figure.
-            let model = try Postmortem.compile(transcriptPath: path, scenarioFolders: playbookFolders, drawChart: false)
+            let model = try compilePostmortem(scenarioFolders: playbookFolders, drawChart: false)
             try PrivateFile.write(PostmortemRenderer.render(model, format: .markdown), to: postmortemPath)
             var lines = ["Postmortem: \(postmortemPath)"]
             let findings = PostmortemCheck.findings(model)
@@ -22,6 +30,44 @@ extension Session {
         } catch {
             return ["The postmortem could not be written (\(error)); run 'warroom postmortem \(path)' to try again."]
         }
+    }
+}
+
+extension Session {
+    /// After `close` in a shared room: the final head, and the transcript exported byte for
+    /// byte with its postmortem beside it in the local transcripts folder, so that the head is
+    /// anchored outside the database too.
+    func anchorClosedRoom() -> [String] {
+        guard let room else { return [] }
+        var lines = ["Final head: #\(state.lastSeq) \(state.lastHash)"]
+        let bytes: [UInt8]
+        do {
+            bytes = try room.transcriptBytes()
+        } catch {
+            return lines + ["The export could not be read from the store (\(error)); write it with 'warroom export \(state.id) --store URL --output FILE'."]
+        }
+        let exportPath: String
+        do {
+            exportPath = try IncidentID.freePath(folder: localFolder ?? ".", id: state.id)
+            try PrivateFile.writeNew(bytes, to: exportPath)
+            lines.append("Transcript exported: \(exportPath) (\(bytes.count) bytes; 'warroom verify \(exportPath)' checks it against the head above)")
+        } catch {
+            return lines + ["The export could not be written (\(error)); write it with 'warroom export \(state.id) --store URL --output FILE'."]
+        }
+        do {
+            let model = try Postmortem.compile(bytes: bytes, path: exportPath, scenarioFolders: playbookFolders, drawChart: false)
+            let postmortem = String(exportPath.dropLast(".jsonl".count)) + ".postmortem.md"
+            try PrivateFile.writeNew(Array(PostmortemRenderer.render(model, format: .markdown).utf8), to: postmortem)
+            lines.append("Postmortem: \(postmortem)")
+            let findings = PostmortemCheck.findings(model)
+            if !findings.isEmpty {
+                lines.append("Before publishing, the postmortem check found:")
+                lines.append(contentsOf: findings.map { "  - \($0)" })
+            }
+        } catch {
+            lines.append("The postmortem could not be written (\(error)); run 'warroom postmortem \(exportPath)' to try again.")
+        }
+        return lines
     }
 }
 
@@ -42,7 +88,7 @@ enum PostmortemCommands {
             guard let format = PostmortemFormat(name: formatText) else {
                 throw CommandError.usage(usage, "'\(formatText)' is not a format\(Suggest.hint(for: formatText, in: PostmortemFormat.allCases.map(\.rawValue)))")
             }
-            let model = try Postmortem.compile(transcriptPath: session.path, scenarioFolders: session.playbookFolders, drawChart: format != .markdown)
+            let model = try session.compilePostmortem(scenarioFolders: session.playbookFolders, drawChart: format != .markdown)
             let text = PostmortemRenderer.render(model, format: format, appendix: !noAppendix)
             guard let output else { return text }
             do {

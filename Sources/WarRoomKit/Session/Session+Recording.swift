@@ -39,6 +39,10 @@ extension Session {
     /// Folds `entry` into the state under the next `seq` and keeps it for `commit()`.
     @discardableResult
     private func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
+        // In a shared room, the state before the first staged entry is what the store holds
+        // (with the others' entries folded): a failed append goes back to it without reading
+        // the whole incident again.
+        if staged.isEmpty, store.isShared { committedState = state }
         var entry = draft
         entry.seq = state.lastSeq + 1
         state.apply(entry)
@@ -58,12 +62,14 @@ extension Session {
             let written = try store.append(entries, after: head)
             if let last = written.last { state.lastHash = last.hash }
             lastCommittedHash = state.lastHash
+            committedState = nil
             unrecorded.removeAll { state.automaticKeys.contains($0.key) }
         } catch TranscriptError.headMoved {
             // The caller goes back to the state before it decided, and decides again.
+            committedState = nil
             throw TranscriptError.headMoved(path: store.location, expected: head.seq, found: -1)
         } catch {
-            try? rebuildState()
+            restoreCommittedState()
             throw error
         }
     }
@@ -74,7 +80,19 @@ extension Session {
         afterCommit = []
         guard !staged.isEmpty else { return }
         staged = []
-        try? rebuildState()
+        restoreCommittedState()
+    }
+
+    /// Back to the state of what is recorded: in a shared room the state kept before staging;
+    /// for a file, folded again from the file (a failed write was cut back to the last entry).
+    private func restoreCommittedState() {
+        if let committedState {
+            state = committedState
+            lastCommittedHash = state.lastHash
+            self.committedState = nil
+        } else {
+            try? rebuildState()
+        }
     }
 
     /// Folds the transcript again from the store: after a failed append, the state must hold

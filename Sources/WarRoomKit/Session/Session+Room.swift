@@ -10,6 +10,8 @@ extension Session {
     ///   - source: real time (a shared room at `--speed` above 0 passes the database's).
     /// - Returns: the session and notices for the responder.
     /// - Throws: `TranscriptError`, `StartError.closed` for a closed incident.
+    /// - Throws: `TranscriptError`, `StartError.closed` for a closed incident,
+    ///   `RoomError.readOnly` when the store lets this shell read the incident but not write.
     public static func join(store: any TranscriptStore, responder: String, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
         try checkResponder(responder)
         let entries = try store.entries(after: 0)
@@ -18,11 +20,63 @@ extension Session {
         }
         let state = IncidentState(entries: entries)
         if state.status == .closed { throw StartError.closed(path: store.location) }
+        if let room = store as? RoomStore, store.isShared, try !room.mayWrite() { throw RoomError.readOnly(incident: state.id) }
         let session = try attach(store: store, state: state, entries: entries, responder: responder, folders: folders, source: source)
-        try session.record(.join, text: "\(responder) joined", data: ["responder": .string(responder)])
-        try session.commitAfterOthers()
+        try session.enterRoom()
         session.showCurrentStep()
         return (session, session.setupNotices)
+    }
+
+    /// Enters a shared room: this shell counts as present while it is connected, and a `join`
+    /// entry with its id says who came in. Nothing for a file.
+    func enterRoom() throws {
+        guard let room else { return }
+        let id = try room.enterRoom()
+        shell = id
+        link.lastFetch = clock.monotonicSeconds
+        try record(.join, text: "\(responder) joined", data: ["responder": .string(responder), "shell": .int(id)])
+        try commitAfterOthers()
+    }
+
+    /// Ends this shell's part in the incident (Ctrl-D, the end of a piped script). In a shared
+    /// room the shell leaves (a `leave` entry) and the incident stays open for the others and
+    /// for whoever joins later: only `close` ends it. A file's incident is paused.
+    /// - Parameter reason: why (`ctrl-d`, `end of input`).
+    /// - Returns: what to tell the responder, and warnings (something could not be recorded).
+    @discardableResult
+    public func leave(reason: String) -> (notes: [String], warnings: [String]) {
+        guard room != nil, let shell else {
+            pauseIfOpen(reason: reason)
+            return (state.status == .paused ? ["Paused. Resume with: warroom resume \(path)"] : [], [])
+        }
+        guard state.status != .closed, !hasLeft else { return ([], []) }
+        hasLeft = true
+        var warnings: [String] = []
+        if reconnectIfDue(now: true) {
+            do {
+                try record(.leave, text: "\(responder) left", data: ["responder": .string(responder), "shell": .int(shell), "reason": .string(reason)])
+                try commitAfterOthers()
+            } catch {
+                discardStaged()
+                warnings.append("could not record that \(responder) left (\(error)); the room stops counting this shell once it has gone")
+            }
+        } else {
+            warnings.append("could not record that \(responder) left: the store is unreachable; the room stops counting this shell once it has gone")
+        }
+        warnings.append(contentsOf: owedWarning())
+        room?.leaveRoom(shell: shell)
+        return (["Left the room; \(state.id) stays open for the others. Come back with: warroom join \(state.id)"], warnings)
+    }
+
+    /// Whether this shell works in a shared room (a store), where leaving is not pausing.
+    public var isRoom: Bool { room != nil }
+
+    /// What this shell did while the store was away and could not record: said when it leaves,
+    /// so that the responder can put it on the record by hand.
+    func owedWarning() -> [String] {
+        guard !owed.isEmpty else { return [] }
+        return ["NOT RECORDED (the store is unreachable): " + owed.map { "\($0.kind.rawValue) at \($0.at.clockSeconds): \(Display.firstLine($0.text, limit: 120))" }.joined(separator: "; ")
+            + " — note it in the incident once the store is back"]
     }
 
     /// Builds a session over an incident's transcript: the clock where the record left it,
@@ -56,6 +110,7 @@ extension Session {
         }
         session.setupNotices += try session.rebuildConsole(entries: entries)
         session.appliedThrough = state.lastSeq
+        if store.isShared, let anchor = state.clockAnchor { clock.follow(anchor: anchor) }
         return session
     }
 
@@ -68,15 +123,21 @@ extension Session {
     /// records these after them (entries that only say who came or went).
     func commitAfterOthers() throws {
         var attempt = 0
+        var locked = false
+        defer { if locked { room?.unlockWrites() } }
         while true {
             attempt += 1
             let drafts = staged
-            let checkpoint = store.isShared ? state : nil
+            let checkpoint = committedState ?? state
             do {
                 try commit()
                 return
             } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
-                if let checkpoint { state = checkpoint }
+                state = checkpoint
+                if !locked, let room {
+                    try room.lockWrites()
+                    locked = true
+                }
                 try refreshFromStore()
                 for draft in drafts { stageAgain(draft) }
             }
@@ -91,20 +152,27 @@ extension Session {
     public func refreshFromStore() throws -> [Notice] {
         guard store.isShared else { return [] }
         let fresh = try store.entries(after: state.lastSeq)
+        link.lastFetch = clock.monotonicSeconds
         guard !fresh.isEmpty else { return [] }
         var notices: [Notice] = []
         for entry in fresh {
             state.apply(entry)
+            if entry.kind == .close { closedElsewhere = entry }
             if entry.seq > appliedThrough {
                 if let console, console.target is SimulatedTarget, let change = RecordedLBCommand.from(entries: [entry]).first {
                     _ = try? console.lb(arguments: change.arguments, by: change.by, at: change.at)
                 }
                 appliedThrough = entry.seq
             }
+            // What changed nothing (a `status`, a mistyped command) is left out, as `watch` does.
+            if entry.kind == .error || entry.kind == .command && entry.data["effect"] == nil && entry.data["command"] != "advance" { continue }
             notices.append(Notice(.entry, "\(stamp(entry.at)) \(entry.by): \(Session.summary(of: entry))"))
         }
         lastCommittedHash = state.lastHash
-        if clock.mode == .virtual { clock.catchUp(to: state.roomTime) }
+        if clock.mode == .virtual {
+            clock.catchUp(to: state.roomTime)
+            if let anchor = state.clockAnchor { clock.follow(anchor: anchor) }
+        }
         pendingNotices.append(contentsOf: notices)
         return notices
     }
@@ -121,5 +189,171 @@ extension Session {
         default:
             return text
         }
+    }
+}
+
+// MARK: - When the store goes away
+
+/// The shared store's connection as one shell knows it: reachable or not, and when to try
+/// again (a delay doubling from 100 ms to 5 s).
+struct StoreLink {
+    static let firstDelay = 0.1
+    static let longestDelay = 5.0
+    /// Others' entries are fetched at least this often, should a notification be lost.
+    static let refetchInterval = 5.0
+
+    var reachable = true
+    /// Why it is not (libpq's message, never a password).
+    var reason = ""
+    var lostAt = 0.0
+    var retryAt = 0.0
+    var delay = firstDelay
+    /// When others' entries were last fetched (monotonic seconds).
+    var lastFetch = 0.0
+    /// Back after an outage: fetch what was missed at once.
+    var justReconnected = false
+
+    func fetchIsStale(at now: Double) -> Bool {
+        now - lastFetch >= Self.refetchInterval
+    }
+}
+
+/// What goes wrong in a shared room.
+public enum RoomError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The store lets this role read the incident but not write to it.
+    case readOnly(incident: String)
+    /// Another shell closed the incident; nothing more can be recorded.
+    case closedElsewhere(by: String, at: Instant)
+    /// A command acted outside the record (a load balancer change, a system command, the
+    /// clock), then the store went away before it was recorded: it is recorded once it is back.
+    case actedButUnrecorded(command: String, output: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .readOnly(let incident):
+            return "this role can read incident \(incident) but not write to it, so it cannot join the room; watch it with 'warroom watch \(incident)' (with the same --store), or ask for a role in warroom_writer (docs/STORE.md)"
+        case .closedElsewhere(let by, let at):
+            return "\(by) closed the incident at \(at.clockSeconds); nothing more can be recorded (read it with 'warroom timeline' or 'warroom postmortem' and the incident's id)"
+        case .actedButUnrecorded(let command, _, let reason):
+            return "'\(command)' was done, but is not recorded yet: the store is unreachable (\(reason)); it is recorded as soon as the store is back — keep this shell open"
+        }
+    }
+}
+
+extension Session {
+    /// "not recorded: the store is unreachable; retry …": a command refused while the store is away.
+    static func unreachableMessage(_ reason: String) -> String {
+        "not recorded: the store is unreachable; retry (\(reason.isEmpty ? "no connection" : reason); reconnecting)"
+    }
+
+    /// Whether the shared store answered the last time this shell asked.
+    public var storeReachable: Bool { link.reachable }
+
+    /// The descriptor the shell waits on besides the keyboard: readable when another shell
+    /// recorded something or the connection broke; -1 when there is none.
+    public var wakeDescriptor: Int32 {
+        guard let room, link.reachable else { return -1 }
+        return room.wakeDescriptor
+    }
+
+    /// How long the shell may wait for a key before calling `tick()` again: a second, or less
+    /// when a reconnection is due sooner.
+    public var idleInterval: Double {
+        guard room != nil, !link.reachable else { return 1 }
+        return max(0.05, min(1, link.retryAt - clock.monotonicSeconds))
+    }
+
+    /// The store went away: say so once, and try again after a growing delay.
+    func storeLost(_ reason: String) {
+        guard room != nil else { return }
+        let now = clock.monotonicSeconds
+        if link.reachable {
+            link.reachable = false
+            link.lostAt = now
+            link.delay = StoreLink.firstDelay
+            pendingNotices.append(Notice(.store, "lost the store (\(reason)): nothing is recorded until it is back; reconnecting"))
+        }
+        link.reason = reason
+        link.retryAt = now + link.delay
+    }
+
+    /// Reconnects when the store is away and a try is due (`now`: try at once, as when a
+    /// command was typed); once back, records what was owed and fetches what was missed.
+    /// - Returns: whether the store is reachable.
+    func reconnectIfDue(now force: Bool) -> Bool {
+        guard let room, !link.reachable else { return true }
+        let now = clock.monotonicSeconds
+        guard force || now >= link.retryAt else { return false }
+        do {
+            try room.reconnect()
+        } catch {
+            if case TranscriptError.unreachable(_, let reason) = error { link.reason = reason }
+            link.delay = min(StoreLink.longestDelay, link.delay * 2)
+            link.retryAt = clock.monotonicSeconds + link.delay
+            return false
+        }
+        link.reachable = true
+        link.justReconnected = true
+        link.delay = StoreLink.firstDelay
+        pendingNotices.append(Notice(.store, "reconnected to the store after \(String(format: "%.1f", now - link.lostAt)) s; catching up after #\(state.lastSeq)"))
+        recordOwed()
+        return link.reachable
+    }
+
+    /// Records, after what the others recorded meanwhile, what this shell did while the store
+    /// was away.
+    func recordOwed() {
+        guard !owed.isEmpty else { return }
+        let entries = owed
+        owed = []
+        do {
+            try refreshFromStore()
+            for entry in entries { stageAgain(entry) }
+            try commitAfterOthers()
+            pendingNotices.append(Notice(.store, "recorded what was done while the store was away: " + entries.map { "\($0.kind.rawValue) at \($0.at.clockSeconds)" }.joined(separator: ", ")))
+        } catch {
+            discardStaged()
+            owed = entries
+            if case TranscriptError.unreachable(_, let reason) = error { storeLost(reason) }
+        }
+    }
+
+    // MARK: - Presence
+
+    /// One responder in the room now.
+    public struct Presence: Sendable, Equatable {
+        public var responder: String
+        public var roles: [String]
+        /// Shells open under this name.
+        public var shells: Int
+        /// The earliest of their joins, on the incident clock and in real time.
+        public var joinedAt: Instant
+        public var joinedWall: Instant
+    }
+
+    /// Who is in the room now: the shells the record says joined and did not leave, kept to
+    /// those the store still sees connected (a killed shell stops counting), by responder.
+    /// - Returns: the responders present, in the order they joined, and the names of those
+    ///   whose shells went away without leaving.
+    /// - Throws: `TranscriptError.unreachable`.
+    public func presence() throws -> (present: [Presence], gone: [String]) {
+        let recorded = state.shells.values.sorted { ($0.joinedWall, $0.id) < ($1.joinedWall, $1.id) }
+        let alive = try room?.present(among: recorded.map(\.id)) ?? Set(recorded.map(\.id))
+        var present: [Presence] = []
+        var gone: [String] = []
+        for shell in recorded {
+            guard alive.contains(shell.id) else {
+                if !gone.contains(shell.responder) { gone.append(shell.responder) }
+                continue
+            }
+            if let index = present.firstIndex(where: { $0.responder == shell.responder }) {
+                present[index].shells += 1
+            } else {
+                present.append(Presence(responder: shell.responder, roles: state.roles(of: shell.responder), shells: 1,
+                                        joinedAt: shell.joinedAt, joinedWall: shell.joinedWall))
+            }
+        }
+        gone.removeAll { name in present.contains { $0.responder == name } }
+        return (present, gone)
     }
 }

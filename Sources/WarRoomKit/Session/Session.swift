@@ -21,6 +21,10 @@ public struct StartOptions: Sendable {
     /// Where a virtual clock starts (default: the scenario's start, else now); `replay` uses
     /// the original session's start.
     public var virtualStart: Instant?
+    /// Where the transcript is created: `nil` for a file in `transcriptsFolder`; a shared
+    /// store (`start --store`) opens the incident as a room, and `close` then writes the
+    /// export and the postmortem into `transcriptsFolder`.
+    public var provider: (any IncidentStoreProvider)?
 
     public init(responder: String, transcriptsFolder: String) {
         self.responder = responder
@@ -42,6 +46,8 @@ public struct Notice: Sendable, Equatable {
         case change
         /// Another responder recorded something (a shared room).
         case entry
+        /// The shared store went away or came back.
+        case store
     }
 
     public var kind: Kind
@@ -139,6 +145,22 @@ public final class Session {
     var afterCommit: [() -> String] = []
     /// The hash of the last entry in the store (the head the next commit continues).
     var lastCommittedHash: String
+    /// This shell's id in a shared room (`data.shell` of its `join`, `as` and `leave`).
+    public internal(set) var shell: Int?
+    /// Where `close` writes the export and the postmortem of an incident in a shared store.
+    public var localFolder: String?
+    /// The shared store's connection as this shell knows it.
+    var link = StoreLink()
+    /// What a command that acted outside the record (a load balancer change, a system
+    /// command, the clock) did while the store was unreachable: recorded first thing once it
+    /// is back, so that a side effect is never lost, nor made twice.
+    var owed: [TranscriptEntry] = []
+    /// In a shared room, the state as recorded before the entries staged now (see `stage`).
+    var committedState: IncidentState?
+    /// This shell left the room (`quit`, or `leave(reason:)`).
+    var hasLeft = false
+    /// The `close` entry, when another shell closed the incident: this shell is done.
+    public internal(set) var closedElsewhere: TranscriptEntry?
 
     init(store: any TranscriptStore, state: IncidentState, clock: IncidentClock, responder: String) {
         self.store = store
@@ -163,6 +185,11 @@ public final class Session {
         set { (store as? TranscriptWriter)?.syncsToDisk = newValue }
     }
 
+    /// The shared store this shell works in, when the incident is a room.
+    var room: (any RoomStore)? {
+        store.isShared ? store as? RoomStore : nil
+    }
+
     // MARK: - Handling lines
 
     /// Handles one line typed by the responder (or read from a script).
@@ -182,6 +209,7 @@ public final class Session {
                 try commit()
             } catch {
                 failures += 1
+                if case TranscriptError.unreachable(_, let reason) = error { storeLost(reason) }
                 return Reply(error: CommandError.notRecorded(String(describing: error)).description)
             }
         }
@@ -206,7 +234,15 @@ public final class Session {
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return reply }
         currentInput = trimmed
         if state.status == .closed {
+            reply.exit = closedElsewhere != nil
             return fail("this incident is closed; nothing more can be recorded (start a new one with 'warroom start')", command: nil, reply: &reply)
+        }
+        if room != nil, !reconnectIfDue(now: true) {
+            // Nothing is decided on a record this shell cannot see, and nothing is kept here
+            // to be recorded later: the responder types it again once the store is back.
+            failures += 1
+            reply.error = Session.unreachableMessage(link.reason)
+            return reply
         }
         let name: String
         var arguments: Arguments
@@ -231,6 +267,19 @@ public final class Session {
                 if !more.isEmpty { reply.output += (reply.output.isEmpty ? "" : "\n") + more }
             }
             afterCommit = []
+        } catch TranscriptError.unreachable(_, let reason) {
+            failures += 1
+            discardStaged()
+            storeLost(reason)
+            reply.error = Session.unreachableMessage(reason)
+        } catch let error as RoomError {
+            failures += 1
+            discardStaged()
+            if case .actedButUnrecorded(_, let output, let reason) = error {
+                storeLost(reason)
+                reply.output = output
+            }
+            reply.error = error.description
         } catch let error as TranscriptError {
             failures += 1
             discardStaged()
@@ -243,82 +292,150 @@ public final class Session {
         return reply
     }
 
-    /// How many times a command is decided again when other shells keep recording first.
-    static let maximumAttempts = 8
+    /// How many times a command is decided again when other shells keep recording first
+    /// (holding the room's write lock, a try finds the head moved only when a shell that does
+    /// not wait for the lock recorded first).
+    static let maximumAttempts = 32
 
-    /// Runs a command against the incident as it stands and records what it decided. When the
-    /// store is shared and another shell recorded first, the command is decided again on the
-    /// new head (`confirm H3` just after someone ruled H3 out becomes an error, ids are taken
-    /// afresh); a command that acted outside the record (a load balancer change, the clock, a
-    /// system command) is not run twice: what it recorded goes after the new head as it was.
+    /// Runs a command against the incident as it stands and records what it decided. In a
+    /// shared room the command is decided holding the room's write lock, so that it is
+    /// recorded at the head it was decided on; when another shell recorded first all the same
+    /// (one that does not wait for the lock: a side effect's first try, a reminder), the
+    /// command is decided again on the new head (`confirm H3` just after someone ruled H3 out
+    /// becomes an error, ids are taken afresh). A command that acts outside the record (a load
+    /// balancer change, the clock, a system command) runs without the lock, once: when the
+    /// head moved, what it recorded goes after the new head as it was, under the lock.
     private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments) throws -> String {
         var attempt = 0
         var rechain: (drafts: [TranscriptEntry], output: String)?
+        var locked = false
+        defer { if locked { room?.unlockWrites() } }
+        if let room, !command.actsOutside {
+            try room.lockWrites()
+            locked = true
+        }
         while true {
             attempt += 1
             let checkpoint = store.isShared ? state : nil
+            let typing = responder
             let caughtUp = caughtUpTo
             let noticeCount = pendingNotices.count
-            try refreshFromStore()
-            try catchUp()
-            var output: String
-            if let (drafts, decided) = rechain {
-                for draft in drafts { stageAgain(draft) }
-                output = decided
-            } else {
-                var arguments = original
-                let before = staged.count
-                output = try command.run(self, &arguments)
-                if staged.count == before {
-                    // Every typed line is on the record, also when it showed or changed nothing.
-                    var data: JSONObject = ["command": .string(command.name)]
-                    if !command.readOnly { data["effect"] = "none" }
-                    try record(.command, text: command.readOnly ? "" : Display.firstLine(output, limit: 200), data: data)
-                }
-            }
-            let drafts = staged
+            var output = ""
+            var drafts: [TranscriptEntry] = []
             do {
+                try refreshFromStore()
+                if let close = closedElsewhere {
+                    exitRequested = true
+                    throw RoomError.closedElsewhere(by: close.by, at: close.at)
+                }
+                try catchUp()
+                if let (again, decided) = rechain {
+                    for draft in again { stageAgain(draft) }
+                    output = decided
+                } else {
+                    var arguments = original
+                    let before = staged.count
+                    output = try command.run(self, &arguments)
+                    if staged.count == before {
+                        // Every typed line is on the record, also when it showed or changed nothing.
+                        var data: JSONObject = ["command": .string(command.name)]
+                        if !command.readOnly { data["effect"] = "none" }
+                        try record(.command, text: command.readOnly ? "" : Display.firstLine(output, limit: 200), data: data)
+                    }
+                }
+                drafts = staged
                 try commit()
                 return output
             } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
                 // Someone else's entries came first: fold them and decide again.
                 if let checkpoint { state = checkpoint }
+                responder = typing
                 caughtUpTo = caughtUp
                 pendingNotices.removeSubrange(noticeCount...)
                 afterCommit = []
-                if command.actsOutside {
-                    let automatic = Set(unrecorded.map(\.key))
-                    rechain = (drafts.filter { $0.data["key"]?.stringValue.map { !automatic.contains($0) } ?? true }, output)
+                if command.actsOutside { rechain = (drafts.filter { !isAutomatic($0) }, output) }
+                if !locked, let room {
+                    try room.lockWrites()
+                    locked = true
                 }
+            } catch {
+                // What this try staged is dropped by the caller (`discardStaged`); what fell due
+                // is found again by the next command.
+                responder = typing
+                caughtUpTo = caughtUp
+                if case TranscriptError.unreachable(_, let reason) = error, command.actsOutside, !drafts.isEmpty || rechain != nil {
+                    // It acted already: it is recorded as soon as the store is back.
+                    owed = (rechain?.drafts ?? drafts.filter { !isAutomatic($0) })
+                    throw RoomError.actedButUnrecorded(command: command.name, output: rechain?.output ?? output, reason: reason)
+                }
+                throw error
             }
         }
     }
 
+    /// Whether warroom or monitoring found this entry by itself (a timer, an overdue step, an
+    /// alert, a scenario event): such entries are found again on the new head, not carried over.
+    func isAutomatic(_ entry: TranscriptEntry) -> Bool {
+        if entry.by == IncidentState.automaticAuthor { return true }
+        guard let key = entry.data["key"]?.stringValue else { return false }
+        return unrecorded.contains { $0.key == key }
+    }
+
     /// Records whatever fell due on the incident clock while nobody typed (the shell calls this
-    /// while it waits for a key).
-    /// - Returns: the reminders, alerts and changes to show; a recording failure is returned as
-    ///   a reminder too.
+    /// while it waits for a key, about once a second, and at once when the store says another
+    /// shell recorded something). In a shared room it also reads what the others recorded
+    /// (when woken, and every 5 seconds in case a notification was lost), notices the store
+    /// going away, and reconnects with a growing delay.
+    /// - Returns: the reminders, alerts, others' entries and changes to show; a recording
+    ///   failure is returned as a reminder too.
     public func tick() -> [Notice] {
         guard state.status == .open else { return [] }
         pendingNotices = []
         defer { pendingNotices = [] }
+        var fetch = false
+        if let room {
+            guard reconnectIfDue(now: false) else { return pendingNotices }
+            do {
+                fetch = try room.takeWakeups() || link.fetchIsStale(at: clock.monotonicSeconds) || link.justReconnected
+                link.justReconnected = false
+            } catch TranscriptError.unreachable(_, let reason) {
+                storeLost(reason)
+                return pendingNotices
+            } catch {
+                return [Notice(.store, "cannot read the store: \(error)")]
+            }
+        }
         var attempt = 0
+        var locked = false
+        defer { if locked { room?.unlockWrites() } }
         while true {
             attempt += 1
             let checkpoint = store.isShared ? state : nil
             let caughtUp = caughtUpTo
+            let noticeCount = pendingNotices.count
             do {
-                try refreshFromStore()
+                if fetch { try refreshFromStore() }
+                guard state.status == .open else { return pendingNotices }
                 try catchUp()
                 try commit()
                 return pendingNotices
             } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
                 if let checkpoint { state = checkpoint }
                 caughtUpTo = caughtUp
-                pendingNotices = []
+                pendingNotices.removeSubrange(noticeCount...)
+                fetch = true
+                if !locked, let room {
+                    guard (try? room.lockWrites()) != nil else { return pendingNotices }
+                    locked = true
+                }
             } catch {
                 discardStaged()
-                return pendingNotices.filter { $0.kind == .entry } + [Notice(.reminder, "could not record what fell due: \(error)")]
+                caughtUpTo = caughtUp
+                if case TranscriptError.unreachable(_, let reason) = error {
+                    storeLost(reason)
+                    return pendingNotices
+                }
+                return pendingNotices.filter { $0.kind == .entry || $0.kind == .store } + [Notice(.reminder, "could not record what fell due: \(error)")]
             }
         }
     }
@@ -329,11 +446,13 @@ public final class Session {
     private func fail(_ message: String, command: String?, reply: inout Reply) -> Reply {
         failures += 1
         reply.error = message
+        // Nothing goes on the record after its close (another shell may have closed it).
+        guard closedElsewhere == nil else { return reply }
         var data: JSONObject = [:]
         if let command { data["command"] = .string(command) }
         do {
             try record(.error, text: message, data: data)
-            try commit()
+            try commitAfterOthers()
         } catch {
             discardStaged()
             reply.error = message + " (and the error could not be recorded: \(error))"

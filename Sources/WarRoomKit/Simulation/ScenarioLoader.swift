@@ -187,12 +187,8 @@ private struct Reader {
                 source.error("the alert '\(name)' needs a threshold: 'above: 0.05' or 'below: 10'", at: item)
             }
             var holdFor: Int64 = 0
-            if let node = fields["for"]?.value, let value = nonNegativeDuration(node, field: "for") {
-                if value > 86_400_000 {
-                    source.error("'for' is at most 24h, not \(DurationText.format(milliseconds: Int64(value)))", at: node)
-                } else {
-                    holdFor = Int64(value)
-                }
+            if let node = fields["for"]?.value, let value = boundedDuration(node, field: "for", Bounds.alertFor) {
+                holdFor = Int64(value.rounded())
             }
             let summary = fields["summary"].flatMap { source.string($0.value, field: "summary") }
             guard !name.isEmpty, !probe.isEmpty, let threshold = above ?? below, threshold.isFinite else { continue }

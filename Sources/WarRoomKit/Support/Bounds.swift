@@ -65,6 +65,8 @@ public enum Bounds {
     public static let retries = Bound("'retries'", 0, 10, unit: .plain)
     /// A health check's `rise` and `fall`.
     public static let checkCount = Bound("'rise' and 'fall'", 1, 100, unit: .plain)
+    /// How long an alert rule's condition must hold before it fires (`for`).
+    public static let alertFor = Bound("'for'", 0, Double(day), unit: .duration)
     /// Fractions: error rates, loss.
     public static let fraction = Bound("a fraction", 0, 1, unit: .plain)
     /// Where a scenario may start: early enough that a whole drill ends by the year 9999.

@@ -97,6 +97,30 @@ public enum PrivateFile {
         }
     }
 
+    /// Writes a new file (mode 0600) that must not exist yet, and syncs it to disk: an export
+    /// beside a closed room's postmortem, which must never replace anything.
+    /// - Throws: `PrivateFileError.exists` (or `.symlink`), `.system`; a partial file is removed.
+    public static func writeNew(_ bytes: [UInt8], to path: String) throws(PrivateFileError) {
+        let fd = try create(path)
+        defer { close(fd) }
+        let failure: Int32? = bytes.withUnsafeBytes { buffer -> Int32? in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += count
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        if let failure {
+            unlink(path)
+            throw .system(path: path, reason: errorText(failure))
+        }
+    }
+
     /// Replaces a file as `write(_:to:)` does, with contents written by `fill` into the new
     /// file's descriptor (for writers that need one, such as libedit's history).
     /// - Parameters:

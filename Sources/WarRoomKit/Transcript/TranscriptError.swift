@@ -22,6 +22,9 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
     case symlink(path: String)
     /// The hash chain fails verification; `resume` refuses it unless told to accept it.
     case brokenChain(path: String, seq: Int, reason: String)
+    /// A shared store cannot be reached (the database is down, the network cut); nothing was
+    /// written, and the shell reconnects by itself.
+    case unreachable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -48,6 +51,8 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
             return "'\(path)' is a symbolic link, and warroom never reads a transcript or writes beside one through a link; remove the link, or give the real file's path"
         case .brokenChain(let path, let seq, let reason):
             return "'\(path)' fails verification at seq \(seq) (\(reason)); it was changed after it was written, so resume refuses it — check it with 'warroom verify \(path)', or continue anyway with 'warroom resume --accept-broken-chain \(path)' (the resume entry records that you did)"
+        case .unreachable(let path, let reason):
+            return "the store is unreachable (\(path): \(reason)); nothing was written — retry when it is back"
         }
     }
 

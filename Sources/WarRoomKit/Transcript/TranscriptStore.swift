@@ -86,6 +86,15 @@ public final class InMemoryTranscriptStore: TranscriptStore {
     public private(set) var lines: [[UInt8]] = []
     private var recorded: [TranscriptEntry] = []
     private var closed = false
+    /// Whether it answers (tests take it away as a database goes away).
+    public var reachable = true
+    /// Whether the sessions using it may only read (a read-only role).
+    public var readOnly = false
+    /// Shells in the room, and the last id given out.
+    var presentShells: Set<Int> = []
+    var nextShell = 0
+    /// How many times a shell took the room's write lock (after finding the head moved).
+    public internal(set) var writeLocks = 0
 
     public init(location: String = "memory", shared: Bool = false) {
         self.location = location
@@ -93,12 +102,14 @@ public final class InMemoryTranscriptStore: TranscriptStore {
     }
 
     public func head() throws -> TranscriptHead {
-        recorded.last.map { TranscriptHead(seq: $0.seq, hash: $0.hash) } ?? .empty
+        try checkReachable()
+        return recorded.last.map { TranscriptHead(seq: $0.seq, hash: $0.hash) } ?? .empty
     }
 
     @discardableResult
     public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
         guard !closed else { throw TranscriptError.writeFailed(path: location, reason: "the transcript is closed") }
+        try checkReachable()
         let current = try head()
         guard current == expected else { throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq) }
         var hash = current.hash
@@ -118,7 +129,8 @@ public final class InMemoryTranscriptStore: TranscriptStore {
     }
 
     public func entries(after seq: Int) throws -> [TranscriptEntry] {
-        Array(recorded.drop { $0.seq <= seq })
+        try checkReachable()
+        return Array(recorded.drop { $0.seq <= seq })
     }
 
     public func close() {

@@ -66,7 +66,7 @@ import WarRoomTestSupport
         let bytes = try TranscriptLog.readBytes(path: session.path)
         try Data(ByteOrderMark.bytes + bytes).write(to: URL(fileURLWithPath: session.path))
         #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: session.path)).isValid)
-        let (resumed, _) = try Session.resume(path: session.path, responder: nil, source: .fixed(SessionTests.t0))
+        let (resumed, _) = try Session.resume(path: session.path, responder: "tester", source: .fixed(SessionTests.t0))
         #expect(resumed.handle("note after").error == nil)
         #expect(resumed.handle("quit").error == nil)
         #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: session.path)).isValid)

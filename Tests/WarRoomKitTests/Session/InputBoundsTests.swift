@@ -88,7 +88,7 @@ import WarRoomTestSupport
         #expect(session.handle("advance 59m").error == nil)
         #expect(session.handle("quit").error == nil)
         // Everything it wrote, it reads back.
-        let (resumed, _) = try Session.resume(path: session.path, responder: nil, source: .fixed(SessionTests.t0))
+        let (resumed, _) = try Session.resume(path: session.path, responder: "tester", source: .fixed(SessionTests.t0))
         #expect(resumed.state.lastAt.iso8601 == "9999-12-31T23:59:00.000Z")
     }
 
@@ -104,7 +104,7 @@ import WarRoomTestSupport
         try writer.append(TranscriptEntry(seq: 0, at: t0, wall: t0, by: "mallory", kind: .pause, text: "Paused"))
         writer.close()
         #expect {
-            _ = try Session.resume(path: path, responder: nil, source: .fixed(t0))
+            _ = try Session.resume(path: path, responder: "tester", source: .fixed(t0))
         } throws: { error in
             "\(error)".contains("records a clock speed of 1e+300, and --speed must be 0…1000000")
         }

@@ -42,7 +42,7 @@ import WarRoomTestSupport
         let path = try SingleWriterTests.pausedIncident(in: folder)
         let victim = try Self.plant(TranscriptWriter.notePath(for: path), in: folder)
         #expect(throws: TranscriptError.symlink(path: TranscriptWriter.notePath(for: path))) {
-            _ = try Session.resume(path: path, responder: nil, source: .fixed(SessionTests.t0))
+            _ = try Session.resume(path: path, responder: "tester", source: .fixed(SessionTests.t0))
         }
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
         #expect(try TranscriptLog.read(path: path).entries.last?.kind == .pause, "nothing appended")
@@ -57,7 +57,7 @@ import WarRoomTestSupport
         handle.write(Data(#"{"seq":4,"at":"2023-11-05T03:"#.utf8))
         handle.closeFile()
         let victim = try Self.plant("\(path).torn-4", in: folder)
-        let (session, notices) = try Session.resume(path: path, responder: nil, source: .fixed(SessionTests.t0))
+        let (session, notices) = try Session.resume(path: path, responder: "tester", source: .fixed(SessionTests.t0))
         #expect(session.handle("quit").error == nil)
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
         #expect(notices.contains { $0.contains("set aside in \(path).torn-4.2") })
@@ -72,7 +72,7 @@ import WarRoomTestSupport
         let link = folder.file("link.jsonl")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
         #expect(throws: TranscriptError.symlink(path: link)) {
-            _ = try Session.resume(path: link, responder: nil, source: .fixed(SessionTests.t0))
+            _ = try Session.resume(path: link, responder: "tester", source: .fixed(SessionTests.t0))
         }
     }
 

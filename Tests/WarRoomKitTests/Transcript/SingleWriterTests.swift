@@ -109,12 +109,12 @@ import WarRoomTestSupport
         let original = try String(contentsOfFile: path, encoding: .utf8)
         try original.replacingOccurrences(of: "note first", with: "note FIRST").write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: TranscriptError.brokenChain(path: path, seq: 2, reason: "hash mismatch: the entry or one before it was changed")) {
-            _ = try Session.resume(path: path, responder: nil, source: .fixed(SessionTests.t0))
+            _ = try Session.resume(path: path, responder: "tester", source: .fixed(SessionTests.t0))
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8).count == original.count, "nothing appended")
         #expect(!FileManager.default.fileExists(atPath: TranscriptWriter.notePath(for: path)), "the lock was let go")
 
-        let (session, notices) = try Session.resume(path: path, responder: nil, source: .fixed(SessionTests.t0), acceptBrokenChain: true)
+        let (session, notices) = try Session.resume(path: path, responder: "tester", source: .fixed(SessionTests.t0), acceptBrokenChain: true)
         #expect(notices.contains { $0.contains("fails verification at seq 2") })
         let resume = try #require(TranscriptLog.read(path: path).entries.last)
         #expect(resume.kind == .resume)
@@ -133,7 +133,7 @@ import WarRoomTestSupport
         handle.seekToEndOfFile()
         handle.write(Data(#"{"seq":4,"at":"2023-11-05T03:"#.utf8))
         handle.closeFile()
-        let (session, notices) = try Session.resume(path: path, responder: nil, source: .fixed(SessionTests.t0))
+        let (session, notices) = try Session.resume(path: path, responder: "tester", source: .fixed(SessionTests.t0))
         #expect(notices.contains { $0.contains("set aside in \(path).torn-4") })
         #expect(session.handle("quit").error == nil)
         #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path)).isValid)

@@ -83,7 +83,9 @@ enum RecordCommands {
                 throw CommandError.usage("as NAME", "a responder's name is one word without control characters")
             }
             let previous = session.responder
-            try session.record(.role, text: "\(name) is at the keyboard (was \(previous))", data: ["responder": .string(name), "previous": .string(previous)], by: name)
+            var data: JSONObject = ["responder": .string(name), "previous": .string(previous)]
+            if let shell = session.shell { data["shell"] = .int(shell) }
+            try session.record(.role, text: "\(name) is at the keyboard (was \(previous))", data: data, by: name)
             session.responder = name
             let roles = session.state.roles(of: name)
             return "now typing as \(name)" + (roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))")

@@ -32,13 +32,29 @@ enum SessionCommands {
             guard !command.isEmpty else { throw CommandError.usage("!COMMAND", "missing COMMAND") }
             return try session.runShell(command)
         },
-        CommandSpec("quit", aliases: ["exit"], usage: "quit", summary: "pause the incident and leave (resume later with 'warroom resume')",
-                    details: "Example: quit", group: .session
+        CommandSpec("quit", aliases: ["exit"], usage: "quit", summary: "pause the incident and leave (resume later with 'warroom resume'); in a shared room, leave it",
+                    details: "In a shared room (a store) the incident is never paused by one shell: quit records that you left, the others go on, and you come back with 'warroom join ID'. Only 'close' ends it.\nExample: quit", group: .session
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
-            try session.record(.pause, text: "Paused by \(session.responder)", data: ["reason": "quit"])
             session.exitRequested = true
+            if session.room != nil, let shell = session.shell {
+                try session.record(.leave, text: "\(session.responder) left", data: ["responder": .string(session.responder), "shell": .int(shell), "reason": "quit"])
+                session.afterCommit.append {
+                    session.hasLeft = true
+                    session.room?.leaveRoom(shell: shell)
+                    return ""
+                }
+                return "Left the room; \(session.state.id) stays open for the others. Come back with: warroom join \(session.state.id)"
+            }
+            try session.record(.pause, text: "Paused by \(session.responder)", data: ["reason": "quit"])
             return "Paused. Resume with: warroom resume \(session.path)"
+        },
+        CommandSpec("who", usage: "who", summary: "who is in the room now: names, roles, since when, how many shells",
+                    details: "In a shared room, the shells that joined and have not left, as far as the store still sees them connected: a shell that was killed stops counting within 30 seconds. JOINED is on the incident clock, HERE FOR in real time.\nExample: who",
+                    group: .session, readOnly: true
+        ) { session, arguments in
+            try arguments.expectEnd(usage: "who")
+            return try session.who()
         },
         CommandSpec("close", usage: "close [SUMMARY]", summary: "end the incident and write its postmortem next to the transcript",
                     details: "Example: close resolved: corrected weights applied, errors at baseline for an hour", group: .session, changes: { _ in true }
@@ -54,6 +70,27 @@ enum SessionCommands {
 }
 
 extension Session {
+    /// `who`: the room's responders now, as a table.
+    func who() throws -> String {
+        guard room != nil else {
+            let roles = state.roles(of: responder)
+            return "Only this shell works this incident: \(responder)\(roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))"); its transcript is a local file, one writer at a time. To work an incident with others, open it in a shared store: warroom start --store URL"
+        }
+        let (present, gone) = try presence()
+        let shells = present.reduce(0) { $0 + $1.shells }
+        var rows = [["NAME", "ROLES", "SHELLS", "JOINED", "HERE FOR"]]
+        let wall = clock.wallNow
+        for person in present {
+            let name = person.responder == responder ? "\(person.responder) (you)" : person.responder
+            rows.append([name, person.roles.isEmpty ? "-" : person.roles.joined(separator: ", "), String(person.shells), stamp(person.joinedAt),
+                         wall - person.joinedWall < 1000 ? "0s" : DurationText.format(milliseconds: (wall - person.joinedWall) / 1000 * 1000)])
+        }
+        var lines = ["In the room now: \(present.count) responder\(present.count == 1 ? "" : "s") in \(shells) shell\(shells == 1 ? "" : "s") (as the store sees them connected)"]
+        lines.append(Display.table(rows, rightAligned: [2]))
+        if !gone.isEmpty { lines.append("Gone without leaving (their shells ended): \(gone.joined(separator: ", "))") }
+        return lines.joined(separator: "\n")
+    }
+
     /// Runs `!COMMAND` and records it as a `shell` entry.
     func runShell(_ command: String) throws -> String {
         guard interactive || allowShell else {

@@ -1,0 +1,338 @@
+import Foundation
+import Testing
+import WarRoomKit
+import WarRoomPostgres
+import WarRoomTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shared room through real `warroom` processes on a real PostgreSQL: `start --store`,
+/// `join`, `who`, many writers, a writer killed mid-command, the database restarting under
+/// open shells, what falls due in a drill written once, one simulation for the room, clocks
+/// that disagree, `close` anchoring the head in a local export.
+@Suite struct RoomEndToEndTests {
+    /// A `warroom join` (or `start`) reading a script line by line as the test sends it.
+    final class Shell {
+        let process: ChildProcess
+
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
+            process = try WarRoomBinary.start(arguments, environment: environment)
+        }
+
+        /// `warroom ARGUMENTS` on a machine whose clock reads `offset` off (libfaketime). It is
+        /// started through env(1): loaded first into a Swift program, libfaketime loses the
+        /// program's arguments; loaded into env first, it only moves the clocks.
+        init(_ arguments: [String], clockOffset offset: String, preload: String) throws {
+            process = try ChildProcess("/usr/bin/env", [WarRoomBinary.path] + arguments,
+                                       environment: WarRoomBinary.environment(["LD_PRELOAD": preload, "FAKETIME": offset]))
+        }
+
+        func send(_ lines: String...) throws {
+            try process.send(Array((lines.joined(separator: "\n") + "\n").utf8))
+        }
+
+        /// Waits until stdout holds `text` `count` times.
+        @discardableResult
+        func waitFor(_ text: String, count: Int = 1, seconds: Double = 30) -> Bool {
+            process.stdout.wait(seconds: seconds) { $0.components(separatedBy: text).count > count }
+        }
+
+        func finish(seconds: Double = 60) -> ChildProcess.Termination {
+            process.closeInput()
+            return process.wait(seconds: seconds)
+        }
+    }
+
+    /// Opens a room with `start --store` (its opener quits at once) and returns its id.
+    static func openRoom(_ url: String, _ arguments: [String], folder: TemporaryFolder) throws -> String {
+        let opened = try WarRoomBinary.run(["start", "--store", url, "--transcripts", folder.path] + arguments, input: "quit\n")
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let line = try #require(opened.stdout.split(separator: "\n").last { $0.hasPrefix("Left the room; ") }, "\(opened.stdout)")
+        return String(line.dropFirst("Left the room; ".count).split(separator: " ")[0])
+    }
+
+    static func entries(_ url: String, _ id: String) throws -> [TranscriptEntry] {
+        let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: id, readOnly: true)
+        defer { store.close() }
+        return try store.entries(after: 0)
+    }
+
+    static func verified(_ url: String, _ id: String) throws -> Bool {
+        let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: id, readOnly: true)
+        defer { store.close() }
+        return try store.verify().isValid
+    }
+
+    @Test func eightShellsOf250NotesEachMakeOneGaplessChainThatAWatcherSeesInOrder() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Eight writers"], folder: folder)
+        let watcher = try WarRoomBinary.start(["watch", id, "--store", database.url])
+        #expect(watcher.stdout.wait(seconds: 30) { $0.contains("#1 ") }, "\(watcher.stderr.text)")
+
+        let scripts = (0..<8).map { writer in (0..<250).map { "note w\(writer) entry \($0)" }.joined(separator: "\n") + "\n" }
+        let shells = try (0..<8).map { writer in
+            try WarRoomBinary.start(["join", id, "--store", database.url, "--as", "w\(writer)", "--transcripts", folder.path])
+        }
+        // All eight scripts go in at once, so the shells race for the head the whole time.
+        let feeders = DispatchGroup()
+        for (writer, shell) in shells.enumerated() {
+            feeders.enter()
+            let script = Array(scripts[writer].utf8)
+            Thread {
+                try? shell.send(script)
+                shell.closeInput()
+                feeders.leave()
+            }.start()
+        }
+        #expect(feeders.wait(timeout: .now() + 120) == .success)
+        for (writer, shell) in shells.enumerated() {
+            let ended = shell.wait(seconds: 120)
+            #expect(ended.status == 0, "w\(writer): \(shell.stderr.text.suffix(500))")
+            #expect(shell.stdout.text.components(separatedBy: "noted (#").count == 251, "w\(writer)")
+        }
+        let closing = try WarRoomBinary.run(["join", id, "--store", database.url, "--as", "closer", "--transcripts", folder.path], input: "close eight writers done\n")
+        #expect(closing.status == 0, "\(closing.stderr)")
+
+        let ended = watcher.wait(seconds: 60)
+        #expect(ended.status == 0, "\(watcher.stderr.text)")
+        let entries = try Self.entries(database.url, id)
+        #expect(entries.map(\.seq) == Array(1...entries.count))
+        for writer in 0..<8 {
+            // Each note once, in the order its shell typed it.
+            let mine = entries.filter { $0.kind == .note && $0.by == "w\(writer)" }.map(\.text)
+            #expect(mine == (0..<250).map { "w\(writer) entry \($0)" })
+        }
+        // The opener, the eight, and the one who closed joined; all but the last left.
+        #expect(entries.filter { $0.kind == .join }.count == 10)
+        #expect(entries.filter { $0.kind == .leave }.count == 9)
+        // The watcher printed every entry but read-only commands, in order.
+        let printed = StoreEndToEndTests.printedSeqs(watcher.stdout.text)
+        #expect(printed == entries.filter { $0.kind != .command }.map(\.seq))
+        // The export `close` wrote beside the postmortem verifies, and ends at the head it printed.
+        let head = try #require(closing.stdout.split(separator: "\n").first { $0.hasPrefix("Final head: #") })
+        #expect(head == "Final head: #\(entries.count) \(entries.last!.hash)")
+        let export = folder.file("\(id).jsonl")
+        let verify = try WarRoomBinary.run(["verify", export])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("OK, \(entries.count) entries, chain head \(entries.last!.hash)"), "\(verify.stdout)")
+        #expect(FileManager.default.fileExists(atPath: folder.file("\(id).postmortem.md")))
+        #expect(try Self.verified(database.url, id))
+    }
+
+    @Test func aWriterKilledMidCommandLosesNothingItAcknowledgedAndStopsCountingAtOnce() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Kill nine"], folder: folder)
+        let other = try Shell(["join", id, "--store", database.url, "--as", "omar"])
+        let victim = try Shell(["join", id, "--store", database.url, "--as", "sam"])
+        try victim.send("note sam is here")
+        #expect(victim.waitFor("noted (#"))
+        try other.send("who")
+        #expect(other.waitFor("In the room now: 2 responders in 2 shells"), "\(other.process.stdout.text)")
+        // sam's shell writes as fast as it can; it is killed while it does.
+        try victim.process.send(Array((0..<200).map { "note sam \($0)\n" }.joined().utf8))
+        #expect(victim.waitFor("noted (#", count: 101))
+        try victim.process.send(Array((200..<400).map { "note sam \($0)\n" }.joined().utf8))
+        kill(victim.process.pid, SIGKILL)
+        let killed = victim.process.wait(seconds: 30)
+        #expect(killed.status == 128 + SIGKILL)
+
+        let entries = try Self.entries(database.url, id)
+        let acknowledged = victim.process.stdout.text.split(separator: "\n").compactMap { line -> Int? in
+            guard line.hasPrefix("noted (#") else { return nil }
+            return Int(line.dropFirst("noted (#".count).dropLast())
+        }
+        #expect(acknowledged.count >= 101)
+        for seq in acknowledged {
+            #expect(entries[seq - 1].by == "sam" && entries[seq - 1].kind == .note, "#\(seq)")
+        }
+        let notes = entries.filter { $0.by == "sam" && $0.kind == .note }.map(\.text).dropFirst()
+        #expect(Array(notes) == (0..<notes.count).map { "sam \($0)" })
+        #expect(try Self.verified(database.url, id))
+        // The store stopped counting the killed shell with its connection.
+        try other.send("who")
+        #expect(other.waitFor("In the room now: 1 responder in 1 shell", seconds: 30), "\(other.process.stdout.text)")
+        #expect(other.waitFor("Gone without leaving (their shells ended): sam"))
+        try other.send("note still here")
+        #expect(other.waitFor("noted (#"))
+        #expect(other.finish().status == 0, "\(other.process.stderr.text)")
+    }
+
+    @Test func shellsOpenWhileTheDatabaseRestartsRefuseReconnectAndGoOn() throws {
+        let server = try PostgresServer()
+        defer { server.stop(removing: true) }
+        let database = try PostgresTestDatabase.initialized(on: server)
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Restart"], folder: folder)
+        let dana = try Shell(["join", id, "--store", database.url, "--as", "dana"])
+        let omar = try Shell(["join", id, "--store", database.url, "--as", "omar"])
+        try dana.send("note before the restart")
+        #expect(dana.waitFor("noted (#"))
+        try omar.send("who")
+        #expect(omar.waitFor("In the room now: 2 responders in 2 shells"), "\(omar.process.stderr.text)")
+
+        try server.stopServer()
+        try dana.send("note while it is down")
+        #expect(dana.process.stderr.wait(seconds: 30) { $0.contains("line 2: error: not recorded: the store is unreachable; retry (") }, "\(dana.process.stderr.text)")
+        try server.start()
+        try dana.send("note after the restart")
+        #expect(dana.waitFor("noted (#", count: 2), "\(dana.process.stderr.text)")
+        // omar's shell reconnects at its next command and shows what dana recorded meanwhile
+        // before its own output, as a piped script does.
+        try omar.send("hyp the database restarted")
+        #expect(omar.waitFor("H1: the database restarted"), "\(omar.process.stderr.text)")
+        #expect(omar.process.stdout.text.contains("dana: note after the restart\nH1: the database restarted"), "\(omar.process.stdout.text)")
+        #expect(dana.finish().status == 1)
+        #expect(omar.finish().status == 0, "\(omar.process.stderr.text)")
+
+        let entries = try Self.entries(database.url, id)
+        let notes = entries.filter { $0.kind == .note }.map(\.text)
+        #expect(notes == ["before the restart", "after the restart"])
+        #expect(entries.filter { $0.kind == .leave }.map(\.by) == ["tester", "dana", "omar"])
+        #expect(try Self.verified(database.url, id))
+    }
+
+    @Test func threeShellsOfADrillRecordWhatFallsDueOnceAndProbeTheSameSimulation() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--speed", "0"], folder: folder)
+        let shells = try ["dana", "omar", "sam"].map { try Shell(["join", id, "--store", database.url, "--as", $0]) }
+        // dana moves the room past the maintenance and the alert; omar and sam then advance
+        // at the same moment, past the timebox and further.
+        try shells[0].send("advance 20m")
+        #expect(shells[0].waitFor("03:30:00Z → 03:50:00Z"), "\(shells[0].process.stderr.text)")
+        try shells[1].send("advance 10m")
+        try shells[2].send("advance 10m")
+        #expect(shells[1].waitFor(" → ") && shells[2].waitFor(" → "), "\(shells[1].process.stderr.text)\(shells[2].process.stderr.text)")
+        // Each shell follows the room's clock and rebuilds the same simulation from the record.
+        for shell in shells { try shell.send("probe distribution") }
+        for shell in shells { #expect(shell.waitFor("Distribution over the last 60s"), "\(shell.process.stderr.text)") }
+        for shell in shells { #expect(shell.finish().status == 0, "\(shell.process.stderr.text)") }
+        let probes = try shells.map { shell in
+            let text = shell.process.stdout.text
+            let start = try #require(text.range(of: "Distribution over the last 60s", options: .backwards)).lowerBound
+            return String(text[start...])
+        }
+        #expect(probes[0] == probes[1] && probes[1] == probes[2], "\(probes)")
+
+        let entries = try Self.entries(database.url, id)
+        #expect(entries.map(\.seq) == Array(1...entries.count))
+        let alerts = entries.filter { $0.kind == .alert }.compactMap { $0.data["key"]?.stringValue }
+        #expect(!alerts.isEmpty)
+        #expect(Set(alerts).count == alerts.count, "\(alerts)")
+        let events = entries.filter { $0.kind == .lb && $0.by == "maintenance-automation" }
+        #expect(events.count == 1)
+        let timers = entries.filter { $0.kind == .timer }.map { "\($0.data["timer"]?.stringValue ?? "") \($0.data["due"]?.stringValue ?? "") \($0.data["step"]?.stringValue ?? "")" }
+        #expect(!timers.isEmpty)
+        #expect(Set(timers).count == timers.count, "\(timers)")
+        let probeTimes = entries.filter { $0.kind == .probe }.map(\.at)
+        #expect(probeTimes.count == 3 && Set(probeTimes).count == 1)
+        #expect(try Self.verified(database.url, id))
+    }
+
+    @Test func clocksThatDisagreeByHoursReadTheRoomsTimeFromTheDatabase() throws {
+        let preload = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+        try #require(FileManager.default.fileExists(atPath: preload), "libfaketime is not installed: run scripts/setup test (apt-get install libfaketime)")
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        // A drill at 60 simulated seconds a second, and a wall-clock incident.
+        let drill = try Self.openRoom(database.url, ["--speed", "60"], folder: folder)
+        let real = try Self.openRoom(database.url, ["--free-form", "--title", "Wall clock"], folder: folder)
+        for id in [drill, real] {
+            let skewed = try Shell(["join", id, "--store", database.url, "--as", "skewed"], clockOffset: "-3h", preload: preload)
+            let local = try Shell(["join", id, "--store", database.url, "--as", "local"])
+            try skewed.send("note from the machine three hours behind")
+            try local.send("note from the machine on time")
+            #expect(skewed.waitFor("noted (#"), "\(skewed.process.stdout.text.prefix(300)) \(skewed.process.stderr.text.prefix(300))")
+            #expect(local.waitFor("noted (#"), "\(local.process.stderr.text)")
+            #expect(skewed.finish().status == 0 && local.finish().status == 0)
+            let notes = try Self.entries(database.url, id).filter { $0.kind == .note }
+            let skewedNote = try #require(notes.first { $0.by == "skewed" })
+            let localNote = try #require(notes.first { $0.by == "local" })
+            // The two were typed within moments of each other: within a second of real time
+            // (a minute of the drill's), not three hours (or 180 of the drill's).
+            let tolerance: Int64 = id == drill ? 60_000 : 1000
+            #expect(abs(skewedNote.at - localNote.at) <= tolerance, "\(skewedNote.at.iso8601) vs \(localNote.at.iso8601)")
+            #expect(abs(skewedNote.wall - localNote.wall) <= 1000, "\(skewedNote.wall.iso8601) vs \(localNote.wall.iso8601)")
+        }
+    }
+
+    @Test func anEntryTypedInOneTerminalAppearsAboveTheOthersPromptWithTheHalfTypedLineKept() throws {
+        try TerminalTests.requireTmux()
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Two terminals"], folder: folder)
+        let shell = { (name: String) in
+            "env NO_COLOR=1 WARROOM_USER=\(name) WARROOM_HISTORY=\(folder.file("history-\(name)")) \(WarRoomBinary.path) join \(id) --store '\(database.url)' --transcripts \(folder.path); echo EXITED-$?; sleep 30"
+        }
+        let dana = try TerminalTests.Tmux(command: shell("dana"))
+        try dana.waitForPrompt("dana's prompt") { $0.contains("In the room: dana") }
+        let omar = try TerminalTests.Tmux(command: shell("omar"))
+        try omar.waitForPrompt("omar's prompt") { $0.contains("In the room: dana, omar") }
+        try dana.waitFor("omar joining, above dana's prompt") { $0.contains("omar: omar joined") }
+        try dana.type("note half-typed")
+        try omar.type("note msg-28 flaps")
+        try omar.send("Enter")
+        try omar.waitForPrompt("omar's note recorded") { $0.contains("noted (#") }
+        // On dana's screen within a second: omar's entry above the prompt, her line intact.
+        let began = Date()
+        let screen = try dana.waitFor("omar's note above dana's prompt", timeout: 5) { screen in
+            let lines = screen.split(separator: "\n").map(String.init)
+            guard let last = lines.last, let above = lines.dropLast().last else { return false }
+            return above.hasSuffix("omar: note msg-28 flaps") && last.hasSuffix("> note half-typed")
+        }
+        // Generous for a loaded machine polling tmux; the latency itself is measured by
+        // RoomBench (BENCHMARKS.md).
+        #expect(Date().timeIntervalSince(began) < 3, "\(screen)")
+        try dana.send("Enter")
+        try dana.waitForPrompt("dana's note recorded") { $0.contains("noted (#") }
+        try omar.waitFor("dana's note on omar's screen") { $0.contains("dana: note half-typed") }
+        try dana.send("C-d")
+        try dana.waitFor("dana leaves") { $0.contains("Left the room;") && $0.contains("EXITED-0") }
+        try omar.send("C-d")
+        try omar.waitFor("omar leaves") { $0.contains("EXITED-0") }
+        let entries = try Self.entries(database.url, id)
+        #expect(entries.filter { $0.kind == .note }.map { "\($0.by): \($0.text)" } == ["omar: msg-28 flaps", "dana: half-typed"])
+        #expect(entries.filter { $0.kind == .leave }.map(\.by) == ["tester", "dana", "omar"])
+    }
+
+    @Test func aWriterRoleWorksTheRoomAReaderIsToldToWatchAndNoPasswordShows() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let password = "Room-Wr1ter-pw"
+        let writer = try database.server.createLoginRole(prefix: "responder", password: password, group: PostgresSchema.writerRole)
+        let reader = try database.server.createLoginRole(prefix: "stakeholder", password: password, group: PostgresSchema.readerRole)
+        let writerURL = "postgresql://\(writer):\(password)@/\(database.name)?host=\(database.server.socketFolder.replacingOccurrences(of: "/", with: "%2F"))"
+        let id = try Self.openRoom(writerURL, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Grants"], folder: folder)
+        let worked = try WarRoomBinary.run(["join", id, "--store", writerURL, "--transcripts", folder.path], input: "note a writer writes\nwho\nbogus-command\nclose\n")
+        #expect(worked.status == 1, "\(worked.stderr)")
+        #expect(worked.stdout.contains("noted (#"))
+        #expect(worked.stdout.contains("Final head: #"))
+        let closed = try WarRoomBinary.run(["join", id, "--store", database.url(user: reader, password: password)])
+        #expect(closed.status == 1)
+        #expect(closed.stderr.contains("incident \(id) is closed; nothing more can be recorded"), "\(closed.stderr)")
+        // A reader of an open one is told to watch.
+        let open = try Self.openRoom(writerURL, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Still open"], folder: folder)
+        let refused = try WarRoomBinary.run(["join", open, "--store", database.url(user: reader, password: password)])
+        #expect(refused.status == 74)
+        #expect(refused.stderr.contains("can read incident \(open) but not write to it, so it cannot join the room; watch it with 'warroom watch \(open)'"), "\(refused.stderr)")
+        let results = [worked, closed, refused]
+        for result in results { #expect(!(result.stdout + result.stderr).contains(password)) }
+        for entry in try Self.entries(database.url, id) { #expect(!entry.text.contains(password) && !(entry.input ?? "").contains(password)) }
+        let export = try String(contentsOfFile: folder.file("\(id).jsonl"), encoding: .utf8)
+        #expect(!export.contains(password))
+        var info = stat()
+        stat(folder.file("\(id).jsonl"), &info)
+        #expect(info.st_mode & 0o777 == 0o600)
+    }
+}
