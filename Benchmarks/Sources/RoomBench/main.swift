@@ -69,9 +69,16 @@ final class TerminalProcess {
     private(set) var screen: [UInt8] = []
 
     init(_ arguments: [String], environment: [String: String]) {
-        master = posix_openpt(O_RDWR | O_NOCTTY)
-        guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else { fail("no pseudo-terminal") }
-        let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
+        // posix_openpt, grantpt, unlockpt and ptsname are not imported into Swift on Linux; their ioctls are
+        // what glibc runs (open /dev/ptmx, TIOCSPTLCK to unlock, TIOCGPTN for the number under /dev/pts).
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
+            fail("no pseudo-terminal")
+        }
+        let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+        guard slave >= 0 else { fail("cannot open /dev/pts/\(number)") }
         var size = winsize(ws_row: 40, ws_col: 160, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(slave, UInt(TIOCSWINSZ), &size)
         var actions = posix_spawn_file_actions_t()
@@ -80,7 +87,9 @@ final class TerminalProcess {
         posix_spawn_file_actions_addclose(&actions, master)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSID))
+        // POSIX_SPAWN_SETSID (glibc's 0x80, not imported): the shell leads its own session, so
+        // the pseudo-terminal becomes its controlling terminal.
+        posix_spawnattr_setflags(&attributes, Int16(0x80))
         let argv: [UnsafeMutablePointer<CChar>?] = ([warroom] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         var child: pid_t = 0
@@ -172,7 +181,8 @@ for _ in 0..<5 {
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    let argv: [UnsafeMutablePointer<CChar>?] = [warroom, "join", large.incident, "--store", arguments[1], "--transcripts", folder].map { strdup($0) } + [nil]
+    let words: [String] = [warroom, "join", large.incident, "--store", arguments[1], "--transcripts", folder]
+    let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
     let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     guard posix_spawn(&child, warroom, &actions, nil, argv, envp) == 0 else { fail("cannot run \(warroom)") }
     var status: Int32 = 0
