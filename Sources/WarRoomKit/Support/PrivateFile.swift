@@ -81,20 +81,7 @@ public enum PrivateFile {
     ///   - path: the file to write.
     /// - Throws: `PrivateFileError`; nothing is left behind when it fails.
     public static func write(_ bytes: [UInt8], to path: String) throws(PrivateFileError) {
-        try replace(path) { fd in
-            bytes.withUnsafeBytes { buffer -> Int32? in
-                var offset = 0
-                while offset < buffer.count {
-                    let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        return errno
-                    }
-                    offset += count
-                }
-                return nil
-            }
-        }
+        try replace(path) { fd in writeAll(bytes, to: fd) }
     }
 
     /// Writes a new file (mode 0600) that must not exist yet, and syncs it to disk: an export
@@ -103,7 +90,16 @@ public enum PrivateFile {
     public static func writeNew(_ bytes: [UInt8], to path: String) throws(PrivateFileError) {
         let fd = try create(path)
         defer { close(fd) }
-        let failure: Int32? = bytes.withUnsafeBytes { buffer -> Int32? in
+        if let failure = writeAll(bytes, to: fd) ?? (fsync(fd) == 0 ? nil : errno) {
+            unlink(path)
+            throw .system(path: path, reason: errorText(failure))
+        }
+    }
+
+    /// Writes every byte to `fd`, going on after a signal.
+    /// - Returns: nil, or the `errno` of a failure.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+        bytes.withUnsafeBytes { buffer -> Int32? in
             var offset = 0
             while offset < buffer.count {
                 let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
@@ -113,11 +109,7 @@ public enum PrivateFile {
                 }
                 offset += count
             }
-            return fsync(fd) == 0 ? nil : errno
-        }
-        if let failure {
-            unlink(path)
-            throw .system(path: path, reason: errorText(failure))
+            return nil
         }
     }
 

@@ -36,6 +36,23 @@ import WarRoomTestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
     }
 
+    /// A closed room's export and postmortem are new files: never one that is there already,
+    /// never through a link.
+    @Test func aNewFileIsWrittenOnlyWhereNothingIsYet() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = folder.file("export.jsonl")
+        try PrivateFile.writeNew(Array("line\n".utf8), to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "line\n")
+        #expect(try Self.mode(path) == 0o600)
+        #expect(throws: PrivateFileError.exists(path: path)) { try PrivateFile.writeNew(Array("again\n".utf8), to: path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "line\n")
+        let link = folder.file("link.jsonl")
+        let victim = try Self.plant(link, in: folder)
+        #expect(throws: PrivateFileError.symlink(path: link)) { try PrivateFile.writeNew(Array("x".utf8), to: link) }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
+    }
+
     @Test func aLinkPlantedAtTheLockNoteIsRefusedAndItsTargetUntouched() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
