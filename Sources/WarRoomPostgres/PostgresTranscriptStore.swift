@@ -119,18 +119,28 @@ public final class PostgresTranscriptStore: TranscriptStore {
     private func fetchEntries(after seq: Int) throws -> [TranscriptEntry] {
         let rows = try connection.execute("SELECT seq, line FROM warroom.entries WHERE incident = $1 AND seq > $2 ORDER BY seq",
                                           [incident, String(seq)])
-        var entries: [TranscriptEntry] = []
-        entries.reserveCapacity(rows.count)
+        // The lines joined as a file holds them, and decoded in slices side by side (a join of
+        // a long incident fetches every entry).
         var bytes: [UInt8] = []
+        var seqs: [Int] = []
+        seqs.reserveCapacity(rows.count)
         for row in 0..<rows.count {
-            let rowSeq = rows.int(row, 0) ?? 0
-            bytes.removeAll(keepingCapacity: true)
+            seqs.append(rows.int(row, 0) ?? 0)
             rows.appendBytes(row, 1, to: &bytes)
-            do {
-                entries.append(try TranscriptEntry.decode(line: bytes, number: rowSeq))
-            } catch let error as TranscriptLineError {
-                throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: rowSeq, reason: "not a transcript entry (\(error.reason))")
-            }
+            bytes.append(0x0A)
+        }
+        let (entries, errors) = TranscriptLog.decodeLines(bytes)
+        if let error = errors.first {
+            let seq = seqs[min(seqs.count - 1, error.line - 1)]
+            throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: seq, reason: "not a transcript entry (\(error.reason))")
+        }
+        // Each row's line holds the entry with the row's seq (a row holding a raw newline would
+        // read as two lines): say which row does not, rather than misnumber what follows.
+        for (index, rowSeq) in seqs.enumerated() where index >= entries.count || entries[index].seq != rowSeq {
+            throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: rowSeq, reason: "its line does not hold the entry with that seq")
+        }
+        if entries.count > seqs.count {
+            throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: seqs.last ?? seq, reason: "a line holds more than one entry")
         }
         return entries
     }

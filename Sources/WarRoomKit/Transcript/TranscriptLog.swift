@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,29 +70,28 @@ public struct TranscriptLog: Sendable {
     }
 
     /// Decodes transcript bytes (see `read(path:lenient:)`).
+    ///
+    /// A large transcript's lines are decoded in a few slices side by side (one per core, up
+    /// to four), and the slices' results joined in order: the entries, the bad lines and the
+    /// first error are what decoding line by line gives.
     public static func decode(bytes: [UInt8], path: String, lenient: Bool = false) throws -> TranscriptLog {
         var entries: [TranscriptEntry] = []
-        entries.reserveCapacity(bytes.count / 300)
         var badLines: [TranscriptLineError] = []
         var torn: TornLine?
-        // A byte-order mark (an editor's addition) is not part of the first entry.
-        var start = ByteOrderMark.length(of: bytes)
-        var lineNumber = 0
         try bytes.withUnsafeBufferPointer { buffer in
-            while start < buffer.count {
-                lineNumber += 1
-                guard let newline = buffer[start...].firstIndex(of: 0x0A) else {
-                    torn = TornLine(line: lineNumber, offset: start, bytes: Array(buffer[start...]))
-                    break
+            // A byte-order mark (an editor's addition) is not part of the first entry.
+            let lines = LineSpans(buffer, from: ByteOrderMark.length(of: bytes))
+            if let tornStart = lines.tornStart {
+                torn = TornLine(line: lines.ends.count + 1, offset: tornStart, bytes: Array(buffer[tornStart...]))
+            }
+            let slices = DecodedSlice.decode(lines, in: buffer)
+            entries.reserveCapacity(slices.reduce(0) { $0 + $1.entries.count })
+            for slice in slices {
+                if let error = slice.errors.first, !lenient {
+                    throw TranscriptError.corrupt(path: path, line: error.line, reason: error.reason)
                 }
-                let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
-                do {
-                    entries.append(try TranscriptEntry.decode(line: line, number: lineNumber))
-                } catch let error as TranscriptLineError {
-                    if !lenient { throw TranscriptError.corrupt(path: path, line: lineNumber, reason: error.reason) }
-                    badLines.append(error)
-                }
-                start = newline + 1
+                entries.append(contentsOf: slice.entries)
+                badLines.append(contentsOf: slice.errors)
             }
         }
         guard let first = entries.first else {
@@ -101,5 +101,122 @@ public struct TranscriptLog: Sendable {
             throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(first.kind.rawValue)', not 'open'")
         }
         return TranscriptLog(path: path, entries: entries, torn: torn, badLines: badLines, byteCount: bytes.count)
+    }
+}
+
+extension TranscriptLog {
+    /// Decodes newline-terminated transcript lines that need not start at `open` (a store's
+    /// entries after some `seq`), in slices side by side when there are many.
+    /// - Returns: the entries in order, and the lines that could not be decoded (1-based
+    ///   line numbers within `bytes`); a last line without its newline counts as one of those.
+    public static func decodeLines(_ bytes: [UInt8]) -> (entries: [TranscriptEntry], errors: [TranscriptLineError]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            let lines = LineSpans(buffer, from: 0)
+            var entries: [TranscriptEntry] = []
+            var errors: [TranscriptLineError] = []
+            for slice in DecodedSlice.decode(lines, in: buffer) {
+                entries.append(contentsOf: slice.entries)
+                errors.append(contentsOf: slice.errors)
+            }
+            if lines.tornStart != nil { errors.append(TranscriptLineError(line: lines.ends.count + 1, reason: "no newline at its end")) }
+            return (entries, errors)
+        }
+    }
+}
+
+/// Where each complete line of a transcript ends, and where a torn last line starts.
+struct LineSpans {
+    /// The offset where the first line starts.
+    let first: Int
+    /// The offset of each complete line's newline, in order.
+    let ends: [Int]
+    /// The start of an unterminated last line, if there is one.
+    let tornStart: Int?
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>, from first: Int) {
+        self.first = first
+        var ends: [Int] = []
+        ends.reserveCapacity(buffer.count / 256)
+        var start = first
+        var tornStart: Int?
+        while start < buffer.count {
+            guard let base = buffer.baseAddress,
+                  let found = memchr(base + start, 0x0A, buffer.count - start)
+            else {
+                tornStart = start
+                break
+            }
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            ends.append(newline)
+            start = newline + 1
+        }
+        self.ends = ends
+        self.tornStart = tornStart
+    }
+
+    /// Where line `index` (0-based) starts.
+    func start(of index: Int) -> Int { index == 0 ? first : ends[index - 1] + 1 }
+}
+
+/// The entries and undecodable lines of a run of consecutive lines.
+struct DecodedSlice: Sendable {
+    var entries: [TranscriptEntry] = []
+    var errors: [TranscriptLineError] = []
+
+    /// Below this many lines one thread decodes them all: starting threads would cost more.
+    static let parallelThreshold = 4096
+
+    /// Decodes every line, in slices side by side when there are many; the slices in order.
+    static func decode(_ lines: LineSpans, in buffer: UnsafeBufferPointer<UInt8>) -> [DecodedSlice] {
+        let count = lines.ends.count
+        let sliceCount = count < parallelThreshold ? 1 : max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        guard sliceCount > 1 else { return [decode(lines, 0..<count, in: buffer)] }
+        let results = SliceResults(count: sliceCount)
+        // The buffer outlives the concurrent loop, which returns only when every slice is done.
+        nonisolated(unsafe) let shared = buffer
+        DispatchQueue.concurrentPerform(iterations: sliceCount) { slice in
+            let range = (count * slice / sliceCount)..<(count * (slice + 1) / sliceCount)
+            results.store(decode(lines, range, in: shared), at: slice)
+        }
+        return results.slices
+    }
+
+    /// Decodes lines `range` (0-based) one after another.
+    static func decode(_ lines: LineSpans, _ range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>) -> DecodedSlice {
+        var slice = DecodedSlice()
+        slice.entries.reserveCapacity(range.count)
+        for index in range {
+            let line = UnsafeBufferPointer(rebasing: buffer[lines.start(of: index)..<lines.ends[index]])
+            do {
+                slice.entries.append(try TranscriptEntry.decode(line: line, number: index + 1))
+            } catch let error as TranscriptLineError {
+                slice.errors.append(error)
+            } catch {
+                slice.errors.append(TranscriptLineError(line: index + 1, reason: "\(error)"))
+            }
+        }
+        return slice
+    }
+}
+
+/// Each slice's result, written once by the thread that decoded it.
+private final class SliceResults: @unchecked Sendable {
+    // Unchecked: each index is written by one iteration of `concurrentPerform`, under the lock,
+    // and read only after it returns.
+    private var stored: [DecodedSlice]
+    private let lock = NSLock()
+
+    init(count: Int) { stored = Array(repeating: DecodedSlice(), count: count) }
+
+    func store(_ slice: DecodedSlice, at index: Int) {
+        lock.lock()
+        stored[index] = slice
+        lock.unlock()
+    }
+
+    var slices: [DecodedSlice] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
     }
 }

@@ -32,6 +32,40 @@ import WarRoomTestSupport
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 
+    /// A large transcript is decoded in slices side by side; what it gives must be what one
+    /// line after another gives: the same entries in order, the same bad lines, the same first
+    /// error, the same torn tail.
+    @Test func aLargeTranscriptDecodesInSlicesExactlyAsLineByLine() throws {
+        var bytes = Array(ByteOrderMark.bytes)
+        var previous = HashChain.genesis
+        let count = DecodedSlice.parallelThreshold * 3
+        for seq in 1...count {
+            let draft = TranscriptEntry(seq: 0, at: Self.t0 + Int64(seq), wall: Self.t0, by: "alice", kind: seq == 1 ? .open : .note,
+                                        text: "note \(seq)", data: seq == 1 ? ["incident": "x"] : [:])
+            let (entry, line) = draft.chained(seq: seq, after: previous)
+            previous = entry.hash
+            bytes.append(contentsOf: line)  // with its newline
+        }
+        let whole = try TranscriptLog.decode(bytes: bytes, path: "t.jsonl")
+        #expect(whole.entries.map(\.seq) == Array(1...count))
+        #expect(whole.entries.last?.hash == previous && whole.torn == nil && whole.badLines.isEmpty)
+
+        // Two bad lines in different slices and a torn tail.
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        let bad = [count / 2, count - 10]
+        for index in bad { lines[index] = Array("{\"seq\":oops".utf8) }
+        var damaged = Array(lines.dropLast().joined(separator: [0x0A])) + [0x0A]
+        damaged.append(contentsOf: "{\"seq\":".utf8)
+        let lenient = try TranscriptLog.decode(bytes: damaged, path: "t.jsonl", lenient: true)
+        #expect(lenient.badLines.map(\.line) == bad.map { $0 + 1 })
+        #expect(lenient.entries.count == count - 2)
+        #expect(lenient.entries.map(\.seq) == Array(1...count).filter { !bad.map { $0 + 1 }.contains($0) })
+        #expect(lenient.torn?.line == count + 1)
+        #expect(throws: TranscriptError.corrupt(path: "t.jsonl", line: bad[0] + 1, reason: lenient.badLines[0].reason)) {
+            try TranscriptLog.decode(bytes: damaged, path: "t.jsonl")
+        }
+    }
+
     @Test func verifyNamesTheFirstBadSeqForEachTampering() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
