@@ -191,12 +191,23 @@ final class MeddlingStore: RoomStore {
         return try Session.start(options, source: time.source()).0
     }
 
-    @Test func whoListsTheShellsStillThereAndAShellThatWasKilledStopsCounting() throws {
+    /// A folder, a shared in-memory store, a manual clock and dana's shell of a free-form
+    /// incident opened in that store; the caller cleans the folder up.
+    static func freeFormRoom(speed: Double = 0) throws -> (TemporaryFolder, InMemoryTranscriptStore, ManualTime, Session) {
         let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
         let store = InMemoryTranscriptStore(shared: true)
         let time = ManualTime(start: SessionTests.t0)
-        let dana = try Self.freeForm(folder, store: store, time: time)
+        do {
+            return (folder, store, time, try freeForm(folder, store: store, time: time, speed: speed))
+        } catch {
+            folder.cleanUp()
+            throw error
+        }
+    }
+
+    @Test func whoListsTheShellsStillThereAndAShellThatWasKilledStopsCounting() throws {
+        let (folder, store, time, dana) = try Self.freeFormRoom()
+        defer { folder.cleanUp() }
         #expect(dana.shell == 1)
         #expect(dana.handle("role commander dana").error == nil)
         time.pass(120)
@@ -235,11 +246,8 @@ final class MeddlingStore: RoomStore {
     }
 
     @Test func asChangesWhoTypesInOneShellOnly() throws {
-        let folder = try TemporaryFolder()
+        let (folder, store, time, dana) = try Self.freeFormRoom()
         defer { folder.cleanUp() }
-        let store = InMemoryTranscriptStore(shared: true)
-        let time = ManualTime(start: SessionTests.t0)
-        let dana = try Self.freeForm(folder, store: store, time: time)
         let second = try Session.join(store: store, responder: "dana", source: time.source()).0
         #expect(second.handle("as erin").error == nil)
         #expect(second.handle("note erin here").error == nil)
@@ -251,11 +259,8 @@ final class MeddlingStore: RoomStore {
     }
 
     @Test func anUnreachableStoreRefusesCommandsKeepsNothingAndCatchesUpWhenBack() throws {
-        let folder = try TemporaryFolder()
+        let (folder, store, time, dana) = try Self.freeFormRoom()
         defer { folder.cleanUp() }
-        let store = InMemoryTranscriptStore(shared: true)
-        let time = ManualTime(start: SessionTests.t0)
-        let dana = try Self.freeForm(folder, store: store, time: time)
         let omar = try Session.join(store: store, responder: "omar", source: time.source()).0
         #expect(dana.handle("hyp DDoS").error == nil)
         let before = try store.entries(after: 0).count
@@ -289,11 +294,8 @@ final class MeddlingStore: RoomStore {
     }
 
     @Test func aCommandThatActedBeforeTheStoreWentAwayIsRecordedOnceItIsBack() throws {
-        let folder = try TemporaryFolder()
+        let (folder, inner, time, _) = try Self.freeFormRoom()
         defer { folder.cleanUp() }
-        let inner = InMemoryTranscriptStore(shared: true)
-        let time = ManualTime(start: SessionTests.t0)
-        _ = try Self.freeForm(folder, store: inner, time: time)
         let meddling = MeddlingStore(inner)
         let omar = try Session.join(store: meddling, responder: "omar", source: time.source()).0
         meddling.dropAtAppend = true
@@ -312,11 +314,8 @@ final class MeddlingStore: RoomStore {
     }
 
     @Test func aCommandIsDecidedUnderTheWriteLockAndAgainWhenAnotherShellGotInFirst() throws {
-        let folder = try TemporaryFolder()
+        let (folder, inner, time, dana) = try Self.freeFormRoom()
         defer { folder.cleanUp() }
-        let inner = InMemoryTranscriptStore(shared: true)
-        let time = ManualTime(start: SessionTests.t0)
-        let dana = try Self.freeForm(folder, store: inner, time: time)
         #expect(dana.handle("hyp DDoS").output == "H1: DDoS")
         let meddling = MeddlingStore(inner)
         let omar = try Session.join(store: meddling, responder: "omar", source: time.source()).0
@@ -334,11 +333,8 @@ final class MeddlingStore: RoomStore {
     }
 
     @Test func atSpeedAboveZeroTheRoomsClockFollowsRealTimeFromItsAnchor() throws {
-        let folder = try TemporaryFolder()
+        let (folder, store, time, dana) = try Self.freeFormRoom(speed: 60)
         defer { folder.cleanUp() }
-        let store = InMemoryTranscriptStore(shared: true)
-        let time = ManualTime(start: SessionTests.t0)
-        let dana = try Self.freeForm(folder, store: store, time: time, speed: 60)
         time.pass(10)
         // omar joins ten real seconds later: ten incident minutes have passed for everyone.
         let omar = try Session.join(store: store, responder: "omar", source: time.source()).0
@@ -353,11 +349,8 @@ final class MeddlingStore: RoomStore {
     }
 
     @Test func aCloseInAnotherShellEndsThisOneAndNothingIsRecordedAfterIt() throws {
-        let folder = try TemporaryFolder()
+        let (folder, store, time, dana) = try Self.freeFormRoom()
         defer { folder.cleanUp() }
-        let store = InMemoryTranscriptStore(shared: true)
-        let time = ManualTime(start: SessionTests.t0)
-        let dana = try Self.freeForm(folder, store: store, time: time)
         let omar = try Session.join(store: store, responder: "omar", source: time.source()).0
         let closed = dana.handle("close resolved")
         #expect(closed.exit)
