@@ -7,14 +7,14 @@ import WarRoomKit
 /// version first and refuses a schema newer than it understands (docs/STORE.md).
 public enum PostgresSchema {
     /// The schema version this warroom writes and reads.
-    public static let version = 1
+    public static let version = 2
 
     /// The group roles `store init` creates (when allowed) and grants to.
     public static let writerRole = "warroom_writer"
     public static let readerRole = "warroom_reader"
 
     /// Migration `n` (0-based) brings the schema from version `n` to `n + 1`.
-    static let migrations: [String] = [version1]
+    static let migrations: [String] = [version1, version2]
 
     /// What `store init` did.
     public struct InitReport: Sendable, Equatable {
@@ -107,6 +107,7 @@ public enum PostgresSchema {
                 GRANT USAGE ON SCHEMA warroom TO \(writerRole), \(readerRole);
                 GRANT SELECT ON warroom.schema_version, warroom.incidents, warroom.entries TO \(writerRole), \(readerRole);
                 GRANT EXECUTE ON FUNCTION warroom.append_entries(text, bigint, text, text[]),
+                    warroom.append_command(text, bigint, text, text[], text),
                     warroom.open_incident(text, text, text) TO \(writerRole);
                 """)
         } catch PostgresStoreError.permissionDenied(_, _, let message) {
@@ -256,5 +257,90 @@ public enum PostgresSchema {
             FOR EACH ROW EXECUTE FUNCTION warroom.guard_incident();
         CREATE TRIGGER incidents_no_truncate BEFORE TRUNCATE ON warroom.incidents
             FOR EACH STATEMENT EXECUTE FUNCTION warroom.guard_incident();
+        """
+
+    /// Version 2: who appended each row (the database's login, set by the append function, so
+    /// no client can choose it), and the id of the command that recorded it, so that a command
+    /// whose commit was lost in flight is found by its id and never recorded twice.
+    static let version2 = """
+        ALTER TABLE warroom.entries ADD COLUMN login text;
+        ALTER TABLE warroom.entries ADD COLUMN command_id text
+            CHECK (command_id IS NULL OR command_id ~ '^[0-9A-Za-z-]{8,64}$');
+        CREATE INDEX entries_by_command ON warroom.entries (incident, command_id) WHERE command_id IS NOT NULL;
+        COMMENT ON COLUMN warroom.entries.login IS 'the login (session_user) that appended the row, set by warroom.append_command; NULL for rows from schema version 1';
+        COMMENT ON COLUMN warroom.entries.command_id IS 'the id the shell gave the command that recorded the row: a retry with the same id records nothing again';
+
+        -- Appending one command's entries: as append_entries, and exactly once per command id.
+        -- A command whose entries are in already (its commit was lost in flight, the shell
+        -- asks again) gets them back with already = true; nothing is written twice.
+        CREATE FUNCTION warroom.append_command(p_incident text, p_expected_seq bigint, p_expected_hash text, p_lines text[], p_command text)
+        RETURNS TABLE (recorded boolean, head_seq bigint, head_hash text, first_seq bigint, already boolean)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+        DECLARE
+            current_seq bigint;
+            current_hash text;
+            previous text;
+            line text;
+            entry jsonb;
+            line_hash text;
+            k integer;
+            found_first bigint;
+            found_last bigint;
+        BEGIN
+            -- Lock the incident's head row: appends to one incident run one after the other.
+            SELECT inc.head_seq, inc.head_hash INTO current_seq, current_hash
+                FROM warroom.incidents AS inc WHERE inc.id = p_incident FOR UPDATE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'no incident %', p_incident USING ERRCODE = 'no_data_found';
+            END IF;
+            IF p_command IS NOT NULL THEN
+                SELECT min(e.seq), max(e.seq) INTO found_first, found_last
+                    FROM warroom.entries AS e WHERE e.incident = p_incident AND e.command_id = p_command;
+                IF found_first IS NOT NULL THEN
+                    RETURN QUERY SELECT true, found_last, (SELECT e.hash FROM warroom.entries AS e
+                        WHERE e.incident = p_incident AND e.seq = found_last), found_first, true;
+                    RETURN;
+                END IF;
+            END IF;
+            IF current_seq <> p_expected_seq OR current_hash <> p_expected_hash THEN
+                -- Someone else recorded first: nothing is written.
+                RETURN QUERY SELECT false, current_seq, current_hash, NULL::bigint, false;
+                RETURN;
+            END IF;
+            previous := current_hash;
+            FOR k IN 1 .. coalesce(array_length(p_lines, 1), 0) LOOP
+                line := p_lines[k];
+                IF NOT starts_with(line, '{"seq":' || (current_seq + k) || ',') THEN
+                    RAISE EXCEPTION 'line % is not entry %', k, current_seq + k USING ERRCODE = 'check_violation';
+                END IF;
+                line_hash := substr(right(line, 66), 1, 64);
+                IF right(line, 75) <> ',"hash":"' || line_hash || '"}'
+                   OR encode(sha256(convert_to(previous || chr(10) || left(line, -75) || '}', 'UTF8')), 'hex') <> line_hash THEN
+                    RAISE EXCEPTION 'entry % does not continue the chain', current_seq + k USING ERRCODE = 'check_violation';
+                END IF;
+                entry := line::jsonb;
+                INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line, login, command_id)
+                    VALUES (p_incident, current_seq + k, (entry->>'at')::timestamptz, (entry->>'wall')::timestamptz,
+                            entry->>'by', entry->>'kind', previous, line_hash, line, session_user, p_command);
+                previous := line_hash;
+                current_hash := line_hash;
+            END LOOP;
+            k := coalesce(array_length(p_lines, 1), 0);
+            IF k > 0 THEN
+                UPDATE warroom.incidents SET head_seq = current_seq + k, head_hash = previous WHERE id = p_incident;
+                PERFORM pg_notify('warroom:' || left(p_incident, 55), (current_seq + k)::text);
+            END IF;
+            RETURN QUERY SELECT true, current_seq + k, previous, current_seq + 1, false;
+        END
+        $$;
+
+        -- The version-1 call, without a command id (and now with the login recorded).
+        CREATE OR REPLACE FUNCTION warroom.append_entries(p_incident text, p_expected_seq bigint, p_expected_hash text, p_lines text[])
+        RETURNS TABLE (recorded boolean, head_seq bigint, head_hash text)
+        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT a.recorded, a.head_seq, a.head_hash FROM warroom.append_command(p_incident, p_expected_seq, p_expected_hash, p_lines, NULL) AS a
+        $$;
+
+        REVOKE ALL ON FUNCTION warroom.append_command(text, bigint, text, text[], text) FROM PUBLIC;
         """
 }

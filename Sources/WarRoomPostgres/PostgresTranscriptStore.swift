@@ -1,5 +1,11 @@
 import WarRoomKit
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An incident's transcript in PostgreSQL: the same lines and hash chain as a JSONL file, one
 /// row per entry, appended by any number of writers on any number of machines.
 ///
@@ -77,8 +83,13 @@ public final class PostgresTranscriptStore: TranscriptStore {
         try unreachableAsTranscriptError { try reading { try storedHead() } }
     }
 
+    /// An append whose acknowledgement is lost (the connection breaks during COMMIT) is
+    /// resolved by its command id: once reconnected, the same call is made again, and the
+    /// database either returns the entries it recorded the first time or records them now.
+    /// Without an id the head is compared instead (a chain that another writer's entries
+    /// continued cannot be told apart: appends by a shell always carry an id).
     @discardableResult
-    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead, command: CommandID?) throws -> [TranscriptEntry] {
         try reconnectIfNeeded()
         if drafts.isEmpty {
             let current = try head()
@@ -86,29 +97,56 @@ public final class PostgresTranscriptStore: TranscriptStore {
             return []
         }
         do {
-            return try insert(drafts, after: expected)
+            return try insert(drafts, after: expected, command: command)
         } catch let error as TranscriptError {
             throw error
         } catch PostgresStoreError.connectionLost(_, let message) {
-            // The connection broke, maybe during COMMIT: once reconnected, the head tells
-            // whether it took. If it did not, the head is still the expected one and the
-            // append is made again, once.
-            let outcome: [TranscriptEntry]?
+            // The connection broke, maybe during COMMIT: whether the entries went in is not
+            // known until the database answers again.
             do {
-                outcome = try resolve(drafts, after: expected)
+                try reconnectPatiently()
             } catch {
-                throw TranscriptError.unreachable(path: location, reason: "\(message); nothing was acknowledged")
+                throw Self.lostInFlight(location, message, command)
             }
-            if let written = outcome { return written }
             do {
-                return try insert(drafts, after: expected)
+                if let command { return try insert(drafts, after: expected, command: command) }
+                if let written = try resolve(drafts, after: expected) { return written }
+                return try insert(drafts, after: expected, command: nil)
             } catch let error as TranscriptError {
                 throw error
             } catch let error as PostgresStoreError {
+                if error.isUnreachable { throw Self.lostInFlight(location, error.unreachableReason, command) }
                 throw transcriptError(error)
             }
         } catch let error as PostgresStoreError {
             throw transcriptError(error)
+        }
+    }
+
+    /// An append whose outcome is not known: `inDoubt` with the command id (the shell asks
+    /// again by it once the store is back), `unreachable` without one.
+    static func lostInFlight(_ location: String, _ reason: String, _ command: CommandID?) -> TranscriptError {
+        guard let command else { return .unreachable(path: location, reason: "\(reason); not known whether it was recorded") }
+        return .inDoubt(path: location, reason: reason, command: command)
+    }
+
+    /// Seconds on a clock that never goes back.
+    private func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// The entries a command recorded, by its id (empty when it recorded none).
+    /// - Throws: `TranscriptError.unreachable`, or the store's error.
+    public func entries(command: CommandID) throws -> [TranscriptEntry] {
+        try unreachableAsTranscriptError {
+            try reading {
+                let rows = try connection.execute("SELECT min(seq), max(seq) FROM warroom.entries WHERE incident = $1 AND command_id = $2",
+                                                  [incident, command.value])
+                guard rows.count == 1, let first = rows.int(0, 0), let last = rows.int(0, 1) else { return [] }
+                return try fetchEntries(after: first - 1).filter { $0.seq <= last }
+            }
         }
     }
 
@@ -117,7 +155,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
     }
 
     private func fetchEntries(after seq: Int) throws -> [TranscriptEntry] {
-        let rows = try connection.execute("SELECT seq, line FROM warroom.entries WHERE incident = $1 AND seq > $2 ORDER BY seq",
+        let rows = try connection.execute("SELECT seq, line, login FROM warroom.entries WHERE incident = $1 AND seq > $2 ORDER BY seq",
                                           [incident, String(seq)])
         // The lines joined as a file holds them, and decoded in slices side by side (a join of
         // a long incident fetches every entry).
@@ -142,7 +180,9 @@ public final class PostgresTranscriptStore: TranscriptStore {
         if entries.count > seqs.count {
             throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: seqs.last ?? seq, reason: "a line holds more than one entry")
         }
-        return entries
+        var attributed = entries
+        for index in attributed.indices { attributed[index].login = rows.string(index, 2) }
+        return attributed
     }
 
     public func close() {
@@ -259,7 +299,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
 
     /// One statement, so one round trip and its own transaction: `warroom.append_entries`
     /// locks the head row, checks it, checks and inserts the lines, moves the head, notifies.
-    private func insert(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+    private func insert(_ drafts: [TranscriptEntry], after expected: TranscriptHead, command: CommandID?) throws -> [TranscriptEntry] {
         var written: [TranscriptEntry] = []
         var lines: [[UInt8]] = []
         var hash = expected.hash
@@ -270,11 +310,15 @@ public final class PostgresTranscriptStore: TranscriptStore {
             written.append(entry)
             lines.append(line)
         }
-        let result = try connection.execute("SELECT recorded, head_seq, head_hash FROM warroom.append_entries($1, $2, $3, $4)",
-                                            [incident, String(expected.seq), expected.hash, Self.arrayLiteral(lines)])
+        let result = try connection.execute("SELECT recorded, head_seq, head_hash, first_seq, already FROM warroom.append_command($1, $2, $3, $4, $5)",
+                                            [incident, String(expected.seq), expected.hash, Self.arrayLiteral(lines), command?.value])
         guard result.count == 1 else { throw PostgresStoreError.incidentMissing(target: connection.target, id: incident) }
         guard result.string(0, 0) == "t" else {
             throw TranscriptError.headMoved(path: location, expected: expected.seq, found: result.int(0, 1) ?? -1)
+        }
+        if result.string(0, 4) == "t", let first = result.int(0, 3), let last = result.int(0, 1) {
+            // Recorded by an earlier try whose acknowledgement was lost: those entries, not these.
+            return try fetchEntries(after: first - 1).filter { $0.seq <= last }
         }
         return written
     }
@@ -296,24 +340,31 @@ public final class PostgresTranscriptStore: TranscriptStore {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// After the connection broke during an append: reconnects (briefly) and reads the head.
-    /// - Returns: the entries when they were committed; nil when they were not.
-    private func resolve(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry]? {
-        var backoff = ReconnectBackoff(first: 0.05, limit: 0.4)
-        var attempts = 0
+    /// Reconnects after the connection broke during an append, for as long as a database
+    /// restart takes (up to 10 s, with a growing delay); past that the append is in doubt and the shell asks by its id later, so that the append can be resolved.
+    private func reconnectPatiently() throws {
+        var backoff = ReconnectBackoff(first: 0.05, limit: 2)
+        let deadline = monotonicSeconds() + Self.resolvePatience
         while true {
             do {
                 try reconnect()
-                break
+                return
             } catch {
-                attempts += 1
-                if attempts >= 5 { throw error }
+                if monotonicSeconds() >= deadline { throw error }
                 backoff.pause()
             }
         }
+    }
+
+    /// How long an append whose acknowledgement was lost waits for the store to answer again.
+    public static let resolvePatience = 10.0
+
+    /// After the connection broke during an append without a command id: reads the head.
+    /// - Returns: the entries when they were committed; nil when they were not.
+    private func resolve(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry]? {
         let head = try storedHead()
         guard head.seq == expected.seq + drafts.count else { return nil }
-        let recorded = try entries(after: expected.seq)
+        let recorded = try fetchEntries(after: expected.seq)
         // Ours only if the chain from the expected head is the one these drafts make.
         var hash = expected.hash
         for (offset, draft) in drafts.enumerated() {

@@ -209,18 +209,19 @@ import WarRoomTestSupport
         let connection = try PostgresConnection(url: url)
         defer { connection.close() }
         let upgraded = try PostgresSchema.migrate(connection, migrations: PostgresSchema.migrations + ["ALTER TABLE warroom.incidents ADD COLUMN upgraded boolean"])
-        #expect(upgraded.previous == 1)
-        #expect(upgraded.current == 2)
+        #expect(upgraded.previous == PostgresSchema.version)
+        #expect(upgraded.current == PostgresSchema.version + 1)
         #expect(try connection.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'incidents' AND column_name = 'upgraded'").int(0, 0) == 1)
-        // This warroom (version 1) now refuses the newer schema, for reading and for init.
-        #expect(throws: PostgresStoreError.schemaTooNew(target: connection.target, found: 2, supported: 1)) {
+        // This warroom now refuses the newer schema, for reading and for init.
+        let newer = PostgresSchema.version + 1
+        #expect(throws: PostgresStoreError.schemaTooNew(target: connection.target, found: newer, supported: PostgresSchema.version)) {
             try PostgresSchema.check(connection)
         }
-        #expect(throws: PostgresStoreError.schemaTooNew(target: connection.target, found: 2, supported: 1)) {
+        #expect(throws: PostgresStoreError.schemaTooNew(target: connection.target, found: newer, supported: PostgresSchema.version)) {
             try PostgresSchema.initialize(url: url)
         }
         try connection.execute("UPDATE warroom.schema_version SET version = 0")
-        #expect(throws: PostgresStoreError.schemaTooOld(target: connection.target, found: 0, supported: 1)) {
+        #expect(throws: PostgresStoreError.schemaTooOld(target: connection.target, found: 0, supported: PostgresSchema.version)) {
             try PostgresSchema.check(connection)
         }
     }

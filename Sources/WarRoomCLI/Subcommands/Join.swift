@@ -47,7 +47,7 @@ struct Join: ParsableCommand {
         }
         session.allowShell = allowShell
         let banner = ["Joined \(session.state.id) — \(session.state.severity) \(session.state.title)"] + RoomConnection.banner(session)
-            + ["Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it."]
+            + (session.recap ?? []) + ["Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it."]
         throw ShellLoop.run(session, banner: banner, notices: notices)
     }
 }

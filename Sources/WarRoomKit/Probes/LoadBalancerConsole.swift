@@ -152,6 +152,18 @@ public final class LoadBalancerConsole {
         return result
     }
 
+    /// Takes a version another shell recorded (`lb` entry), for a target whose changes are
+    /// found by reading it (a real load balancer): the next read then finds the live
+    /// configuration equal to it, not changed outside warroom. An entry that is not the next
+    /// version (this shell recorded it, or a transcript from before configurations were kept)
+    /// is left alone.
+    public func adopt(_ entry: TranscriptEntry) {
+        guard !targetRecordsChanges, let version = ConfigurationVersion(recorded: entry), version.number == versions.count + 1 else { return }
+        versions.append(version)
+        backendNames = version.configuration.servers.map(\.name)
+        lastConfirmedAt = max(lastConfirmedAt, entry.at)
+    }
+
     /// The live configuration, from the target when it can say, else from its statistics.
     func liveConfiguration(at now: Instant) throws -> LoadBalancerConfiguration {
         do {

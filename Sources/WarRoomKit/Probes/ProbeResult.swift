@@ -142,6 +142,19 @@ public struct ConfigurationVersion: Sendable, Equatable {
         self.happenedAt = happenedAt
         self.evidence = evidence
     }
+
+    /// The version an `lb` entry that changed something recorded, with its configuration
+    /// (kept for a real load balancer, which cannot be re-run); `nil` for any other entry.
+    public init?(recorded entry: TranscriptEntry) {
+        let data = entry.data
+        guard entry.kind == .lb, data["changed"]?.boolValue == true, let number = data["version"]?.intValue,
+              let configuration = data["configuration"].flatMap(LoadBalancerConfiguration.init(recorded:)) else { return nil }
+        let note = data["note"]?.stringValue ?? (data["action"]?.stringValue == "rollback" ? data["value"]?.intValue.map { "rollback to version \($0)" } : nil)
+        self.init(number: number, at: entry.at, by: data["by"]?.stringValue ?? entry.by, note: note,
+                  changes: data["changes"]?.arrayValue?.compactMap(\.stringValue) ?? [], configuration: configuration,
+                  action: data["action"]?.stringValue, happenedAt: data["happened_at"]?.stringValue.flatMap(Instant.parseISO8601),
+                  evidence: data["evidence"]?.stringValue)
+    }
 }
 
 /// An `lb` change as recorded in a transcript, to rebuild a console after `resume` or for `replay`.

@@ -33,6 +33,17 @@ public struct CommandSpec: Sendable {
     /// change, the clock, a system command): when another shell recorded first, its entries
     /// are recorded after the new head as decided, not decided again.
     public var actsOutside: Bool
+    /// Whether, in a shared room, the command is decided and its effect made holding the
+    /// room's write lock (all but `!` and `run`, whose effects may take long): an `lb` change
+    /// is applied in record order, after everything recorded before it.
+    public var locksRoom: Bool
+    /// What the command, with these arguments, depends on as its typist saw it (`Dependency`):
+    /// when someone else moved it since, the command is refused and nothing changes.
+    public var dependsOn: @Sendable ([String]) -> Dependency?
+    /// Whether the command, with these arguments, shows the load balancer's configuration
+    /// (`lb show`, `probe config`, one's own `lb` change): what an `lb` change is then decided
+    /// against.
+    public var showsConfiguration: @Sendable ([String]) -> Bool
     /// Candidates for the next word, given the words typed so far after the command name.
     public var complete: @Sendable (Session, [String]) -> [String]
     /// Runs the command.
@@ -42,6 +53,8 @@ public struct CommandSpec: Sendable {
     public init(
         _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
         options: [String] = [], readOnly: Bool = false, changes: @escaping @Sendable ([String]) -> Bool = { _ in false }, actsOutside: Bool = false,
+        locksRoom: Bool? = nil, dependsOn: @escaping @Sendable ([String]) -> Dependency? = { _ in nil },
+        showsConfiguration: @escaping @Sendable ([String]) -> Bool = { _ in false },
         complete: @escaping @Sendable (Session, [String]) -> [String] = { _, _ in [] },
         run: @escaping @Sendable (Session, inout Arguments) throws -> String
     ) {
@@ -55,6 +68,9 @@ public struct CommandSpec: Sendable {
         self.readOnly = readOnly
         self.changes = changes
         self.actsOutside = actsOutside
+        self.locksRoom = locksRoom ?? !actsOutside
+        self.dependsOn = dependsOn
+        self.showsConfiguration = showsConfiguration
         self.complete = complete
         self.run = run
     }

@@ -74,6 +74,8 @@ public struct RoomShell: Sendable, Equatable {
     /// When it joined, on the incident clock and in real time.
     public var joinedAt: Instant
     public var joinedWall: Instant
+    /// The database login that recorded the join, where the store keeps one.
+    public var login: String? = nil
 }
 
 /// A statement for the postmortem (root cause, trigger, impact), latest first wins.
@@ -190,6 +192,11 @@ public struct IncidentState: Sendable {
     /// The effective time of a milestone, if it was marked (and not retracted).
     public func milestone(_ milestone: Milestone) -> Instant? {
         milestones[milestone.rawValue]?.time
+    }
+
+    /// Who holds `role` now, if anyone.
+    public func holder(of role: String) -> String? {
+        roles.first { $0.role == role }?.name
     }
 
     /// The role held by `name`, if any.
@@ -318,7 +325,9 @@ public struct IncidentState: Sendable {
         case .join:
             let name = data["responder"]?.stringValue ?? entry.by
             shellsByResponder[name, default: 0] += 1
-            if let shell = data["shell"]?.intValue { shells[shell] = RoomShell(id: shell, responder: name, joinedAt: entry.at, joinedWall: entry.wall) }
+            if let shell = data["shell"]?.intValue {
+                shells[shell] = RoomShell(id: shell, responder: name, joinedAt: entry.at, joinedWall: entry.wall, login: entry.login)
+            }
         case .leave:
             let name = data["responder"]?.stringValue ?? entry.by
             if let count = shellsByResponder[name] { shellsByResponder[name] = count > 1 ? count - 1 : nil }

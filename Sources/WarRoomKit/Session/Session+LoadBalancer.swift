@@ -98,14 +98,9 @@ extension Session {
         var versions = [ConfigurationVersion(number: 1, at: baseline?.at ?? state.openedAt, by: baseline?.by ?? console.target.label,
                                              note: "configuration at the start", changes: [], configuration: initial)]
         for entry in changes {
-            let data = entry.data
             // A transcript written before configurations were kept cannot be restored past here.
-            guard data["version"]?.intValue == versions.count + 1, let configuration = data["configuration"].flatMap(LoadBalancerConfiguration.init(recorded:)) else { break }
-            let note = data["note"]?.stringValue ?? (data["action"]?.stringValue == "rollback" ? data["value"]?.intValue.map { "rollback to version \($0)" } : nil)
-            versions.append(ConfigurationVersion(number: versions.count + 1, at: entry.at, by: data["by"]?.stringValue ?? entry.by, note: note,
-                                                 changes: data["changes"]?.arrayValue?.compactMap(\.stringValue) ?? [], configuration: configuration,
-                                                 action: data["action"]?.stringValue, happenedAt: data["happened_at"]?.stringValue.flatMap(Instant.parseISO8601),
-                                                 evidence: data["evidence"]?.stringValue))
+            guard let version = ConfigurationVersion(recorded: entry), version.number == versions.count + 1 else { break }
+            versions.append(version)
         }
         console.versions = versions
         // Seen unchanged until the incident was paused: a difference now was made since.
@@ -202,13 +197,18 @@ extension Session {
 
 /// `probe` and `lb` in the command table.
 enum LoadBalancerCommands {
+    /// Whether `lb WORDS` changes the load balancer (not `show`, `history`, `diff`, nor a `--dry-run`).
+    static func changes(_ words: [String]) -> Bool {
+        !["show", "history", "diff"].contains(words.first?.lowercased() ?? "show") && !words.contains("--dry-run")
+    }
+
     static let all: [CommandSpec] = [
         CommandSpec(
             "probe", usage: "probe KIND [ARGS]", summary: "a diagnostic probe: health, distribution, latency, errors, traffic, config, backend NAME, db, network",
             details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n")
                 + "\nOptions: --window D (the span every rate covers, 60s by default, up to 30m) · --all (list every server; identical rows are folded by default)"
                 + "\nExample: probe errors · probe errors --window 5m · probe health --all · probe backend msg-28",
-            group: .loadBalancer,
+            group: .loadBalancer, showsConfiguration: { words in words.first?.lowercased() == "config" },
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
                 if words.count == 1, words[0] == "backend" { return session.console?.backendNames ?? [] }
@@ -221,7 +221,8 @@ enum LoadBalancerCommands {
             "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
             details: "Subcommands: show [--window D] [--all] · history · diff [V1 [V2]] [--all] · rollback [VERSION|initial] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\n`lb rollback` returns to the version before the most recent change (consecutive changes by one author count as one); `lb rollback initial` to the configuration the load balancer was started with. Against HAProxy, a change made outside warroom is found whenever warroom reads it and recorded as a version by haproxy.\nExamples: lb history · lb diff 1 2 · lb rollback · lb rollback initial · lb weight msg-07 100 · lb drain msg-28 · lb show --window 5m",
-            group: .loadBalancer, changes: { words in !["show", "history", "diff"].contains(words.first?.lowercased() ?? "show") }, actsOutside: true,
+            group: .loadBalancer, changes: { words in LoadBalancerCommands.changes(words) }, actsOutside: true, locksRoom: true,
+            dependsOn: { words in LoadBalancerCommands.changes(words) ? .configuration : nil }, showsConfiguration: { _ in true },
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }
                 switch (words.count, words[0]) {

@@ -50,7 +50,8 @@ extension Session {
         return entry
     }
 
-    /// Puts the staged entries in the store, in one append.
+    /// Puts the staged entries in the store, in one append, under the line's command id (a
+    /// fresh one when the line has recorded already, or for what falls due by itself).
     /// - Throws: `TranscriptError`; the staged entries are then dropped and the state is
     ///   rebuilt from the store, so nothing that was not recorded stays in it.
     func commit() throws {
@@ -58,8 +59,17 @@ extension Session {
         let entries = staged
         staged = []
         let head = TranscriptHead(seq: entries[0].seq - 1, hash: lastCommittedHash)
+        let command = commandID ?? CommandID.random()
         do {
-            let written = try store.append(entries, after: head)
+            let written = try store.append(entries, after: head, command: command)
+            commandID = nil
+            if written.first?.seq != entries.first?.seq {
+                // The command was in the record already (a commit whose acknowledgement was
+                // lost, sent again): what was recorded then is folded, not these.
+                restoreCommittedState()
+                try refreshFromStore()
+                return
+            }
             if let last = written.last { state.lastHash = last.hash }
             lastCommittedHash = state.lastHash
             committedState = nil
@@ -71,6 +81,14 @@ extension Session {
         } catch {
             restoreCommittedState()
             throw error
+        }
+    }
+
+    /// The reason the store gave when `error` says it went away (before or during a commit).
+    static func lostStoreReason(_ error: any Error) -> String? {
+        switch error {
+        case TranscriptError.unreachable(_, let reason), TranscriptError.inDoubt(_, let reason, _): return reason
+        default: return nil
         }
     }
 

@@ -24,6 +24,8 @@ extension Session {
         let session = try attach(store: store, state: state, entries: entries, responder: responder, folders: folders, source: source)
         try session.enterRoom()
         session.showCurrentStep()
+        let present = (try? session.presence().present.map(\.shown)) ?? [session.responder]
+        session.recap = RoomRecap.lines(state: session.state, entries: entries, present: present, now: session.clock.now)
         return (session, session.setupNotices)
     }
 
@@ -161,6 +163,11 @@ extension Session {
             if entry.seq > appliedThrough {
                 if let console, console.target is SimulatedTarget, let change = RecordedLBCommand.from(entries: [entry]).first {
                     _ = try? console.lb(arguments: change.arguments, by: change.by, at: change.at)
+                } else if let console, entry.kind == .lb {
+                    // A real load balancer changed by another shell (or found changed by it):
+                    // its version, as recorded, so this shell neither finds it again as a change
+                    // made outside warroom nor numbers its own next change the same.
+                    console.adopt(entry)
                 }
                 appliedThrough = entry.seq
             }
@@ -296,8 +303,31 @@ extension Session {
         link.justReconnected = true
         link.delay = StoreLink.firstDelay
         pendingNotices.append(Notice(.store, "reconnected to the store after \(String(format: "%.1f", now - link.lostAt)) s; catching up after #\(state.lastSeq)"))
+        settleInDoubt()
         recordOwed()
         return link.reachable
+    }
+
+    /// Asks the store, by their command ids, whether the lines whose commit the outage cut
+    /// off are recorded, and says so: recorded after all (with their seqs), or not recorded
+    /// (type it again if it still applies). Nothing is decided or recorded again here.
+    func settleInDoubt() {
+        guard let room, !inDoubt.isEmpty else { return }
+        var unsettled: [(command: CommandID, line: String)] = []
+        for item in inDoubt {
+            let shown = Display.firstLine(item.line, limit: 80)
+            do {
+                let recorded = try room.entries(command: item.command)
+                if let first = recorded.first, let last = recorded.last {
+                    pendingNotices.append(Notice(.store, "'\(shown)' was recorded after all (#\(first.seq)\(last.seq == first.seq ? "" : "…#\(last.seq)")); nothing to type again"))
+                } else {
+                    pendingNotices.append(Notice(.store, "'\(shown)' was not recorded; type it again if it still applies"))
+                }
+            } catch {
+                unsettled.append(item)
+            }
+        }
+        inDoubt = unsettled
     }
 
     /// Records, after what the others recorded meanwhile, what this shell did while the store
@@ -306,15 +336,19 @@ extension Session {
         guard !owed.isEmpty else { return }
         let entries = owed
         owed = []
+        let outer = commandID
+        commandID = owedCommand
+        defer { commandID = outer }
         do {
             try refreshFromStore()
             for entry in entries { stageAgain(entry) }
             try commitAfterOthers()
+            owedCommand = nil
             pendingNotices.append(Notice(.store, "recorded what was done while the store was away: " + entries.map { "\($0.kind.rawValue) at \($0.at.clockSeconds)" }.joined(separator: ", ")))
         } catch {
             discardStaged()
             owed = entries
-            if case TranscriptError.unreachable(_, let reason) = error { storeLost(reason) }
+            if let reason = Session.lostStoreReason(error) { storeLost(reason) }
         }
     }
 
@@ -323,12 +357,19 @@ extension Session {
     /// One responder in the room now.
     public struct Presence: Sendable, Equatable {
         public var responder: String
+        /// The database logins its shells joined under, where they differ from the name.
+        public var logins: [String] = []
         public var roles: [String]
         /// Shells open under this name.
         public var shells: Int
         /// The earliest of their joins, on the incident clock and in real time.
         public var joinedAt: Instant
         public var joinedWall: Instant
+
+        /// `dana`, or `chloe as dana` when the database login is not the name typed under.
+        public var shown: String {
+            logins.isEmpty ? responder : "\(logins.joined(separator: ", ")) as \(responder)"
+        }
     }
 
     /// Who is in the room now: the shells the record says joined and did not leave, kept to
@@ -346,12 +387,13 @@ extension Session {
                 if !gone.contains(shell.responder) { gone.append(shell.responder) }
                 continue
             }
-            if let index = present.firstIndex(where: { $0.responder == shell.responder }) {
-                present[index].shells += 1
-            } else {
-                present.append(Presence(responder: shell.responder, roles: state.roles(of: shell.responder), shells: 1,
+            let index = present.firstIndex { $0.responder == shell.responder } ?? {
+                present.append(Presence(responder: shell.responder, roles: state.roles(of: shell.responder), shells: 0,
                                         joinedAt: shell.joinedAt, joinedWall: shell.joinedWall))
-            }
+                return present.count - 1
+            }()
+            present[index].shells += 1
+            if let login = shell.login, login != shell.responder, !present[index].logins.contains(login) { present[index].logins.append(login) }
         }
         gone.removeAll { name in present.contains { $0.responder == name } }
         return (present, gone)

@@ -161,6 +161,19 @@ public final class Session {
     var hasLeft = false
     /// The `close` entry, when another shell closed the incident: this shell is done.
     public internal(set) var closedElsewhere: TranscriptEntry?
+    /// The id the line being handled records its entries under (cleared once they are in, so
+    /// that whatever the same line records afterwards goes in under ids of its own).
+    var commandID: CommandID?
+    /// The record up to this `seq` had been shown when the typist last looked at the load
+    /// balancer's configuration (`CommandIntent.configurationSeenThrough`).
+    var configurationSeenThrough: Int
+    /// Lines whose commit was cut off by the store going away: whether they are recorded is
+    /// asked by their command id once the store is back (`settleInDoubt`).
+    var inDoubt: [(command: CommandID, line: String)] = []
+    /// The command id of what is `owed`, so that recording it again records it once.
+    var owedCommand: CommandID?
+    /// What a responder entering a room is shown first (`RoomRecap`); `nil` outside a room.
+    public internal(set) var recap: [String]?
 
     init(store: any TranscriptStore, state: IncidentState, clock: IncidentClock, responder: String) {
         self.store = store
@@ -170,6 +183,7 @@ public final class Session {
         commands = CommandTable.standard
         caughtUpTo = state.lastAt
         lastCommittedHash = state.lastHash
+        configurationSeenThrough = state.lastSeq
     }
 
     deinit { store.close() }
@@ -209,7 +223,7 @@ public final class Session {
                 try commit()
             } catch {
                 failures += 1
-                if case TranscriptError.unreachable(_, let reason) = error { storeLost(reason) }
+                if let reason = Session.lostStoreReason(error) { storeLost(reason) }
                 return Reply(error: CommandError.notRecorded(String(describing: error)).description)
             }
         }
@@ -259,8 +273,14 @@ public final class Session {
             let shown = name.count > 40 ? String(name.prefix(40)) + "…" : name
             return fail(CommandError.unknownCommand(shown, suggestion: suggestion).description, command: nil, reply: &reply)
         }
+        // What the typist saw, before the record is read again; and the id the line's
+        // entries go in under, however often they are sent.
+        let intent = CommandIntent(command: .random(), seen: state, configurationSeenThrough: configurationSeenThrough)
+        let outerCommand = commandID
+        commandID = intent.command
+        defer { commandID = outerCommand }
         do {
-            let output = try decideAndCommit(command, arguments: arguments)
+            let output = try decideAndCommit(command, arguments: arguments, intent: intent)
             reply.output = output
             for finish in afterCommit {
                 let more = finish()
@@ -272,6 +292,16 @@ public final class Session {
             discardStaged()
             storeLost(reason)
             reply.error = Session.unreachableMessage(reason)
+        } catch TranscriptError.inDoubt(_, let reason, let id) {
+            failures += 1
+            discardStaged()
+            storeLost(reason)
+            inDoubt.append((id, trimmed))
+            reply.error = "not known yet whether '\(Display.firstLine(trimmed, limit: 80))' was recorded: the store went away during the commit (\(reason)); warroom asks the store by the command's id once it is back and says which — do not type it again"
+        } catch let refusal as IntentRefusal {
+            discardStaged()
+            if refusal.conflict["on"] == "configuration" { configurationSeenThrough = state.lastSeq }
+            return fail(refusal.message, command: command.name, reply: &reply, data: ["conflict": .object(refusal.conflict)])
         } catch let error as RoomError {
             failures += 1
             discardStaged()
@@ -305,17 +335,20 @@ public final class Session {
     /// becomes an error, ids are taken afresh). A command that acts outside the record (a load
     /// balancer change, the clock, a system command) runs without the lock, once: when the
     /// head moved, what it recorded goes after the new head as it was, under the lock.
-    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments) throws -> String {
+    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments, intent: CommandIntent) throws -> String {
         var attempt = 0
         var rechain: (drafts: [TranscriptEntry], output: String)?
         var locked = false
         defer { if locked { room?.unlockWrites() } }
-        if let room, !command.actsOutside {
+        if let room, command.locksRoom {
             try room.lockWrites()
             locked = true
         }
+        // Every try records the line as typed (a decision made again keeps its input).
+        let input = currentInput
         while true {
             attempt += 1
+            currentInput = input
             let checkpoint = store.isShared ? state : nil
             let typing = responder
             let caughtUp = caughtUpTo
@@ -333,6 +366,9 @@ public final class Session {
                     for draft in again { stageAgain(draft) }
                     output = decided
                 } else {
+                    if let dependency = command.dependsOn(original.words) {
+                        try checkIntent(dependency, words: original.words, intent: intent)
+                    }
                     var arguments = original
                     let before = staged.count
                     output = try command.run(self, &arguments)
@@ -345,6 +381,7 @@ public final class Session {
                 }
                 drafts = staged
                 try commit()
+                if command.showsConfiguration(original.words) { configurationSeenThrough = state.lastSeq }
                 return output
             } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
                 // Someone else's entries came first: fold them and decide again.
@@ -363,9 +400,11 @@ public final class Session {
                 // is found again by the next command.
                 responder = typing
                 caughtUpTo = caughtUp
-                if case TranscriptError.unreachable(_, let reason) = error, command.actsOutside, !drafts.isEmpty || rechain != nil {
-                    // It acted already: it is recorded as soon as the store is back.
+                if let reason = Session.lostStoreReason(error), command.actsOutside, !drafts.isEmpty || rechain != nil {
+                    // It acted already: it is recorded as soon as the store is back, under the
+                    // same command id (once, if the cut-off commit took after all).
                     owed = (rechain?.drafts ?? drafts.filter { !isAutomatic($0) })
+                    owedCommand = intent.command
                     throw RoomError.actedButUnrecorded(command: command.name, output: rechain?.output ?? output, reason: reason)
                 }
                 throw error
@@ -408,6 +447,14 @@ public final class Session {
         var attempt = 0
         var locked = false
         defer { if locked { room?.unlockWrites() } }
+        if let room, let console, !(console.target is SimulatedTarget) {
+            // A real load balancer is read for changes made outside warroom only holding the
+            // lock and after the others' entries: a colleague's change applied a moment ago
+            // is theirs, never found again as an outside change.
+            guard (try? room.lockWrites()) != nil else { return pendingNotices }
+            locked = true
+            fetch = true
+        }
         while true {
             attempt += 1
             let checkpoint = store.isShared ? state : nil
@@ -431,7 +478,8 @@ public final class Session {
             } catch {
                 discardStaged()
                 caughtUpTo = caughtUp
-                if case TranscriptError.unreachable(_, let reason) = error {
+                if let reason = Session.lostStoreReason(error) {
+                    // What fell due is found again by its key once the store is back.
                     storeLost(reason)
                     return pendingNotices
                 }
@@ -443,12 +491,12 @@ public final class Session {
     /// Set by `quit` and `close`.
     var exitRequested = false
 
-    private func fail(_ message: String, command: String?, reply: inout Reply) -> Reply {
+    private func fail(_ message: String, command: String?, reply: inout Reply, data extra: JSONObject = [:]) -> Reply {
         failures += 1
         reply.error = message
         // Nothing goes on the record after its close (another shell may have closed it).
         guard closedElsewhere == nil else { return reply }
-        var data: JSONObject = [:]
+        var data: JSONObject = extra
         if let command { data["command"] = .string(command) }
         do {
             try record(.error, text: message, data: data)

@@ -32,7 +32,7 @@ public enum TimelineView {
         var text = summary(entry)
         if let amended = state.amendments[entry.seq] { text = Display.firstLine(amended) + "  [amended]" }
         if let reason = state.retractions[entry.seq] { text += "  [retracted: \(Display.firstLine(reason, limit: 60))]" }
-        return [entry.at.clockSeconds, "#\(entry.seq)", entry.by, entry.kind.rawValue, Display.sanitize(text)]
+        return [entry.at.clockSeconds, "#\(entry.seq)", Display.sanitize(entry.author), entry.kind.rawValue, Display.sanitize(text)]
     }
 
     /// A one-line description of an entry.

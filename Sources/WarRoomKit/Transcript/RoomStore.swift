@@ -47,6 +47,10 @@ public protocol RoomStore: TranscriptStore {
     /// - Throws: `TranscriptError.unreachable` while it still cannot be reached.
     func reconnect() throws
 
+    /// The entries the command with this id recorded, in order; empty when it recorded none.
+    /// - Throws: `TranscriptError.unreachable`.
+    func entries(command: CommandID) throws -> [TranscriptEntry]
+
     /// The transcript as a JSONL file holds it, byte for byte (for the postmortem and the
     /// export `close` writes).
     /// - Throws: `TranscriptError.unreachable`, or what reading throws.
@@ -127,6 +131,12 @@ extension InMemoryTranscriptStore: RoomStore {
     public func transcriptBytes() throws -> [UInt8] {
         try checkReachable()
         return lines.flatMap { $0 }
+    }
+
+    public func entries(command: CommandID) throws -> [TranscriptEntry] {
+        try checkReachable()
+        guard let range = commands[command] else { return [] }
+        return try entries(after: range.lowerBound - 1).filter { $0.seq <= range.upperBound }
     }
 
     /// A shell that was killed: it no longer counts as present (tests).

@@ -47,6 +47,24 @@ public struct TranscriptEntry: Sendable, Equatable {
     public var hash: String
     /// The kind as written, when this version does not know it (`kind` is then `.unknown`).
     public var unknownKind: String?
+    /// The database login that appended the entry, where the store keeps one (a shared room):
+    /// the database's word for who typed it, beside `by`, which a writer may set with `--as`.
+    /// Not part of the line, so not covered by the hash, and not compared by `==`.
+    public var login: String?
+
+    /// The entries' lines are equal (`login` is the store's note about the row, not the line's).
+    public static func == (lhs: TranscriptEntry, rhs: TranscriptEntry) -> Bool {
+        lhs.seq == rhs.seq && lhs.at == rhs.at && lhs.wall == rhs.wall && lhs.by == rhs.by && lhs.kind == rhs.kind && lhs.phase == rhs.phase
+            && lhs.step == rhs.step && lhs.input == rhs.input && lhs.text == rhs.text && lhs.data == rhs.data && lhs.hash == rhs.hash
+            && lhs.unknownKind == rhs.unknownKind
+    }
+
+    /// `chloe as dana` when the login that appended the entry is not the name it is recorded
+    /// under; the name alone otherwise.
+    public var author: String {
+        guard let login, !login.isEmpty, login != by else { return by }
+        return "\(login) as \(by)"
+    }
 
     public init(seq: Int, at: Instant, wall: Instant, by: String, kind: EntryKind, phase: String? = nil, step: String? = nil,
                 input: String? = nil, text: String = "", data: JSONObject = [:], hash: String = "")

@@ -25,6 +25,10 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
     /// A shared store cannot be reached (the database is down, the network cut); nothing was
     /// written, and the shell reconnects by itself.
     case unreachable(path: String, reason: String)
+    /// A shared store went away while an append was being committed, and did not come back
+    /// in time to say whether it took: the entries may or may not be recorded. The command's
+    /// id tells once the store is back.
+    case inDoubt(path: String, reason: String, command: CommandID)
 
     public var description: String {
         switch self {
@@ -53,6 +57,8 @@ public enum TranscriptError: Error, Sendable, Equatable, CustomStringConvertible
             return "'\(path)' fails verification at seq \(seq) (\(reason)); it was changed after it was written, so resume refuses it — check it with 'warroom verify \(path)', or continue anyway with 'warroom resume --accept-broken-chain \(path)' (the resume entry records that you did)"
         case .unreachable(let path, let reason):
             return "the store is unreachable (\(path): \(reason)); nothing was written — retry when it is back"
+        case .inDoubt(let path, let reason, _):
+            return "the store went away during the commit (\(path): \(reason)); not known yet whether it was recorded — warroom asks the store by the command's id once it is back; do not type it again"
         }
     }
 

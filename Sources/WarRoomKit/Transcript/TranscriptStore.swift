@@ -40,8 +40,13 @@ public protocol TranscriptStore: AnyObject {
     /// - Returns: the entries as recorded.
     /// - Throws: `TranscriptError.headMoved` when the head is no longer `expected` (nothing is
     ///   written); `TranscriptError.writeFailed` when the store could not take them.
+    /// - Parameter command: the id of the command that decided the entries, chosen by the shell
+    ///   before its first attempt. A store that can lose an acknowledgement in flight (a
+    ///   database) keeps it with the entries: an append whose command is in the record already
+    ///   writes nothing and returns the entries recorded then, so a command is recorded once
+    ///   however often it is sent.
     @discardableResult
-    func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry]
+    func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead, command: CommandID?) throws -> [TranscriptEntry]
 
     /// The entries after `seq`, in order (all of them for 0).
     /// - Throws: `TranscriptError` when the store cannot be read.
@@ -58,6 +63,34 @@ public protocol TranscriptStore: AnyObject {
 extension TranscriptStore {
     /// A store is private to its writer unless it says otherwise (a file is locked).
     public var isShared: Bool { false }
+
+    /// Appends entries no command id stands for (an import, a test, the `open` entry).
+    @discardableResult
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+        try append(drafts, after: expected, command: nil)
+    }
+}
+
+/// The id a shell gives one command before its first attempt to record it: 32 hex digits,
+/// random. The store keeps it with the command's entries, so that after a commit whose
+/// acknowledgement was lost the shell can tell whether the command is in the record.
+public struct CommandID: Sendable, Hashable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ value: String) {
+        self.value = value
+    }
+
+    /// A new random id.
+    public static func random() -> CommandID {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        let hex = String(high, radix: 16) + "-" + String(low, radix: 16)
+        return CommandID(String(repeating: "0", count: max(0, 8 - hex.count)) + hex)
+    }
+
+    public var description: String { value }
 }
 
 extension TranscriptEntry {
@@ -95,6 +128,11 @@ public final class InMemoryTranscriptStore: TranscriptStore {
     var nextShell = 0
     /// How many times a shell took the room's write lock (after finding the head moved).
     public internal(set) var writeLocks = 0
+    /// The seqs each command id recorded, as a database keeps them.
+    var commands: [CommandID: ClosedRange<Int>] = [:]
+    /// The next append records its entries and then reports the store unreachable, as a
+    /// connection that breaks during COMMIT does (tests of exactly-once).
+    public var loseNextAcknowledgement = false
 
     public init(location: String = "memory", shared: Bool = false) {
         self.location = location
@@ -107,9 +145,12 @@ public final class InMemoryTranscriptStore: TranscriptStore {
     }
 
     @discardableResult
-    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead, command: CommandID?) throws -> [TranscriptEntry] {
         guard !closed else { throw TranscriptError.writeFailed(path: location, reason: "the transcript is closed") }
         try checkReachable()
+        if let command, let range = commands[command] {
+            return Array(recorded[(range.lowerBound - 1)...(range.upperBound - 1)])
+        }
         let current = try head()
         guard current == expected else { throw TranscriptError.headMoved(path: location, expected: expected.seq, found: current.seq) }
         var hash = current.hash
@@ -125,6 +166,12 @@ public final class InMemoryTranscriptStore: TranscriptStore {
         }
         recorded.append(contentsOf: written)
         lines.append(contentsOf: newLines)
+        if let command, let first = written.first, let last = written.last { commands[command] = first.seq...last.seq }
+        if loseNextAcknowledgement {
+            loseNextAcknowledgement = false
+            guard let command else { throw TranscriptError.unreachable(path: location, reason: "the connection broke during COMMIT (test)") }
+            throw TranscriptError.inDoubt(path: location, reason: "the connection broke during COMMIT (test)", command: command)
+        }
         return written
     }
 

@@ -241,8 +241,10 @@ public final class TranscriptWriter: TranscriptStore {
         TranscriptHead(seq: nextSeq - 1, hash: lastHash)
     }
 
+    /// A file's append is acknowledged by its own `fsync`, never lost in flight: the command
+    /// id has nothing to guard, and is not kept.
     @discardableResult
-    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+    public func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead, command: CommandID?) throws -> [TranscriptEntry] {
         // The lock makes this the only writer, so the head moves only here.
         guard expected.seq == nextSeq - 1, expected.hash == lastHash else {
             throw TranscriptError.headMoved(path: path, expected: expected.seq, found: nextSeq - 1)

@@ -52,8 +52,8 @@ import WarRoomTestSupport
         // omar has not seen H1 yet; his hypothesis is decided again after it and becomes H2.
         #expect(omar.handle("hyp the database").output == "H2: the database")
         #expect(dana.handle("rule-out H1 traffic at baseline").error == nil)
-        // omar's shell had H1 open; the command is checked against the head, where it is decided.
-        #expect(omar.handle("confirm H1 it is a DDoS").error == "H1 is already ruled-out at 03:30:00Z (traffic at baseline); to reopen the question, raise it again with 'hypothesis TEXT'")
+        // omar's shell had H1 open: what he saw moved, so nothing is decided, and he is told who moved it.
+        #expect(omar.handle("confirm H1 it is a DDoS").error == "dana ruled out H1 at 03:30:00Z (traffic at baseline) while you saw it open; nothing changed. Talk it over; to reopen the question, raise it again with 'hypothesis TEXT'")
         #expect(omar.state.hypothesis("H1")?.status == .ruledOut)
         let hypotheses = try store.entries(after: 0).filter { $0.kind == .hypothesis && $0.data["status"] == "open" }
         #expect(hypotheses.compactMap { $0.data["id"]?.stringValue } == ["H1", "H2"])
@@ -151,7 +151,7 @@ final class MeddlingStore: RoomStore {
     func close() {}
 
     @discardableResult
-    func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead) throws -> [TranscriptEntry] {
+    func append(_ drafts: [TranscriptEntry], after expected: TranscriptHead, command: CommandID?) throws -> [TranscriptEntry] {
         if !cutIn.isEmpty {
             try inner.append(cutIn, after: inner.head())
             cutIn = []
@@ -160,7 +160,7 @@ final class MeddlingStore: RoomStore {
             dropAtAppend = false
             inner.reachable = false
         }
-        return try inner.append(drafts, after: expected)
+        return try inner.append(drafts, after: expected, command: command)
     }
 
     func enterRoom() throws -> Int { try inner.enterRoom() }
@@ -173,6 +173,7 @@ final class MeddlingStore: RoomStore {
     func takeWakeups() throws -> Bool { try inner.takeWakeups() }
     func reconnect() throws { try inner.reconnect() }
     func transcriptBytes() throws -> [UInt8] { try inner.transcriptBytes() }
+    func entries(command: CommandID) throws -> [TranscriptEntry] { try inner.entries(command: command) }
 }
 
 /// The room as a person meets it: who is here, leaving, the store going away and coming

@@ -126,7 +126,7 @@ enum HypothesisCommands {
     static func decision(_ name: String, status: Hypothesis.Status, usage: String, summary: String, reasonRequired: Bool) -> CommandSpec {
         CommandSpec(name, usage: usage, summary: summary,
                     details: status == .ruledOut ? "Example: rule-out H1 traffic at baseline (ratio 1.00), top source 3.9%" : "Example: confirm H4 three servers carry a third of the users since the 03:40 weights",
-                    group: .hypotheses,
+                    group: .hypotheses, dependsOn: { words in words.first.map { .hypothesis($0.uppercased()) } },
                     complete: { session, words in words.isEmpty ? session.state.hypotheses.filter { $0.status == .open }.map(\.id) : [] }
         ) { session, arguments in
             let idText = try arguments.require("H#", usage: usage).uppercased()

@@ -14,7 +14,7 @@ enum PlaybookCommands {
                         done ahead of time); otherwise the whole line is a note on the current step. --step STEP names it explicitly.
                         Example: done rollback to v1 brought errors down to 0.05%
                         """,
-                    group: .playbook, options: ["--step"], changes: { _ in true },
+                    group: .playbook, options: ["--step"], changes: { _ in true }, dependsOn: { _ in .step },
                     complete: { session, words in words.isEmpty ? session.openStepIDs : [] }
         ) { session, arguments in
             let progress = try session.requireProgress()
@@ -23,7 +23,7 @@ enum PlaybookCommands {
             return try session.apply(progress.done(step: step, note: note.isEmpty ? nil : note, at: session.clock.now))
         },
         CommandSpec("next", usage: "next", summary: "complete the current step (same as 'done')",
-                    details: "Example: next", group: .playbook, changes: { _ in true }
+                    details: "Example: next", group: .playbook, changes: { _ in true }, dependsOn: { _ in .stepAtPrompt }
         ) { session, arguments in
             try arguments.expectEnd(usage: "next")
             return try session.apply(session.requireProgress().next(at: session.clock.now))
@@ -34,7 +34,7 @@ enum PlaybookCommands {
                         skipping the current step. --step STEP names it explicitly.
                         Example: skip rule-out-network the network team confirmed no packet loss
                         """,
-                    group: .playbook, options: ["--step"], changes: { _ in true },
+                    group: .playbook, options: ["--step"], changes: { _ in true }, dependsOn: { _ in .step },
                     complete: { session, words in words.isEmpty ? session.openStepIDs : [] }
         ) { session, arguments in
             let progress = try session.requireProgress()
@@ -45,6 +45,7 @@ enum PlaybookCommands {
         },
         CommandSpec("goto", usage: "goto STEP|PHASE [REASON]", summary: "jump to a step or a phase (recorded with the reason)",
                     details: "Example: goto rollback the distribution already points at the weights", group: .playbook, changes: { _ in true },
+                    dependsOn: { _ in .stepAtPrompt },
                     complete: { session, words in words.isEmpty ? (session.playbook?.stepIDs ?? []) + (session.playbook?.phaseNames ?? []) : [] }
         ) { session, arguments in
             let progress = try session.requireProgress()
@@ -55,7 +56,7 @@ enum PlaybookCommands {
         CommandSpec("run", usage: "run [STEP] [--yes]",
                     summary: "run the step's suggested commands one by one, each recorded (those that change anything only once you confirm)",
                     details: "Read-only suggestions (probes, lb show/history/diff, status) run at once. A suggestion that changes something — an lb change, mark, severity, escalate, advance, a step command, a '!' command — is shown and runs only when you confirm it; from a piped script only with --yes, which is recorded ('!' ones also need 'warroom start --allow-shell').\nExample: run · run rollback · run --yes",
-                    group: .playbook, options: ["--yes"], actsOutside: true,
+                    group: .playbook, options: ["--yes"], actsOutside: true, locksRoom: false,
                     complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
         ) { session, arguments in
             let yes = arguments.flag("--yes")

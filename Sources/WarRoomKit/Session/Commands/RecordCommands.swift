@@ -27,6 +27,7 @@ enum RecordCommands {
                 Example: mark impact-start --at 03:40Z errors began climbing after maintenance
                 """,
             group: .record, options: ["--at", "--force"], changes: { _ in true },
+            dependsOn: { words in words.first { !$0.hasPrefix("--") && Milestone(rawValue: $0.lowercased()) != nil }.map { .milestone($0.lowercased()) } },
             complete: { _, words in words.isEmpty ? Milestone.allCases.map(\.rawValue) : [] }
         ) { session, arguments in
             let usage = "mark MILESTONE [--at TIME] [--force] [TEXT]"
@@ -93,7 +94,7 @@ enum RecordCommands {
         CommandSpec(
             "role", usage: "role ROLE NAME", summary: "record who holds a role (commander, scribe, operations, communications …)",
             details: "A role held by someone else is handed over, and the entry says from whom.\nExample: role scribe omar",
-            group: .record,
+            group: .record, dependsOn: { words in words.first.map { .role($0.lowercased()) } },
             complete: { session, words in
                 words.isEmpty ? ["commander", "scribe", "operations", "communications", "subject-matter-expert"]
                     : words.count == 1 ? session.state.responders : []

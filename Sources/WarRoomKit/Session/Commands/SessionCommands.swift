@@ -81,7 +81,7 @@ extension Session {
         var rows = [["NAME", "ROLES", "SHELLS", "JOINED", "HERE FOR"]]
         let wall = clock.wallNow
         for person in present {
-            let name = person.responder == responder ? "\(person.responder) (you)" : person.responder
+            let name = person.responder == responder ? "\(person.shown) (you)" : person.shown
             rows.append([name, person.roles.isEmpty ? "-" : person.roles.joined(separator: ", "), String(person.shells), stamp(person.joinedAt),
                          wall - person.joinedWall < 1000 ? "0s" : DurationText.format(milliseconds: (wall - person.joinedWall) / 1000 * 1000)])
         }

@@ -34,8 +34,8 @@ enum ViewCommands {
                 last = value
             }
             try arguments.expectEnd(usage: usage)
-            let log = try TranscriptLog.read(path: session.path)
-            return TimelineView.render(entries: log.entries, state: session.state, last: last)
+            // Through the store, so a room reads it as a file does.
+            return TimelineView.render(entries: try session.store.entries(after: 0), state: session.state, last: last)
         },
         CommandSpec("show", usage: "show SEQ", summary: "one transcript entry in full",
                     details: "Example: show 42", group: .view, readOnly: true,
@@ -50,8 +50,7 @@ enum ViewCommands {
             guard seq >= 1, seq <= session.state.lastSeq else {
                 throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq)")
             }
-            let log = try TranscriptLog.read(path: session.path)
-            guard let entry = log.entries.first(where: { $0.seq == seq }) else { throw CommandError.invalid("no entry #\(seq)") }
+            guard let entry = try session.store.entries(after: seq - 1).first, entry.seq == seq else { throw CommandError.invalid("no entry #\(seq)") }
             return EntryView.render(entry, state: session.state)
         },
     ]
@@ -114,6 +113,7 @@ enum EntryView {
         var rows: [[String]] = [
             ["seq", "\(entry.seq)"], ["at", entry.at.iso8601], ["wall", entry.wall.iso8601], ["by", entry.by], ["kind", entry.kind.rawValue],
         ]
+        if let login = entry.login, login != entry.by { rows.insert(["login", login], at: 4) }
         if let phase = entry.phase { rows.append(["phase", phase]) }
         if let step = entry.step { rows.append(["step", step]) }
         if let input = entry.input { rows.append(["input", input]) }
