@@ -11,6 +11,8 @@ import WarRoomKit
 extension PostgresTranscriptStore: RoomStore {
     public var isShared: Bool { true }
 
+    public var login: String? { connection.role }
+
     public func enterRoom() throws -> Int {
         try roomCall {
             try prepareRoomConnection()

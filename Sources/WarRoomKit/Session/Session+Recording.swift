@@ -45,6 +45,8 @@ extension Session {
         if staged.isEmpty, store.isShared { committedState = state }
         var entry = draft
         entry.seq = state.lastSeq + 1
+        // As the store will have it: the append records this connection's login.
+        entry.login = room?.login
         state.apply(entry)
         staged.append(entry)
         return entry

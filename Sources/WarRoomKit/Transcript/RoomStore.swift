@@ -47,6 +47,10 @@ public protocol RoomStore: TranscriptStore {
     /// - Throws: `TranscriptError.unreachable` while it still cannot be reached.
     func reconnect() throws
 
+    /// The login this shell's appends are recorded under (`session_user`), where the store
+    /// keeps one per entry; `nil` otherwise.
+    var login: String? { get }
+
     /// The entries the command with this id recorded, in order; empty when it recorded none.
     /// - Throws: `TranscriptError.unreachable`.
     func entries(command: CommandID) throws -> [TranscriptEntry]
@@ -117,6 +121,8 @@ extension InMemoryTranscriptStore: RoomStore {
     }
 
     public var wakeDescriptor: Int32 { -1 }
+
+    public var login: String? { nil }
 
     /// Memory has no notifications: every tick looks (a read costs nothing here).
     public func takeWakeups() throws -> Bool {
