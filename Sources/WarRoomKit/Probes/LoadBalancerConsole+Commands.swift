@@ -15,10 +15,13 @@ extension LoadBalancerConsole {
     public func lb(arguments: [String], by: String, at now: Instant) throws -> LBResult {
         try sync(at: now)
         guard let sub = arguments.first else { return try show(ProbeOptions([], usage: "lb show"), at: now, by: by) }
-        let rest = Array(arguments.dropFirst())
+        // `--dry-run` on a change: what it would do, nothing done.
+        let dryRun = arguments.dropFirst().contains("--dry-run")
+        let rest = Array(arguments.dropFirst().filter { $0 != "--dry-run" })
         func expect(_ count: ClosedRange<Int>, _ usage: String) throws {
             guard count.contains(rest.count) else { throw ConsoleError.usage(usage) }
         }
+        if dryRun, ["show", "history", "diff"].contains(sub) { throw ConsoleError.usage("lb \(sub) changes nothing; --dry-run goes with a change (rollback, weight, drain, disable, enable, algorithm, ratelimit)") }
         switch sub {
         case "show":
             let usage = "lb show [--window D] [--all]"
@@ -34,43 +37,125 @@ extension LoadBalancerConsole {
             guard options.words.count <= 2 else { throw ConsoleError.usage(usage) }
             return try diff(options, at: now, by: by)
         case "rollback":
-            try expect(0...1, "lb rollback [VERSION|initial]")
+            try expect(0...1, "lb rollback [VERSION|initial] [--dry-run]")
+            if dryRun {
+                let goal = try rollbackGoal(rest.first, at: now)
+                return try preview(goal.wanted, what: "lb rollback\(rest.first.map { " \($0)" } ?? ""): \(goal.note)", at: now, by: by)
+            }
             return try rollback(rest.first, arguments: arguments, at: now, by: by)
         case "weight":
-            try expect(2...2, "lb weight BACKEND N  (N is 0…256)")
-            let name = try backend(rest[0])
-            guard let value = Int(rest[1]), ScenarioLoader.weightRange.contains(value) else {
-                throw ConsoleError.weightOutOfRange(backend: name, value: rest[1])
+            let usage = "lb weight BACKEND… N [--dry-run]  (N is 0…256; BACKEND… is one or more names, or a range msg-01…msg-27)"
+            guard rest.count >= 2 else { throw ConsoleError.usage(usage) }
+            let names = try backends(Array(rest.dropLast()))
+            guard let value = Int(rest[rest.count - 1]), ScenarioLoader.weightRange.contains(value) else {
+                throw ConsoleError.weightOutOfRange(backend: names[0], value: rest[rest.count - 1])
             }
-            let before = current.configuration
-            try target.setWeight(value, server: name, at: now)
-            return try record(action: "weight", backend: name, value: .int(value), arguments: arguments, before: before, at: now, by: by)
+            return try change(action: "weight", names: names, value: .int(value), arguments: arguments, dryRun: dryRun, at: now, by: by) { server in
+                server.weight = value
+            } apply: { name in
+                try self.target.setWeight(value, server: name, at: now)
+            }
         case "drain", "disable", "enable":
-            try expect(1...1, "lb \(sub) BACKEND")
-            let name = try backend(rest[0])
+            guard !rest.isEmpty else { throw ConsoleError.usage("lb \(sub) BACKEND… [--dry-run]  (one or more names, or a range msg-28…msg-30)") }
+            let names = try backends(rest)
             let state: ServerAdminState = sub == "drain" ? .drain : sub == "disable" ? .maint : .ready
-            let before = current.configuration
-            try target.setState(state, server: name, at: now)
-            return try record(action: sub, backend: name, value: .string(state.rawValue), arguments: arguments, before: before, at: now, by: by)
+            return try change(action: sub, names: names, value: .string(state.rawValue), arguments: arguments, dryRun: dryRun, at: now, by: by) { server in
+                server.state = state
+            } apply: { name in
+                try self.target.setState(state, server: name, at: now)
+            }
         case "algorithm":
-            try expect(1...1, "lb algorithm NAME  (\(BalanceAlgorithm.names.joined(separator: " | ")))")
+            try expect(1...1, "lb algorithm NAME [--dry-run]  (\(BalanceAlgorithm.names.joined(separator: " | ")))")
             guard let algorithm = BalanceAlgorithm(rawValue: rest[0]) else { throw ConsoleError.unknownAlgorithm(rest[0]) }
             let before = current.configuration
+            if dryRun {
+                var wanted = try liveConfiguration(at: now)
+                wanted.algorithm = algorithm
+                return try preview(wanted, what: "lb algorithm \(algorithm.rawValue)", at: now, by: by)
+            }
             try target.setAlgorithm(algorithm, at: now)
             return try record(action: "algorithm", backend: nil, value: .string(algorithm.rawValue), arguments: arguments, before: before, at: now, by: by)
         case "ratelimit":
-            try expect(1...1, "lb ratelimit N|off  (requests per second at the frontend; the excess is answered 429)")
+            try expect(1...1, "lb ratelimit N|off [--dry-run]  (requests per second at the frontend; the excess is answered 429)")
             let limit: Double?
             if rest[0] == "off" { limit = nil } else {
                 guard let value = try? Bounds.number(rest[0], Bounds.rate) else { throw ConsoleError.badRateLimit(rest[0]) }
                 limit = value
             }
             let before = current.configuration
+            if dryRun {
+                var wanted = try liveConfiguration(at: now)
+                wanted.rateLimit = limit
+                return try preview(wanted, what: "lb ratelimit \(rest[0])", at: now, by: by)
+            }
             try target.setRateLimit(limit, at: now)
             return try record(action: "ratelimit", backend: nil, value: limit.map(JSONValue.number) ?? "off", arguments: arguments, before: before, at: now, by: by)
         default:
             throw ConsoleError.unknownSubcommand(sub)
         }
+    }
+
+    /// The servers a change names: each name, or a range `msg-01…msg-27` (also `msg-01..msg-27`)
+    /// of the servers from one to the other in the load balancer's order; each once, in order.
+    func backends(_ words: [String]) throws -> [String] {
+        var names: [String] = []
+        for word in words {
+            let bounds = word.components(separatedBy: "…").count == 2 ? word.components(separatedBy: "…") : word.components(separatedBy: "..")
+            if bounds.count == 2, !bounds[0].isEmpty, !bounds[1].isEmpty {
+                let first = try backend(bounds[0])
+                let last = try backend(bounds[1])
+                guard let from = backendNames.firstIndex(of: first), let to = backendNames.firstIndex(of: last), from <= to else {
+                    throw ConsoleError.usage("the range \(word) runs backwards: name the first server, then the last (lb show lists them in order)")
+                }
+                for name in backendNames[from...to] where !names.contains(name) { names.append(name) }
+            } else {
+                let name = try backend(word)
+                if !names.contains(name) { names.append(name) }
+            }
+        }
+        return names
+    }
+
+    /// One change to several servers, as one version: each server changed in turn; when the
+    /// target refuses part-way, what was changed is recorded with what was not (as a partial
+    /// rollback is). A dry run says what would change and changes nothing.
+    private func change(action: String, names: [String], value: JSONValue, arguments: [String], dryRun: Bool, at now: Instant, by: String,
+                        edit: (inout LoadBalancerConfiguration.Server) -> Void, apply: (String) throws -> Void) throws -> LBResult
+    {
+        let live = try liveConfiguration(at: now)
+        if dryRun {
+            var wanted = live
+            for name in names { if let index = wanted.index(of: name) { edit(&wanted.servers[index]) } }
+            return try preview(wanted, what: "lb \(arguments.filter { $0 != "--dry-run" }.joined(separator: " "))", at: now, by: by)
+        }
+        let before = current.configuration
+        var failure: String?
+        for (index, name) in names.enumerated() {
+            do {
+                try apply(name)
+            } catch {
+                // Refused before anything changed: an error like any other, no version.
+                if index == 0 { throw error }
+                failure = "\(error); not changed: \(names[index...].joined(separator: ", "))"
+                break
+            }
+        }
+        let backend = names.count == 1 ? names[0] : "\(names[0])…\(names[names.count - 1])"
+        var result = try record(action: action, backend: backend, value: value, arguments: arguments, before: before, at: now, by: by, failure: failure)
+        if names.count > 1 { result.data["backends"] = .array(names.map(JSONValue.string)) }
+        return result
+    }
+
+    /// What a change would do, from the live configuration to `wanted`: nothing is changed,
+    /// no version made.
+    func preview(_ wanted: LoadBalancerConfiguration, what: String, at now: Instant, by: String) throws -> LBResult {
+        let live = try liveConfiguration(at: now)
+        var comparable = wanted
+        if live.algorithm == nil { comparable.algorithm = nil }
+        let changes = comparable.changes(from: live)
+        let text = "dry run of \(what) — nothing changed; it would make v\(versions.count + 1) from v\(current.number):\n" + Self.changeLines(changes, all: false)
+        return readOnly("dry-run", text: text, extra: ["changes": .array(changes.map(JSONValue.string)), "diff": .array(comparable.diff(from: live)),
+                                                        "would_be_version": .int(versions.count + 1)], at: now, by: by)
     }
 
     /// Makes a new version from the target's configuration after a change, recording exactly
@@ -197,26 +282,21 @@ extension LoadBalancerConsole {
         return (first - 1, "the version before the most recent change (\(span))")
     }
 
-    func rollback(_ argument: String?, arguments: [String], at now: Instant, by: String) throws -> LBResult {
-        let latest = versions.count
-        let wanted: LoadBalancerConfiguration
-        let note: String
-        let value: JSONValue
+    /// Where `lb rollback [VERSION|initial]` goes: the configuration, a note, and the value recorded.
+    func rollbackGoal(_ argument: String?, at now: Instant) throws -> (wanted: LoadBalancerConfiguration, note: String, value: JSONValue) {
         if argument == "initial" {
-            wanted = try target.initialConfiguration(at: now)
-            note = "rollback to the configuration \(target.label) was started with"
-            value = "initial"
+            return (try target.initialConfiguration(at: now), "rollback to the configuration \(target.label) was started with", "initial")
         } else if let argument {
             let goal = try versionNumber(argument)
-            wanted = versions[goal - 1].configuration
-            note = "rollback to version \(goal)"
-            value = .int(goal)
-        } else {
-            let (goal, reason) = try versionBeforeLatestChange()
-            wanted = versions[goal - 1].configuration
-            note = "rollback to version \(goal), \(reason)"
-            value = .int(goal)
+            return (versions[goal - 1].configuration, "rollback to version \(goal)", .int(goal))
         }
+        let (goal, reason) = try versionBeforeLatestChange()
+        return (versions[goal - 1].configuration, "rollback to version \(goal), \(reason)", .int(goal))
+    }
+
+    func rollback(_ argument: String?, arguments: [String], at now: Instant, by: String) throws -> LBResult {
+        let latest = versions.count
+        let (wanted, note, value) = try rollbackGoal(argument, at: now)
         let live = try liveConfiguration(at: now)
         var failure: String?
         do {

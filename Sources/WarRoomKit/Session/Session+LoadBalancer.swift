@@ -220,13 +220,14 @@ enum LoadBalancerCommands {
         CommandSpec(
             "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
-            details: "Subcommands: show [--window D] [--all] · history · diff [V1 [V2]] [--all] · rollback [VERSION|initial] · weight BACKEND N (0…256) · drain BACKEND · disable BACKEND · enable BACKEND · algorithm NAME · ratelimit N|off\n`lb rollback` returns to the version before the most recent change (consecutive changes by one author count as one); `lb rollback initial` to the configuration the load balancer was started with. Against HAProxy, a change made outside warroom is found whenever warroom reads it and recorded as a version by haproxy.\nExamples: lb history · lb diff 1 2 · lb rollback · lb rollback initial · lb weight msg-07 100 · lb drain msg-28 · lb show --window 5m",
+            details: "Subcommands: show [--window D] [--all] · history · diff [V1 [V2]] [--all] · rollback [VERSION|initial] · weight BACKEND… N (0…256) · drain BACKEND… · disable BACKEND… · enable BACKEND… · algorithm NAME · ratelimit N|off\nA change names one server or several (msg-28 msg-29, or a range msg-01…msg-27, also msg-01..msg-27), made as one version; --dry-run prints what it would change and changes nothing. In a shared room a change is decided against the version you last looked at (lb show, history, diff, probe config, or your own change): when someone else changed the load balancer since, nothing is changed and the shell says who did what, and what yours would now do.\n`lb rollback` returns to the version before the most recent change (consecutive changes by one author count as one); `lb rollback initial` to the configuration the load balancer was started with. Against HAProxy, a change made outside warroom is found whenever warroom reads it and recorded as a version by haproxy.\nExamples: lb history · lb diff 1 2 · lb rollback --dry-run · lb rollback · lb rollback initial · lb weight msg-07 100 · lb weight msg-01…msg-27 100 · lb enable msg-28 msg-29 msg-30 · lb drain msg-28 · lb show --window 5m",
             group: .loadBalancer, changes: { words in LoadBalancerCommands.changes(words) }, actsOutside: true, locksRoom: true,
             dependsOn: { words in LoadBalancerCommands.changes(words) ? .configuration : nil }, showsConfiguration: { _ in true },
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }
                 switch (words.count, words[0]) {
-                case (1, "weight"), (1, "drain"), (1, "disable"), (1, "enable"): return session.console?.backendNames ?? []
+                case (_, "weight"), (_, "drain"), (_, "disable"), (_, "enable"): return (session.console?.backendNames ?? []) + ["--dry-run"]
+                case (2, "rollback"): return ["--dry-run"]
                 case (1, "algorithm"): return BalanceAlgorithm.allCases.map(\.rawValue)
                 case (1, "rollback"): return (session.console?.versions.map { String($0.number) } ?? []).reversed() + ["initial"]
                 case (1, "diff"), (2, "diff"): return (session.console?.versions.map { String($0.number) } ?? []).reversed()

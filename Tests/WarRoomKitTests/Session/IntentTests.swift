@@ -43,6 +43,29 @@ import WarRoomTestSupport
         #expect(omar.console?.current.number == 4)
     }
 
+    @Test func aDryRunChangesNothingAndSeveralServersChangeAsOneVersion() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let (store, dana, _) = try Self.roomAfterTheChange(folder)
+        let dry = dana.handle("lb rollback --dry-run")
+        #expect(dry.error == nil)
+        #expect(dry.output.hasPrefix("dry run of lb rollback: rollback to version 1"))
+        #expect(dry.output.contains("nothing changed; it would make v3 from v2"))
+        #expect(dry.output.contains("weight 25 → 100 on msg-01…msg-27 (27)"))
+        #expect(dana.console?.current.number == 2)
+        let weights = dana.handle("lb weight msg-01…msg-27 100 --dry-run")
+        #expect(weights.output.contains("weight 25 → 100 on msg-01…msg-27 (27)"))
+        #expect(dana.console?.current.number == 2)
+        let applied = dana.handle("lb weight msg-01..msg-27 100")
+        #expect(applied.error == nil)
+        #expect(dana.console?.current.number == 3)
+        let change = try #require(try store.entries(after: 0).last { $0.kind == .lb && $0.data["changed"] == true })
+        #expect(change.data["version"] == 3)
+        #expect(change.data["changes"]?.arrayValue?.count == 27)
+        #expect(change.data["backends"]?.arrayValue?.count == 27)
+        #expect(dana.handle("lb drain msg-30…msg-28").error?.contains("runs backwards") == true)
+    }
+
     @Test func aNoteOrAProbeByAnotherNeverRefusesAChange() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

@@ -114,9 +114,16 @@ extension Session {
             }
             let spec = commands.lookup(name)
             if command.isShell || spec?.changes(Array(words.dropFirst())) == true {
+                // A load balancer change is shown first: the versions so far and what it would do.
+                var shown = ""
+                if name == "lb" {
+                    let looked = [execute("lb history"), execute(command.text + " --dry-run")]
+                    shown = looked.map { $0.error.map { "error: \($0)" } ?? $0.output }.joined(separator: "\n")
+                    output.append(shown)
+                }
                 let allowed: Bool
                 if interactive, let confirm {
-                    allowed = confirm(command.isShell ? "Run '\(command.shellCommand ?? command.text)' in the system shell?" : "'\(command.text)' changes \(Session.whatChanges(name)). Run it?")
+                    allowed = confirm(command.isShell ? "Run '\(command.shellCommand ?? command.text)' in the system shell?" : "'\(command.text)' changes \(Session.whatChanges(name))\(shown.isEmpty ? "" : " (as shown above)"). Run it?")
                 } else {
                     allowed = yes && (!command.isShell || allowShell)
                 }
