@@ -38,9 +38,7 @@ enum ShellLoop {
             if notices.contains(where: { $0.kind == .alert }) { Terminal.bell() }
             var lines = notices.map { (text: $0.text, color: Optional(Terminal.color(of: $0))) }
             let ended = session.closedElsewhere != nil
-            if let close = session.closedElsewhere {
-                lines.append((text: "\(close.by) closed the incident; leaving the room.", color: "1"))
-            }
+            lines += session.takeCloseNotes().map { (text: $0, color: Optional("1")) }
             return LineEditor.Idle(lines: lines, prompt: session.prompt, wake: ended ? -1 : session.wakeDescriptor,
                                    interval: session.idleInterval, end: ended)
         }
@@ -63,6 +61,7 @@ enum ShellLoop {
                 editor.remember(line)
                 let reply = session.handle(line)
                 show(reply)
+                for note in session.takeCloseNotes() { Terminal.print(note) }
                 if reply.exit { return .success }
             }
         }
@@ -76,6 +75,7 @@ enum ShellLoop {
             show(reply, line: number)
             if reply.exit { break }
         }
+        for note in session.takeCloseNotes() { Terminal.print(note) }
         // A file's incident is paused; in a shared room this shell leaves.
         let (_, warnings) = session.leave(reason: "end of input")
         for warning in warnings { Terminal.error(warning) }

@@ -34,6 +34,15 @@ extension Session {
 }
 
 extension Session {
+    /// After another shell closed the incident: this shell's own copy of the record, as the
+    /// closing shell wrote its own — the final head, the export and its postmortem in this
+    /// shell's transcripts folder. Once; nothing after it.
+    public func takeCloseNotes() -> [String] {
+        guard let close = closedElsewhere, !hasLeft else { return [] }
+        hasLeft = true
+        return ["\(close.by) closed the incident at \(stampSeconds(close.at)); leaving the room."] + anchorClosedRoom()
+    }
+
     /// After `close` in a shared room: the final head, and the transcript exported byte for
     /// byte with its postmortem beside it in the local transcripts folder, so that the head is
     /// anchored outside the database too.

@@ -365,6 +365,16 @@ final class MeddlingStore: RoomStore {
         #expect(late.error == "dana closed the incident at 03:45:00Z; nothing more can be recorded (read it with 'warroom timeline' or 'warroom postmortem' and the incident's id)")
         #expect(omar.closedElsewhere?.by == "dana")
         #expect(try store.entries(after: 0).last?.kind == .close)
+        // omar's shell writes its own export and postmortem, as dana's did.
+        let omarFolder = try TemporaryFolder()
+        defer { omarFolder.cleanUp() }
+        omar.localFolder = omarFolder.path
+        let notes = omar.takeCloseNotes()
+        #expect(notes.first == "dana closed the incident at 03:45:00Z; leaving the room.")
+        let omarExport = try #require(transcripts(in: omarFolder.path).first, "\(notes)")
+        #expect(try TranscriptLog.readBytes(path: omarExport) == (try store.transcriptBytes()))
+        #expect(notes.contains("Postmortem: \(String(omarExport.dropLast(6))).postmortem.md"))
+        #expect(omar.takeCloseNotes().isEmpty)
         #expect(omar.leave(reason: "end of input") == ([], []))
     }
 
