@@ -315,6 +315,9 @@ extension PostmortemBuilder {
             return (.action, "\(id) done: \(action.text)", entry.at)
         case .update:
             return (.update, with("Status update", text), entry.at)
+        case .error:
+            guard let refusal = Self.refusal(entry) else { return nil }
+            return (refusal.kind, refusal.text, entry.at)
         case .note:
             let stripped = Self.strippingTags(text)
             return (.note, stripped.isEmpty ? text : stripped, entry.at)

@@ -272,6 +272,11 @@ extension PostmortemBuilder {
             case .update:
                 if firstUpdate == nil { firstUpdate = entry }
                 lastUpdate = entry
+            case .error:
+                // A load balancer change refused because a colleague's landed first is told
+                // where it happened; the Appendix has every refusal.
+                guard data["conflict"]?["on"] == "configuration", let refusal = Self.refusal(entry) else { continue }
+                add(entry.at, .lb, refusal.text, by: entry.by, seq: entry.seq, .important)
             case .severity:
                 let change = "Severity \(data["from"]?.stringValue ?? "?") → \(data["to"]?.stringValue ?? "?")"
                 let reason = data["reason"]?.stringValue.flatMap { $0.isEmpty ? nil : BriefText.brief($0, words: 10) }
@@ -359,6 +364,19 @@ extension PostmortemBuilder {
         let kind = PostmortemModel.TimelineKind(rawValue: entry.kind.rawValue) ?? .note
         return PostmortemModel.CuratedEvent(at: entry.at, kind: kind, text: head + why, by: entry.kind == .timer ? nil : entry.by, seq: seq,
                                             recordedAt: nil, highlighted: true)
+    }
+
+    /// A refused command (`error` with `data.conflict`) as the postmortem tells it: whose
+    /// command, what it would have done, and whose move came first.
+    static func refusal(_ entry: TranscriptEntry) -> (kind: PostmortemModel.TimelineKind, text: String)? {
+        guard let conflict = entry.data["conflict"]?.objectValue else { return nil }
+        let typed = entry.input.map { "'\(Display.firstLine($0, limit: 60))'" } ?? "a command"
+        let mover = conflict["moved_by"]?.stringValue ?? "someone"
+        let on = conflict["on"]?.stringValue ?? ""
+        let moved = on == "configuration" ? "\(mover)'s change (v\(conflict["version"]?.intValue.map(String.init) ?? "?")) had landed after \(entry.by) last looked"
+            : "\(mover) had moved \(on) first"
+        let kind: PostmortemModel.TimelineKind = on == "configuration" ? .lb : on.hasPrefix("hypothesis") ? .hypothesis : on == "step" ? .step : .note
+        return (kind, "Refused \(entry.by)'s \(typed): \(moved); nothing was changed")
     }
 
     /// `03:45 UTC`, with the date when it is not the incident's first day.

@@ -106,6 +106,10 @@ struct PostmortemBuilder {
             keep(kept)
         case .resume:
             if entry.data["torn"] != nil { keep(entry) }
+        case .error:
+            // A change refused because someone else had moved what it depended on: part of
+            // what happened when two responders acted at once.
+            if entry.data["conflict"] != nil { keep(entry) }
         default:
             if !Self.passOver.contains(entry.kind) { keep(entry) }
         }

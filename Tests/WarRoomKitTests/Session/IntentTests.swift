@@ -41,6 +41,11 @@ import WarRoomTestSupport
         let again = omar.handle("lb rollback")
         #expect(again.error == nil)
         #expect(omar.console?.current.number == 4)
+        // The postmortem tells the refusal where it happened, in the body and the Appendix.
+        let model = try Postmortem.compile(bytes: store.transcriptBytes(), path: "room", scenarioFolders: [SharedRoomTests.playbooks], drawChart: false)
+        let markdown = PostmortemRenderer.render(model, format: .markdown)
+        let refusal = "Refused omar's 'lb rollback': dana's change (v3) had landed after omar last looked; nothing was changed"
+        #expect(markdown.components(separatedBy: refusal).count == 3, "\(markdown)")
     }
 
     @Test func aDryRunChangesNothingAndSeveralServersChangeAsOneVersion() throws {
