@@ -131,8 +131,10 @@ import WarRoomTestSupport
         }
         let reply = session.handle("run")
         #expect(asked.count == 1)
-        #expect(asked.first?.hasPrefix("'lb rollback") == true)
-        #expect(asked.first?.hasSuffix("changes the load balancer. Run it?") == true)
+        // The question shows the versions so far and what the change would do.
+        #expect(asked.first?.hasPrefix("VERSION") == true, "\(asked)")
+        #expect(asked.first?.contains("dry run of lb rollback") == true)
+        #expect(asked.first?.hasSuffix("'lb rollback' changes the load balancer. Run it?") == true)
         #expect(reply.output.contains("  (not run)"))
         #expect(try Self.entries(session).contains { $0.input == "lb history" })
     }

@@ -119,12 +119,14 @@ extension Session {
                 if name == "lb" {
                     let looked = [execute("lb history"), execute(command.text + " --dry-run")]
                     shown = looked.map { $0.error.map { "error: \($0)" } ?? $0.output }.joined(separator: "\n")
-                    output.append(shown)
                 }
                 let allowed: Bool
                 if interactive, let confirm {
-                    allowed = confirm(command.isShell ? "Run '\(command.shellCommand ?? command.text)' in the system shell?" : "'\(command.text)' changes \(Session.whatChanges(name))\(shown.isEmpty ? "" : " (as shown above)"). Run it?")
+                    // Asked before anything is printed: what it would do goes with the question.
+                    allowed = confirm(command.isShell ? "Run '\(command.shellCommand ?? command.text)' in the system shell?"
+                        : (shown.isEmpty ? "" : shown + "\n") + "'\(command.text)' changes \(Session.whatChanges(name)). Run it?")
                 } else {
+                    if !shown.isEmpty { output.append(shown) }
                     allowed = yes && (!command.isShell || allowShell)
                 }
                 guard allowed else {
