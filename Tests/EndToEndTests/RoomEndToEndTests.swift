@@ -305,6 +305,40 @@ import Glibc
         #expect(entries.filter { $0.kind == .leave }.map(\.by) == ["tester", "dana", "omar"])
     }
 
+    @Test func aLateJoinerSeesARecapAndTheTimelineOfTheRoom() throws {
+        try TerminalTests.requireTmux()
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--speed", "0"], folder: folder)
+        let dana = try WarRoomBinary.run(["join", id, "--store", database.url, "--as", "dana", "--transcripts", folder.path], input: """
+            advance 20m
+            hyp DDoS
+            rule-out H1 traffic at baseline
+            hyp the weights
+            role commander dana
+            update errors at 10%; rolling back the 03:40 weights
+            lb history
+            lb rollback
+            """)
+        #expect(dana.status == 0, "\(dana.stderr)")
+        let omar = try TerminalTests.Tmux(command: "env NO_COLOR=1 WARROOM_USER=omar WARROOM_HISTORY=\(folder.file("history-omar")) \(WarRoomBinary.path) join \(id) --store '\(database.url)' --transcripts \(folder.path); echo EXITED-$?; sleep 30")
+        // The test logs in as the superuser `postgres`, so the recap shows the login beside the name.
+        let recap = try omar.waitFor("the recap above omar's prompt") { $0.contains("here: postgres as omar") }
+        #expect(recap.contains("Recap of \(id) at 03:50Z"), "\(recap)")
+        #expect(recap.contains("ruled out: H1 DDoS (traffic at baseline)"), "\(recap)")
+        #expect(recap.contains("open: H2 the weights"), "\(recap)")
+        #expect(recap.contains("configuration: v2 03:40Z by maintenance-automation"), "\(recap)")
+        #expect(recap.contains("v3 03:50Z by dana: rollback to ver"), "\(recap)")
+        #expect(recap.contains("roles: commander dana"), "\(recap)")
+        #expect(recap.contains("last update 03:50Z by dana: errors at 10%; rolling back the 03:40 weights"), "\(recap)")
+        try omar.type("timeline --last 3")
+        try omar.send("Enter")
+        try omar.waitFor("the room's timeline, read through the store") { $0.contains("join") && $0.contains("omar joined") }
+        try omar.send("C-d")
+        try omar.waitFor("omar leaves") { $0.contains("EXITED-0") }
+    }
+
     @Test func aWriterRoleWorksTheRoomAReaderIsToldToWatchAndNoPasswordShows() throws {
         let database = try PostgresTestDatabase.initialized()
         let folder = try TemporaryFolder()
