@@ -318,7 +318,31 @@ public enum PostgresSchema {
                    OR encode(sha256(convert_to(previous || chr(10) || left(line, -75) || '}', 'UTF8')), 'hex') <> line_hash THEN
                     RAISE EXCEPTION 'entry % does not continue the chain', current_seq + k USING ERRCODE = 'check_violation';
                 END IF;
-                entry := line::jsonb;
+                -- Parsed only for its envelope: the line stays text, byte for byte, so a NUL in a
+                -- note (JSON's \\u0000, which jsonb refuses) is kept as a file keeps it.
+                entry := replace(line, '\\u0000', '\\ufffd')::jsonb;
+                -- One set of rules for a valid entry, warroom's reader's: what the database takes,
+                -- every warroom reads; what warroom refuses, the database refuses.
+                IF jsonb_typeof(entry->'at') IS DISTINCT FROM 'string' OR jsonb_typeof(entry->'wall') IS DISTINCT FROM 'string'
+                   OR jsonb_typeof(entry->'by') IS DISTINCT FROM 'string' OR jsonb_typeof(entry->'kind') IS DISTINCT FROM 'string'
+                   OR entry->>'kind' = '' THEN
+                    RAISE EXCEPTION 'entry %: at, wall, by and kind must be strings, and kind not empty', current_seq + k
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                IF (entry->>'at') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$'
+                   OR (entry->>'wall') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$'
+                   OR left(entry->>'at', 4) < '1970' OR left(entry->>'wall', 4) < '1970' THEN
+                    RAISE EXCEPTION 'entry %: at and wall must be times as warroom writes them (YYYY-MM-DDTHH:MM:SS.mmmZ, 1970-9999)', current_seq + k
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                IF (current_seq + k = 1) <> (entry->>'kind' = 'open') THEN
+                    RAISE EXCEPTION 'entry %: the first entry, and only the first, is the open entry', current_seq + k
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                IF entry->>'kind' = 'open' AND (entry->'data'->>'incident') IS DISTINCT FROM p_incident THEN
+                    RAISE EXCEPTION 'entry 1: the open entry names incident % and not %', entry->'data'->>'incident', p_incident
+                        USING ERRCODE = 'check_violation';
+                END IF;
                 INSERT INTO warroom.entries (incident, seq, at, wall, by, kind, previous_hash, hash, line, login, command_id)
                     VALUES (p_incident, current_seq + k, (entry->>'at')::timestamptz, (entry->>'wall')::timestamptz,
                             entry->>'by', entry->>'kind', previous, line_hash, line, session_user, p_command);

@@ -221,7 +221,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
 
     private func check() throws -> VerifyReport {
         let rows = try connection.execute(
-            "SELECT seq, hash, previous_hash, line FROM warroom.entries WHERE incident = $1 ORDER BY seq", [incident])
+            "SELECT seq, hash, previous_hash, line, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), by, kind FROM warroom.entries WHERE incident = $1 ORDER BY seq",
+            [incident])
         var bytes: [UInt8] = []
         for row in 0..<rows.count {
             rows.appendBytes(row, 3, to: &bytes)
@@ -243,6 +244,15 @@ public final class PostgresTranscriptStore: TranscriptStore {
                 reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(lineHash.prefix(12))…): the row was edited"
             } else if rows.string(row, 2) != previous {
                 reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
+            } else if let entry = try? TranscriptEntry.decode(line: line, number: row + 1) {
+                // The columns say what the line says, and the open entry names this incident.
+                if rows.string(row, 4) != entry.at.iso8601 || rows.string(row, 5) != entry.by || rows.string(row, 6) != (entry.unknownKind ?? entry.kind.rawValue) {
+                    reason = "the row's at, by or kind column differs from its line: the row was edited"
+                } else if row == 0, entry.data["incident"]?.stringValue != incident {
+                    reason = "the open entry names incident '\(entry.data["incident"]?.stringValue ?? "none")', not '\(incident)'"
+                } else if row > 0, entry.kind == .open {
+                    reason = "a second open entry: an incident opens once"
+                }
             }
             if let reason {
                 report.problem = VerifyProblem(line: row + 1, seq: row + 1, reason: reason)

@@ -126,6 +126,17 @@ import WarRoomTestSupport
         let second = try store.verify()
         #expect(second.problem?.seq == 2)
         #expect(second.problem?.reason.contains("hash column") == true)
+
+        // A row whose by column says someone else than its line is caught too.
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET hash = (SELECT substr(right(line, 66), 1, 64) FROM warroom.entries WHERE seq = 2) WHERE seq = 2;
+            UPDATE warroom.entries SET by = 'mallory' WHERE seq = 3;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let third = try store.verify()
+        #expect(third.problem?.seq == 3, "\(third)")
+        #expect(third.problem?.reason.contains("at, by or kind column differs from its line") == true)
     }
 
     @Test func aReadOnlyRoleIsRefusedOnAppend() throws {
@@ -188,6 +199,66 @@ import WarRoomTestSupport
         #expect(try store.entries(after: 1) == [good])
         let columns = try connection.execute("SELECT by, kind, at FROM warroom.entries WHERE seq = 2")
         #expect(columns.string(0, 0) == "tester" && columns.string(0, 1) == "note")
+        #expect(try store.verify().isValid)
+    }
+
+    /// A line whose hash chains after `previous`, whatever its content says.
+    static func forged(_ content: String, after previous: String) -> [UInt8] {
+        let hash = HashChain.hash(previous: previous, content: Array(content.utf8))
+        return Array((String(content.dropLast()) + ",\"hash\":\"\(hash)\"}").utf8)
+    }
+
+    @Test(arguments: [
+        (#"{"seq":2,"at":"2023-11-05T03:31:00.000Z","wall":"2023-11-05T03:31:00.000Z","by":1,"kind":"note","text":"x"}"#, "at, wall, by and kind must be strings"),
+        (#"{"seq":2,"at":"1960-11-05T03:31:00.000Z","wall":"2023-11-05T03:31:00.000Z","by":"eve","kind":"note","text":"x"}"#, "at and wall must be times as warroom writes them"),
+        (#"{"seq":2,"at":"yesterday","wall":"2023-11-05T03:31:00.000Z","by":"eve","kind":"note","text":"x"}"#, "at and wall must be times as warroom writes them"),
+        (#"{"seq":2,"at":"2023-11-05T03:31:00.000Z","wall":"2023-11-05T03:31:00.000Z","by":"eve","kind":"open","text":"x","data":{"incident":"2023-11-05-0330-forged"}}"#, "the first entry, and only the first, is the open entry"),
+        (#"{"seq":2,"at":"2023-11-05T03:31:00.000Z","wall":"2023-11-05T03:31:00.000Z","by":"eve","kind":"","text":"x"}"#, "kind not empty"),
+    ])
+    func aForgedAppendThatWarroomCouldNotReadIsRefusedByTheDatabase(content: String, message: String) throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-forged")
+        defer { store.close() }
+        let head = try store.head()
+        let writer = try database.server.createLoginRole(prefix: "forger", password: "Forger-pw", group: PostgresSchema.writerRole)
+        let connection = try PostgresConnection(url: ConnectionString(database.url(user: writer, password: "Forger-pw")))
+        defer { connection.close() }
+        do {
+            try connection.execute("SELECT * FROM warroom.append_entries($1, $2, $3, $4)",
+                                   [store.incident, String(head.seq), head.hash, PostgresTranscriptStore.arrayLiteral([Self.forged(content, after: head.hash)])])
+            Issue.record("the database took an entry warroom cannot read: \(content)")
+        } catch PostgresStoreError.statementFailed(_, let state, let text) {
+            #expect(state == "23514")
+            #expect(text.contains(message), "\(text)")
+        }
+        #expect(try store.head() == head)
+    }
+
+    @Test func anOpenEntryNamingAnotherIncidentIsRefused() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let opening = TranscriptEntry(seq: 0, at: Instant(milliseconds: 1_699_155_000_000), wall: Instant(milliseconds: 1_699_155_000_000), by: "eve", kind: .open,
+                                      text: "x", data: ["incident": "someone-elses", "title": "x"])
+        let line = String(decoding: opening.chained(seq: 1, after: HashChain.genesis).line.dropLast(), as: UTF8.self)
+        let connection = try PostgresConnection(url: ConnectionString(database.url))
+        defer { connection.close() }
+        #expect(throws: PostgresStoreError.self) { try connection.execute("SELECT warroom.open_incident($1, $2, $3)", ["mine", "x", line]) }
+    }
+
+    @Test func aNoteWithANulIsKeptByteForByteAsAFileKeepsIt() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-nul")
+        defer { store.close() }
+        let written = try store.append([noteDraft("before\u{0}after")], after: store.head())
+        let read = try store.entries(after: 1)
+        #expect(read == written)
+        #expect(read.first?.text == "before\u{0}after")
+        // The line keeps JSON's escape for the NUL, as a file's does.
+        #expect(String(decoding: try store.transcriptBytes(), as: UTF8.self).contains(#"before\u0000after"#))
+        let file = try TemporaryFolder()
+        defer { file.cleanUp() }
+        let path = file.file("copy.jsonl")
+        try Data(store.transcriptBytes()).write(to: URL(fileURLWithPath: path))
+        #expect(try TranscriptLog.read(path: path).entries.last?.text == "before\u{0}after")
         #expect(try store.verify().isValid)
     }
 
