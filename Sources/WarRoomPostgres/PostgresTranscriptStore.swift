@@ -219,6 +219,17 @@ public final class PostgresTranscriptStore: TranscriptStore {
         try reading { try connection.snapshot { try check() } }
     }
 
+    /// Refuses an incident whose record fails verification: `join` adds nothing to it, `watch`
+    /// does not follow it, `export` does not copy it unless told to.
+    /// - Parameter what: the command, for the message (`join refuses …`).
+    /// - Throws: `PostgresStoreError.corrupt` naming the first bad seq; what `verify` throws.
+    public func requireIntact(_ what: String) throws {
+        let report = try verify()
+        guard let problem = report.problem else { return }
+        throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: problem.seq,
+                                         reason: "fails verification (\(problem.reason)): the record was changed after it was written, and \(what)")
+    }
+
     private func check() throws -> VerifyReport {
         let rows = try connection.execute(
             "SELECT seq, hash, previous_hash, line, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), by, kind FROM warroom.entries WHERE incident = $1 ORDER BY seq",

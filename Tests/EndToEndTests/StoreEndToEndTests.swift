@@ -226,6 +226,19 @@ import Glibc
         #expect(tampered.stderr.contains("39 entries before it are intact"), "\(tampered.stderr)")
         let strict = try Self.warroom(["postmortem", id, "--store", database.url, "--strict"])
         #expect(strict.status != 0)
+        // join, watch and export verify first, and refuse the tampered record naming the seq.
+        for arguments in [["join", id], ["watch", id], ["export", id]] {
+            let refused = try Self.warroom(arguments + ["--store", database.url])
+            #expect(refused.status == 65, "\(arguments): \(refused.stderr)")
+            #expect(refused.stderr.contains("seq 40: fails verification"), "\(refused.stderr)")
+            #expect(refused.stdout.isEmpty)
+        }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let anyway = try Self.warroom(["export", id, "--store", database.url, "--accept-broken-chain", "--output", folder.file("tampered.jsonl")])
+        #expect(anyway.status == 65)
+        #expect(anyway.stderr.contains("seq 40: fails verification"))
+        #expect(try TranscriptLog.readBytes(path: folder.file("tampered.jsonl")).count > 0)
     }
 
     @Test func aWatcherReconnectsWhenTheDatabaseRestartsAndMissesNothing() throws {

@@ -16,13 +16,24 @@ struct Export: ParsableCommand {
     @Option(help: "Write to FILE instead of stdout.")
     var output: String?
 
+    @Flag(help: "Export an incident that fails verification all the same (to investigate it); the problem is said on stderr and the exit code is still 65.")
+    var acceptBrokenChain = false
+
     func run() throws {
         guard let url = TranscriptSource.storeURL(store.url) else {
             throw ValidationError("export reads a store: give --store URL or set WARROOM_STORE")
         }
         let bytes: [UInt8]
+        var tampered: Error?
         do {
-            bytes = try TranscriptSource.store(ConnectionString(url), incident: incident).bytes()
+            let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: incident, readOnly: true)
+            defer { store.close() }
+            do {
+                try store.requireIntact("export copies it only with --accept-broken-chain")
+            } catch let error as PostgresStoreError where error.exitCode == 65 && acceptBrokenChain {
+                tampered = error
+            }
+            bytes = try store.transcriptBytes()
         } catch {
             throw Failure.exit(error)
         }
@@ -35,5 +46,6 @@ struct Export: ParsableCommand {
         } else {
             Terminal.output(bytes)
         }
+        if let tampered { throw Failure.exit(tampered) }
     }
 }

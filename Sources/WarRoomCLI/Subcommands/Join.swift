@@ -34,6 +34,7 @@ struct Join: ParsableCommand {
         do {
             let folder = try RoomConnection.localFolder(transcripts)
             let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: incident)
+            try store.requireIntact("join adds nothing to a tampered record")
             let source = try RoomConnection.databaseTime(store.connection)
             (session, notices) = try Session.join(store: store, responder: responder ?? Environment.responder,
                                                   folders: Environment.playbookFolders(explicit: playbooks), source: source)

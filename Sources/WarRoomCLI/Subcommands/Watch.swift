@@ -20,6 +20,7 @@ struct Watch: ParsableCommand {
         let follower: IncidentFollower
         do {
             follower = try IncidentFollower(url: ConnectionString(url), incident: incident)
+            try follower.store.requireIntact("watch does not follow a tampered record")
         } catch {
             throw Failure.exit(error)
         }
