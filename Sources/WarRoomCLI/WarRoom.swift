@@ -17,6 +17,7 @@ struct WarRoom: ParsableCommand {
     /// unknown option, a bad value), so they are printed through `Terminal`, sanitized, like
     /// everything else warroom prints.
     static func main() {
+        ArgumentShield.hidePasswords()
         let error: Error
         do {
             var command = try parseAsRoot()

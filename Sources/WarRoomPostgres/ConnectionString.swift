@@ -43,6 +43,33 @@ public struct ConnectionString: Sendable, CustomStringConvertible {
         visibleOptions = visible
     }
 
+    /// The string split into its password and the rest as a libpq `key=value` string, when it
+    /// carries exactly one password libpq reads (so that the password can travel in
+    /// PGPASSWORD instead of a command line every local user sees); `nil` otherwise.
+    public var withoutPassword: (options: String, password: String)? {
+        guard !visibleOptions.isEmpty, let password = parsedPassword else { return nil }
+        let options = visibleOptions.map { option in
+            let needsQuotes = option.value.isEmpty || option.value.contains { $0 == " " || $0 == "'" || $0 == "\\" }
+            let value = needsQuotes ? "'" + option.value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'" : option.value
+            return "\(option.key)=\(value)"
+        }
+        return (options.joined(separator: " "), password)
+    }
+
+    /// The password libpq reads from the string, if any.
+    var parsedPassword: String? {
+        var error: UnsafeMutablePointer<CChar>?
+        defer { if let error { PQfreemem(error) } }
+        guard let options = PQconninfoParse(raw, &error) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "password", let value = option.pointee.val { return String(cString: value) }
+            option += 1
+        }
+        return nil
+    }
+
     /// The options without any password, e.g. `host=/run/postgresql dbname=warroom user=alice`.
     public var description: String {
         if visibleOptions.isEmpty { return raw.isEmpty ? "(the PG* defaults)" : "(a connection string libpq cannot read)" }

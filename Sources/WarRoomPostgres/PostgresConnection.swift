@@ -75,6 +75,13 @@ public final class PostgresConnection {
         return "\(string(PQuser(handle)))@\(host):\(string(PQport(handle)))/\(string(PQdb(handle)))"
     }
 
+    /// The passwords this connection carries: in its connection string, and the one libpq
+    /// used (which may come from PGPASSWORD or a password file).
+    public var secrets: [String] {
+        let used = handle.map { string(PQpass($0)) } ?? ""
+        return Array(Set(url.secrets + (used.isEmpty ? [] : [used])))
+    }
+
     /// The role the connection is logged in as.
     public var role: String {
         handle.map { string(PQuser($0)) } ?? ""

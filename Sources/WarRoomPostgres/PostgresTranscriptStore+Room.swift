@@ -13,6 +13,8 @@ extension PostgresTranscriptStore: RoomStore {
 
     public var login: String? { connection.role }
 
+    public var secrets: [String] { connection.secrets }
+
     public func enterRoom() throws -> Int {
         try roomCall {
             try prepareRoomConnection()

@@ -339,6 +339,37 @@ import Glibc
         try omar.waitFor("omar leaves") { $0.contains("EXITED-0") }
     }
 
+    @Test func noCredentialOfTheStoreReachesTheCommandLineOrTheRecordThroughShellCommands() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let password = "Shell-Wr1ter-pw"
+        let writer = try database.server.createLoginRole(prefix: "scribe", password: password, group: PostgresSchema.writerRole)
+        let writerURL = "postgresql://\(writer):\(password)@/\(database.name)?host=\(database.server.socketFolder.replacingOccurrences(of: "/", with: "%2F"))"
+        let id = try Self.openRoom(writerURL, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Secrets"], folder: folder)
+        let passfile = folder.file("pgpass")
+        try "*:*:*:\(writer):\(password)\n".write(toFile: passfile, atomically: true, encoding: .utf8)
+        let shell = try Shell(["join", id, "--store", writerURL, "--allow-shell", "--transcripts", folder.path],
+                              environment: ["WARROOM_STORE": writerURL, "PGPASSWORD": password])
+        try shell.send("note in")
+        #expect(shell.waitFor("noted (#"))
+        // While it runs, its command line holds no password (every local user can read it).
+        let commandLine = try String(contentsOfFile: "/proc/\(shell.process.pid)/cmdline", encoding: .utf8)
+        #expect(commandLine.contains("join") && !commandLine.contains(password), "\(commandLine)")
+        try shell.send("!env", "!ps -o args= -p $PPID", "!cat \(passfile)", "quit")
+        let ended = shell.finish()
+        #expect(ended.status == 0, "\(shell.process.stderr.text)")
+        let outputs = try Self.entries(database.url, id).filter { $0.kind == .shell }
+        #expect(outputs.count == 3)
+        for entry in outputs {
+            #expect(!entry.text.contains(password) && !(entry.input ?? "").contains(password), "\(entry.text)")
+            #expect(!entry.text.contains("WARROOM_STORE=") && !entry.text.contains("PGPASSWORD="), "\(entry.text)")
+        }
+        #expect(outputs[1].text.contains("join \(id)"), "\(outputs[1].text)")
+        #expect(outputs[2].text.contains("\(writer):***"), "\(outputs[2].text)")
+        #expect(!(shell.process.stdout.text + shell.process.stderr.text).contains(password))
+    }
+
     @Test func aWriterRoleWorksTheRoomAReaderIsToldToWatchAndNoPasswordShows() throws {
         let database = try PostgresTestDatabase.initialized()
         let folder = try TemporaryFolder()

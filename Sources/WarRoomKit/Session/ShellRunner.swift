@@ -38,6 +38,23 @@ public enum ShellRunner {
         }
     }
 
+    /// Variables a `!` command never sees: the store's credentials and where libpq finds them.
+    static let secretVariables: Set<String> = ["PGPASSWORD", "PGPASSFILE", "PGSERVICEFILE", "PGSSLKEY", "PGSSLPASSWORD", "WARROOM_STORE"]
+
+    /// warroom's environment less the store's credentials (`secretVariables`), with libpq told
+    /// to read no password file: what a `!` command prints goes on a record every reader reads.
+    static func scrubbedEnvironment() -> [String] {
+        var kept: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+            if !secretVariables.contains(name) { kept.append(text) }
+            pointer += 1
+        }
+        return kept + ["PGPASSFILE=/dev/null"]
+    }
+
     /// Runs `command` and waits for it (or for the timeout).
     /// - Throws: `Failure.cannotStart` when the shell cannot be started.
     public static func run(_ command: String, limits: Limits) throws -> Outcome {
@@ -69,7 +86,9 @@ public enum ShellRunner {
         let arguments = ["/bin/sh", "-c", command]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        var environment: [UnsafeMutablePointer<CChar>?] = scrubbedEnvironment().map { strdup($0) } + [nil]
+        defer { for pointer in environment { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, &environment)
         close(writeEnd)
         guard spawned == 0 else {
             close(readEnd)

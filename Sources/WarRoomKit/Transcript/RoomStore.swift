@@ -51,6 +51,10 @@ public protocol RoomStore: TranscriptStore {
     /// keeps one per entry; `nil` otherwise.
     var login: String? { get }
 
+    /// The store's credentials as this shell holds them (the password it connected with, in
+    /// every spelling), to redact from what a `!` command's output puts on the record.
+    var secrets: [String] { get }
+
     /// The entries the command with this id recorded, in order; empty when it recorded none.
     /// - Throws: `TranscriptError.unreachable`.
     func entries(command: CommandID) throws -> [TranscriptEntry]
@@ -123,6 +127,8 @@ extension InMemoryTranscriptStore: RoomStore {
     public var wakeDescriptor: Int32 { -1 }
 
     public var login: String? { nil }
+
+    public var secrets: [String] { [] }
 
     /// Memory has no notifications: every tick looks (a read costs nothing here).
     public func takeWakeups() throws -> Bool {

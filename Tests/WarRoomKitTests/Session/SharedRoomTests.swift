@@ -171,6 +171,7 @@ final class MeddlingStore: RoomStore {
     func mayWrite() throws -> Bool { try inner.mayWrite() }
     var wakeDescriptor: Int32 { -1 }
     var login: String? { nil }
+    var secrets: [String] { [] }
     func takeWakeups() throws -> Bool { try inner.takeWakeups() }
     func reconnect() throws { try inner.reconnect() }
     func transcriptBytes() throws -> [UInt8] { try inner.transcriptBytes() }

@@ -96,13 +96,19 @@ extension Session {
         guard interactive || allowShell else {
             throw CommandError.invalid("'!' commands do not run from a piped script unless the incident was started with --allow-shell")
         }
-        let outcome: ShellRunner.Outcome
+        var outcome: ShellRunner.Outcome
         do {
             outcome = try ShellRunner.run(command, limits: shellLimits)
         } catch {
             throw CommandError.invalid(String(describing: error))
         }
-        var data: JSONObject = ["command": .string(command)]
+        // A second line of defence after the scrubbed environment: the store's credentials,
+        // however the command came by them (a password file, warroom's own arguments), never
+        // reach the record every reader reads.
+        let secrets = (room?.secrets ?? []).filter { $0.count >= 3 }
+        let redact = { (text: String) in secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "***") } }
+        outcome.output = redact(outcome.output)
+        var data: JSONObject = ["command": .string(redact(command))]
         data["exit_code"] = outcome.exitCode.map { .int(Int($0)) } ?? .null
         data["timed_out"] = .bool(outcome.timedOut)
         data["truncated"] = .bool(outcome.truncated)
