@@ -137,6 +137,23 @@ public final class PostgresConnection {
         }
     }
 
+    /// Sends one statement, waits until the server has answered (so it ran, and committed),
+    /// and drops the connection without reading the answer: the connection breaking just
+    /// after a COMMIT, as the network or a restart does. For tests of what happens then.
+    public func executeAndLoseTheAnswer(_ sql: String, _ parameters: [String?]) {
+        guard let handle else { return }
+        let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+        let sent = pointers.withUnsafeBufferPointer { buffer in
+            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+        if sent == 1 {
+            while PQconsumeInput(handle) == 1, PQisBusy(handle) == 1 { usleep(1000) }
+        }
+        close()
+    }
+
     /// Runs SQL without parameters, which may hold several statements (a schema script).
     /// - Throws: `PostgresStoreError`.
     public func executeScript(_ sql: String) throws {

@@ -26,6 +26,10 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public internal(set) var shell: Int?
     /// How many times the room's write lock is held by this connection (0: not held).
     var writeLockDepth = 0
+    /// When set, the next append is committed and its answer lost (the connection drops right
+    /// after the server answered, as a restart or the network can do), and this runs before
+    /// the store asks again (another writer appending meanwhile): for tests of exactly-once.
+    public var loseNextAcknowledgement: (() -> Void)?
 
     private init(incident: String, connection: PostgresConnection) {
         self.incident = incident
@@ -331,8 +335,15 @@ public final class PostgresTranscriptStore: TranscriptStore {
             written.append(entry)
             lines.append(line)
         }
-        let result = try connection.execute("SELECT recorded, head_seq, head_hash, first_seq, already FROM warroom.append_command($1, $2, $3, $4, $5)",
-                                            [incident, String(expected.seq), expected.hash, Self.arrayLiteral(lines), command?.value])
+        let sql = "SELECT recorded, head_seq, head_hash, first_seq, already FROM warroom.append_command($1, $2, $3, $4, $5)"
+        let parameters = [incident, String(expected.seq), expected.hash, Self.arrayLiteral(lines), command?.value]
+        if let meanwhile = loseNextAcknowledgement {
+            loseNextAcknowledgement = nil
+            connection.executeAndLoseTheAnswer(sql, parameters)
+            meanwhile()
+            throw PostgresStoreError.connectionLost(target: connection.target, message: "the connection broke after the append was sent")
+        }
+        let result = try connection.execute(sql, parameters)
         guard result.count == 1 else { throw PostgresStoreError.incidentMissing(target: connection.target, id: incident) }
         guard result.string(0, 0) == "t" else {
             throw TranscriptError.headMoved(path: location, expected: expected.seq, found: result.int(0, 1) ?? -1)

@@ -305,6 +305,74 @@ import Glibc
         #expect(entries.filter { $0.kind == .leave }.map(\.by) == ["tester", "dana", "omar"])
     }
 
+    @Test func crashesUnderWritersLoseNoAcknowledgedEntryAndRecordNoneTwice() throws {
+        let server = try PostgresServer(durable: true)
+        defer { server.stop(removing: true) }
+        let database = try PostgresTestDatabase.initialized(on: server)
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let id = try Self.openRoom(database.url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Crashes"], folder: folder)
+        let (writers, notes, crashes) = (4, 150, 5)
+        let shells = try (0..<writers).map { writer in
+            try WarRoomBinary.start(["join", id, "--store", database.url, "--as", "w\(writer)", "--transcripts", folder.path])
+        }
+        let feeders = DispatchGroup()
+        for (writer, shell) in shells.enumerated() {
+            feeders.enter()
+            let script = Array(((0..<notes).map { "note w\(writer) entry \($0)" }.joined(separator: "\n") + "\n").utf8)
+            Thread {
+                // A line at a time, so that the crashes fall among the commands.
+                for line in script.split(separator: UInt8(ascii: "\n")) {
+                    try? shell.send(Array(line) + [UInt8(ascii: "\n")])
+                    usleep(2000)
+                }
+                shell.closeInput()
+                feeders.leave()
+            }.start()
+        }
+        for _ in 0..<crashes {
+            usleep(150_000)
+            try server.crash()
+            usleep(100_000)
+            try server.start()
+        }
+        #expect(feeders.wait(timeout: .now() + 180) == .success)
+        let entries = try Self.entries(database.url, id)
+        #expect(entries.map(\.seq) == Array(1...entries.count))
+        var (acknowledged, refused, inDoubt) = (0, 0, 0)
+        for (writer, shell) in shells.enumerated() {
+            _ = shell.wait(seconds: 120)
+            let recorded = entries.filter { $0.kind == .note && $0.by == "w\(writer)" }.map(\.text)
+            #expect(Set(recorded).count == recorded.count, "w\(writer) has a note recorded twice: \(recorded)")
+            var errors: [Int: String] = [:]
+            for line in shell.stderr.text.split(separator: "\n") where line.hasPrefix("line ") {
+                guard let number = Int(line.dropFirst(5).prefix { $0.isNumber }) else { continue }
+                errors[number - 1] = String(line)
+            }
+            let stdout = shell.stdout.text
+            for index in 0..<notes {
+                let text = "w\(writer) entry \(index)"
+                let count = recorded.filter { $0 == text }.count
+                guard let error = errors[index] else {
+                    acknowledged += 1
+                    #expect(count == 1, "w\(writer): '\(text)' was acknowledged and is recorded \(count) times")
+                    continue
+                }
+                if error.contains("not known yet whether") {
+                    inDoubt += 1
+                    if stdout.contains("'note \(text)' was recorded after all") { #expect(count == 1, "\(text)") }
+                    if stdout.contains("'note \(text)' was not recorded") { #expect(count == 0, "\(text)") }
+                } else {
+                    refused += 1
+                    #expect(count == 0, "w\(writer): '\(text)' was reported not recorded but is: \(error)")
+                }
+            }
+        }
+        #expect(acknowledged > 0)
+        #expect(try Self.verified(database.url, id))
+        print("crashes: \(crashes), acknowledged \(acknowledged), refused \(refused), in doubt \(inDoubt)")
+    }
+
     @Test func aLateJoinerSeesARecapAndTheTimelineOfTheRoom() throws {
         try TerminalTests.requireTmux()
         let database = try PostgresTestDatabase.initialized()

@@ -134,6 +134,25 @@ import WarRoomTestSupport
         }
     }
 
+    @Test func aCommitWhoseAnswerIsLostIsFoundByItsCommandIDAndRecordedOnce() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let (id, dana, omar) = try Self.drillRoom(database)
+        let store = try #require(dana.store as? PostgresTranscriptStore)
+        for round in 0..<10 {
+            // omar records between dana's commit and her shell's asking again, so the head
+            // has moved on: only the command's id tells that her note is in.
+            store.loseNextAcknowledgement = { #expect(omar.handle("note omar \(round)").error == nil) }
+            let reply = dana.handle("note dana \(round)")
+            #expect(reply.error == nil, "\(reply.error ?? "")")
+            #expect(reply.output.hasPrefix("noted (#"))
+        }
+        let notes = try Self.entries(database, id).filter { $0.kind == .note }
+        #expect(notes.map(\.text) == (0..<10).flatMap { ["dana \($0)", "omar \($0)"] })
+        // Each kept the line as typed.
+        #expect(notes.filter { $0.by == "dana" }.allSatisfy { $0.input == "note \($0.text)" })
+        #expect(try store.verify().isValid)
+    }
+
     @Test func theLoginIsTheDatabasesWordBesideTheNameTypedUnder() throws {
         let database = try PostgresTestDatabase.initialized()
         let server = try PostgresServer.shared()

@@ -70,8 +70,14 @@ public final class PostgresServer: @unchecked Sendable {
         return server
     }
 
+    /// Whether a commit is acknowledged only once its WAL is written (what a crash test needs:
+    /// an acknowledged entry must survive `crash()`); the shared server trades that for speed.
+    public let durable: Bool
+
     /// Creates and starts a server of its own (for a test that stops or restarts it).
-    public init() throws {
+    /// - Parameter durable: acknowledge a commit only once its WAL is written.
+    public init(durable: Bool = false) throws {
+        self.durable = durable
         binaries = try Self.findBinaries()
         if geteuid() == 0 {
             guard getpwnam("postgres") != nil else { throw Failure.noUnprivilegedUser }
@@ -105,7 +111,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts the server (again) and waits until it accepts connections.
     public func start() throws {
-        let options = "-c listen_addresses='' -c unix_socket_directories='\(folder)' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        let options = "-c listen_addresses='' -c unix_socket_directories='\(folder)' -c fsync=off -c synchronous_commit=\(durable ? "on" : "off") -c full_page_writes=off -c max_connections=200"
         try run("pg_ctl", ["-D", "\(folder)/data", "-l", "\(folder)/log", "-o", options, "-w", "-t", "60", "start"])
         lock.withLock { running = true }
     }
@@ -113,6 +119,13 @@ public final class PostgresServer: @unchecked Sendable {
     /// Stops the server (`-m fast`: clients are disconnected, as when a database restarts).
     public func stopServer() throws {
         try run("pg_ctl", ["-D", "\(folder)/data", "-m", "fast", "-w", "-t", "60", "stop"])
+        lock.withLock { running = false }
+    }
+
+    /// Stops the server as a crash does (`-m immediate`: no checkpoint, clients cut off; the
+    /// next start recovers from the WAL).
+    public func crash() throws {
+        try run("pg_ctl", ["-D", "\(folder)/data", "-m", "immediate", "-w", "-t", "60", "stop"])
         lock.withLock { running = false }
     }
 
