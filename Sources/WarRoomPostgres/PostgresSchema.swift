@@ -108,7 +108,9 @@ public enum PostgresSchema {
                 GRANT SELECT ON warroom.schema_version, warroom.incidents, warroom.entries TO \(writerRole), \(readerRole);
                 GRANT EXECUTE ON FUNCTION warroom.append_entries(text, bigint, text, text[]),
                     warroom.append_command(text, bigint, text, text[], text),
-                    warroom.open_incident(text, text, text) TO \(writerRole);
+                    warroom.open_incident(text, text, text), warroom.lock_room(text), warroom.unlock_room(text),
+                    warroom.take_presence(text, integer), warroom.leave_presence(text, integer),
+                    warroom.present_shells(text, bigint[]) TO \(writerRole);
                 """)
         } catch PostgresStoreError.permissionDenied(_, _, let message) {
             report.grantProblem = "grants to \(writerRole) and \(readerRole) not made: \(message); run 'warroom store init' as the role that owns the schema"
@@ -366,5 +368,46 @@ public enum PostgresSchema {
         $$;
 
         REVOKE ALL ON FUNCTION warroom.append_command(text, bigint, text, text[], text) FROM PUBLIC;
+
+        -- The room's write lock and presence are advisory locks keyed with a secret only the
+        -- schema's owner can read, taken through functions only warroom_writer may run: a
+        -- login outside warroom's roles, or a reader, cannot hold a room's lock.
+        CREATE TABLE warroom.room_secret (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+            secret text NOT NULL
+        );
+        REVOKE ALL ON warroom.room_secret FROM PUBLIC;
+        INSERT INTO warroom.room_secret (secret) VALUES (md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text));
+
+        CREATE FUNCTION warroom.room_lock_key(p_incident text) RETURNS integer
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT hashtext('warroom room ' || p_incident || ' ' || (SELECT secret FROM warroom.room_secret))
+        $$;
+        CREATE FUNCTION warroom.lock_room(p_incident text) RETURNS void
+        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT pg_advisory_lock(warroom.room_lock_key(p_incident), 0)
+        $$;
+        CREATE FUNCTION warroom.unlock_room(p_incident text) RETURNS boolean
+        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT pg_advisory_unlock(warroom.room_lock_key(p_incident), 0)
+        $$;
+        CREATE FUNCTION warroom.take_presence(p_incident text, p_shell integer) RETURNS boolean
+        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT CASE WHEN p_shell > 0 THEN pg_try_advisory_lock(warroom.room_lock_key(p_incident), p_shell) ELSE false END
+        $$;
+        CREATE FUNCTION warroom.leave_presence(p_incident text, p_shell integer) RETURNS boolean
+        LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT pg_advisory_unlock(warroom.room_lock_key(p_incident), p_shell)
+        $$;
+        CREATE FUNCTION warroom.present_shells(p_incident text, p_shells bigint[]) RETURNS SETOF bigint
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT objid::bigint FROM pg_catalog.pg_locks
+            WHERE locktype = 'advisory' AND granted AND objsubid = 2
+              AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+              AND classid::bigint = (warroom.room_lock_key(p_incident)::bigint & 4294967295)
+              AND objid::bigint = ANY (p_shells)
+        $$;
+        REVOKE ALL ON FUNCTION warroom.room_lock_key(text), warroom.lock_room(text), warroom.unlock_room(text),
+            warroom.take_presence(text, integer), warroom.leave_presence(text, integer), warroom.present_shells(text, bigint[]) FROM PUBLIC;
         """
 }

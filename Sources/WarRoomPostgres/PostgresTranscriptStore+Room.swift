@@ -1,13 +1,15 @@
 import WarRoomKit
 
 /// One shell's part in a room on PostgreSQL: presence and the room's write lock are advisory
-/// locks on the shell's own connection, keyed by the incident, so they need no table and no
-/// privilege, and they end with the connection: a shell that is killed stops counting at once,
-/// and one on a machine that vanished within about 25 seconds (the server's TCP keepalives,
-/// which the shell sets to 10 s idle and 3 probes 5 s apart).
+/// locks on the shell's own connection, keyed by the incident, so they need no table, and they
+/// end with the connection: a shell that is killed stops counting at once, and one on a
+/// machine that vanished within about 25 seconds (the server's TCP keepalives, which the shell
+/// sets to 10 s idle and 3 probes 5 s apart).
 ///
-/// Keys: `pg_advisory_lock(hashtext('warroom room ' || incident), N)`, with N = the shell's
-/// id (1 … 2³¹−1) for presence and N = 0 for the write lock.
+/// Keys: `(hashtext('warroom room ' || incident || ' ' || secret), N)`, with N = the shell's id
+/// (1 … 2³¹−1) for presence and N = 0 for the write lock. The secret is readable by the
+/// schema's owner only and the locks are taken through functions only `warroom_writer` may run
+/// (`warroom.lock_room`, `take_presence` …), so no other role can hold a room's lock.
 extension PostgresTranscriptStore: RoomStore {
     public var isShared: Bool { true }
 
@@ -32,20 +34,15 @@ extension PostgresTranscriptStore: RoomStore {
 
     public func leaveRoom(shell: Int) {
         guard connection.isConnected else { return }
-        _ = try? connection.execute("SELECT pg_advisory_unlock(hashtext($1), $2)", [roomKey, String(shell)])
+        _ = try? connection.execute("SELECT warroom.leave_presence($1, $2)", [incident, String(shell)])
         if self.shell == shell { self.shell = nil }
     }
 
     public func present(among shells: [Int]) throws -> Set<Int> {
         guard !shells.isEmpty else { return [] }
         return try roomCall {
-            let rows = try connection.execute("""
-                SELECT objid::bigint FROM pg_catalog.pg_locks
-                WHERE locktype = 'advisory' AND granted AND objsubid = 2
-                  AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-                  AND classid::bigint = (hashtext($1)::bigint & 4294967295)
-                  AND objid::bigint = ANY ($2::bigint[])
-                """, [roomKey, "{" + shells.map(String.init).joined(separator: ",") + "}"])
+            let rows = try connection.execute("SELECT warroom.present_shells($1, $2::bigint[])",
+                                              [incident, "{" + shells.map(String.init).joined(separator: ",") + "}"])
             return Set((0..<rows.count).compactMap { rows.int($0, 0) })
         }
     }
@@ -54,7 +51,7 @@ extension PostgresTranscriptStore: RoomStore {
         if writeLockDepth == 0 {
             try roomCall {
                 do {
-                    _ = try connection.execute("SELECT pg_advisory_lock(hashtext($1), 0)", [roomKey])
+                    _ = try connection.execute("SELECT warroom.lock_room($1)", [incident])
                 } catch PostgresStoreError.statementFailed(_, "55P03", _) {
                     throw PostgresStoreError.statementFailed(target: connection.target, sqlState: "55P03",
                                                              message: "another shell has been recording for 10 s (the room's write lock); nothing was recorded, retry")
@@ -67,7 +64,7 @@ extension PostgresTranscriptStore: RoomStore {
     public func unlockWrites() {
         guard writeLockDepth > 0 else { return }
         writeLockDepth -= 1
-        if writeLockDepth == 0 { _ = try? connection.execute("SELECT pg_advisory_unlock(hashtext($1), 0)", [roomKey]) }
+        if writeLockDepth == 0 { _ = try? connection.execute("SELECT warroom.unlock_room($1)", [incident]) }
     }
 
     public func mayWrite() throws -> Bool {
@@ -93,9 +90,6 @@ extension PostgresTranscriptStore: RoomStore {
 
     // MARK: - Plumbing
 
-    /// What the advisory lock keys of this incident's room hash.
-    var roomKey: String { "warroom room " + incident }
-
     /// Settings for a shell's connection: a dead peer is noticed by the server within about
     /// 25 s (ignored on a Unix socket, where a closed process closes its end at once), and a
     /// shell waits at most 10 s for the room's write lock.
@@ -105,7 +99,7 @@ extension PostgresTranscriptStore: RoomStore {
 
     /// Takes the presence lock of shell `id`; false when another connection holds it.
     func takePresence(_ id: Int) throws -> Bool {
-        try connection.execute("SELECT pg_try_advisory_lock(hashtext($1), $2)", [roomKey, String(id)]).string(0, 0) == "t"
+        try connection.execute("SELECT warroom.take_presence($1, $2)", [incident, String(id)]).string(0, 0) == "t"
     }
 
     /// A room operation: when the connection turns out to be gone (the server restarted since

@@ -82,6 +82,28 @@ import Glibc
         #expect(waited.seconds >= 0.25)
     }
 
+    @Test func neitherAnOutsiderNorAReaderCanHoldTheRoomsLock() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let writer = try database.openIncident(id: "2023-11-05-0330-outsider")
+        defer { writer.close() }
+        let outsiderRole = try database.server.createLoginRole(prefix: "outsider", password: "Outsider-pw", group: "pg_monitor")
+        let readerRole = try database.server.createLoginRole(prefix: "viewer", password: "Viewer-pw", group: PostgresSchema.readerRole)
+        for (role, password) in [(outsiderRole, "Outsider-pw"), (readerRole, "Viewer-pw")] {
+            let other = try PostgresConnection(url: ConnectionString(database.url(user: role, password: password)))
+            defer { other.close() }
+            // The key the room used to use, and every function that takes the room's locks.
+            _ = try other.execute("SELECT pg_advisory_lock(hashtext($1), 0)", ["warroom room " + writer.incident])
+            for call in ["SELECT warroom.lock_room($1)", "SELECT warroom.take_presence($1, 0)"] {
+                #expect(throws: PostgresStoreError.self, "\(role): \(call)") { try other.execute(call, [writer.incident]) }
+            }
+            // The writer's command does not wait.
+            let began = Date()
+            try writer.lockWrites()
+            writer.unlockWrites()
+            #expect(Date().timeIntervalSince(began) < 2, "\(role) delayed the writer")
+        }
+    }
+
     @Test func aShellIsWokenWhenAnotherAppends() throws {
         let database = try PostgresTestDatabase.initialized()
         let shell = try database.openIncident(id: "2023-11-05-0330-wake")
