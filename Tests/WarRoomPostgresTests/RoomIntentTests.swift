@@ -103,14 +103,17 @@ import WarRoomTestSupport
         let versions = try Self.entries(database, id).filter { $0.kind == .lb && $0.data["changed"] == true }.compactMap { $0.data["version"]?.intValue }
         #expect(versions == Array(2...(versions.last ?? 0)), "one version number per change")
         #expect(versions.suffix(100) == applied[...])
-        // Both simulations agree with each other after it all.
+        // Both simulations agree with each other after it all, and a fresh one re-running the
+        // record agrees with every probe either shell printed.
         #expect(dana.handle("probe distribution").output == omar.handle("probe distribution").output)
+        let replayed = try WarRoomBinary.run(["replay", id, "--store", database.url, "--playbooks", Self.playbooks])
+        #expect(replayed.status == 0, "\(replayed.stdout.suffix(600)) \(replayed.stderr)")
     }
 
     @Test func twoDonesOfTheStepBothSawCompleteItOnce() throws {
         let database = try PostgresTestDatabase.initialized()
         let (id, dana, omar) = try Self.drillRoom(database)
-        for round in 0..<20 {
+        for round in 0..<100 {
             #expect(dana.handle("status").error == nil)
             #expect(omar.handle("status").error == nil)
             guard let step = dana.state.step, omar.state.step == step else { break }
@@ -124,7 +127,7 @@ import WarRoomTestSupport
     @Test func confirmAndRuleOutOfOneHypothesisAtOnceDecideItOnce() throws {
         let database = try PostgresTestDatabase.initialized()
         let (id, dana, omar) = try Self.drillRoom(database)
-        for round in 1...20 {
+        for round in 1...100 {
             #expect(dana.handle("hyp cause \(round)").error == nil)
             #expect(omar.handle("status").error == nil)
             let (first, second) = Self.atOnce(dana, "confirm H\(round) it is", omar, "rule-out H\(round) it is not")

@@ -393,7 +393,10 @@ extension Session {
                 return present.count - 1
             }()
             present[index].shells += 1
-            if let login = shell.login, login != shell.responder, !present[index].logins.contains(login) { present[index].logins.append(login) }
+            if let login = shell.login, login != shell.responder, !present[index].logins.contains(login) {
+                present[index].logins.append(login)
+                present[index].logins.sort()
+            }
         }
         gone.removeAll { name in present.contains { $0.responder == name } }
         return (present, gone)
