@@ -74,10 +74,19 @@ public final class PostgresServer: @unchecked Sendable {
     /// an acknowledged entry must survive `crash()`); the shared server trades that for speed.
     public let durable: Bool
 
+    /// Whether it streams its WAL to standbys (`startStandby()`).
+    public let replicating: Bool
+    /// For a standby: the primary it was copied from (its data folder is then a base backup).
+    private let primaryFolder: String?
+
     /// Creates and starts a server of its own (for a test that stops or restarts it).
-    /// - Parameter durable: acknowledge a commit only once its WAL is written.
-    public init(durable: Bool = false) throws {
+    /// - Parameters:
+    ///   - durable: acknowledge a commit only once its WAL is written.
+    ///   - replicating: keep WAL for standbys, and let them connect.
+    public init(durable: Bool = false, replicating: Bool = false) throws {
         self.durable = durable
+        self.replicating = replicating
+        primaryFolder = nil
         binaries = try Self.findBinaries()
         if geteuid() == 0 {
             guard getpwnam("postgres") != nil else { throw Failure.noUnprivilegedUser }
@@ -94,6 +103,7 @@ public final class PostgresServer: @unchecked Sendable {
             try run("initdb", ["-D", "\(folder)/data", "-U", superuser, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
             let hba = """
                 local all \(superuser) trust
+                local replication \(superuser) trust
                 local all all scram-sha-256
 
                 """
@@ -111,7 +121,8 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts the server (again) and waits until it accepts connections.
     public func start() throws {
-        let options = "-c listen_addresses='' -c unix_socket_directories='\(folder)' -c fsync=off -c synchronous_commit=\(durable ? "on" : "off") -c full_page_writes=off -c max_connections=200"
+        var options = "-c listen_addresses='' -c unix_socket_directories='\(folder)' -c fsync=off -c synchronous_commit=\(durable ? "on" : "off") -c full_page_writes=off -c max_connections=200"
+        if replicating || primaryFolder != nil { options += " -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on" }
         try run("pg_ctl", ["-D", "\(folder)/data", "-l", "\(folder)/log", "-o", options, "-w", "-t", "60", "start"])
         lock.withLock { running = true }
     }
@@ -120,6 +131,73 @@ public final class PostgresServer: @unchecked Sendable {
     public func stopServer() throws {
         try run("pg_ctl", ["-D", "\(folder)/data", "-m", "fast", "-w", "-t", "60", "stop"])
         lock.withLock { running = false }
+    }
+
+    /// A hot standby of this server (which must be `replicating`), copied with `pg_basebackup`
+    /// and streaming from it, in a folder and on a socket of its own; the server then waits
+    /// for it to have each commit before acknowledging it (synchronous replication).
+    public func startStandby() throws -> PostgresServer {
+        let standby = try PostgresServer(standbyOf: self)
+        let admin = try connection(database: "postgres")
+        defer { admin.close() }
+        for _ in 0..<300 {
+            if try admin.execute("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").int(0, 0) ?? 0 > 0 { break }
+            usleep(20_000)
+        }
+        try admin.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        try admin.execute("SELECT pg_reload_conf()")
+        for _ in 0..<500 {
+            if try admin.execute("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'").int(0, 0) ?? 0 > 0 { return standby }
+            usleep(20_000)
+        }
+        throw Failure.step("synchronous replication", status: 1, output: "the standby never became synchronous")
+    }
+
+    private init(standbyOf primary: PostgresServer) throws {
+        durable = primary.durable
+        replicating = false
+        primaryFolder = primary.folder
+        binaries = primary.binaries
+        runAs = primary.runAs
+        folder = "/tmp/warroom-pg-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        if let runAs, let user = getpwnam(runAs) {
+            chown(folder, user.pointee.pw_uid, user.pointee.pw_gid)
+        }
+        do {
+            try run("pg_basebackup", ["-D", "\(folder)/data", "-h", primary.folder, "-U", superuser, "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+            try start()
+        } catch {
+            stop(removing: true)
+            throw error
+        }
+    }
+
+    /// Kills the server as a machine crash does: SIGKILL to the postmaster and every process
+    /// it started, nothing flushed or said to clients.
+    public func kill9() {
+        let pidText = try? String(contentsOfFile: "\(folder)/data/postmaster.pid", encoding: .utf8)
+        guard let line = pidText?.split(separator: "\n").first, let pid = Int32(line), pid > 0 else { return }
+        kill(pid, SIGKILL)
+        for child in Self.children(of: pid) { kill(child, SIGKILL) }
+        for _ in 0..<200 where kill(pid, 0) == 0 { usleep(10_000) }
+        lock.withLock { running = false }
+    }
+
+    /// Promotes a standby to a primary that takes writes.
+    public func promote() throws {
+        try run("pg_ctl", ["-D", "\(folder)/data", "-w", "-t", "60", "promote"])
+    }
+
+    /// The processes whose parent is `pid` (from /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { name -> Int32? in
+            guard let child = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
+        }
     }
 
     /// Stops the server as a crash does (`-m immediate`: no checkpoint, clients cut off; the
