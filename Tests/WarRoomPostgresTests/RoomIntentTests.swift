@@ -156,6 +156,17 @@ import WarRoomTestSupport
         #expect(try store.verify().isValid)
     }
 
+    @Test func aNulInANoteOrInAShellCommandsOutputIsRecordedAndReadBackByteForByte() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let (id, dana, _) = try Self.drillRoom(database)
+        dana.allowShell = true
+        #expect(dana.handle("note before\u{0}after").error == nil)
+        #expect(dana.handle("!printf 'out\\000put'").error == nil)
+        let entries = try Self.entries(database, id)
+        #expect(entries.last { $0.kind == .note }?.text == "before\u{0}after")
+        #expect(entries.last { $0.kind == .shell }?.text == "out\u{0}put")
+    }
+
     @Test func theLoginIsTheDatabasesWordBesideTheNameTypedUnder() throws {
         let database = try PostgresTestDatabase.initialized()
         let server = try PostgresServer.shared()

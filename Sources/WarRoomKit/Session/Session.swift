@@ -311,9 +311,15 @@ public final class Session {
             }
             reply.error = error.description
         } catch let error as TranscriptError {
-            failures += 1
             discardStaged()
-            reply.error = CommandError.notRecorded(error.description).description
+            guard store.isShared, case .writeFailed = error else {
+                failures += 1
+                reply.error = CommandError.notRecorded(error.description).description
+                return reply
+            }
+            // The store refused what the command decided (a room's database holds the entry
+            // rules too): that it was refused, and why, still goes on the record.
+            return fail(CommandError.notRecorded(error.description).description, command: command.name, reply: &reply)
         } catch {
             discardStaged()
             return fail(String(describing: error), command: command.name, reply: &reply)
@@ -397,9 +403,10 @@ public final class Session {
                 }
             } catch {
                 // What this try staged is dropped by the caller (`discardStaged`); what fell due
-                // is found again by the next command.
+                // is found again by the next command. The line goes with the error entry.
                 responder = typing
                 caughtUpTo = caughtUp
+                currentInput = input
                 if let reason = Session.lostStoreReason(error), command.actsOutside, !drafts.isEmpty || rechain != nil {
                     // It acted already: it is recorded as soon as the store is back, under the
                     // same command id (once, if the cut-off commit took after all).

@@ -139,6 +139,8 @@ final class MeddlingStore: RoomStore {
     var cutIn: [TranscriptEntry] = []
     /// The store goes away at the next append.
     var dropAtAppend = false
+    /// The store refuses the next append, as a database's entry rules do.
+    var refuseNextAppend: String?
 
     init(_ inner: InMemoryTranscriptStore) {
         self.inner = inner
@@ -159,6 +161,10 @@ final class MeddlingStore: RoomStore {
         if dropAtAppend {
             dropAtAppend = false
             inner.reachable = false
+        }
+        if let reason = refuseNextAppend {
+            refuseNextAppend = nil
+            throw TranscriptError.writeFailed(path: location, reason: reason)
         }
         return try inner.append(drafts, after: expected, command: command)
     }
@@ -294,6 +300,21 @@ final class MeddlingStore: RoomStore {
         #expect(entries.count == before + 1)
         #expect(omar.handle("hyp the database").output == "H2: the database")
         #expect(SharedRoomTests.verify(store).isValid)
+    }
+
+    @Test func aRecordTheStoreRefusesStillLeavesAnErrorEntry() throws {
+        let (folder, inner, time, _) = try Self.freeFormRoom()
+        defer { folder.cleanUp() }
+        let meddling = MeddlingStore(inner)
+        let omar = try Session.join(store: meddling, responder: "omar", source: time.source()).0
+        meddling.refuseNextAppend = "entry 9: at, wall, by and kind must be strings"
+        let reply = omar.handle("note refused by the database")
+        #expect(reply.error?.contains("entry 9: at, wall, by and kind must be strings") == true, "\(reply.error ?? "")")
+        let error = try #require(try inner.entries(after: 0).last)
+        #expect(error.kind == .error)
+        #expect(error.input == "note refused by the database")
+        #expect(error.text.contains("entry 9: at, wall, by and kind must be strings"))
+        #expect(omar.failures == 1)
     }
 
     @Test func aCommandThatActedBeforeTheStoreWentAwayIsRecordedOnceItIsBack() throws {
