@@ -56,6 +56,9 @@ struct Start: ParsableCommand {
     @Flag(help: "A free-form incident: no playbook (and no scenario unless --scenario names one).")
     var freeForm = false
 
+    @Option(help: ArgumentHelp("Write up a past incident: the incident clock starts at TIME (an ISO-8601 instant, e.g. 2019-07-02T13:42:00Z), virtual and still; 'at TIME' and 'advance' move it, and every entry carries its incident time.", valueName: "TIME"))
+    var from: String?
+
     func run() throws {
         // Checked before the incident opens, so that a mistyped limit leaves no transcript behind.
         let shellLimits: ShellRunner.Limits
@@ -75,6 +78,12 @@ struct Start: ParsableCommand {
         options.scenario = scenario
         options.freeForm = freeForm
         options.playbookFolders = Environment.playbookFolders(explicit: playbooks)
+        if let from {
+            guard let instant = Instant.parseISO8601(from) else {
+                throw Failure.exit(StartError.invalid("--from '\(from)' is not a time: give the ISO-8601 instant the incident began, e.g. 2019-07-02T13:42:00Z (UTC)"))
+            }
+            options.from = instant
+        }
         let session: Session
         let notices: [String]
         do {

@@ -110,7 +110,7 @@ extension PostmortemBuilder {
             id: state.id, title: state.title, severity: state.severity, status: state.status.rawValue,
             openedAt: state.openedAt, openedBy: state.openedBy, responders: responders, playbook: playbook, scenario: scenario,
             transcriptFile: transcriptFile, finalHash: state.lastHash, entryCount: state.entryCount,
-            verified: verification.map(\.isValid))
+            verified: verification.map(\.isValid), writtenAt: open["after_the_fact"]?["written"]?.stringValue.flatMap(Instant.parseISO8601))
     }
 
     // MARK: - Summary

@@ -73,11 +73,13 @@ struct PostmortemBuilder {
     mutating func add(_ entry: TranscriptEntry) {
         state.apply(entry)
         if firstAt == nil { firstAt = entry.at }
-        if let previousAt, entry.at < previousAt {
+        // An entry backdated on purpose (`--at TIME`) says so and is not a clock gone wrong.
+        let backdated = entry.data["backdated"] != nil
+        if let previousAt, entry.at < previousAt, !backdated {
             backwards += 1
             if firstBackwards == nil { firstBackwards = (entry.seq, entry.at, previousAt) }
         }
-        previousAt = entry.at
+        if !backdated { previousAt = entry.at }
         if earliestAt.map({ entry.at < $0 }) ?? true { earliestAt = entry.at }
         if entry.kind != .lb, entry.kind != .timer, !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !authors.contains(entry.by) {
             authors.insert(entry.by)

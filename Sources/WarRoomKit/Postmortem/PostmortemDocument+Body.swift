@@ -84,6 +84,10 @@ struct BodyWriter {
         var lines: [[PostmortemDocument.Inline]] = []
         func item(_ label: String, _ value: [PostmortemDocument.Inline]) { lines.append([.strong(label + ":"), .text(" ")] + value) }
         item("Incident", [.text("\(incident.id.isEmpty ? "no id recorded" : incident.id), \(incident.severity), \(incident.status), \(incident.date)")])
+        if let written = incident.writtenAt {
+            // Every time below is the incident's; the write-up's own date is said once, here.
+            item("Recorded", [.text("after the fact, on \(written.date) at \(written.hourMinute) UTC, from its timeline; every time below is when it happened")])
+        }
         let responders = incident.responders.map { responder in
             responder.name + (responder.roles.isEmpty ? "" : " (" + responder.roles.joined(separator: ", ") + ")")
         }

@@ -46,6 +46,7 @@ extension PostmortemModel {
             "final_hash": .string(i.finalHash),
             "entry_count": .int(i.entryCount),
             "verified": i.verified.map(JSONValue.bool) ?? .null,
+            "written_after_the_fact": .optional(i.writtenAt?.iso8601),
         ]
     }
 

@@ -62,6 +62,9 @@ extension PostmortemModel {
         public var entryCount: Int
         /// Whether the hash chain checked out; `nil` when it was not checked.
         public var verified: Bool?
+        /// When the incident was written up, for one recorded after the fact
+        /// (`start --from`, `import`); `nil` for one recorded as it happened.
+        public var writtenAt: Instant? = nil
 
         /// The incident's date (UTC), `2023-11-05`.
         public var date: String { openedAt.date }

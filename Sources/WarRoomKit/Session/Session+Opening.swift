@@ -8,6 +8,9 @@ extension Session {
     ///   warnings for the responder (a target that cannot be read, a scenario's warnings).
     /// - Throws: `TranscriptError` (folder missing or read-only …), `StartError`, `InputFileError`.
     public static func start(_ options: StartOptions, source: TimeSource) throws -> (Session, [String]) {
+        var options = options
+        // Written up after the fact: free-form unless a playbook is named, never a drill.
+        if options.from != nil, options.playbook == nil, options.scenario == nil { options.freeForm = true }
         if let speed = options.speed, !Bounds.speed.contains(speed) {
             throw StartError.badSpeed(String(speed))
         }
@@ -16,13 +19,25 @@ extension Session {
         }
         try checkResponder(options.responder)
         let setup = try SessionSetup.resolve(options)
-        let mode = options.clockMode ?? (setup.target.scenario != nil ? .virtual : .wall)
+        let wallStart = source.wallNow()
+        if let from = options.from {
+            if setup.target.scenario != nil || setup.target.target != nil {
+                throw StartError.conflict("--from writes up a past incident, which has no load balancer to probe: drop --scenario and --target (a drill starts at its scenario's own time)")
+            }
+            if options.clockMode == .wall {
+                throw StartError.conflict("--from starts the incident clock in the past, so it is virtual: drop --clock wall")
+            }
+            guard from <= wallStart else {
+                throw StartError.invalid("--from \(from.iso8601Seconds) is in the future; it is when the incident began, to write it up after the fact")
+            }
+        }
+        let mode = options.from != nil ? .virtual : options.clockMode ?? (setup.target.scenario != nil ? .virtual : .wall)
         if mode == .virtual, setup.target.target is HAProxyTarget {
             throw StartError.conflict("a real load balancer runs on real time: drop --clock virtual, or drill on a scenario (--target sim)")
         }
-        let wallStart = source.wallNow()
-        let start = mode == .virtual ? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
-        let speed = options.speed ?? 1
+        let start = mode == .virtual ? options.from ?? options.virtualStart ?? setup.target.scenario?.start ?? Instant(milliseconds: wallStart.milliseconds / 1000 * 1000) : wallStart
+        // A write-up moves only on `at` and `advance`.
+        let speed = options.speed ?? (options.from != nil ? 0 : 1)
         var limit = Bounds.latest
         if let scenario = setup.target.scenario {
             // The simulation runs from the scenario's start to the clock: at most a drill's length.
@@ -42,7 +57,7 @@ extension Session {
         let openedWall = clock.wallNow
         let provider = options.provider ?? TranscriptFolder(path: options.transcriptsFolder)
         let (store, openEntry) = try provider.create(id: IncidentID.make(at: opened, title: title)) { incidentID in
-            let data: JSONObject = [
+            var data: JSONObject = [
                 "incident": .string(incidentID),
                 "title": .string(title),
                 "severity": .string(severity),
@@ -54,6 +69,10 @@ extension Session {
                 "program": ["name": "warroom", "version": .string(programVersion)],
                 "hash": "sha256-chain-v1",
             ]
+            if options.from != nil {
+                // Recorded after the fact: the incident's times are typed in; `wall` says when.
+                data["after_the_fact"] = ["from": .string(opened.iso8601), "written": .string(openedWall.iso8601)]
+            }
             return TranscriptEntry(seq: 1, at: opened, wall: openedWall, by: options.responder, kind: .open,
                                    text: "Opened \(severity) incident: \(title)", data: data)
         }

@@ -7,10 +7,30 @@ extension Session {
     /// - Returns: the entry with the `seq` it will be recorded under.
     @discardableResult
     public func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
-        let entry = TranscriptEntry(seq: 0, at: at ?? clock.now, wall: clock.wallNow, by: by ?? responder, kind: kind,
+        var data = data
+        // `--at TIME` stamps what the line records with that time, and says so.
+        if at == nil, backdate != nil { data["backdated"] = .string(clock.now.iso8601) }
+        let entry = TranscriptEntry(seq: 0, at: at ?? backdate ?? clock.now, wall: clock.wallNow, by: by ?? responder, kind: kind,
                                     phase: state.phase, step: state.step, input: currentInput, text: text, data: data)
         currentInput = nil
         return stage(entry)
+    }
+
+    /// `--at TIME` on a recording command: the instant, checked for order — not after the
+    /// incident clock (the future), not before the incident began.
+    /// - Throws: `CommandError` saying what is wrong and what to type.
+    func resolveBackdate(_ text: String, usage: String) throws -> Instant {
+        let now = clock.now
+        guard let time = TimeExpression.resolve(text, now: now, earliest: state.openedAt) else {
+            throw CommandError.usage(usage, "'\(text)' is not a time (HH:MM[:SS]Z, an ISO-8601 instant such as 2019-07-02T13:42:00Z, or -15m)")
+        }
+        guard time <= now else {
+            throw CommandError.invalid("--at \(text) is \(time.iso8601Seconds), after the incident clock (\(now.iso8601Seconds)); move the clock first with 'at TIME', or give an earlier time")
+        }
+        guard time >= state.openedAt else {
+            throw CommandError.invalid("--at \(text) is \(time.iso8601Seconds), before the incident began (\(state.openedAt.iso8601Seconds)); writing up an incident after the fact, start it at its first event with 'warroom start --from TIME'")
+        }
+        return time
     }
 
     /// Stages a playbook's entry drafts in order (each at its own time when it has one).

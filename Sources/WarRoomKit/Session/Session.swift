@@ -18,6 +18,9 @@ public struct StartOptions: Sendable {
     public var playbookFolders: [String]
     /// No playbook and no scenario, even by default.
     public var freeForm = false
+    /// Writing up an incident after the fact (`start --from TIME`): the incident clock starts
+    /// at this past instant, virtual, at speed 0; `at TIME` and `advance` move it.
+    public var from: Instant?
     /// Where a virtual clock starts (default: the scenario's start, else now); `replay` uses
     /// the original session's start.
     public var virtualStart: Instant?
@@ -174,6 +177,12 @@ public final class Session {
     var owedCommand: CommandID?
     /// What a responder entering a room is shown first (`RoomRecap`); `nil` outside a room.
     public internal(set) var recap: [String]?
+    /// The time `--at TIME` gave the line being handled: what it records is stamped with it.
+    var backdate: Instant?
+
+    /// Commands whose entries may be stamped with an earlier time by `--at TIME` (writing up
+    /// what happened, in order, after the fact); milestones have their own `mark --at`.
+    static let backdatable: Set<String> = ["note", "hypothesis", "rule-out", "confirm", "escalate", "update", "action", "rootcause", "trigger", "impact"]
 
     init(store: any TranscriptStore, state: IncidentState, clock: IncidentClock, responder: String) {
         self.store = store
@@ -273,6 +282,15 @@ public final class Session {
             let shown = name.count > 40 ? String(name.prefix(40)) + "…" : name
             return fail(CommandError.unknownCommand(shown, suggestion: suggestion).description, command: nil, reply: &reply)
         }
+        var backdateText: String?
+        if Session.backdatable.contains(command.name) {
+            do {
+                backdateText = try arguments.option("--at", usage: command.usage)
+            } catch {
+                return fail(String(describing: error), command: command.name, reply: &reply)
+            }
+        }
+        defer { backdate = nil }
         // What the typist saw, before the record is read again; and the id the line's
         // entries go in under, however often they are sent.
         let intent = CommandIntent(command: .random(), seen: state, configurationSeenThrough: configurationSeenThrough)
@@ -280,7 +298,7 @@ public final class Session {
         commandID = intent.command
         defer { commandID = outerCommand }
         do {
-            let output = try decideAndCommit(command, arguments: arguments, intent: intent)
+            let output = try decideAndCommit(command, arguments: arguments, intent: intent, backdateText: backdateText)
             reply.output = output
             for finish in afterCommit {
                 let more = finish()
@@ -341,7 +359,7 @@ public final class Session {
     /// becomes an error, ids are taken afresh). A command that acts outside the record (a load
     /// balancer change, the clock, a system command) runs without the lock, once: when the
     /// head moved, what it recorded goes after the new head as it was, under the lock.
-    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments, intent: CommandIntent) throws -> String {
+    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments, intent: CommandIntent, backdateText: String? = nil) throws -> String {
         var attempt = 0
         var rechain: (drafts: [TranscriptEntry], output: String)?
         var locked = false
@@ -372,6 +390,8 @@ public final class Session {
                     for draft in again { stageAgain(draft) }
                     output = decided
                 } else {
+                    // `--at TIME` is checked against the clock as the record has it now.
+                    if let backdateText { backdate = try resolveBackdate(backdateText, usage: command.usage) }
                     if let dependency = command.dependsOn(original.words) {
                         try checkIntent(dependency, words: original.words, intent: intent)
                     }

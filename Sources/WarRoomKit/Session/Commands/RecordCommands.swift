@@ -269,7 +269,7 @@ extension Session {
                                data: ["to": .string(to), "reason": .string(reason)])
         var output = "escalated to \(to) (#\(entry.seq))"
         if state.milestones[Milestone.escalated.rawValue] == nil {
-            _ = try markMilestone(.escalated, at: clock.now, text: "")
+            _ = try markMilestone(.escalated, at: backdate ?? clock.now, text: "")
             output += "; milestone 'escalated' set"
         }
         return output

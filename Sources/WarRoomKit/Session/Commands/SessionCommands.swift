@@ -13,16 +13,37 @@ enum SessionCommands {
                 throw CommandError.usage(usage, "'\(text)' is not a duration (use 90s, 5m, 2h or 1h30m)")
             }
             guard ms <= 7 * 86_400_000 else { throw CommandError.invalid("advance at most 7d at a time, not \(text)") }
-            let from = session.clock.now
-            if session.target is SimulatedTarget, from + ms - session.state.openedAt > session.longestDrill {
-                throw CommandError.invalid("a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) of incident time and this one is at +\(DurationText.format(milliseconds: from - session.state.openedAt)); close it, or start a new drill")
+            return try session.advanceClock(by: ms, saying: text)
+        },
+        CommandSpec("at", usage: "at TIME", summary: "move a virtual clock forward to TIME: write up what happened, in order, at its own time",
+                    details: """
+                        For an incident written up after the fact ('warroom start --from TIME'): each entry typed after 'at TIME'
+                        carries that time. TIME is HH:MM[:SS]Z (00:10Z after 23:50Z is past midnight; a time more than 12 hours ahead that way
+                        is earlier today, and refused), or an ISO-8601 instant. The clock only moves forward; to record something earlier than the
+                        clock, give the command --at TIME.
+                        Example: at 13:45Z · at 2019-07-02T14:07:00Z
+                        """,
+                    group: .session, changes: { _ in true }, actsOutside: true
+        ) { session, arguments in
+            let usage = "at TIME"
+            let text = try arguments.require("TIME", usage: usage)
+            try arguments.expectEnd(usage: usage)
+            guard session.clock.mode == .virtual else {
+                throw CommandError.invalid("'at' moves a virtual clock; this incident runs on the wall clock (write one up after the fact with 'warroom start --from TIME')")
             }
-            try session.clock.advance(by: ms)
-            // Stamped with the time it was typed; what falls due on the way is recorded after it.
-            try session.record(.command, text: "Clock advanced \(text) to \(session.clock.now.clockSeconds)",
-                               data: ["command": "advance", "milliseconds": .number(Double(ms)), "to": .string(session.clock.now.iso8601)], at: from)
-            try session.catchUp()
-            return "\(session.stampSeconds(from)) → \(session.stampSeconds(session.clock.now))"
+            let now = session.clock.now
+            guard var time = TimeExpression.resolve(text, now: now, earliest: session.state.openedAt) else {
+                throw CommandError.usage(usage, "'\(text)' is not a time (HH:MM[:SS]Z or an ISO-8601 instant such as 2019-07-02T13:45:00Z)")
+            }
+            // A clock time just past midnight means the next day (00:10Z typed at 23:50Z); one
+            // more than 12 hours ahead that way is a time earlier today, and refused below.
+            if time < now, text.count < 10, let next = Bounds.adding(86_400_000, to: time), next - now <= 12 * 3_600_000 { time = next }
+            if time == now { return "the clock is at \(session.stampSeconds(now)) already" }
+            guard time > now else {
+                throw CommandError.invalid("\(time.iso8601Seconds) is before the incident clock (\(now.iso8601Seconds)), and the clock only moves forward: type what happened in order, or record an earlier entry with --at TIME")
+            }
+            guard time - now <= 7 * 86_400_000 else { throw CommandError.invalid("'at' moves at most 7d at a time; \(time.iso8601Seconds) is further") }
+            return try session.advanceClock(by: time - now, saying: DurationText.format(milliseconds: time - now))
         },
         CommandSpec("!", usage: "!COMMAND", summary: "run a system shell command (output captured and recorded, with a timeout)",
                     details: "The output is recorded in the transcript (kept up to 64 KiB; the command is stopped after 30 s). From a piped script, only with 'warroom start --allow-shell'.\nExample: !dig +short db.internal",
@@ -70,6 +91,22 @@ enum SessionCommands {
 }
 
 extension Session {
+    /// Moves a virtual clock forward by `ms` (`advance`, `at`) and records it, with what fell
+    /// due on the way at its own time.
+    /// - Returns: `03:45:00Z → 03:50:00Z`.
+    func advanceClock(by ms: Int64, saying text: String) throws -> String {
+        let from = clock.now
+        if target is SimulatedTarget, from + ms - state.openedAt > longestDrill {
+            throw CommandError.invalid("a drill simulates at most \(SimulatedTarget.spanText(longestDrill)) of incident time and this one is at +\(DurationText.format(milliseconds: from - state.openedAt)); close it, or start a new drill")
+        }
+        try clock.advance(by: ms)
+        // Stamped with the time it was typed; what falls due on the way is recorded after it.
+        try record(.command, text: "Clock advanced \(text) to \(clock.now.clockSeconds)",
+                   data: ["command": "advance", "milliseconds": .number(Double(ms)), "to": .string(clock.now.iso8601)], at: from)
+        try catchUp()
+        return "\(stampSeconds(from)) → \(stampSeconds(clock.now))"
+    }
+
     /// `who`: the room's responders now, as a table.
     func who() throws -> String {
         guard room != nil else {
