@@ -81,7 +81,7 @@ struct PostmortemBuilder {
         }
         if !backdated { previousAt = entry.at }
         if earliestAt.map({ entry.at < $0 }) ?? true { earliestAt = entry.at }
-        if entry.kind != .lb, entry.kind != .timer, !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !authors.contains(entry.by) {
+        if entry.isByAPerson, !authors.contains(entry.by) {
             authors.insert(entry.by)
         }
         switch entry.kind {

@@ -102,7 +102,7 @@ public struct IncidentState: Sendable {
     public var openData: JSONObject = [:]
     /// Role → name, in the order first assigned.
     public var roles: [(role: String, name: String)] = []
-    /// Everyone who wrote an entry, in order of appearance.
+    /// The people who recorded entries (`TranscriptEntry.isByAPerson`), in order of appearance.
     public var responders: [String] = []
     public var milestones: [String: MilestoneRecord] = [:]
     /// Every hypothesis ever raised, retracted ones included (flagged), in order.
@@ -255,7 +255,7 @@ public struct IncidentState: Sendable {
         }
         if let key = entry.data["key"]?.stringValue { automaticKeys.insert(key) }
         entryCount += 1
-        if !entry.by.isEmpty, entry.by != IncidentState.automaticAuthor, !responders.contains(entry.by) { responders.append(entry.by) }
+        if entry.isByAPerson, !responders.contains(entry.by) { responders.append(entry.by) }
         steps.apply(entry)
         let data = entry.data
         switch entry.kind {

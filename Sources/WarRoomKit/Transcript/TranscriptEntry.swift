@@ -59,6 +59,18 @@ public struct TranscriptEntry: Sendable, Equatable {
             && lhs.unknownKind == rhs.unknownKind
     }
 
+    /// Whether a person recorded this entry, as opposed to warroom by itself (timers),
+    /// monitoring (alerts), a scenario's events or a load balancer's own changes: the one rule
+    /// for who counts as a responder, everywhere.
+    public var isByAPerson: Bool {
+        guard !by.isEmpty, by != IncidentState.automaticAuthor else { return false }
+        switch kind {
+        case .alert, .timer: return false
+        case .lb: return data["source"]?.stringValue == "operator"
+        default: return true
+        }
+    }
+
     /// `chloe as dana` when the login that appended the entry is not the name it is recorded
     /// under; the name alone otherwise.
     public var author: String {
