@@ -351,14 +351,15 @@ public final class Session {
     /// not wait for the lock recorded first).
     static let maximumAttempts = 32
 
-    /// Runs a command against the incident as it stands and records what it decided. In a
-    /// shared room the command is decided holding the room's write lock, so that it is
-    /// recorded at the head it was decided on; when another shell recorded first all the same
-    /// (one that does not wait for the lock: a side effect's first try, a reminder), the
-    /// command is decided again on the new head (`confirm H3` just after someone ruled H3 out
-    /// becomes an error, ids are taken afresh). A command that acts outside the record (a load
-    /// balancer change, the clock, a system command) runs without the lock, once: when the
-    /// head moved, what it recorded goes after the new head as it was, under the lock.
+    /// Runs a command against the incident as it stands and records what it decided, under the
+    /// line's command id. In a shared room the command is decided holding the room's write
+    /// lock (`CommandSpec.locksRoom`: all but `!` and `run`; an `lb` change is applied under it
+    /// too), after reading what the others recorded, and refused when what it depends on moved
+    /// since its typist saw it (`intent`, `checkIntent`); so it is recorded at the head it was
+    /// decided on. When another shell recorded first all the same (one that does not wait for
+    /// the lock: a reminder while idle), the command is decided again on the new head (ids are
+    /// taken afresh). A command that acts outside the record without the lock (`!`, `advance`)
+    /// runs once: when the head moved, what it recorded goes after the new head as it was.
     private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments, intent: CommandIntent, backdateText: String? = nil) throws -> String {
         var attempt = 0
         var rechain: (drafts: [TranscriptEntry], output: String)?
