@@ -26,6 +26,9 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public internal(set) var shell: Int?
     /// How many times the room's write lock is held by this connection (0: not held).
     var writeLockDepth = 0
+    /// The incident as `requireIntact` read and verified it, for the `entries(after: 0)` that
+    /// follows (a `join` reads every row once).
+    var verifiedEntries: [TranscriptEntry]?
     /// When set, the next append is committed and its answer lost (the connection drops right
     /// after the server answered, as a restart or the network can do), and this runs before
     /// the store asks again (another writer appending meanwhile): for tests of exactly-once.
@@ -155,7 +158,14 @@ public final class PostgresTranscriptStore: TranscriptStore {
     }
 
     public func entries(after seq: Int) throws -> [TranscriptEntry] {
-        try unreachableAsTranscriptError { try reading { try fetchEntries(after: seq) } }
+        // The whole incident, just read and verified by `requireIntact`: those rows, and what
+        // was appended since, rather than every row a second time.
+        if seq == 0, let verified = verifiedEntries {
+            verifiedEntries = nil
+            let tail = try unreachableAsTranscriptError { try reading { try fetchEntries(after: verified.last?.seq ?? 0) } }
+            return verified + tail
+        }
+        return try unreachableAsTranscriptError { try reading { try fetchEntries(after: seq) } }
     }
 
     private func fetchEntries(after seq: Int) throws -> [TranscriptEntry] {
@@ -220,7 +230,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// - Throws: `PostgresStoreError` when the store cannot be read.
     public func verify() throws -> VerifyReport {
         // One snapshot: the rows and the head row as of the same moment, while others append.
-        try reading { try connection.snapshot { try check() } }
+        var decoded: [TranscriptEntry] = []
+        return try reading { try connection.snapshot { try check(keeping: &decoded) } }
     }
 
     /// Refuses an incident whose record fails verification: `join` adds nothing to it, `watch`
@@ -228,16 +239,23 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// - Parameter what: the command, for the message (`join refuses …`).
     /// - Throws: `PostgresStoreError.corrupt` naming the first bad seq; what `verify` throws.
     public func requireIntact(_ what: String) throws {
-        let report = try verify()
-        guard let problem = report.problem else { return }
+        var decoded: [TranscriptEntry] = []
+        let report = try reading { try connection.snapshot { try check(keeping: &decoded) } }
+        guard let problem = report.problem else {
+            if decoded.count == report.goodEntries { verifiedEntries = decoded }
+            return
+        }
         throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: problem.seq,
                                          reason: "fails verification (\(problem.reason)): the record was changed after it was written, and \(what)")
     }
 
-    private func check() throws -> VerifyReport {
+    /// - Parameter decoded: the entries, each as its line decodes (with the row's login), for a
+    ///   caller that reads the incident right after (`requireIntact`, then `join`).
+    private func check(keeping decoded: inout [TranscriptEntry]) throws -> VerifyReport {
         let rows = try connection.execute(
-            "SELECT seq, hash, previous_hash, line, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), by, kind FROM warroom.entries WHERE incident = $1 ORDER BY seq",
+            "SELECT seq, hash, previous_hash, line, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
             [incident])
+        decoded.reserveCapacity(rows.count)
         var bytes: [UInt8] = []
         for row in 0..<rows.count {
             rows.appendBytes(row, 3, to: &bytes)
@@ -259,7 +277,9 @@ public final class PostgresTranscriptStore: TranscriptStore {
                 reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(lineHash.prefix(12))…): the row was edited"
             } else if rows.string(row, 2) != previous {
                 reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
-            } else if let entry = try? TranscriptEntry.decode(line: line, number: row + 1) {
+            } else if var entry = try? TranscriptEntry.decode(line: line, number: row + 1) {
+                entry.login = rows.string(row, 7)
+                decoded.append(entry)
                 // The columns say what the line says, and the open entry names this incident.
                 if rows.string(row, 4) != entry.at.iso8601 || rows.string(row, 5) != entry.by || rows.string(row, 6) != (entry.unknownKind ?? entry.kind.rawValue) {
                     reason = "the row's at, by or kind column differs from its line: the row was edited"

@@ -20,9 +20,15 @@ import Glibc
         let ids = [try first.enterRoom(), try second.enterRoom(), try third.enterRoom()]
         #expect(Set(ids).count == 3)
         #expect(try first.present(among: ids + [12345]) == Set(ids))
-        // A shell whose connection ends (killed, or its machine gone) stops counting at once.
+        // A shell whose connection ends (killed, or its machine gone) stops counting as soon as
+        // its server process has gone (a moment after the socket closes, on a loaded machine).
         second.close()
-        #expect(try first.present(among: ids) == [ids[0], ids[2]])
+        var present = try first.present(among: ids)
+        for _ in 0..<100 where present != [ids[0], ids[2]] {
+            usleep(20_000)
+            present = try first.present(among: ids)
+        }
+        #expect(present == [ids[0], ids[2]])
         third.leaveRoom(shell: ids[2])
         #expect(try first.present(among: ids) == [ids[0]])
         // Another incident's room is another key.
