@@ -39,6 +39,7 @@ struct PostmortemCommand: ParsableCommand {
             throw ValidationError("--format must be markdown, json or html, not '\(format)'")
         }
         if let words, wordRange(words) == nil { throw ValidationError("--words takes MIN-MAX, e.g. 400-600, not '\(words)'") }
+        if words != nil, !check { throw ValidationError("--words bounds the body for --check: add --check (postmortem --check --words 400-600)") }
     }
 
     /// `400-600` as a range.

@@ -55,6 +55,8 @@ public enum TimelineView {
         case .action:
             let id = data["id"]?.stringValue ?? "?"
             if data["status"]?.stringValue == "done" { return "\(id) done" }
+            // An edit's text names the item already (`A1: owner none → maya`).
+            if entry.text.hasPrefix("\(id):") { return Display.firstLine(entry.text) }
             let owner = data["owner"]?.stringValue.map { " (\($0))" } ?? ""
             return "\(id): \(Display.firstLine(entry.text))\(owner)"
         case .probe:

@@ -156,6 +156,15 @@ public final class TranscriptWriter: TranscriptStore {
             let decoded = Result { try TranscriptLog.decode(bytes: bytes, path: path, lenient: acceptingBrokenChain) }
             var problem = verifying.wait().problem
             if case .failure(let error as TranscriptError) = decoded, case .notATranscript = error { throw error }
+            // A file whose first line is no `open` entry was never a transcript: saying it
+            // "was changed after it was written" would send its owner looking for an edit.
+            if let found = problem, found.line == 1 {
+                let body = ByteOrderMark.stripped(bytes)
+                let first = body.prefix { $0 != 0x0A }
+                if (try? TranscriptEntry.decode(line: first, number: 1))?.kind != .open {
+                    throw TranscriptError.notATranscript(path: path, reason: "its first line is not warroom's 'open' entry (\(found.reason)); give the path of a transcript ('warroom list' shows a folder's incidents)")
+                }
+            }
             if let found = problem, case .success(let log) = decoded, let torn = log.torn, found.line == torn.line { problem = nil }
             if let problem, !acceptingBrokenChain {
                 throw TranscriptError.brokenChain(path: path, seq: problem.seq, reason: problem.reason)

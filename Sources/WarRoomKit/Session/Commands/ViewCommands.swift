@@ -93,7 +93,7 @@ enum ViewCommands {
             lines.append("actions: " + (actions.isEmpty ? "all done" : actions.map { "\($0.id) \(Display.firstLine($0.text, limit: 40))" + ($0.owner.map { " (\($0))" } ?? " (no owner)") }.joined(separator: "; ")))
         }
         if let update = state.lastUpdateAt {
-            lines.append("last update: \(update.clockMinutes) (\(DurationText.format(milliseconds: now - update)) ago)")
+            lines.append("last update: \(update.clockMinutes) (\(now - update < 1000 ? "just now" : DurationText.format(milliseconds: now - update) + " ago"))")
         }
         if let progress = session.progress {
             lines.append("playbook: \(session.playbook?.id ?? "") · " + progress.status(at: now).summary)
