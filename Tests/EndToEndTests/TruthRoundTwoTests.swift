@@ -27,6 +27,24 @@ import WarRoomTestSupport
         #expect(refused.stderr.contains("--words bounds the body for --check: add --check"), "\(refused.stderr)")
     }
 
+    @Test func anInstalledBinaryFindsItsDrillFromAnyFolder() throws {
+        // As scripts/install lays it out: PREFIX/bin/warroom and PREFIX/share/warroom/Playbooks,
+        // run by its bare name from the PATH in a folder with no Playbooks of its own.
+        let prefix = try TemporaryFolder()
+        defer { prefix.cleanUp() }
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: prefix.file("bin"), withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: prefix.file("share/warroom"), withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: prefix.file("elsewhere"), withIntermediateDirectories: true)
+        try manager.copyItem(atPath: WarRoomBinary.path, toPath: prefix.file("bin/warroom"))
+        try manager.copyItem(atPath: "\(repositoryRoot)/Playbooks", toPath: prefix.file("share/warroom/Playbooks"))
+        let path = prefix.file("bin") + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let result = try ChildProcess.run("/usr/bin/env", ["PATH=\(path)", "warroom", "start", "--speed", "0", "--transcripts", "."],
+                                          environment: WarRoomBinary.environment([:]), directory: prefix.file("elsewhere"), input: Array("quit\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Playbook lb-cascading-failure v1"), "\(result.stdout)")
+    }
+
     @Test func resumingAFileThatIsNotATranscriptSaysSo() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

@@ -142,7 +142,14 @@ enum Environment {
         if let explicit { folders.append(explicit) }
         if let fromEnvironment = ProcessInfo.processInfo.environment["WARROOM_PLAYBOOKS"], !fromEnvironment.isEmpty { folders.append(fromEnvironment) }
         folders.append("Playbooks")
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // The bundled playbooks, wherever the binary is: installed (PREFIX/share/warroom), or
+        // beside it or above it (a checkout's build folder). The binary is found through the
+        // kernel, not argv[0], which is a bare name when it was found on the PATH.
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        var url = URL(fileURLWithPath: binary).deletingLastPathComponent()
+        let installed = url.deletingLastPathComponent().appendingPathComponent("share/warroom/Playbooks").path
+        if FileManager.default.fileExists(atPath: installed + "/lb-cascading-failure.yaml") { folders.append(installed) }
         for _ in 0..<4 {
             let candidate = url.appendingPathComponent("Playbooks").path
             if FileManager.default.fileExists(atPath: candidate + "/lb-cascading-failure.yaml") {
