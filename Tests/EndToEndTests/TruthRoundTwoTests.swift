@@ -45,6 +45,45 @@ import WarRoomTestSupport
         #expect(result.stdout.contains("Playbook lb-cascading-failure v1"), "\(result.stdout)")
     }
 
+    @Test func aChangeThatChangesNothingMakesNoVersionAndOmitAndHighlightSayWhatTheyTouched() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: """
+            advance 20m
+            lb weight msg-01 25
+            lb rollback 2
+            mark detected --at 03:46
+            omit 1 the opening is not news
+            highlight 5 the maintenance change
+
+            """)
+        #expect(run.status == 0, "\(run.stderr)")
+        // No empty version: the load balancer already had those weights.
+        #expect(run.stdout.contains("nothing changed: the load balancer has that configuration already; v2 stands"), "\(run.stdout)")
+        #expect(run.stdout.contains("nothing changed: rollback to version 2: the load balancer has that configuration already; v2 stands"))
+        let log = try TranscriptLog.read(path: try #require(folder.files.first))
+        #expect(log.entries.filter { $0.kind == .lb && $0.data["changed"] == true }.compactMap { $0.data["version"]?.intValue } == [2])
+        // A time without its Z is read as UTC, and the shell says so.
+        #expect(run.stdout.contains("detected at 03:46:00Z (backdated) (03:46 read as UTC: times are UTC, write 03:46Z)"), "\(run.stdout)")
+        // omit and highlight echo the entry they touched; omitting the opening warns.
+        #expect(run.stdout.contains("  #1 03:30:00Z tester open: Opened SEV-1 incident"), "\(run.stdout)")
+        #expect(run.stdout.contains("  warning: #1 is the incident's opening; the timeline will not show when it opened"))
+        #expect(run.stdout.contains("  #5 03:40:00Z maintenance-automation lb: configuration version 2"))
+        // The scenario's own change does not give the answer away.
+        #expect(!run.stdout.contains("wrong set"))
+    }
+
+    @Test func aPostmortemToAFolderThatDoesNotExistNamesTheFolderAndTheRemedy() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        _ = try WarRoomBinary.run(["start", "--free-form", "--title", "Output", "--clock", "virtual", "--speed", "0", "--transcripts", folder.path], input: "note x\n")
+        let transcript = try #require(folder.files.first { $0.hasSuffix(".jsonl") })
+        let refused = try WarRoomBinary.run(["postmortem", transcript, "--output", folder.file("missing/pm.md")])
+        #expect(refused.status == 74)
+        #expect(refused.stderr.contains("cannot write '\(folder.file("missing/pm.md"))': the folder '\(folder.file("missing"))' does not exist; create it (mkdir -p"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(".tmp"))
+    }
+
     @Test func resumingAFileThatIsNotATranscriptSaysSo() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

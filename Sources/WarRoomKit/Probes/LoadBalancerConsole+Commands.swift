@@ -166,6 +166,13 @@ extension LoadBalancerConsole {
         var configuration = try liveConfiguration(at: now)
         if configuration.algorithm == nil { configuration.algorithm = before.algorithm }
         let changes = configuration.changes(from: before)
+        guard !changes.isEmpty || failure != nil else {
+            // Asked for what is there already: no version, and the shell says so.
+            lastConfirmedAt = now
+            let what = note.map { "\($0): " } ?? ""
+            return readOnly("unchanged", text: "nothing changed: \(what)the load balancer has that configuration already; v\(current.number) stands",
+                            extra: ["arguments": .array(arguments.map(JSONValue.string))], at: now, by: by)
+        }
         let number = versions.count + 1
         versions.append(ConfigurationVersion(number: number, at: now, by: by, note: note, changes: changes, configuration: configuration, action: action))
         lastConfirmedAt = now

@@ -9,6 +9,14 @@ public enum TimeExpression {
     ///   - earliest: the earliest instant the time can mean (a drill's start), if any.
     /// - Returns: the instant, or `nil` when the text is not a time or the time falls outside
     ///   1970–9999 (`Bounds.years`).
+    /// ` (03:40 read as UTC)` for a clock time typed without its `Z`: times are UTC, and the
+    /// shell says so rather than assume it silently. Empty otherwise.
+    public static func zoneNote(_ text: String) -> String {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }) else { return "" }
+        return " (\(text) read as UTC: times are UTC, write \(text)Z)"
+    }
+
     public static func resolve(_ text: String, now: Instant, earliest: Instant? = nil) -> Instant? {
         if text == "now" { return now }
         if text.hasPrefix("-"), let ms = DurationText.wholeMilliseconds(String(text.dropFirst())) {

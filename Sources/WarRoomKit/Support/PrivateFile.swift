@@ -138,6 +138,13 @@ public enum PrivateFile {
                 break
             } catch .exists, .symlink {
                 continue
+            } catch {
+                // Said of the file asked for, never of the temporary one beside it.
+                var folderInfo = stat()
+                if stat(folder, &folderInfo) != 0 {
+                    throw .system(path: path, reason: "the folder '\(folder)' does not exist; create it (mkdir -p '\(folder)') or choose another path")
+                }
+                throw .system(path: path, reason: "the folder '\(folder)' cannot be written (\(error.description.components(separatedBy: ": ").last ?? "")); choose a writable folder")
             }
         }
         guard fd >= 0 else { throw .system(path: path, reason: "no free name for a temporary file beside it") }

@@ -15,8 +15,11 @@ import WarRoomTestSupport
         }
         let note = try #require(try TranscriptLog.read(path: session.path).entries.first { $0.kind == .note }).seq
         let update = note + 1
-        #expect(session.handle("highlight \(note) the lag hid the first minute").output == "#\(note) will be in the postmortem's timeline (#\(session.state.lastSeq))")
-        #expect(session.handle("omit #\(update) the final update says it better").output == "#\(update) will be left out of the postmortem's timeline (#\(session.state.lastSeq))")
+        // Each says what it did, then echoes the entry it touched.
+        let highlighted = session.handle("highlight \(note) the lag hid the first minute").output
+        #expect(highlighted == "#\(note) will be in the postmortem's timeline (#\(session.state.lastSeq))\n  #\(note) 03:45:00Z alice note: the dashboards lag by a minute")
+        let omitted = session.handle("omit #\(update) the final update says it better").output
+        #expect(omitted.hasPrefix("#\(update) will be left out of the postmortem's timeline (#\(session.state.lastSeq))\n  #\(update) "), "\(omitted)")
         let entries = try TranscriptLog.read(path: session.path).entries
         let highlight = try #require(entries.first { $0.kind == .highlight })
         #expect(highlight.data == ["target": .int(note), "reason": "the lag hid the first minute"])

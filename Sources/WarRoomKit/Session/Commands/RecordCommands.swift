@@ -56,7 +56,7 @@ enum RecordCommands {
                 time = first.at
                 alert = first
             }
-            return try session.markMilestone(milestone, at: time, text: arguments.rest, force: force, alert: alert)
+            return try session.markMilestone(milestone, at: time, text: arguments.rest, force: force, alert: alert) + (atText.map(TimeExpression.zoneNote) ?? "")
         },
         CommandSpec(
             "severity", usage: "severity SEV-N [REASON]", summary: "change the severity (SEV-1 highest … SEV-5)",
@@ -162,8 +162,9 @@ enum RecordCommands {
             let reason = arguments.rest
             var data: JSONObject = ["target": .int(target)]
             if !reason.isEmpty { data["reason"] = .string(reason) }
+            let touched = try session.store.entries(after: target - 1).first
             let entry = try session.record(.highlight, text: "Highlight #\(target) in the postmortem" + (reason.isEmpty ? "" : ": \(reason)"), data: data)
-            return "#\(target) will be in the postmortem's timeline (#\(entry.seq))"
+            return "#\(target) will be in the postmortem's timeline (#\(entry.seq))" + (touched.map { "\n  " + Self.echo($0) } ?? "")
         },
         CommandSpec("omit", usage: "omit SEQ REASON", summary: "keep an entry out of the postmortem's timeline (it stays in the appendix)",
                     details: "For an event the body would show that a reader does not need. The entry stays on the record and in the appendix; 'retract' the omit to undo it.\nExample: omit 57 duplicate of the 03:51 update",
@@ -173,11 +174,28 @@ enum RecordCommands {
             let target = try curatedSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
             let reason = arguments.rest
             guard !reason.isEmpty else { throw CommandError.usage(usage, "missing REASON") }
+            let touched = try session.store.entries(after: target - 1).first
             let entry = try session.record(.omit, text: "Omit #\(target) from the postmortem's timeline: \(reason)",
                                            data: ["target": .int(target), "reason": .string(reason)])
-            return "#\(target) will be left out of the postmortem's timeline (#\(entry.seq))"
+            var lines = ["#\(target) will be left out of the postmortem's timeline (#\(entry.seq))"]
+            if let touched {
+                lines.append("  " + Self.echo(touched))
+                // The body's story rests on these: leaving one out is allowed, and said.
+                if touched.kind == .milestone {
+                    lines.append("  warning: #\(target) is the '\(touched.data["milestone"]?.stringValue ?? "")' milestone; its time still counts in the figures, but the timeline will not show it")
+                } else if touched.kind == .open || touched.kind == .statement && touched.data["statement"] == "trigger" {
+                    lines.append("  warning: #\(target) is \(touched.kind == .open ? "the incident's opening" : "the trigger"); the timeline will not show \(touched.kind == .open ? "when it opened" : "what set it off")")
+                }
+            }
+            return lines.joined(separator: "\n")
         },
     ]
+
+    /// `#12 03:45:45Z monitoring alert: Alert MessagingErrorRate firing …`: the entry a
+    /// `highlight` or `omit` touched, so the responder sees it was the one meant.
+    static func echo(_ entry: TranscriptEntry) -> String {
+        "#\(entry.seq) \(entry.at.clockSeconds) \(entry.author) \(entry.kind.rawValue): \(Display.firstLine(TimelineView.summary(entry), limit: 100))"
+    }
 
     /// The entry a `highlight` or `omit` names: any entry on the record, the opening included.
     static func curatedSeq(_ text: String, session: Session, usage: String) throws -> Int {

@@ -43,7 +43,7 @@ enum SessionCommands {
                 throw CommandError.invalid("\(time.iso8601Seconds) is before the incident clock (\(now.iso8601Seconds)), and the clock only moves forward: type what happened in order, or record an earlier entry with --at TIME")
             }
             guard time - now <= 7 * 86_400_000 else { throw CommandError.invalid("'at' moves at most 7d at a time; \(time.iso8601Seconds) is further") }
-            return try session.advanceClock(by: time - now, saying: DurationText.format(milliseconds: time - now))
+            return try session.advanceClock(by: time - now, saying: DurationText.format(milliseconds: time - now)) + TimeExpression.zoneNote(text)
         },
         CommandSpec("!", usage: "!COMMAND", summary: "run a system shell command (output captured and recorded, with a timeout)",
                     details: "The output is recorded in the transcript (kept up to 64 KiB; the command is stopped after 30 s). From a piped script, only with 'warroom start --allow-shell'.\nExample: !dig +short db.internal",
