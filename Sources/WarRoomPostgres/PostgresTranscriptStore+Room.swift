@@ -17,6 +17,15 @@ extension PostgresTranscriptStore: RoomStore {
 
     public var secrets: [String] { connection.secrets }
 
+    public func otherLogins() throws -> [Int: String] {
+        try roomCall {
+            let rows = try connection.execute("SELECT seq, login FROM warroom.entries WHERE incident = $1 AND login IS NOT NULL AND login <> by", [incident])
+            var logins: [Int: String] = [:]
+            for row in 0..<rows.count { if let seq = rows.int(row, 0), let login = rows.string(row, 1) { logins[seq] = login } }
+            return logins
+        }
+    }
+
     public func enterRoom() throws -> Int {
         try roomCall {
             try prepareRoomConnection()

@@ -189,6 +189,13 @@ import WarRoomTestSupport
         #expect(note.login == chloe)
         #expect(note.author == "\(chloe) as dana")
         #expect(posing.handle("timeline").output.contains("\(chloe) as dana"))
+        // The postmortem's Appendix says who typed, in the shell and from the command line
+        // (Markdown escapes the login's underscores).
+        let shown = chloe.replacingOccurrences(of: "_", with: "\\_") + " as dana"
+        #expect(posing.handle("postmortem").output.contains(shown))
+        let compiled = try WarRoomBinary.run(["postmortem", opener.state.id, "--store", database.url])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        #expect(compiled.stdout.contains(shown))
         // Two shells as dana: the opener's (logged in as the superuser) and chloe's.
         #expect(posing.handle("who").output.contains("\(chloe), postgres as dana (you)"))
         // No writer can set or change the login: rows are append-only, and only the append

@@ -51,6 +51,20 @@ enum TranscriptSource {
         }
     }
 
+    /// The transcript's bytes and, from a store, the logins of entries appended by a login other
+    /// than the name they are recorded under (for the postmortem's Appendix).
+    /// - Throws: `TranscriptError` or `PostgresStoreError`.
+    func bytesAndLogins() throws -> (bytes: [UInt8], logins: [Int: String]) {
+        switch self {
+        case .file:
+            return (try bytes(), [:])
+        case .store(let url, let incident):
+            let store = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
+            defer { store.close() }
+            return (try store.transcriptBytes(), try store.otherLogins())
+        }
+    }
+
     /// The transcript decoded.
     /// - Parameter lenient: keep going past undecodable lines.
     func log(lenient: Bool) throws -> TranscriptLog {

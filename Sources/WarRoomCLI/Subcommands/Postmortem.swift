@@ -71,8 +71,9 @@ struct PostmortemCommand: ParsableCommand {
                 model = try Postmortem.compile(transcriptPath: path, strict: strict, progress: progress, scenarioFolders: folders,
                                                drawChart: chosen != .markdown && !check)
             case let source:
-                model = try Postmortem.compile(bytes: source.bytes(), path: source.label, strict: strict, progress: progress, scenarioFolders: folders,
-                                               drawChart: chosen != .markdown && !check)
+                let (bytes, logins) = try source.bytesAndLogins()
+                model = try Postmortem.compile(bytes: bytes, path: source.label, strict: strict, progress: progress, scenarioFolders: folders,
+                                               drawChart: chosen != .markdown && !check, logins: logins)
             }
         } catch let error as PostmortemError {
             Terminal.error(error.description)

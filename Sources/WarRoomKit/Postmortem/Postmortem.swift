@@ -50,8 +50,10 @@ public enum Postmortem {
     ///   - drawChart: also sample the re-run for the chart.
     /// - Returns: the postmortem.
     /// - Throws: `PostmortemError`.
+    /// - Parameter logins: the database login of each entry (by `seq`) where the store keeps
+    ///   one and it differs from the name typed under: the Appendix shows `LOGIN as NAME`.
     public static func compile(bytes: [UInt8], path: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
-                               scenarioFolders: [String]? = nil, drawChart: Bool = true) throws -> PostmortemModel {
+                               scenarioFolders: [String]? = nil, drawChart: Bool = true, logins: [Int: String] = [:]) throws -> PostmortemModel {
         let verifying = BackgroundVerification(bytes: bytes)
         // Entries are decoded and folded one at a time rather than collected with
         // `TranscriptLog.decode`, so memory follows the postmortem's size, not the transcript's.
@@ -73,7 +75,8 @@ public enum Postmortem {
                 let newline = UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer(found))
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
                 do {
-                    let entry = try TranscriptEntry.decode(line: line, number: lineNumber)
+                    var entry = try TranscriptEntry.decode(line: line, number: lineNumber)
+                    entry.login = logins[entry.seq]
                     if first, entry.kind != .open {
                         throw PostmortemError.transcript(.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'"))
                     }

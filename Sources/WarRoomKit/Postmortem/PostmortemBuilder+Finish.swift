@@ -235,7 +235,7 @@ extension PostmortemBuilder {
                                              decidedSeq: entry.seq, raisedSeq: hypothesis.seq, limit: hypothesis.status == .confirmed ? 3 : 2)
             }
             items.append(PostmortemModel.TimelineItem(
-                at: at, kind: kind, text: text, by: entry.by == IncidentState.automaticAuthor && kind == .timer ? "" : entry.by, seq: entry.seq,
+                at: at, kind: kind, text: text, by: entry.by == IncidentState.automaticAuthor && kind == .timer ? "" : entry.author, seq: entry.seq,
                 amended: record.amended[entry.seq] != nil, recordedAt: at == entry.at ? nil : entry.at, evidence: evidence))
         }
         // Backdated milestones take their place among what happened then; ties keep transcript order.

@@ -10,7 +10,8 @@ extension Session {
     /// shared store holds.
     func compilePostmortem(scenarioFolders: [String], drawChart: Bool) throws -> PostmortemModel {
         guard let room else { return try Postmortem.compile(transcriptPath: path, scenarioFolders: scenarioFolders, drawChart: drawChart) }
-        return try Postmortem.compile(bytes: room.transcriptBytes(), path: "\(state.id) (store)", scenarioFolders: scenarioFolders, drawChart: drawChart)
+        return try Postmortem.compile(bytes: room.transcriptBytes(), path: "\(state.id) (store)", scenarioFolders: scenarioFolders, drawChart: drawChart,
+                                      logins: room.otherLogins())
     }
 
     /// Compiles the Markdown postmortem after `close`; returns lines to print.
@@ -64,7 +65,8 @@ extension Session {
             return lines + ["The export could not be written (\(error)); write it with 'warroom export \(state.id) --store URL --output FILE'."]
         }
         do {
-            let model = try Postmortem.compile(bytes: bytes, path: exportPath, scenarioFolders: playbookFolders, drawChart: false)
+            let model = try Postmortem.compile(bytes: bytes, path: exportPath, scenarioFolders: playbookFolders, drawChart: false,
+                                               logins: (try? room.otherLogins()) ?? [:])
             let postmortem = String(exportPath.dropLast(".jsonl".count)) + ".postmortem.md"
             try PrivateFile.writeNew(Array(PostmortemRenderer.render(model, format: .markdown).utf8), to: postmortem)
             lines.append("Postmortem: \(postmortem)")

@@ -51,6 +51,11 @@ public protocol RoomStore: TranscriptStore {
     /// keeps one per entry; `nil` otherwise.
     var login: String? { get }
 
+    /// The login of each entry (by `seq`) that was appended by a login other than the name it
+    /// is recorded under, for the postmortem's Appendix.
+    /// - Throws: `TranscriptError.unreachable`.
+    func otherLogins() throws -> [Int: String]
+
     /// The store's credentials as this shell holds them (the password it connected with, in
     /// every spelling), to redact from what a `!` command's output puts on the record.
     var secrets: [String] { get }
@@ -129,6 +134,11 @@ extension InMemoryTranscriptStore: RoomStore {
     public var login: String? { nil }
 
     public var secrets: [String] { [] }
+
+    public func otherLogins() throws -> [Int: String] {
+        try checkReachable()
+        return [:]
+    }
 
     /// Memory has no notifications: every tick looks (a read costs nothing here).
     public func takeWakeups() throws -> Bool {

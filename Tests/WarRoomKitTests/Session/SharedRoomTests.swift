@@ -178,6 +178,7 @@ final class MeddlingStore: RoomStore {
     var wakeDescriptor: Int32 { -1 }
     var login: String? { nil }
     var secrets: [String] { [] }
+    func otherLogins() throws -> [Int: String] { try inner.otherLogins() }
     func takeWakeups() throws -> Bool { try inner.takeWakeups() }
     func reconnect() throws { try inner.reconnect() }
     func transcriptBytes() throws -> [UInt8] { try inner.transcriptBytes() }
