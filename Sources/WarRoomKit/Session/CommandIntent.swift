@@ -45,6 +45,9 @@ extension Session {
     /// saw it (`intent`): called holding the room's write lock, after reading the record.
     /// - Throws: `IntentRefusal` naming the move, who made it and what to type now.
     func checkIntent(_ dependency: Dependency, words: [String], intent: CommandIntent) throws {
+        // A file has one writer: nobody else can have moved anything (and a change is not
+        // worth reading the whole file for).
+        guard store.isShared else { return }
         switch dependency {
         case .step, .stepAtPrompt:
             let seenStep = intent.seen.step

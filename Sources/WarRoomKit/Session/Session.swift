@@ -293,7 +293,9 @@ public final class Session {
         defer { backdate = nil }
         // What the typist saw, before the record is read again; and the id the line's
         // entries go in under, however often they are sent.
-        let intent = CommandIntent(command: .random(), seen: state, configurationSeenThrough: configurationSeenThrough)
+        // (A file has one writer, so nothing is kept of what it saw: keeping it would copy the
+        // state's collections on the command's first change.)
+        let intent = CommandIntent(command: .random(), seen: store.isShared ? state : IncidentState(), configurationSeenThrough: configurationSeenThrough)
         let outerCommand = commandID
         commandID = intent.command
         defer { commandID = outerCommand }
