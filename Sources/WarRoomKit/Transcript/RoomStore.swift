@@ -2,7 +2,7 @@
 /// shell at a time decide at the head, and a way to wake when the others record.
 ///
 /// The PostgreSQL store is one (presence and the lock are the database's advisory locks, and
-/// LISTEN/NOTIFY wakes the shell); the in-memory store plays one in unit tests. Every method
+/// LISTEN/NOTIFY wakes the shell); the in-memory store of the test-support target plays one in unit tests. Every method
 /// that talks to the store throws `TranscriptError.unreachable` when it cannot be reached.
 public protocol RoomStore: TranscriptStore {
     /// Enters the room: this shell counts as present for as long as its connection lives
@@ -97,76 +97,5 @@ public struct TranscriptFolder: IncidentStoreProvider {
         let chosen = String(file.split(separator: "/").last!.dropLast(".jsonl".count))
         let written = try writer.append([opening(chosen)], after: .empty)
         return (writer, written[0])
-    }
-}
-
-extension InMemoryTranscriptStore: RoomStore {
-    public func enterRoom() throws -> Int {
-        try checkReachable()
-        nextShell += 1
-        presentShells.insert(nextShell)
-        return nextShell
-    }
-
-    public func leaveRoom(shell: Int) {
-        presentShells.remove(shell)
-    }
-
-    public func present(among shells: [Int]) throws -> Set<Int> {
-        try checkReachable()
-        return presentShells.intersection(shells)
-    }
-
-    public func lockWrites() throws {
-        try checkReachable()
-        writeLocks += 1
-    }
-
-    public func unlockWrites() {}
-
-    public func mayWrite() throws -> Bool {
-        try checkReachable()
-        return !readOnly
-    }
-
-    public var wakeDescriptor: Int32 { -1 }
-
-    public var login: String? { nil }
-
-    public var secrets: [String] { [] }
-
-    public func otherLogins() throws -> [Int: String] {
-        try checkReachable()
-        return [:]
-    }
-
-    /// Memory has no notifications: every tick looks (a read costs nothing here).
-    public func takeWakeups() throws -> Bool {
-        try checkReachable()
-        return true
-    }
-
-    public func reconnect() throws {
-        try checkReachable()
-    }
-
-    public func transcriptBytes() throws -> [UInt8] {
-        try checkReachable()
-        return lines.flatMap { $0 }
-    }
-
-    public func entries(command: CommandID) throws -> [TranscriptEntry] {
-        try checkReachable()
-        guard let range = commands[command] else { return [] }
-        return try entries(after: range.lowerBound - 1).filter { $0.seq <= range.upperBound }
-    }
-
-    /// A shell that was killed: it no longer counts as present (tests).
-    public func forget(shell: Int) {
-        presentShells.remove(shell)
-    }
-
-    func checkReachable() throws {
-        guard reachable else { throw TranscriptError.unreachable(path: location, reason: "the test took it away") }
     }
 }
