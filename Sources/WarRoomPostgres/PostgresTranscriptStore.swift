@@ -230,8 +230,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// - Throws: `PostgresStoreError` when the store cannot be read.
     public func verify() throws -> VerifyReport {
         // One snapshot: the rows and the head row as of the same moment, while others append.
-        var decoded: [TranscriptEntry] = []
-        return try reading { try connection.snapshot { try check(keeping: &decoded) } }
+        var nothing: [TranscriptEntry]?
+        return try reading { try connection.snapshot { try check(keeping: &nothing) } }
     }
 
     /// Refuses an incident whose record fails verification: `join` adds nothing to it, `watch`
@@ -239,23 +239,24 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// - Parameter what: the command, for the message (`join refuses …`).
     /// - Throws: `PostgresStoreError.corrupt` naming the first bad seq; what `verify` throws.
     public func requireIntact(_ what: String) throws {
-        var decoded: [TranscriptEntry] = []
+        var decoded: [TranscriptEntry]? = []
         let report = try reading { try connection.snapshot { try check(keeping: &decoded) } }
         guard let problem = report.problem else {
-            if decoded.count == report.goodEntries { verifiedEntries = decoded }
+            if let decoded, decoded.count == report.goodEntries { verifiedEntries = decoded }
             return
         }
         throw PostgresStoreError.corrupt(target: connection.target, id: incident, seq: problem.seq,
                                          reason: "fails verification (\(problem.reason)): the record was changed after it was written, and \(what)")
     }
 
-    /// - Parameter decoded: the entries, each as its line decodes (with the row's login), for a
-    ///   caller that reads the incident right after (`requireIntact`, then `join`).
-    private func check(keeping decoded: inout [TranscriptEntry]) throws -> VerifyReport {
+    /// - Parameter decoded: when not `nil`, gets the entries, each as its line decodes (with the
+    ///   row's login), for a caller that reads the incident right after (`requireIntact`, then
+    ///   `join`); `verify` alone keeps none, so its memory does not grow with the incident.
+    private func check(keeping decoded: inout [TranscriptEntry]?) throws -> VerifyReport {
         let rows = try connection.execute(
             "SELECT seq, hash, previous_hash, line, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
             [incident])
-        decoded.reserveCapacity(rows.count)
+        decoded?.reserveCapacity(rows.count)
         var bytes: [UInt8] = []
         for row in 0..<rows.count {
             rows.appendBytes(row, 3, to: &bytes)
@@ -279,7 +280,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
                 reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
             } else if var entry = try? TranscriptEntry.decode(line: line, number: row + 1) {
                 entry.login = rows.string(row, 7)
-                decoded.append(entry)
+                decoded?.append(entry)
                 // The columns say what the line says, and the open entry names this incident.
                 if rows.string(row, 4) != entry.at.iso8601 || rows.string(row, 5) != entry.by || rows.string(row, 6) != (entry.unknownKind ?? entry.kind.rawValue) {
                     reason = "the row's at, by or kind column differs from its line: the row was edited"
