@@ -37,6 +37,11 @@ import WarRoomTestSupport
         let path = try Self.pausedIncident(in: folder)
         let outcomes = Outcomes()
         for round in 0..<50 {
+            // A process another test spawns at the instant a racer lets go holds a copy of the
+            // transcript's descriptor (and so its lock) until it execs: a round in which all
+            // five were refused is run again, a few times at most.
+            let before = outcomes.wrote
+            for _ in 0..<5 where outcomes.wrote == before {
             DispatchQueue.concurrentPerform(iterations: 5) { racer in
                 do {
                     let (session, _) = try Session.resume(path: path, responder: "racer\(racer)", source: .fixed(SessionTests.t0))
@@ -50,10 +55,11 @@ import WarRoomTestSupport
                     outcomes.add(wrote: false, problem: "\(error)")
                 }
             }
+            }
         }
         #expect(outcomes.other.isEmpty, "\(outcomes.other.prefix(3))")
         #expect(outcomes.wrote >= 50, "at least one resume a round gets in")
-        #expect(outcomes.wrote + outcomes.refused == 250)
+        #expect((outcomes.wrote + outcomes.refused) % 5 == 0 && outcomes.wrote + outcomes.refused >= 250)
         let report = TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path))
         #expect(report.isValid, "\(report.problem.map(String.init(describing:)) ?? "")")
         let entries = try TranscriptLog.read(path: path).entries
