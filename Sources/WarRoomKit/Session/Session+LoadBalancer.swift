@@ -39,7 +39,7 @@ extension Session {
         }
         let entries = target is SimulatedTarget ? nil : try? store.entries(after: 0)
         let console = try makeConsole(over: target, entries: entries)
-        self.console = console
+        instruments.console = console
         if !(target is SimulatedTarget) {
             if !(entries ?? []).contains(where: { $0.kind == .lb }) {
                 // Version 1 as read, so that `resume` can tell a change made while paused.
@@ -63,7 +63,7 @@ extension Session {
         for change in console.takeTargetChanges() {
             try record(.lb, text: change.text, data: change.data, at: change.at, by: change.by)
             let notice = "\(stamp(change.at)) \(Display.firstLine(change.text))"
-            pendingNotices.append(Notice(.change, notice))
+            line.notices.append(Notice(.change, notice))
             notices.append(notice)
         }
         return notices
@@ -123,7 +123,7 @@ extension Session {
 
     /// Monitoring's rules evaluated up to `now` (a drill only), as alerts to record.
     func alertTransitions(through now: Instant) throws -> [AlertMonitor.Transition] {
-        guard let monitor, let console, console.target is SimulatedTarget else { return [] }
+        guard let monitor = instruments.monitor, let console, console.target is SimulatedTarget else { return [] }
         return try monitor.evaluate(through: now) { rule, at in try console.metricValue(rule, at: at) }
     }
 
@@ -183,14 +183,14 @@ extension Session {
             monitor.adopt(firing: Set(state.firingAlerts.keys))
             try console.sync(at: state.lastAt)
             _ = console.takeTargetChanges()
-            self.console = console
-            self.monitor = monitor
+            instruments.console = console
+            instruments.monitor = monitor
             return []
         }
         guard let haproxy = target as? HAProxyTarget, haproxy.connectionProblem == nil else { return [] }
         haproxy.startSampling(source: clock.source)
         guard let console = try? makeConsole(over: target, entries: entries) else { return [] }
-        self.console = console
+        instruments.console = console
         return try recordTargetChanges(of: console)
     }
 }

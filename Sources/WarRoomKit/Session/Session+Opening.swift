@@ -78,11 +78,11 @@ extension Session {
         }
         let session = Session(store: store, state: IncidentState(entries: [openEntry]), clock: clock, responder: options.responder)
         session.allowShell = options.allowShell
-        session.playbook = setup.playbook
-        session.target = setup.target.target
-        session.scenario = setup.target.scenario
-        session.playbookFolders = options.playbookFolders
-        session.caughtUpTo = clock.now
+        session.instruments.playbook = setup.playbook
+        session.instruments.target = setup.target.target
+        session.instruments.scenario = setup.target.scenario
+        session.instruments.playbookFolders = options.playbookFolders
+        session.automation.caughtUpTo = clock.now
         if store.isShared { session.localFolder = options.transcriptsFolder }
         var notices = setup.notices
         if let target = session.target {
@@ -95,13 +95,13 @@ extension Session {
         if let scenario = session.scenario {
             // Evaluated on a grid from the drill's start, as `resume` and `join` rebuild it, so
             // an alert's time does not depend on how long opening took.
-            session.monitor = AlertMonitor(rules: scenario.alerts, from: opened)
+            session.instruments.monitor = AlertMonitor(rules: scenario.alerts, from: opened)
             if let warning = scenario.warnings.first { notices.append("scenario: \(warning.message)") }
         }
         if let begin = try session.progress?.begin(at: clock.now) {
             try session.record(begin.entries)
             try session.commitAfterOthers()
-            session.openingGuide = begin.message
+            session.instruments.openingGuide = begin.message
         }
         // The one who opened a room is in it, as everyone who joins.
         try session.enterRoom()
@@ -136,7 +136,7 @@ extension Session {
             writer.close()
             throw error
         }
-        var notices = session.setupNotices
+        var notices = session.instruments.setupNotices
         var data: JSONObject = [:]
         if let torn = log.torn, let tornPath {
             notices.append("The transcript's last line was torn (\(torn.bytes.count) bytes with no newline, line \(torn.line)): set aside in \(tornPath); every acknowledged entry is intact.")
@@ -149,14 +149,14 @@ extension Session {
                                     "skipped_lines": .int(log.badLines.count)]
         }
         try session.record(.resume, text: "Resumed by \(responder)", data: data)
-        try session.commit()
+        try session.recorder.commitStaged()
         if let progress = session.progress {
             if !progress.started, let begin = try session.progress?.begin(at: session.clock.now) {
                 try session.record(begin.entries)
-                try session.commit()
-                session.openingGuide = begin.message
+                try session.recorder.commitStaged()
+                session.instruments.openingGuide = begin.message
             } else if let step = progress.currentStep {
-                session.openingGuide = progress.card(for: step)
+                session.instruments.openingGuide = progress.card(for: step)
             }
         }
         return (session, notices)

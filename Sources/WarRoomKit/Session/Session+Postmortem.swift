@@ -39,8 +39,8 @@ extension Session {
     /// closing shell wrote its own — the final head, the export and its postmortem in this
     /// shell's transcripts folder. Once; nothing after it.
     public func takeCloseNotes() -> [String] {
-        guard let close = closedElsewhere, !hasLeft else { return [] }
-        hasLeft = true
+        guard let close = closedElsewhere, !roomShell.hasLeft else { return [] }
+        roomShell.hasLeft = true
         return ["\(close.by) closed the incident at \(stampSeconds(close.at)); leaving the room."] + anchorClosedRoom()
     }
 

@@ -3,16 +3,16 @@
 /// store in one append — one write and one fsync for a file — once the command has decided.
 extension Session {
     /// Stages an entry stamped with the incident clock, this terminal's responder and the
-    /// playbook position, and folds it into the state. It reaches the store at `commit()`.
+    /// playbook position, and folds it into the state. It reaches the store when the line commits (`IncidentRecorder.commit`).
     /// - Returns: the entry with the `seq` it will be recorded under.
     @discardableResult
     public func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
         var data = data
         // `--at TIME` stamps what the line records with that time, and says so.
-        if at == nil, backdate != nil { data["backdated"] = .string(clock.now.iso8601) }
-        let entry = TranscriptEntry(seq: 0, at: at ?? backdate ?? clock.now, wall: clock.wallNow, by: by ?? responder, kind: kind,
-                                    phase: state.phase, step: state.step, input: currentInput, text: text, data: data)
-        currentInput = nil
+        if at == nil, line.backdate != nil { data["backdated"] = .string(clock.now.iso8601) }
+        let entry = TranscriptEntry(seq: 0, at: at ?? line.backdate ?? clock.now, wall: clock.wallNow, by: by ?? responder, kind: kind,
+                                    phase: state.phase, step: state.step, input: line.input, text: text, data: data)
+        line.input = nil
         return stage(entry)
     }
 
@@ -42,68 +42,18 @@ extension Session {
             // What the playbook does by itself (timers) is by warroom.
             let automatic = draft.kind == .timer
             var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? IncidentState.automaticAuthor : responder,
-                                    input: index == 0 ? currentInput : nil)
+                                    input: index == 0 ? line.input : nil)
             if entry.phase == nil { entry.phase = state.phase }
             if entry.step == nil { entry.step = state.step }
             stage(entry)
         }
-        currentInput = nil
+        line.input = nil
     }
 
-    /// Stages an entry decided before another shell's entries arrived, after them, stamped
-    /// as it was.
-    func stageAgain(_ entry: TranscriptEntry) {
-        stage(entry)
-    }
-
-    /// Folds `entry` into the state under the next `seq` and keeps it for `commit()`.
+    /// Folds `draft` into the state under the next `seq` and keeps it for the commit.
     @discardableResult
-    private func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
-        // In a shared room, the state before the first staged entry is what the store holds
-        // (with the others' entries folded): a failed append goes back to it without reading
-        // the whole incident again.
-        if staged.isEmpty, store.isShared { committedState = state }
-        var entry = draft
-        entry.seq = state.lastSeq + 1
-        // As the store will have it: the append records this connection's login.
-        entry.login = room?.login
-        state.apply(entry)
-        staged.append(entry)
-        return entry
-    }
-
-    /// Puts the staged entries in the store, in one append, under the line's command id (a
-    /// fresh one when the line has recorded already, or for what falls due by itself).
-    /// - Throws: `TranscriptError`; the staged entries are then dropped and the state is
-    ///   rebuilt from the store, so nothing that was not recorded stays in it.
-    func commit() throws {
-        guard !staged.isEmpty else { return }
-        let entries = staged
-        staged = []
-        let head = TranscriptHead(seq: entries[0].seq - 1, hash: lastCommittedHash)
-        let command = commandID ?? CommandID.random()
-        do {
-            let written = try store.append(entries, after: head, command: command)
-            commandID = nil
-            if written.first?.seq != entries.first?.seq {
-                // The command was in the record already (a commit whose acknowledgement was
-                // lost, sent again): what was recorded then is folded, not these.
-                restoreCommittedState()
-                try refreshFromStore()
-                return
-            }
-            if let last = written.last { state.lastHash = last.hash }
-            lastCommittedHash = state.lastHash
-            committedState = nil
-            unrecorded.removeAll { state.automaticKeys.contains($0.key) }
-        } catch TranscriptError.headMoved {
-            // The caller goes back to the state before it decided, and decides again.
-            committedState = nil
-            throw TranscriptError.headMoved(path: store.location, expected: head.seq, found: -1)
-        } catch {
-            restoreCommittedState()
-            throw error
-        }
+    func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
+        recorder.stage(draft)
     }
 
     /// The reason the store gave when `error` says it went away (before or during a commit).
@@ -114,33 +64,11 @@ extension Session {
         }
     }
 
-    /// Drops what was staged and not committed (the command failed), and rebuilds the state
-    /// from the store.
+    /// Drops what was staged and not committed (the command failed), and what it was to do
+    /// afterwards; the state is what is recorded again.
     func discardStaged() {
-        afterCommit = []
-        guard !staged.isEmpty else { return }
-        staged = []
-        restoreCommittedState()
-    }
-
-    /// Back to the state of what is recorded: in a shared room the state kept before staging;
-    /// for a file, folded again from the file (a failed write was cut back to the last entry).
-    private func restoreCommittedState() {
-        if let committedState {
-            state = committedState
-            lastCommittedHash = state.lastHash
-            self.committedState = nil
-        } else {
-            try? rebuildState()
-        }
-    }
-
-    /// Folds the transcript again from the store: after a failed append, the state must hold
-    /// exactly what was recorded.
-    func rebuildState() throws {
-        let entries = try store.entries(after: 0)
-        state = IncidentState(entries: entries)
-        lastCommittedHash = state.lastHash
+        line.effects = []
+        recorder.discardStaged()
     }
 
     // MARK: - What falls due
@@ -151,19 +79,21 @@ extension Session {
     /// over several of them records every one where it belongs. Each is folded before the
     /// next is decided: a timebox that counts from the first alert fires on the same advance.
     func catchUp() throws {
+        // What is recorded (by this shell or another) is no longer to be found.
+        automation.unrecorded.removeAll { state.automaticKeys.contains($0.key) }
         let now = clock.now
         // What fell due was not typed: the line being handled belongs to the command's own entry.
-        let typed = currentInput
-        currentInput = nil
-        defer { currentInput = typed }
+        let typed = line.input
+        line.input = nil
+        defer { line.input = typed }
         let wall = clock.wallNow
-        if now >= caughtUpTo {
+        if now >= automation.caughtUpTo {
             for (index, transition) in try alertTransitions(through: now).enumerated() {
                 var data = transition.data
                 let key = "alert:\(transition.rule.name):\(transition.firing ? "firing" : "resolved"):\(transition.at.iso8601)"
                 data["key"] = .string(key)
                 let entry = TranscriptEntry(seq: 0, at: transition.at, wall: wall, by: AlertMonitor.author, kind: .alert, text: transition.text, data: data)
-                unrecorded.append(Happening(at: transition.at, order: index, entry: entry, notice: Notice(.alert, "[\(stamp(transition.at))] \(transition.text)"),
+                automation.unrecorded.append(Happening(at: transition.at, order: index, entry: entry, notice: Notice(.alert, "[\(stamp(transition.at))] \(transition.text)"),
                                             key: key, group: "alert \(transition.rule.name) \(transition.firing)"))
             }
             for (index, event) in try targetEvents(through: now).enumerated() {
@@ -171,14 +101,14 @@ extension Session {
                 let key = "config:v\(data["version"]?.intValue ?? 0):\(event.at.iso8601)"
                 data["key"] = .string(key)
                 let entry = TranscriptEntry(seq: 0, at: event.at, wall: wall, by: event.by, kind: .lb, text: event.text, data: data)
-                unrecorded.append(Happening(at: event.at, order: 1_000_000 + index, entry: entry,
+                automation.unrecorded.append(Happening(at: event.at, order: 1_000_000 + index, entry: entry,
                                             notice: Notice(.change, "\(stamp(event.at)) \(Display.firstLine(event.text)) (by \(event.by))"), key: key, group: ""))
             }
         }
         // Another shell may have recorded some of them already.
-        let happenings = unrecorded.filter { !state.automaticKeys.contains($0.key) }.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        let happenings = automation.unrecorded.filter { !state.automaticKeys.contains($0.key) }.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
         var notices: [(notice: Notice, key: String, at: Instant)] = []
-        var cursor = caughtUpTo
+        var cursor = automation.caughtUpTo
         for happening in happenings {
             notices.append(contentsOf: stageTimers(from: cursor, through: happening.at, wall: wall))
             var entry = happening.entry
@@ -189,8 +119,8 @@ extension Session {
             cursor = max(cursor, happening.at)
         }
         notices.append(contentsOf: stageTimers(from: cursor, through: max(now, cursor), wall: wall))
-        pendingNotices.append(contentsOf: Session.summarised(notices))
-        caughtUpTo = max(caughtUpTo, now)
+        line.notices.append(contentsOf: Session.summarised(notices))
+        automation.caughtUpTo = max(automation.caughtUpTo, now)
     }
 
     /// Something warroom or monitoring found by itself, to record at its own time.

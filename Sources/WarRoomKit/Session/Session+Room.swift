@@ -25,8 +25,8 @@ extension Session {
         try session.enterRoom()
         session.showCurrentStep()
         let present = (try? session.presence().present.map(\.shown)) ?? [session.responder]
-        session.recap = RoomRecap.lines(state: session.state, entries: entries, present: present, now: session.clock.now)
-        return (session, session.setupNotices)
+        session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries, present: present, now: session.clock.now)
+        return (session, session.instruments.setupNotices)
     }
 
     /// Enters a shared room: this shell counts as present while it is connected, and a `join`
@@ -34,8 +34,8 @@ extension Session {
     func enterRoom() throws {
         guard let room else { return }
         let id = try room.enterRoom()
-        shell = id
-        link.lastFetch = clock.monotonicSeconds
+        roomShell.id = id
+        roomShell.link.lastFetch = clock.monotonicSeconds
         try record(.join, text: "\(responder) joined", data: ["responder": .string(responder), "shell": .int(id)])
         try commitAfterOthers()
     }
@@ -51,8 +51,8 @@ extension Session {
             pauseIfOpen(reason: reason)
             return (state.status == .paused ? ["Paused. Resume with: warroom resume \(path)"] : [], [])
         }
-        guard state.status != .closed, !hasLeft else { return ([], []) }
-        hasLeft = true
+        guard state.status != .closed, !roomShell.hasLeft else { return ([], []) }
+        roomShell.hasLeft = true
         var warnings: [String] = []
         if reconnectIfDue(now: true) {
             do {
@@ -76,8 +76,8 @@ extension Session {
     /// What this shell did while the store was away and could not record: said when it leaves,
     /// so that the responder can put it on the record by hand.
     func owedWarning() -> [String] {
-        guard !owed.isEmpty else { return [] }
-        return ["NOT RECORDED (the store is unreachable): " + owed.map { "\($0.kind.rawValue) at \($0.at.clockSeconds): \(Display.firstLine($0.text, limit: 120))" }.joined(separator: "; ")
+        guard !roomShell.owed.isEmpty else { return [] }
+        return ["NOT RECORDED (the store is unreachable): " + roomShell.owed.map { "\($0.kind.rawValue) at \($0.at.clockSeconds): \(Display.firstLine($0.text, limit: 120))" }.joined(separator: "; ")
             + " — note it in the incident once the store is back"]
     }
 
@@ -95,55 +95,30 @@ extension Session {
             throw StartError.invalid("'\(store.location)' records a clock speed of \(speed), and \(Bounds.speed.name) must be \(Bounds.speed.range); the transcript was changed after it was written — check it with 'warroom verify \(store.location)'")
         }
         let setup = try SessionSetup.restore(openData: state.openData, folders: folders)
-        session.setupNotices = setup.notices
-        session.playbook = setup.playbook
-        session.target = setup.target.target
-        session.scenario = setup.target.scenario
-        session.playbookFolders = folders
+        session.instruments.setupNotices = setup.notices
+        session.instruments.playbook = setup.playbook
+        session.instruments.target = setup.target.target
+        session.instruments.scenario = setup.target.scenario
+        session.instruments.playbookFolders = folders
         if let scenario = setup.target.scenario {
             let drillStart = min(state.openedAt, scenario.start)
             // The transcript's own times: the clock starts at the last of them (a fast one may
             // already have run on, but stops at the limit set below).
             let span = state.lastAt - drillStart
-            guard span <= session.longestDrill else {
-                throw StartError.invalid("'\(store.location)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
+            guard span <= session.instruments.longestDrill else {
+                throw StartError.invalid("'\(store.location)' runs \(DurationText.format(milliseconds: span)) past its start, and a drill simulates at most \(SimulatedTarget.spanText(session.instruments.longestDrill)) (its simulation is rebuilt second by second); read it with 'warroom timeline' or 'warroom postmortem', or check it with 'warroom verify'")
             }
             clock.limit = Bounds.adding(SimulatedTarget.longestDrill, to: drillStart) ?? Bounds.latest
         }
-        session.setupNotices += try session.rebuildConsole(entries: entries)
-        session.appliedThrough = state.lastSeq
+        session.instruments.setupNotices += try session.rebuildConsole(entries: entries)
+        session.automation.appliedThrough = state.lastSeq
         if store.isShared, let anchor = state.clockAnchor { clock.follow(anchor: anchor) }
         return session
     }
 
     /// The playbook's guidance for a shell entering the incident: its current step.
     func showCurrentStep() {
-        if let progress, let step = progress.currentStep { openingGuide = progress.card(for: step) }
-    }
-
-    /// Commits what is staged; when another shell recorded first, folds its entries and
-    /// records these after them (entries that only say who came or went).
-    func commitAfterOthers() throws {
-        var attempt = 0
-        var locked = false
-        defer { if locked { room?.unlockWrites() } }
-        while true {
-            attempt += 1
-            let drafts = staged
-            let checkpoint = committedState ?? state
-            do {
-                try commit()
-                return
-            } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
-                state = checkpoint
-                if !locked, let room {
-                    try room.lockWrites()
-                    locked = true
-                }
-                try refreshFromStore()
-                for draft in drafts { stageAgain(draft) }
-            }
-        }
+        if let progress, let step = progress.currentStep { instruments.openingGuide = progress.card(for: step) }
     }
 
     /// Folds what other shells recorded since this one last looked, and says it above the
@@ -153,14 +128,13 @@ extension Session {
     @discardableResult
     public func refreshFromStore() throws -> [Notice] {
         guard store.isShared else { return [] }
-        let fresh = try store.entries(after: state.lastSeq)
-        link.lastFetch = clock.monotonicSeconds
+        let fresh = recorder.takeUnseen() + (try recorder.fetchOthers())
+        roomShell.link.lastFetch = clock.monotonicSeconds
         guard !fresh.isEmpty else { return [] }
         var notices: [Notice] = []
         for entry in fresh {
-            state.apply(entry)
-            if entry.kind == .close { closedElsewhere = entry }
-            if entry.seq > appliedThrough {
+            if entry.kind == .close { roomShell.closedElsewhere = entry }
+            if entry.seq > automation.appliedThrough {
                 if let console, console.target is SimulatedTarget, let change = RecordedLBCommand.from(entries: [entry]).first {
                     _ = try? console.lb(arguments: change.arguments, by: change.by, at: change.at)
                 } else if let console, entry.kind == .lb {
@@ -169,18 +143,17 @@ extension Session {
                     // made outside warroom nor numbers its own next change the same.
                     console.adopt(entry)
                 }
-                appliedThrough = entry.seq
+                automation.appliedThrough = entry.seq
             }
             // What changed nothing (a `status`, a mistyped command) is left out, as `watch` does.
             if entry.kind == .error || entry.kind == .command && entry.data["effect"] == nil && entry.data["command"] != "advance" { continue }
             notices.append(Notice(.entry, "\(stamp(entry.at)) \(entry.by): \(Session.summary(of: entry))"))
         }
-        lastCommittedHash = state.lastHash
         if clock.mode == .virtual {
             clock.catchUp(to: state.roomTime)
             if let anchor = state.clockAnchor { clock.follow(anchor: anchor) }
         }
-        pendingNotices.append(contentsOf: notices)
+        line.notices.append(contentsOf: notices)
         return notices
     }
 
@@ -254,100 +227,100 @@ extension Session {
     }
 
     /// Whether the shared store answered the last time this shell asked.
-    public var storeReachable: Bool { link.reachable }
+    public var storeReachable: Bool { roomShell.link.reachable }
 
     /// The descriptor the shell waits on besides the keyboard: readable when another shell
     /// recorded something or the connection broke; -1 when there is none.
     public var wakeDescriptor: Int32 {
-        guard let room, link.reachable else { return -1 }
+        guard let room, roomShell.link.reachable else { return -1 }
         return room.wakeDescriptor
     }
 
     /// How long the shell may wait for a key before calling `tick()` again: a second, or less
     /// when a reconnection is due sooner.
     public var idleInterval: Double {
-        guard room != nil, !link.reachable else { return 1 }
-        return max(0.05, min(1, link.retryAt - clock.monotonicSeconds))
+        guard room != nil, !roomShell.link.reachable else { return 1 }
+        return max(0.05, min(1, roomShell.link.retryAt - clock.monotonicSeconds))
     }
 
     /// The store went away: say so once, and try again after a growing delay.
     func storeLost(_ reason: String) {
         guard room != nil else { return }
         let now = clock.monotonicSeconds
-        if link.reachable {
-            link.reachable = false
-            link.lostAt = now
-            link.delay = StoreLink.firstDelay
-            pendingNotices.append(Notice(.store, "lost the store (\(reason)): nothing is recorded until it is back; reconnecting"))
+        if roomShell.link.reachable {
+            roomShell.link.reachable = false
+            roomShell.link.lostAt = now
+            roomShell.link.delay = StoreLink.firstDelay
+            line.notices.append(Notice(.store, "lost the store (\(reason)): nothing is recorded until it is back; reconnecting"))
         }
-        link.reason = reason
-        link.retryAt = now + link.delay
+        roomShell.link.reason = reason
+        roomShell.link.retryAt = now + roomShell.link.delay
     }
 
     /// Reconnects when the store is away and a try is due (`now`: try at once, as when a
     /// command was typed); once back, records what was owed and fetches what was missed.
     /// - Returns: whether the store is reachable.
     func reconnectIfDue(now force: Bool) -> Bool {
-        guard let room, !link.reachable else { return true }
+        guard let room, !roomShell.link.reachable else { return true }
         let now = clock.monotonicSeconds
-        guard force || now >= link.retryAt else { return false }
+        guard force || now >= roomShell.link.retryAt else { return false }
         do {
             try room.reconnect()
         } catch {
-            if case TranscriptError.unreachable(_, let reason) = error { link.reason = reason }
-            link.delay = min(StoreLink.longestDelay, link.delay * 2)
-            link.retryAt = clock.monotonicSeconds + link.delay
+            if case TranscriptError.unreachable(_, let reason) = error { roomShell.link.reason = reason }
+            roomShell.link.delay = min(StoreLink.longestDelay, roomShell.link.delay * 2)
+            roomShell.link.retryAt = clock.monotonicSeconds + roomShell.link.delay
             return false
         }
-        link.reachable = true
-        link.justReconnected = true
-        link.delay = StoreLink.firstDelay
-        pendingNotices.append(Notice(.store, "reconnected to the store after \(String(format: "%.1f", now - link.lostAt)) s; catching up after #\(state.lastSeq)"))
+        roomShell.link.reachable = true
+        roomShell.link.justReconnected = true
+        roomShell.link.delay = StoreLink.firstDelay
+        line.notices.append(Notice(.store, "reconnected to the store after \(String(format: "%.1f", now - roomShell.link.lostAt)) s; catching up after #\(state.lastSeq)"))
         settleInDoubt()
         recordOwed()
-        return link.reachable
+        return roomShell.link.reachable
     }
 
     /// Asks the store, by their command ids, whether the lines whose commit the outage cut
     /// off are recorded, and says so: recorded after all (with their seqs), or not recorded
     /// (type it again if it still applies). Nothing is decided or recorded again here.
     func settleInDoubt() {
-        guard let room, !inDoubt.isEmpty else { return }
+        guard let room, !roomShell.inDoubt.isEmpty else { return }
         var unsettled: [(command: CommandID, line: String)] = []
-        for item in inDoubt {
+        for item in roomShell.inDoubt {
             let shown = Display.firstLine(item.line, limit: 80)
             do {
                 let recorded = try room.entries(command: item.command)
                 if let first = recorded.first, let last = recorded.last {
-                    pendingNotices.append(Notice(.store, "'\(shown)' was recorded after all (#\(first.seq)\(last.seq == first.seq ? "" : "…#\(last.seq)")); nothing to type again"))
+                    line.notices.append(Notice(.store, "'\(shown)' was recorded after all (#\(first.seq)\(last.seq == first.seq ? "" : "…#\(last.seq)")); nothing to type again"))
                 } else {
-                    pendingNotices.append(Notice(.store, "'\(shown)' was not recorded; type it again if it still applies"))
+                    line.notices.append(Notice(.store, "'\(shown)' was not recorded; type it again if it still applies"))
                 }
             } catch {
                 unsettled.append(item)
             }
         }
-        inDoubt = unsettled
+        roomShell.inDoubt = unsettled
     }
 
     /// Records, after what the others recorded meanwhile, what this shell did while the store
     /// was away.
     func recordOwed() {
-        guard !owed.isEmpty else { return }
-        let entries = owed
-        owed = []
-        let outer = commandID
-        commandID = owedCommand
-        defer { commandID = outer }
+        guard !roomShell.owed.isEmpty else { return }
+        let entries = roomShell.owed
+        roomShell.owed = []
+        let outer = recorder.commandID
+        recorder.commandID = roomShell.owedCommand
+        defer { recorder.commandID = outer }
         do {
             try refreshFromStore()
-            for entry in entries { stageAgain(entry) }
+            for entry in entries { stage(entry) }
             try commitAfterOthers()
-            owedCommand = nil
-            pendingNotices.append(Notice(.store, "recorded what was done while the store was away: " + entries.map { "\($0.kind.rawValue) at \($0.at.clockSeconds)" }.joined(separator: ", ")))
+            roomShell.owedCommand = nil
+            line.notices.append(Notice(.store, "recorded what was done while the store was away: " + entries.map { "\($0.kind.rawValue) at \($0.at.clockSeconds)" }.joined(separator: ", ")))
         } catch {
             discardStaged()
-            owed = entries
+            roomShell.owed = entries
             if let reason = Session.lostStoreReason(error) { storeLost(reason) }
         }
     }

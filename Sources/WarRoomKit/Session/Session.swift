@@ -92,110 +92,92 @@ public final class Session {
     /// Longest line accepted; longer ones are refused (and the refusal recorded).
     public static let maximumLineBytes = 65_536
 
-    /// Where the transcript lives.
-    public let store: any TranscriptStore
-    /// The transcript's location (a file path for the embedded store).
-    public var path: String { store.location }
-    /// The incident as folded from its transcript (with what the line being handled decided).
-    public internal(set) var state: IncidentState
+    /// The record as this shell holds it, and the one path that commits to it.
+    let recorder: IncidentRecorder
     public let clock: IncidentClock
     /// Who is typing in this terminal: `--as`, else `$WARROOM_USER`, else `$USER`; `as NAME`
     /// changes it for this terminal only.
     public internal(set) var responder: String
-    /// The command table.
-    public let commands: CommandTable
-    /// Whether commands come from a person at a terminal (prompts for confirmation are possible).
-    public var interactive = false
-    /// Whether `!` commands may run from a piped script.
-    public var allowShell = false
-    /// Asks the responder to confirm a suggested command that changes something (set by the
-    /// terminal front end).
-    public var confirm: ((String) -> Bool)?
-    /// Limits for `!` commands.
-    public var shellLimits = ShellRunner.Limits()
-    /// Commands that failed since the session started (a piped script exits 1 if any did).
-    public private(set) var failures = 0
-    /// Notices produced while handling a line, printed before its output.
-    var pendingNotices: [Notice] = []
-    /// The playbook guiding the session.
-    public internal(set) var playbook: Playbook?
-    /// The load balancer (simulation or real), its scenario for a drill, and the console over it.
-    public internal(set) var target: (any LoadBalancerTarget)?
-    public internal(set) var scenario: Scenario?
-    /// Where playbook and scenario ids are looked up (the postmortem re-runs a drill's scenario).
-    public internal(set) var playbookFolders: [String] = []
-    /// The most incident time this drill may simulate (`SimulatedTarget.longestDrill`; tests lower it).
-    var longestDrill = SimulatedTarget.longestDrill
-    var console: LoadBalancerConsole?
-    /// Monitoring's alert rules over a drill's simulation.
-    var monitor: AlertMonitor?
-    /// Timers, alerts and scenario events have been handled up to here.
-    var caughtUpTo: Instant
-    /// What resolving the playbook and scenario had to say when the session opened.
-    var setupNotices: [String] = []
-    /// The playbook's guidance to show when the session opens (its first or current step).
-    public internal(set) var openingGuide: String?
-    /// The line being handled; attached as `input` to the first entry it records.
-    var currentInput: String?
-    /// Entries decided (and folded into `state`) but not yet in the store.
-    var staged: [TranscriptEntry] = []
-    /// What warroom and monitoring found by themselves (alerts, scenario events) and has not
-    /// yet seen recorded: kept across a retry so that nothing found is lost, and recorded once.
-    var unrecorded: [Happening] = []
-    /// Others' load balancer changes are applied to this shell's simulation up to this `seq`.
-    var appliedThrough = 0
-    /// What to do once the staged entries are in the store (a closed incident's postmortem).
-    var afterCommit: [() -> String] = []
-    /// The hash of the last entry in the store (the head the next commit continues).
-    var lastCommittedHash: String
-    /// This shell's id in a shared room (`data.shell` of its `join`, `as` and `leave`).
-    public internal(set) var shell: Int?
-    /// Where `close` writes the export and the postmortem of an incident in a shared store.
-    public var localFolder: String?
-    /// The shared store's connection as this shell knows it.
-    var link = StoreLink()
-    /// What a command that acted outside the record (a load balancer change, a system
-    /// command, the clock) did while the store was unreachable: recorded first thing once it
-    /// is back, so that a side effect is never lost, nor made twice.
-    var owed: [TranscriptEntry] = []
-    /// In a shared room, the state as recorded before the entries staged now (see `stage`).
-    var committedState: IncidentState?
-    /// This shell left the room (`quit`, or `leave(reason:)`).
-    var hasLeft = false
-    /// The `close` entry, when another shell closed the incident: this shell is done.
-    public internal(set) var closedElsewhere: TranscriptEntry?
-    /// The id the line being handled records its entries under (cleared once they are in, so
-    /// that whatever the same line records afterwards goes in under ids of its own).
-    var commandID: CommandID?
-    /// The record up to this `seq` had been shown when the typist last looked at the load
-    /// balancer's configuration (`CommandIntent.configurationSeenThrough`).
-    var configurationSeenThrough: Int
-    /// Lines whose commit was cut off by the store going away: whether they are recorded is
-    /// asked by their command id once the store is back (`settleInDoubt`).
-    var inDoubt: [(command: CommandID, line: String)] = []
-    /// The command id of what is `owed`, so that recording it again records it once.
-    var owedCommand: CommandID?
-    /// What a responder entering a room is shown first (`RoomRecap`); `nil` outside a room.
-    public internal(set) var recap: [String]?
-    /// The time `--at TIME` gave the line being handled: what it records is stamped with it.
-    var backdate: Instant?
+    /// What the front end allows and asks of this terminal.
+    public var options = TerminalOptions()
+    /// The playbook, the load balancer and, for a drill, its scenario and monitoring.
+    var instruments = Instruments()
+    /// The line being handled: what was typed, what it has to show and do once committed.
+    var line = LineInProgress()
+    /// What warroom finds by itself (timers, alerts, scenario events), and how far.
+    var automation: Automation
+    /// This shell's part in a shared room (nothing of it is used for a file).
+    var roomShell: ShellInRoom
 
     /// Commands whose entries may be stamped with an earlier time by `--at TIME` (writing up
     /// what happened, in order, after the fact); milestones have their own `mark --at`.
     static let backdatable: Set<String> = ["note", "hypothesis", "rule-out", "confirm", "escalate", "update", "action", "rootcause", "trigger", "impact"]
 
     init(store: any TranscriptStore, state: IncidentState, clock: IncidentClock, responder: String) {
-        self.store = store
-        self.state = state
+        recorder = IncidentRecorder(store: store, state: state)
         self.clock = clock
         self.responder = responder
-        commands = CommandTable.standard
-        caughtUpTo = state.lastAt
-        lastCommittedHash = state.lastHash
-        configurationSeenThrough = state.lastSeq
+        automation = Automation(caughtUpTo: state.lastAt, appliedThrough: 0)
+        roomShell = ShellInRoom(configurationSeenThrough: state.lastSeq)
     }
 
     deinit { store.close() }
+
+    // MARK: - What the session holds, by concern
+
+    /// Where the transcript lives.
+    public var store: any TranscriptStore { recorder.store }
+    /// The transcript's location (a file path for the embedded store).
+    public var path: String { store.location }
+    /// The incident as folded from its transcript (with what the line being handled decided).
+    public var state: IncidentState { recorder.state }
+    /// The command table.
+    public var commands: CommandTable { .standard }
+    /// Whether commands come from a person at a terminal (prompts for confirmation are possible).
+    public var interactive: Bool {
+        get { options.interactive }
+        set { options.interactive = newValue }
+    }
+    /// Whether `!` commands may run from a piped script.
+    public var allowShell: Bool {
+        get { options.allowShell }
+        set { options.allowShell = newValue }
+    }
+    /// Asks the responder to confirm a suggested command that changes something.
+    public var confirm: ((String) -> Bool)? {
+        get { options.confirm }
+        set { options.confirm = newValue }
+    }
+    /// Limits for `!` commands.
+    public var shellLimits: ShellRunner.Limits {
+        get { options.shellLimits }
+        set { options.shellLimits = newValue }
+    }
+    /// Where `close` writes the export and the postmortem of an incident in a shared store.
+    public var localFolder: String? {
+        get { options.localFolder }
+        set { options.localFolder = newValue }
+    }
+    /// Commands that failed since the session started (a piped script exits 1 if any did).
+    public var failures: Int { line.failures }
+    /// The playbook guiding the session.
+    public var playbook: Playbook? { instruments.playbook }
+    /// The load balancer (simulation or real).
+    public var target: (any LoadBalancerTarget)? { instruments.target }
+    /// A drill's scenario.
+    public var scenario: Scenario? { instruments.scenario }
+    /// Where playbook and scenario ids are looked up (the postmortem re-runs a drill's scenario).
+    public var playbookFolders: [String] { instruments.playbookFolders }
+    /// The console over the load balancer.
+    var console: LoadBalancerConsole? { instruments.console }
+    /// The playbook's guidance to show when the session opens (its first or current step).
+    public var openingGuide: String? { instruments.openingGuide }
+    /// This shell's id in a shared room (`data.shell` of its `join`, `as` and `leave`).
+    public var shell: Int? { roomShell.id }
+    /// The `close` entry, when another shell closed the incident: this shell is done.
+    public var closedElsewhere: TranscriptEntry? { roomShell.closedElsewhere }
+    /// What a responder entering a room is shown first (`RoomRecap`); `nil` outside a room.
+    public var recap: [String]? { roomShell.recap }
 
     /// The playbook engine over the incident as it stands, when the incident follows a playbook.
     public var progress: PlaybookProgress? {
@@ -216,46 +198,46 @@ public final class Session {
     // MARK: - Handling lines
 
     /// Handles one line typed by the responder (or read from a script).
-    public func handle(_ line: String) -> Reply {
-        pendingNotices = []
-        let reply = execute(line)
+    public func handle(_ typed: String) -> Reply {
+        line.notices = []
+        let reply = execute(typed)
         // Paused or closed: nothing more is written here, so the lock is let go at once.
         if reply.exit { store.close() }
         return reply
     }
 
     /// Runs one line; notices it produces go into its reply. `run` uses it for each suggestion.
-    func execute(_ line: String) -> Reply {
+    func execute(_ typed: String) -> Reply {
         // A suggestion run by `run` comes after what `run` itself recorded.
-        if !staged.isEmpty {
+        if !recorder.staged.isEmpty {
             do {
-                try commit()
+                try recorder.commitStaged()
             } catch {
-                failures += 1
+                line.failures += 1
                 if let reason = Session.lostStoreReason(error) { storeLost(reason) }
                 return Reply(error: CommandError.notRecorded(String(describing: error)).description)
             }
         }
-        let noticeStart = pendingNotices.count
-        let outerInput = currentInput
-        defer { currentInput = outerInput }
-        var reply = dispatch(line)
-        reply.notices = Array(pendingNotices[noticeStart...])
-        pendingNotices.removeSubrange(noticeStart...)
+        let noticeStart = line.notices.count
+        let outerInput = line.input
+        defer { line.input = outerInput }
+        var reply = dispatch(typed)
+        reply.notices = Array(line.notices[noticeStart...])
+        line.notices.removeSubrange(noticeStart...)
         return reply
     }
 
-    private func dispatch(_ line: String) -> Reply {
-        currentInput = nil
+    private func dispatch(_ typed: String) -> Reply {
+        line.input = nil
         var reply = Reply()
-        if line.utf8.count > Session.maximumLineBytes {
-            let message = "line too long (\(line.utf8.count) bytes; the limit is \(Session.maximumLineBytes)): split it into several notes"
-            currentInput = String(line.prefix(200)) + "…"
+        if typed.utf8.count > Session.maximumLineBytes {
+            let message = "line too long (\(typed.utf8.count) bytes; the limit is \(Session.maximumLineBytes)): split it into several notes"
+            line.input = String(typed.prefix(200)) + "…"
             return fail(message, command: nil, reply: &reply)
         }
-        let trimmed = line.trimmed(of: " \t\r")
+        let trimmed = typed.trimmed(of: " \t\r")
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return reply }
-        currentInput = trimmed
+        line.input = trimmed
         if state.status == .closed {
             reply.exit = closedElsewhere != nil
             return fail("this incident is closed; nothing more can be recorded (start a new one with 'warroom start')", command: nil, reply: &reply)
@@ -263,8 +245,8 @@ public final class Session {
         if room != nil, !reconnectIfDue(now: true) {
             // Nothing is decided on a record this shell cannot see, and nothing is kept here
             // to be recorded later: the responder types it again once the store is back.
-            failures += 1
-            reply.error = Session.unreachableMessage(link.reason)
+            line.failures += 1
+            reply.error = Session.unreachableMessage(roomShell.link.reason)
             return reply
         }
         let name: String
@@ -290,40 +272,39 @@ public final class Session {
                 return fail(String(describing: error), command: command.name, reply: &reply)
             }
         }
-        defer { backdate = nil }
+        defer { line.backdate = nil }
         // What the typist saw, before the record is read again; and the id the line's
         // entries go in under, however often they are sent.
         // (A file has one writer, so nothing is kept of what it saw: keeping it would copy the
         // state's collections on the command's first change.)
-        let intent = CommandIntent(command: .random(), seen: store.isShared ? state : IncidentState(), configurationSeenThrough: configurationSeenThrough)
-        let outerCommand = commandID
-        commandID = intent.command
-        defer { commandID = outerCommand }
+        let intent = CommandIntent(command: .random(), seen: store.isShared ? state : IncidentState(), configurationSeenThrough: roomShell.configurationSeenThrough)
+        let outerCommand = recorder.commandID
+        recorder.commandID = intent.command
+        defer { recorder.commandID = outerCommand }
         do {
-            let output = try decideAndCommit(command, arguments: arguments, intent: intent, backdateText: backdateText)
-            reply.output = output
-            for finish in afterCommit {
-                let more = finish()
+            reply.output = try decideAndCommit(command, arguments: arguments, intent: intent, backdateText: backdateText)
+            for effect in line.effects {
+                let more = perform(effect)
                 if !more.isEmpty { reply.output += (reply.output.isEmpty ? "" : "\n") + more }
             }
-            afterCommit = []
+            line.effects = []
         } catch TranscriptError.unreachable(_, let reason) {
-            failures += 1
+            line.failures += 1
             discardStaged()
             storeLost(reason)
             reply.error = Session.unreachableMessage(reason)
         } catch TranscriptError.inDoubt(_, let reason, let id) {
-            failures += 1
+            line.failures += 1
             discardStaged()
             storeLost(reason)
-            inDoubt.append((id, trimmed))
+            roomShell.inDoubt.append((id, trimmed))
             reply.error = "not known yet whether '\(Display.firstLine(trimmed, limit: 80))' was recorded: the store went away during the commit (\(reason)); warroom asks the store by the command's id once it is back and says which — do not type it again"
         } catch let refusal as IntentRefusal {
             discardStaged()
-            if refusal.conflict["on"] == "configuration" { configurationSeenThrough = state.lastSeq }
+            if refusal.conflict["on"] == "configuration" { roomShell.configurationSeenThrough = state.lastSeq }
             return fail(refusal.message, command: command.name, reply: &reply, data: ["conflict": .object(refusal.conflict)])
         } catch let error as RoomError {
-            failures += 1
+            line.failures += 1
             discardStaged()
             if case .actedButUnrecorded(_, let output, let reason) = error {
                 storeLost(reason)
@@ -333,7 +314,7 @@ public final class Session {
         } catch let error as TranscriptError {
             discardStaged()
             guard store.isShared, case .writeFailed = error else {
-                failures += 1
+                line.failures += 1
                 reply.error = CommandError.notRecorded(error.description).description
                 return reply
             }
@@ -344,101 +325,99 @@ public final class Session {
             discardStaged()
             return fail(String(describing: error), command: command.name, reply: &reply)
         }
-        reply.exit = exitRequested
+        reply.exit = line.exit
         return reply
     }
 
-    /// How many times a command is decided again when other shells keep recording first
-    /// (holding the room's write lock, a try finds the head moved only when a shell that does
-    /// not wait for the lock recorded first).
-    static let maximumAttempts = 32
-
     /// Runs a command against the incident as it stands and records what it decided, under the
-    /// line's command id. In a shared room the command is decided holding the room's write
-    /// lock (`CommandSpec.locksRoom`: all but `!` and `run`; an `lb` change is applied under it
-    /// too), after reading what the others recorded, and refused when what it depends on moved
-    /// since its typist saw it (`intent`, `checkIntent`); so it is recorded at the head it was
-    /// decided on. When another shell recorded first all the same (one that does not wait for
-    /// the lock: a reminder while idle), the command is decided again on the new head (ids are
-    /// taken afresh). A command that acts outside the record without the lock (`!`, `advance`)
-    /// runs once: when the head moved, what it recorded goes after the new head as it was.
-    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments, intent: CommandIntent, backdateText: String? = nil) throws -> String {
-        var attempt = 0
+    /// line's command id, through the recorder's one commit path. In a shared room the command
+    /// is decided holding the room's write lock (`CommandSpec.locksRoom`: all but `!` and `run`;
+    /// an `lb` change is applied under it too), after reading what the others recorded, and
+    /// refused when what it depends on moved since its typist saw it (`intent`, `checkIntent`);
+    /// so it is recorded at the head it was decided on. When another shell recorded first all
+    /// the same (one that does not wait for the lock: a reminder while idle), the command is
+    /// decided again on the new head. A command that acts outside the record without the lock
+    /// (`!`, `advance`) runs once: when the head moved, what it recorded goes after the new
+    /// head as it was.
+    private func decideAndCommit(_ command: CommandSpec, arguments original: Arguments, intent: CommandIntent, backdateText: String?) throws -> String {
         var rechain: (drafts: [TranscriptEntry], output: String)?
-        var locked = false
-        defer { if locked { room?.unlockWrites() } }
-        if let room, command.locksRoom {
-            try room.lockWrites()
-            locked = true
-        }
-        // Every try records the line as typed (a decision made again keeps its input).
-        let input = currentInput
-        while true {
-            attempt += 1
-            currentInput = input
-            let checkpoint = store.isShared ? state : nil
-            let typing = responder
-            let caughtUp = caughtUpTo
-            let noticeCount = pendingNotices.count
-            var output = ""
-            var drafts: [TranscriptEntry] = []
-            do {
+        var drafts: [TranscriptEntry] = []
+        var output = ""
+        // Every try records the line as typed (a decision made again keeps its input), by the
+        // responder typing when it was entered.
+        let input = line.input
+        let typing = responder
+        let caughtUp = automation.caughtUpTo
+        let noticeCount = line.notices.count
+        do {
+            let decided = try recorder.commit(lock: command.locksRoom, decide: { _ in
+                line.input = input
+                output = ""
+                drafts = []
                 try refreshFromStore()
                 if let close = closedElsewhere {
-                    exitRequested = true
+                    line.exit = true
                     throw RoomError.closedElsewhere(by: close.by, at: close.at)
                 }
                 try catchUp()
                 if let (again, decided) = rechain {
-                    for draft in again { stageAgain(draft) }
+                    for draft in again { recorder.stage(draft) }
                     output = decided
                 } else {
                     // `--at TIME` is checked against the clock as the record has it now.
-                    if let backdateText { backdate = try resolveBackdate(backdateText, usage: command.usage) }
+                    if let backdateText { line.backdate = try resolveBackdate(backdateText, usage: command.usage) }
                     if let dependency = command.dependsOn(original.words) {
                         try checkIntent(dependency, words: original.words, intent: intent)
                     }
                     var arguments = original
-                    let before = staged.count
+                    let before = recorder.staged.count
                     output = try command.run(self, &arguments)
-                    if staged.count == before {
+                    if recorder.staged.count == before {
                         // Every typed line is on the record, also when it showed or changed nothing.
                         var data: JSONObject = ["command": .string(command.name)]
                         if !command.readOnly { data["effect"] = "none" }
                         try record(.command, text: command.readOnly ? "" : Display.firstLine(output, limit: 200), data: data)
                     }
                 }
-                drafts = staged
-                try commit()
-                if command.showsConfiguration(original.words) { configurationSeenThrough = state.lastSeq }
+                drafts = recorder.staged
                 return output
-            } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
+            }, headMoved: {
                 // Someone else's entries came first: fold them and decide again.
-                if let checkpoint { state = checkpoint }
                 responder = typing
-                caughtUpTo = caughtUp
-                pendingNotices.removeSubrange(noticeCount...)
-                afterCommit = []
+                automation.caughtUpTo = caughtUp
+                line.notices.removeSubrange(noticeCount...)
+                line.effects = []
                 if command.actsOutside { rechain = (drafts.filter { !isAutomatic($0) }, output) }
-                if !locked, let room {
-                    try room.lockWrites()
-                    locked = true
-                }
-            } catch {
-                // What this try staged is dropped by the caller (`discardStaged`); what fell due
-                // is found again by the next command. The line goes with the error entry.
-                responder = typing
-                caughtUpTo = caughtUp
-                currentInput = input
-                if let reason = Session.lostStoreReason(error), command.actsOutside, !drafts.isEmpty || rechain != nil {
-                    // It acted already: it is recorded as soon as the store is back, under the
-                    // same command id (once, if the cut-off commit took after all).
-                    owed = (rechain?.drafts ?? drafts.filter { !isAutomatic($0) })
-                    owedCommand = intent.command
-                    throw RoomError.actedButUnrecorded(command: command.name, output: rechain?.output ?? output, reason: reason)
-                }
-                throw error
+            })
+            if command.showsConfiguration(original.words) { roomShell.configurationSeenThrough = state.lastSeq }
+            return decided
+        } catch {
+            // What this try staged is dropped by the caller (`discardStaged`); what fell due
+            // is found again by the next command. The line goes with the error entry.
+            responder = typing
+            automation.caughtUpTo = caughtUp
+            line.input = input
+            if let reason = Session.lostStoreReason(error), command.actsOutside, !drafts.isEmpty || rechain != nil {
+                // It acted already: it is recorded as soon as the store is back, under the
+                // same command id (once, if the cut-off commit took after all).
+                roomShell.owed = (rechain?.drafts ?? drafts.filter { !isAutomatic($0) })
+                roomShell.owedCommand = intent.command
+                throw RoomError.actedButUnrecorded(command: command.name, output: rechain?.output ?? output, reason: reason)
             }
+            throw error
+        }
+    }
+
+    /// Runs what a command does outside the record, once its decision is committed.
+    /// - Returns: what to add to the command's output.
+    private func perform(_ effect: Effect) -> String {
+        switch effect {
+        case .leaveRoom(let shell):
+            roomShell.hasLeft = true
+            room?.leaveRoom(shell: shell)
+            return ""
+        case .writePostmortem:
+            return writePostmortemOnClose().joined(separator: "\n")
         }
     }
 
@@ -447,7 +426,7 @@ public final class Session {
     func isAutomatic(_ entry: TranscriptEntry) -> Bool {
         if entry.by == IncidentState.automaticAuthor { return true }
         guard let key = entry.data["key"]?.stringValue else { return false }
-        return unrecorded.contains { $0.key == key }
+        return automation.unrecorded.contains { $0.key == key }
     }
 
     /// Records whatever fell due on the incident clock while nobody typed (the shell calls this
@@ -459,70 +438,65 @@ public final class Session {
     ///   failure is returned as a reminder too.
     public func tick() -> [Notice] {
         guard state.status == .open else { return [] }
-        pendingNotices = []
-        defer { pendingNotices = [] }
+        line.notices = []
+        defer { line.notices = [] }
         var fetch = false
         if let room {
-            guard reconnectIfDue(now: false) else { return pendingNotices }
+            guard reconnectIfDue(now: false) else { return line.notices }
             do {
-                fetch = try room.takeWakeups() || link.fetchIsStale(at: clock.monotonicSeconds) || link.justReconnected
-                link.justReconnected = false
+                fetch = try room.takeWakeups() || roomShell.link.fetchIsStale(at: clock.monotonicSeconds) || roomShell.link.justReconnected
+                roomShell.link.justReconnected = false
             } catch TranscriptError.unreachable(_, let reason) {
                 storeLost(reason)
-                return pendingNotices
+                return line.notices
             } catch {
                 return [Notice(.store, "cannot read the store: \(error)")]
             }
         }
-        var attempt = 0
-        var locked = false
-        defer { if locked { room?.unlockWrites() } }
-        if let room, let console, !(console.target is SimulatedTarget) {
-            // A real load balancer is read for changes made outside warroom only holding the
-            // lock and after the others' entries: a colleague's change applied a moment ago
-            // is theirs, never found again as an outside change.
-            guard (try? room.lockWrites()) != nil else { return pendingNotices }
-            locked = true
-            fetch = true
-        }
-        while true {
-            attempt += 1
-            let checkpoint = store.isShared ? state : nil
-            let caughtUp = caughtUpTo
-            let noticeCount = pendingNotices.count
-            do {
+        // A real load balancer is read for changes made outside warroom only holding the lock
+        // and after the others' entries: a colleague's change applied a moment ago is theirs,
+        // never found again as an outside change.
+        let readsARealTarget = room != nil && console.map { !($0.target is SimulatedTarget) } == true
+        if readsARealTarget { fetch = true }
+        let caughtUp = automation.caughtUpTo
+        var noticeCount = line.notices.count
+        do {
+            try recorder.commit(lock: readsARealTarget, decide: { _ in
+                noticeCount = line.notices.count
                 if fetch { try refreshFromStore() }
-                guard state.status == .open else { return pendingNotices }
+                guard state.status == .open else { return }
                 try catchUp()
-                try commit()
-                return pendingNotices
-            } catch TranscriptError.headMoved where attempt < Session.maximumAttempts {
-                if let checkpoint { state = checkpoint }
-                caughtUpTo = caughtUp
-                pendingNotices.removeSubrange(noticeCount...)
+            }, headMoved: {
+                automation.caughtUpTo = caughtUp
+                line.notices.removeSubrange(noticeCount...)
                 fetch = true
-                if !locked, let room {
-                    guard (try? room.lockWrites()) != nil else { return pendingNotices }
-                    locked = true
-                }
-            } catch {
-                discardStaged()
-                caughtUpTo = caughtUp
-                if let reason = Session.lostStoreReason(error) {
-                    // What fell due is found again by its key once the store is back.
-                    storeLost(reason)
-                    return pendingNotices
-                }
-                return pendingNotices.filter { $0.kind == .entry || $0.kind == .store } + [Notice(.reminder, "could not record what fell due: \(error)")]
+            })
+            return line.notices
+        } catch {
+            discardStaged()
+            automation.caughtUpTo = caughtUp
+            if let reason = Session.lostStoreReason(error) {
+                // What fell due is found again by its key once the store is back.
+                storeLost(reason)
+                return line.notices
             }
+            return line.notices.filter { $0.kind == .entry || $0.kind == .store } + [Notice(.reminder, "could not record what fell due: \(error)")]
         }
     }
 
-    /// Set by `quit` and `close`.
-    var exitRequested = false
+    /// Commits what is staged (entries that only say who came or went, an error, what was owed);
+    /// when another shell recorded first, folds its entries and records these after them.
+    func commitAfterOthers() throws {
+        let drafts = recorder.staged
+        try recorder.commit(lock: false, decide: { attempt in
+            guard attempt > 1 else { return }
+            try refreshFromStore()
+            for draft in drafts { recorder.stage(draft) }
+        })
+    }
 
     private func fail(_ message: String, command: String?, reply: inout Reply, data extra: JSONObject = [:]) -> Reply {
-        failures += 1
+        line.failures += 1
         reply.error = message
         // Nothing goes on the record after its close (another shell may have closed it).
         guard closedElsewhere == nil else { return reply }
@@ -544,7 +518,7 @@ public final class Session {
         guard state.status == .open else { return }
         do {
             try record(.pause, text: "Paused: \(reason)", data: ["reason": .string(reason)])
-            try commit()
+            try recorder.commitStaged()
         } catch {
             discardStaged()
         }

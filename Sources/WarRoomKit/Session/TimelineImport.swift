@@ -107,7 +107,7 @@ public enum TimelineImport {
                 session.responder = row.who
                 if row.time > session.clock.now {
                     try session.clock.advance(by: row.time - session.clock.now)
-                    session.caughtUpTo = session.clock.now
+                    session.automation.caughtUpTo = session.clock.now
                 }
                 let line = "\(commands[row.kind] ?? row.kind) \(row.text)"
                 let reply = session.handle(line)

@@ -49,7 +49,7 @@ import WarRoomTestSupport
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let session = try Self.retryStormDrill(in: folder)
-        session.longestDrill = 3 * 3_600_000
+        session.instruments.longestDrill = 3 * 3_600_000
         #expect(session.handle("advance 2h").error == nil)
         #expect(session.handle("advance 90m").error == "a drill simulates at most 3h 00m of incident time and this one is at +2h 00m; close it, or start a new drill")
         #expect(session.handle("advance 1h").error == nil)

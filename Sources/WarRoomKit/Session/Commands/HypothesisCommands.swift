@@ -138,7 +138,7 @@ enum HypothesisCommands {
             }
             let reason = arguments.rest
             if reasonRequired, reason.isEmpty { throw CommandError.usage(usage, "missing REASON (why it is ruled out goes into the postmortem)") }
-            if let at = session.backdate, at < hypothesis.raisedAt {
+            if let at = session.line.backdate, at < hypothesis.raisedAt {
                 throw CommandError.invalid("--at \(at.iso8601Seconds) is before \(hypothesis.id) was raised (\(hypothesis.raisedAt.iso8601Seconds)); a hypothesis is decided after it is raised")
             }
             guard hypothesis.status == .open else {

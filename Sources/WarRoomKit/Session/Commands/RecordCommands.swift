@@ -287,7 +287,7 @@ extension Session {
                                data: ["to": .string(to), "reason": .string(reason)])
         var output = "escalated to \(to) (#\(entry.seq))"
         if state.milestones[Milestone.escalated.rawValue] == nil {
-            _ = try markMilestone(.escalated, at: backdate ?? clock.now, text: "")
+            _ = try markMilestone(.escalated, at: line.backdate ?? clock.now, text: "")
             output += "; milestone 'escalated' set"
         }
         return output

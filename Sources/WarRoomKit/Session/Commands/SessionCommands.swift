@@ -57,14 +57,10 @@ enum SessionCommands {
                     details: "In a shared room (a store) the incident is never paused by one shell: quit records that you left, the others go on, and you come back with 'warroom join ID'. Only 'close' ends it.\nExample: quit", group: .session
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
-            session.exitRequested = true
+            session.line.exit = true
             if session.room != nil, let shell = session.shell {
                 try session.record(.leave, text: "\(session.responder) left", data: ["responder": .string(session.responder), "shell": .int(shell), "reason": "quit"])
-                session.afterCommit.append {
-                    session.hasLeft = true
-                    session.room?.leaveRoom(shell: shell)
-                    return ""
-                }
+                session.line.effects.append(.leaveRoom(shell: shell))
                 return "Left the room; \(session.state.id) stays open for the others. Come back with: warroom join \(session.state.id)"
             }
             try session.record(.pause, text: "Paused by \(session.responder)", data: ["reason": "quit"])
@@ -82,9 +78,9 @@ enum SessionCommands {
         ) { session, arguments in
             let summary = arguments.rest
             try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
-            session.exitRequested = true
+            session.line.exit = true
             // The postmortem is compiled from the transcript once the close is in it.
-            session.afterCommit.append { session.writePostmortemOnClose().joined(separator: "\n") }
+            session.line.effects.append(.writePostmortem)
             return "Closed \(session.state.id)."
         },
     ]
@@ -96,8 +92,8 @@ extension Session {
     /// - Returns: `03:45:00Z → 03:50:00Z`.
     func advanceClock(by ms: Int64, saying text: String) throws -> String {
         let from = clock.now
-        if target is SimulatedTarget, from + ms - state.openedAt > longestDrill {
-            throw CommandError.invalid("a drill simulates at most \(SimulatedTarget.spanText(longestDrill)) of incident time and this one is at +\(DurationText.format(milliseconds: from - state.openedAt)); close it, or start a new drill")
+        if target is SimulatedTarget, from + ms - state.openedAt > instruments.longestDrill {
+            throw CommandError.invalid("a drill simulates at most \(SimulatedTarget.spanText(instruments.longestDrill)) of incident time and this one is at +\(DurationText.format(milliseconds: from - state.openedAt)); close it, or start a new drill")
         }
         try clock.advance(by: ms)
         // Stamped with the time it was typed; what falls due on the way is recorded after it.
