@@ -40,6 +40,68 @@ struct IntentRefusal: Error, CustomStringConvertible {
     var description: String { message }
 }
 
+extension CommandContext {
+    /// Refuses the command when what it depends on was moved by someone else since its typist
+    /// saw it: the step at the prompt, a hypothesis's state, a milestone, a role's holder. A
+    /// pure decision over the state as recorded, the typist's view and the others' entries.
+    /// - Parameters:
+    ///   - seen: the incident as the typist's shell showed it when they pressed Enter.
+    ///   - recordedAfter: the entries recorded after a `seq` (read only when something moved).
+    /// - Throws: `IntentRefusal` naming the move, who made it and what to type now.
+    func refuseIfMoved(_ dependency: Dependency, words: [String], seen view: IncidentState, recordedAfter: (Int) throws -> [TranscriptEntry]) throws {
+        // Someone else's entries: not this typist's, not what warroom found by itself.
+        func others(_ seq: Int) throws -> [TranscriptEntry] {
+            guard state.lastSeq > seq else { return [] }
+            return try recordedAfter(seq).filter { $0.by != responder && $0.by != IncidentState.automaticAuthor }
+        }
+        switch dependency {
+        case .step, .stepAtPrompt:
+            let seenStep = view.step
+            if dependency == .step, let progress, let named = Session.namedStep(words, in: progress.playbook) {
+                // `done STEP` names its step: it stands while that step is still to be done.
+                let seenThen = PlaybookProgress(playbook: progress.playbook, state: view)
+                guard progress.status(of: named) == .done, seenThen.status(of: named) != .done else { return }
+            } else {
+                guard state.step != seenStep else { return }
+            }
+            let moves = try others(view.lastSeq).filter { $0.kind == .step }
+            let decisive = moves.last { ["done", "skipped"].contains($0.data["status"]?.stringValue ?? "") || $0.data["from"] != nil }
+            guard let mover = decisive ?? moves.last else { return }
+            let what = Session.stepMove(mover)
+            let now = state.step.map { "the current step is now \($0)" } ?? "the playbook is complete"
+            throw IntentRefusal(
+                message: "\(mover.by) \(what) at \(stampSeconds(mover.at)) while your prompt showed \(seenStep ?? "no step"); nothing changed. \(now.prefix(1).uppercased() + now.dropFirst()): 'steps' to look, or type it again to act on it",
+                conflict: ["on": "step", "seen": .optional(seenStep), "now": .optional(state.step), "moved_by": .string(mover.by), "moved_seq": .int(mover.seq)])
+        case .hypothesis(let id):
+            guard let seen = view.hypothesis(id), let now = state.hypothesis(id), seen.status != now.status else { return }
+            let mover = try others(view.lastSeq).filter { $0.kind == .hypothesis && $0.data["id"]?.stringValue == id }.last
+            guard let mover else { return }
+            let reason = now.reason.flatMap { $0.isEmpty ? nil : " (\(Display.firstLine($0, limit: 80)))" } ?? ""
+            throw IntentRefusal(
+                message: "\(mover.by) \(now.status == .ruledOut ? "ruled out" : now.status == .confirmed ? "confirmed" : "reopened") \(id) at \(stampSeconds(mover.at))\(reason) while you saw it \(seen.status.rawValue); nothing changed. Talk it over; to reopen the question, raise it again with 'hypothesis TEXT'",
+                conflict: ["on": .string("hypothesis \(id)"), "seen": .string(seen.status.rawValue), "now": .string(now.status.rawValue),
+                           "moved_by": .string(mover.by), "moved_seq": .int(mover.seq)])
+        case .milestone(let name):
+            guard view.milestones[name] == nil, let now = state.milestones[name], now.by != responder else { return }
+            throw IntentRefusal(
+                message: "\(now.by) marked \(name) at \(stampSeconds(now.time)) (#\(now.seq)) after you last looked; nothing changed. 'milestones' to look, or type it again to record your time as a correction",
+                conflict: ["on": .string("milestone \(name)"), "moved_by": .string(now.by), "moved_seq": .int(now.seq)])
+        case .role(let role):
+            let seen = view.holder(of: role)
+            let now = state.holder(of: role)
+            guard seen != now else { return }
+            let mover = try others(view.lastSeq).filter { $0.kind == .role && $0.data["role"]?.stringValue == role }.last
+            guard let mover else { return }
+            throw IntentRefusal(
+                message: "\(mover.by) gave \(role) to \(now ?? "nobody") at \(stampSeconds(mover.at)) while you saw it held by \(seen ?? "nobody"); nothing changed. 'roles' to look, or type it again to hand it over from \(now ?? "nobody")",
+                conflict: ["on": .string("role \(role)"), "seen": .optional(seen), "now": .optional(now), "moved_by": .string(mover.by), "moved_seq": .int(mover.seq)])
+        case .configuration:
+            // Decided by the session, which holds the load balancer's versions.
+            return
+        }
+    }
+}
+
 extension Session {
     /// Refuses the command when what it depends on was moved by someone else since its typist
     /// saw it (`intent`): called holding the room's write lock, after reading the record.
@@ -48,59 +110,20 @@ extension Session {
         // A file has one writer: nobody else can have moved anything (and a change is not
         // worth reading the whole file for).
         guard store.isShared else { return }
-        switch dependency {
-        case .step, .stepAtPrompt:
-            let seenStep = intent.seen.step
-            if dependency == .step, let progress, let named = Self.namedStep(words, in: progress.playbook) {
-                // `done STEP` names its step: it stands while that step is still to be done.
-                let seenThen = PlaybookProgress(playbook: progress.playbook, state: intent.seen)
-                guard progress.status(of: named) == .done, seenThen.status(of: named) != .done else { return }
-            } else {
-                guard state.step != seenStep else { return }
-            }
-            let moves = try othersEntries(after: intent.seen.lastSeq) { $0.kind == .step }
-            let decisive = moves.last { ["done", "skipped"].contains($0.data["status"]?.stringValue ?? "") || $0.data["from"] != nil }
-            guard let mover = decisive ?? moves.last else { return }
-            let what = Self.stepMove(mover)
-            let now = state.step.map { "the current step is now \($0)" } ?? "the playbook is complete"
-            throw IntentRefusal(
-                message: "\(mover.by) \(what) at \(stampSeconds(mover.at)) while your prompt showed \(seenStep ?? "no step"); nothing changed. \(now.prefix(1).uppercased() + now.dropFirst()): 'steps' to look, or type it again to act on it",
-                conflict: ["on": "step", "seen": .optional(seenStep), "now": .optional(state.step), "moved_by": .string(mover.by), "moved_seq": .int(mover.seq)])
-        case .hypothesis(let id):
-            guard let seen = intent.seen.hypothesis(id), let now = state.hypothesis(id), seen.status != now.status else { return }
-            let mover = try othersEntries(after: intent.seen.lastSeq) { $0.kind == .hypothesis && $0.data["id"]?.stringValue == id }.last
-            guard let mover else { return }
-            let reason = now.reason.flatMap { $0.isEmpty ? nil : " (\(Display.firstLine($0, limit: 80)))" } ?? ""
-            throw IntentRefusal(
-                message: "\(mover.by) \(now.status == .ruledOut ? "ruled out" : now.status == .confirmed ? "confirmed" : "reopened") \(id) at \(stampSeconds(mover.at))\(reason) while you saw it \(seen.status.rawValue); nothing changed. Talk it over; to reopen the question, raise it again with 'hypothesis TEXT'",
-                conflict: ["on": .string("hypothesis \(id)"), "seen": .string(seen.status.rawValue), "now": .string(now.status.rawValue),
-                           "moved_by": .string(mover.by), "moved_seq": .int(mover.seq)])
-        case .milestone(let name):
-            guard intent.seen.milestones[name] == nil, let now = state.milestones[name], now.by != responder else { return }
-            throw IntentRefusal(
-                message: "\(now.by) marked \(name) at \(stampSeconds(now.time)) (#\(now.seq)) after you last looked; nothing changed. 'milestones' to look, or type it again to record your time as a correction",
-                conflict: ["on": .string("milestone \(name)"), "moved_by": .string(now.by), "moved_seq": .int(now.seq)])
-        case .role(let role):
-            let seen = intent.seen.holder(of: role)
-            let now = state.holder(of: role)
-            guard seen != now else { return }
-            let mover = try othersEntries(after: intent.seen.lastSeq) { $0.kind == .role && $0.data["role"]?.stringValue == role }.last
-            guard let mover else { return }
-            throw IntentRefusal(
-                message: "\(mover.by) gave \(role) to \(now ?? "nobody") at \(stampSeconds(mover.at)) while you saw it held by \(seen ?? "nobody"); nothing changed. 'roles' to look, or type it again to hand it over from \(now ?? "nobody")",
-                conflict: ["on": .string("role \(role)"), "seen": .optional(seen), "now": .optional(now), "moved_by": .string(mover.by), "moved_seq": .int(mover.seq)])
-        case .configuration:
-            let moves = try othersEntries(after: intent.configurationSeenThrough) { entry in
-                entry.kind == .lb && entry.data["changed"]?.boolValue == true && entry.data["source"]?.stringValue == "operator"
-            }
-            guard let last = moves.last else { return }
-            let current = console?.current.number ?? last.data["version"]?.intValue ?? 0
-            let would = (try? wouldDo(words)) ?? "act on v\(current)"
-            throw IntentRefusal(
-                message: "\(last.by) \(Self.configurationMove(last)) at \(stampSeconds(last.at)) (v\(last.data["version"]?.intValue ?? current)) after you last looked; nothing changed. Your 'lb \(words.joined(separator: " "))' would now \(would). 'lb show' to look, or type it again to act on v\(current)",
-                conflict: ["on": "configuration", "seen_through": .int(intent.configurationSeenThrough), "version": .int(current),
-                           "moved_by": .string(last.by), "moved_seq": .int(last.seq)])
+        guard case .configuration = dependency else {
+            try refuseIfMoved(dependency, words: words, seen: intent.seen) { try store.entries(after: $0) }
+            return
         }
+        let moves = try othersEntries(after: intent.configurationSeenThrough) { entry in
+            entry.kind == .lb && entry.data["changed"]?.boolValue == true && entry.data["source"]?.stringValue == "operator"
+        }
+        guard let last = moves.last else { return }
+        let current = console?.current.number ?? last.data["version"]?.intValue ?? 0
+        let would = (try? wouldDo(words)) ?? "act on v\(current)"
+        throw IntentRefusal(
+            message: "\(last.by) \(Self.configurationMove(last)) at \(stampSeconds(last.at)) (v\(last.data["version"]?.intValue ?? current)) after you last looked; nothing changed. Your 'lb \(words.joined(separator: " "))' would now \(would). 'lb show' to look, or type it again to act on v\(current)",
+            conflict: ["on": "configuration", "seen_through": .int(intent.configurationSeenThrough), "version": .int(current),
+                       "moved_by": .string(last.by), "moved_seq": .int(last.seq)])
     }
 
     /// Entries after `seq` that someone else recorded (not this shell's responder, not what

@@ -49,6 +49,9 @@ public struct CommandSpec: Sendable {
     /// Runs the command.
     /// - Returns: the text to print.
     public var run: @Sendable (Session, inout Arguments) throws -> String
+    /// For a command that only records: decides it over a context alone (no store, no load
+    /// balancer). `run` calls it with the session; a `Drafting` gets the decision as values.
+    var decide: (@Sendable (any CommandContext, inout Arguments) throws -> String)?
 
     public init(
         _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
@@ -73,6 +76,19 @@ public struct CommandSpec: Sendable {
         self.showsConfiguration = showsConfiguration
         self.complete = complete
         self.run = run
+    }
+
+    /// A command that only records: it decides over any `CommandContext` (see `decide`).
+    init(
+        _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
+        options: [String] = [], readOnly: Bool = false, changes: @escaping @Sendable ([String]) -> Bool = { _ in false },
+        dependsOn: @escaping @Sendable ([String]) -> Dependency? = { _ in nil },
+        complete: @escaping @Sendable (Session, [String]) -> [String] = { _, _ in [] },
+        decide: @escaping @Sendable (any CommandContext, inout Arguments) throws -> String
+    ) {
+        self.init(name, aliases: aliases, usage: usage, summary: summary, details: details, group: group, options: options, readOnly: readOnly, changes: changes,
+                  dependsOn: dependsOn, complete: complete, run: { session, arguments in try decide(session, &arguments) })
+        self.decide = decide
     }
 
     /// The name and its aliases.

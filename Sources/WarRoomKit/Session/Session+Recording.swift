@@ -2,18 +2,17 @@
 /// at once, so the rest of the command sees it), and commits everything one line staged to the
 /// store in one append — one write and one fsync for a file — once the command has decided.
 extension Session {
-    /// Stages an entry stamped with the incident clock, this terminal's responder and the
-    /// playbook position, and folds it into the state. It reaches the store when the line commits (`IncidentRecorder.commit`).
-    /// - Returns: the entry with the `seq` it will be recorded under.
-    @discardableResult
-    public func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
-        var data = data
-        // `--at TIME` stamps what the line records with that time, and says so.
-        if at == nil, line.backdate != nil { data["backdated"] = .string(clock.now.iso8601) }
-        let entry = TranscriptEntry(seq: 0, at: at ?? line.backdate ?? clock.now, wall: clock.wallNow, by: by ?? responder, kind: kind,
-                                    phase: state.phase, step: state.step, input: line.input, text: text, data: data)
-        line.input = nil
-        return stage(entry)
+    /// The incident clock's reading for this line.
+    var now: Instant { clock.now }
+    /// Real time for this line.
+    var wallNow: Instant { clock.wallNow }
+    /// The time `--at TIME` gave the line being handled.
+    var backdate: Instant? { line.backdate }
+
+    /// The line as typed, for the first entry it records: each line's input is recorded once.
+    func takeInput() -> String? {
+        defer { line.input = nil }
+        return line.input
     }
 
     /// `--at TIME` on a recording command: the instant, checked for order — not after the
@@ -31,23 +30,6 @@ extension Session {
             throw CommandError.invalid("--at \(text) is \(time.iso8601Seconds), before the incident began (\(state.openedAt.iso8601Seconds)); writing up an incident after the fact, start it at its first event with 'warroom start --from TIME'")
         }
         return time
-    }
-
-    /// Stages a playbook's entry drafts in order (each at its own time when it has one).
-    func record(_ drafts: [PlaybookEntryDraft]) throws {
-        guard !drafts.isEmpty else { return }
-        let now = clock.now
-        let wall = clock.wallNow
-        for (index, draft) in drafts.enumerated() {
-            // What the playbook does by itself (timers) is by warroom.
-            let automatic = draft.kind == .timer
-            var entry = draft.entry(seq: 0, now: now, wall: wall, by: automatic ? IncidentState.automaticAuthor : responder,
-                                    input: index == 0 ? line.input : nil)
-            if entry.phase == nil { entry.phase = state.phase }
-            if entry.step == nil { entry.step = state.step }
-            stage(entry)
-        }
-        line.input = nil
     }
 
     /// Folds `draft` into the state under the next `seq` and keeps it for the commit.
@@ -170,15 +152,5 @@ extension Session {
             shown.append(Notice(item.notice.kind, item.notice.text + " (×\(count) during the advance; this is the last)"))
         }
         return shown
-    }
-
-    /// `03:45:10Z`, or `2023-11-06 03:45:10Z` once the incident has crossed midnight.
-    func stampSeconds(_ instant: Instant) -> String {
-        instant.date == state.openedAt.date ? instant.clockSeconds : "\(instant.date) \(instant.clockSeconds)"
-    }
-
-    /// `03:45Z`, or `11-06 03:45Z` once the incident has crossed midnight.
-    func stamp(_ instant: Instant) -> String {
-        instant.date == state.openedAt.date ? instant.clockMinutes : "\(instant.date.dropFirst(5)) \(instant.clockMinutes)"
     }
 }

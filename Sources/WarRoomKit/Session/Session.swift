@@ -86,7 +86,7 @@ public struct Reply: Sendable, Equatable {
 /// this terminal stays here: who is typing, the clock's view, what has been shown.
 ///
 /// A reference type: it owns the transcript store and the clock for its lifetime.
-public final class Session {
+public final class Session: CommandContext {
     /// The program version recorded in every `open` entry.
     public static let programVersion = "0.1.0"
     /// Longest line accepted; longer ones are refused (and the refusal recorded).
@@ -179,10 +179,6 @@ public final class Session {
     /// What a responder entering a room is shown first (`RoomRecap`); `nil` outside a room.
     public var recap: [String]? { roomShell.recap }
 
-    /// The playbook engine over the incident as it stands, when the incident follows a playbook.
-    public var progress: PlaybookProgress? {
-        playbook.map { PlaybookProgress(playbook: $0, state: state) }
-    }
 
     /// Whether appends are fsynced (benchmarks only turn this off).
     public var syncsToDisk: Bool {

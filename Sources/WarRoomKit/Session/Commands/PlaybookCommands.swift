@@ -3,11 +3,10 @@ enum PlaybookCommands {
     static let all: [CommandSpec] = [
         CommandSpec("steps", usage: "steps", summary: "the playbook's steps by phase: done, current, skipped, overdue, pending, not taken",
                     details: "A pending step before the furthest one reached lies on a branch the path did not take: it shows as 'not taken'.\nExample: steps",
-                    group: .playbook, readOnly: true
-        ) { session, arguments in
+                    group: .playbook, readOnly: true, decide: { context, arguments in
             try arguments.expectEnd(usage: "steps")
-            return try session.requireProgress().stepsReport(at: session.clock.now)
-        },
+            return try context.requireProgress().stepsReport(at: context.now)
+        }),
         CommandSpec("done", usage: "done [STEP | --step STEP] [NOTE]", summary: "complete the current (or named) step and move on along the playbook's branches",
                     details: """
                         The first word names a step only when it is a step not yet done (the current one, or one ahead, which is then
@@ -15,19 +14,17 @@ enum PlaybookCommands {
                         Example: done rollback to v1 brought errors down to 0.05%
                         """,
                     group: .playbook, options: ["--step"], changes: { _ in true }, dependsOn: { _ in .step },
-                    complete: { session, words in words.isEmpty ? session.openStepIDs : [] }
-        ) { session, arguments in
-            let progress = try session.requireProgress()
-            let step = try session.leadingStep(&arguments, usage: "done [STEP | --step STEP] [NOTE]")
+                    complete: { session, words in words.isEmpty ? session.openStepIDs : [] }, decide: { context, arguments in
+            let progress = try context.requireProgress()
+            let step = try context.leadingStep(&arguments, usage: "done [STEP | --step STEP] [NOTE]")
             let note = arguments.rest
-            return try session.apply(progress.done(step: step, note: note.isEmpty ? nil : note, at: session.clock.now))
-        },
+            return try context.apply(progress.done(step: step, note: note.isEmpty ? nil : note, at: context.now))
+        }),
         CommandSpec("next", usage: "next", summary: "complete the current step (same as 'done')",
-                    details: "Example: next", group: .playbook, changes: { _ in true }, dependsOn: { _ in .stepAtPrompt }
-        ) { session, arguments in
+                    details: "Example: next", group: .playbook, changes: { _ in true }, dependsOn: { _ in .stepAtPrompt }, decide: { context, arguments in
             try arguments.expectEnd(usage: "next")
-            return try session.apply(session.requireProgress().next(at: session.clock.now))
-        },
+            return try context.apply(context.requireProgress().next(at: context.now))
+        }),
         CommandSpec("skip", usage: "skip [STEP | --step STEP] REASON", summary: "leave a step undone, with the reason (recorded for the postmortem)",
                     details: """
                         The first word names a step only when it is a step not yet done; otherwise the whole line is the reason for
@@ -35,24 +32,22 @@ enum PlaybookCommands {
                         Example: skip rule-out-network the network team confirmed no packet loss
                         """,
                     group: .playbook, options: ["--step"], changes: { _ in true }, dependsOn: { _ in .step },
-                    complete: { session, words in words.isEmpty ? session.openStepIDs : [] }
-        ) { session, arguments in
-            let progress = try session.requireProgress()
-            let step = try session.leadingStep(&arguments, usage: "skip [STEP | --step STEP] REASON")
+                    complete: { session, words in words.isEmpty ? session.openStepIDs : [] }, decide: { context, arguments in
+            let progress = try context.requireProgress()
+            let step = try context.leadingStep(&arguments, usage: "skip [STEP | --step STEP] REASON")
             let reason = arguments.rest
             guard !reason.isEmpty else { throw CommandError.usage("skip [STEP] REASON", "missing REASON") }
-            return try session.apply(progress.skip(step: step, reason: reason, at: session.clock.now))
-        },
+            return try context.apply(progress.skip(step: step, reason: reason, at: context.now))
+        }),
         CommandSpec("goto", usage: "goto STEP|PHASE [REASON]", summary: "jump to a step or a phase (recorded with the reason)",
                     details: "Example: goto rollback the distribution already points at the weights", group: .playbook, changes: { _ in true },
                     dependsOn: { _ in .stepAtPrompt },
-                    complete: { session, words in words.isEmpty ? (session.playbook?.stepIDs ?? []) + (session.playbook?.phaseNames ?? []) : [] }
-        ) { session, arguments in
-            let progress = try session.requireProgress()
+                    complete: { session, words in words.isEmpty ? (session.playbook?.stepIDs ?? []) + (session.playbook?.phaseNames ?? []) : [] }, decide: { context, arguments in
+            let progress = try context.requireProgress()
             let target = try arguments.require("STEP|PHASE", usage: "goto STEP|PHASE [REASON]")
             let reason = arguments.rest
-            return try session.apply(progress.goto(target, reason: reason.isEmpty ? nil : reason, at: session.clock.now))
-        },
+            return try context.apply(progress.goto(target, reason: reason.isEmpty ? nil : reason, at: context.now))
+        }),
         CommandSpec("run", usage: "run [STEP] [--yes]",
                     summary: "run the step's suggested commands one by one, each recorded (those that change anything only once you confirm)",
                     details: "Read-only suggestions (probes, lb show/history/diff, status) run at once. A suggestion that changes something — an lb change, mark, severity, escalate, advance, a step command, a '!' command — is shown and runs only when you confirm it; from a piped script only with --yes, which is recorded ('!' ones also need 'warroom start --allow-shell').\nExample: run · run rollback · run --yes",
@@ -68,33 +63,6 @@ enum PlaybookCommands {
 }
 
 extension Session {
-    func requireProgress() throws -> PlaybookProgress {
-        guard let progress else {
-            throw CommandError.invalid("this incident has no playbook; start one with --playbook ID (see 'warroom playbooks list')")
-        }
-        return progress
-    }
-
-    /// The step `done` and `skip` apply to: `--step STEP`, else the first word when it names a
-    /// step not yet done, else `nil` (the current step; the first word starts the note).
-    func leadingStep(_ arguments: inout Arguments, usage: String) throws -> String? {
-        if let named = try arguments.option("--step", usage: usage) { return named }
-        guard let first = arguments.words.first, let progress, progress.playbook.step(first) != nil, progress.status(of: first) != .done else { return nil }
-        return arguments.first()
-    }
-
-    /// Steps `done` or `skip` can name: those not done yet.
-    var openStepIDs: [String] {
-        guard let progress else { return [] }
-        return progress.playbook.stepIDs.filter { progress.status(of: $0) != .done }
-    }
-
-    /// Records what a playbook command produced and returns its message.
-    func apply(_ outcome: PlaybookOutcome) throws -> String {
-        try record(outcome.entries)
-        return outcome.message
-    }
-
     /// `run [STEP] [--yes]`: each suggested command runs as if typed, and is recorded with its
     /// own input. One that changes something runs only once the responder confirms it (on a
     /// terminal) or with `--yes` (from a script).

@@ -7,14 +7,13 @@ enum RecordCommands {
         CommandSpec(
             "note", aliases: ["n"], usage: "note TEXT", summary: "add a note (#went-well #went-wrong #lucky #trigger #impact feed the postmortem)",
             details: "Tags are words starting with #; the five above feed the postmortem's lessons and statements.\nExample: note rollback was fast thanks to config versioning #went-well",
-            group: .record
-        ) { session, arguments in
+            group: .record, decide: { context, arguments in
             let text = arguments.rest
             guard !text.isEmpty else { throw CommandError.usage("note TEXT", "missing TEXT") }
             let tags = tags(in: text)
-            let entry = try session.record(.note, text: text, data: tags.isEmpty ? [:] : ["tags": .array(tags.map(JSONValue.string))])
+            let entry = try context.record(.note, text: text, data: tags.isEmpty ? [:] : ["tags": .array(tags.map(JSONValue.string))])
             return "noted (#\(entry.seq))"
-        },
+        }),
         CommandSpec(
             "mark", usage: "mark MILESTONE [--at TIME] [--force] [TEXT]",
             summary: "record a milestone (impact-start, detected, acknowledged, escalated, mitigated, resolved)",
@@ -28,8 +27,7 @@ enum RecordCommands {
                 """,
             group: .record, options: ["--at", "--force"], changes: { _ in true },
             dependsOn: { words in words.first { !$0.hasPrefix("--") && Milestone(rawValue: $0.lowercased()) != nil }.map { .milestone($0.lowercased()) } },
-            complete: { _, words in words.isEmpty ? Milestone.allCases.map(\.rawValue) : [] }
-        ) { session, arguments in
+            complete: { _, words in words.isEmpty ? Milestone.allCases.map(\.rawValue) : [] }, decide: { context, arguments in
             let usage = "mark MILESTONE [--at TIME] [--force] [TEXT]"
             let atText = try arguments.option("--at", usage: usage)
             let force = arguments.flag("--force")
@@ -37,11 +35,11 @@ enum RecordCommands {
             guard let milestone = Milestone(rawValue: name) else {
                 throw CommandError.invalid("unknown milestone '\(name)'\(Suggest.hint(for: name, in: Milestone.allCases.map(\.rawValue))); milestones: \(Milestone.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let now = session.clock.now
+            let now = context.now
             var time = now
             var alert: AlertRecord?
             if let atText {
-                let earliest = session.state.isDrill ? session.state.openedAt : nil
+                let earliest = context.state.isDrill ? context.state.openedAt : nil
                 guard let resolved = TimeExpression.resolve(atText, now: now, earliest: earliest) else {
                     throw CommandError.usage(usage, "'\(atText)' is not a time in the years 1970–9999 (use 03:45Z, 2023-11-05T03:45:00Z or -15m)")
                 }
@@ -52,27 +50,26 @@ enum RecordCommands {
                     throw CommandError.invalid("--at \(atText) is in the future (the incident clock says \(now.clockSeconds)); milestones can be backdated, not postdated")
                 }
                 time = resolved
-            } else if milestone == .detected, let first = session.state.firstAlert {
+            } else if milestone == .detected, let first = context.state.firstAlert {
                 time = first.at
                 alert = first
             }
-            return try session.markMilestone(milestone, at: time, text: arguments.rest, force: force, alert: alert) + (atText.map(TimeExpression.zoneNote) ?? "")
-        },
+            return try context.markMilestone(milestone, at: time, text: arguments.rest, force: force, alert: alert) + (atText.map(TimeExpression.zoneNote) ?? "")
+        }),
         CommandSpec(
             "severity", usage: "severity SEV-N [REASON]", summary: "change the severity (SEV-1 highest … SEV-5)",
             details: "Setting the severity it already has is recorded as a line that changed nothing.\nExample: severity SEV-1 a third of users cannot send messages",
             group: .record, changes: { _ in true },
-            complete: { _, words in words.isEmpty ? ["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"] : [] }
-        ) { session, arguments in
+            complete: { _, words in words.isEmpty ? ["SEV-1", "SEV-2", "SEV-3", "SEV-4", "SEV-5"] : [] }, decide: { context, arguments in
             let usage = "severity SEV-N [REASON]"
             let level = try Session.validSeverity(try arguments.require("SEV-N", usage: usage))
-            let from = session.state.severity
+            let from = context.state.severity
             guard level != from else { return "severity is already \(level)" }
             let reason = arguments.rest
-            try session.record(.severity, text: "Severity \(from) → \(level)" + (reason.isEmpty ? "" : ": \(reason)"),
+            try context.record(.severity, text: "Severity \(from) → \(level)" + (reason.isEmpty ? "" : ": \(reason)"),
                                data: ["from": .string(from), "to": .string(level), "reason": .string(reason)])
             return "severity \(from) → \(level)"
-        },
+        }),
         CommandSpec("as", usage: "as NAME", summary: "set who is typing in this terminal (entries are recorded under this name)",
                     details: "Changes this terminal's responder only; the incident's roles stay as they are (hand one over with 'role').\nExample: as omar",
                     group: .record,
@@ -98,67 +95,62 @@ enum RecordCommands {
             complete: { session, words in
                 words.isEmpty ? ["commander", "scribe", "operations", "communications", "subject-matter-expert"]
                     : words.count == 1 ? session.state.responders : []
-            }
-        ) { session, arguments in
+            }, decide: { context, arguments in
             let usage = "role ROLE NAME"
             let role = try arguments.require("ROLE", usage: usage).lowercased()
             let name = arguments.rest
             guard !name.isEmpty else { throw CommandError.usage(usage, "missing NAME") }
             var data: JSONObject = ["role": .string(role), "name": .string(name)]
-            let holder = session.state.roles.first { $0.role == role }?.name
+            let holder = context.state.roles.first { $0.role == role }?.name
             if holder == name { return "\(name) is already \(role)" }
             if let holder { data["from"] = .string(holder) }
             let text = holder.map { "\(role) handed over from \($0) to \(name)" } ?? "\(name) is \(role)"
-            try session.record(.role, text: text, data: data)
+            try context.record(.role, text: text, data: data)
             return holder.map { "\(role): \($0) → \(name)" } ?? "\(role): \(name)"
-        },
+        }),
         CommandSpec("escalate", usage: "escalate TO [REASON]", summary: "record an escalation (the first one marks 'escalated')",
-                    details: "The first escalation sets the 'escalated' milestone. An escalation rule's reminder pages nobody; this records that you did.\nExample: escalate reliability-team skewed distribution points at the load balancer", group: .record, changes: { _ in true }
-        ) { session, arguments in
+                    details: "The first escalation sets the 'escalated' milestone. An escalation rule's reminder pages nobody; this records that you did.\nExample: escalate reliability-team skewed distribution points at the load balancer", group: .record, changes: { _ in true }, decide: { context, arguments in
             let usage = "escalate TO [REASON]"
             let to = try arguments.require("TO", usage: usage)
-            return try session.escalate(to: to, reason: arguments.rest)
-        },
+            return try context.escalate(to: to, reason: arguments.rest)
+        }),
         CommandSpec("update", usage: "update TEXT", summary: "post a stakeholder status update (resets the update reminder)",
-                    details: "Example: update Rollback applied at 04:06; errors back to normal; next update 04:45", group: .record
-        ) { session, arguments in
+                    details: "Example: update Rollback applied at 04:06; errors back to normal; next update 04:45", group: .record, decide: { context, arguments in
             let text = arguments.rest
             guard !text.isEmpty else { throw CommandError.usage("update TEXT", "missing TEXT") }
-            let entry = try session.record(.update, text: text)
+            let entry = try context.record(.update, text: text)
             return "status update posted (#\(entry.seq))"
-        },
+        }),
         statement("rootcause", key: "root_cause", label: "root cause", example: "weights inverted by the maintenance canary ramp overloaded three servers"),
         statement("trigger", key: "trigger", label: "trigger", example: "maintenance automation applied the canary weights to the wrong set at 03:40"),
         statement("impact", key: "impact", label: "impact", example: "about 30% of users could not send or receive messages"),
         CommandSpec("amend", usage: "amend SEQ TEXT", summary: "correct an entry's text by appending a correction",
                     details: "The entry stays as written; views and the postmortem show the correction. Retract the amendment to withdraw it.\nExample: amend 42 rollback to version 1, not 2", group: .record,
-                    complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
-        ) { session, arguments in
+                    complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }, decide: { context, arguments in
             let usage = "amend SEQ TEXT"
-            let target = try targetSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let target = try targetSeq(try arguments.require("SEQ", usage: usage), context: context, usage: usage)
             let text = arguments.rest
             guard !text.isEmpty else { throw CommandError.usage(usage, "missing TEXT") }
-            let entry = try session.record(.amend, text: text, data: ["target": .int(target)])
+            let entry = try context.record(.amend, text: text, data: ["target": .int(target)])
             return "#\(target) amended (#\(entry.seq))"
-        },
+        }),
         CommandSpec("retract", usage: "retract SEQ REASON", summary: "withdraw an entry from the record, with the reason",
                     details: "The entry stays in the transcript, marked withdrawn: a retracted milestone no longer counts for timers, steps or the postmortem.\nExample: retract 37 mitigated too early, errors came back", group: .record,
-                    complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
-        ) { session, arguments in
+                    complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }, decide: { context, arguments in
             let usage = "retract SEQ REASON"
-            let target = try targetSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let target = try targetSeq(try arguments.require("SEQ", usage: usage), context: context, usage: usage)
             let reason = arguments.rest
             guard !reason.isEmpty else { throw CommandError.usage(usage, "missing REASON") }
-            if session.state.retractions[target] != nil { throw CommandError.invalid("#\(target) is already retracted") }
-            let entry = try session.record(.retract, text: reason, data: ["target": .int(target), "reason": .string(reason)])
+            if context.state.retractions[target] != nil { throw CommandError.invalid("#\(target) is already retracted") }
+            let entry = try context.record(.retract, text: reason, data: ["target": .int(target), "reason": .string(reason)])
             return "#\(target) retracted (#\(entry.seq))"
-        },
+        }),
         CommandSpec("highlight", usage: "highlight SEQ [REASON]", summary: "put an entry in the postmortem's timeline (the body's, not only the appendix)",
                     details: "The postmortem's body shows about 20 events; highlight one it would leave out (a probe, a note …). 'retract' the highlight to undo it.\nExample: highlight 42 the probe that showed the skew",
                     group: .record, complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
         ) { session, arguments in
             let usage = "highlight SEQ [REASON]"
-            let target = try curatedSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let target = try curatedSeq(try arguments.require("SEQ", usage: usage), context: session, usage: usage)
             let reason = arguments.rest
             var data: JSONObject = ["target": .int(target)]
             if !reason.isEmpty { data["reason"] = .string(reason) }
@@ -171,7 +163,7 @@ enum RecordCommands {
                     group: .record, complete: { session, words in words.isEmpty ? recentSeqs(session) : [] }
         ) { session, arguments in
             let usage = "omit SEQ REASON"
-            let target = try curatedSeq(try arguments.require("SEQ", usage: usage), session: session, usage: usage)
+            let target = try curatedSeq(try arguments.require("SEQ", usage: usage), context: session, usage: usage)
             let reason = arguments.rest
             guard !reason.isEmpty else { throw CommandError.usage(usage, "missing REASON") }
             let touched = try session.store.entries(after: target - 1).first
@@ -198,25 +190,24 @@ enum RecordCommands {
     }
 
     /// The entry a `highlight` or `omit` names: any entry on the record, the opening included.
-    static func curatedSeq(_ text: String, session: Session, usage: String) throws -> Int {
+    static func curatedSeq(_ text: String, context: any CommandContext, usage: String) throws -> Int {
         let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
         guard let seq = Int(digits) else { throw CommandError.usage(usage, "'\(text)' is not an entry number") }
-        guard seq >= 1, seq <= session.state.lastSeq else {
-            throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq) (see 'timeline')")
+        guard seq >= 1, seq <= context.state.lastSeq else {
+            throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(context.state.lastSeq) (see 'timeline')")
         }
         return seq
     }
 
     static func statement(_ name: String, key: String, label: String, example: String) -> CommandSpec {
         CommandSpec(name, usage: "\(name) TEXT", summary: "state the \(label) for the postmortem (a later one replaces it)",
-                    details: "Example: \(name) \(example)", group: .record
-        ) { session, arguments in
+                    details: "Example: \(name) \(example)", group: .record, decide: { context, arguments in
             let text = arguments.rest
             guard !text.isEmpty else { throw CommandError.usage("\(name) TEXT", "missing TEXT") }
-            let replacing = session.state.statement(key) != nil
-            try session.record(.statement, text: text, data: ["statement": .string(key)])
+            let replacing = context.state.statement(key) != nil
+            try context.record(.statement, text: text, data: ["statement": .string(key)])
             return "\(label) \(replacing ? "updated" : "recorded")"
-        }
+        })
     }
 
     /// `#word` tags in a note, lowercased, without the `#`.
@@ -229,11 +220,11 @@ enum RecordCommands {
         return tags
     }
 
-    static func targetSeq(_ text: String, session: Session, usage: String) throws -> Int {
+    static func targetSeq(_ text: String, context: any CommandContext, usage: String) throws -> Int {
         let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
         guard let seq = Int(digits) else { throw CommandError.usage(usage, "'\(text)' is not an entry number") }
-        guard seq >= 1, seq <= session.state.lastSeq else {
-            throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq) (see 'timeline')")
+        guard seq >= 1, seq <= context.state.lastSeq else {
+            throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(context.state.lastSeq) (see 'timeline')")
         }
         guard seq != 1 else { throw CommandError.invalid("#1 opens the incident and cannot be amended or retracted") }
         return seq
@@ -253,43 +244,5 @@ extension IncidentState {
         case "impact": return impact
         default: return nil
         }
-    }
-}
-
-extension Session {
-    /// Records a milestone (once per milestone; a second mark of the same one is refused
-    /// unless the first was retracted — correct a time with `retract` then `mark --at`). One
-    /// that would put the incident out of order is refused, unless `force`d.
-    func markMilestone(_ milestone: Milestone, at time: Instant, text: String, force: Bool = false, alert: AlertRecord? = nil) throws -> String {
-        if let existing = state.milestones[milestone.rawValue] {
-            throw CommandError.invalid("'\(milestone.rawValue)' was already marked at \(existing.time.clockSeconds) (#\(existing.seq)); to move it, 'retract \(existing.seq) REASON' then mark it again")
-        }
-        var data: JSONObject = ["milestone": .string(milestone.rawValue), "time": .string(time.iso8601)]
-        if let problem = state.orderProblem(milestone, at: time) {
-            guard force else { throw CommandError.invalid("\(problem); check the time, or add --force to record it anyway") }
-            data["forced"] = true
-            data["problem"] = .string(problem)
-        }
-        if let alert {
-            data["alert"] = .string(alert.name)
-            data["alert_seq"] = .int(alert.seq)
-        }
-        let backdated = time != clock.now
-        try record(.milestone, text: text.isEmpty ? "\(milestone.rawValue)" : text, data: data)
-        var output = "\(milestone.rawValue) at \(time.clockSeconds)" + (backdated ? " (backdated)" : "")
-        if let alert { output += ", when the alert \(alert.name) fired" }
-        if data["forced"] != nil { output += " — forced: \(data["problem"]?.stringValue ?? "")" }
-        return output
-    }
-
-    func escalate(to: String, reason: String) throws -> String {
-        let entry = try record(.escalation, text: "Escalated to \(to)" + (reason.isEmpty ? "" : ": \(reason)"),
-                               data: ["to": .string(to), "reason": .string(reason)])
-        var output = "escalated to \(to) (#\(entry.seq))"
-        if state.milestones[Milestone.escalated.rawValue] == nil {
-            _ = try markMilestone(.escalated, at: line.backdate ?? clock.now, text: "")
-            output += "; milestone 'escalated' set"
-        }
-        return output
     }
 }
