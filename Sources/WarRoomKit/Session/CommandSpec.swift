@@ -37,6 +37,10 @@ public struct CommandSpec: Sendable {
     /// room's write lock (all but `!` and `run`, whose effects may take long): an `lb` change
     /// is applied in record order, after everything recorded before it.
     public var locksRoom: Bool
+    /// Whether `run` may run the command as a step's suggestion and `replay` runs it again:
+    /// not `quit` and `close` (they end the session) nor `run` (it runs others, which are
+    /// recorded one by one).
+    public var runnable: Bool
     /// What the command, with these arguments, depends on as its typist saw it (`Dependency`):
     /// when someone else moved it since, the command is refused and nothing changes.
     public var dependsOn: @Sendable ([String]) -> Dependency?
@@ -56,7 +60,7 @@ public struct CommandSpec: Sendable {
     public init(
         _ name: String, aliases: [String] = [], usage: String, summary: String, details: String = "", group: Group,
         options: [String] = [], readOnly: Bool = false, changes: @escaping @Sendable ([String]) -> Bool = { _ in false }, actsOutside: Bool = false,
-        locksRoom: Bool? = nil, dependsOn: @escaping @Sendable ([String]) -> Dependency? = { _ in nil },
+        locksRoom: Bool? = nil, runnable: Bool = true, dependsOn: @escaping @Sendable ([String]) -> Dependency? = { _ in nil },
         showsConfiguration: @escaping @Sendable ([String]) -> Bool = { _ in false },
         complete: @escaping @Sendable (Session, [String]) -> [String] = { _, _ in [] },
         run: @escaping @Sendable (Session, inout Arguments) throws -> String
@@ -72,6 +76,7 @@ public struct CommandSpec: Sendable {
         self.changes = changes
         self.actsOutside = actsOutside
         self.locksRoom = locksRoom ?? !actsOutside
+        self.runnable = runnable
         self.dependsOn = dependsOn
         self.showsConfiguration = showsConfiguration
         self.complete = complete

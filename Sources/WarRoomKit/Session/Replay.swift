@@ -44,10 +44,6 @@ public enum Replay {
         }
     }
 
-    /// Commands a replay does not re-run: they end the session, touch the system shell, or
-    /// (`run`) only repeat commands that are recorded one by one anyway.
-    static let skipped: Set<String> = ["quit", "exit", "close", "run"]
-
     /// Replays a transcript.
     /// - Parameters:
     ///   - path: the transcript.
@@ -100,7 +96,8 @@ public enum Replay {
         for entry in log.entries {
             guard let input = entry.input, entry.kind != .shell, !input.hasPrefix("!") else { continue }
             let name = input.split(separator: " ").first.map { String($0).lowercased() } ?? ""
-            if skipped.contains(name) || entry.kind == .resume { continue }
+            // Not re-run: what ends the session, and `run`, whose commands are recorded one by one.
+            if CommandTable.standard.lookup(name)?.runnable == false || entry.kind == .resume { continue }
             session.clock.catchUp(to: entry.at)
             _ = session.execute(input)
             commands += 1

@@ -51,7 +51,7 @@ enum PlaybookCommands {
         CommandSpec("run", usage: "run [STEP] [--yes]",
                     summary: "run the step's suggested commands one by one, each recorded (those that change anything only once you confirm)",
                     details: "Read-only suggestions (probes, lb show/history/diff, status) run at once. A suggestion that changes something — an lb change, mark, severity, escalate, advance, a step command, a '!' command — is shown and runs only when you confirm it; from a piped script only with --yes, which is recorded ('!' ones also need 'warroom start --allow-shell').\nExample: run · run rollback · run --yes",
-                    group: .playbook, options: ["--yes"], actsOutside: true, locksRoom: false,
+                    group: .playbook, options: ["--yes"], actsOutside: true, locksRoom: false, runnable: false,
                     complete: { session, words in words.isEmpty ? session.playbook?.stepIDs ?? [] : [] }
         ) { session, arguments in
             let yes = arguments.flag("--yes")
@@ -76,11 +76,11 @@ extension Session {
             output.append("» \(command.text)")
             let words = command.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             let name = command.isShell ? "!" : words.first?.lowercased() ?? ""
-            if ["run", "quit", "exit", "close"].contains(name) {
+            let spec = commands.lookup(name)
+            if spec?.runnable == false {
                 output.append("  (not run from 'run': type it yourself)")
                 continue
             }
-            let spec = commands.lookup(name)
             if command.isShell || spec?.changes(Array(words.dropFirst())) == true {
                 // A load balancer change is shown first: the versions so far and what it would do.
                 var shown = ""

@@ -54,7 +54,7 @@ enum SessionCommands {
             return try session.runShell(command)
         },
         CommandSpec("quit", aliases: ["exit"], usage: "quit", summary: "pause the incident and leave (resume later with 'warroom resume'); in a shared room, leave it",
-                    details: "In a shared room (a store) the incident is never paused by one shell: quit records that you left, the others go on, and you come back with 'warroom join ID'. Only 'close' ends it.\nExample: quit", group: .session
+                    details: "In a shared room (a store) the incident is never paused by one shell: quit records that you left, the others go on, and you come back with 'warroom join ID'. Only 'close' ends it.\nExample: quit", group: .session, runnable: false
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
             session.line.exit = true
@@ -74,7 +74,7 @@ enum SessionCommands {
             return try session.who()
         },
         CommandSpec("close", usage: "close [SUMMARY]", summary: "end the incident and write its postmortem next to the transcript",
-                    details: "Example: close resolved: corrected weights applied, errors at baseline for an hour", group: .session, changes: { _ in true }
+                    details: "Example: close resolved: corrected weights applied, errors at baseline for an hour", group: .session, changes: { _ in true }, runnable: false
         ) { session, arguments in
             let summary = arguments.rest
             try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
