@@ -60,20 +60,10 @@ public enum Postmortem {
         var builder = PostmortemBuilder()
         var badLines: [TranscriptLineError] = []
         var torn: TornLine?
-        var lineNumber = 0
         var first = true
         try bytes.withUnsafeBufferPointer { buffer in
-            guard buffer.count > 0 else { return }
-            var start = 0
             var nextReport = 0
-            while start < buffer.count {
-                lineNumber += 1
-                guard let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start) else {
-                    torn = TornLine(line: lineNumber, offset: start, bytes: Array(buffer[start...]))
-                    break
-                }
-                let newline = UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer(found))
-                let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
+            let ending = try TranscriptLines.scan(buffer) { lineNumber, line, next in
                 do {
                     var entry = try TranscriptEntry.decode(line: line, number: lineNumber)
                     entry.login = logins[entry.seq]
@@ -85,11 +75,14 @@ public enum Postmortem {
                 } catch let error as TranscriptLineError {
                     badLines.append(error)
                 }
-                start = newline + 1
-                if let progress, start >= nextReport {
-                    progress(Double(start) / Double(buffer.count))
-                    nextReport = start + max(1 << 20, buffer.count / 100)
+                if let progress, next >= nextReport {
+                    progress(Double(next) / Double(buffer.count))
+                    nextReport = next + max(1 << 20, buffer.count / 100)
                 }
+                return true
+            }
+            if let tornStart = ending.tornStart {
+                torn = TornLine(line: ending.lines + 1, offset: tornStart, bytes: Array(buffer[tornStart...]))
             }
         }
         progress?(1)

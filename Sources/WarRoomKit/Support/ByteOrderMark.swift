@@ -4,6 +4,12 @@ public enum ByteOrderMark {
     public static let bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// 3 when `data` starts with the mark, else 0.
+    public static func length(of data: some RandomAccessCollection<UInt8>) -> Int {
+        var bytes = data.makeIterator()
+        return bytes.next() == 0xEF && bytes.next() == 0xBB && bytes.next() == 0xBF ? 3 : 0
+    }
+
+    /// 3 when `data` starts with the mark, else 0.
     public static func length(of data: [UInt8]) -> Int {
         data.count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0
     }

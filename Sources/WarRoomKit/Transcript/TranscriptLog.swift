@@ -80,7 +80,7 @@ public struct TranscriptLog: Sendable {
         var torn: TornLine?
         try bytes.withUnsafeBufferPointer { buffer in
             // A byte-order mark (an editor's addition) is not part of the first entry.
-            let lines = LineSpans(buffer, from: ByteOrderMark.length(of: bytes))
+            let lines = LineSpans(buffer, skippingMark: true)
             if let tornStart = lines.tornStart {
                 torn = TornLine(line: lines.ends.count + 1, offset: tornStart, bytes: Array(buffer[tornStart...]))
             }
@@ -111,7 +111,7 @@ extension TranscriptLog {
     ///   line numbers within `bytes`); a last line without its newline counts as one of those.
     public static func decodeLines(_ bytes: [UInt8]) -> (entries: [TranscriptEntry], errors: [TranscriptLineError]) {
         bytes.withUnsafeBufferPointer { buffer in
-            let lines = LineSpans(buffer, from: 0)
+            let lines = LineSpans(buffer, skippingMark: false)
             var entries: [TranscriptEntry] = []
             var errors: [TranscriptLineError] = []
             for slice in DecodedSlice.decode(lines, in: buffer) {
@@ -133,25 +133,17 @@ struct LineSpans {
     /// The start of an unterminated last line, if there is one.
     let tornStart: Int?
 
-    init(_ buffer: UnsafeBufferPointer<UInt8>, from first: Int) {
-        self.first = first
+    /// - Parameter skippingMark: whether a leading byte-order mark is skipped (`TranscriptLines`).
+    init(_ buffer: UnsafeBufferPointer<UInt8>, skippingMark: Bool) {
+        first = skippingMark ? ByteOrderMark.length(of: buffer) : 0
         var ends: [Int] = []
         ends.reserveCapacity(buffer.count / 256)
-        var start = first
-        var tornStart: Int?
-        while start < buffer.count {
-            guard let base = buffer.baseAddress,
-                  let found = memchr(base + start, 0x0A, buffer.count - start)
-            else {
-                tornStart = start
-                break
-            }
-            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            ends.append(newline)
-            start = newline + 1
+        let ending = TranscriptLines.scan(buffer, skippingMark: skippingMark) { _, _, next in
+            ends.append(next - 1)
+            return true
         }
         self.ends = ends
-        self.tornStart = tornStart
+        tornStart = ending.tornStart
     }
 
     /// Where line `index` (0-based) starts.

@@ -33,41 +33,42 @@ public enum TranscriptVerifier {
     public static func verify(bytes: [UInt8]) -> VerifyReport {
         var previous = Array(HashChain.genesis.utf8)
         var good = 0
-        var start = ByteOrderMark.length(of: bytes)
         let hashKey = Array(",\"hash\":\"".utf8)
         return bytes.withUnsafeBufferPointer { buffer -> VerifyReport in
             func report(_ line: Int, _ seq: Int?, _ reason: String) -> VerifyReport {
                 VerifyReport(goodEntries: good, finalHash: String(decoding: previous, as: UTF8.self),
                              problem: VerifyProblem(line: line, seq: seq ?? line, reason: reason))
             }
-            if buffer.count == start { return report(1, 1, "the file is empty") }
-            var lineNumber = 0
-            while start < buffer.count {
-                lineNumber += 1
+            if buffer.count == ByteOrderMark.length(of: bytes) { return report(1, 1, "the file is empty") }
+            var problem: VerifyReport?
+            let ending = TranscriptLines.scan(buffer) { lineNumber, line, _ in
                 let expected = lineNumber
-                guard let newline = buffer[start...].firstIndex(of: 0x0A) else {
-                    return report(lineNumber, expected, "torn last line (\(buffer.count - start) bytes with no newline): the writer stopped mid-line; 'warroom resume' sets it aside")
-                }
-                let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
                 let seq = leadingSeq(line)
                 guard line.count > HashChain.suffixLength + 1,
                     hashKey.elementsEqual(line[(line.count - 75)..<(line.count - 66)]),
                     line[line.count - 2] == UInt8(ascii: "\""), line[line.count - 1] == UInt8(ascii: "}")
                 else {
-                    return report(lineNumber, seq ?? expected, "no \"hash\" member at the end of the line")
+                    problem = report(lineNumber, seq ?? expected, "no \"hash\" member at the end of the line")
+                    return false
                 }
                 guard seq == expected else {
-                    return report(lineNumber, seq ?? expected, seq == nil ? "the line does not start with a seq" : "seq \(seq!) where \(expected) was expected (a line was removed, added or moved)")
+                    problem = report(lineNumber, seq ?? expected, seq == nil ? "the line does not start with a seq" : "seq \(seq!) where \(expected) was expected (a line was removed, added or moved)")
+                    return false
                 }
                 let content = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[0..<(line.count - 75)])
                 let computed = HashChain.hash(previous: previous, contentPrefix: content)
                 let stored = line[(line.count - 66)..<(line.count - 2)]
                 guard computed.elementsEqual(stored) else {
-                    return report(lineNumber, expected, "hash mismatch: the entry or one before it was changed")
+                    problem = report(lineNumber, expected, "hash mismatch: the entry or one before it was changed")
+                    return false
                 }
                 previous = computed
                 good += 1
-                start = newline + 1
+                return true
+            }
+            if let problem { return problem }
+            if let tornStart = ending.tornStart {
+                return report(ending.lines + 1, ending.lines + 1, "torn last line (\(buffer.count - tornStart) bytes with no newline): the writer stopped mid-line; 'warroom resume' sets it aside")
             }
             return VerifyReport(goodEntries: good, finalHash: String(decoding: previous, as: UTF8.self), problem: nil)
         }

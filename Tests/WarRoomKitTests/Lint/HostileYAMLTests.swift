@@ -71,6 +71,11 @@ import WarRoomTestSupport
         #expect(resumed.handle("quit").error == nil)
         #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: session.path)).isValid)
         #expect(try TranscriptLog.read(path: session.path).entries.map(\.text).contains("after"))
+        // Every reader walks the same lines: the postmortem reads the file verify accepts,
+        // its first entry included.
+        let postmortem = try Postmortem.compile(transcriptPath: session.path, strict: true)
+        #expect(!postmortem.warnings.contains { $0.contains("line") }, "\(postmortem.warnings)")
+        #expect(postmortem.incident.entryCount == (try TranscriptLog.read(path: session.path)).entries.count)
     }
 
     @Test func aPlaybookNamingAnUnknownScenarioIsReportedAtItsLine() throws {
