@@ -348,9 +348,7 @@ extension PostmortemBuilder {
 
     /// `lb` entries that changed the configuration (not `show`, `history`, `diff`).
     static func isConfigChange(_ entry: TranscriptEntry) -> Bool {
-        guard entry.kind == .lb, entry.data["changed"]?.boolValue != false else { return false }
-        if let action = entry.data["action"]?.stringValue, ["show", "history", "diff"].contains(action) { return false }
-        return true
+        LoadBalancerChangeRecord(entry: entry)?.changesConfiguration == true
     }
 
     static func milestoneTitle(_ name: String) -> String {
@@ -434,12 +432,12 @@ extension PostmortemBuilder {
         let rootCause = state.rootCause?.text
             ?? (confirmed.isEmpty ? nil : confirmed.map(\.hypothesis).joined(separator: "; "))
         var changes: [PostmortemModel.ConfigChange] = []
-        for entry in kept(.lb) where Self.isConfigChange(entry) && record.isLive(entry) {
-            let data = entry.data
+        for entry in kept(.lb) where record.isLive(entry) {
+            guard let change = LoadBalancerChangeRecord(entry: entry), change.changesConfiguration else { continue }
             changes.append(PostmortemModel.ConfigChange(
-                seq: entry.seq, at: entry.at, by: entry.by, action: data["action"]?.stringValue, backend: data["backend"]?.stringValue,
-                value: data["value"].flatMap(Self.plainText), fromVersion: data["from_version"]?.intValue,
-                version: data["version"]?.intValue, text: record.text(entry), changes: Self.changeLines(data)))
+                seq: entry.seq, at: entry.at, by: entry.by, action: change.action, backend: change.backend,
+                value: change.value.flatMap(Self.plainText), fromVersion: change.fromVersion,
+                version: change.version, text: record.text(entry), changes: Self.changeLines(entry.data)))
         }
         let mitigated = state.milestones[Milestone.mitigated.rawValue]
         let resolved = state.milestones[Milestone.resolved.rawValue]
@@ -780,8 +778,8 @@ extension PostmortemBuilder {
             case .mitigation, .other: break
             }
         }
-        for change in kept(.lb) where Self.isConfigChange(change) && state.retractions[change.seq] == nil {
-            markers.append(PostmortemModel.ChartMarker(label: change.data["version"]?.intValue.map { "v\($0)" } ?? "change", at: change.at, kind: .change))
+        for change in kept(.lb).compactMap(LoadBalancerChangeRecord.init(entry:)) where change.changesConfiguration && state.retractions[change.seq] == nil {
+            markers.append(PostmortemModel.ChartMarker(label: change.versionLabel, at: change.at, kind: .change))
         }
         markers.sort { $0.at < $1.at }
         let window = impactWindow()

@@ -357,7 +357,7 @@ extension PostmortemBuilder {
         let head: String =
             switch entry.kind {
             case .note: BriefText.brief(text, words: 16)
-            case .lb: "Configuration " + (entry.data["version"]?.intValue.map { "v\($0)" } ?? "change") + ": " + ConfigurationChangeSummary.compact(Self.changeLines(entry.data))
+            case .lb: "Configuration " + (LoadBalancerChangeRecord(entry: entry)?.versionLabel ?? "change") + ": " + ConfigurationChangeSummary.compact(Self.changeLines(entry.data))
             case .timer: "Reminder: " + BriefText.brief(text, words: 14)
             default: BriefText.brief(text.isEmpty ? entry.kind.rawValue : text, words: 16)
             }

@@ -174,8 +174,8 @@ public struct RecordedLBCommand: Sendable, Equatable {
     /// the simulation makes them again by itself).
     public static func from(entries: [TranscriptEntry]) -> [RecordedLBCommand] {
         entries.compactMap { entry in
-            guard entry.kind == .lb, entry.data["source"]?.stringValue == "operator", entry.data["changed"]?.boolValue == true,
-                let words = entry.data["arguments"]?.arrayValue?.compactMap(\.stringValue)
+            guard let change = LoadBalancerChangeRecord(entry: entry), change.isResponderChange,
+                let words = change.arguments
             else { return nil }
             return RecordedLBCommand(at: entry.at, by: entry.by, arguments: words)
         }

@@ -115,13 +115,13 @@ extension Session {
             return
         }
         let moves = try othersEntries(after: intent.configurationSeenThrough) { entry in
-            entry.kind == .lb && entry.data["changed"]?.boolValue == true && entry.data["source"]?.stringValue == "operator"
+            LoadBalancerChangeRecord(entry: entry)?.isResponderChange == true
         }
         guard let last = moves.last else { return }
         let current = console?.current.number ?? last.data["version"]?.intValue ?? 0
         let would = (try? wouldDo(words)) ?? "act on v\(current)"
         throw IntentRefusal(
-            message: "\(last.by) \(Self.configurationMove(last)) at \(stampSeconds(last.at)) (v\(last.data["version"]?.intValue ?? current)) after you last looked; nothing changed. Your 'lb \(words.joined(separator: " "))' would now \(would). 'lb show' to look, or type it again to act on v\(current)",
+            message: "\(last.by) \(LoadBalancerChangeRecord(entry: last)?.described ?? "changed the load balancer") at \(stampSeconds(last.at)) (v\(last.data["version"]?.intValue ?? current)) after you last looked; nothing changed. Your 'lb \(words.joined(separator: " "))' would now \(would). 'lb show' to look, or type it again to act on v\(current)",
             conflict: ["on": "configuration", "seen_through": .int(intent.configurationSeenThrough), "version": .int(current),
                        "moved_by": .string(last.by), "moved_seq": .int(last.seq)])
     }
@@ -161,24 +161,6 @@ extension Session {
         case "skipped": return "skipped \(step)"
         case "current": return "went to \(step)"
         default: return Display.firstLine(entry.text, limit: 80).isEmpty ? "moved the playbook on" : "moved the playbook on (\(Display.firstLine(entry.text, limit: 80)))"
-        }
-    }
-
-    /// `rolled back to v1`, `set msg-07's weight to 100`, `drained msg-28`.
-    static func configurationMove(_ entry: TranscriptEntry) -> String {
-        let data = entry.data
-        let backend = data["backend"]?.stringValue ?? "a server"
-        switch data["action"]?.stringValue {
-        case "rollback":
-            if data["value"]?.stringValue == "initial" { return "rolled back to the initial configuration" }
-            return "rolled back to v\(data["value"]?.intValue.map(String.init) ?? "?")"
-        case "weight": return "set \(backend)'s weight to \(data["value"]?.intValue.map(String.init) ?? "?")"
-        case "drain": return "drained \(backend)"
-        case "disable": return "disabled \(backend)"
-        case "enable": return "enabled \(backend)"
-        case "algorithm": return "changed the algorithm to \(data["value"]?.stringValue ?? "?")"
-        case "ratelimit": return "set the rate limit to \(data["value"]?.stringValue ?? data["value"]?.doubleValue.map { String($0) } ?? "?")"
-        default: return "changed the load balancer"
         }
     }
 }

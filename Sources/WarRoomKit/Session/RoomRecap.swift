@@ -37,12 +37,11 @@ public enum RoomRecap {
                 lines.append("  \(status == .open ? "open" : status == .ruledOut ? "ruled out" : "confirmed"): " + items.joined(separator: "; "))
             }
         }
-        let changes = entries.filter { $0.kind == .lb && $0.data["changed"]?.boolValue == true }
+        let changes = entries.compactMap(LoadBalancerChangeRecord.init(entry:)).filter { $0.changed == true }
         if !changes.isEmpty {
-            let shown = changes.suffix(changesShown).map { entry in
-                let version = entry.data["version"]?.intValue.map { "v\($0)" } ?? "v?"
-                let note = entry.data["note"]?.stringValue ?? entry.data["action"]?.stringValue ?? ""
-                return "\(version) \(entry.at.clockMinutes) by \(entry.data["by"]?.stringValue ?? entry.by)\(note.isEmpty ? "" : ": \(Display.firstLine(note, limit: 60))")"
+            let shown = changes.suffix(changesShown).map { change in
+                let note = change.note ?? change.action ?? ""
+                return "\(change.version.map { "v\($0)" } ?? "v?") \(change.at.clockMinutes) by \(change.by)\(note.isEmpty ? "" : ": \(Display.firstLine(note, limit: 60))")"
             }
             let earlier = changes.count - shown.count
             lines.append("  configuration: " + shown.joined(separator: "; ") + (earlier > 0 ? " (and \(earlier) earlier: 'lb history')" : ""))
