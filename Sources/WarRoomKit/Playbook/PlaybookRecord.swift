@@ -26,6 +26,13 @@ public struct PlaybookRecord: Sendable, Equatable {
         public var unavailable: [String]
         public var unavailableReason: String?
 
+        /// The reading a `probe` entry holds; `nil` for another kind, or one without figures.
+        public init?(entry: TranscriptEntry) {
+            guard entry.kind == .probe, entry.data["probe"]?.stringValue != nil, let metrics = entry.data["metrics"]?.objectValue else { return nil }
+            self.init(at: entry.at, metrics: metrics, unavailable: entry.data["unavailable"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                      unavailableReason: entry.data["reason"]?.stringValue)
+        }
+
         public init(at: Instant, metrics: JSONObject, unavailable: [String] = [], unavailableReason: String? = nil) {
             self.at = at
             self.metrics = metrics
@@ -79,9 +86,8 @@ public struct PlaybookRecord: Sendable, Equatable {
     mutating func apply(_ entry: TranscriptEntry) {
         switch entry.kind {
         case .probe:
-            guard let kind = entry.data["probe"]?.stringValue, let metrics = entry.data["metrics"]?.objectValue else { return }
-            latestProbes[kind] = ProbeReading(at: entry.at, metrics: metrics, unavailable: entry.data["unavailable"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                              unavailableReason: entry.data["reason"]?.stringValue)
+            guard let kind = entry.data["probe"]?.stringValue, let reading = ProbeReading(entry: entry) else { return }
+            latestProbes[kind] = reading
         case .phase:
             if let phase = entry.data["phase"]?.stringValue { currentPhase = phase }
         case .step:
@@ -98,9 +104,10 @@ public struct PlaybookRecord: Sendable, Equatable {
     }
 
     private mutating func applyStep(_ entry: TranscriptEntry) {
-        guard let id = entry.data["step"]?.stringValue, let statusText = entry.data["status"]?.stringValue else { return }
-        switch statusText {
-        case StepStatus.current.rawValue:
+        guard let event = StepEvent(entry: entry), let settled = event.status else { return }
+        let id = event.step
+        switch settled {
+        case .current:
             if let previous = currentStepID, previous != id, [.current, .overdue].contains(status(of: previous)) {
                 // Left by `goto`: the step was neither done nor skipped.
                 statuses[previous] = .pending
@@ -112,20 +119,20 @@ public struct PlaybookRecord: Sendable, Equatable {
             settledAhead[id] = nil
             started = true
             finished = false
-        case StepStatus.done.rawValue, StepStatus.skipped.rawValue:
-            statuses[id] = statusText == StepStatus.done.rawValue ? .done : .skipped
+        case .done, .skipped:
+            statuses[id] = settled
             stepSettledAt[id] = entry.at
-            let next = entry.data["next"]?.stringValue
+            let next = event.next
             if id == currentStepID {
                 currentStepID = nil
                 finished = next == nil
             } else {
                 settledAhead[id] = .some(next)
             }
-        case StepStatus.overdue.rawValue:
+        case .overdue:
             overdueSteps.insert(id)
             if id == currentStepID { statuses[id] = .overdue }
-        default:
+        case .pending:
             break
         }
     }

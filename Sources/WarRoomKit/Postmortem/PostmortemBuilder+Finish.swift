@@ -322,12 +322,13 @@ extension PostmortemBuilder {
             let stripped = Self.strippingTags(text)
             return (.note, stripped.isEmpty ? text : stripped, entry.at)
         case .step:
-            guard let step = data["step"]?.stringValue else { return nil }
-            switch data["status"]?.stringValue {
-            case "skipped":
+            guard let event = StepEvent(entry: entry) else { return nil }
+            let step = event.step
+            switch event.status {
+            case .skipped:
                 return (.step, with("Skipped step \(step)", data["reason"]?.stringValue ?? (text.isEmpty ? nil : text)), entry.at)
-            case "done":
-                guard let check = data["check"]?.objectValue, let result = Self.checkResult(check, evidence: nil) else { return nil }
+            case .done:
+                guard let check = event.check, let result = Self.checkResult(check, evidence: nil) else { return nil }
                 return (.step, "Step \(step) done; check \(Self.describe(result))", entry.at)
             default:
                 return nil
@@ -695,29 +696,29 @@ extension PostmortemBuilder {
                 steps[slot(step, entry.phase)].overdue = true
                 continue
             }
-            guard entry.kind == .step, let step = data["step"]?.stringValue else { continue }
-            let at = slot(step, entry.phase)
-            let reason = data["reason"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-            switch data["status"]?.stringValue {
-            case "current":
+            guard let event = StepEvent(entry: entry) else { continue }
+            let at = slot(event.step, entry.phase)
+            let reason = event.reason
+            switch event.status {
+            case .current:
                 if steps[at].startedAt == nil { steps[at].startedAt = entry.at }
                 if steps[at].phase == nil { steps[at].phase = entry.phase }
-            case "done":
+            case .done:
                 steps[at].status = .done
                 steps[at].endedAt = entry.at
                 steps[at].by = entry.by
                 steps[at].reason = reason
-                if let check = data["check"]?.objectValue {
+                if let check = event.check {
                     steps[at].check = Self.checkResult(check, evidence: cited(entry.seq, record).first)
                 }
-            case "skipped":
+            case .skipped:
                 steps[at].status = .skipped
                 steps[at].endedAt = entry.at
                 steps[at].by = entry.by
                 steps[at].reason = reason ?? (record.text(entry).isEmpty ? nil : record.text(entry))
-            case "overdue":
+            case .overdue:
                 steps[at].overdue = true
-            default:
+            case .pending, nil:
                 break
             }
         }

@@ -65,9 +65,9 @@ extension CommandContext {
                 guard state.step != seenStep else { return }
             }
             let moves = try others(view.lastSeq).filter { $0.kind == .step }
-            let decisive = moves.last { ["done", "skipped"].contains($0.data["status"]?.stringValue ?? "") || $0.data["from"] != nil }
-            guard let mover = decisive ?? moves.last else { return }
-            let what = Session.stepMove(mover)
+            let events = moves.compactMap(StepEvent.init(entry:))
+            guard let mover = events.last(where: \.settles) ?? events.last else { return }
+            let what = mover.described
             let now = state.step.map { "the current step is now \($0)" } ?? "the playbook is complete"
             throw IntentRefusal(
                 message: "\(mover.by) \(what) at \(stampSeconds(mover.at)) while your prompt showed \(seenStep ?? "no step"); nothing changed. \(now.prefix(1).uppercased() + now.dropFirst()): 'steps' to look, or type it again to act on it",
@@ -151,16 +151,5 @@ extension Session {
         }
         let (goal, reason) = try console.versionBeforeLatestChange()
         return "return to v\(goal), \(reason)"
-    }
-
-    /// `completed confirm-errors`, `skipped size-impact`, `went to rollback`.
-    static func stepMove(_ entry: TranscriptEntry) -> String {
-        let step = entry.data["step"]?.stringValue ?? entry.step ?? "a step"
-        switch entry.data["status"]?.stringValue {
-        case "done": return "completed \(step)"
-        case "skipped": return "skipped \(step)"
-        case "current": return "went to \(step)"
-        default: return Display.firstLine(entry.text, limit: 80).isEmpty ? "moved the playbook on" : "moved the playbook on (\(Display.firstLine(entry.text, limit: 80)))"
-        }
     }
 }
