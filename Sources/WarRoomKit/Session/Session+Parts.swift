@@ -40,6 +40,8 @@ enum Effect {
     case leaveRoom(shell: Int)
     /// The postmortem is compiled and written (`close`, once the close is recorded).
     case writePostmortem
+    /// The session ends after this line (`quit`, `close`).
+    case endSession
 }
 
 /// The line being handled, and what this terminal has shown and been told.

@@ -404,6 +404,12 @@ public final class Session: CommandContext {
         }
     }
 
+    /// What the line being handled does outside the record once its decision is committed
+    /// (nothing, if it is not).
+    func then(_ effect: Effect) {
+        line.effects.append(effect)
+    }
+
     /// Runs what a command does outside the record, once its decision is committed.
     /// - Returns: what to add to the command's output.
     private func perform(_ effect: Effect) -> String {
@@ -414,6 +420,9 @@ public final class Session: CommandContext {
             return ""
         case .writePostmortem:
             return writePostmortemOnClose().joined(separator: "\n")
+        case .endSession:
+            line.exit = true
+            return ""
         }
     }
 

@@ -57,10 +57,10 @@ enum SessionCommands {
                     details: "In a shared room (a store) the incident is never paused by one shell: quit records that you left, the others go on, and you come back with 'warroom join ID'. Only 'close' ends it.\nExample: quit", group: .session, runnable: false
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
-            session.line.exit = true
+            session.then(.endSession)
             if session.room != nil, let shell = session.shell {
                 try session.record(.leave, text: "\(session.responder) left", data: ["responder": .string(session.responder), "shell": .int(shell), "reason": "quit"])
-                session.line.effects.append(.leaveRoom(shell: shell))
+                session.then(.leaveRoom(shell: shell))
                 return "Left the room; \(session.state.id) stays open for the others. Come back with: warroom join \(session.state.id)"
             }
             try session.record(.pause, text: "Paused by \(session.responder)", data: ["reason": "quit"])
@@ -78,9 +78,9 @@ enum SessionCommands {
         ) { session, arguments in
             let summary = arguments.rest
             try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
-            session.line.exit = true
             // The postmortem is compiled from the transcript once the close is in it.
-            session.line.effects.append(.writePostmortem)
+            session.then(.writePostmortem)
+            session.then(.endSession)
             return "Closed \(session.state.id)."
         },
     ]
