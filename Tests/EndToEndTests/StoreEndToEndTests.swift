@@ -190,7 +190,7 @@ import Glibc
         // What is already recorded is printed at once, not after the first 5 s wait for news.
         #expect(Date().timeIntervalSince(began) < 4.5)
         #expect(watch.status == 0, "\(watch.stderr)")
-        #expect(Self.printedSeqs(watch.stdout).count == (try TranscriptLog.read(path: Self.example).entries.filter { $0.kind != .command }.count))
+        #expect(Self.printedSeqs(watch.stdout).count == (try TranscriptLog.read(path: Self.example).entries.filter(TimelineView.showsToOthers).count))
         let export = try Self.warroom(["export", id, "--store", url, "--output", folder.file("e.jsonl")])
         #expect(export.status == 0, "\(export.stderr)")
         let postmortem = try Self.warroom(["postmortem", id, "--store", url, "--format", "html", "--output", folder.file("pm.html")])

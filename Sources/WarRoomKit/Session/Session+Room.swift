@@ -146,7 +146,7 @@ extension Session {
                 automation.appliedThrough = entry.seq
             }
             // What changed nothing (a `status`, a mistyped command) is left out, as `watch` does.
-            if entry.kind == .error || entry.kind == .command && entry.data["effect"] == nil && entry.data["command"] != "advance" { continue }
+            guard TimelineView.showsToOthers(entry) else { continue }
             notices.append(Notice(.entry, "\(stamp(entry.at)) \(entry.by): \(Session.summary(of: entry))"))
         }
         if clock.mode == .virtual {
@@ -163,6 +163,10 @@ extension Session {
         switch entry.kind {
         case .command:
             return entry.input.map { Display.firstLine($0, limit: 160) } ?? text
+        case .error:
+            // A refused change: what they typed, and what had moved under it.
+            let on = entry.data["conflict"]?.objectValue?["on"]?.stringValue ?? "what it depended on"
+            return "'\(Display.firstLine(entry.input ?? "", limit: 80))' refused: the \(on) had moved since they looked"
         case .note, .update, .statement, .hypothesis, .action, .amend, .retract, .escalation, .severity, .role, .milestone:
             if let input = entry.input { return Display.firstLine(input, limit: 160) }
             return text

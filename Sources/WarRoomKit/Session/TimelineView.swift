@@ -18,6 +18,19 @@ public enum TimelineView {
         return Display.table(lines)
     }
 
+    /// Whether an entry is shown to the others in the room as it arrives — above another
+    /// shell's prompt and in `warroom watch`, by this one rule: not a line that only looked or
+    /// changed nothing (a read-only command, a mistyped one), but `advance` (it moves the room's
+    /// clock for everyone) and a refused change (`data.conflict`: someone tried to act on what
+    /// had moved, and the room should know).
+    public static func showsToOthers(_ entry: TranscriptEntry) -> Bool {
+        switch entry.kind {
+        case .command: entry.data["command"] == "advance"
+        case .error: entry.data["conflict"] != nil
+        default: true
+        }
+    }
+
     /// One entry as one line with fixed columns, for output that grows as entries arrive
     /// (`warroom watch`): `03:45:12Z  #12     alice       milestone    detected`.
     /// - Parameters:

@@ -48,6 +48,20 @@ import WarRoomTestSupport
         #expect(markdown.components(separatedBy: refusal).count == 3, "\(markdown)")
     }
 
+    /// The others see a refused change above their prompt (as `watch` shows it), never a look
+    /// or a mistyped line.
+    @Test func aRefusedChangeReachesTheOthersAndALookDoesNot() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let (_, dana, omar) = try Self.roomAfterTheChange(folder)
+        #expect(dana.handle("lb rollback").error == nil)
+        #expect(omar.handle("lb rollback").error != nil)
+        #expect(omar.handle("status").error == nil)
+        #expect(omar.handle("lb shwo").error != nil)
+        let seen = dana.tick().map(\.text)
+        #expect(seen == ["03:50Z omar: 'lb rollback' refused: the configuration had moved since they looked"], "\(seen)")
+    }
+
     @Test func aDryRunChangesNothingAndSeveralServersChangeAsOneVersion() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
