@@ -134,6 +134,28 @@ import WarRoomKit
         #expect(!lint.stdout.contains("\u{1B}") && lint.stdout.contains("no^[[31mfile.yaml"))
     }
 
+    /// Escape sequences and bidirectional controls typed into a title, a note, a hypothesis or
+    /// a mistyped command reach no output raw: not the shell's views, notices or errors, not
+    /// `timeline`, `list` or `status` from the command line.
+    @Test func escapesAndBidiControlsReachNoOutputPathRaw() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let hostile = "a\u{1B}]0;pwned\u{07}\u{1B}[2Jb\u{202E}evil\u{2066}c\u{200F}"
+        let shell = try WarRoomBinary.run(["start", "--free-form", "--clock", "virtual", "--speed", "0", "--title", "T \(hostile)", "--transcripts", folder.path],
+                                          input: "note \(hostile)\nhyp \(hostile)\nrule-out H9 \(hostile)\n\(hostile)\nstatus\ntimeline\nhypotheses\nquit\n")
+        let path = try #require(transcripts(in: folder.path).first)
+        let outputs = [("shell", shell.stdout + shell.stderr)]
+            + (try [["timeline", path], ["list", "--transcripts", folder.path], ["postmortem", path, "--check"]].map { arguments in
+                let run = try WarRoomBinary.run(arguments)
+                return (arguments[0], run.stdout + run.stderr)
+            })
+        for (name, output) in outputs {
+            #expect(!output.unicodeScalars.contains { [0x1B, 0x07, 0x202E, 0x2066, 0x200F].contains($0.value) }, "\(name): \(output.debugDescription)")
+        }
+        #expect(outputs[0].1.contains("^u{202e}evil"), "\(outputs[0].1)")
+        #expect(outputs[1].1.contains("a^[]0;pwned^G^[[2Jb^u{202e}evil^u{2066}c^u{200f}"), "\(outputs[1].1)")
+    }
+
     @Test func postmortemOutputNeverWritesThroughALinkAndIsPrivate() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

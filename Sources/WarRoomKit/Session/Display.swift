@@ -30,6 +30,13 @@ public enum Display {
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
         return (value < 0x20 && value != 0x0A && value != 0x09) || value == 0x7F || (0x80..<0xA0).contains(value)
+            || isBidiControl(value)
+    }
+
+    /// Bidirectional controls (embeddings, overrides, isolates, marks): printed raw they reorder
+    /// what follows on the line, so a note could make a timeline row read other than it is.
+    static func isBidiControl(_ value: UInt32) -> Bool {
+        (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) || value == 0x200E || value == 0x200F || value == 0x061C
     }
 
     /// The first line of a text, cut to `limit` characters with an ellipsis.
