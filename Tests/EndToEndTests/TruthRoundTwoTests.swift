@@ -17,6 +17,32 @@ import WarRoomTestSupport
         #expect(!run.stdout.contains("0ms ago"))
     }
 
+    /// Nobody typed `mark detected`: the escalation rules count from the alert (03:45:45Z), so
+    /// the reminders come at 03:55:45Z and 04:15:45Z, not after someone marks detection.
+    @Test func escalationRemindersCountFromTheAlertWithNobodyTyping() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: "advance 50m\n")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("[03:55Z] Escalation rule 1 says: page sre-oncall"), "\(run.stdout)")
+        #expect(run.stdout.contains("[04:15Z] Escalation rule 2 says: page reliability-team"), "\(run.stdout)")
+        let log = try TranscriptLog.read(path: try #require(transcripts(in: folder.path).first))
+        let reminders = log.entries.filter { $0.kind == .timer && $0.data["timer"] == "escalation" }
+        #expect(reminders.map { $0.at.clockSeconds } == ["03:55:45Z", "04:15:45Z"])
+    }
+
+    /// In a drill, milestones before its trigger are refused; `detected` before the first alert
+    /// is taken and said.
+    @Test func milestonesBeforeTheDrillsTriggerAreRefused() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
+                                        input: "advance 20m\nmark detected --at 03:38Z\nmark mitigated --at 03:39Z\nmark detected --at 03:43Z\n")
+        #expect(run.stderr.contains("line 2: error: detected at 03:38:00Z would be before the drill's trigger (the change maintenance-automation made at 03:40:00Z), when nothing had gone wrong yet"), "\(run.stderr)")
+        #expect(run.stderr.contains("line 3: error: mitigated at 03:39:00Z would be before the drill's trigger"), "\(run.stderr)")
+        #expect(run.stdout.contains("detected at 03:43:00Z (backdated); note: before the first alert (MessagingErrorRate at 03:45:45Z)"), "\(run.stdout)")
+    }
+
     @Test func wordsWithoutCheckIsAUsageErrorNotIgnored() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

@@ -66,10 +66,13 @@ public struct PlaybookProgress: Sendable {
         currentStepID.flatMap { playbook.step($0) }
     }
 
-    /// Where detection was, or the incident opened when `detected` was never marked: the
-    /// origin of escalation rules and the first status-update reminder.
+    /// Where detection was — the first alert or `detected`, whichever came first — or, outside
+    /// a drill, the opening when neither happened: the origin of escalation rules and the first
+    /// status-update reminder.
     public var detectedAt: Instant? {
-        state.milestone(.detected) ?? (waitsForDetection ? nil : openedAt)
+        // The first alert counts as soon as it fires: nobody is left unreminded because nobody
+        // typed `mark detected` (a person who noticed first, marked earlier, counts from then).
+        state.detectionOrigin ?? (waitsForDetection ? nil : openedAt)
     }
 
     /// A drill opens at its scenario's start, before anything has gone wrong: its timers wait

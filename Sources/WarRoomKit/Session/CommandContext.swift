@@ -111,6 +111,10 @@ extension CommandContext {
         try record(.milestone, text: text.isEmpty ? "\(milestone.rawValue)" : text, data: data)
         var output = "\(milestone.rawValue) at \(time.clockSeconds)" + (backdated ? " (backdated)" : "")
         if let alert { output += ", when the alert \(alert.name) fired" }
+        if milestone == .detected, alert == nil, let first = state.firstAlert, time < first.at {
+            // Possible (a person saw it first), and worth a second look: said, not refused.
+            output += "; note: before the first alert (\(first.name) at \(first.at.clockSeconds)) — noticed before monitoring did?"
+        }
         if data["forced"] != nil { output += " — forced: \(data["problem"]?.stringValue ?? "")" }
         return output
     }

@@ -17,6 +17,9 @@ extension IncidentState {
         if isDrill, time < openedAt {
             return "\(name) at \(time.clockSeconds) would be before this drill began (\(openedAt.clockSeconds))"
         }
+        if let trigger = scenarioTrigger, milestone != .acknowledged, milestone != .escalated, time < trigger.at {
+            return "\(name) at \(time.clockSeconds) would be before the drill's trigger (the change \(trigger.by) made at \(trigger.at.clockSeconds)), when nothing had gone wrong yet"
+        }
         for earlier in IncidentState.precedents[milestone] ?? [] {
             if let at = self.milestone(earlier), time < at {
                 return "\(name) at \(time.clockSeconds) would come before \(earlier.rawValue) at \(at.clockSeconds)"

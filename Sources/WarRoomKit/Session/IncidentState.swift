@@ -230,6 +230,10 @@ public struct IncidentState: Sendable {
         return scenario != .null
     }
 
+    /// A drill's trigger: the first change its scenario made to the load balancer (when and by
+    /// whom), before which nothing had gone wrong.
+    public private(set) var scenarioTrigger: (at: Instant, by: String)?
+
     /// The first alert monitoring fired, if any.
     public var firstAlert: AlertRecord? { alerts.first { $0.firing } }
 
@@ -332,7 +336,11 @@ public struct IncidentState: Sendable {
             let name = data["responder"]?.stringValue ?? entry.by
             if let count = shellsByResponder[name] { shellsByResponder[name] = count > 1 ? count - 1 : nil }
             if let shell = data["shell"]?.intValue { shells[shell] = nil }
-        case .note, .command, .probe, .lb, .timer, .shell, .error, .phase, .step, .unknown, .highlight, .omit:
+        case .lb:
+            if scenarioTrigger == nil, let change = LoadBalancerChangeRecord(entry: entry), change.action == "scenario-event", change.changesConfiguration {
+                scenarioTrigger = (entry.at, change.by)
+            }
+        case .note, .command, .probe, .timer, .shell, .error, .phase, .step, .unknown, .highlight, .omit:
             break
         }
     }
