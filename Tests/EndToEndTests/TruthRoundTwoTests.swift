@@ -43,6 +43,18 @@ import WarRoomTestSupport
         #expect(run.stdout.contains("detected at 03:43:00Z (backdated); note: before the first alert (MessagingErrorRate at 03:45:45Z)"), "\(run.stdout)")
     }
 
+    /// One formatter for a figure: the timeline (and `watch`) and a playbook check print the
+    /// percentages the probe printed, not the fractions recorded.
+    @Test func timelineAndChecksPrintFiguresAsTheProbeDoes() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
+                                        input: "advance 20m\nmark detected\ndone dana takes command\nprobe errors\ndone\ntimeline\n")
+        #expect(run.stdout.contains("probe errors: error_rate=12.5% timeout_rate=4.8% server_error_rate=0.044% connection_error_rate=7.7%"), "\(run.stdout)")
+        #expect(run.stdout.contains("Check: errors.error_rate = 12.5% (probe at 03:50:00Z), above 2.0%? yes: passed"), "\(run.stdout)")
+        #expect(!run.stdout.contains("error_rate=0.1"))
+    }
+
     @Test func wordsWithoutCheckIsAUsageErrorNotIgnored() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

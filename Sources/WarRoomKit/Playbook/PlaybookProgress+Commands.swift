@@ -257,8 +257,8 @@ extension PlaybookProgress {
         let passed = check.passes(value)
         let age = now - reading.at
         let ageText = age >= 60_000 ? ", \(PlaybookText.duration(age)) ago" : ""
-        let line = "Check: \(check.probe).\(check.metric) = \(PlaybookText.number(value)) (probe at \(reading.at.clockSeconds)\(ageText)), "
-            + "\(check.comparison.rawValue) \(PlaybookText.number(check.threshold))? \(passed ? "yes: passed" : "no: failed")"
+        let line = "Check: \(check.probe).\(check.metric) = \(MetricText.format(value, metric: check.metric)) (probe at \(reading.at.clockSeconds)\(ageText)), "
+            + "\(check.comparison.rawValue) \(MetricText.format(check.threshold, metric: check.metric))? \(passed ? "yes: passed" : "no: failed")"
         let data: JSONValue = [
             "probe": .string(check.probe), "metric": .string(check.metric), "value": .number(value), "threshold": .number(check.threshold),
             "comparison": .string(check.comparison.rawValue), "passed": .bool(passed), "probed_at": .string(reading.at.iso8601),

@@ -1,10 +1,19 @@
 /// Formats probe figures for people: fractions as percentages, milliseconds with `ms`, rates
-/// with `req/s`. The JSON form keeps the raw numbers; only the prose and tables use this.
+/// with `req/s`. The JSON form keeps the raw numbers; every figure shown to a person — a
+/// probe's table, `timeline` and `watch`, a playbook check, the postmortem's body and
+/// Appendix — goes through this one formatter.
 public enum MetricText {
     /// Metrics recorded as fractions of 1 and shown as percentages.
     static let fractions: Set<String> = [
         "error_rate", "timeout_rate", "loss", "top_source_share", "max_utilization", "users_affected", "utilization", "share",
     ]
+
+    /// Whether a metric is recorded as a fraction of 1 (shown as a percentage): the shares and
+    /// utilisations, and every `…_rate` but the request rates (requests per second).
+    public static func isFraction(_ metric: String) -> Bool {
+        fractions.contains(metric) || metric.hasSuffix("_share")
+            || metric.hasSuffix("_rate") && metric != "request_rate" && metric != "req_rate"
+    }
 
     /// A metric's value with its unit, e.g. `31.2%`, `35 ms`, `9,000 req/s`, `2.41×`.
     /// - Parameters:
@@ -13,7 +22,7 @@ public enum MetricText {
     /// - Returns: the value for a table cell or a sentence.
     public static func format(_ value: Double, metric: String) -> String {
         guard value.isFinite else { return "n/a" }
-        if fractions.contains(metric) || metric.hasSuffix("_share") { return percent(value) }
+        if isFraction(metric) { return percent(value) }
         if metric.hasSuffix("_ms") { return decimal(value, places: abs(value) < 10 ? 1 : 0) + " ms" }
         if metric == "request_rate" { return grouped(value) + " req/s" }
         if metric == "skew" || metric.hasSuffix("_ratio") { return decimal(value, places: 2) + "×" }

@@ -407,8 +407,9 @@ extension PostmortemBuilder {
             var score = 0
             for (word, weight) in Self.probeWords[kind.probe] ?? [] where text.contains(word) { score += weight }
             for (metric, value) in zip(kind.metrics, kind.rows[row].values) {
-                guard let value else { continue }
-                if quoted.contains(where: { Self.quotes($0, value, metric: metric) }) { score += 5 }
+                guard let value, quoted.contains(where: { Self.quotes($0, value, metric: metric) }) else { continue }
+                // A quoted zero (`loss 0.0%`) matches any figure that is nothing: it counts for little.
+                score += value == 0 ? 1 : 5
             }
             if kind.rows[row].seq > raisedSeq { score += 1 }
             if score > 1 { scored.append((score, kind.rows[row].seq, ProbeRef(series: index, row: row))) }
@@ -479,7 +480,7 @@ extension PostmortemBuilder {
 
     /// Whether a number as written stands for a reading (rounded as it was written).
     static func quotes(_ number: (value: Double, places: Int, percent: Bool), _ reading: Double, metric: String) -> Bool {
-        let isFraction = MetricText.fractions.contains(metric) || metric.hasSuffix("_share")
+        let isFraction = MetricText.isFraction(metric)
         guard number.percent == isFraction else { return false }
         let shown = isFraction ? reading * 100 : reading
         var tolerance = 0.5

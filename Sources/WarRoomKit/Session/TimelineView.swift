@@ -74,7 +74,7 @@ public enum TimelineView {
             return "\(id): \(Display.firstLine(entry.text))\(owner)"
         case .probe:
             let kind = data["probe"]?.stringValue ?? "?"
-            let metrics = (data["metrics"]?.objectValue ?? [:]).members.prefix(4).map { "\($0.key)=\(format($0.value))" }
+            let metrics = (data["metrics"]?.objectValue ?? [:]).members.prefix(4).map { "\($0.key)=\(format($0.value, metric: $0.key))" }
             return "probe \(kind)" + (metrics.isEmpty ? "" : ": " + metrics.joined(separator: " "))
         case .command:
             return entry.input ?? data["command"]?.stringValue ?? ""
@@ -93,6 +93,12 @@ public enum TimelineView {
         default:
             return Display.firstLine(entry.text)
         }
+    }
+
+    /// A recorded figure as a probe shows it (`MetricText`): `error_rate=10.9%`, not `0.109`.
+    static func format(_ value: JSONValue, metric: String) -> String {
+        if case .number(let number) = value { return MetricText.format(number, metric: metric) }
+        return format(value)
     }
 
     static func format(_ value: JSONValue) -> String {

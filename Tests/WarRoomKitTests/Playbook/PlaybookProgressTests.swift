@@ -44,7 +44,7 @@ import Testing
             "probe": "errors", "metric": "error_rate", "value": 0.31, "threshold": 0.02, "comparison": "above", "passed": true,
             "probed_at": "2023-11-05T03:50:00.000Z",
         ])
-        #expect(drill.printed.last?.contains("Check: errors.error_rate = 0.31 (probe at 03:50:00Z, 2m ago), above 0.02? yes: passed") == true)
+        #expect(drill.printed.last?.contains("Check: errors.error_rate = 31.0% (probe at 03:50:00Z, 2m ago), above 2.0%? yes: passed") == true)
         #expect(drill.progress.milestones["acknowledged"] == Instant.at("03:52"))
         #expect(drill.progress.currentStepID == "scope")
     }
