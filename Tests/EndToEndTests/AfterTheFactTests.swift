@@ -23,7 +23,7 @@ import WarRoomTestSupport
     /// The published figures and every timeline bullet at its published time.
     static func expectPublished(_ postmortem: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for expected in [
-            "**Duration:** 27 min from impact start to resolution, 2019-07-02 13:42–14:09 UTC; mitigated after 25 min (14:07 UTC).",
+            "**Duration:** users were affected for 25 min, 2019-07-02 13:42–14:07 UTC, from impact start to mitigation; the incident ran 27 min, to resolution at 14:09 UTC.",
             "Time to detect: 3 min, from 13:42 UTC.",
             "- **13:42 UTC** — Impact started",
             "- **13:45 UTC** — Detected",
@@ -131,7 +131,7 @@ import WarRoomTestSupport
         #expect(errors.contains("after the incident clock (2020-01-01T00:10:00Z)"), "\(errors)")
         #expect(errors.contains("is before H1 was raised (2020-01-01T00:10:00Z)"), "\(errors)")
         let postmortem = try String(contentsOfFile: folder.file("2019-12-31-2350-new-year.postmortem.md"), encoding: .utf8)
-        #expect(postmortem.contains("**Duration:** 40 min from impact start to resolution"), "\(postmortem.prefix(1500))")
+        #expect(postmortem.contains("the incident ran 40 min, to resolution at 2020-01-01 00:30 UTC"), "\(postmortem.prefix(1500))")
         #expect(postmortem.contains("- **2020-01-01 00:10 UTC** — Mitigated"), "\(postmortem.prefix(2500))")
         #expect(postmortem.contains("- **23:58 UTC** — Detected"))
     }

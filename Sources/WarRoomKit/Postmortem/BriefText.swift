@@ -2,7 +2,9 @@
 /// minutes; the Appendix and the JSON keep every word.
 ///
 /// A text is cut at the end of its first clause (`. `, `: `, `; `, ` — `) when that clause has
-/// at least three words, then to a number of words, with `…` where words were dropped.
+/// at least three words, then to a number of words (a clause at most two words longer is kept
+/// whole; a cut ends on a content word, never on `the`, `to` or `since`), with `…` where words
+/// were dropped.
 public enum BriefText {
     /// The text in at most `words` words, on one line: its first clause when that has at
     /// least three words.
@@ -31,11 +33,23 @@ public enum BriefText {
             }
         }
         let words = lead.split(separator: " ")
-        guard words.count > limit else { return String(lead) }
-        var kept = words.prefix(max(1, limit)).joined(separator: " ")
-        while let last = kept.last, ",;:—–-(".contains(last) { kept.removeLast() }
-        return kept.trimmingTrailingSpaces + "…"
+        // A clause two words over is kept whole rather than cut just short of its end.
+        guard words.count > limit + 2 else { return String(lead) }
+        var kept = Array(words.prefix(max(1, limit)))
+        // Cut where a phrase ends, not on `the`, `to` or `since` (`…changes to the…`).
+        while kept.count > 1, let last = kept.last, joiningWords.contains(last.lowercased().trimmingCharacters(in: .punctuationCharacters)) {
+            kept.removeLast()
+        }
+        var text = kept.joined(separator: " ")
+        while let last = text.last, ",;:—–-(".contains(last) { text.removeLast() }
+        return text.trimmingTrailingSpaces + "…"
     }
+
+    /// Words a cut phrase must not end on: articles, prepositions, conjunctions.
+    static let joiningWords: Set<String> = [
+        "a", "an", "the", "to", "of", "for", "and", "or", "but", "with", "in", "on", "at", "by", "from", "since", "about", "before",
+        "after", "into", "onto", "over", "under", "than", "that", "which", "when", "while", "as", "its", "their", "our", "is", "are", "was", "were",
+    ]
 
     /// Where a first clause may end: before `. `, `: `, `; `, ` — ` and ` – `, in order.
     static func leadBoundaries(in text: String) -> [String.Index] {

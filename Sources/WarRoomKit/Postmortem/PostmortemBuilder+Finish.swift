@@ -256,7 +256,14 @@ extension PostmortemBuilder {
             return (.open, "Incident opened: \(state.title) (\(data["severity"]?.stringValue ?? state.severity))", entry.at)
         case .milestone:
             guard let name = data["milestone"]?.stringValue, let current = state.milestones[name], current.seq == entry.seq else { return nil }
-            let detail = text.caseInsensitiveCompare(name) == .orderedSame ? nil : text
+            var detail = text.caseInsensitiveCompare(name) == .orderedSame ? nil : text
+            if let step = entry.step, text == "Milestone \(name) (step \(step))" {
+                // Set by a playbook step: what the responders said of it — the `done` note, or
+                // for `resolved` the close summary — rather than the step's name again.
+                let note = kept(.step).compactMap(StepEvent.init(entry:))
+                    .first { $0.step == step && $0.status == .done && abs($0.seq - entry.seq) <= 3 }?.reason
+                detail = note ?? (name == Milestone.resolved.rawValue ? state.summary : nil)
+            }
             // The first `escalate` also marks `escalated`; its escalation bullet already says so.
             if name == Milestone.escalated.rawValue, detail == nil || detail!.isEmpty, escalationTimes.contains(current.time) { return nil }
             return (.milestone, with(Self.milestoneTitle(name), detail), current.time)

@@ -317,8 +317,11 @@ extension PostmortemBuilder {
         }
         var events = forced + chosen
         events.sort { $0.at != $1.at ? $0.at < $1.at : $0.seq < $1.seq }
+        let chosenSeqs = Set(chosen.map(\.seq))
+        let left = candidates.map(\.event).filter { !chosenSeqs.contains($0.seq) }.sorted { ($0.at, $0.seq) < ($1.at, $1.seq) }
+            .map { PostmortemModel.LeftOut(seq: $0.seq, at: $0.at, what: BriefText.brief($0.text, words: 4, shortestLead: 1)) }
         return PostmortemModel.CuratedTimeline(
-            events: events, leftOut: candidates.count - chosen.count,
+            events: events, leftOut: candidates.count - chosen.count, leftOutEvents: left,
             omitted: omitted.sorted { $0.key < $1.key }.map { PostmortemModel.Omission(seq: $0.key, reason: $0.value) })
     }
 

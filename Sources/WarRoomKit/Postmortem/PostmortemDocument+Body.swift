@@ -140,9 +140,15 @@ struct BodyWriter {
         guard s.duration > 0 else {
             return "not measurable from \(startName) to \(endName), \(span): the end is not after the start; check the milestones."
         }
+        // What users lived through leads; how long the incident stayed open follows.
+        if let toMitigation = s.impactToMitigation, toMitigation > 0, let mitigated = model.resolution.mitigatedAt, s.endBasis == .resolved || s.endBasis == .closed {
+            let hurt = "\(s.start.hourMinute)–\(mitigated.date == s.start.date ? mitigated.hourMinute : "\(mitigated.date) \(mitigated.hourMinute)") UTC"
+            return "users were affected for \(MetricText.duration(milliseconds: toMitigation)), \(s.start.date) \(hurt), from \(startName) to mitigation; "
+                + "the incident ran \(MetricText.duration(milliseconds: s.duration)), to \(endName) at \(text.clock(s.end))."
+        }
         var sentence = "\(MetricText.duration(milliseconds: s.duration)) from \(startName) to \(endName), \(span)"
         if let toMitigation = s.impactToMitigation, let mitigated = model.resolution.mitigatedAt, s.endBasis == .resolved || s.endBasis == .closed {
-            sentence += toMitigation > 0 ? "; mitigated after \(MetricText.duration(milliseconds: toMitigation)) (\(text.clock(mitigated)))" : "; mitigated at \(text.clock(mitigated)) (check the milestones)"
+            sentence += "; mitigated at \(text.clock(mitigated)), \(MetricText.duration(milliseconds: toMitigation)) after \(startName) (check the milestones)"
         }
         return sentence + "."
     }
@@ -193,7 +199,12 @@ struct BodyWriter {
             blocks.append(.bullets(curated.events.map(bullet)))
         }
         var notes: [String] = []
-        if curated.leftOut > 0 { notes.append("\(curated.leftOut) more event\(curated.leftOut == 1 ? "" : "s") in the Appendix.") }
+        if curated.leftOut > 0 {
+            // Which, so a reader knows what to look for: the first few by time and number.
+            let named = curated.leftOutEvents.prefix(3).map { "\(text.clock($0.at)) \($0.what) (#\($0.seq))" }
+            let more = curated.leftOut > named.count ? " and \(curated.leftOut - named.count) more" : ""
+            notes.append("Also in the Appendix: " + named.joined(separator: "; ") + more + ".")
+        }
         if !curated.omitted.isEmpty {
             notes.append("Left out at the responders' request: " + curated.omitted.map { "#\($0.seq)" }.joined(separator: ", ") + " (see the Appendix).")
         }
@@ -339,7 +350,7 @@ struct BodyWriter {
         var notes: [String] = []
         if open.count > Self.taskLimit { notes.append("\(open.count - Self.taskLimit) more open in the Appendix.") }
         let done = tasks.filter(\.done)
-        if !done.isEmpty { notes.append("Done: " + done.map { "\($0.id) (\($0.type))" }.joined(separator: ", ") + ".") }
+        if !done.isEmpty { notes.append("Done: " + done.map { "\($0.id) \(BriefText.brief($0.text, words: 7)) (\($0.type))" }.joined(separator: "; ") + ".") }
         if !notes.isEmpty { blocks.append(.paragraph([.text(notes.joined(separator: " "))])) }
         return blocks
     }

@@ -124,6 +124,7 @@ extension PostmortemModel {
                 ]
             }),
             "left_out": .int(curated.leftOut),
+            "left_out_events": .array(curated.leftOutEvents.map { ["seq": .int($0.seq), "at": Self.time($0.at), "what": .string($0.what)] }),
             "omitted": .array(curated.omitted.map { ["seq": .int($0.seq), "reason": .string($0.reason)] }),
         ]
     }

@@ -365,8 +365,18 @@ extension PostmortemModel {
         public var events: [CuratedEvent]
         /// Events the body had no room for (they are in the Appendix).
         public var leftOut: Int
+        /// Which they were: their `seq`s and what each was, in the order they happened.
+        public var leftOutEvents: [LeftOut] = []
         /// Entries kept out by `omit`, with the reason.
         public var omitted: [Omission]
+    }
+
+    /// An event the body's timeline had no room for.
+    public struct LeftOut: Sendable, Equatable {
+        public var seq: Int
+        public var at: Instant
+        /// A few words: `probe latency`, `note`, `Update`.
+        public var what: String
     }
 
     /// An entry a responder kept out of the body's timeline.

@@ -36,4 +36,21 @@ import WarRoomKit
         #expect(MetricText.grouped(-999) == "-999")
         #expect(MetricText.format(.nan, metric: "error_rate") == "n/a")
     }
+
+    /// Every rate a probe records as a fraction is a percentage, wherever it is shown; the
+    /// request rates are requests per second.
+    @Test func everyFractionRateIsAPercentage() {
+        #expect(MetricText.format(0.00044, metric: "server_error_rate") == "0.044%")
+        #expect(MetricText.format(0.073, metric: "connection_error_rate") == "7.3%")
+        #expect(MetricText.format(0, metric: "no_server_rate") == "0%")
+        #expect(MetricText.format(9075, metric: "request_rate") == "9,075 req/s")
+    }
+
+    /// A text cut short ends on a word that carries meaning, and a clause barely over the
+    /// limit is kept whole.
+    @Test func aBriefTextEndsOnAContentWord() {
+        #expect(BriefText.brief("Audit load balancer changes to the pool every month before each peak", words: 6) == "Audit load balancer changes…")
+        #expect(BriefText.brief("About 30% of users cannot send or receive messages since about 03:40Z: 27.3% failed", words: 10)
+            == "About 30% of users cannot send or receive messages since about 03:40Z")
+    }
 }

@@ -89,7 +89,7 @@ import WarRoomTestSupport
         let markdown = PostmortemRenderer.render(model, format: .markdown)
         #expect(markdown.contains("**Impact:** \(MetricText.percent(share)) of users had requests fail because of the incident between impact start and mitigation (drill simulation)."))
         #expect(!markdown.contains("the impact statement says"))
-        #expect(markdown.contains("**Duration:** 1 h 20 min from impact start to resolution, 2023-11-05 03:40–05:00 UTC; mitigated after 30 min (04:10 UTC)."))
+        #expect(markdown.contains("**Duration:** users were affected for 30 min, 2023-11-05 03:40–04:10 UTC, from impact start to mitigation; the incident ran 1 h 20 min, to resolution at 05:00 UTC."))
         // The resolution names the rollback, who did it and when, and the fix.
         let rollback = try #require(model.resolution.step(.rollback))
         #expect(rollback.rollbackTo == 1)
@@ -161,7 +161,7 @@ import WarRoomTestSupport
         #expect(!events.contains { [.step, .phase, .timer, .note, .probe].contains($0.kind) })
         let texts = events.map(\.text)
         // Each hypothesis is one bullet, from raised to decided, with the reason.
-        #expect(texts.contains("H1 DDoS ruled out: Traffic at 1.00x its baseline from…"))
+        #expect(texts.contains("H1 DDoS ruled out: Traffic at 1.00x its baseline from 400 networks"))
         #expect(texts.contains("H2 Database ruled out: Database latency 8.0 ms and errors…"))
         #expect(texts.contains("H3 Load balancer confirmed: Skew 2.93x: three servers at weight…"))
         #expect(events.first { $0.text.hasPrefix("H1") }?.until == TranscriptFixture.time("03:45"))

@@ -67,7 +67,7 @@ import WarRoomKit
 
         let markdown = PostmortemRenderer.render(model, format: .markdown)
         #expect(markdown.contains("| Time to acknowledge | not measured: acknowledged never marked |"))
-        #expect(markdown.contains("**Duration:** 1 h 15 min from detection (impact-start was never marked) to resolution, 2023-11-05 03:45–05:00 UTC; mitigated after 15 min (04:00 UTC)."))
+        #expect(markdown.contains("**Duration:** users were affected for 15 min, 2023-11-05 03:45–04:00 UTC, from detection (impact-start was never marked) to mitigation; the incident ran 1 h 15 min, to resolution at 05:00 UTC."))
         #expect(markdown.contains("impact-start was never marked: the impact is counted from detection."))
         let json = try JSONValue.parse(PostmortemRenderer.render(model, format: .json))
         #expect(json["metrics"]?["time_to_detect_s"] == .null)

@@ -15,7 +15,7 @@ import Testing
         for line in [
             "- **Incident:** INC-20231105-0330, SEV-1, closed, 2023-11-05",
             "- **Responders:** alice (commander), bob (operations)",
-            "**Duration:** 7 h 50 min from impact start to resolution, 2023-11-05 03:40–11:30 UTC; mitigated after 1 h (04:40 UTC).",
+            "**Duration:** users were affected for 1 h, 2023-11-05 03:40–04:40 UTC, from impact start to mitigation; the incident ran 7 h 50 min, to resolution at 11:30 UTC.",
             "**Impact:** 30.0% of users had requests fail because of the incident between impact start and mitigation (impact statement). Users saw: About 30% of users could not send or receive messages.",
             "- **03:55–04:05 UTC** — H2 Database latency ruled out: database latency normal at 8 ms",
             "- **04:30 UTC** — Rollback to v1 by bob",
@@ -23,7 +23,7 @@ import Testing
             "### Detection",
             "**Resolution.** Rolled back to v1 at 04:30 UTC by bob. Errors 31.0% at 03:45 → 2.0% at 04:40 UTC, mitigated.",
             "- [ ] A2 Audit load balancer configuration after every change (sre, prevent, 2023-12-01)",
-            "Done: A1 (mitigate).",
+            "Done: A1 Roll back the load balancer configuration (mitigate).",
             "| Time to mitigate | 55 min |",
             // The Appendix has everything in full.
             "- **04:05 UTC** — H2 ruled out (Database latency): database latency normal at 8 ms (alice; \\#17). Evidence: db at 04:05 UTC (latency 8 ms, error rate 0.05%)",

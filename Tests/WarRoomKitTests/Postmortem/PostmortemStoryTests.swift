@@ -241,7 +241,8 @@ import Testing
         #expect(model.curated.leftOut > 40)
         #expect(model.bodyWordCount < 900, "\(model.bodyWordCount) words")
         let markdown = PostmortemRenderer.render(model, format: .markdown, appendix: false)
-        #expect(markdown.contains("more events in the Appendix."))
+        #expect(markdown.contains("Also in the Appendix: "), "\(markdown)")
+        #expect(markdown.range(of: #"Also in the Appendix: \d\d:\d\d UTC [^;]+ \(\\?#\d+\); .+ and \d+ more\."#, options: .regularExpression) != nil)
         #expect(markdown.contains("50 more open in the Appendix."))
         #expect(markdown.contains("56 more in the Appendix."))
     }
