@@ -61,6 +61,35 @@ import WarRoomTestSupport
         }
     }
 
+    /// HAProxy's `downtime` goes back (to 0) when a server comes out of MAINT: over a window
+    /// holding that, DOWNTIME is what the server spent down in the window, never a wrapped
+    /// 32-bit difference (it read `1193046h 28m`).
+    @Test func downtimeThatGoesBackIsNotReadAsAWrappedCounter() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
+            // The sampler reads every second: let it see web4 down, then in MAINT, then out of it.
+            usleep(2_500_000)
+            let before = Int(try fixture.stat("downtime", server: "web4")) ?? -1
+            _ = try fixture.ask("disable server app/web4")
+            usleep(2_000_000)
+            _ = try fixture.ask("enable server app/web4")
+            usleep(2_000_000)
+            let after = Int(try fixture.stat("downtime", server: "web4")) ?? -1
+            try shell.send(Array("probe health --all --window 1m\nquit\n".utf8))
+            shell.closeInput()
+            let ended = shell.wait(seconds: 30)
+            #expect(ended.status == 0, "\(shell.stderr.text)")
+            let cells = try #require(table(shell.stdout.text)["web4"], "\(shell.stdout.text)")
+            // DOWNTIME is the trailing cells with a unit (`1193046h 28m`, `6s`), after the counts.
+            let downtime = cells.reversed().prefix { $0.contains(where: \.isLetter) }.reversed().joined(separator: " ")
+            #expect(!downtime.contains("h"), "web4's DOWNTIME over a minute reads \(downtime) (HAProxy's own: \(before) s, then \(after) s)")
+            #expect(downtime.hasSuffix("s") && (Int(downtime.dropLast()) ?? -1) <= 60, "\(downtime)")
+            print("downtime: HAProxy said \(before) s before MAINT and \(after) s after; the probe read \(downtime) over 1m")
+        }
+    }
+
     @Test func probeDistributionSharesAreOverTheWindowAndFollowTheWeights() throws {
         let transcripts = try TemporaryFolder()
         defer { transcripts.cleanUp() }

@@ -153,7 +153,9 @@ public struct HAProxyStatHistory: Sendable {
                     + Self.delta(a.connectionErrors, b.connectionErrors, restarted: restarted) + Self.delta(a.responseErrors, b.responseErrors, restarted: restarted)
                 servers[i].checksFailed += Self.delta(a.checksFailed, b.checksFailed, restarted: restarted)
                 servers[i].downs += Self.delta(a.downs, b.downs, restarted: restarted)
-                servers[i].downtimeSeconds += Self.delta(a.downtime, b.downtime, restarted: restarted)
+                // `downtime` is not a counter: HAProxy sets it back when a server leaves MAINT
+                // (7 → 0). Gone back, it holds what was counted since.
+                servers[i].downtimeSeconds += a.downtime >= b.downtime ? Double(a.downtime - b.downtime) : Double(a.downtime)
                 sessions[i] += Double(a.sessions)
             }
         }
