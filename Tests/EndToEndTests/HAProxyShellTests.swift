@@ -90,6 +90,38 @@ import WarRoomTestSupport
         }
     }
 
+    /// HAProxy stopped (SIGSTOP: the socket accepts, nothing answers): a command waits once,
+    /// for the stated timeout, not once per question it would have asked.
+    @Test func aSilentHAProxyCostsOneBoundedWaitPerCommand() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
+            try shell.send(Array("probe health\n".utf8))
+            while !shell.stdout.text.contains("Health at"), shell.stderr.text.isEmpty { usleep(20_000) }
+            kill(fixture.pid, SIGSTOP)
+            defer { kill(fixture.pid, SIGCONT) }
+            // Past the sampler's last good reading, so every question meets the silence.
+            usleep(1_500_000)
+            var seconds: [Double] = []
+            for command in ["probe health", "probe distribution", "lb show"] {
+                let before = shell.stderr.text.count + shell.stdout.text.count
+                let began = Date()
+                try shell.send(Array("\(command)\n".utf8))
+                while shell.stderr.text.count + shell.stdout.text.count == before, Date().timeIntervalSince(began) < 30 { usleep(20_000) }
+                usleep(100_000)
+                seconds.append(Date().timeIntervalSince(began))
+            }
+            kill(fixture.pid, SIGCONT)
+            shell.closeInput()
+            _ = shell.wait(seconds: 30)
+            print("silent HAProxy: \(seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", "))")
+            // The default timeout is 2 s: one wait, and a little for the rest.
+            #expect(seconds.allSatisfy { $0 < 3 }, "\(seconds) \(shell.stderr.text)")
+            #expect(shell.stderr.text.contains("no answer from") || shell.stderr.text.contains("did not answer"), "\(shell.stderr.text)")
+        }
+    }
+
     @Test func probeDistributionSharesAreOverTheWindowAndFollowTheWeights() throws {
         let transcripts = try TemporaryFolder()
         defer { transcripts.cleanUp() }

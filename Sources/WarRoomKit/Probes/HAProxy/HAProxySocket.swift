@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,7 +13,8 @@ import Darwin
 /// A connection per command is what HAProxy expects from scripts, and it means a reloaded or
 /// restarted HAProxy is simply picked up by the next command: there is no session to go stale.
 /// The socket is non-blocking and every wait goes through `poll` with the time-out, so a
-/// silent peer costs at most one time-out per wait and never hangs the shell.
+/// silent peer never hangs the shell; and once a question to it timed out, the next ones fail
+/// at once until a time-out has passed, so a command that asks several things waits once.
 enum HAProxySocket {
     /// Answers larger than this are not HAProxy's (a `show stat` of ten thousand servers is
     /// about 15 MB); the cap stops a misdirected stream from filling memory.
@@ -26,10 +28,36 @@ enum HAProxySocket {
     /// - Returns: the answer's bytes, as sent.
     /// - Throws: `HAProxyError` naming the endpoint: missing socket, permission, refused, reset, time-out.
     static func exchange(_ command: String, with endpoint: HAProxyEndpoint, timeoutMilliseconds: Int) throws(HAProxyError) -> [UInt8] {
-        let fd = try openConnection(to: endpoint, timeoutMilliseconds: timeoutMilliseconds)
-        defer { _ = close(fd) }
-        try sendAll(Array((command + "\n").utf8), fd: fd, endpoint: endpoint, command: command, timeoutMilliseconds: timeoutMilliseconds)
-        return try readToEnd(fd: fd, endpoint: endpoint, command: command, timeoutMilliseconds: timeoutMilliseconds)
+        let key = endpoint.description
+        // One bounded wait per command: a peer that just let a question time out is not waited
+        // for again until a time-out has passed (a probe asks HAProxy several things).
+        let now = monotonicMilliseconds()
+        if let until = silent.withLock({ $0[key] }), now < until {
+            throw .timedOut(endpoint: key, command: command, milliseconds: timeoutMilliseconds)
+        }
+        do {
+            let fd = try openConnection(to: endpoint, timeoutMilliseconds: timeoutMilliseconds)
+            defer { _ = close(fd) }
+            try sendAll(Array((command + "\n").utf8), fd: fd, endpoint: endpoint, command: command, timeoutMilliseconds: timeoutMilliseconds)
+            let answer = try readToEnd(fd: fd, endpoint: endpoint, command: command, timeoutMilliseconds: timeoutMilliseconds)
+            silent.withLock { _ = $0.removeValue(forKey: key) }
+            return answer
+        } catch {
+            if case .timedOut = error {
+                let until = monotonicMilliseconds() + Int64(timeoutMilliseconds)
+                silent.withLock { $0[key] = until }
+            }
+            throw error
+        }
+    }
+
+    /// Endpoints whose last question timed out, with when to wait for them again (monotonic ms).
+    private static let silent = Mutex<[String: Int64]>([:])
+
+    private static func monotonicMilliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
     }
 
     // MARK: - Connecting
