@@ -58,7 +58,9 @@ public enum IncidentCatalog {
         var table = [["ID", "TITLE", "SEVERITY", "STATUS", "START (UTC)", "DURATION"]]
         for row in rows {
             table.append([row.id, Display.firstLine(row.title, limit: 48), row.severity, row.status,
-                          row.start.iso8601Seconds, DurationText.format(milliseconds: row.durationMilliseconds)])
+                          row.start.iso8601Seconds,
+                          // A close dated before the open (clocks that disagree) has no length to show.
+                          row.durationMilliseconds < 0 ? "? (ends before it starts)" : DurationText.format(milliseconds: row.durationMilliseconds)])
         }
         return Display.table(table)
     }

@@ -45,3 +45,16 @@ import Testing
         #expect(PlaybookRecord.ProbeReading(entry: Self.entry(.probe, ["probe": "db"])) == nil)
     }
 }
+
+/// `list` and `who` say what their figures are.
+@Suite struct ListingTests {
+    @Test func anIncidentClosedBeforeItOpenedShowsNoNegativeDuration() {
+        let t0 = Instant.at("03:40")
+        let open = TranscriptEntry(seq: 1, at: t0, wall: t0, by: "dana", kind: .open, text: "x", data: ["incident": "x", "title": "Skewed"])
+        let close = TranscriptEntry(seq: 2, at: t0 - 3_600_000, wall: t0, by: "omar", kind: .close, text: "Closed")
+        let row = IncidentCatalog.row(entries: [open, close], file: "x") { "open" }
+        #expect(row.durationMilliseconds < 0)
+        let table = IncidentCatalog.render([row])
+        #expect(table.contains("? (ends before it starts)") && !table.contains("-1h"), "\(table)")
+    }
+}

@@ -120,6 +120,8 @@ extension Session {
         }
         var lines = ["In the room now: \(present.count) responder\(present.count == 1 ? "" : "s") in \(shells) shell\(shells == 1 ? "" : "s") (as the store sees them connected)"]
         lines.append(Display.table(rows, rightAligned: [2]))
+        // Two clocks: a drill's incident time and the time people have really been here.
+        lines.append("JOINED is on the incident clock; HERE FOR is real time.")
         if !gone.isEmpty { lines.append("Gone without leaving (their shells ended): \(gone.joined(separator: ", "))") }
         return lines.joined(separator: "\n")
     }
