@@ -48,7 +48,14 @@ import Glibc
         defer { superuser.close() }
         try superuser.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND pid <> $2",
                               [database.name, try watcher.connection.execute("SELECT pg_backend_pid()").string(0, 0)])
-        #expect(try watcher.present(among: [id]).isEmpty)
+        // pg_terminate_backend only signals: the backend lets its locks go as it exits, a
+        // moment later on a loaded machine.
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone = try watcher.present(among: [id]).isEmpty
+            if !gone { usleep(50_000) }
+        }
+        #expect(gone)
         // The shell's idle loop finds its connection gone (as soon as the server's goodbye and
         // the closed socket have arrived): it reconnects, and is back.
         var lost = false

@@ -90,8 +90,11 @@ public enum TextFormat {
 }
 
 extension TextFormat {
-    /// A table whose runs of three or more consecutive rows that are identical apart from their
+    /// A table whose runs of three or more consecutive rows that are alike apart from their
     /// first cell (the server's name) are shown as one row named `first…last (n)`, unless `all`.
+    /// Alike: every other cell equal, or a figure within 5% of the run's first (shown as the
+    /// run's range, `2.6–2.7%`), or a bar within an eighth of a block. An aggregate row (`all`)
+    /// is never folded into the servers.
     /// - Parameters:
     ///   - header: the column titles.
     ///   - rows: the cells, row by row; the first cell names the row.
@@ -105,10 +108,12 @@ extension TextFormat {
         var start = 0
         while start < rows.count {
             var end = start + 1
-            while end < rows.count, rows[end].dropFirst() == rows[start].dropFirst() { end += 1 }
+            if !isAggregate(rows[start]) {
+                while end < rows.count, !isAggregate(rows[end]), alike(rows[end], rows[start]) { end += 1 }
+            }
             let run = end - start
             if run >= 3, let first = rows[start].first, let last = rows[end - 1].first {
-                shown.append(["\(first)…\(last) (\(run))"] + rows[start].dropFirst())
+                shown.append(["\(first)…\(last) (\(run))"] + merged(rows[start..<end]))
                 folded += run - 1
             } else {
                 shown.append(contentsOf: rows[start..<end])
@@ -118,8 +123,65 @@ extension TextFormat {
         return (table(header: header, rows: shown, alignments: alignments), folded)
     }
 
+    /// A row that sums the others (`all`, `total`): it stands apart.
+    static func isAggregate(_ row: [String]) -> Bool {
+        ["all", "total", "(all)"].contains(row.first?.lowercased() ?? "")
+    }
+
+    /// Whether two rows would read the same to a responder, apart from their names.
+    static func alike(_ row: [String], _ first: [String]) -> Bool {
+        guard row.count == first.count else { return false }
+        return zip(row.dropFirst(), first.dropFirst()).allSatisfy { a, b in
+            if a == b { return true }
+            if let x = figure(a), let y = figure(b), x.unit == y.unit {
+                let scale = max(abs(x.value), abs(y.value))
+                return scale == 0 || abs(x.value - y.value) <= 0.05 * scale
+            }
+            if let x = barLength(a), let y = barLength(b) { return abs(x - y) <= 1 }
+            return false
+        }
+    }
+
+    /// A run's cells: each the same in every row, or the range of its figures, or the first
+    /// row's bar.
+    static func merged(_ run: ArraySlice<[String]>) -> [String] {
+        guard let first = run.first else { return [] }
+        return first.indices.dropFirst().map { column in
+            let cells = run.map { $0[column] }
+            if Set(cells).count == 1 { return first[column] }
+            let figures = cells.compactMap(figure)
+            if figures.count == cells.count, let unit = figures.first?.unit {
+                let values = figures.map(\.value)
+                let low = cells[values.firstIndex(of: values.min()!)!]
+                let high = cells[values.firstIndex(of: values.max()!)!]
+                let number = { (cell: String) in unit.isEmpty ? cell : String(cell.dropLast(unit.count)) }
+                return "\(number(low))–\(number(high))\(unit)"
+            }
+            return first[column]
+        }
+    }
+
+    /// `2.6%` → (2.6, "%"), `1,064` → (1064, ""), `36 ms` → (36, " ms"); `nil` for text.
+    static func figure(_ cell: String) -> (value: Double, unit: String)? {
+        let digits = cell.prefix { $0.isNumber || $0 == "." || $0 == "," || $0 == "-" }
+        guard !digits.isEmpty, let value = Double(digits.filter { $0 != "," }) else { return nil }
+        let unit = String(cell.dropFirst(digits.count))
+        guard ["", "%", " ms", " req/s", "×", "s"].contains(unit) else { return nil }
+        return (value, unit)
+    }
+
+    /// A bar's length in eighths of a block; `nil` for anything else.
+    static func barLength(_ cell: String) -> Int? {
+        guard !cell.isEmpty else { return nil }
+        var eighthsCount = 0
+        for character in cell {
+            if character == "█" { eighthsCount += 8 } else if let index = eighths.firstIndex(of: character) { eighthsCount += index } else { return nil }
+        }
+        return eighthsCount
+    }
+
     /// The line under a collapsed table.
     static func foldedNote(_ folded: Int) -> String {
-        folded > 0 ? "\n(identical rows shown once as first…last (count); --all lists each)" : ""
+        folded > 0 ? "\n(rows alike shown once as first…last (count), figures within 5% as their range; --all lists each)" : ""
     }
 }
