@@ -61,6 +61,24 @@ import WarRoomTestSupport
         }
     }
 
+    /// Opening at 3 am against an HAProxy someone changed by hand: the live settings that
+    /// differ from its configuration file are said at open and kept with the baseline.
+    @Test func liveSettingsThatDifferFromTheFileAreSaidAtOpen() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            _ = try fixture.ask("set server app/web2 weight 10")
+            _ = try fixture.ask("set server app/web3 state drain")
+            let result = try start(fixture.adminSocket, in: transcripts, script: "note looking\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            let output = result.stdout + result.stderr
+            #expect(output.contains("At open, live settings differ from HAProxy's configuration file: web2 weight 10 (the file says 50); web3 draining, set at run time."), "\(output)")
+            #expect(!output.contains("web1 weight"))
+            let baseline = try #require(try transcript(in: transcripts).entries.first { $0.kind == .lb })
+            #expect(baseline.data["differs_from_file"] == .array(["web2 weight 10 (the file says 50)", "web3 draining, set at run time"]))
+        }
+    }
+
     /// HAProxy's `downtime` goes back (to 0) when a server comes out of MAINT: over a window
     /// holding that, DOWNTIME is what the server spent down in the window, never a wrapped
     /// 32-bit difference (it read `1193046h 28m`).

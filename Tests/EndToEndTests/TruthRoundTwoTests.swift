@@ -51,8 +51,31 @@ import WarRoomTestSupport
         let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
                                         input: "advance 20m\nmark detected\ndone dana takes command\nprobe errors\ndone\ntimeline\n")
         #expect(run.stdout.contains("probe errors: error_rate=12.5% timeout_rate=4.8% server_error_rate=0.044% connection_error_rate=7.7%"), "\(run.stdout)")
-        #expect(run.stdout.contains("Check: errors.error_rate = 12.5% (probe at 03:50:00Z), above 2.0%? yes: passed"), "\(run.stdout)")
+        #expect(run.stdout.contains("Check: errors.error_rate = 12.5% (probe at 03:50:00Z over 03:49:00Z–03:50:00Z), above 2.0%? yes: passed"), "\(run.stdout)")
         #expect(!run.stdout.contains("error_rate=0.1"))
+    }
+
+    /// A check after a change judges the time since it, and says which window it judged.
+    @Test func aCheckAfterAChangeIsNotJudgedOnAWindowFromBeforeIt() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
+                                        input: "advance 20m\nmark detected\nlb rollback\nprobe errors\ndone verify-relief\nadvance 30s\nprobe errors --window 30s\ndone verify-relief\n")
+        #expect(run.stderr.contains("line 5: error: the latest `probe errors` (03:49:00Z–03:50:00Z) is from before the configuration changed at 03:50:00Z (v3), so it cannot say what the change did; step 'verify-relief' is not judged on it. Probe the time since the change (`probe errors --window 10s`, once 10 s have passed), then `done` again"), "\(run.stderr)")
+        #expect(run.stdout.contains("Check: errors.error_rate = 0.05% (probe at 03:50:30Z over 03:50:00Z–03:50:30Z), below 1.0%? yes: passed"), "\(run.stdout)")
+    }
+
+    /// The postmortem's proof of the fix comes after the fix: a reading whose window began
+    /// before the rollback is not its relief.
+    @Test func reliefIsReadFromAWindowAfterTheFix() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
+                                        input: "advance 20m\nmark detected\nprobe errors\nlb rollback\nprobe errors\nmark mitigated\nadvance 1m\nprobe errors --window 30s\nmark resolved\nclose done\n")
+        #expect(run.status == 0, "\(run.stderr)")
+        let transcript = try #require(transcripts(in: folder.path).first)
+        let postmortem = try String(contentsOfFile: String(transcript.dropLast(".jsonl".count)) + ".postmortem.md", encoding: .utf8)
+        #expect(postmortem.contains("Mitigated: errors 12.5% at 03:50 → 0.05% at 03:51"), "\(postmortem)")
     }
 
     @Test func wordsWithoutCheckIsAUsageErrorNotIgnored() throws {

@@ -17,6 +17,9 @@ public enum PlaybookCommandError: Error, Sendable, Equatable, CustomStringConver
     case needsProbe(step: String, check: Playbook.Check)
     /// The latest result of the probe lacks the metric the check reads.
     case metricMissing(step: String, check: Playbook.Check, probedAt: Instant)
+    /// The latest result of the probe covers time before the last configuration change: it
+    /// cannot say what the change did.
+    case readingBeforeChange(step: String, check: Playbook.Check, from: Instant, to: Instant, change: Instant, version: Int?)
 
     public var description: String {
         switch self {
@@ -37,6 +40,14 @@ public enum PlaybookCommandError: Error, Sendable, Equatable, CustomStringConver
         case .needsProbe(let step, let check):
             return "step '\(step)' is judged on \(check.summary), and there is no `probe \(check.probe)` result yet: "
                 + "run `probe \(check.probe)`, then `done` again (or `skip \(step) REASON`)"
+        case .readingBeforeChange(let step, let check, let from, let to, let change, let version):
+            let seconds = max(1, (to - change) / 1000)
+            let changed = "the configuration changed at \(change.clockSeconds)\(version.map { " (v\($0))" } ?? "")"
+            let what = to <= change
+                ? "the latest `probe \(check.probe)` (\(from.clockSeconds)–\(to.clockSeconds)) is from before \(changed), so it cannot say what the change did"
+                : "the latest `probe \(check.probe)` covers \(from.clockSeconds)–\(to.clockSeconds), and \(changed) within it: it mixes before and after"
+            return what + "; step '\(step)' is not judged on it. Probe the time since the change (`probe \(check.probe) --window \(max(seconds, 10))s`"
+                + (seconds < 10 ? ", once 10 s have passed" : "") + "), then `done` again"
         case .metricMissing(let step, let check, let probedAt):
             return "the latest `probe \(check.probe)` (at \(probedAt.clockSeconds)) has no '\(check.metric)' for step '\(step)'s check: "
                 + "run `probe \(check.probe)` again, or `skip \(step) REASON`"

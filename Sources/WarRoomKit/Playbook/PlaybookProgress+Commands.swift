@@ -254,10 +254,17 @@ extension PlaybookProgress {
         guard let value = reading.metrics[check.metric]?.doubleValue else {
             throw PlaybookCommandError.metricMissing(step: step, check: check, probedAt: reading.at)
         }
+        // A check after a change judges the time since it: a window that began before the change
+        // is mostly what the change was meant to end.
+        if let change = record.lastConfigurationChange, let from = reading.windowFrom, from < change.at {
+            throw PlaybookCommandError.readingBeforeChange(step: step, check: check, from: from, to: reading.windowTo ?? reading.at,
+                                                          change: change.at, version: change.version)
+        }
         let passed = check.passes(value)
         let age = now - reading.at
         let ageText = age >= 60_000 ? ", \(PlaybookText.duration(age)) ago" : ""
-        let line = "Check: \(check.probe).\(check.metric) = \(MetricText.format(value, metric: check.metric)) (probe at \(reading.at.clockSeconds)\(ageText)), "
+        let span = reading.windowFrom.map { " over \($0.clockSeconds)–\((reading.windowTo ?? reading.at).clockSeconds)" } ?? ""
+        let line = "Check: \(check.probe).\(check.metric) = \(MetricText.format(value, metric: check.metric)) (probe at \(reading.at.clockSeconds)\(span)\(ageText)), "
             + "\(check.comparison.rawValue) \(MetricText.format(check.threshold, metric: check.metric))? \(passed ? "yes: passed" : "no: failed")"
         let data: JSONValue = [
             "probe": .string(check.probe), "metric": .string(check.metric), "value": .number(value), "threshold": .number(check.threshold),

@@ -25,13 +25,20 @@ public struct PlaybookRecord: Sendable, Equatable {
         /// them is not applicable.
         public var unavailable: [String]
         public var unavailableReason: String?
+        /// Where the span its figures cover began (`data.window.from`), when it says.
+        public var windowFrom: Instant?
 
         /// The reading a `probe` entry holds; `nil` for another kind, or one without figures.
         public init?(entry: TranscriptEntry) {
             guard entry.kind == .probe, entry.data["probe"]?.stringValue != nil, let metrics = entry.data["metrics"]?.objectValue else { return nil }
             self.init(at: entry.at, metrics: metrics, unavailable: entry.data["unavailable"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                       unavailableReason: entry.data["reason"]?.stringValue)
+            windowFrom = entry.data["window"]?.objectValue?["from"]?.stringValue.flatMap(Instant.parseISO8601)
+            windowTo = entry.data["window"]?.objectValue?["to"]?.stringValue.flatMap(Instant.parseISO8601)
         }
+
+        /// Where that span ended (`data.window.to`).
+        public var windowTo: Instant?
 
         public init(at: Instant, metrics: JSONObject, unavailable: [String] = [], unavailableReason: String? = nil) {
             self.at = at
@@ -65,6 +72,15 @@ public struct PlaybookRecord: Sendable, Equatable {
     public private(set) var overdueSteps: Set<String> = []
     /// The latest result of each probe kind, which step checks are judged on.
     public private(set) var latestProbes: [String: ProbeReading] = [:]
+    /// The last change to the load balancer's configuration (when, and its version): a check
+    /// judged after it reads a window that begins after it.
+    public private(set) var lastConfigurationChange: ConfigurationChangeMark?
+
+    /// When the configuration last changed, and the version it made.
+    public struct ConfigurationChangeMark: Sendable, Equatable {
+        public var at: Instant
+        public var version: Int?
+    }
     /// Escalation rules (by index) whose reminder fired.
     public private(set) var firedEscalations: Set<Int> = []
     /// Due time of the last status-update reminder that fired.
@@ -88,6 +104,10 @@ public struct PlaybookRecord: Sendable, Equatable {
         case .probe:
             guard let kind = entry.data["probe"]?.stringValue, let reading = ProbeReading(entry: entry) else { return }
             latestProbes[kind] = reading
+        case .lb:
+            if let change = LoadBalancerChangeRecord(entry: entry), change.changesConfiguration, change.action != "baseline" {
+                lastConfigurationChange = ConfigurationChangeMark(at: entry.at, version: change.version)
+            }
         case .phase:
             if let phase = entry.data["phase"]?.stringValue { currentPhase = phase }
         case .step:

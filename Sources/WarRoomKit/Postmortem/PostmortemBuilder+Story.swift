@@ -119,8 +119,12 @@ extension PostmortemBuilder {
         }
         let beforeSeq = remedy?.seqs.first ?? Int.max
         let beforeTime = remedy?.from ?? mitigated
+        // The proof comes after the fix: a reading whose window began before the change is mostly
+        // the state the change ended, not its relief.
+        let fixedAt = remedy?.to ?? remedy?.from
         guard let before = kind.rows.lazy.filter({ $0.seq < beforeSeq && $0.at <= beforeTime }).compactMap(reading).reversed().first,
-            let after = kind.rows.lazy.filter({ $0.at >= mitigated && $0.seq > before.seq }).compactMap(reading).first
+            let after = kind.rows.lazy.filter({ row in row.at >= mitigated && row.seq > before.seq
+                && (fixedAt == nil || row.windowFrom == nil || row.windowFrom! >= fixedAt!) }).compactMap(reading).first
         else { return nil }
         return PostmortemModel.Comparison(probe: "errors", metric: "error_rate", before: before, after: after, latest: nil)
     }

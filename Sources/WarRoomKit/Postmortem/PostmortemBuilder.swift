@@ -47,7 +47,7 @@ struct PostmortemBuilder {
 
         init(probe: String) { self.probe = probe }
 
-        mutating func append(seq: Int, at: Instant, reported: JSONObject) {
+        mutating func append(seq: Int, at: Instant, reported: JSONObject, windowFrom: Instant? = nil) {
             var values = [Double?](repeating: nil, count: metrics.count)
             for member in reported.members {
                 guard case .number(let value) = member.value else { continue }
@@ -62,7 +62,7 @@ struct PostmortemBuilder {
                 }
                 values[index] = value
             }
-            rows.append(PostmortemModel.EvidenceRow(seq: seq, at: at, values: values))
+            rows.append(PostmortemModel.EvidenceRow(seq: seq, at: at, values: values, windowFrom: windowFrom))
         }
     }
 
@@ -152,6 +152,7 @@ struct PostmortemBuilder {
             series.append(ProbeSeries(probe: probe))
             seriesIndex[probe] = index
         }
-        series[index].append(seq: entry.seq, at: entry.at, reported: metrics)
+        series[index].append(seq: entry.seq, at: entry.at, reported: metrics,
+                             windowFrom: entry.data["window"]?.objectValue?["from"]?.stringValue.flatMap(Instant.parseISO8601))
     }
 }

@@ -568,6 +568,8 @@ extension PostmortemModel {
         public var at: Instant
         /// One value per `ProbeTable.metrics` name; `nil` where the probe did not report it.
         public var values: [Double?]
+        /// Where the span the values cover began (`data.window.from`), when the probe said.
+        public var windowFrom: Instant? = nil
     }
 
     /// The smallest and largest value of a metric over all of a probe's results.

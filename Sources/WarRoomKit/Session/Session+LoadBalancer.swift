@@ -44,10 +44,18 @@ extension Session {
             if !(entries ?? []).contains(where: { $0.kind == .lb }) {
                 // Version 1 as read, so that `resume` can tell a change made while paused.
                 let first = console.versions[0]
-                let data: JSONObject = ["action": "baseline", "version": 1, "by": .string(first.by), "source": "target", "changed": false,
+                var data: JSONObject = ["action": "baseline", "version": 1, "by": .string(first.by), "source": "target", "changed": false,
                                         "target": .string(target.label), "configuration": first.configuration.recorded]
-                try record(.lb, text: "configuration version 1, read from \(target.label) at \(first.at.clockSeconds): \(first.configuration.servers.count) servers (lb show lists them)",
-                           data: data, at: first.at, by: first.by)
+                var text = "configuration version 1, read from \(target.label) at \(first.at.clockSeconds): \(first.configuration.servers.count) servers (lb show lists them)"
+                let drift = (target as? HAProxyTarget)?.differencesFromTheFile() ?? []
+                if !drift.isEmpty {
+                    // Said at once and kept with the baseline: who changed it, and when, is a question for the incident.
+                    let said = "live settings differ from HAProxy's configuration file: " + drift.map(\.text).joined(separator: "; ")
+                    data["differs_from_file"] = .array(drift.map { .string($0.text) })
+                    text += "\n" + said
+                    instruments.setupNotices.append("At open, " + said + ". Was it changed by hand before the incident? 'lb show' to look.")
+                }
+                try record(.lb, text: text, data: data, at: first.at, by: first.by)
             }
             try recordTargetChanges(of: console)
         }

@@ -88,6 +88,8 @@ extension Session {
         if let target = session.target {
             do {
                 _ = try session.loadBalancerConsole()
+                notices += session.instruments.setupNotices
+                session.instruments.setupNotices = []
             } catch {
                 notices.append("\(target.label) cannot be read yet: \(error). Notes\(session.playbook == nil ? "" : " and the playbook") work; probes will retry.")
             }

@@ -112,6 +112,21 @@ public final class HAProxyTarget: LoadBalancerTarget {
         return try tracked { () throws(HAProxyError) in try client.showServersState(backend: backend) }
     }
 
+    /// Servers whose live weight or state is not what HAProxy's configuration file says
+    /// (`srv_uweight` against `srv_iweight`; maintenance or drain set at run time): at 3 am
+    /// that difference is often the incident.
+    /// - Returns: one phrase per server (`web1 weight 50 (the file says 100)`), in order.
+    public func differencesFromTheFile() -> [(server: String, text: String)] {
+        guard let states = try? serversState() else { return [] }
+        return states.compactMap { state in
+            var parts: [String] = []
+            if state.userWeight != state.initialWeight { parts.append("weight \(state.userWeight) (the file says \(state.initialWeight))") }
+            if state.adminFlags.contains(.forcedMaintenance) { parts.append("in maintenance, set at run time") }
+            if state.adminFlags.contains(.forcedDrain) { parts.append("draining, set at run time") }
+            return parts.isEmpty ? nil : (state.server, "\(state.server) " + parts.joined(separator: ", "))
+        }
+    }
+
     // MARK: - Changing
 
     /// Sets a server's weight and confirms it by reading it back with `get weight`.
