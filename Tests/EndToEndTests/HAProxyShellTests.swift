@@ -79,6 +79,29 @@ import WarRoomTestSupport
         }
     }
 
+    /// HAProxy's own life is on the record: a reload (a new process) is an entry and a notice,
+    /// and "since start" says since when.
+    @Test func aReloadOfHAProxyIsRecordedAndSaid() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
+            try shell.send(Array("probe health\n".utf8))
+            while !shell.stdout.text.contains("Health at"), shell.stderr.text.isEmpty { usleep(20_000) }
+            let before = fixture.pid
+            try fixture.reload()
+            try shell.send(Array("probe backend web1\nquit\n".utf8))
+            shell.closeInput()
+            #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
+            let output = shell.stdout.text
+            #expect(output.contains("HAProxy restarted or reloaded: pid \(before) → \(fixture.pid)"), "\(output)")
+            #expect(output.contains("since HAProxy started ("), "\(output)")
+            let restarts = try transcript(in: transcripts).entries.filter { $0.kind == .lb && $0.data["action"] == "restart" }
+            #expect(restarts.count == 1)
+            #expect(restarts.first?.data["pid"] == .int(Int(fixture.pid)))
+        }
+    }
+
     /// HAProxy's `downtime` goes back (to 0) when a server comes out of MAINT: over a window
     /// holding that, DOWNTIME is what the server spent down in the window, never a wrapped
     /// 32-bit difference (it read `1193046h 28m`).

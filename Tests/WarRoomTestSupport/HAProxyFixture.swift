@@ -210,6 +210,21 @@ public final class HAProxyFixture {
         folder.cleanUp()
     }
 
+    /// Reloads HAProxy as an operator would (`-sf OLDPID`): a new process takes the sockets
+    /// and the old one finishes; the pid changes, the counters start again.
+    public func reload() throws {
+        let config = folder.file("haproxy.cfg")
+        let pidFile = folder.file("haproxy.pid")
+        let old = pid
+        let started = try ChildProcess.run(haproxyPath, ["-f", config, "-D", "-p", pidFile, "-sf", String(old)], environment: ProcessInfo.processInfo.environment, seconds: 10)
+        guard started.status == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let new = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), new != old else {
+            throw Failure.startFailed(status: started.status, log: (started.stdout + started.stderr).replacingOccurrences(of: "\n", with: " | "))
+        }
+        pid = new
+        for _ in 0..<200 where Self.isRunning(old) { usleep(10_000) }
+        try waitUntilSettled()
+    }
+
     /// The live servers.
     public var liveServers: [Server] { servers.filter(\.alive) }
 

@@ -381,7 +381,9 @@ extension LoadBalancerConsole {
             if let utilization = window.utilization { lines.append(["utilization", "\(TextFormat.percent(utilization)) on average"]) }
             lines.append(["backend queue", queueLine(reading).replacingOccurrences(of: "backend queue: ", with: "")])
         }
-        lines.append(["since start", "\(TextFormat.count(Double(stats.stot))) requests, \(TextFormat.count(Double(stats.hrsp5xx))) 5xx, "
+        // Since when: HAProxy's counters start with its process.
+        let started = (target as? HAProxyTarget)?.process.map { "since HAProxy started (\($0.startedAt.clockSeconds), pid \($0.pid))" } ?? "since start"
+        lines.append([started, "\(TextFormat.count(Double(stats.stot))) requests, \(TextFormat.count(Double(stats.hrsp5xx))) 5xx, "
             + "\(TextFormat.count(Double(stats.eresp))) response errors and timeouts, \(TextFormat.count(Double(stats.econ))) connection errors, "
             + "\(stats.chkfail) checks failed, DOWN \(stats.chkdown) times"])
         lines.append(["response time", "\(stats.rtime) ms average, \(stats.ttime) ms for the whole session"])

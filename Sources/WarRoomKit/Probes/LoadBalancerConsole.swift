@@ -87,7 +87,15 @@ public final class LoadBalancerConsole {
     @discardableResult
     public func sync(at now: Instant) throws -> [LBResult] {
         guard targetRecordsChanges else {
-            return try observe(at: now).map { [$0] } ?? []
+            // Its own life first (a restart explains what follows), then its configuration.
+            var results: [LBResult] = []
+            if let life = target.lifeEvent(at: now) {
+                let result = LBResult(text: life.text, data: life.data, changed: false, at: now, by: observerName)
+                pendingTargetChanges.append(result)
+                results.append(result)
+            }
+            if let observed = try observe(at: now) { results.append(observed) }
+            return results
         }
         let changes = try target.ownChanges(through: now)
         guard changes.count > seenTargetChanges else { return [] }

@@ -175,6 +175,9 @@ public protocol LoadBalancerTarget: AnyObject {
     /// When a change to `servers` made outside warroom happened, as far as the target can tell
     /// (`nil` when it cannot): `since` is the last time warroom saw the old configuration.
     func changeEvidence(servers: [String], since: Instant, at now: Instant) -> ChangeEvidence?
+    /// The load balancer's own life since it was last asked: a restart or reload (a new
+    /// process), as a line and its data; `nil` when nothing happened or it cannot tell.
+    func lifeEvent(at now: Instant) -> (text: String, data: JSONObject)?
     /// Changes the balancing algorithm.
     func setAlgorithm(_ algorithm: BalanceAlgorithm, at now: Instant) throws
     /// Sets (or with `nil` removes) the frontend rate limit in requests per second.
@@ -437,6 +440,8 @@ extension LoadBalancerTarget {
     }
 
     /// No evidence: the change is dated when warroom saw it.
+    public func lifeEvent(at now: Instant) -> (text: String, data: JSONObject)? { nil }
+
     public func changeEvidence(servers: [String], since: Instant, at now: Instant) -> ChangeEvidence? {
         nil
     }

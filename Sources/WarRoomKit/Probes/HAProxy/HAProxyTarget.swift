@@ -23,6 +23,8 @@ public final class HAProxyTarget: LoadBalancerTarget {
     public private(set) var frontend: String?
     /// Reads the backend's counters at a fixed interval into the history every rate is taken from.
     public private(set) var sampler: HAProxySampler
+    /// The HAProxy process last seen: its pid and when it started (now − `Uptime_sec`).
+    public private(set) var process: (pid: Int, startedAt: Instant)?
 
     /// Opens the target and tries to reach HAProxy once; never throws.
     /// - Parameter address: where HAProxy's runtime API listens, and which backend to use.
@@ -110,6 +112,21 @@ public final class HAProxyTarget: LoadBalancerTarget {
     public func serversState() throws(HAProxyError) -> [HAProxyServerState] {
         let backend = try settledBackend()
         return try tracked { () throws(HAProxyError) in try client.showServersState(backend: backend) }
+    }
+
+    /// A restart or reload since the last look: a new pid, or a start time later than the one
+    /// seen (HAProxy's counters, and weights set at run time, start again with it).
+    public func lifeEvent(at now: Instant) -> (text: String, data: JSONObject)? {
+        guard let info = try? info(), let pid = info.processID, let uptime = info.uptimeSeconds else { return nil }
+        let startedAt = Instant(milliseconds: (now.milliseconds / 1000 - Int64(uptime)) * 1000)
+        defer { process = (pid, startedAt) }
+        // A start time read twice can differ by a second of rounding: only a new pid, or a start
+        // well after the last, is a new process.
+        guard let seen = process, seen.pid != pid || startedAt - seen.startedAt > 2000 else { return nil }
+        let text = "HAProxy restarted or reloaded: pid \(seen.pid) → \(pid), running since \(startedAt.clockSeconds) (uptime \(uptime) s); "
+            + "its counters start again there, and weights set at run time may be back to the file's"
+        return (text, ["action": "restart", "changed": false, "source": "target", "by": "haproxy", "pid": .int(pid), "previous_pid": .int(seen.pid),
+                       "started_at": .string(startedAt.iso8601), "target": .string(label)])
     }
 
     /// Servers whose live weight or state is not what HAProxy's configuration file says
