@@ -102,6 +102,37 @@ import WarRoomTestSupport
         }
     }
 
+    /// While HAProxy does not answer, `lb history` and `probe config` answer from the record;
+    /// once it is back, a window spanning the hole says so, and how long.
+    @Test func whileHAProxyIsAwayTheRecordAnswersAndAWindowSaysWhereItHasAHole() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
+            try shell.send(Array("lb weight web2 40\n".utf8))
+            while !shell.stdout.text.contains("configuration version 2"), shell.stderr.text.isEmpty { usleep(20_000) }
+            kill(fixture.pid, SIGSTOP)
+            usleep(1_000_000)
+            try shell.send(Array("lb history\nprobe config\n".utf8))
+            let began = Date()
+            while shell.stdout.text.components(separatedBy: "cannot be read now").count < 3, Date().timeIntervalSince(began) < 15 { usleep(50_000) }
+            usleep(6_000_000)
+            kill(fixture.pid, SIGCONT)
+            usleep(2_500_000)
+            try shell.send(Array("probe errors\nquit\n".utf8))
+            shell.closeInput()
+            #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
+            let output = shell.stdout.text
+            #expect(output.contains("cannot be read now (no answer from"), "\(output)")
+            #expect(output.contains(": the versions as recorded; a change made since the last read is not seen until it is back"), "\(output)")
+            #expect(output.contains("v2") && output.contains("weight 50 → 40 on web2"), "\(output)")
+            #expect(output.contains(": the configuration as recorded"), "\(output)")
+            let hole = try #require(output.range(of: #"the load balancer could not be read for \d+s of it \(\d\d:\d\d:\d\dZ–\d\d:\d\d:\d\dZ\)"#, options: .regularExpression),
+                                    "\(output)")
+            print(String(output[hole]))
+        }
+    }
+
     /// HAProxy's `downtime` goes back (to 0) when a server comes out of MAINT: over a window
     /// holding that, DOWNTIME is what the server spent down in the window, never a wrapped
     /// 32-bit difference (it read `1193046h 28m`).

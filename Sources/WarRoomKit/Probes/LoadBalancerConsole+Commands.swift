@@ -13,7 +13,16 @@ extension LoadBalancerConsole {
     ///   `failure` what went wrong when a change was only partly made.
     /// - Throws: `ConsoleError` for a mistake in the command, `TargetError` when the target refuses.
     public func lb(arguments: [String], by: String, at now: Instant) throws -> LBResult {
-        try sync(at: now)
+        do {
+            try sync(at: now)
+        } catch where !targetRecordsChanges && arguments.first == "history" && arguments.count == 1 {
+            // The versions are on the record: they are told while the load balancer is away,
+            // with what cannot be known until it is back.
+            var result = history(at: now, by: by)
+            result.text = "\(target.label) cannot be read now (\(error)): the versions as recorded; a change made since the last read is not seen until it is back\n" + result.text
+            result.data["target_unreachable"] = .string(String(describing: error))
+            return result
+        }
         guard let sub = arguments.first else { return try show(ProbeOptions([], usage: "lb show"), at: now, by: by) }
         // `--dry-run` on a change: what it would do, nothing done.
         let dryRun = arguments.dropFirst().contains("--dry-run")

@@ -17,7 +17,14 @@ extension LoadBalancerConsole {
     ///   it cannot be read.
     public func probe(kind name: String, args: [String] = [], at now: Instant) throws -> ProbeResult {
         guard let kind = ProbeKind(rawValue: name) else { throw ConsoleError.unknownProbe(name) }
-        try sync(at: now)
+        do {
+            try sync(at: now)
+        } catch where !targetRecordsChanges && kind == .config {
+            // The configuration's versions are on the record: told while the load balancer is away.
+            var result = config(try ProbeOptions(args, usage: "probe config"), at: now)
+            result.text = "\(target.label) cannot be read now (\(error)): the configuration as recorded\n" + result.text
+            return result
+        }
         let usage = kind == .backend ? "probe backend NAME [--window D]" : "probe \(kind.rawValue) [--window D] [--all]"
         let options = try ProbeOptions(args, usage: usage)
         if kind == .backend {

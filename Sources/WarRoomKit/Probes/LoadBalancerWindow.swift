@@ -6,11 +6,21 @@ public struct ProbeWindow: Sendable, Equatable {
     /// Where the figures start and end.
     public var from: Instant
     public var to: Instant
+    /// Stretches inside the window when the target could not be read (HAProxy unreachable):
+    /// the figures over each come from the readings either side of it.
+    public var holes: [Hole] = []
 
-    public init(requestedSeconds: Int, from: Instant, to: Instant) {
+    /// A stretch with no readings.
+    public struct Hole: Sendable, Equatable {
+        public var from: Instant
+        public var to: Instant
+    }
+
+    public init(requestedSeconds: Int, from: Instant, to: Instant, holes: [Hole] = []) {
         self.requestedSeconds = requestedSeconds
         self.from = from
         self.to = to
+        self.holes = holes
     }
 
     /// The window probes use unless told otherwise.
@@ -35,8 +45,12 @@ public struct ProbeWindow: Sendable, Equatable {
         if coveredSeconds < 1 {
             return "over less than a second (\(span)): the history has only just begun, of the \(Self.seconds(Double(requestedSeconds))) window"
         }
-        if isComplete { return "over the last \(covered) (\(span))" }
-        return "over \(covered) (\(span)): the history covers only \(covered) of the \(Self.seconds(Double(requestedSeconds))) window"
+        let base = isComplete ? "over the last \(covered) (\(span))"
+            : "over \(covered) (\(span)): the history covers only \(covered) of the \(Self.seconds(Double(requestedSeconds))) window"
+        guard !holes.isEmpty else { return base }
+        let missing = holes.reduce(0.0) { $0 + Double($1.to - $1.from) / 1000 }
+        let stretches = holes.map { "\($0.from.clockSeconds)–\($0.to.clockSeconds)" }.joined(separator: ", ")
+        return base + "; the load balancer could not be read for \(Self.seconds(missing)) of it (\(stretches)): figures over that stretch come from the readings either side"
     }
 
     /// `60s`, `90s`, `5m`, `2m 30s`, `1.5s`, `1h 10m`.
@@ -50,8 +64,10 @@ public struct ProbeWindow: Sendable, Equatable {
 
     /// The `window_s` and `covered_s` members of a probe's data.
     var data: JSONObject {
-        ["window_s": .int(requestedSeconds), "covered_s": .number((coveredSeconds * 10).rounded() / 10),
-         "from": .string(from.iso8601), "to": .string(to.iso8601)]
+        var data: JSONObject = ["window_s": .int(requestedSeconds), "covered_s": .number((coveredSeconds * 10).rounded() / 10),
+                                "from": .string(from.iso8601), "to": .string(to.iso8601)]
+        if !holes.isEmpty { data["holes"] = .array(holes.map { ["from": .string($0.from.iso8601), "to": .string($0.to.iso8601)] }) }
+        return data
     }
 }
 

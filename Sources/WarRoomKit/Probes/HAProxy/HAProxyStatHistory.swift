@@ -129,9 +129,12 @@ public struct HAProxyStatHistory: Sendable {
         var frontend5xx = 0.0
         var servers = serverNames.map { ServerWindow(name: $0) }
         var sessions = [Double](repeating: 0, count: n)
+        var holes: [ProbeWindow.Hole] = []
         for k in stride(from: start - 1, through: 0, by: -1) {
             let new = sample(back: k)
             let old = sample(back: k + 1)
+            // Readings come every second or two: a longer gap is a stretch HAProxy did not answer.
+            if new.at - old.at > 5000 { holes.append(ProbeWindow.Hole(from: old.at, to: new.at)) }
             let part = Self.breakdown(new, old)
             pool.requests += part.requests
             pool.timeouts += part.timeouts
@@ -165,7 +168,7 @@ public struct HAProxyStatHistory: Sendable {
             servers[i].utilization = start > 0 ? sessions[i] / readings / Double(latest.sessionLimits[i]) : Double(latest.servers[i].sessions) / Double(latest.sessionLimits[i])
         }
         let frontendWindow = frontend.flatMap { name in latest.pool.frontendRequests.map { _ in FrontendWindow(name: name, requests: frontendRequests, serverErrors: frontend5xx) } }
-        return LoadBalancerWindow(window: ProbeWindow(requestedSeconds: seconds, from: first.at, to: latest.at), pool: pool, servers: servers,
+        return LoadBalancerWindow(window: ProbeWindow(requestedSeconds: seconds, from: first.at, to: latest.at, holes: holes), pool: pool, servers: servers,
                                   retries: retries, redispatches: redispatches, queued: Double(latest.pool.queued), frontend: frontendWindow)
     }
 
