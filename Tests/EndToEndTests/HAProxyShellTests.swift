@@ -254,6 +254,11 @@ import WarRoomTestSupport
             #expect(probes[0].data["available"] == false && probes[0].data["unavailable"] == ["latency_ms", "error_rate"])
             #expect(probes[1].data["unavailable"] == ["rtt_ms", "loss"])
             #expect(probes[2].data["unavailable"] == ["p50_ms", "p99_ms"] && probes[2].data["metrics"]?["total_ms"] != nil)
+            // What a request waited is told apart from the session's length (keep-alive idle included).
+            let latency = try #require(probes[2].data["metrics"]?.objectValue)
+            let parts = ["queue_ms", "connect_ms", "response_ms"].compactMap { latency[$0]?.doubleValue }.reduce(0, +)
+            #expect(latency["waited_ms"]?.doubleValue == parts, "\(latency)")
+            #expect(result.stdout.contains("WAITED") && result.stdout.contains("SESSION is ttime, the whole session including keep-alive idle time"))
             #expect(try transcript(in: transcripts).entries.filter { $0.kind == .error }.isEmpty)
         }
     }

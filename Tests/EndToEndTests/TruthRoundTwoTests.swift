@@ -78,6 +78,14 @@ import WarRoomTestSupport
         #expect(postmortem.contains("Mitigated: errors 12.5% at 03:50 → 0.05% at 03:51"), "\(postmortem)")
     }
 
+    /// A window the simulation's latency cannot honour is said, not silently dropped.
+    @Test func latencyWithAWindowTheSimulationCannotHonourSaysSo() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: "advance 20m\nprobe latency --window 5m\nprobe latency\n")
+        #expect(run.stdout.components(separatedBy: "(--window does not apply: sim:lb-misconfig-2023-11-05 gives latency percentiles for the last second only)").count == 2, "\(run.stdout)")
+    }
+
     @Test func wordsWithoutCheckIsAUsageErrorNotIgnored() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

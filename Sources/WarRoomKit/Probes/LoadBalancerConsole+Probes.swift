@@ -197,16 +197,22 @@ extension LoadBalancerConsole {
         var unavailable: [String] = []
         var text: String
         if let backendTimes = reading.backendTimes {
+            // What a request waited for its answer is queue + connect + response; HAProxy's ttime is
+            // the whole session, keep-alive idle time between requests included (3.9 s shown
+            // while users waited 21 ms), so it is shown apart and named for what it is.
             func cells(_ t: AverageTimes) -> [String] {
-                [t.name, TextFormat.milliseconds(t.queue), TextFormat.milliseconds(t.connect), TextFormat.milliseconds(t.response), TextFormat.milliseconds(t.total)]
+                [t.name, TextFormat.milliseconds(t.queue), TextFormat.milliseconds(t.connect), TextFormat.milliseconds(t.response),
+                 TextFormat.milliseconds(t.queue + t.connect + t.response), TextFormat.milliseconds(t.total)]
             }
             text = "Latency at \(now.clockSeconds): \(reading.basis)\n"
-            let table = TextFormat.collapsedTable(header: ["", "QUEUE", "CONNECT", "RESPONSE", "TOTAL"], rows: [cells(backendTimes)] + reading.serverTimes.map(cells),
-                                                  alignments: [.left, .right, .right, .right, .right], all: options.all)
+            let table = TextFormat.collapsedTable(header: ["", "QUEUE", "CONNECT", "RESPONSE", "WAITED", "SESSION"], rows: [cells(backendTimes)] + reading.serverTimes.map(cells),
+                                                  alignments: [.left, .right, .right, .right, .right, .right], all: options.all)
             text += table.text + TextFormat.foldedNote(table.folded)
-            text += "\n(qtime, ctime, rtime, ttime; no percentiles: HAProxy keeps averages, not a distribution)"
+            text += "\n(qtime, ctime, rtime; WAITED is their sum, what a request waited for its answer; SESSION is ttime, the whole session"
+                + " including keep-alive idle time between requests, not waiting; no percentiles: HAProxy keeps averages, not a distribution)"
             metrics = ["queue_ms": .number(backendTimes.queue), "connect_ms": .number(backendTimes.connect),
-                       "response_ms": .number(backendTimes.response), "total_ms": .number(backendTimes.total)]
+                       "response_ms": .number(backendTimes.response), "waited_ms": .number(backendTimes.queue + backendTimes.connect + backendTimes.response),
+                       "total_ms": .number(backendTimes.total)]
             unavailable = ["p50_ms", "p99_ms"]
         } else {
             func cells(_ p: LatencyPercentiles?) -> [String] {
@@ -216,6 +222,10 @@ extension LoadBalancerConsole {
             var rows = [["all"] + cells(reading.overall)]
             for server in reading.servers { rows.append([server.name] + cells(server.percentiles)) }
             text = "Latency \(reading.basis) at \(now.clockSeconds) (timeouts count at the timeout)\n"
+            if options.windowGiven {
+                // Said, not silently dropped: the simulation's latency is the last second's.
+                text += "(--window does not apply: \(target.label) gives latency percentiles for the last second only)\n"
+            }
             let table = TextFormat.collapsedTable(header: ["BACKEND", "P50", "P95", "P99"], rows: rows, alignments: [.left, .right, .right, .right], all: options.all)
             text += table.text + TextFormat.foldedNote(table.folded)
             if let overall = reading.overall {
