@@ -133,6 +133,33 @@ import WarRoomTestSupport
         }
     }
 
+    /// A server's address is part of the configuration: changed outside warroom it is a
+    /// version of its own, and a bare `lb rollback` undoes that change — only that one — and
+    /// puts the address back.
+    @Test func anAddressChangedOutsideIsSeenAndABareRollbackUndoesJustThatChange() throws {
+        let transcripts = try TemporaryFolder()
+        defer { transcripts.cleanUp() }
+        try HAProxyFixture.run { fixture in
+            let web2 = fixture.servers[1].port
+            let web3 = fixture.servers[2].port
+            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
+            try shell.send(Array("lb weight web2 40\n".utf8))
+            while !shell.stdout.text.contains("configuration version 2"), shell.stderr.text.isEmpty { usleep(20_000) }
+            _ = try fixture.ask("set server app/web2 addr 127.0.0.1 port \(web3)")
+            try shell.send(Array("lb history\nlb rollback\nquit\n".utf8))
+            shell.closeInput()
+            #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
+            let output = shell.stdout.text
+            #expect(output.contains("address web2: 127.0.0.1:\(web2) → 127.0.0.1:\(web3)"), "\(output)")
+            #expect(output.contains("rollback to version 2, the version before the most recent change (v3 by haproxy)"), "\(output)")
+            // HAProxy itself: the address is back, the responder's weight stands.
+            let state = try fixture.ask("show servers state app")
+            let row = try #require(state.split(separator: "\n").first { $0.split(separator: " ").dropFirst(3).first == "web2" }, "\(state)")
+            #expect(row.contains(" 127.0.0.1 ") && row.split(separator: " ").contains(Substring(String(web2))), "\(row)")
+            #expect(try fixture.stat("weight", server: "web2") == "40")
+        }
+    }
+
     /// HAProxy's `downtime` goes back (to 0) when a server comes out of MAINT: over a window
     /// holding that, DOWNTIME is what the server spent down in the window, never a wrapped
     /// 32-bit difference (it read `1193046h 28m`).

@@ -1,16 +1,27 @@
 /// The part of a load balancer's state an operator changes: algorithm, rate limit, and each
-/// server's weight and administrative state. Each change makes a new version of it.
+/// server's weight, administrative state and (where the target says) address. Each change
+/// makes a new version of it.
 public struct LoadBalancerConfiguration: Sendable, Equatable {
     /// One server's configured weight and state.
     public struct Server: Sendable, Equatable {
         public var name: String
         public var weight: Int
         public var state: ServerAdminState
+        /// `IP:PORT` where the target says (`set server … addr` changes it at run time); `nil`
+        /// for the simulation and older records.
+        public var address: String?
 
-        public init(name: String, weight: Int, state: ServerAdminState) {
+        public init(name: String, weight: Int, state: ServerAdminState, address: String? = nil) {
             self.name = name
             self.weight = weight
             self.state = state
+            self.address = address
+        }
+
+        /// Whether the address differs, when both sides know it.
+        func addressDiffers(from other: Server) -> Bool {
+            guard let address, let theirs = other.address else { return false }
+            return address != theirs
         }
     }
 
@@ -53,6 +64,7 @@ public struct LoadBalancerConfiguration: Sendable, Equatable {
             }
             if before.weight != server.weight { lines.append("weight \(server.name): \(before.weight) → \(server.weight)") }
             if before.state != server.state { lines.append("state \(server.name): \(before.state.rawValue) → \(server.state.rawValue)") }
+            if server.addressDiffers(from: before) { lines.append("address \(server.name): \(before.address ?? "?") → \(server.address ?? "?")") }
         }
         for server in old.servers where index(of: server.name) == nil {
             lines.append("server \(server.name): removed")
@@ -89,6 +101,9 @@ extension LoadBalancerConfiguration {
             if before.state != server.state {
                 items.append(["server": .string(server.name), "field": "state", "from": .string(before.state.rawValue), "to": .string(server.state.rawValue)])
             }
+            if server.addressDiffers(from: before) {
+                items.append(["server": .string(server.name), "field": "address", "from": .optional(before.address), "to": .optional(server.address)])
+            }
         }
         for server in old.servers where index(of: server.name) == nil {
             items.append(["server": .string(server.name), "field": "removed"])
@@ -102,7 +117,11 @@ extension LoadBalancerConfiguration {
         var object: JSONObject = [:]
         if let algorithm { object["algorithm"] = .string(algorithm.rawValue) }
         if let rateLimit { object["rate_limit"] = .number(rateLimit) }
-        object["servers"] = .array(servers.map { ["name": .string($0.name), "weight": .int($0.weight), "state": .string($0.state.rawValue)] })
+        object["servers"] = .array(servers.map { server in
+            var item: JSONObject = ["name": .string(server.name), "weight": .int(server.weight), "state": .string(server.state.rawValue)]
+            if let address = server.address { item["address"] = .string(address) }
+            return .object(item)
+        })
         return .object(object)
     }
 
@@ -114,7 +133,7 @@ extension LoadBalancerConfiguration {
             guard let name = item["name"]?.stringValue, let weight = item["weight"]?.intValue,
                 let state = item["state"]?.stringValue.flatMap(ServerAdminState.init(rawValue:))
             else { return nil }
-            servers.append(Server(name: name, weight: weight, state: state))
+            servers.append(Server(name: name, weight: weight, state: state, address: item["address"]?.stringValue))
         }
         self.init(algorithm: value["algorithm"]?.stringValue.flatMap(BalanceAlgorithm.init(rawValue:)), rateLimit: value["rate_limit"]?.doubleValue, servers: servers)
     }
@@ -122,7 +141,9 @@ extension LoadBalancerConfiguration {
     /// Whether every server of `other` has the same weight and state here (the algorithm is
     /// left out: a real load balancer cannot say or change it).
     func serversMatch(_ other: LoadBalancerConfiguration) -> Bool {
-        other.servers.allSatisfy { wanted in servers.first { $0.name == wanted.name }.map { $0.weight == wanted.weight && $0.state == wanted.state } ?? true }
+        other.servers.allSatisfy { wanted in
+            servers.first { $0.name == wanted.name }.map { $0.weight == wanted.weight && $0.state == wanted.state && !$0.addressDiffers(from: wanted) } ?? true
+        }
     }
 }
 

@@ -291,7 +291,9 @@ extension LoadBalancerConsole {
         guard latest > 1 else { throw ConsoleError.nothingToRollBack }
         let last = current
         var first = latest
-        if last.action != "rollback" {
+        // A responder's run of changes is undone together; changes found made outside warroom
+        // are undone one at a time, the most recent first.
+        if last.action != "rollback", last.action != "outside-change" {
             while first > 2, versions[first - 2].by == last.by, versions[first - 2].action != "rollback" { first -= 1 }
         }
         let span = first == latest ? "v\(latest) by \(last.by)" : "v\(first)…v\(latest), \(latest - first + 1) changes by \(last.by)"
@@ -348,6 +350,7 @@ extension LoadBalancerConsole {
             guard let present = live.servers.first(where: { $0.name == server.name }) else { continue }
             if present.weight != server.weight { try target.setWeight(server.weight, server: server.name, at: now) }
             if present.state != server.state { try target.setState(server.state, server: server.name, at: now) }
+            if server.addressDiffers(from: present), let address = server.address { try target.setAddress(address, server: server.name, at: now) }
         }
     }
 }

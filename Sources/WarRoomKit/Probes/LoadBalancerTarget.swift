@@ -148,6 +148,8 @@ public protocol LoadBalancerTarget: AnyObject {
 
     /// Sets a server's administrative state.
     func setState(_ state: ServerAdminState, server: String, at now: Instant) throws
+    /// Points a server at another address (`IP:PORT`).
+    func setAddress(_ address: String, server: String, at now: Instant) throws
 
     // MARK: Beyond `show stat` (defaults below throw `TargetError.unsupported`)
 
@@ -444,6 +446,11 @@ extension LoadBalancerTarget {
 
     public func changeEvidence(servers: [String], since: Instant, at now: Instant) -> ChangeEvidence? {
         nil
+    }
+
+    /// Points a server at another address.
+    public func setAddress(_ address: String, server: String, at now: Instant) throws {
+        throw TargetError.unsupported(target: label, what: "a server address change")
     }
 
     /// Changes the balancing algorithm.

@@ -114,6 +114,20 @@ public struct HAProxyClient: Sendable {
         try change("set server \(backend)/\(server) state \(state.rawValue)", backend: backend, server: server)
     }
 
+    /// Points a server at `ip` and `port` (`set server B/S addr IP port P`). HAProxy answers
+    /// with what changed ("IP changed from …"), or nothing when nothing did; the caller reads
+    /// the address back to confirm it.
+    public func setAddress(ip: String, port: Int?, backend: String, server: String) throws(HAProxyError) {
+        try checkName(backend)
+        try checkName(server)
+        guard ip.utf8.allSatisfy({ (0x21..<0x7F).contains($0) }), !ip.isEmpty else { throw .invalidName(ip) }
+        let command = "set server \(backend)/\(server) addr \(ip)" + (port.map { " port \($0)" } ?? "")
+        let answer = String(decoding: try exchange(command), as: UTF8.self)
+        let trimmed = answer.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed.contains("changed from") || trimmed.hasPrefix("no need to change") { return }
+        throw failure(of: command, answer: Array(answer.utf8), backend: backend, server: server, messagesAllowed: true)
+    }
+
     // MARK: - Answers
 
     private func exchange(_ command: String) throws(HAProxyError) -> [UInt8] {

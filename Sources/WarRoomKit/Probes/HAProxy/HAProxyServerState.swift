@@ -33,6 +33,12 @@ public struct HAProxyServerState: Sendable, Equatable {
     public var server: String
     /// `srv_addr`
     public var address: String
+    /// `srv_addr:srv_port`, as `set server … addr IP port PORT` takes them; `nil` without an address.
+    public var endpoint: String? {
+        guard !address.isEmpty, address != "-" else { return nil }
+        guard let port = fields["srv_port"], !port.isEmpty, port != "0" else { return address }
+        return "\(address):\(port)"
+    }
     /// `srv_op_state`: 0 stopped, 1 starting, 2 running, 3 stopping.
     public var operationalState: Int
     /// `srv_admin_state`

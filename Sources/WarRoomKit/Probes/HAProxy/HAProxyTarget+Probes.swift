@@ -12,7 +12,7 @@ extension HAProxyTarget {
     /// - Throws: `HAProxyError` when HAProxy cannot be reached or the backend is gone.
     public func configuration(at now: Instant) throws -> LoadBalancerConfiguration {
         let servers = try serversState().map { state in
-            LoadBalancerConfiguration.Server(name: state.server, weight: state.userWeight, state: state.adminState)
+            LoadBalancerConfiguration.Server(name: state.server, weight: state.userWeight, state: state.adminState, address: state.endpoint)
         }
         return LoadBalancerConfiguration(algorithm: nil, servers: servers)
     }

@@ -165,6 +165,28 @@ public final class HAProxyTarget: LoadBalancerTarget {
         }
     }
 
+    /// Points a server at `IP:PORT` and confirms it with `show servers state` (a rollback puts
+    /// back an address someone changed at run time).
+    /// - Throws: `TargetError.unknownServer`; `HAProxyError` when HAProxy refuses or does not
+    ///   show the address afterwards (`.notConfirmed`).
+    public func setAddress(_ address: String, server: String, at now: Instant) throws {
+        let backend = try settledBackend()
+        try checkServer(server, in: backend)
+        var ip = address
+        var port: Int?
+        if let colon = address.lastIndex(of: ":"), let number = Int(address[address.index(after: colon)...]), !address[..<colon].contains(":") || address.hasPrefix("[") {
+            ip = String(address[..<colon].filter { $0 != "[" && $0 != "]" })
+            port = number
+        }
+        try tracked { () throws(HAProxyError) in try client.setAddress(ip: ip, port: port, backend: backend, server: server) }
+        let states = try tracked { () throws(HAProxyError) in try client.showServersState(backend: backend) }
+        let found = states.first { $0.server == server }?.endpoint
+        guard found == address else {
+            throw HAProxyError.notConfirmed(endpoint: client.endpoint.description, command: "set server \(backend)/\(server) addr \(ip)\(port.map { " port \($0)" } ?? "")",
+                                           found: "address \(found ?? "none")")
+        }
+    }
+
     /// Puts a server in `ready`, `drain` or `maint` and confirms it with `show servers state`.
     /// - Parameters:
     ///   - state: the administrative state wanted.
