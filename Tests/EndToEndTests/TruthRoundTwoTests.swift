@@ -86,6 +86,18 @@ import WarRoomTestSupport
         #expect(run.stdout.components(separatedBy: "(--window does not apply: sim:lb-misconfig-2023-11-05 gives latency percentiles for the last second only)").count == 2, "\(run.stdout)")
     }
 
+    /// A step whose `run` did not make its change (no --yes in a pipe) is not done silently;
+    /// typed by hand afterwards, it is.
+    @Test func doneAfterARunThatLeftItsChangeUndoneSaysSo() throws {
+        let note = "note: 'run' left 'lb rollback' undone on rollback (not confirmed), and nobody typed it since: the step is recorded done as you said, without it"
+        for (script, said) in [("run\ndone\n", true), ("run\nlb rollback\ndone\n", false)] {
+            let folder = try TemporaryFolder()
+            defer { folder.cleanUp() }
+            let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: "advance 20m\nmark detected\ngoto rollback\n" + script)
+            #expect(run.stdout.contains(note) == said, "\(script): \(run.stdout)")
+        }
+    }
+
     @Test func wordsWithoutCheckIsAUsageErrorNotIgnored() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }

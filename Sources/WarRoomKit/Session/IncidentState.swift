@@ -146,6 +146,8 @@ public struct IncidentState: Sendable {
     public private(set) var firingAlerts: [String: AlertRecord] = [:]
     public var closedAt: Instant?
     public var summary: String?
+    /// Changes a step's `run` left undone (not confirmed), by step, until someone types them.
+    public private(set) var leftUndone: [String: [String]] = [:]
     /// seq → corrected text.
     public var amendments: [Int: String] = [:]
     /// seq → reason.
@@ -258,6 +260,14 @@ public struct IncidentState: Sendable {
             clockAnchor = (to, entry.wall)
         }
         if let key = entry.data["key"]?.stringValue { automaticKeys.insert(key) }
+        if !leftUndone.isEmpty, let input = entry.input {
+            // Typed after all: no longer left undone.
+            for step in leftUndone.keys { leftUndone[step]?.removeAll { $0 == input } }
+            leftUndone = leftUndone.filter { !$0.value.isEmpty }
+        }
+        if entry.kind == .command, let step = entry.data["step"]?.stringValue, let undone = entry.data["left_undone"]?.arrayValue {
+            leftUndone[step, default: []] += undone.compactMap(\.stringValue)
+        }
         entryCount += 1
         if entry.isByAPerson, !responders.contains(entry.by) { responders.append(entry.by) }
         steps.apply(entry)

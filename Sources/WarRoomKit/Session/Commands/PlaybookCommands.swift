@@ -18,12 +18,14 @@ enum PlaybookCommands {
             let progress = try context.requireProgress()
             let step = try context.leadingStep(&arguments, usage: "done [STEP | --step STEP] [NOTE]")
             let note = arguments.rest
-            return try context.apply(progress.done(step: step, note: note.isEmpty ? nil : note, at: context.now))
+            let undone = leftUndone(step ?? context.state.step, in: context)
+            return try context.apply(progress.done(step: step, note: note.isEmpty ? nil : note, at: context.now)) + undone
         }),
         CommandSpec("next", usage: "next", summary: "complete the current step (same as 'done')",
                     details: "Example: next", group: .playbook, changes: { _ in true }, dependsOn: { _ in .stepAtPrompt }, decide: { context, arguments in
             try arguments.expectEnd(usage: "next")
-            return try context.apply(context.requireProgress().next(at: context.now))
+            let undone = leftUndone(context.state.step, in: context)
+            return try context.apply(context.requireProgress().next(at: context.now)) + undone
         }),
         CommandSpec("skip", usage: "skip [STEP | --step STEP] REASON", summary: "leave a step undone, with the reason (recorded for the postmortem)",
                     details: """
@@ -62,6 +64,13 @@ enum PlaybookCommands {
     ]
 }
 
+/// What `done` says of a step whose `run` left a change undone (not confirmed) that nobody
+/// typed since: the step is done as the responder says, and the record shows what was not made.
+private func leftUndone(_ step: String?, in context: any CommandContext) -> String {
+    guard let step, let undone = context.state.leftUndone[step], !undone.isEmpty else { return "" }
+    return "\nnote: 'run' left \(undone.map { "'\($0)'" }.joined(separator: ", ")) undone on \(step) (not confirmed), and nobody typed it since: the step is recorded done as you said, without it"
+}
+
 extension Session {
     /// `run [STEP] [--yes]`: each suggested command runs as if typed, and is recorded with its
     /// own input. One that changes something runs only once the responder confirms it (on a
@@ -72,6 +81,14 @@ extension Session {
         if yes, !entries.isEmpty { entries[0].data["yes"] = true }
         try record(entries)
         var output = [run.message]
+        var leftUndone: [String] = []
+        defer {
+            // What `run` did not make is on the record, so that `done` on the step says so.
+            if !leftUndone.isEmpty, let stepID = run.entries.first?.data["step"]?.stringValue ?? state.step {
+                _ = try? record(.command, text: "run left undone: " + leftUndone.joined(separator: "; "),
+                                data: ["command": "run", "effect": "none", "step": .string(stepID), "left_undone": .array(leftUndone.map(JSONValue.string))])
+            }
+        }
         for command in run.commands {
             output.append("» \(command.text)")
             let words = command.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -98,6 +115,7 @@ extension Session {
                     allowed = yes && (!command.isShell || allowShell)
                 }
                 guard allowed else {
+                    leftUndone.append(command.text)
                     if interactive {
                         output.append("  (not run)")
                     } else if command.isShell, yes {
