@@ -98,6 +98,17 @@ import WarRoomTestSupport
         }
     }
 
+    /// A reminder that fell due is printed once, not again before every failing line.
+    @Test func aDueReminderIsPrintedOnceInAPipedScript() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
+                                        input: "advance 20m\nmark detected\nadvance 40m\nbogus1\nbogus2\nnote x\nbogus3\n")
+        for reminder in ["Step take-command is overdue", "Escalation rule 1 says", "Status update due"] {
+            #expect((run.stdout + run.stderr).components(separatedBy: reminder).count == 2, "\(reminder): \(run.stdout)")
+        }
+    }
+
     @Test func wordsWithoutCheckIsAUsageErrorNotIgnored() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
