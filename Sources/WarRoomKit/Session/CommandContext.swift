@@ -7,7 +7,7 @@
 /// then its drafts, as values. Commands that only record (notes, hypotheses, milestones, roles,
 /// playbook steps) are written against this protocol; those that act on the world (`lb`,
 /// probes, `!`, the clock, views that read the store) take the session.
-protocol CommandContext: AnyObject {
+public protocol CommandContext: AnyObject {
     /// The incident, with what the command has decided so far folded in.
     var state: IncidentState { get }
     /// The incident clock's reading for this line.
@@ -34,7 +34,7 @@ extension CommandContext {
     /// responder and the playbook position, and folds it into the state.
     /// - Returns: the entry with the `seq` it will be recorded under.
     @discardableResult
-    func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
+    public func record(_ kind: EntryKind, text: String = "", data: JSONObject = [:], at: Instant? = nil, by: String? = nil) throws -> TranscriptEntry {
         var data = data
         // `--at TIME` stamps what the line records with that time, and says so.
         if at == nil, backdate != nil { data["backdated"] = .string(now.iso8601) }
@@ -44,7 +44,7 @@ extension CommandContext {
     }
 
     /// Decides a playbook's entry drafts in order (each at its own time when it has one).
-    func record(_ drafts: [PlaybookEntryDraft]) throws {
+    public func record(_ drafts: [PlaybookEntryDraft]) throws {
         guard !drafts.isEmpty else { return }
         let input = takeInput()
         for (index, draft) in drafts.enumerated() {
@@ -59,11 +59,11 @@ extension CommandContext {
     }
 
     /// The playbook engine over the incident as it stands, when the incident follows a playbook.
-    var progress: PlaybookProgress? {
+    public var progress: PlaybookProgress? {
         playbook.map { PlaybookProgress(playbook: $0, state: state) }
     }
 
-    func requireProgress() throws -> PlaybookProgress {
+    public func requireProgress() throws -> PlaybookProgress {
         guard let progress else {
             throw CommandError.invalid("this incident has no playbook; start one with --playbook ID (see 'warroom playbooks list')")
         }
@@ -72,20 +72,20 @@ extension CommandContext {
 
     /// The step `done` and `skip` apply to: `--step STEP`, else the first word when it names a
     /// step not yet done, else `nil` (the current step; the first word starts the note).
-    func leadingStep(_ arguments: inout Arguments, usage: String) throws -> String? {
+    public func leadingStep(_ arguments: inout Arguments, usage: String) throws -> String? {
         if let named = try arguments.option("--step", usage: usage) { return named }
         guard let first = arguments.words.first, let progress, progress.playbook.step(first) != nil, progress.status(of: first) != .done else { return nil }
         return arguments.first()
     }
 
     /// Steps `done` or `skip` can name: those not done yet.
-    var openStepIDs: [String] {
+    public var openStepIDs: [String] {
         guard let progress else { return [] }
         return progress.playbook.stepIDs.filter { progress.status(of: $0) != .done }
     }
 
     /// Records what a playbook command produced and returns its message.
-    func apply(_ outcome: PlaybookOutcome) throws -> String {
+    public func apply(_ outcome: PlaybookOutcome) throws -> String {
         try record(outcome.entries)
         return outcome.message
     }
@@ -93,7 +93,7 @@ extension CommandContext {
     /// Records a milestone (once per milestone; a second mark of the same one is refused
     /// unless the first was retracted — correct a time with `retract` then `mark --at`). One
     /// that would put the incident out of order is refused, unless `force`d.
-    func markMilestone(_ milestone: Milestone, at time: Instant, text: String, force: Bool = false, alert: AlertRecord? = nil) throws -> String {
+    public func markMilestone(_ milestone: Milestone, at time: Instant, text: String, force: Bool = false, alert: AlertRecord? = nil) throws -> String {
         if let existing = state.milestones[milestone.rawValue] {
             throw CommandError.invalid("'\(milestone.rawValue)' was already marked at \(existing.time.clockSeconds) (#\(existing.seq)); to move it, 'retract \(existing.seq) REASON' then mark it again")
         }
@@ -120,7 +120,7 @@ extension CommandContext {
     }
 
     /// Records an escalation; the first one marks the milestone `escalated`.
-    func escalate(to: String, reason: String) throws -> String {
+    public func escalate(to: String, reason: String) throws -> String {
         let entry = try record(.escalation, text: "Escalated to \(to)" + (reason.isEmpty ? "" : ": \(reason)"),
                                data: ["to": .string(to), "reason": .string(reason)])
         var output = "escalated to \(to) (#\(entry.seq))"
@@ -132,12 +132,12 @@ extension CommandContext {
     }
 
     /// `03:45:10Z`, or `2023-11-06 03:45:10Z` once the incident has crossed midnight.
-    func stampSeconds(_ instant: Instant) -> String {
+    public func stampSeconds(_ instant: Instant) -> String {
         instant.date == state.openedAt.date ? instant.clockSeconds : "\(instant.date) \(instant.clockSeconds)"
     }
 
     /// `03:45Z`, or `11-06 03:45Z` once the incident has crossed midnight.
-    func stamp(_ instant: Instant) -> String {
+    public func stamp(_ instant: Instant) -> String {
         instant.date == state.openedAt.date ? instant.clockMinutes : "\(instant.date.dropFirst(5)) \(instant.clockMinutes)"
     }
 }

@@ -136,7 +136,7 @@ extension Session {
     }
 
     /// `probe KIND [ARGS]`
-    func runProbe(_ words: [String]) throws -> String {
+    public func runProbe(_ words: [String]) throws -> String {
         guard let kind = words.first else {
             throw CommandError.usage("probe KIND [ARGS]", "missing KIND (one of \(ProbeKind.names.joined(separator: ", ")))")
         }
@@ -149,7 +149,7 @@ extension Session {
     }
 
     /// `lb SUBCOMMAND`
-    func runLB(_ words: [String]) throws -> String {
+    public func runLB(_ words: [String]) throws -> String {
         let console = try loadBalancerConsole()
         let result = try console.lb(arguments: words, by: responder, at: clock.now)
         try recordTargetChanges(of: console)

@@ -35,7 +35,7 @@ struct Instruments {
 }
 
 /// What a command does outside the record, as a value: run once its decision is committed.
-enum Effect {
+public enum Effect: Sendable {
     /// The shell stops counting in the room (`quit` in a room, once its `leave` is recorded).
     case leaveRoom(shell: Int)
     /// The postmortem is compiled and written (`close`, once the close is recorded).

@@ -3,14 +3,14 @@
 /// store in one append — one write and one fsync for a file — once the command has decided.
 extension Session {
     /// The incident clock's reading for this line.
-    var now: Instant { clock.now }
+    public var now: Instant { clock.now }
     /// Real time for this line.
-    var wallNow: Instant { clock.wallNow }
+    public var wallNow: Instant { clock.wallNow }
     /// The time `--at TIME` gave the line being handled.
-    var backdate: Instant? { line.backdate }
+    public var backdate: Instant? { line.backdate }
 
     /// The line as typed, for the first entry it records: each line's input is recorded once.
-    func takeInput() -> String? {
+    public func takeInput() -> String? {
         defer { line.input = nil }
         return line.input
     }
@@ -34,7 +34,7 @@ extension Session {
 
     /// Folds `draft` into the state under the next `seq` and keeps it for the commit.
     @discardableResult
-    func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
+    public func stage(_ draft: TranscriptEntry) -> TranscriptEntry {
         recorder.stage(draft)
     }
 

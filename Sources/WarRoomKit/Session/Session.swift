@@ -109,6 +109,11 @@ public final class Session: CommandContext {
     /// This shell's part in a shared room (nothing of it is used for a file).
     var roomShell: ShellInRoom
 
+    /// Who types in this terminal from now on (`as NAME`); the incident's roles are unchanged.
+    public func typeAs(_ name: String) {
+        responder = name
+    }
+
     /// Commands whose entries may be stamped with an earlier time by `--at TIME` (writing up
     /// what happened, in order, after the fact); milestones have their own `mark --at`.
     static let backdatable: Set<String> = ["note", "hypothesis", "rule-out", "confirm", "escalate", "update", "action", "rootcause", "trigger", "impact"]
@@ -168,8 +173,8 @@ public final class Session: CommandContext {
     public var scenario: Scenario? { instruments.scenario }
     /// Where playbook and scenario ids are looked up (the postmortem re-runs a drill's scenario).
     public var playbookFolders: [String] { instruments.playbookFolders }
-    /// The console over the load balancer.
-    var console: LoadBalancerConsole? { instruments.console }
+    /// The console over the load balancer, once it has been read.
+    public var console: LoadBalancerConsole? { instruments.console }
     /// The playbook's guidance to show when the session opens (its first or current step).
     public var openingGuide: String? { instruments.openingGuide }
     /// This shell's id in a shared room (`data.shell` of its `join`, `as` and `leave`).
@@ -406,7 +411,7 @@ public final class Session: CommandContext {
 
     /// What the line being handled does outside the record once its decision is committed
     /// (nothing, if it is not).
-    func then(_ effect: Effect) {
+    public func then(_ effect: Effect) {
         line.effects.append(effect)
     }
 

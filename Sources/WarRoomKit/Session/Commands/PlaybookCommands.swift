@@ -75,7 +75,7 @@ extension Session {
     /// `run [STEP] [--yes]`: each suggested command runs as if typed, and is recorded with its
     /// own input. One that changes something runs only once the responder confirms it (on a
     /// terminal) or with `--yes` (from a script).
-    func runSuggestions(step: String?, yes: Bool) throws -> String {
+    public func runSuggestions(step: String?, yes: Bool) throws -> String {
         let run = try requireProgress().run(step: step)
         var entries = run.entries
         if yes, !entries.isEmpty { entries[0].data["yes"] = true }

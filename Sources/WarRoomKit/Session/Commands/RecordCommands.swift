@@ -84,7 +84,7 @@ enum RecordCommands {
             var data: JSONObject = ["responder": .string(name), "previous": .string(previous)]
             if let shell = session.shell { data["shell"] = .int(shell) }
             try session.record(.role, text: "\(name) is at the keyboard (was \(previous))", data: data, by: name)
-            session.responder = name
+            session.typeAs(name)
             let roles = session.state.roles(of: name)
             return "now typing as \(name)" + (roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))")
         },

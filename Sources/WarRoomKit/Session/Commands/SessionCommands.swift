@@ -58,7 +58,7 @@ enum SessionCommands {
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
             session.then(.endSession)
-            if session.room != nil, let shell = session.shell {
+            if session.isRoom, let shell = session.shell {
                 try session.record(.leave, text: "\(session.responder) left", data: ["responder": .string(session.responder), "shell": .int(shell), "reason": "quit"])
                 session.then(.leaveRoom(shell: shell))
                 return "Left the room; \(session.state.id) stays open for the others. Come back with: warroom join \(session.state.id)"
@@ -90,7 +90,7 @@ extension Session {
     /// Moves a virtual clock forward by `ms` (`advance`, `at`) and records it, with what fell
     /// due on the way at its own time.
     /// - Returns: `03:45:00Z → 03:50:00Z`.
-    func advanceClock(by ms: Int64, saying text: String) throws -> String {
+    public func advanceClock(by ms: Int64, saying text: String) throws -> String {
         let from = clock.now
         if target is SimulatedTarget, from + ms - state.openedAt > instruments.longestDrill {
             throw CommandError.invalid("a drill simulates at most \(SimulatedTarget.spanText(instruments.longestDrill)) of incident time and this one is at +\(DurationText.format(milliseconds: from - state.openedAt)); close it, or start a new drill")
@@ -104,7 +104,7 @@ extension Session {
     }
 
     /// `who`: the room's responders now, as a table.
-    func who() throws -> String {
+    public func who() throws -> String {
         guard room != nil else {
             let roles = state.roles(of: responder)
             return "Only this shell works this incident: \(responder)\(roles.isEmpty ? "" : " (\(roles.joined(separator: ", ")))"); its transcript is a local file, one writer at a time. To work an incident with others, open it in a shared store: warroom start --store URL"
@@ -127,7 +127,7 @@ extension Session {
     }
 
     /// Runs `!COMMAND` and records it as a `shell` entry.
-    func runShell(_ command: String) throws -> String {
+    public func runShell(_ command: String) throws -> String {
         guard interactive || allowShell else {
             throw CommandError.invalid("'!' commands do not run from a piped script unless the incident was started with --allow-shell")
         }
