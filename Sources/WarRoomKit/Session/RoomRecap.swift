@@ -37,7 +37,7 @@ public enum RoomRecap {
                 lines.append("  \(status == .open ? "open" : status == .ruledOut ? "ruled out" : "confirmed"): " + items.joined(separator: "; "))
             }
         }
-        let changes = entries.compactMap(LoadBalancerChangeRecord.init(entry:)).filter { $0.changed == true }
+        let changes = Array(entries.lazy.filter { $0.kind == .lb }.compactMap(LoadBalancerChangeRecord.init(entry:)).filter { $0.changed == true })
         if !changes.isEmpty {
             let shown = changes.suffix(changesShown).map { change in
                 let note = change.note ?? change.action ?? ""
