@@ -85,9 +85,7 @@ import WarRoomTestSupport
         let transcripts = try TemporaryFolder()
         defer { transcripts.cleanUp() }
         try HAProxyFixture.run { fixture in
-            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
-            try shell.send(Array("probe health\n".utf8))
-            while !shell.stdout.text.contains("Health at"), shell.stderr.text.isEmpty { usleep(20_000) }
+            let shell = try liveShell(fixture, transcripts, first: "probe health", until: "Health at")
             let before = fixture.pid
             try fixture.reload()
             try shell.send(Array("probe backend web1\nquit\n".utf8))
@@ -108,9 +106,7 @@ import WarRoomTestSupport
         let transcripts = try TemporaryFolder()
         defer { transcripts.cleanUp() }
         try HAProxyFixture.run { fixture in
-            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
-            try shell.send(Array("lb weight web2 40\n".utf8))
-            while !shell.stdout.text.contains("configuration version 2"), shell.stderr.text.isEmpty { usleep(20_000) }
+            let shell = try liveShell(fixture, transcripts, first: "lb weight web2 40", until: "configuration version 2")
             kill(fixture.pid, SIGSTOP)
             usleep(1_000_000)
             try shell.send(Array("lb history\nprobe config\n".utf8))
@@ -142,9 +138,7 @@ import WarRoomTestSupport
         try HAProxyFixture.run { fixture in
             let web2 = fixture.servers[1].port
             let web3 = fixture.servers[2].port
-            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
-            try shell.send(Array("lb weight web2 40\n".utf8))
-            while !shell.stdout.text.contains("configuration version 2"), shell.stderr.text.isEmpty { usleep(20_000) }
+            let shell = try liveShell(fixture, transcripts, first: "lb weight web2 40", until: "configuration version 2")
             _ = try fixture.ask("set server app/web2 addr 127.0.0.1 port \(web3)")
             try shell.send(Array("lb history\nlb rollback\nquit\n".utf8))
             shell.closeInput()
@@ -195,9 +189,7 @@ import WarRoomTestSupport
         let transcripts = try TemporaryFolder()
         defer { transcripts.cleanUp() }
         try HAProxyFixture.run { fixture in
-            let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
-            try shell.send(Array("probe health\n".utf8))
-            while !shell.stdout.text.contains("Health at"), shell.stderr.text.isEmpty { usleep(20_000) }
+            let shell = try liveShell(fixture, transcripts, first: "probe health", until: "Health at")
             kill(fixture.pid, SIGSTOP)
             defer { kill(fixture.pid, SIGCONT) }
             // Past the sampler's last good reading, so every question meets the silence.
@@ -502,6 +494,17 @@ import WarRoomTestSupport
     }
 
     // MARK: - Helpers
+
+    /// A shell left running on `fixture`'s HAProxy, once `first` has printed `marker` (within
+    /// 30 s): what a test then does to HAProxy falls between the shell's commands.
+    func liveShell(_ fixture: HAProxyFixture, _ transcripts: TemporaryFolder, first: String, until marker: String) throws -> ChildProcess {
+        let shell = try WarRoomBinary.start(startArguments(fixture.adminSocket, transcripts))
+        try shell.send(Array("\(first)\n".utf8))
+        let began = Date()
+        while !shell.stdout.text.contains(marker), shell.stderr.text.isEmpty, Date().timeIntervalSince(began) < 30 { usleep(20_000) }
+        try #require(shell.stdout.text.contains(marker), "'\(first)' did not print '\(marker)': \(shell.stderr.text)")
+        return shell
+    }
 
     func startArguments(_ socket: String, _ transcripts: TemporaryFolder) -> [String] {
         ["start", "--target", "haproxy:\(socket)", "--title", "Checkout 502s", "--transcripts", transcripts.path]
