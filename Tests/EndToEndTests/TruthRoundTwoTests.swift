@@ -5,6 +5,14 @@ import WarRoomTestSupport
 
 /// Small truths a careful reader caught, each through the binary as a user meets it.
 @Suite struct TruthRoundTwoTests {
+    /// The bundled drill on the virtual clock at speed 0, with `script` piped in; `body` reads
+    /// what it printed and what it wrote in the folder.
+    func drill(_ script: String, _ body: (ProcessResult, TemporaryFolder) throws -> Void) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        try body(try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: script), folder)
+    }
+
     @Test func anEditedActionItemIsNotNamedTwiceAndAnUpdateJustPostedIsNotZeroMillisecondsAgo() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
@@ -20,70 +28,60 @@ import WarRoomTestSupport
     /// Nobody typed `mark detected`: the escalation rules count from the alert (03:45:45Z), so
     /// the reminders come at 03:55:45Z and 04:15:45Z, not after someone marks detection.
     @Test func escalationRemindersCountFromTheAlertWithNobodyTyping() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: "advance 50m\n")
-        #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("[03:55Z] Escalation rule 1 says: page sre-oncall"), "\(run.stdout)")
-        #expect(run.stdout.contains("[04:15Z] Escalation rule 2 says: page reliability-team"), "\(run.stdout)")
-        let log = try TranscriptLog.read(path: try #require(transcripts(in: folder.path).first))
-        let reminders = log.entries.filter { $0.kind == .timer && $0.data["timer"] == "escalation" }
-        #expect(reminders.map { $0.at.clockSeconds } == ["03:55:45Z", "04:15:45Z"])
+        try drill("advance 50m\n") { run, folder in
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("[03:55Z] Escalation rule 1 says: page sre-oncall"), "\(run.stdout)")
+            #expect(run.stdout.contains("[04:15Z] Escalation rule 2 says: page reliability-team"), "\(run.stdout)")
+            let log = try TranscriptLog.read(path: try #require(transcripts(in: folder.path).first))
+            let reminders = log.entries.filter { $0.kind == .timer && $0.data["timer"] == "escalation" }
+            #expect(reminders.map { $0.at.clockSeconds } == ["03:55:45Z", "04:15:45Z"])
+        }
     }
 
     /// In a drill, milestones before its trigger are refused; `detected` before the first alert
     /// is taken and said.
     @Test func milestonesBeforeTheDrillsTriggerAreRefused() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
-                                        input: "advance 20m\nmark detected --at 03:38Z\nmark mitigated --at 03:39Z\nmark detected --at 03:43Z\n")
-        #expect(run.stderr.contains("line 2: error: detected at 03:38:00Z would be before the drill's trigger (the change maintenance-automation made at 03:40:00Z), when nothing had gone wrong yet"), "\(run.stderr)")
-        #expect(run.stderr.contains("line 3: error: mitigated at 03:39:00Z would be before the drill's trigger"), "\(run.stderr)")
-        #expect(run.stdout.contains("detected at 03:43:00Z (backdated); note: before the first alert (MessagingErrorRate at 03:45:45Z)"), "\(run.stdout)")
+        try drill("advance 20m\nmark detected --at 03:38Z\nmark mitigated --at 03:39Z\nmark detected --at 03:43Z\n") { run, folder in
+            #expect(run.stderr.contains("line 2: error: detected at 03:38:00Z would be before the drill's trigger (the change maintenance-automation made at 03:40:00Z), when nothing had gone wrong yet"), "\(run.stderr)")
+            #expect(run.stderr.contains("line 3: error: mitigated at 03:39:00Z would be before the drill's trigger"), "\(run.stderr)")
+            #expect(run.stdout.contains("detected at 03:43:00Z (backdated); note: before the first alert (MessagingErrorRate at 03:45:45Z)"), "\(run.stdout)")
+        }
     }
 
     /// One formatter for a figure: the timeline (and `watch`) and a playbook check print the
     /// percentages the probe printed, not the fractions recorded.
     @Test func timelineAndChecksPrintFiguresAsTheProbeDoes() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
-                                        input: "advance 20m\nmark detected\ndone dana takes command\nprobe errors\ndone\ntimeline\n")
-        #expect(run.stdout.contains("probe errors: error_rate=12.5% timeout_rate=4.8% server_error_rate=0.044% connection_error_rate=7.7%"), "\(run.stdout)")
-        #expect(run.stdout.contains("Check: errors.error_rate = 12.5% (probe at 03:50:00Z over 03:49:00Z–03:50:00Z), above 2.0%? yes: passed"), "\(run.stdout)")
-        #expect(!run.stdout.contains("error_rate=0.1"))
+        try drill("advance 20m\nmark detected\ndone dana takes command\nprobe errors\ndone\ntimeline\n") { run, folder in
+            #expect(run.stdout.contains("probe errors: error_rate=12.5% timeout_rate=4.8% server_error_rate=0.044% connection_error_rate=7.7%"), "\(run.stdout)")
+            #expect(run.stdout.contains("Check: errors.error_rate = 12.5% (probe at 03:50:00Z over 03:49:00Z–03:50:00Z), above 2.0%? yes: passed"), "\(run.stdout)")
+            #expect(!run.stdout.contains("error_rate=0.1"))
+        }
     }
 
     /// A check after a change judges the time since it, and says which window it judged.
     @Test func aCheckAfterAChangeIsNotJudgedOnAWindowFromBeforeIt() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
-                                        input: "advance 20m\nmark detected\nlb rollback\nprobe errors\ndone verify-relief\nadvance 30s\nprobe errors --window 30s\ndone verify-relief\n")
-        #expect(run.stderr.contains("line 5: error: the latest `probe errors` (03:49:00Z–03:50:00Z) is from before the configuration changed at 03:50:00Z (v3), so it cannot say what the change did; step 'verify-relief' is not judged on it. Probe the time since the change (`probe errors --window 10s`, once 10 s have passed), then `done` again"), "\(run.stderr)")
-        #expect(run.stdout.contains("Check: errors.error_rate = 0.05% (probe at 03:50:30Z over 03:50:00Z–03:50:30Z), below 1.0%? yes: passed"), "\(run.stdout)")
+        try drill("advance 20m\nmark detected\nlb rollback\nprobe errors\ndone verify-relief\nadvance 30s\nprobe errors --window 30s\ndone verify-relief\n") { run, folder in
+            #expect(run.stderr.contains("line 5: error: the latest `probe errors` (03:49:00Z–03:50:00Z) is from before the configuration changed at 03:50:00Z (v3), so it cannot say what the change did; step 'verify-relief' is not judged on it. Probe the time since the change (`probe errors --window 10s`, once 10 s have passed), then `done` again"), "\(run.stderr)")
+            #expect(run.stdout.contains("Check: errors.error_rate = 0.05% (probe at 03:50:30Z over 03:50:00Z–03:50:30Z), below 1.0%? yes: passed"), "\(run.stdout)")
+        }
     }
 
     /// The postmortem's proof of the fix comes after the fix: a reading whose window began
     /// before the rollback is not its relief.
     @Test func reliefIsReadFromAWindowAfterTheFix() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
-                                        input: "advance 20m\nmark detected\nprobe errors\nlb rollback\nprobe errors\nmark mitigated\nadvance 1m\nprobe errors --window 30s\nmark resolved\nclose done\n")
-        #expect(run.status == 0, "\(run.stderr)")
-        let transcript = try #require(transcripts(in: folder.path).first)
-        let postmortem = try String(contentsOfFile: String(transcript.dropLast(".jsonl".count)) + ".postmortem.md", encoding: .utf8)
-        #expect(postmortem.contains("Mitigated: errors 12.5% at 03:50 → 0.05% at 03:51"), "\(postmortem)")
+        try drill("advance 20m\nmark detected\nprobe errors\nlb rollback\nprobe errors\nmark mitigated\nadvance 1m\nprobe errors --window 30s\nmark resolved\nclose done\n") { run, folder in
+            #expect(run.status == 0, "\(run.stderr)")
+            let transcript = try #require(transcripts(in: folder.path).first)
+            let postmortem = try String(contentsOfFile: String(transcript.dropLast(".jsonl".count)) + ".postmortem.md", encoding: .utf8)
+            #expect(postmortem.contains("Mitigated: errors 12.5% at 03:50 → 0.05% at 03:51"), "\(postmortem)")
+        }
     }
 
     /// A window the simulation's latency cannot honour is said, not silently dropped.
     @Test func latencyWithAWindowTheSimulationCannotHonourSaysSo() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path], input: "advance 20m\nprobe latency --window 5m\nprobe latency\n")
-        #expect(run.stdout.components(separatedBy: "(--window does not apply: sim:lb-misconfig-2023-11-05 gives latency percentiles for the last second only)").count == 2, "\(run.stdout)")
+        try drill("advance 20m\nprobe latency --window 5m\nprobe latency\n") { run, folder in
+            #expect(run.stdout.components(separatedBy: "(--window does not apply: sim:lb-misconfig-2023-11-05 gives latency percentiles for the last second only)").count == 2, "\(run.stdout)")
+        }
     }
 
     /// A step whose `run` did not make its change (no --yes in a pipe) is not done silently;
@@ -100,12 +98,10 @@ import WarRoomTestSupport
 
     /// A reminder that fell due is printed once, not again before every failing line.
     @Test func aDueReminderIsPrintedOnceInAPipedScript() throws {
-        let folder = try TemporaryFolder()
-        defer { folder.cleanUp() }
-        let run = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", folder.path],
-                                        input: "advance 20m\nmark detected\nadvance 40m\nbogus1\nbogus2\nnote x\nbogus3\n")
-        for reminder in ["Step take-command is overdue", "Escalation rule 1 says", "Status update due"] {
-            #expect((run.stdout + run.stderr).components(separatedBy: reminder).count == 2, "\(reminder): \(run.stdout)")
+        try drill("advance 20m\nmark detected\nadvance 40m\nbogus1\nbogus2\nnote x\nbogus3\n") { run, folder in
+            for reminder in ["Step take-command is overdue", "Escalation rule 1 says", "Status update due"] {
+                #expect((run.stdout + run.stderr).components(separatedBy: reminder).count == 2, "\(reminder): \(run.stdout)")
+            }
         }
     }
 
