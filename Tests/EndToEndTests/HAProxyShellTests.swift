@@ -88,10 +88,7 @@ import WarRoomTestSupport
             let shell = try liveShell(fixture, transcripts, first: "probe health", until: "Health at")
             let before = fixture.pid
             try fixture.reload()
-            try shell.send(Array("probe backend web1\nquit\n".utf8))
-            shell.closeInput()
-            #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
-            let output = shell.stdout.text
+            let output = try finish(shell, typing: "probe backend web1")
             #expect(output.contains("HAProxy restarted or reloaded: pid \(before) → \(fixture.pid)"), "\(output)")
             #expect(output.contains("since HAProxy started ("), "\(output)")
             let restarts = try transcript(in: transcripts).entries.filter { $0.kind == .lb && $0.data["action"] == "restart" }
@@ -115,10 +112,7 @@ import WarRoomTestSupport
             usleep(6_000_000)
             kill(fixture.pid, SIGCONT)
             usleep(2_500_000)
-            try shell.send(Array("probe errors\nquit\n".utf8))
-            shell.closeInput()
-            #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
-            let output = shell.stdout.text
+            let output = try finish(shell, typing: "probe errors")
             #expect(output.contains("cannot be read now (no answer from"), "\(output)")
             #expect(output.contains(": the versions as recorded; a change made since the last read is not seen until it is back"), "\(output)")
             #expect(output.contains("v2") && output.contains("weight 50 → 40 on web2"), "\(output)")
@@ -140,10 +134,7 @@ import WarRoomTestSupport
             let web3 = fixture.servers[2].port
             let shell = try liveShell(fixture, transcripts, first: "lb weight web2 40", until: "configuration version 2")
             _ = try fixture.ask("set server app/web2 addr 127.0.0.1 port \(web3)")
-            try shell.send(Array("lb history\nlb rollback\nquit\n".utf8))
-            shell.closeInput()
-            #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
-            let output = shell.stdout.text
+            let output = try finish(shell, typing: "lb history\nlb rollback")
             #expect(output.contains("address web2: 127.0.0.1:\(web2) → 127.0.0.1:\(web3)"), "\(output)")
             #expect(output.contains("rollback to version 2, the version before the most recent change (v3 by haproxy)"), "\(output)")
             // HAProxy itself: the address is back, the responder's weight stands.
@@ -494,6 +485,15 @@ import WarRoomTestSupport
     }
 
     // MARK: - Helpers
+
+    /// Types `lines` and `quit` into a live shell, waits for it to end (within 30 s), expects
+    /// it to end well, and returns everything it printed on stdout.
+    func finish(_ shell: ChildProcess, typing lines: String) throws -> String {
+        try shell.send(Array("\(lines)\nquit\n".utf8))
+        shell.closeInput()
+        #expect(shell.wait(seconds: 30).status == 0, "\(shell.stderr.text)")
+        return shell.stdout.text
+    }
 
     /// A shell left running on `fixture`'s HAProxy, once `first` has printed `marker` (within
     /// 30 s): what a test then does to HAProxy falls between the shell's commands.
