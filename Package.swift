@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "warroom", targets: ["WarRoomCLI"]),
         .library(name: "WarRoomKit", targets: ["WarRoomKit"]),
         .library(name: "WarRoomPostgres", targets: ["WarRoomPostgres"]),
+        .library(name: "WarRoomPrometheus", targets: ["WarRoomPrometheus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,18 +36,23 @@ let package = Package(
             name: "WarRoomPostgres",
             dependencies: ["WarRoomKit", "CLibPQ"]
         ),
+        .target(
+            name: "WarRoomPrometheus",
+            dependencies: ["WarRoomKit"]
+        ),
         .executableTarget(
             name: "WarRoomCLI",
             dependencies: [
                 "WarRoomKit",
                 "WarRoomPostgres",
+                "WarRoomPrometheus",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "WarRoomTestSupport",
-            dependencies: ["WarRoomKit", "WarRoomPostgres"],
+            dependencies: ["WarRoomKit", "WarRoomPostgres", "WarRoomPrometheus"],
             path: "Tests/WarRoomTestSupport"
         ),
         .testTarget(

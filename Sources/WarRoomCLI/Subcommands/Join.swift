@@ -25,6 +25,8 @@ struct Join: ParsableCommand {
     @Flag(help: "Let a piped script run '!' system shell commands.")
     var allowShell = false
 
+    @OptionGroup var metrics: MetricsOption
+
     func run() throws {
         guard let url = TranscriptSource.storeURL(store.url) else {
             throw ValidationError("join enters an incident in a store: give --store URL or set WARROOM_STORE")
@@ -47,6 +49,11 @@ struct Join: ParsableCommand {
             throw Failure.exit(error)
         }
         session.allowShell = allowShell
+        do {
+            if let probes = try metrics.probes(recorded: session.recordedMetrics, recordedMap: session.recordedMetricsMap) { session.attachMetrics(probes) }
+        } catch {
+            throw Failure.exit(error)
+        }
         let banner = ["Joined \(session.state.id) — \(session.state.severity) \(session.state.title)"] + RoomConnection.banner(session)
             + (session.recap ?? []) + ["Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it."]
         throw ShellLoop.run(session, banner: banner, notices: notices)

@@ -21,6 +21,8 @@ struct Resume: ParsableCommand {
     @Flag(help: "Continue a transcript that fails verification (it was changed after it was written); the resume entry records that you did.")
     var acceptBrokenChain = false
 
+    @OptionGroup var metrics: MetricsOption
+
     func run() throws {
         let session: Session
         let notices: [String]
@@ -31,6 +33,11 @@ struct Resume: ParsableCommand {
             throw Failure.exit(error)
         }
         session.allowShell = allowShell
+        do {
+            if let probes = try metrics.probes(recorded: session.recordedMetrics, recordedMap: session.recordedMetricsMap) { session.attachMetrics(probes) }
+        } catch {
+            throw Failure.exit(error)
+        }
         let banner = ["Resumed \(session.state.id) — \(session.state.severity) \(session.state.title)", "Transcript: \(session.path)"]
         throw ShellLoop.run(session, banner: banner, notices: notices)
     }

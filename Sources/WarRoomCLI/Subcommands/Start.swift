@@ -59,6 +59,8 @@ struct Start: ParsableCommand {
     @Option(help: ArgumentHelp("Write up a past incident: the incident clock starts at TIME (an ISO-8601 instant, e.g. 2019-07-02T13:42:00Z), virtual and still; 'at TIME' and 'advance' move it, and every entry carries its incident time.", valueName: "TIME"))
     var from: String?
 
+    @OptionGroup var metrics: MetricsOption
+
     func run() throws {
         // Checked before the incident opens, so that a mistyped limit leaves no transcript behind.
         let shellLimits: ShellRunner.Limits
@@ -84,6 +86,17 @@ struct Start: ParsableCommand {
             }
             options.from = instant
         }
+        // Checked before the incident opens, like the limits: a mistyped URL or map leaves no transcript.
+        let metricsProbes: PrometheusProbes?
+        do {
+            metricsProbes = try metrics.probes()
+        } catch {
+            throw Failure.exit(error)
+        }
+        if let metricsProbes {
+            options.metrics = metricsProbes.backend.label
+            options.metricsMap = metricsProbes.map.origin
+        }
         let session: Session
         let notices: [String]
         do {
@@ -107,9 +120,11 @@ struct Start: ParsableCommand {
             throw Failure.exit(error)
         }
         session.shellLimits = shellLimits
+        if let metricsProbes { session.attachMetrics(metricsProbes) }
         var banner = ["warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)"]
         banner += storeURL == nil ? ["Transcript: \(session.path)"] : RoomConnection.banner(session)
         if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
+        if let probes = session.metricsProbes { banner.append("Metrics: \(probes.label), probes wait at most \(ProbeWindow.seconds(probes.timeoutSeconds))") }
         if let target = session.target { banner.append("Load balancer: \(target.label)" + (session.clock.mode == .virtual ? " · virtual clock ×\(session.clock.speed == 0 ? "0 (moves on 'advance')" : String(session.clock.speed))" : "")) }
         banner.append(storeURL == nil ? "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume')."
                       : "Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it.")

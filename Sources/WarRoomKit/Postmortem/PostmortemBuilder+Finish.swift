@@ -19,7 +19,8 @@ extension PostmortemBuilder {
         resolution.steps = makeConfigSteps(resolution.configChanges)
         resolution.relief = makeRelief(resolution, liveSeries: liveSeries)
         let tasks = state.actions.compactMap { record.actions[$0.id] }.map(Self.task)
-        let summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
+        var summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
+        summary.measuredImpact = Self.measuredImpact(measuredSeries(), window: impactWindow())
         let timeline = makeTimeline(record)
         let misleadingPaths = makeMisleadingPaths(record)
         var warnings = readWarnings(verification: verification, torn: torn, badLines: badLines)
@@ -792,7 +793,42 @@ extension PostmortemBuilder {
         markers.sort { $0.at < $1.at }
         let window = impactWindow()
         return PostmortemModel.Chart(errorRate: points("errors", "error_rate"), requestRate: points("traffic", "request_rate"),
-                                     markers: markers, impactWindow: window.through > window.from ? window : nil)
+                                     markers: markers, impactWindow: window.through > window.from ? window : nil, measured: measuredSeries())
+    }
+
+    /// The recorded range as chart series.
+    func measuredSeries() -> PostmortemModel.MeasuredSeries? {
+        guard let entry = measuredRange, let step = entry.data["step_seconds"]?.intValue, step > 0 else { return nil }
+        func points(_ figure: String) -> [PostmortemModel.ChartPoint] {
+            (entry.data["series"]?[figure]?.arrayValue ?? []).compactMap { pair in
+                guard let item = pair.arrayValue, item.count == 2, let seconds = item[0].doubleValue, let value = item[1].doubleValue, value.isFinite else { return nil }
+                return PostmortemModel.ChartPoint(at: Instant(seconds: seconds), value: value)
+            }
+        }
+        let queries = (entry.data["queries"]?.objectValue?.members ?? []).compactMap { member in
+            member.value.stringValue.map { PostmortemModel.MeasuredSeries.Query(figure: member.key, query: $0) }
+        }
+        return PostmortemModel.MeasuredSeries(source: entry.data["source"]?.stringValue ?? "metrics", seq: entry.seq, everySeconds: step,
+                                              errorRate: Self.thinned(points("error_rate")), requestRate: Self.thinned(points("request_rate")), queries: queries)
+    }
+
+    /// Requests failed within the impact window, summed over the measured range: each point is
+    /// the rates over the step before it, weighted by how much of that step is in the window.
+    static func measuredImpact(_ series: PostmortemModel.MeasuredSeries?, window: PostmortemModel.ImpactWindow) -> PostmortemModel.MeasuredImpact? {
+        guard let series, window.through > window.from, !series.requestRate.isEmpty else { return nil }
+        let step = Int64(series.everySeconds) * 1000
+        let errors = Dictionary(series.errorRate.map { ($0.at, $0.value) }, uniquingKeysWith: { a, _ in a })
+        var failed = 0.0
+        var requests = 0.0
+        for point in series.requestRate {
+            let overlap = min(point.at, window.through) - max(point.at - step, window.from)
+            guard overlap > 0 else { continue }
+            let count = point.value * Double(overlap) / 1000
+            requests += count
+            failed += count * (errors[point.at] ?? 0)
+        }
+        guard requests > 0 else { return nil }
+        return PostmortemModel.MeasuredImpact(source: series.source, failed: failed, requests: requests, window: window, everySeconds: series.everySeconds)
     }
 
     /// At most `PostmortemLimits.chartPoints` points: the largest value of each equal time

@@ -13,6 +13,8 @@ struct PostmortemBuilder {
     private(set) var state = IncidentState()
     /// Entries that may become timeline bullets, lessons, adherence rows or config changes.
     var notable: [TranscriptEntry] = []
+    /// The last readable `probe: range` entry (an incident worked against Prometheus).
+    var measuredRange: TranscriptEntry?
     /// Positions in `notable` by kind, so that each section visits only its own entries.
     var byKind: [EntryKind: [Int]] = [:]
     /// `amend` entries, so an amend that was itself retracted can be ignored.
@@ -85,6 +87,9 @@ struct PostmortemBuilder {
             authors.insert(entry.by)
         }
         switch entry.kind {
+        case .probe where entry.data["probe"]?.stringValue == "range":
+            // Prometheus's range over the incident, recorded at close: the chart's lines.
+            if entry.data["available"]?.boolValue != false { measuredRange = entry }
         case .probe:
             addProbe(entry)
         case .amend:

@@ -10,8 +10,10 @@ struct PostmortemChart {
     let chart: PostmortemModel.Chart
 
     /// The series the lines follow.
-    var errorLine: [PostmortemModel.ChartPoint] { chart.simulation?.errorRate ?? chart.errorRate }
-    var trafficLine: [PostmortemModel.ChartPoint] { chart.simulation?.requestRate ?? chart.requestRate }
+    var errorLine: [PostmortemModel.ChartPoint] { chart.simulation?.errorRate ?? chart.measured?.errorRate ?? chart.errorRate }
+    var trafficLine: [PostmortemModel.ChartPoint] { chart.simulation?.requestRate ?? chart.measured?.requestRate ?? chart.requestRate }
+    /// Whether the lines are a series of their own (simulated or measured), with the probe readings as dots on them.
+    var linesAreSeries: Bool { chart.simulation != nil || chart.measured != nil }
     let width = 880.0
     let left = 64.0
     let right = 80.0
@@ -190,8 +192,8 @@ struct PostmortemChart {
         for item in series where !item.line.isEmpty {
             svg += #"<polyline class="\#(item.name)" points="\#(item.line.map { "\(n(x($0.at))),\(n(item.y($0.value)))" }.joined(separator: " "))"/>"#
         }
-        if chart.simulation != nil {
-            // What the responders read, on the simulated curves.
+        if linesAreSeries {
+            // What the responders read, on the simulated or measured curves.
             for item in series {
                 for point in item.readings {
                     svg += #"<circle class="reading \#(item.name)" cx="\#(n(x(point.at)))" cy="\#(n(item.y(point.value)))" r="3"/>"#
@@ -205,7 +207,7 @@ struct PostmortemChart {
             svg += #"<line x1="\#(n(legendX))" y1="12" x2="\#(n(legendX + 18))" y2="12" class="\#(item.name)"/><text x="\#(n(legendX + 24))" y="16" class="legend">\#(item.label)</text>"#
             legendX += 30 + Double(item.label.count) * 6.5
         }
-        if chart.simulation != nil, !(chart.errorRate.isEmpty && chart.requestRate.isEmpty) {
+        if linesAreSeries, !(chart.errorRate.isEmpty && chart.requestRate.isEmpty) {
             svg += #"<circle class="reading" cx="\#(n(legendX + 9))" cy="12" r="3"/><text x="\#(n(legendX + 18))" y="16" class="legend">probe readings</text>"#
             legendX += 130
         }
@@ -223,6 +225,10 @@ struct PostmortemChart {
             let every = simulation.everySeconds == 60 ? "minute" : MetricText.duration(milliseconds: Int64(simulation.everySeconds) * 1000)
             sentences.append("Simulated: the lines are the drill's simulation (scenario \(simulation.scenario)), re-run from this transcript with every recorded configuration change and sampled every \(every), what monitoring would have shown.")
             sentences.append("Probed: the dots are the responders' errors and traffic probe readings, which lie on the simulated curves.")
+        } else if let measured = chart.measured {
+            let every = MetricText.duration(milliseconds: Int64(measured.everySeconds) * 1000)
+            sentences.append("Measured: the lines are \(measured.source)'s error rate and traffic over the incident, every \(every), each point over the \(every) before it, read at the close (#\(measured.seq); the queries are in the Appendix).")
+            sentences.append("Probed: the dots are the responders' errors and traffic probe readings.")
         } else {
             sentences.append("Probed: the lines join the responders' errors and traffic probe readings; nothing is simulated, so what happened between two probes is not shown.")
             if let note = chart.simulationNote { sentences.append("The drill's simulation was not re-run: \(SafeText.printable(note)).") }

@@ -201,6 +201,13 @@ struct AppendixWriter {
     func probeEvidence() -> [PostmortemDocument.Block] {
         var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Probe evidence")]
         if model.evidence.probes.isEmpty { blocks.append(.paragraph([.text("No probes were run.")])) }
+        if let measured = model.evidence.chart.measured {
+            blocks.append(.heading(level: 4, text: "range over the incident"))
+            blocks.append(.paragraph([.text("The chart's lines and the requests failed in the summary are \(measured.source)'s answers over the incident "
+                + "(#\(measured.seq), every \(MetricText.duration(milliseconds: Int64(measured.everySeconds) * 1000)), each point over the step before it), to these queries:")]))
+            blocks.append(.table(PostmortemDocument.Table(header: ["Figure", "PromQL"], numeric: [false, false],
+                                                          rows: measured.queries.map { [$0.figure.replacingUnderscores, $0.query] })))
+        }
         for table in model.evidence.probes {
             blocks.append(.heading(level: 4, text: table.probe))
             var intro = "\(table.sampleCount) result\(table.sampleCount == 1 ? "" : "s")"

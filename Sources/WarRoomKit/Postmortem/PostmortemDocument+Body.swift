@@ -171,6 +171,11 @@ struct BodyWriter {
         } else {
             parts.append("The share of users affected was not recorded" + (s.usersAffectedNote.map { " (\($0))" } ?? "") + ".")
         }
+        if let measured = s.measuredImpact {
+            parts.append("\(TextFormat.count(measured.failed)) of \(TextFormat.count(measured.requests)) requests failed (\(MetricText.percent(measured.share))) "
+                + "between \(Self.basisName(measured.window.fromBasis)) and \(Self.basisName(measured.window.throughBasis)), "
+                + "summed from \(measured.source)'s range every \(MetricText.duration(milliseconds: Int64(measured.everySeconds) * 1000)) (queries in the Appendix).")
+        }
         if let statement = s.impact { parts.append("Users saw: " + BriefText.brief(statement, words: 10).endingSentence) }
         return parts.joined(separator: " ")
     }

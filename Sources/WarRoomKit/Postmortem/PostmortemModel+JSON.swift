@@ -72,6 +72,13 @@ extension PostmortemModel {
             } ?? .null,
             "users_affected_stated": .optional(s.statedUsersAffected),
             "users_affected_note": .optional(s.usersAffectedNote),
+            "requests_failed": s.measuredImpact.map { impact in
+                [
+                    "failed": .number(impact.failed.rounded()), "requests": .number(impact.requests.rounded()), "share": .number(impact.share),
+                    "from": .string(impact.window.from.iso8601), "through": .string(impact.window.through.iso8601),
+                    "source": .string(impact.source), "every_seconds": .int(impact.everySeconds),
+                ]
+            } ?? .null,
             "impact_to_mitigation_s": s.impactToMitigation.map(Self.seconds) ?? .null,
             "impact_to_resolution_s": s.impactToResolution.map(Self.seconds) ?? .null,
             "root_cause": .optional(s.rootCause),
@@ -273,6 +280,16 @@ extension PostmortemModel {
                     ]
                 } ?? .null,
                 "simulation_note": evidence.chart.simulationNote.map(JSONValue.string) ?? .null,
+                "measured": evidence.chart.measured.map { measured in
+                    [
+                        "source": .string(measured.source),
+                        "seq": .int(measured.seq),
+                        "every_seconds": .int(measured.everySeconds),
+                        "error_rate": .array(measured.errorRate.map(Self.json)),
+                        "request_rate": .array(measured.requestRate.map(Self.json)),
+                        "queries": .object(JSONObject(measured.queries.map { JSONMember($0.figure, .string($0.query)) })),
+                    ]
+                } ?? .null,
             ],
         ]
     }

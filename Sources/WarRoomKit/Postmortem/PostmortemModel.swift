@@ -142,6 +142,8 @@ extension PostmortemModel {
         public var statedUsersAffected: Double?
         /// Why a drill's simulation did not give the figure, when it could not be re-run.
         public var usersAffectedNote: String?
+        /// Requests failed within the impact window, from the metrics backend's range (an incident worked against Prometheus).
+        public var measuredImpact: MeasuredImpact? = nil
         /// Impact start to mitigation, and to resolution (milliseconds); nil when a milestone is missing.
         public var impactToMitigation: Int64?
         public var impactToResolution: Int64?
@@ -632,7 +634,38 @@ extension PostmortemModel {
         public var simulation: SimulatedSeries? = nil
         /// Why a drill's simulation was not re-run (its scenario file is missing or changed).
         public var simulationNote: String? = nil
-        public var isEmpty: Bool { errorRate.isEmpty && requestRate.isEmpty && simulation == nil }
+        /// For an incident worked against Prometheus, its range over the incident, read at close.
+        public var measured: MeasuredSeries? = nil
+        public var isEmpty: Bool { errorRate.isEmpty && requestRate.isEmpty && simulation == nil && measured == nil }
+    }
+
+    /// A metrics backend's error rate and traffic over the incident (the `probe` entry of
+    /// `probe: range` recorded at close), with the queries that gave them.
+    public struct MeasuredSeries: Sendable, Equatable {
+        public struct Query: Sendable, Equatable {
+            public var figure: String
+            public var query: String
+        }
+
+        /// `prometheus:http://…`.
+        public var source: String
+        /// The entry it was read from.
+        public var seq: Int
+        /// Time between two points; each point covers the step before it.
+        public var everySeconds: Int
+        public var errorRate: [ChartPoint]
+        public var requestRate: [ChartPoint]
+        public var queries: [Query]
+    }
+
+    /// Requests that failed within the impact window, summed over a measured range.
+    public struct MeasuredImpact: Sendable, Equatable {
+        public var source: String
+        public var failed: Double
+        public var requests: Double
+        public var window: ImpactWindow
+        public var everySeconds: Int
+        public var share: Double { requests > 0 ? failed / requests : 0 }
     }
 
     /// A drill's simulation sampled evenly over the incident.

@@ -27,6 +27,9 @@ extension LoadBalancerConsole {
         }
         let usage = kind == .backend ? "probe backend NAME [--window D]" : "probe \(kind.rawValue) [--window D] [--all]"
         let options = try ProbeOptions(args, usage: usage)
+        if options.showQuery {
+            throw ConsoleError.usage("\(usage)  (--show-query prints the PromQL of probes read from Prometheus: start with --metrics prometheus:URL)")
+        }
         if kind == .backend {
             guard options.words.count == 1 else { throw ConsoleError.usage(usage) }
         } else if !options.words.isEmpty {

@@ -52,6 +52,9 @@ public struct ProbeResult: Sendable, Equatable {
     /// Why the target could not answer the probe at all (`probe db` against HAProxy), or `nil`
     /// when it answered.
     public var unavailableReason: String?
+    /// Where the figures came from, when not from the load balancer itself: `source` (the
+    /// metrics backend), `map` and `queries` (figure → the PromQL that answered it).
+    public var provenance: JSONObject = [:]
 
     public init(kind: ProbeKind, args: [String] = [], text: String, metrics: JSONObject, window: ProbeWindow? = nil, unavailable: [String] = [],
                 unavailableReason: String? = nil)
@@ -81,6 +84,7 @@ public struct ProbeResult: Sendable, Equatable {
             data["available"] = false
             data["reason"] = .string(unavailableReason)
         }
+        for member in provenance.members { data[member.key] = member.value }
         return data
     }
 }
@@ -201,7 +205,7 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A rate limit that is not a positive number or `off`.
     case badRateLimit(String)
     /// A `--window` that is not a duration from 1s to 30m.
-    case badWindow(String)
+    case badWindow(String, longestSeconds: Int = ProbeWindow.longestSeconds)
     /// A probe option that does not exist.
     case unknownOption(String, usage: String)
 
@@ -223,10 +227,13 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
             return "nothing to roll back: version 1 is the configuration warroom found at the start; `lb rollback initial` returns to the one the load balancer was started with (see lb history)"
         case .badRateLimit(let text):
             return "rate limit '\(SafeText.printable(text))' is not a number of requests per second, \(Bounds.rate.range): use e.g. lb ratelimit 5000, or lb ratelimit off"
-        case .badWindow(let text):
+        case .badWindow(let text, let longest):
+            if longest != ProbeWindow.longestSeconds {
+                return "--window '\(SafeText.printable(text))' is not a duration from 1s to \(ProbeWindow.seconds(Double(longest))): use e.g. --window 5m, --window 6h or --window 24h"
+            }
             return "--window '\(SafeText.printable(text))' is not a duration from 1s to 30m (the history kept): use e.g. --window 60s or --window 5m"
         case .unknownOption(let option, let usage):
-            return "unknown option '\(SafeText.printable(option))'\(Suggest.hint(for: option, in: ["--window", "--all"])); usage: \(usage)"
+            return "unknown option '\(SafeText.printable(option))'\(Suggest.hint(for: option, in: ["--window", "--all", "--show-query"])); usage: \(usage)"
         }
     }
 }

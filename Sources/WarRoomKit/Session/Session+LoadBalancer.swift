@@ -140,6 +140,15 @@ extension Session {
         guard let kind = words.first else {
             throw CommandError.usage("probe KIND [ARGS]", "missing KIND (one of \(ProbeKind.names.joined(separator: ", ")))")
         }
+        if let metrics = instruments.metrics, let probeKind = ProbeKind(rawValue: kind.lowercased()), PrometheusProbes.kinds.contains(probeKind) {
+            // Read from Prometheus: a probe it cannot answer is recorded as such, and is not a failure.
+            let result = try metrics.probe(probeKind, args: Array(words.dropFirst()), at: clock.now)
+            try record(.probe, text: result.text, data: result.data)
+            return result.text
+        }
+        if instruments.metrics != nil, target == nil {
+            throw CommandError.invalid("probe \(kind) reads the load balancer itself, and this incident has none (only --metrics); start it with --target haproxy:ADDRESS too")
+        }
         let console = try loadBalancerConsole()
         let result = try console.probe(kind: kind.lowercased(), args: Array(words.dropFirst()), at: clock.now)
         try recordTargetChanges(of: console)

@@ -69,6 +69,10 @@ extension Session {
                 "program": ["name": "warroom", "version": .string(programVersion)],
                 "hash": "sha256-chain-v1",
             ]
+            if let metrics = options.metrics {
+                data["metrics"] = .string(metrics)
+                if let map = options.metricsMap { data["metrics_map"] = .string(map) }
+            }
             if options.from != nil {
                 // Recorded after the fact: the incident's times are typed in; `wall` says when.
                 data["after_the_fact"] = ["from": .string(opened.iso8601), "written": .string(openedWall.iso8601)]

@@ -24,6 +24,8 @@ struct Instruments {
     var scenario: Scenario?
     /// Monitoring's alert rules over a drill's simulation.
     var monitor: AlertMonitor?
+    /// The probes read from Prometheus (`--metrics`), beside or instead of the load balancer's own.
+    var metrics: PrometheusProbes?
     /// Where playbook and scenario ids are looked up (the postmortem re-runs a drill's scenario).
     var playbookFolders: [String] = []
     /// The most incident time this drill may simulate (`SimulatedTarget.longestDrill`; tests lower it).

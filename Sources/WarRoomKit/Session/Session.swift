@@ -28,6 +28,11 @@ public struct StartOptions: Sendable {
     /// store (`start --store`) opens the incident as a room, and `close` then writes the
     /// export and the postmortem into `transcriptsFolder`.
     public var provider: (any IncidentStoreProvider)?
+    /// The metrics backend the probes read (`prometheus:http://…`, without credentials), when
+    /// one is given: recorded in the `open` entry; the probes are attached with `attachMetrics`.
+    public var metrics: String?
+    /// The metrics map's origin (a file's path, or the built-in map's name).
+    public var metricsMap: String?
 
     public init(responder: String, transcriptsFolder: String) {
         self.responder = responder

@@ -24,7 +24,10 @@ struct SessionSetup {
         }
         let targetText = options.target ?? ""
         let realTarget = targetText.hasPrefix("haproxy:")
-        if !freeForm, playbookReference == nil, options.scenario == nil, !realTarget {
+        if options.metrics != nil, options.scenario != nil || targetText == "sim" {
+            throw StartError.conflict("--metrics reads a real system's figures from Prometheus; a drill's scenario is a simulation (drop --scenario, or drop --metrics)")
+        }
+        if !freeForm, playbookReference == nil, options.scenario == nil, !realTarget, options.metrics == nil {
             playbookReference = defaultPlaybook
         }
         var playbook: Playbook?
@@ -36,7 +39,7 @@ struct SessionSetup {
             }
         }
         var scenarioReference = options.scenario
-        if scenarioReference == nil, !realTarget, targetText != "none", !freeForm { scenarioReference = playbook?.scenario }
+        if scenarioReference == nil, !realTarget, targetText != "none", !freeForm, options.metrics == nil { scenarioReference = playbook?.scenario }
         if realTarget, options.scenario != nil {
             throw StartError.conflict("a scenario drives the simulation; with --target \(targetText) there is none (drop --scenario)")
         }

@@ -26,6 +26,8 @@ public enum Bounds {
     public static let advance = Bound("advance", 0, 7 * Double(day), unit: .duration, excludingLow: true)
     /// How long a `!` command may run (`--shell-timeout`).
     public static let shellTimeout = Bound("--shell-timeout", 0, Double(day), unit: .duration, excludingLow: true)
+    /// How long a probe waits for Prometheus (`--metrics-timeout`), in ms.
+    public static let metricsTimeout = Bound("--metrics-timeout", 100, 60_000, unit: .duration)
     /// How many bytes of a `!` command's output are kept (`--shell-output-cap`).
     public static let shellOutputCap = Bound("--shell-output-cap", 1, 64 * 1_048_576, unit: .bytes)
     /// The virtual clock's speed, simulated seconds per real second (`--speed`; also read from a transcript).

@@ -77,6 +77,9 @@ enum SessionCommands {
                     details: "Example: close resolved: corrected weights applied, errors at baseline for an hour", group: .session, changes: { _ in true }, runnable: false
         ) { session, arguments in
             let summary = arguments.rest
+            // Prometheus's error rate and traffic over the whole incident, kept in the record so
+            // that the postmortem draws its chart and impact figure from it, from the record alone.
+            if let range = session.incidentRange() { try session.record(.probe, text: range.text, data: range.data) }
             try session.record(.close, text: summary.isEmpty ? "Closed" : summary, data: ["summary": summary.isEmpty ? .null : .string(summary)])
             // The postmortem is compiled from the transcript once the close is in it.
             session.then(.writePostmortem)
