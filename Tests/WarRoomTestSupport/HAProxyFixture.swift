@@ -62,6 +62,8 @@ public final class HAProxyFixture {
     public let frontendPort: Int
     /// The backend with the servers.
     public let backend = "app"
+    /// Where HAProxy's built-in Prometheus exporter answers `GET /metrics` (frontend `metrics`), when started with `exporter: true`.
+    public let exporterPort: Int?
     /// A second backend with servers, present when started with `secondBackend: true`.
     public let secondBackend: String?
     public let servers: [Server]
@@ -97,11 +99,11 @@ public final class HAProxyFixture {
     /// - Parameters:
     ///   - secondBackend: also configure a backend `api` with servers, so that none is the only one.
     ///   - body: the test.
-    public static func run<T>(secondBackend: Bool = false, capacity: Capacity? = nil, _ body: (HAProxyFixture) throws -> T) throws -> T {
+    public static func run<T>(secondBackend: Bool = false, capacity: Capacity? = nil, exporter: Bool = false, _ body: (HAProxyFixture) throws -> T) throws -> T {
         var attempt = 1
         while true {
             do {
-                let fixture = try HAProxyFixture(secondBackend: secondBackend, capacity: capacity)
+                let fixture = try HAProxyFixture(secondBackend: secondBackend, capacity: capacity, exporter: exporter)
                 defer { fixture.stop() }
                 return try body(fixture)
             } catch Failure.startFailed(_, let log) where log.contains("cannot bind") && attempt < 3 {
@@ -142,12 +144,13 @@ public final class HAProxyFixture {
 
     /// Writes the configuration, starts `haproxy -f cfg -D -p pidfile`, and waits (by polling
     /// the admin socket, bounded) until the dead server is DOWN and the others are UP.
-    public init(secondBackend: Bool = false, weights: [Int] = [100, 50, 50, 100], capacity: Capacity? = nil) throws {
+    public init(secondBackend: Bool = false, weights: [Int] = [100, 50, 50, 100], capacity: Capacity? = nil, exporter: Bool = false) throws {
         haproxyPath = try Self.findHAProxy()
         folder = try TemporaryFolder()
         adminSocket = folder.file("admin.sock")
         userSocket = folder.file("user.sock")
-        let ports = try Self.freePorts(weights.count)
+        let ports = try Self.freePorts(weights.count + 1)
+        exporterPort = exporter ? ports[weights.count] : nil
         let closed = try ClosedPort()
         closedPort = closed
         frontendPort = ports[0]
@@ -324,6 +327,15 @@ public final class HAProxyFixture {
         for server in servers {
             // The dead server goes DOWN at its first failed check; live ones need three in a row.
             text += "    server \(server.name) 127.0.0.1:\(server.port) check weight \(server.weight)\(server.alive ? "" : " fall 1")\n"
+        }
+        if let exporterPort {
+            text += """
+
+                frontend metrics
+                    bind 127.0.0.1:\(exporterPort)
+                    http-request use-service prometheus-exporter if { path /metrics }
+
+                """
         }
         if let secondBackend {
             text += "\nbackend \(secondBackend)\n"

@@ -345,9 +345,12 @@ extension PrometheusProbes {
     /// The step keeps it to at most 480 points a series (a multiple of 15 s, at least 15 s);
     /// each point's figures cover the step before it.
     /// - Returns: the entry's text and data; a backend that cannot answer gives a result saying so.
-    public func incidentRange(from: Instant, to: Instant) -> (text: String, data: JSONObject) {
-        let span = max(Int64(60_000), to - from)
+    public func incidentRange(from requested: Instant, to: Instant) -> (text: String, data: JSONObject) {
+        let span = max(Int64(60_000), to - requested)
         let step = max(15, Int(((Double(span) / 1000 / 480) / 15).rounded(.up)) * 15)
+        // The last point is `to` itself, so that the points' steps cover the incident to its end.
+        let steps = (span + Int64(step) * 1000 - 1) / (Int64(step) * 1000)
+        let from = to - steps * Int64(step) * 1000
         let deadline = backend.realNow() + Int64(timeoutSeconds * 1000)
         var data: JSONObject = ["probe": "range", "source": .string(backend.label), "map": .string(map.origin), "step_seconds": .int(step),
                                 "from": .string(from.iso8601), "to": .string(to.iso8601)]
