@@ -28,6 +28,8 @@ import WarRoomTestSupport
                 try #require(shell.waitForOutput("web3", times: 1), "\(shell.stderr.text)")
                 let load = LoadGenerator.run(port: haproxy.frontendPort, concurrency: 30, total: 300)
                 #expect(load.count(503) > 30, "the load should overload the pool: \(load.statuses)")
+                // HAProxy's own counters: every request so far went through the frontend `web`.
+                let truth = Double(try haproxy.proxyStat("hrsp_5xx", proxy: "web", kind: "FRONTEND")) / Double(try haproxy.proxyStat("req_tot", proxy: "web", kind: "FRONTEND"))
                 prometheus.waitForScrapes(3)
                 for line in ["probe errors --window 5m --show-query", "probe errors --window 1h", "probe health", "probe distribution",
                              "probe latency", "probe traffic", "probe db", "probe backend web1"] {
@@ -49,6 +51,8 @@ import WarRoomTestSupport
                     #"sum(rate(haproxy_backend_http_responses_total{proxy="app",code="5xx"}[5m])) / sum(rate(haproxy_backend_http_requests_total{proxy="app"}[5m]))"#, at: to))
                 #expect(abs(rate - reference) <= 0.005, "probe errors read \(rate), Prometheus \(reference)")
                 #expect(rate > 0.05, "\(fiveMinutes.text)")
+                // And HAProxy's own counters over all of it (queue timeouts are 503s of the backend).
+                #expect(abs(rate - truth) <= 0.02, "probe errors read \(rate), HAProxy's frontend \(truth)")
                 // The queries are on the record, with the source and the map; narrowed to HAProxy's backend.
                 #expect(fiveMinutes.data["source"] == .string(prometheus.metricsArgument))
                 #expect(fiveMinutes.data["queries"]?["error_rate"]?.stringValue?.contains(#"proxy=~"app""#) == true, "\(fiveMinutes.data)")

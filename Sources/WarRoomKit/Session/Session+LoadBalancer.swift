@@ -223,13 +223,14 @@ enum LoadBalancerCommands {
         CommandSpec(
             "probe", usage: "probe KIND [ARGS]", summary: "a diagnostic probe: health, distribution, latency, errors, traffic, config, backend NAME, db, network",
             details: ProbeKind.allCases.map { "  \(Display.pad($0.rawValue, 12)) \($0.summary)" }.joined(separator: "\n")
-                + "\nOptions: --window D (the span every rate covers, 60s by default, up to 30m) · --all (list every server; identical rows are folded by default)"
+                + "\nOptions: --window D (the span every rate covers, 60s by default, up to 30m; up to 31d from Prometheus) · --all (list every server; identical rows are folded by default) · --show-query (from Prometheus: the PromQL of each figure)"
+                + "\nWith --metrics prometheus:URL, errors, latency, traffic, health, distribution, db and network read Prometheus (docs/PROMETHEUS.md); config and backend read the load balancer."
                 + "\nExample: probe errors · probe errors --window 5m · probe health --all · probe backend msg-28",
             group: .loadBalancer, showsConfiguration: { words in words.first?.lowercased() == "config" },
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
                 if words.count == 1, words[0] == "backend" { return session.console?.backendNames ?? [] }
-                return ["--window", "--all"]
+                return session.metricsProbes == nil ? ["--window", "--all"] : ["--window", "--all", "--show-query"]
             }
         ) { session, arguments in
             try session.runProbe(arguments.words)
