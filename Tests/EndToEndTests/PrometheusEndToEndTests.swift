@@ -117,6 +117,14 @@ import WarRoomTestSupport
             let note = try #require(entries.first { $0.kind == .note })
             #expect(note.wall - probes[1].wall < 500, "the note waited \(note.wall - probes[1].wall) ms")
             #expect(probes[2].data["available"] == nil && probes[2].data["metrics"]?["error_rate"] != nil)
+
+            // resume reads the Prometheus and the map the incident was opened with.
+            let path = try #require(transcripts.files.first { $0.hasSuffix(".jsonl") })
+            let resumed = try WarRoomBinary.run(["resume", path], input: "probe latency --window 30s\nquit\n")
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let latency = try #require(try TranscriptLog.read(path: path).entries.last { $0.data["probe"] == "latency" })
+            #expect(latency.data["source"] == .string(prometheus.metricsArgument) && latency.data["map"] == .string(map), "\(latency.data)")
+            #expect(latency.data["metrics"]?["p50_ms"] != nil, "\(latency.text)")
         }
     }
 
