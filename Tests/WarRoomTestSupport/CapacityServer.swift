@@ -33,23 +33,7 @@ public final class CapacityServer: @unchecked Sendable {
         self.queue = queue
         self.serviceMilliseconds = serviceMilliseconds
         slots = DispatchSemaphore(value: concurrency)
-        let fd = socket(AF_INET, HAProxyFixture.streamType, 0)
-        var on: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var address = HAProxyFixture.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, bound == 0, listen(fd, 256) == 0 else {
-            if fd >= 0 { close(fd) }
-            throw HAProxyFixture.Failure.socket("capacity server: \(String(cString: strerror(errno)))")
-        }
-        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        listener = fd
+        (listener, port) = try HAProxyFixture.listenOnLoopback(backlog: 256, what: "capacity server")
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }
@@ -119,7 +103,8 @@ public final class CapacityServer: @unchecked Sendable {
     }
 }
 
-private extension Array where Element == UInt8 {
+extension Array where Element == UInt8 {
+    /// Whether the bytes of an HTTP request hold the blank line that ends its head.
     var containsHeaderEnd: Bool {
         guard count >= 4 else { return false }
         for i in 0...(count - 4) where self[i] == 13 && self[i + 1] == 10 && self[i + 2] == 13 && self[i + 3] == 10 { return true }

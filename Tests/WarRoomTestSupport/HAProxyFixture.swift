@@ -425,6 +425,27 @@ public final class HAProxyFixture {
         return address
     }
 
+    /// A socket listening on a free loopback port, for the test's own servers.
+    /// - Returns: the listening descriptor and its port.
+    public static func listenOnLoopback(backlog: Int32, what: String) throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, streamType, 0)
+        var on: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, bound == 0, listen(fd, backlog) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw Failure.socket("\(what): \(String(cString: strerror(errno)))")
+        }
+        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
     public static func setReceiveTimeout(_ fd: Int32, seconds: Int) {
         var limit = timeval(tv_sec: seconds, tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))

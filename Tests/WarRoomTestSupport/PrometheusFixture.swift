@@ -115,23 +115,7 @@ public final class AppExporter: @unchecked Sendable {
     public init(requestsPerSecond: Double = 100, errorShare: Double = 0.1) throws {
         self.requestsPerSecond = requestsPerSecond
         self.errorShare = errorShare
-        let fd = socket(AF_INET, HAProxyFixture.streamType, 0)
-        var on: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-        var address = HAProxyFixture.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, bound == 0, listen(fd, 64) == 0 else {
-            if fd >= 0 { close(fd) }
-            throw HAProxyFixture.Failure.socket("app exporter: \(String(cString: strerror(errno)))")
-        }
-        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        listener = fd
+        (listener, port) = try HAProxyFixture.listenOnLoopback(backlog: 64, what: "app exporter")
         Thread { [self] in
             while true {
                 let connection = accept(listener, nil, nil)
@@ -169,7 +153,7 @@ public final class AppExporter: @unchecked Sendable {
         HAProxyFixture.setReceiveTimeout(fd, seconds: 5)
         var request: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while !String(decoding: request, as: UTF8.self).contains("\r\n\r\n") {
+        while !request.containsHeaderEnd {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
             guard count > 0 else { return }
             request += chunk[0..<count]

@@ -63,16 +63,6 @@ public enum PlaybookLoader {
     }
 
     static func read(_ path: String) -> Result<[UInt8], InputFileError> {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            return .failure(InputFileError([Diagnostic(file: path, line: 1, column: 1, message: "no such file; give a playbook's path or its id (see `warroom playbooks list`)")]))
-        }
-        guard !isFolder.boolValue else {
-            return .failure(InputFileError([Diagnostic(file: path, line: 1, column: 1, message: "is a folder; give a playbook file (*.yaml)")]))
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(InputFileError([Diagnostic(file: path, line: 1, column: 1, message: "cannot be read (check its permissions)")]))
-        }
-        return .success([UInt8](data))
+        YAMLSource.read(path, missing: "give a playbook's path or its id (see `warroom playbooks list`)", folder: "give a playbook file (*.yaml)")
     }
 }

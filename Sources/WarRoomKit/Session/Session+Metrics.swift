@@ -14,12 +14,16 @@ extension Session {
 
     /// Prometheus's range over the incident (from its first milestone, or its opening, less a
     /// quarter of its length for the time before, to now), when the probes read Prometheus.
+    /// Read once per line (a close decided again reuses it).
     func incidentRange() -> (text: String, data: JSONObject)? {
         guard let metrics = instruments.metrics else { return nil }
+        if let read = line.incidentRange { return read }
         let now = clock.now
         let first = ([state.openedAt] + Milestone.allCases.compactMap { state.milestone($0) }).min() ?? state.openedAt
         let lead = max(Int64(300_000), (now - first) / 4)
-        return metrics.incidentRange(from: first - lead, to: now)
+        let read = metrics.incidentRange(from: first - lead, to: now)
+        line.incidentRange = read
+        return read
     }
 
     /// Lets `probe errors`, `latency`, `traffic`, `health`, `distribution`, `db` and `network`
@@ -32,20 +36,5 @@ extension Session {
                                       timeoutSeconds: probes.timeoutSeconds)
         }
         instruments.metrics = probes
-    }
-}
-
-/// Text for PromQL queries.
-public enum PromQLText {
-    /// `app\\.v2` for the backend `app.v2`, as a literal inside `=~"…"` (RE2 escapes, then the
-    /// string's own backslash escape).
-    public static func regexEscaped(_ name: String) -> String {
-        var text = ""
-        for character in name {
-            if "\\.+*?()|[]{}^$".contains(character) { text += "\\\\" }
-            if character == "\"" { text += "\\" }
-            text.append(character)
-        }
-        return text
     }
 }

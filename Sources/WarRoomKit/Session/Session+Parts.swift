@@ -56,6 +56,9 @@ struct LineInProgress {
     var notices: [Notice] = []
     /// What the line does once its entries are in the store.
     var effects: [Effect] = []
+    /// Prometheus's range over the incident, read once for the line that closes it: a close
+    /// decided again after another shell recorded first does not ask Prometheus again.
+    var incidentRange: (text: String, data: JSONObject)?
     /// The line ends the session (`quit`, `close`, a close by another shell).
     var exit = false
     /// Commands that failed since the session started (a piped script exits 1 if any did).

@@ -278,7 +278,10 @@ public final class Session: CommandContext {
                 return fail(String(describing: error), command: command.name, reply: &reply)
             }
         }
-        defer { line.backdate = nil }
+        defer {
+            line.backdate = nil
+            line.incidentRange = nil
+        }
         // What the typist saw, before the record is read again; and the id the line's
         // entries go in under, however often they are sent.
         // (A file has one writer, so nothing is kept of what it saw: keeping it would copy the

@@ -1,10 +1,6 @@
 import Foundation
 import Yams
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Which PromQL answers each probe figure: the metrics map (docs/PROMETHEUS.md).
 ///
 /// ```yaml
@@ -41,32 +37,6 @@ public struct MetricsMap: Sendable, Equatable {
         case databaseErrorRate = "db_error_rate"
         case networkRoundTrip = "network_rtt_ms"
         case networkLoss = "network_loss"
-
-        /// Whether the query answers one series per server.
-        public var perServer: Bool { rawValue.hasPrefix("server_") }
-
-        /// What the query must answer, for the docs and lint.
-        public var meaning: String {
-            switch self {
-            case .requestRate: return "client requests per second over $window"
-            case .errorRate: return "the fraction (0–1) of those requests that failed over $window"
-            case .timeoutRate: return "the fraction (0–1) that timed out over $window"
-            case .queued: return "requests waiting for a server now"
-            case .latencyP50, .latencyP95, .latencyP99: return "that percentile of response time in ms over $window (histogram_quantile over buckets)"
-            case .latencyAverage: return "the average time a request waited for its answer in ms over $window"
-            case .serverRequestRate: return "each server's requests per second over $window"
-            case .serverErrorRate: return "each server's fraction of failed requests over $window"
-            case .serverStatus: return "1 for each server's current state, the state in the label `state` (UP, DOWN, MAINT, DRAIN …)"
-            case .serverWeight: return "each server's weight now"
-            case .serverChecksFailed: return "each server's failed health checks over $window"
-            case .serverDowns: return "how many times each server went DOWN over $window"
-            case .serverLatencyAverage: return "each server's average response time in ms over $window"
-            case .databaseLatency: return "the database's latency in ms over $window"
-            case .databaseErrorRate: return "the fraction of database queries that failed over $window"
-            case .networkRoundTrip: return "the round trip between the load balancer and its servers in ms over $window"
-            case .networkLoss: return "the fraction of packets lost on that path over $window"
-            }
-        }
     }
 
     /// Shown in probe titles (`haproxy`, `checkout-api`).
@@ -146,21 +116,7 @@ public struct MetricsMap: Sendable, Equatable {
 
     /// Reads a map file; every problem with its file:line:column.
     public static func load(path: String) throws -> MetricsMap {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw InputFileError([Diagnostic(file: path, line: 1, column: 1, message: "cannot read the metrics map: \(String(cString: strerror(errno))); give a YAML file (docs/PROMETHEUS.md)")])
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-            guard bytes.count <= 1 << 20 else {
-                throw InputFileError([Diagnostic(file: path, line: 1, column: 1, message: "the metrics map is over 1 MiB; a map is a short YAML file")])
-            }
-        }
+        let bytes = try YAMLSource.read(path, missing: "give a metrics map's path (docs/PROMETHEUS.md)", folder: "give a metrics map file (*.yaml)").get()
         return try parse(bytes: bytes, file: path).get()
     }
 
@@ -216,5 +172,20 @@ public struct MetricsMap: Sendable, Equatable {
             rest = rest.dropFirst(name.count)
         }
         return names
+    }
+}
+
+/// Text for PromQL queries.
+public enum PromQLText {
+    /// `app\\.v2` for the backend `app.v2`, as a literal inside `=~"…"` (RE2 escapes, then the
+    /// string's own backslash escape).
+    public static func regexEscaped(_ name: String) -> String {
+        var text = ""
+        for character in name {
+            if "\\.+*?()|[]{}^$".contains(character) { text += "\\\\" }
+            if character == "\"" { text += "\\" }
+            text.append(character)
+        }
+        return text
     }
 }

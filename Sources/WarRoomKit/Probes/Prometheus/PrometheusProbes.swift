@@ -113,6 +113,13 @@ public final class PrometheusProbes {
             }
         }
 
+        /// Each server's current state: the `state` label of its series whose value is 1.
+        mutating func states() throws -> [String: String] {
+            var states: [String: String] = [:]
+            for sample in try perServerSamples(.serverStatus) where sample.value == 1 { states[sample.server] = sample.labels["state"] ?? "?" }
+            return states
+        }
+
         /// The figure every minute over the last `minutes` (a sparkline), with `$window` one minute.
         mutating func minutes(_ figure: MetricsMap.Figure, _ minutes: Int) throws -> [MetricSeries.Point] {
             guard let query = probes.map.promQL(figure, windowSeconds: 60) else { throw MissingFigures(figures: [figure]) }
@@ -235,10 +242,7 @@ public final class PrometheusProbes {
 
     func health(_ run: inout Run, _ options: ProbeOptions) throws -> ProbeResult {
         guard run.has(.serverStatus) else { throw MissingFigures(figures: [.serverStatus]) }
-        var states: [String: String] = [:]
-        for sample in try run.perServerSamples(.serverStatus) where sample.value == 1 {
-            states[sample.server] = sample.labels["state"] ?? "?"
-        }
+        let states = try run.states()
         let weights = run.has(.serverWeight) ? try run.perServer(.serverWeight) : [:]
         let failed = run.has(.serverChecksFailed) ? try run.perServer(.serverChecksFailed) : nil
         let downs = run.has(.serverDowns) ? try run.perServer(.serverDowns) : nil
@@ -277,10 +281,7 @@ public final class PrometheusProbes {
         guard run.has(.serverRequestRate) else { throw MissingFigures(figures: [.serverRequestRate]) }
         let rates = try run.perServer(.serverRequestRate)
         let weights = run.has(.serverWeight) ? try run.perServer(.serverWeight) : [:]
-        var states: [String: String] = [:]
-        if run.has(.serverStatus) {
-            for sample in try run.perServerSamples(.serverStatus) where sample.value == 1 { states[sample.server] = sample.labels["state"] ?? "?" }
-        }
+        let states = run.has(.serverStatus) ? try run.states() : [:]
         let total = rates.values.filter(\.isFinite).reduce(0, +)
         let servers = rates.keys.sorted(by: Self.naturalOrder)
         let shares = servers.map { total > 0 ? (rates[$0] ?? 0) / total : 0 }
@@ -372,12 +373,12 @@ extension PrometheusProbes {
         }
         data["queries"] = .object(queries)
         data["series"] = .object(series)
-        let span0 = "\(from.clockSeconds)–\(to.clockSeconds)"
+        let period = "\(from.clockSeconds)–\(to.clockSeconds)"
         if !problems.isEmpty {
             data["available"] = false
             data["reason"] = .string(problems.joined(separator: "; "))
-            return ("Prometheus's range over the incident (\(span0)) could not be read: \(problems.joined(separator: "; "))", data)
+            return ("Prometheus's range over the incident (\(period)) could not be read: \(problems.joined(separator: "; "))", data)
         }
-        return ("Error rate and traffic over the incident (\(span0)), every \(ProbeWindow.seconds(Double(step))), from \(label): kept for the postmortem's chart", data)
+        return ("Error rate and traffic over the incident (\(period)), every \(ProbeWindow.seconds(Double(step))), from \(label): kept for the postmortem's chart", data)
     }
 }
