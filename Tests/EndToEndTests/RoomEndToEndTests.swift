@@ -305,9 +305,9 @@ import Glibc
         #expect(entries.filter { $0.kind == .leave }.map(\.by) == ["tester", "dana", "omar"])
     }
 
-    /// Writers that type notes a line at a time (`note wN entry K`), so that what happens to the
-    /// store falls among their commands.
-    static func startWriters(_ count: Int, notes: Int, id: String, url: String, folder: TemporaryFolder) throws -> (shells: [ChildProcess], fed: DispatchGroup) {
+    /// Writers that type notes a line at a time (`note wN entry K`, one every `interval`
+    /// microseconds), so that what happens to the store falls among their commands.
+    static func startWriters(_ count: Int, notes: Int, interval: useconds_t = 2000, id: String, url: String, folder: TemporaryFolder) throws -> (shells: [ChildProcess], fed: DispatchGroup) {
         let shells = try (0..<count).map { writer in
             try WarRoomBinary.start(["join", id, "--store", url, "--as", "w\(writer)", "--transcripts", folder.path])
         }
@@ -321,7 +321,7 @@ import Glibc
             Thread {
                 for index in 0..<notes {
                     try? shell.send(Array("note w\(writer) entry \(index)\n".utf8))
-                    usleep(2000)
+                    usleep(interval)
                 }
                 shell.closeInput()
                 fed.leave()
@@ -420,8 +420,10 @@ import Glibc
         defer { folder.cleanUp() }
         let id = try Self.openRoom(url, ["--free-form", "--clock", "virtual", "--speed", "0", "--title", "Failover"], folder: folder)
         let writers = ProcessInfo.processInfo.environment["WARROOM_CRASH_WRITERS"].flatMap(Int.init) ?? 4
-        let notes = 400
-        let (shells, fed) = try Self.startWriters(writers, notes: notes, id: id, url: url, folder: folder)
+        // Typed for 10 s, longer than a failover may take (the test allows 10 s to the first
+        // write): a promotion slowed by a busy machine must still find writers typing.
+        let notes = 1000
+        let (shells, fed) = try Self.startWriters(writers, notes: notes, interval: 10_000, id: id, url: url, folder: folder)
         usleep(400_000)
         let killed = Date()
         primary.kill9()

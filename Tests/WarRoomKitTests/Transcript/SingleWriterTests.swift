@@ -41,7 +41,9 @@ import WarRoomTestSupport
             // transcript's descriptor (and so its lock) until it execs: a round in which all
             // five were refused is run again, a few times at most.
             let before = outcomes.wrote
-            for _ in 0..<5 where outcomes.wrote == before {
+            for attempt in 0..<5 where outcomes.wrote == before {
+            // Later attempts wait a little longer, for that process to exec on a busy machine.
+            usleep(useconds_t(attempt) * 50_000)
             DispatchQueue.concurrentPerform(iterations: 5) { racer in
                 do {
                     let (session, _) = try Session.resume(path: path, responder: "racer\(racer)", source: .fixed(SessionTests.t0))
