@@ -153,6 +153,16 @@ struct PrometheusProbesTests {
         #expect(throws: ConsoleError.self) { try PrometheusProbes(backend: TableBackend([]), map: Self.appMap).probe(.errors, args: ["--window", "32d"], at: Instant(milliseconds: 0)) }
     }
 
+    @Test func aTimeoutIsSaidAsTheProbesStatedOneNotWhatWasLeftOfIt() throws {
+        // The last query of a probe is sent with what remains of the deadline (0.93 s of 1 s).
+        let backend = TableBackend([], failure: .timedOut(source: "prometheus:http://table", seconds: 0.93))
+        let probes = PrometheusProbes(backend: backend, map: Self.appMap, timeoutSeconds: 1)
+        let result = try probes.probe(.errors, args: [], at: Instant(milliseconds: 0))
+        #expect(result.unavailableReason?.hasPrefix("prometheus:http://table did not answer within 1s;") == true, "\(result.unavailableReason ?? "")")
+        let (text, _) = probes.incidentRange(from: Instant(milliseconds: 0), to: Instant(milliseconds: 3_600_000))
+        #expect(text.contains("did not answer within 1s;"), "\(text)")
+    }
+
     @Test func theIncidentsRangeEndsAtItsLastInstantAndItsImpactIsSummedOverTheWindow() throws {
         let backend = TableBackend([("REQ", [MetricSample(value: 10)]), ("ERR", [MetricSample(value: 0.5)])])
         let to = Instant(milliseconds: 1_764_960_000_000)

@@ -46,7 +46,7 @@ public final class PrometheusProbes {
             default: throw ConsoleError.usage("probe \(kind.rawValue) reads the load balancer, not \(backend.label)")
             }
         } catch let error as MetricsError {
-            let reason = error.description
+            let reason = stated(error).description
             result = ProbeResult(kind: kind, args: args, text: "probe \(kind.rawValue): not read: \(reason)", metrics: [:],
                                  unavailable: kind.metricNames, unavailableReason: reason)
         } catch let missing as MissingFigures {
@@ -64,6 +64,13 @@ public final class PrometheusProbes {
             }
         }
         return result
+    }
+
+    /// The error as the responder should read it: a timeout is the probe's stated one (what the
+    /// backend was given), not what was left of it when the last query was sent.
+    func stated(_ error: MetricsError) -> MetricsError {
+        guard case .timedOut(let source, _) = error else { return error }
+        return .timedOut(source: source, seconds: timeoutSeconds)
     }
 
     /// A map without the figures a probe needs.
@@ -367,6 +374,10 @@ extension PrometheusProbes {
             do {
                 let points = try backend.range(query, from: from, to: to, step: step, deadline: deadline).first?.points ?? []
                 series[figure.rawValue] = .array(points.filter(\.value.isFinite).map { .array([.number($0.at.seconds), .number($0.value)]) })
+            } catch let error as MetricsError {
+                // The backend is down or out of time: the other figure would say the same.
+                problems.append(stated(error).description)
+                break
             } catch {
                 problems.append(String(describing: error))
             }
