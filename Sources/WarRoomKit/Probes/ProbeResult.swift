@@ -229,7 +229,8 @@ public enum ConsoleError: Error, Sendable, Equatable, CustomStringConvertible {
             return "rate limit '\(SafeText.printable(text))' is not a number of requests per second, \(Bounds.rate.range): use e.g. lb ratelimit 5000, or lb ratelimit off"
         case .badWindow(let text, let longest):
             if longest != ProbeWindow.longestSeconds {
-                return "--window '\(SafeText.printable(text))' is not a duration from 1s to \(ProbeWindow.seconds(Double(longest))): use e.g. --window 5m, --window 6h or --window 24h"
+                let most = longest % 86_400 == 0 ? "\(longest / 86_400)d" : ProbeWindow.seconds(Double(longest))
+                return "--window '\(SafeText.printable(text))' is not a duration from 1s to \(most): use e.g. --window 5m, --window 6h or --window 24h"
             }
             return "--window '\(SafeText.printable(text))' is not a duration from 1s to 30m (the history kept): use e.g. --window 60s or --window 5m"
         case .unknownOption(let option, let usage):

@@ -226,7 +226,7 @@ enum LoadBalancerCommands {
                 + "\nOptions: --window D (the span every rate covers, 60s by default, up to 30m; up to 31d from Prometheus) · --all (list every server; identical rows are folded by default) · --show-query (from Prometheus: the PromQL of each figure)"
                 + "\nWith --metrics prometheus:URL, errors, latency, traffic, health, distribution, db and network read Prometheus (docs/PROMETHEUS.md); config and backend read the load balancer."
                 + "\nExample: probe errors · probe errors --window 5m · probe health --all · probe backend msg-28",
-            group: .loadBalancer, showsConfiguration: { words in words.first?.lowercased() == "config" },
+            group: .loadBalancer, options: ["--window", "--all", "--show-query"], showsConfiguration: { words in words.first?.lowercased() == "config" },
             complete: { session, words in
                 if words.isEmpty { return ProbeKind.names }
                 if words.count == 1, words[0] == "backend" { return session.console?.backendNames ?? [] }
@@ -239,7 +239,7 @@ enum LoadBalancerCommands {
             "lb", usage: "lb SUBCOMMAND",
             summary: "inspect or change the load balancer; every change is a new configuration version",
             details: "Subcommands: show [--window D] [--all] · history · diff [V1 [V2]] [--all] · rollback [VERSION|initial] · weight BACKEND… N (0…256) · drain BACKEND… · disable BACKEND… · enable BACKEND… · algorithm NAME · ratelimit N|off\nA change names one server or several (msg-28 msg-29, or a range msg-01…msg-27, also msg-01..msg-27), made as one version; --dry-run prints what it would change and changes nothing. In a shared room a change is decided against the version you last looked at (lb show, history, diff, probe config, or your own change): when someone else changed the load balancer since, nothing is changed and the shell says who did what, and what yours would now do.\n`lb rollback` returns to the version before the most recent change (consecutive changes by one author count as one); `lb rollback initial` to the configuration the load balancer was started with. Against HAProxy, a change made outside warroom is found whenever warroom reads it and recorded as a version by haproxy.\nExamples: lb history · lb diff 1 2 · lb rollback --dry-run · lb rollback · lb rollback initial · lb weight msg-07 100 · lb weight msg-01…msg-27 100 · lb enable msg-28 msg-29 msg-30 · lb drain msg-28 · lb show --window 5m",
-            group: .loadBalancer, changes: { words in LoadBalancerCommands.changes(words) }, actsOutside: true, locksRoom: true,
+            group: .loadBalancer, options: ["--window", "--all", "--dry-run"], changes: { words in LoadBalancerCommands.changes(words) }, actsOutside: true, locksRoom: true,
             dependsOn: { words in LoadBalancerCommands.changes(words) ? .configuration : nil }, showsConfiguration: { _ in true },
             complete: { session, words in
                 if words.isEmpty { return LoadBalancerConsole.subcommands }

@@ -151,6 +151,7 @@ struct PrometheusProbesTests {
         let missing = try PrometheusProbes(backend: TableBackend([]), map: Self.appMap).probe(.network, args: [], at: Instant(milliseconds: 0))
         #expect(missing.unavailableReason == "the app metrics map (app.yaml) defines no network_rtt_ms or network_loss")
         #expect(throws: ConsoleError.self) { try PrometheusProbes(backend: TableBackend([]), map: Self.appMap).probe(.errors, args: ["--window", "32d"], at: Instant(milliseconds: 0)) }
+        #expect(ConsoleError.badWindow("32d", longestSeconds: PrometheusProbes.longestWindowSeconds).description.contains("from 1s to 31d:"))
     }
 
     @Test func aTimeoutIsSaidAsTheProbesStatedOneNotWhatWasLeftOfIt() throws {

@@ -127,6 +127,10 @@ import WarRoomTestSupport
         #expect(table.completions(for: "rule-out ", session: session) == ["H1", "H2"])
         #expect(table.completions(for: "mark m", session: session) == ["mitigated"])
         #expect(table.completions(for: "action Fix --type p", session: session) == ["prevent", "process"])
+        // A probe's and an lb view's options complete once their dashes are typed.
+        #expect(table.completions(for: "probe errors --wi", session: session) == ["--window"])
+        #expect(table.completions(for: "probe errors --window 5m --sh", session: session) == ["--show-query"])
+        #expect(table.completions(for: "lb weight msg-01 5 --d", session: session) == ["--dry-run"])
     }
 }
 
