@@ -9,11 +9,13 @@ let package = Package(
         .library(name: "WarRoomKit", targets: ["WarRoomKit"]),
         .library(name: "WarRoomPostgres", targets: ["WarRoomPostgres"]),
         .library(name: "WarRoomPrometheus", targets: ["WarRoomPrometheus"]),
+        .library(name: "WarRoomHTTP", targets: ["WarRoomHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -40,19 +42,29 @@ let package = Package(
             name: "WarRoomPrometheus",
             dependencies: ["WarRoomKit"]
         ),
+        .target(
+            name: "WarRoomHTTP",
+            dependencies: [
+                "WarRoomKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "WarRoomCLI",
             dependencies: [
                 "WarRoomKit",
                 "WarRoomPostgres",
                 "WarRoomPrometheus",
+                "WarRoomHTTP",
                 "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "WarRoomTestSupport",
-            dependencies: ["WarRoomKit", "WarRoomPostgres", "WarRoomPrometheus"],
+            dependencies: ["WarRoomKit", "WarRoomPostgres", "WarRoomPrometheus", "WarRoomHTTP"],
             path: "Tests/WarRoomTestSupport"
         ),
         .testTarget(

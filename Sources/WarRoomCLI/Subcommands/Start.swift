@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WarRoomHTTP
 import WarRoomKit
 import WarRoomPostgres
 
@@ -61,6 +62,18 @@ struct Start: ParsableCommand {
 
     @OptionGroup var metrics: MetricsOption
 
+    @Option(help: ArgumentHelp("Open the incident from a saved Alertmanager webhook payload (version 4), or - to read it from stdin: title, severity and playbook from --routes, 'detected' at the alert's start.", valueName: "FILE|-"))
+    var alert: String?
+
+    @Option(help: ArgumentHelp("Open the incident from an alert firing in Alertmanager (with --fingerprint; 'warroom alerts' lists them).", valueName: "URL"))
+    var alertmanager: String?
+
+    @Option(help: ArgumentHelp("The fingerprint of the alert to open the incident from (a unique prefix will do).", valueName: "F"))
+    var fingerprint: String?
+
+    @Option(help: ArgumentHelp("YAML file mapping alerts to severities and playbooks, for --alert and --alertmanager (docs/ALERTS.md).", valueName: "FILE"))
+    var routes: String?
+
     func run() throws {
         // Checked before the incident opens, so that a mistyped limit leaves no transcript behind.
         let shellLimits: ShellRunner.Limits
@@ -97,6 +110,12 @@ struct Start: ParsableCommand {
             options.metrics = metricsProbes.backend.label
             options.metricsMap = metricsProbes.map.origin
         }
+        let opening: (payload: AlertmanagerPayload, routes: AlertRoutes)?
+        do {
+            opening = try alertOpening()
+        } catch {
+            throw Failure.exit(error)
+        }
         let session: Session
         let notices: [String]
         do {
@@ -114,7 +133,12 @@ struct Start: ParsableCommand {
                 source = try RoomConnection.databaseTime(url: url)
                 options.provider = PostgresIncidentProvider(url: url)
             }
-            (session, notices) = try Session.start(options, source: source)
+            if let opening {
+                (session, _) = try AlertIntake.open(opening.payload, routes: opening.routes, options: options, source: source)
+                notices = []
+            } else {
+                (session, notices) = try Session.start(options, source: source)
+            }
             try RoomConnection.listenIfInteractive(session)
         } catch {
             throw Failure.exit(error)
@@ -129,6 +153,59 @@ struct Start: ParsableCommand {
         banner.append(storeURL == nil ? "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume')."
                       : "Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it.")
         throw ShellLoop.run(session, banner: banner, notices: notices)
+    }
+}
+
+extension Start {
+    /// The notification `--alert` or `--alertmanager --fingerprint` opens the incident from.
+    func alertOpening() throws -> (payload: AlertmanagerPayload, routes: AlertRoutes)? {
+        guard alert != nil || alertmanager != nil || fingerprint != nil else {
+            if routes != nil { throw StartError.conflict("--routes maps alerts to playbooks; it goes with --alert FILE or --alertmanager URL --fingerprint F") }
+            return nil
+        }
+        if alert != nil, alertmanager != nil || fingerprint != nil {
+            throw StartError.conflict("--alert opens from a saved payload, --alertmanager from a firing alert: give one")
+        }
+        if scenario != nil || from != nil {
+            throw StartError.conflict("an incident opened from an alert is a real one: drop \(scenario != nil ? "--scenario" : "--from")")
+        }
+        let payload: AlertmanagerPayload
+        if let alert {
+            let bytes: [UInt8]
+            if alert == "-" {
+                bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+                // The payload came through stdin; the shell's commands come from the terminal, if there is one.
+                // (Read through the descriptor, so the C stream never saw the end of the pipe.)
+                let tty = open("/dev/tty", O_RDONLY | O_CLOEXEC)
+                if tty >= 0 {
+                    dup2(tty, STDIN_FILENO)
+                    close(tty)
+                }
+            } else {
+                guard let data = FileManager.default.contents(atPath: alert) else {
+                    throw StartError.invalid("--alert \(alert): no such file, or it cannot be read; give a saved Alertmanager webhook payload (JSON)")
+                }
+                bytes = Array(data)
+            }
+            do {
+                payload = try AlertmanagerPayload.parse(bytes)
+            } catch let error as AlertPayloadError {
+                throw StartError.invalid("--alert \(alert == "-" ? "(stdin)" : alert): \(error.reason)")
+            }
+            guard payload.alerts.contains(where: \.firing) else {
+                throw StartError.invalid("--alert \(alert == "-" ? "(stdin)" : alert): every alert in it is resolved; there is nothing to open an incident for")
+            }
+        } else {
+            guard let fingerprint, let alertmanager else {
+                throw StartError.invalid("--alertmanager URL and --fingerprint F go together: 'warroom alerts --alertmanager URL' lists the fingerprints")
+            }
+            do {
+                payload = try AlertmanagerAPI(url: alertmanager).payload(fingerprint: fingerprint)
+            } catch let error as AlertmanagerAPIError {
+                throw TranscriptError.notWritable(path: alertmanager, reason: error.reason)
+            }
+        }
+        return (payload, try routes.map(AlertRoutes.load(path:)) ?? AlertRoutes())
     }
 }
 

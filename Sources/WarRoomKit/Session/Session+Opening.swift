@@ -73,6 +73,12 @@ extension Session {
                 data["metrics"] = .string(metrics)
                 if let map = options.metricsMap { data["metrics_map"] = .string(map) }
             }
+            if let payload = options.alerts {
+                // How `intake` finds the incident again when the group's next notification comes.
+                var group: JSONObject = ["key": .string(payload.groupKey), "receiver": .string(payload.receiver)]
+                if !payload.externalURL.isEmpty { group["alertmanager"] = .string(payload.externalURL) }
+                data["alert_group"] = .object(group)
+            }
             if options.from != nil {
                 // Recorded after the fact: the incident's times are typed in; `wall` says when.
                 data["after_the_fact"] = ["from": .string(opened.iso8601), "written": .string(openedWall.iso8601)]
@@ -104,13 +110,20 @@ extension Session {
             session.instruments.monitor = AlertMonitor(rules: scenario.alerts, from: opened)
             if let warning = scenario.warnings.first { notices.append("scenario: \(warning.message)") }
         }
+        if let payload = options.alerts {
+            // Before the first step begins: its timebox and the escalation timers count from the alert.
+            for draft in AlertIntake.drafts(payload, state: session.state, now: clock.now) {
+                session.recorder.stage(draft)
+            }
+            try session.recorder.commitStaged()
+        }
         if let begin = try session.progress?.begin(at: clock.now) {
             try session.record(begin.entries)
             try session.commitAfterOthers()
             session.instruments.openingGuide = begin.message
         }
-        // The one who opened a room is in it, as everyone who joins.
-        try session.enterRoom()
+        // The one who opened a room is in it, as everyone who joins (intake only records).
+        if !options.alertService { try session.enterRoom() }
         return (session, notices)
     }
 

@@ -33,6 +33,11 @@ public struct StartOptions: Sendable {
     public var metrics: String?
     /// The metrics map's origin (a file's path, or the built-in map's name).
     public var metricsMap: String?
+    /// The Alertmanager notification the incident is opened from (`start --alert`, `intake`):
+    /// its alerts and `detected` are recorded before the playbook's first step begins.
+    public var alerts: AlertmanagerPayload?
+    /// Opened by `warroom intake`, which records and lets go: it does not enter a room.
+    public var alertService = false
 
     public init(responder: String, transcriptsFolder: String) {
         self.responder = responder

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A shared store as one shell of a room sees it: who is in the room, a lock that lets one
 /// shell at a time decide at the head, and a way to wake when the others record.
 ///
@@ -91,11 +95,38 @@ public struct TranscriptFolder: IncidentStoreProvider {
         self.path = path
     }
 
+    /// The transcript appears whole or not at all: its `open` line is written and synced under
+    /// a hidden name, then linked to its own name (which fails, leaving the other alone, when
+    /// another process took that name first), so a crash never leaves an empty transcript.
     public func create(id: String, opening: (String) -> TranscriptEntry) throws -> (store: any TranscriptStore, entry: TranscriptEntry) {
-        let file = try IncidentID.freePath(folder: path, id: id)
-        let writer = try TranscriptWriter.create(path: file)
-        let chosen = String(file.split(separator: "/").last!.dropLast(".jsonl".count))
-        let written = try writer.append([opening(chosen)], after: .empty)
-        return (writer, written[0])
+        while true {
+            let file = try IncidentID.freePath(folder: path, id: id)
+            let chosen = String(file.split(separator: "/").last!.dropLast(".jsonl".count))
+            let (entry, line) = opening(chosen).chained(seq: 1, after: HashChain.genesis)
+            let hidden = "\(path)/.\(chosen).jsonl.\(getpid()).new"
+            unlink(hidden)
+            do {
+                try PrivateFile.writeNew(line, to: hidden)
+            } catch {
+                if access(path, W_OK) != 0 { throw TranscriptError.notWritable(path: path, reason: "the folder is read-only") }
+                throw TranscriptError.writeFailed(path: file, reason: "\(error)")
+            }
+            let linked = link(hidden, file)
+            let failure = errno
+            unlink(hidden)
+            if linked != 0 {
+                if failure == EEXIST { continue }
+                throw TranscriptError.writeFailed(path: file, reason: String(cString: strerror(failure)))
+            }
+            PrivateFile.syncFolder(path)
+            let (writer, bytes) = try TranscriptWriter.open(path: file)
+            do {
+                _ = try writer.continueAfter(try TranscriptLog.decode(bytes: bytes, path: file))
+            } catch {
+                writer.close()
+                throw error
+            }
+            return (writer, entry)
+        }
     }
 }

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Intake's embedded default: incidents as transcripts in a folder. Each group's incidents are
+/// found from the first line of each transcript (the `open` entry's `alert_group`), read once
+/// per file and kept; a file intake has not seen is read when a group is looked up.
+///
+/// Intake appends only while no shell holds an incident: a `resume`d transcript is locked, and
+/// the notification is answered 5xx so that Alertmanager sends it again after the shell lets go.
+public final class AlertFolder: AlertDestination {
+    public let folder: String
+    public var provider: any IncidentStoreProvider { TranscriptFolder(path: folder) }
+    public var label: String { folder }
+    /// file name → its group key (`nil`: not opened from an alert).
+    private var seen: [String: String?] = [:]
+    private var groups: [String: [String]] = [:]
+
+    public init(folder: String) {
+        self.folder = folder
+    }
+
+    public func incidents(group: String) throws -> [String] {
+        for name in try TranscriptFolderListing.names(in: folder) where seen[name] == nil {
+            let key = Self.groupKey(ofFirstLineIn: "\(folder)/\(name)")
+            seen[name] = .some(key)
+            if let key { groups[key, default: []].append(String(name.dropLast(".jsonl".count))) }
+        }
+        return groups[group]?.sorted() ?? []
+    }
+
+    public func open(incident: String) throws -> any TranscriptStore {
+        let path = "\(folder)/\(incident).jsonl"
+        let (writer, log, _) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: false)
+        do {
+            _ = try writer.continueAfter(log)
+        } catch {
+            writer.close()
+            throw error
+        }
+        return writer
+    }
+
+    /// The `alert_group.key` of a transcript's `open` entry.
+    static func groupKey(ofFirstLineIn path: String) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var line: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while line.count < 1 << 20 {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            guard count > 0 else { break }
+            if let newline = chunk[0..<count].firstIndex(of: 0x0A) {
+                line += chunk[0..<newline]
+                break
+            }
+            line += chunk[0..<count]
+        }
+        let body = ByteOrderMark.stripped(line)
+        guard let entry = try? TranscriptEntry.decode(line: body, number: 1), entry.kind == .open else { return nil }
+        return entry.data["alert_group"]?["key"]?.stringValue
+    }
+}
+
+/// The transcripts in a folder, by file name.
+enum TranscriptFolderListing {
+    static func names(in folder: String) throws -> [String] {
+        guard let directory = opendir(folder) else {
+            throw TranscriptError.notWritable(path: folder, reason: "cannot read the folder: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let item = readdir(directory) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(".jsonl"), !name.hasPrefix(".") { names.append(name) }
+        }
+        return names
+    }
+}
