@@ -55,7 +55,10 @@ public enum HTTPExchange {
             case .cannotConnectToHost?: throw Failure(reason: "connection refused", timedOut: false)
             case .cannotFindHost?, .dnsLookupFailed?: throw Failure(reason: "no such host", timedOut: false)
             case .networkConnectionLost?: throw Failure(reason: "the connection was lost", timedOut: false)
-            default: throw Failure(reason: error.localizedDescription, timedOut: false)
+            case .secureConnectionFailed?, .serverCertificateUntrusted?, .serverCertificateHasBadDate?, .serverCertificateNotYetValid?:
+                throw Failure(reason: "TLS failed", timedOut: false)
+            // Never the error's own words: they may quote the URL, and a webhook's URL is a secret.
+            default: throw Failure(reason: "the request failed (\((error as? URLError).map { "URL error \($0.code.rawValue)" } ?? "no answer"))", timedOut: false)
             }
         }
         let http = response as? HTTPURLResponse

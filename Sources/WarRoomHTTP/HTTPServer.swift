@@ -21,11 +21,13 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: String
     public var contentType: String
+    public var headers: [(name: String, value: String)]
 
-    public init(status: Int, body: String, contentType: String = "text/plain; charset=utf-8") {
+    public init(status: Int, body: String, contentType: String = "text/plain; charset=utf-8", headers: [(name: String, value: String)] = []) {
         self.status = status
         self.body = body
         self.contentType = contentType
+        self.headers = headers
     }
 }
 
@@ -143,6 +145,7 @@ private final class RequestHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: "\(buffer.readableBytes)")
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        for header in response.headers { headers.add(name: header.name, value: header.value) }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))

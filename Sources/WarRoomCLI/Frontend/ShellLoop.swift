@@ -77,7 +77,9 @@ enum ShellLoop {
         }
         for note in session.takeCloseNotes() { Terminal.print(note) }
         // A file's incident is paused; in a shared room this shell leaves.
-        let (_, warnings) = session.leave(reason: "end of input")
+        let (notes, warnings) = session.leave(reason: "end of input")
+        // What the notifications under way came to is said; how to come back is not (a script knows).
+        for note in notes where note.hasPrefix("notify #") { Terminal.print(note, color: note.contains("NOT DELIVERED") ? "1;31" : nil) }
         for warning in warnings { Terminal.error(warning) }
         return session.failures > 0 || !warnings.isEmpty ? ExitCode(1) : .success
     }

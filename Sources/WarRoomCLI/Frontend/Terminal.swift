@@ -32,6 +32,7 @@ enum Terminal {
         switch notice.kind {
         case .alert: "1;31"
         case .store: "1;33"
+        case .undelivered: "1;31"
         default: noticeColor
         }
     }

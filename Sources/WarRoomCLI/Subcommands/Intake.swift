@@ -70,11 +70,7 @@ struct Intake: ParsableCommand {
         let intake = AlertIntake(routes: routes, destination: destination, playbookFolders: Environment.playbookFolders(explicit: playbooks),
                                  transcriptsFolder: folder, source: SystemTime.source)
         let receiver = IntakeReceiver(intake: intake, token: token)
-        let server = try HTTPServer(host: host, port: port, maximumBody: IntakeReceiver.maximumBody) { request in
-            receiver.handle(request)
-        }
-        Terminal.errorLine("warroom intake \(Session.programVersion): listening on http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/alerts"
-            + " → \(destination.label)\(token == nil ? " (no token: loopback only)" : ""); routes: \(routes.origin)")
+        // Caught before the server says it listens: a SIGTERM that comes at once still stops it cleanly.
         let stopped = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
         for number in [SIGTERM, SIGINT] {
@@ -84,6 +80,12 @@ struct Intake: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+
+        let server = try HTTPServer(host: host, port: port, maximumBody: IntakeReceiver.maximumBody) { request in
+            receiver.handle(request)
+        }
+        Terminal.errorLine("warroom intake \(Session.programVersion): listening on http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/alerts"
+            + " → \(destination.label)\(token == nil ? " (no token: loopback only)" : ""); routes: \(routes.origin)")
         stopped.wait()
         Terminal.errorLine("warroom intake: stopping (finishing the requests being recorded)")
         server.stop()

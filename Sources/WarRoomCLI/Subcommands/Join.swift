@@ -27,13 +27,17 @@ struct Join: ParsableCommand {
 
     @OptionGroup var metrics: MetricsOption
 
+    @OptionGroup var notify: NotifyOption
+
     func run() throws {
         guard let url = TranscriptSource.storeURL(store.url) else {
             throw ValidationError("join enters an incident in a store: give --store URL or set WARROOM_STORE")
         }
         let session: Session
-        let notices: [String]
+        var notices: [String]
+        let receivers: NotifyConfig?
         do {
+            receivers = try notify.config()
             let folder = try RoomConnection.localFolder(transcripts)
             let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: incident)
             try store.requireIntact("join adds nothing to a tampered record")
@@ -54,6 +58,7 @@ struct Join: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
+        notices += NotifyOption.attach(receivers, to: session)
         let banner = ["Joined \(session.state.id) — \(session.state.severity) \(session.state.title)"] + RoomConnection.banner(session)
             + (session.recap ?? []) + ["Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it."]
         throw ShellLoop.run(session, banner: banner, notices: notices)

@@ -23,10 +23,14 @@ struct Resume: ParsableCommand {
 
     @OptionGroup var metrics: MetricsOption
 
+    @OptionGroup var notify: NotifyOption
+
     func run() throws {
         let session: Session
-        let notices: [String]
+        var notices: [String]
+        let receivers: NotifyConfig?
         do {
+            receivers = try notify.config()
             (session, notices) = try Session.resume(path: transcript, responder: responder ?? Environment.responder, folders: Environment.playbookFolders(explicit: playbooks),
                                                     source: SystemTime.source, acceptBrokenChain: acceptBrokenChain)
         } catch {
@@ -38,6 +42,7 @@ struct Resume: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
+        notices += NotifyOption.attach(receivers, to: session)
         let banner = ["Resumed \(session.state.id) — \(session.state.severity) \(session.state.title)", "Transcript: \(session.path)"]
         throw ShellLoop.run(session, banner: banner, notices: notices)
     }

@@ -62,6 +62,8 @@ struct Start: ParsableCommand {
 
     @OptionGroup var metrics: MetricsOption
 
+    @OptionGroup var notify: NotifyOption
+
     @Option(help: ArgumentHelp("Open the incident from a saved Alertmanager webhook payload (version 4), or - to read it from stdin: title, severity and playbook from --routes, 'detected' at the alert's start.", valueName: "FILE|-"))
     var alert: String?
 
@@ -111,13 +113,15 @@ struct Start: ParsableCommand {
             options.metricsMap = metricsProbes.map.origin
         }
         let opening: (payload: AlertmanagerPayload, routes: AlertRoutes)?
+        let receivers: NotifyConfig?
         do {
+            receivers = try notify.config()
             opening = try alertOpening()
         } catch {
             throw Failure.exit(error)
         }
         let session: Session
-        let notices: [String]
+        var notices: [String]
         do {
             if transcripts == nil { try FileManager.default.createDirectory(atPath: options.transcriptsFolder, withIntermediateDirectories: true) }
         } catch {
@@ -145,9 +149,11 @@ struct Start: ParsableCommand {
         }
         session.shellLimits = shellLimits
         if let metricsProbes { session.attachMetrics(metricsProbes) }
+        notices += NotifyOption.attach(receivers, to: session)
         var banner = ["warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)"]
         banner += storeURL == nil ? ["Transcript: \(session.path)"] : RoomConnection.banner(session)
         if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
+        if let receivers { banner.append("Notify: \(receivers.summary) (\(receivers.origin))") }
         if let probes = session.metricsProbes { banner.append("Metrics: \(probes.label), probes wait at most \(ProbeWindow.seconds(probes.timeoutSeconds))") }
         if let target = session.target { banner.append("Load balancer: \(target.label)" + (session.clock.mode == .virtual ? " · virtual clock ×\(session.clock.speed == 0 ? "0 (moves on 'advance')" : String(session.clock.speed))" : "")) }
         banner.append(storeURL == nil ? "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume')."

@@ -21,7 +21,7 @@ public struct YAMLSource {
         let bytes = ByteOrderMark.stripped(original)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             root = nil
-            diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: "the file is empty; a \(kind) is a YAML mapping (see `warroom \(kind)s --help`)"))
+            diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: "the file is empty; a \(kind) is a YAML mapping" + (kind == "playbook" || kind == "scenario" ? " (see `warroom \(kind)s --help`)" : "")))
             return
         }
         if let nul = bytes.firstIndex(of: 0) {

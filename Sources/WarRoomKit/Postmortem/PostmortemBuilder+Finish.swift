@@ -39,7 +39,8 @@ extension PostmortemBuilder {
             adherence: makeAdherence(record),
             evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries, steps: resolution.steps)),
             warnings: warnings,
-            entriesBackwards: firstBackwards.map { PostmortemModel.EntriesBackwards(count: backwards, firstSeq: $0.seq) })
+            entriesBackwards: firstBackwards.map { PostmortemModel.EntriesBackwards(count: backwards, firstSeq: $0.seq) },
+            notifications: state.notifications.values.filter { state.retractions[$0.seq] == nil }.sorted { $0.seq < $1.seq })
     }
 
     /// Which entries were retracted, and the corrected text of amended ones.

@@ -20,6 +20,32 @@ struct AppendixWriter {
         blocks += lessons()
         blocks += adherence()
         blocks += probeEvidence()
+        blocks += notifications()
+        return blocks
+    }
+
+    /// Every page and message `--notify` sent, and what came of it; the undelivered first said.
+    func notifications() -> [PostmortemDocument.Block] {
+        guard !model.notifications.isEmpty else { return [] }
+        var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Notifications")]
+        let undelivered = model.undelivered
+        if undelivered.isEmpty {
+            blocks.append(.paragraph([.text("All \(model.notifications.count) were delivered.")]))
+        } else {
+            blocks.append(.paragraph([.strong("\(undelivered.count) of \(model.notifications.count) not delivered: "),
+                                      .text(undelivered.map { "#\($0.seq) \($0.text)" }.joined(separator: "; ") + ".")]))
+        }
+        let rows = model.notifications.map { record in
+            let outcome: String
+            switch record.outcome {
+            case .delivered: outcome = "delivered (attempt \(record.attempts))"
+            case .failed: outcome = "NOT DELIVERED after \(record.attempts) attempt\(record.attempts == 1 ? "" : "s")"
+            case .pending: outcome = record.attempts == 0 ? "NOT DELIVERED: never attempted" : "NOT DELIVERED: \(record.attempts) attempt\(record.attempts == 1 ? "" : "s"), none succeeded"
+            }
+            let receiver = record.channel == "pagerduty" ? "PagerDuty \(record.target)" + (record.action.map { " (\($0))" } ?? "") : record.target
+            return [text.clock(record.at), receiver, record.event, outcome, record.lastResult ?? "—"]
+        }
+        blocks.append(.table(PostmortemDocument.Table(header: ["Time", "Sent to", "About", "Outcome", "Last answer"], numeric: [false, false, false, false, false], rows: rows)))
         return blocks
     }
 

@@ -26,6 +26,14 @@ extension PostmortemModel {
             "adherence": adherenceJSON,
             "evidence": evidenceJSON,
             "warnings": .array(warnings.map(JSONValue.string)),
+            "notifications": .array(notifications.map { record in
+                [
+                    "seq": .int(record.seq), "at": .string(record.at.iso8601), "by": .string(record.by), "channel": .string(record.channel),
+                    "target": .string(record.target), "event": .string(record.event), "action": record.action.map(JSONValue.string) ?? .null,
+                    "dedup_key": record.dedupKey.map(JSONValue.string) ?? .null, "attempts": .int(record.attempts),
+                    "outcome": .string(record.outcome.rawValue), "last_result": record.lastResult.map(JSONValue.string) ?? .null,
+                ]
+            }),
         ])
     }
 

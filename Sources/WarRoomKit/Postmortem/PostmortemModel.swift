@@ -39,6 +39,10 @@ public struct PostmortemModel: Sendable, Equatable {
     public var warnings: [String]
     /// Entries dated before the entry above them: how many, and the first.
     public var entriesBackwards: EntriesBackwards? = nil
+    /// The pages and messages sent (`--notify`), with what came of each.
+    public var notifications: [NotificationRecord] = []
+    /// Those that were never delivered (the last attempt failed, or none ended it).
+    public var undelivered: [NotificationRecord] { notifications.filter { $0.outcome != .delivered } }
 }
 
 extension PostmortemModel {

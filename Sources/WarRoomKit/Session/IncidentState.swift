@@ -142,6 +142,15 @@ public struct IncidentState: Sendable {
     /// Where the room's clock was at a known real time: the `open` entry's start, or where the
     /// last `advance` took it. At `--speed` above 0 a shared room's clock runs from here.
     public private(set) var clockAnchor: (at: Instant, wall: Instant)?
+    /// Notifications by the `seq` of their `notify` entry, with what came of them.
+    public private(set) var notifications: [Int: NotificationRecord] = [:]
+    /// The PagerDuty pages triggered, by team, with their dedup keys (`close` resolves them).
+    public var pagesTriggered: [(team: String, dedupKey: String)] {
+        notifications.values.filter { $0.channel == "pagerduty" && $0.action == "trigger" }.sorted { $0.seq < $1.seq }
+            .reduce(into: [(team: String, dedupKey: String)]()) { pages, record in
+                if !pages.contains(where: { $0.team == record.target }) { pages.append((record.target, record.dedupKey ?? "")) }
+            }
+    }
     /// Alerts firing now, by name.
     public private(set) var firingAlerts: [String: AlertRecord] = [:]
     public var closedAt: Instant?
@@ -350,6 +359,10 @@ public struct IncidentState: Sendable {
             if scenarioTrigger == nil, let change = LoadBalancerChangeRecord(entry: entry), change.action == "scenario-event", change.changesConfiguration {
                 scenarioTrigger = (entry.at, change.by)
             }
+        case .notify:
+            notifications[entry.seq] = NotificationRecord(entry: entry)
+        case .delivery:
+            if let seq = data["notify"]?.intValue { notifications[seq]?.apply(entry) }
         case .note, .command, .probe, .timer, .shell, .error, .phase, .step, .unknown, .highlight, .omit:
             break
         }

@@ -30,6 +30,8 @@ struct Instruments {
     var playbookFolders: [String] = []
     /// The most incident time this drill may simulate (`SimulatedTarget.longestDrill`; tests lower it).
     var longestDrill = SimulatedTarget.longestDrill
+    /// Where notifications go (`--notify`), and the sender delivering them.
+    var notifier: NotificationSender?
     /// What resolving the playbook and scenario had to say when the session opened.
     var setupNotices: [String] = []
     /// The playbook's guidance to show when the session opens (its first or current step).
@@ -44,6 +46,8 @@ public enum Effect: Sendable {
     case writePostmortem
     /// The session ends after this line (`quit`, `close`).
     case endSession
+    /// These notifications (their `notify` entries' seqs) are sent (docs/NOTIFY.md).
+    case deliver([Int])
 }
 
 /// The line being handled, and what this terminal has shown and been told.

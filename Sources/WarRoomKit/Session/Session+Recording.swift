@@ -63,6 +63,7 @@ extension Session {
     func catchUp() throws {
         // What is recorded (by this shell or another) is no longer to be found.
         automation.unrecorded.removeAll { state.automaticKeys.contains($0.key) }
+        collectDeliveries()
         let now = clock.now
         // What fell due was not typed: the line being handled belongs to the command's own entry.
         let typed = line.input

@@ -47,15 +47,18 @@ extension Session {
     /// - Returns: what to tell the responder, and warnings (something could not be recorded).
     @discardableResult
     public func leave(reason: String) -> (notes: [String], warnings: [String]) {
+        let delivered = state.status == .open ? settleDeliveries(waiting: Session.leaveDeliveryWait) : []
         guard room != nil, let shell else {
             pauseIfOpen(reason: reason)
-            return (state.status == .paused ? ["Paused. Resume with: warroom resume \(path)"] : [], [])
+            return (delivered + (state.status == .paused ? ["Paused. Resume with: warroom resume \(path)"] : []), [])
         }
         guard state.status != .closed, !roomShell.hasLeft else { return ([], []) }
+        settleDeliveries(waiting: Session.leaveDeliveryWait)
         roomShell.hasLeft = true
         var warnings: [String] = []
         if reconnectIfDue(now: true) {
             do {
+                stageCollectedDeliveries()
                 try record(.leave, text: "\(responder) left", data: ["responder": .string(responder), "shell": .int(shell), "reason": .string(reason)])
                 try commitAfterOthers()
             } catch {
@@ -67,7 +70,7 @@ extension Session {
         }
         warnings.append(contentsOf: owedWarning())
         room?.leaveRoom(shell: shell)
-        return (["Left the room; \(state.id) stays open for the others. Come back with: warroom join \(state.id)"], warnings)
+        return (delivered + ["Left the room; \(state.id) stays open for the others. Come back with: warroom join \(state.id)"], warnings)
     }
 
     /// Whether this shell works in a shared room (a store), where leaving is not pausing.

@@ -61,6 +61,10 @@ public struct Notice: Sendable, Equatable {
         case entry
         /// The shared store went away or came back.
         case store
+        /// A notification was delivered, or an attempt failed and another follows.
+        case notification
+        /// A notification's last attempt failed: it was not delivered.
+        case undelivered
     }
 
     public var kind: Kind
@@ -291,6 +295,9 @@ public final class Session: CommandContext {
         // entries go in under, however often they are sent.
         // (A file has one writer, so nothing is kept of what it saw: keeping it would copy the
         // state's collections on the command's first change.)
+        // Leaving: the notifications under way end first, and what they came to goes on the
+        // record before the pause (or the leave); the rest is sent again by the next shell.
+        if command.name == "quit" { settleDeliveries(waiting: Session.leaveDeliveryWait) }
         let intent = CommandIntent(command: .random(), seen: store.isShared ? state : IncidentState(), configurationSeenThrough: roomShell.configurationSeenThrough)
         let outerCommand = recorder.commandID
         recorder.commandID = intent.command
@@ -386,6 +393,7 @@ public final class Session: CommandContext {
                     var arguments = original
                     let before = recorder.staged.count
                     output = try command.run(self, &arguments)
+                    stageNotifications(since: before)
                     if recorder.staged.count == before {
                         // Every typed line is on the record, also when it showed or changed nothing.
                         var data: JSONObject = ["command": .string(command.name)]
@@ -437,10 +445,12 @@ public final class Session: CommandContext {
             room?.leaveRoom(shell: shell)
             return ""
         case .writePostmortem:
-            return writePostmortemOnClose().joined(separator: "\n")
+            return (recordDeliveriesAfterClose(waiting: Session.closeDeliveryWait) + writePostmortemOnClose()).joined(separator: "\n")
         case .endSession:
             line.exit = true
             return ""
+        case .deliver(let seqs):
+            return deliver(seqs)
         }
     }
 
@@ -539,7 +549,9 @@ public final class Session: CommandContext {
     /// ended, and lets the transcript go.
     public func pauseIfOpen(reason: String) {
         guard state.status == .open else { return }
+        settleDeliveries(waiting: Session.leaveDeliveryWait)
         do {
+            stageCollectedDeliveries()
             try record(.pause, text: "Paused: \(reason)", data: ["reason": .string(reason)])
             try recorder.commitStaged()
         } catch {

@@ -16,6 +16,11 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case omit
     /// A responder entered or left a shared room.
     case join, leave
+    /// A notification to send (a page, a chat message, a webhook), recorded before its first
+    /// attempt, in the same append as the command that caused it (docs/NOTIFY.md).
+    case notify
+    /// One attempt to deliver a notification, and what the receiver said.
+    case delivery
     /// A kind this version does not know (written by a newer warroom): read, kept and skipped.
     case unknown
 }
@@ -63,9 +68,9 @@ public struct TranscriptEntry: Sendable, Equatable {
     /// monitoring (alerts), a scenario's events or a load balancer's own changes: the one rule
     /// for who counts as a responder, everywhere.
     public var isByAPerson: Bool {
-        guard !by.isEmpty, by != IncidentState.automaticAuthor else { return false }
+        guard !by.isEmpty, by != IncidentState.automaticAuthor, by != AlertIntake.author else { return false }
         switch kind {
-        case .alert, .timer: return false
+        case .alert, .timer, .delivery: return false
         case .lb: return data["source"]?.stringValue == "operator"
         default: return true
         }

@@ -53,7 +53,7 @@ import Testing
         let json = try JSONValue.parse(text)
         #expect(json.objectValue?.keys == [
             "incident", "summary", "timeline", "curated_timeline", "detection", "misleading_paths", "resolution", "measures", "metrics",
-            "lessons", "adherence", "evidence", "warnings",
+            "lessons", "adherence", "evidence", "warnings", "notifications",
         ])
         #expect(json["summary"]?.objectValue?.keys.prefix(3) == ["start", "end", "timezone"])
         #expect(json["summary"]?["users_affected"] == 0.3)

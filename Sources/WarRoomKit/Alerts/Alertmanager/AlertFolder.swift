@@ -21,7 +21,14 @@ public final class AlertFolder: AlertDestination {
     }
 
     public func incidents(group: String) throws -> [String] {
-        for name in try TranscriptFolderListing.names(in: folder) where seen[name] == nil {
+        let names = try TranscriptFolderListing.names(in: folder)
+        // A transcript moved away (archived, say) no longer stands for its group.
+        let present = Set(names)
+        for name in seen.keys where !present.contains(name) {
+            if let key = seen[name] ?? nil { groups[key]?.removeAll { $0 == String(name.dropLast(".jsonl".count)) } }
+            seen[name] = nil
+        }
+        for name in names where seen[name] == nil {
             let key = Self.groupKey(ofFirstLineIn: "\(folder)/\(name)")
             seen[name] = .some(key)
             if let key { groups[key, default: []].append(String(name.dropLast(".jsonl".count))) }

@@ -94,6 +94,9 @@ public struct AlertmanagerPayload: Sendable, Equatable {
             throw AlertPayloadError("the body is not JSON (\(error))")
         }
         guard let object = value.objectValue else { throw AlertPayloadError("the body is not a JSON object") }
+        if let number = object["version"]?.doubleValue {
+            throw AlertPayloadError("'version' is the number \(number == number.rounded() ? String(Int(number)) : String(number)); Alertmanager sends the string \"4\"")
+        }
         guard let version = object["version"]?.stringValue else {
             throw AlertPayloadError("'version' is missing: is this Alertmanager's webhook (webhook_configs)?")
         }
@@ -163,6 +166,7 @@ public struct AlertmanagerPayload: Sendable, Equatable {
 /// A webhook body warroom will never accept (answered 400: Alertmanager does not retry it).
 public struct AlertPayloadError: Error, Equatable, CustomStringConvertible {
     public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// Text quoted from the body is shown on one line, its control characters made visible.
+    public init(_ reason: String) { self.reason = SafeText.printable(reason) }
     public var description: String { reason }
 }

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import WarRoomHTTP
+import WarRoomKit
+
+/// `--notify FILE` on `start`, `resume` and `join` (docs/NOTIFY.md): where pages and updates go.
+struct NotifyOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "YAML file of where escalations, updates, milestones and the close are sent: PagerDuty, Slack, webhooks (default $WARROOM_NOTIFY, else ~/.config/warroom/notify.yaml if it exists).",
+        valueName: "FILE"))
+    var notify: String?
+
+    /// The receivers, or `nil` when no notify file is named or found.
+    /// - Throws: `InputFileError` (file:line:column, never a secret's value).
+    func config() throws -> NotifyConfig? {
+        let environment = ProcessInfo.processInfo.environment
+        var path = notify ?? environment["WARROOM_NOTIFY"].flatMap { $0.isEmpty ? nil : $0 }
+        if path == nil, let home = environment["HOME"], FileManager.default.fileExists(atPath: "\(home)/.config/warroom/notify.yaml") {
+            path = "\(home)/.config/warroom/notify.yaml"
+        }
+        guard let path else { return nil }
+        return try NotifyConfig.load(path: path, environment: environment)
+    }
+
+    /// Attaches the receivers to a session; what it says goes with the notices.
+    static func attach(_ config: NotifyConfig?, to session: Session) -> [String] {
+        guard let config else { return [] }
+        return session.attachNotifier(config, poster: HTTPNotificationPoster())
+    }
+}

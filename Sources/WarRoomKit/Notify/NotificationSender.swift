@@ -1,0 +1,188 @@
+import Foundation
+
+/// How a notification's bytes reach its receiver (HTTP POST, JSON), for the sender.
+public protocol NotificationPosting: Sendable {
+    /// One attempt, waiting at most `timeout` seconds. Never throws: a failure is the answer.
+    func post(url: String, body: [UInt8], timeout: Double) -> PostAnswer
+}
+
+/// What one attempt came to.
+public struct PostAnswer: Sendable, Equatable {
+    /// The HTTP status, `nil` when there was no answer (refused, timed out …).
+    public var status: Int?
+    /// The receiver's answer (its first 200 characters), or why there was none; never a secret.
+    public var said: String
+    /// `Retry-After`, in seconds, when the receiver gave one.
+    public var retryAfter: Double?
+
+    public init(status: Int?, said: String, retryAfter: Double? = nil) {
+        self.status = status
+        self.said = said
+        self.retryAfter = retryAfter
+    }
+}
+
+/// Delivers notifications in the background, never holding up the prompt: each notification
+/// on a thread of its own, attempt after attempt (a 429 waits its `Retry-After`, a 5xx or a
+/// timeout backs off, doubling; any other 4xx is final), each attempt's result handed to the
+/// session through `takeResults()` to be recorded as a `delivery` entry. `wake` is written to
+/// when a result is ready, so that a shell waiting for a key records it at once.
+public final class NotificationSender: @unchecked Sendable {
+    /// One attempt's result, to record.
+    public struct Result: Sendable {
+        public var notify: Int
+        public var attempt: Int
+        /// `delivered`, `retrying` (another attempt follows) or `failed` (no more).
+        public var outcome: String
+        public var answer: PostAnswer
+        /// When the next attempt goes, for `retrying`.
+        public var retryIn: Double?
+    }
+
+    let config: NotifyConfig
+    let poster: any NotificationPosting
+    private let condition = NSCondition()
+    private var results: [Result] = []
+    private var running = 0
+    private var stopping = false
+    /// The write end of a pipe the shell's line editor also waits on (`-1`: none).
+    private let wakeWrite: Int32
+    /// The read end, for the shell.
+    public let wakeDescriptor: Int32
+
+    public init(config: NotifyConfig, poster: any NotificationPosting) {
+        self.config = config
+        self.poster = poster
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) == 0 {
+            _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        }
+        wakeDescriptor = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    deinit {
+        if wakeDescriptor >= 0 { close(wakeDescriptor) }
+        if wakeWrite >= 0 { close(wakeWrite) }
+    }
+
+    /// Where the notification goes and with what bytes: the recorded body with the secret put in.
+    /// - Returns: `nil` when the notify file no longer names its receiver.
+    func destination(of record: NotificationRecord) -> (url: String, body: [UInt8])? {
+        var body = record.body
+        switch record.channel {
+        case "pagerduty":
+            guard let service = config.pagerDuty.first(where: { $0.team == record.target }) else { return nil }
+            body = JSONObject([JSONMember("routing_key", .string(service.routingKey.value))] + body.members)
+            return (service.url, Array(JSONValue.object(body).serialized().utf8))
+        case "slack":
+            guard let hook = config.slack.first(where: { $0.name == record.target }) else { return nil }
+            return (hook.url.value, Array(JSONValue.object(body).serialized().utf8))
+        case "webhook":
+            guard let hook = config.webhooks.first(where: { $0.name == record.target }) else { return nil }
+            return (hook.url.value, Array(JSONValue.object(body).serialized().utf8))
+        default:
+            return nil
+        }
+    }
+
+    /// Starts delivering a notification, after the attempts the record shows were made.
+    /// - Returns: `false` when the notify file names no such receiver (nothing is sent).
+    @discardableResult
+    public func send(_ record: NotificationRecord) -> Bool {
+        guard let (url, body) = destination(of: record) else { return false }
+        condition.lock()
+        running += 1
+        condition.unlock()
+        let thread = Thread { [self] in
+            deliver(seq: record.seq, url: url, body: body, after: record.attempts)
+            condition.lock()
+            running -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.start()
+        return true
+    }
+
+    private func deliver(seq: Int, url: String, body: [UInt8], after made: Int) {
+        var attempt = made
+        var wait = config.backoffSeconds * pow(2, Double(max(0, made)))
+        while true {
+            attempt += 1
+            let answer = poster.post(url: url, body: body, timeout: config.timeoutSeconds)
+            let status = answer.status ?? 0
+            let delivered = (200..<300).contains(status)
+            let retryable = answer.status == nil || status == 429 || status >= 500 || status == 408
+            let last = attempt >= made + config.attempts || !retryable || delivered
+            var delay = min(wait, config.maximumBackoffSeconds)
+            if status == 429, let after = answer.retryAfter { delay = min(max(after, 0), config.maximumBackoffSeconds) }
+            post(Result(notify: seq, attempt: attempt, outcome: delivered ? "delivered" : last ? "failed" : "retrying", answer: answer,
+                        retryIn: last ? nil : delay))
+            if last { return }
+            condition.lock()
+            let deadline = Date().addingTimeInterval(delay)
+            while !stopping, Date() < deadline { _ = condition.wait(until: deadline) }
+            let stop = stopping
+            condition.unlock()
+            // Leaving: the rest is retried from the record by the next shell.
+            if stop { return }
+            wait *= 2
+        }
+    }
+
+    private func post(_ result: Result) {
+        condition.lock()
+        results.append(result)
+        condition.broadcast()
+        condition.unlock()
+        if wakeWrite >= 0 {
+            var byte: UInt8 = 1
+            _ = write(wakeWrite, &byte, 1)
+        }
+    }
+
+    /// The attempts that ended since the last call, in order.
+    public func takeResults() -> [Result] {
+        if wakeDescriptor >= 0 {
+            var sink = [UInt8](repeating: 0, count: 64)
+            while sink.withUnsafeMutableBytes({ read(wakeDescriptor, $0.baseAddress, 64) }) > 0 {}
+        }
+        condition.lock()
+        defer { condition.unlock() }
+        let taken = results
+        results = []
+        return taken
+    }
+
+    /// Whether a notification is still being delivered.
+    public var isBusy: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return running > 0
+    }
+
+    /// Waits until every notification's attempts have ended, or `seconds` have passed.
+    /// - Returns: whether they all ended.
+    @discardableResult
+    public func waitUntilIdle(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while running > 0, Date() < deadline { _ = condition.wait(until: deadline) }
+        return running == 0
+    }
+
+    /// Stops waiting between attempts (the shell is leaving): an attempt under way ends, no new
+    /// one starts. What is not delivered is retried from the record by the next shell.
+    public func stop(waiting seconds: Double) {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        waitUntilIdle(seconds: seconds)
+    }
+}
