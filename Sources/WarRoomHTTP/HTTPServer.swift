@@ -11,6 +11,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// `127.0.0.1:53412`.
     public var remote: String
+    /// The body was longer than the server takes: it was not read, and `body` is empty (answer 413).
+    public var bodyTooLarge = false
 
     public func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -117,19 +119,17 @@ private final class RequestHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let keepAlive = head.isKeepAlive && !tooLarge
-            if tooLarge {
-                respond(context: context, HTTPResponse(status: 413, body: "the body is larger than \(maximumBody) bytes\n"), version: head.version, keepAlive: false)
-                return
-            }
-            let request = HTTPRequest(
-                method: head.method.rawValue, path: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body,
+            var request = HTTPRequest(
+                method: head.method.rawValue, path: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: tooLarge ? [] : body,
                 remote: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?")
+            request.bodyTooLarge = tooLarge
+            let received = request
             body = []
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             let handler = self.handler
             queue.async {
-                let response = handler(request)
+                let response = handler(received)
                 loop.execute {
                     let (this, context) = bound.value
                     this.respond(context: context, response, version: head.version, keepAlive: keepAlive)

@@ -172,6 +172,9 @@ final class IntakeReceiver: @unchecked Sendable {
             return HTTPResponse(status: 404, body: "no such path: Alertmanager's webhook posts to /alerts\n")
         }
         guard request.method == "POST" else { return HTTPResponse(status: 405, body: "POST an Alertmanager webhook notification to /alerts\n") }
+        guard !request.bodyTooLarge else {
+            return HTTPResponse(status: 413, body: "the body is larger than \(Self.maximumBody >> 20) MiB; Alertmanager's notifications are far smaller (max_alerts limits them)\n")
+        }
         if let token {
             let given = request.header("Authorization") ?? ""
             guard given.hasPrefix("Bearer "), Self.same(String(given.dropFirst(7)), token) else {
