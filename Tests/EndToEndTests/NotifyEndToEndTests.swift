@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WarRoomKit
+import WarRoomPostgres
 import WarRoomTestSupport
 
 #if canImport(Glibc)
@@ -217,5 +218,32 @@ import Glibc
             #expect(!text.contains("SECRET"), "the Slack webhook's secret is in \(place)")
         }
         #expect(setup.receiver.requests(to: "/slack/services/\(Self.slackSecret)").count >= 3)
+    }
+
+    @Test func inARoomThePageGoesOnceAndNeitherTheStoreNorTheExportHoldsASecret() throws {
+        let setup = try Setup(slackEvents: "[all]")
+        defer { setup.folder.cleanUp() }
+        let database = try PostgresServer.shared().createDatabase()
+        #expect(try WarRoomBinary.run(["store", "init", database.url]).status == 0)
+        let opened = try WarRoomBinary.run(["start", "--free-form", "--title", "Room page", "--store", database.url, "--transcripts", setup.transcripts,
+                                            "--notify", setup.notifyFile], input: "escalate sre payments failing\nupdate investigating\n", environment: setup.environment)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let incident = try #require(try PostgresCatalog.list(url: ConnectionString(database.url)).first?.id)
+        // A second responder joins and closes: the close resolves the page the first one triggered.
+        let closed = try WarRoomBinary.run(["join", incident, "--store", database.url, "--transcripts", setup.transcripts, "--notify", setup.notifyFile],
+                                           input: "close payments back\n", environment: setup.environment)
+        #expect(closed.status == 0, "\(closed.stderr)")
+        let pages = setup.receiver.requests(to: "/pagerduty")
+        #expect(pages.map { $0.body?["event_action"]?.stringValue ?? "" } == ["trigger", "resolve"], "\(pages.map { $0.body ?? .null })")
+        #expect(Set(pages.compactMap { $0.body?["dedup_key"]?.stringValue }).count == 1)
+        let store = try PostgresTranscriptStore.open(url: ConnectionString(database.url), incident: incident, readOnly: true)
+        defer { store.close() }
+        let rows = String(decoding: try store.transcriptBytes(), as: UTF8.self)
+        let export = try WarRoomBinary.run(["export", incident, "--store", database.url])
+        #expect(rows.contains("\"kind\":\"notify\"") && rows.contains("\"kind\":\"delivery\""))
+        for (place, text) in ["the store": rows, "the export": export.stdout, "stderr": opened.stderr + closed.stderr, "stdout": opened.stdout + closed.stdout] {
+            #expect(!text.contains(Self.routingKey), "the routing key is in \(place)")
+            #expect(!text.contains("SECRET"), "the Slack webhook's secret is in \(place)")
+        }
     }
 }

@@ -107,22 +107,27 @@ public enum NotificationPlan {
     }
 
     static func slackBody(_ line: String, state: IncidentState, join: String) -> JSONObject {
-        let escaped = slackEscaped(line)
-        let section: JSONObject = ["type": "section", "text": ["type": "mrkdwn", "text": .string(String(escaped.prefix(blockTextLimit)))]]
-        let context: JSONObject = ["type": "context", "elements": [["type": "mrkdwn", "text": .string(slackEscaped("\(state.id) · \(join)"))]]]
-        return ["text": .string(String(escaped.prefix(4000))), "blocks": [.object(section), .object(context)]]
+        let section: JSONObject = ["type": "section", "text": ["type": "mrkdwn", "text": .string(slackEscaped(line, limit: blockTextLimit))]]
+        let context: JSONObject = ["type": "context", "elements": [["type": "mrkdwn", "text": .string(slackEscaped("\(state.id) · \(join)", limit: blockTextLimit))]]]
+        return ["text": .string(slackEscaped(line, limit: 4000)), "blocks": [.object(section), .object(context)]]
     }
 
-    /// `&`, `<` and `>` as Slack's text format wants them.
-    static func slackEscaped(_ text: String) -> String {
+    /// `&`, `<` and `>` as Slack's text format wants them, at most `limit` characters: cut
+    /// before an entity that would not fit whole.
+    static func slackEscaped(_ text: String, limit: Int) -> String {
         var escaped = ""
+        var count = 0
         for character in text {
+            let piece: String
             switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            default: escaped.append(character)
+            case "&": piece = "&amp;"
+            case "<": piece = "&lt;"
+            case ">": piece = "&gt;"
+            default: piece = String(character)
             }
+            guard count + piece.count <= limit else { break }
+            escaped += piece
+            count += piece.count
         }
         return escaped
     }

@@ -86,9 +86,6 @@ public struct NotifyConfig: Sendable {
         guard let root = source.root else { return .failure(InputFileError(source.diagnostics)) }
         var config = NotifyConfig(origin: file)
         let fields = source.fields(of: root, in: "a notify file", known: ["pagerduty", "slack", "webhook", "retry"], required: [])
-        if fields.isEmpty, source.diagnostics.isEmpty {
-            source.error("names no receiver: give pagerduty, slack or webhook (docs/NOTIFY.md)", at: root)
-        }
         if let node = fields["pagerduty"]?.value {
             for item in source.items(node, field: "pagerduty") {
                 let entry = source.fields(of: item, in: "a pagerduty service", known: ["team", "routing_key_env", "routing_key_file", "url"], required: ["team"])
@@ -143,6 +140,9 @@ public struct NotifyConfig: Sendable {
                 default: config.timeoutSeconds = seconds
                 }
             }
+        }
+        if config.isEmpty, source.diagnostics.allSatisfy({ $0.severity != .error }) {
+            source.error("names no receiver: give pagerduty, slack or webhook (docs/NOTIFY.md)", at: root)
         }
         let errors = source.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else { return .failure(InputFileError(errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })) }

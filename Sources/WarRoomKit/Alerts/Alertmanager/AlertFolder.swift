@@ -48,6 +48,13 @@ public final class AlertFolder: AlertDestination {
         return writer
     }
 
+    public func release(_ store: any TranscriptStore, incident: String, failed: Bool) {
+        store.close()
+    }
+
+    /// Found again by the next lookup, which reads the new file's first line.
+    public func opened(_ incident: String, group: String) {}
+
     /// The `alert_group.key` of a transcript's `open` entry.
     static func groupKey(ofFirstLineIn path: String) -> String? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)

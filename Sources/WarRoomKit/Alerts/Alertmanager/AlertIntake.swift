@@ -13,6 +13,12 @@ public protocol AlertDestination: AnyObject {
     /// Opens an incident to append to.
     /// - Throws: `TranscriptError.locked` when a shell holds a file's incident; the store's errors.
     func open(incident: String) throws -> any TranscriptStore
+    /// Done with it for this notification: a file is closed (its lock let go at once, for a
+    /// responder to `resume`); a store's connection may be kept for the group's next one.
+    /// `failed`: the last call on it threw (a connection that broke is not kept).
+    func release(_ store: any TranscriptStore, incident: String, failed: Bool)
+    /// Intake opened `incident` for `group`.
+    func opened(_ incident: String, group: String)
 }
 
 /// Turns Alertmanager's notifications into incidents: one incident per alert group
@@ -26,6 +32,10 @@ public protocol AlertDestination: AnyObject {
 public final class AlertIntake {
     /// Who records what intake records.
     public static let author = "alertmanager"
+    /// The state of incidents in a shared store, by id, as of the last notification: the next
+    /// one reads only what was recorded since (a file's incident is read whole: its writer
+    /// may have been anyone).
+    private var states: [String: IncidentState] = [:]
 
     public let routes: AlertRoutes
     public let destination: any AlertDestination
@@ -69,13 +79,19 @@ public final class AlertIntake {
         let incidents = try destination.incidents(group: payload.groupKey)
         if let latest = incidents.last {
             let store = try destination.open(incident: latest)
-            defer { store.close() }
-            let recorded = try store.entries(after: 0)
-            let state = IncidentState(entries: recorded)
+            var failed = true
+            defer { destination.release(store, incident: latest, failed: failed) }
+            var state = store.isShared ? states[latest] ?? IncidentState(entries: []) : IncidentState(entries: [])
+            for entry in try store.entries(after: state.lastSeq) { state.apply(entry) }
+            if store.isShared { states[latest] = state }
             if state.status != .closed {
-                let count = try record(payload, in: store, state: state)
+                let (count, after) = try record(payload, in: store, state: state)
+                if store.isShared { states[latest] = after }
+                failed = false
                 return Outcome(action: count == 0 ? .repeated : .recorded, incident: state.id, entries: count, detail: "")
             }
+            failed = false
+            states[latest] = nil
         }
         // A group whose incident closed opens a new one when it fires again (a resolution of
         // the closed one is not news).
@@ -86,6 +102,7 @@ public final class AlertIntake {
         let (session, detail) = try open(payload)
         let count = session.state.lastSeq
         let id = session.state.id
+        destination.opened(id, group: payload.groupKey)
         session.pauseIfOpen(reason: "opened from an alert; a responder takes it with 'warroom \(session.isRoom ? "join" : "resume")'")
         session.store.close()
         return Outcome(action: .opened, incident: id, entries: count + (session.isRoom ? 0 : 1), detail: detail)
@@ -143,24 +160,30 @@ public final class AlertIntake {
     }
 
     /// Appends what is new in `payload` to an open incident, retrying on a moved head.
-    /// - Returns: how many entries were appended.
-    func record(_ payload: AlertmanagerPayload, in store: any TranscriptStore, state recorded: IncidentState) throws -> Int {
+    /// - Returns: how many entries were appended, and the state with them.
+    func record(_ payload: AlertmanagerPayload, in store: any TranscriptStore, state recorded: IncidentState) throws -> (Int, IncidentState) {
         var state = recorded
         for attempt in 1...IncidentRecorder.maximumAttempts {
             let drafts = Self.drafts(payload, state: state, now: source.wallNow())
-            guard !drafts.isEmpty else { return 0 }
+            guard !drafts.isEmpty else { return (0, state) }
             // The same notification sent again carries the same id: a store that lost the
             // acknowledgement finds the entries recorded already.
             let keys = drafts.compactMap { $0.data["key"]?.stringValue }.joined(separator: "\n")
             let command = CommandID(HashChain.hex(SHA256.hash(data: Array((state.id + "\n" + keys).utf8)).prefix(16)))
             do {
                 let written = try store.append(drafts, after: TranscriptHead(seq: state.lastSeq, hash: state.lastHash), command: command)
-                return written.first?.seq == drafts.first?.seq ? written.count : 0
+                guard written.first?.seq == drafts.first?.seq else {
+                    // Recorded already (an acknowledgement lost and the notification sent again).
+                    for entry in try store.entries(after: state.lastSeq) { state.apply(entry) }
+                    return (0, state)
+                }
+                for entry in written { state.apply(entry) }
+                return (written.count, state)
             } catch TranscriptError.headMoved where attempt < IncidentRecorder.maximumAttempts {
-                state = IncidentState(entries: try store.entries(after: 0))
+                for entry in try store.entries(after: state.lastSeq) { state.apply(entry) }
             }
         }
-        return 0
+        return (0, state)
     }
 
     /// The entries a notification adds to an incident in `state`: each alert not recorded yet,
