@@ -61,7 +61,11 @@ public struct AlertmanagerAPI: Sendable {
     /// A notification for one alert, as intake would receive it, to open an incident from.
     public func payload(fingerprint: String, timeout: Double = 5) throws -> AlertmanagerPayload {
         let alerts = try firingAlerts(timeout: timeout)
-        guard let alert = alerts.first(where: { $0.fingerprint == fingerprint }) ?? alerts.first(where: { $0.fingerprint.hasPrefix(fingerprint) && !fingerprint.isEmpty }) else {
+        let prefixed = fingerprint.isEmpty ? [] : alerts.filter { $0.fingerprint.hasPrefix(fingerprint) }
+        if alerts.first(where: { $0.fingerprint == fingerprint }) == nil, prefixed.count > 1 {
+            throw AlertmanagerAPIError(reason: "'\(fingerprint)' begins \(prefixed.count) fingerprints at \(label) (\(prefixed.prefix(3).map(\.fingerprint).joined(separator: ", "))…); give more of it")
+        }
+        guard let alert = alerts.first(where: { $0.fingerprint == fingerprint }) ?? prefixed.first else {
             throw AlertmanagerAPIError(reason: "no firing alert has the fingerprint '\(fingerprint)' at \(label) (\(alerts.count) firing; 'warroom alerts --alertmanager \(label)' lists them)")
         }
         return AlertmanagerPayload(receiver: "", firing: true, groupKey: "fingerprint:\(alert.fingerprint)", groupLabels: ["alertname": alert.name],

@@ -27,15 +27,23 @@ public final class PostgresAlertDestination: AlertDestination {
         for kept in stores.values { kept.store.close() }
     }
 
-    public func incidents(group: String) throws -> [String] {
-        if let known = groups[group] { return known }
+    public func incidents(group: String, fresh: Bool) throws -> [String] {
+        if !fresh, let known = groups[group] { return known }
         do {
             let connection = try self.connection ?? PostgresConnection(url: url)
             self.connection = connection
+            // The key as the line spells it, found as text (a line is never cast: one that JSON
+            // could not take would fail every lookup), then checked by decoding the line.
+            let needle = "\"alert_group\":{\"key\":" + JSONValue.string(group).serialized()
             let rows = try connection.execute(
-                "SELECT incident FROM warroom.entries WHERE seq = 1 AND kind = 'open' AND (line::jsonb) -> 'data' -> 'alert_group' ->> 'key' = $1 ORDER BY at, incident",
-                [group])
-            let found = (0..<rows.count).compactMap { rows.string($0, 0) }
+                "SELECT incident, line FROM warroom.entries WHERE seq = 1 AND kind = 'open' AND strpos(line, $1) > 0 ORDER BY at, incident", [needle])
+            var found: [String] = []
+            for row in 0..<rows.count {
+                guard let id = rows.string(row, 0) else { continue }
+                var bytes: [UInt8] = []
+                rows.appendBytes(row, 1, to: &bytes)
+                if let open = try? TranscriptEntry.decode(line: bytes, number: 1), open.data["alert_group"]?["key"]?.stringValue == group { found.append(id) }
+            }
             groups[group] = found
             return found
         } catch {

@@ -190,8 +190,10 @@ import Glibc
         let setup = try Setup(slackEvents: "[all]")
         defer { setup.folder.cleanUp() }
         setup.receiver.script("/pagerduty", [.status(500, "boom")])
-        let shell = try WarRoomBinary.start(["start", "--free-form", "--title", "Secrets", "--transcripts", setup.transcripts, "--notify", setup.notifyFile],
-                                            environment: setup.environment)
+        let shell = try WarRoomBinary.start(["start", "--free-form", "--title", "Secrets", "--transcripts", setup.transcripts, "--notify", setup.notifyFile,
+                                             "--allow-shell"], environment: setup.environment)
+        // A `!` command cannot print the secrets onto the record: they left the environment once read.
+        try shell.send(Array("!env\n".utf8))
         try shell.send(Array("escalate sre look\n".utf8))
         let commandLine = (try? String(contentsOfFile: "/proc/\(shell.pid)/cmdline", encoding: .utf8)) ?? ""
         try shell.send(Array("update status page posted\nseverity SEV-2 wider than we thought\nmark mitigated\n".utf8))
@@ -245,5 +247,20 @@ import Glibc
             #expect(!text.contains(Self.routingKey), "the routing key is in \(place)")
             #expect(!text.contains("SECRET"), "the Slack webhook's secret is in \(place)")
         }
+    }
+
+    @Test func aDrillPagesNobodyUnlessItsCommandLineNamesTheNotifyFile() throws {
+        let setup = try Setup()
+        defer { setup.folder.cleanUp() }
+        var environment = setup.environment
+        environment["WARROOM_NOTIFY"] = setup.notifyFile
+        let drill = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", setup.transcripts], input: "escalate sre drill page\n", environment: environment)
+        #expect(drill.status == 0, "\(drill.stderr)")
+        #expect(drill.stderr.contains("a drill sends no notifications unless --notify names the file"), "\(drill.stderr)")
+        #expect(setup.receiver.requests.isEmpty, "the drill paged the real on-call")
+        let asked = try WarRoomBinary.run(["start", "--speed", "0", "--transcripts", setup.transcripts, "--notify", setup.notifyFile],
+                                          input: "escalate sre a game day's page\n", environment: environment)
+        #expect(asked.status == 0, "\(asked.stderr)")
+        #expect(setup.receiver.requests(to: "/pagerduty").count == 1, "named on the command line, a drill's page goes")
     }
 }

@@ -23,8 +23,17 @@ struct NotifyOption: ParsableArguments {
     }
 
     /// Attaches the receivers to a session; what it says goes with the notices.
-    static func attach(_ config: NotifyConfig?, to session: Session) -> [String] {
+    ///
+    /// A drill or a write-up after the fact pages nobody unless `--notify` names a file on its
+    /// own command line: the default file and `$WARROOM_NOTIFY` are for real incidents, and a
+    /// drill's `escalate sre` must not wake the real on-call.
+    func attach(_ config: NotifyConfig?, to session: Session) -> [String] {
         guard let config else { return [] }
+        // The secrets are in memory now: a `!` command cannot print them onto the record.
+        for name in config.secretVariables { unsetenv(name) }
+        if notify == nil, session.state.isDrill || session.state.openData["after_the_fact"] != nil {
+            return ["\(session.state.isDrill ? "a drill" : "a write-up") sends no notifications unless --notify names the file on its command line (\(config.origin) is not used)"]
+        }
         return session.attachNotifier(config, poster: HTTPNotificationPoster())
     }
 }

@@ -55,7 +55,7 @@ enum ShellLoop {
                 Terminal.print("")
                 let (notes, warnings) = session.leave(reason: "ctrl-d")
                 for warning in warnings { Terminal.error(warning) }
-                for note in notes { Terminal.print(note) }
+                for note in notes { Terminal.print(note, color: note.contains("NOT DELIVERED") ? "1;31" : nil) }
                 return .success
             case .line(let line):
                 editor.remember(line)

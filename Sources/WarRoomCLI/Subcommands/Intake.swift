@@ -54,11 +54,12 @@ struct Intake: ParsableCommand {
         let routes = try self.routes.map(AlertRoutes.load(path:)) ?? AlertRoutes()
         let folder = transcripts ?? Environment.transcriptsFolder
         let destination: any AlertDestination
+        var source = SystemTime.source
         if let url = store ?? (transcripts == nil ? TranscriptSource.storeURL(nil) : nil) {
             let connection = ConnectionString(url)
-            _ = try RoomConnection.databaseTime(url: connection)
+            // A room's times are the database server's, as every shell in it reads them.
+            source = try RoomConnection.databaseTime(url: connection)
             destination = PostgresAlertDestination(url: connection)
-            _ = try RoomConnection.localFolder(transcripts)
         } else {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -68,7 +69,7 @@ struct Intake: ParsableCommand {
             destination = AlertFolder(folder: folder)
         }
         let intake = AlertIntake(routes: routes, destination: destination, playbookFolders: Environment.playbookFolders(explicit: playbooks),
-                                 transcriptsFolder: folder, source: SystemTime.source)
+                                 transcriptsFolder: folder, source: source)
         let receiver = IntakeReceiver(intake: intake, token: token)
         // Caught before the server says it listens: a SIGTERM that comes at once still stops it cleanly.
         let stopped = DispatchSemaphore(value: 0)
@@ -177,7 +178,8 @@ final class IntakeReceiver: @unchecked Sendable {
         }
         if let token {
             let given = request.header("Authorization") ?? ""
-            guard given.hasPrefix("Bearer "), Self.same(String(given.dropFirst(7)), token) else {
+            // The scheme is case-insensitive (RFC 9110); the token is not.
+            guard given.lowercased().hasPrefix("bearer "), Self.same(String(given.dropFirst(7)).trimmingCharacters(in: .whitespaces), token) else {
                 return HTTPResponse(status: 401, body: given.isEmpty ? "no bearer token: set http_config.authorization in Alertmanager's receiver\n"
                                     : "the bearer token is not intake's\n")
             }
@@ -189,11 +191,7 @@ final class IntakeReceiver: @unchecked Sendable {
             return HTTPResponse(status: 400, body: "\(error)\n")
         }
         do {
-            let outcome = try intake.receive(payload)
-            var body = "\(outcome.action.rawValue) \(outcome.incident)"
-            if outcome.entries > 0 { body += " (\(outcome.entries) entries)" }
-            if !outcome.detail.isEmpty { body += " — \(outcome.detail)" }
-            return HTTPResponse(status: 200, body: body + "\n")
+            return HTTPResponse(status: 200, body: try intake.receive(payload).text + "\n")
         } catch let error as TranscriptError {
             if case .locked = error {
                 return HTTPResponse(status: 503, body: "not recorded: \(error); Alertmanager will send it again\n")

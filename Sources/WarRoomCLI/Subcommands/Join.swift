@@ -58,7 +58,7 @@ struct Join: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
-        notices += NotifyOption.attach(receivers, to: session)
+        notices += notify.attach(receivers, to: session)
         let banner = ["Joined \(session.state.id) — \(session.state.severity) \(session.state.title)"] + RoomConnection.banner(session)
             + (session.recap ?? []) + ["Type 'help' for commands, 'who' for who is here; quit or Ctrl-D leaves the room (the incident stays open), 'close' ends it."]
         throw ShellLoop.run(session, banner: banner, notices: notices)

@@ -42,7 +42,7 @@ struct Resume: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
-        notices += NotifyOption.attach(receivers, to: session)
+        notices += notify.attach(receivers, to: session)
         let banner = ["Resumed \(session.state.id) — \(session.state.severity) \(session.state.title)", "Transcript: \(session.path)"]
         throw ShellLoop.run(session, banner: banner, notices: notices)
     }

@@ -149,7 +149,7 @@ struct Start: ParsableCommand {
         }
         session.shellLimits = shellLimits
         if let metricsProbes { session.attachMetrics(metricsProbes) }
-        notices += NotifyOption.attach(receivers, to: session)
+        notices += notify.attach(receivers, to: session)
         var banner = ["warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)"]
         banner += storeURL == nil ? ["Transcript: \(session.path)"] : RoomConnection.banner(session)
         if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
@@ -165,6 +165,7 @@ struct Start: ParsableCommand {
 extension Start {
     /// The notification `--alert` or `--alertmanager --fingerprint` opens the incident from.
     func alertOpening() throws -> (payload: AlertmanagerPayload, routes: AlertRoutes)? {
+        let alertmanager = self.alertmanager ?? (fingerprint != nil ? ProcessInfo.processInfo.environment["WARROOM_ALERTMANAGER"].flatMap { $0.isEmpty ? nil : $0 } : nil)
         guard alert != nil || alertmanager != nil || fingerprint != nil else {
             if routes != nil { throw StartError.conflict("--routes maps alerts to playbooks; it goes with --alert FILE or --alertmanager URL --fingerprint F") }
             return nil
@@ -203,13 +204,10 @@ extension Start {
             }
         } else {
             guard let fingerprint, let alertmanager else {
-                throw StartError.invalid("--alertmanager URL and --fingerprint F go together: 'warroom alerts --alertmanager URL' lists the fingerprints")
+                throw StartError.invalid("--alertmanager URL (or $WARROOM_ALERTMANAGER) and --fingerprint F go together: 'warroom alerts --alertmanager URL' lists the fingerprints")
             }
-            do {
-                payload = try AlertmanagerAPI(url: alertmanager).payload(fingerprint: fingerprint)
-            } catch let error as AlertmanagerAPIError {
-                throw TranscriptError.notWritable(path: alertmanager, reason: error.reason)
-            }
+            // Unreachable, or no such alert: said in one line without the URL's credentials (exit 74).
+            payload = try AlertmanagerAPI(url: alertmanager).payload(fingerprint: fingerprint)
         }
         return (payload, try routes.map(AlertRoutes.load(path:)) ?? AlertRoutes())
     }

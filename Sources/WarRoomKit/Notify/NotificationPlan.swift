@@ -79,7 +79,9 @@ public enum NotificationPlan {
         case .update: return "\(head) — update from \(entry.by): \(text)"
         case .severity: return "\(head) — severity set to \(state.severity) by \(entry.by)"
         case .milestone: return "\(head) — \(entry.data["milestone"]?.stringValue ?? "milestone") at \((entry.data["time"]?.stringValue.flatMap(Instant.parseISO8601) ?? entry.at).clockSeconds) (\(entry.by))"
-        case .close: return "\(head) — closed by \(entry.by)" + (text.isEmpty ? "" : ": \(text)")
+        case .close:
+            let summary = entry.data["summary"]?.stringValue.map(SafeText.printable) ?? ""
+            return "\(head) — closed by \(entry.by)" + (summary.isEmpty ? "" : ": \(summary)")
         }
     }
 

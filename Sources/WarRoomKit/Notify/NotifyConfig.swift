@@ -56,7 +56,12 @@ public struct NotifyConfig: Sendable {
     public var maximumBackoffSeconds = 60.0
     /// How long one attempt waits for an answer.
     public var timeoutSeconds = 5.0
-    /// Where the file is, for messages and the `open` entry.
+    /// The environment variables the secrets came from: taken out of warroom's environment once
+    /// read, so that a `!` command cannot print them onto the record.
+    public var secretVariables: [String] {
+        (pagerDuty.map(\.routingKey) + slack.map(\.url) + webhooks.map(\.url)).compactMap { $0.origin.hasPrefix("$") ? String($0.origin.dropFirst()) : nil }
+    }
+    /// Where the file is, for messages.
     public var origin: String
 
     public static let pagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
@@ -110,7 +115,10 @@ public struct NotifyConfig: Sendable {
                 let name = "\(field)[\(index + 1)]"
                 let events = self.events(entry["events"]?.value, field: field, in: &source)
                 let url: Secret?
-                if plainAllowed, let plain = entry["url"] {
+                if plainAllowed, let plain = entry["url"], entry["url_env"] != nil || entry["url_file"] != nil {
+                    source.error("give the webhook URL one way: url, url_env or url_file", at: plain.key)
+                    url = nil
+                } else if plainAllowed, let plain = entry["url"] {
                     url = source.string(plain.value, field: "url").map { Secret(origin: "url", value: $0) }
                 } else if !plainAllowed, let plain = entry["webhook_url"] {
                     source.error("a Slack webhook URL is a secret: give webhook_url_env NAME or webhook_url_file PATH (0600), not the URL", at: plain.value)
@@ -140,6 +148,9 @@ public struct NotifyConfig: Sendable {
                 default: config.timeoutSeconds = seconds
                 }
             }
+        }
+        if config.maximumBackoffSeconds < config.backoffSeconds, let node = fields["retry"]?.value {
+            source.error("max_backoff (\(config.maximumBackoffSeconds)s) is below backoff (\(config.backoffSeconds)s)", at: node)
         }
         if config.isEmpty, source.diagnostics.allSatisfy({ $0.severity != .error }) {
             source.error("names no receiver: give pagerduty, slack or webhook (docs/NOTIFY.md)", at: root)

@@ -83,8 +83,14 @@ public struct PlaybookProgress: Sendable {
     /// When the current step's timebox starts counting: when it became current, but in a drill
     /// not before the first alert (or `detected`, if that came first) — a drill opens before
     /// anything is wrong, and the first step is about the alert. `nil` while a drill waits for one.
+    ///
+    /// An incident opened from an alert (`intake`, `start --alert`) opened after the alert
+    /// fired: its first step's timebox counts from the alert, as its escalation timers do.
     public func timeboxStart(of stepID: String) -> Instant? {
         guard let start = stepStartedAt[stepID] else { return nil }
+        if state.openData["alert_group"] != nil, stepID == playbook.firstStep?.id, let origin = state.detectionOrigin, origin < start {
+            return origin
+        }
         guard waitsForDetection else { return start }
         guard let origin = state.detectionOrigin else { return nil }
         return max(start, origin)

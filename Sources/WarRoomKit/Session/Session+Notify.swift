@@ -23,7 +23,14 @@ extension Session {
         let pending = state.notifications.values.filter { $0.outcome == .pending }.sorted { $0.seq < $1.seq }
         guard !pending.isEmpty else { return [] }
         var alive: Set<Int> = []
-        if let room, let shells = try? room.present(among: Array(state.shells.keys)) { alive = shells }
+        if let room {
+            // Which shells are still here decides whose notifications are this shell's to send:
+            // not knowing, it sends none (the others may be sending them).
+            guard let shells = try? room.present(among: Array(state.shells.keys)) else {
+                return ["\(pending.count) notification\(pending.count == 1 ? " is" : "s are") not delivered on the record; whether their shells are still here cannot be told now, so this shell leaves them"]
+            }
+            alive = shells
+        }
         var resent: [String] = []
         for record in pending {
             if let shell = record.shell, alive.contains(shell), shell != roomShell.id { continue }

@@ -14,26 +14,30 @@ public final class AlertFolder: AlertDestination {
     public var label: String { folder }
     /// file name → its group key (`nil`: not opened from an alert).
     private var seen: [String: String?] = [:]
-    private var groups: [String: [String]] = [:]
+    /// group key → its incidents with when each opened.
+    private var groups: [String: [(id: String, opened: Instant)]] = [:]
 
     public init(folder: String) {
         self.folder = folder
     }
 
-    public func incidents(group: String) throws -> [String] {
+    /// The folder is listed on every call, so `fresh` changes nothing.
+    public func incidents(group: String, fresh: Bool) throws -> [String] {
         let names = try TranscriptFolderListing.names(in: folder)
         // A transcript moved away (archived, say) no longer stands for its group.
         let present = Set(names)
         for name in seen.keys where !present.contains(name) {
-            if let key = seen[name] ?? nil { groups[key]?.removeAll { $0 == String(name.dropLast(".jsonl".count)) } }
+            if let key = seen[name] ?? nil { groups[key]?.removeAll { $0.id == String(name.dropLast(".jsonl".count)) } }
             seen[name] = nil
         }
         for name in names where seen[name] == nil {
-            let key = Self.groupKey(ofFirstLineIn: "\(folder)/\(name)")
+            let open = Self.openEntry(ofFirstLineIn: "\(folder)/\(name)")
+            let key = open?.data["alert_group"]?["key"]?.stringValue
             seen[name] = .some(key)
-            if let key { groups[key, default: []].append(String(name.dropLast(".jsonl".count))) }
+            if let key, let open { groups[key, default: []].append((String(name.dropLast(".jsonl".count)), open.at)) }
         }
-        return groups[group]?.sorted() ?? []
+        // In the order they opened: the last is the one a notification goes to.
+        return (groups[group] ?? []).sorted { ($0.opened, $0.id) < ($1.opened, $1.id) }.map(\.id)
     }
 
     public func open(incident: String) throws -> any TranscriptStore {
@@ -55,8 +59,8 @@ public final class AlertFolder: AlertDestination {
     /// Found again by the next lookup, which reads the new file's first line.
     public func opened(_ incident: String, group: String) {}
 
-    /// The `alert_group.key` of a transcript's `open` entry.
-    static func groupKey(ofFirstLineIn path: String) -> String? {
+    /// A transcript's `open` entry, from its first line.
+    static func openEntry(ofFirstLineIn path: String) -> TranscriptEntry? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -73,7 +77,7 @@ public final class AlertFolder: AlertDestination {
         }
         let body = ByteOrderMark.stripped(line)
         guard let entry = try? TranscriptEntry.decode(line: body, number: 1), entry.kind == .open else { return nil }
-        return entry.data["alert_group"]?["key"]?.stringValue
+        return entry
     }
 }
 

@@ -9,7 +9,8 @@ public protocol AlertDestination: AnyObject {
     /// For log lines: the folder, or the store without its password.
     var label: String { get }
     /// The incidents opened for an alert group, oldest first.
-    func incidents(group: String) throws -> [String]
+    /// - Parameter fresh: look again, past anything kept from an earlier look.
+    func incidents(group: String, fresh: Bool) throws -> [String]
     /// Opens an incident to append to.
     /// - Throws: `TranscriptError.locked` when a shell holds a file's incident; the store's errors.
     func open(incident: String) throws -> any TranscriptStore
@@ -71,12 +72,21 @@ public final class AlertIntake {
         public var entries: Int
         /// For the log line: what was decided (`SEV-1, playbook lb-cascading-failure`).
         public var detail: String
+
+        /// `opened 2026-12-05-0345-messaging (6 entries) — SEV-1, playbook …`: intake's answer.
+        public var text: String {
+            var text = "\(action.rawValue)" + (incident.isEmpty ? "" : " \(incident)")
+            if entries > 0 { text += " (\(entries) entr\(entries == 1 ? "y" : "ies"))" }
+            if !detail.isEmpty { text += " — \(detail)" }
+            return text
+        }
     }
 
     /// Records one notification.
     /// - Throws: `TranscriptError` (the record could not be written: answer 5xx), `StartError`.
     public func receive(_ payload: AlertmanagerPayload) throws -> Outcome {
-        let incidents = try destination.incidents(group: payload.groupKey)
+        var incidents = try destination.incidents(group: payload.groupKey, fresh: false)
+        var closed: IncidentState?
         if let latest = incidents.last {
             let store = try destination.open(incident: latest)
             var failed = true
@@ -92,20 +102,29 @@ public final class AlertIntake {
             }
             failed = false
             states[latest] = nil
+            closed = state
         }
-        // A group whose incident closed opens a new one when it fires again (a resolution of
-        // the closed one is not news).
-        guard payload.alerts.contains(where: \.firing) else {
+        // A group whose incident closed opens a new one when it fires again: an alert firing
+        // that the closed incident did not record (Alertmanager repeating one it did, or a
+        // resolution, is not news).
+        let news = payload.alerts.filter { $0.firing && !(closed?.automaticKeys.contains($0.key) ?? false) }
+        guard !news.isEmpty else {
             return Outcome(action: .ignored, incident: incidents.last ?? "", entries: 0,
-                           detail: incidents.isEmpty ? "only resolved alerts, for a group with no incident" : "only resolved alerts, and the group's incident is closed")
+                           detail: closed.map { "the group's incident \($0.id) is closed and recorded these alerts" } ?? "only resolved alerts, for a group with no incident")
+        }
+        // Another intake (or `start --alert`) may have opened one since the last look.
+        if closed != nil {
+            incidents = try destination.incidents(group: payload.groupKey, fresh: true)
+            if let newer = incidents.last, newer != closed?.id { return try receive(payload) }
         }
         let (session, detail) = try open(payload)
-        let count = session.state.lastSeq
         let id = session.state.id
         destination.opened(id, group: payload.groupKey)
-        session.pauseIfOpen(reason: "opened from an alert; a responder takes it with 'warroom \(session.isRoom ? "join" : "resume")'")
+        // A file's incident is paused for a responder to `resume`; a room stays open for them to `join`.
+        if !session.isRoom { session.pauseIfOpen(reason: "opened from an alert; a responder takes it with 'warroom resume'") }
+        let count = session.state.lastSeq
         session.store.close()
-        return Outcome(action: .opened, incident: id, entries: count + (session.isRoom ? 0 : 1), detail: detail)
+        return Outcome(action: .opened, incident: id, entries: count, detail: detail)
     }
 
     /// Opens the group's incident (`start --alert` does the same, with a shell).

@@ -78,12 +78,6 @@ public struct AlertmanagerPayload: Sendable, Equatable {
         return labels.isEmpty ? name : "\(name) (\(labels.joined(separator: ", ")))"
     }
 
-    /// The earliest `startsAt` among the group's firing alerts (among all, if none fires).
-    public var earliestStart: Instant? {
-        let firing = alerts.filter(\.firing)
-        return (firing.isEmpty ? alerts : firing).map(\.startsAt).min()
-    }
-
     /// Reads a webhook body.
     /// - Throws: `AlertPayloadError`, saying in one line what is wrong and where.
     public static func parse(_ bytes: [UInt8]) throws -> AlertmanagerPayload {
