@@ -11,8 +11,8 @@ import Glibc
 /// `warroom intake` behind a real Alertmanager (Debian's 0.25): alerts posted to Alertmanager's
 /// API v2 reach intake through its webhook receiver, with a bearer token.
 @Suite(.serialized) struct AlertmanagerEndToEndTests {
-    /// A playbook whose escalation reminder falls due 4 s after detection, so a test sees it on
-    /// the wall clock.
+    /// A playbook whose escalation reminder falls due 4 s after detection and whose first step's
+    /// timebox is 5 s, so a test sees them on the wall clock.
     static let playbook = """
         playbook: alert-drill
         title: Messaging errors from an alert
@@ -28,7 +28,7 @@ import Glibc
             steps:
               - id: acknowledge
                 title: Acknowledge the alert
-                timebox: 1h
+                timebox: 5s
         """
 
     static let routes = """
@@ -117,7 +117,8 @@ import Glibc
             // 4 s after someone typed `mark detected`).
             let path = try #require(WarRoomTestSupport.transcripts(in: setup.transcripts).first)
             let shell = try WarRoomBinary.start(["resume", path, "--playbooks", setup.folder.file("Playbooks")])
-            usleep(300_000)
+            // Nobody types until both have fallen due.
+            while Int64(Date().timeIntervalSince1970 * 1000) < (started + 6_000).milliseconds { usleep(100_000) }
             try shell.send(Array("status\n".utf8))
             try shell.send(Array("quit\n".utf8))
             shell.closeInput()
@@ -127,6 +128,9 @@ import Glibc
             let reminder = try #require(after.first { $0.kind == .timer && $0.text.contains("sre-oncall") }, "\(after.map(\.text))")
             #expect(reminder.at == started + 4_000, "the reminder falls due 4 s after the alert started: \(reminder.at.iso8601)")
             #expect(reminder.data["due"] == .string((started + 4_000).iso8601))
+            // The first step's timebox counts from the alert too, not from when intake opened the incident.
+            let timebox = try #require(after.first { $0.kind == .timer && $0.data["timer"] == "timebox" }, "\(after.map(\.text))")
+            #expect(timebox.data["due"] == .string((started + 5_000).iso8601), "\(timebox.text)")
 
             // The alert resolves: one `alert` entry says so, however often it is sent.
             let resolvedAt = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 500)
