@@ -8,12 +8,12 @@ public struct AlertmanagerAPI: Sendable {
     public let label: String
     private let authorization: String?
 
-    /// - Throws: `AlertmanagerAPIError` for a URL that is not one.
+    /// - Throws: `StartError.invalid` for a URL that is not one (exit 64).
     public init(url text: String) throws {
         guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = components.host, !host.isEmpty
         else {
-            throw AlertmanagerAPIError(reason: "'\(text.split(separator: "@").last ?? "")' is not an Alertmanager URL: give http://HOST:PORT, the address its web UI is served at")
+            throw StartError.invalid("'\(text.split(separator: "@").last ?? "")' is not an Alertmanager URL: give http://HOST:PORT, the address its web UI is served at")
         }
         if let user = components.user {
             let secret = "\(user.removingPercentEncoding ?? user):\(components.password?.removingPercentEncoding ?? "")"
@@ -25,7 +25,7 @@ public struct AlertmanagerAPI: Sendable {
         components.password = nil
         components.query = nil
         while components.path.hasSuffix("/") { components.path.removeLast() }
-        guard let url = components.url else { throw AlertmanagerAPIError(reason: "'\(host)' is not an Alertmanager URL") }
+        guard let url = components.url else { throw StartError.invalid("'\(host)' is not an Alertmanager URL: give http://HOST:PORT") }
         base = url
         label = url.absoluteString
     }

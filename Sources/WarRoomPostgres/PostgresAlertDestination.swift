@@ -34,9 +34,9 @@ public final class PostgresAlertDestination: AlertDestination {
             self.connection = connection
             // The key as the line spells it, found as text (a line is never cast: one that JSON
             // could not take would fail every lookup), then checked by decoding the line.
-            let needle = "\"alert_group\":{\"key\":" + JSONValue.string(group).serialized()
             let rows = try connection.execute(
-                "SELECT incident, line FROM warroom.entries WHERE seq = 1 AND kind = 'open' AND strpos(line, $1) > 0 ORDER BY at, incident", [needle])
+                "SELECT incident, line FROM warroom.entries WHERE seq = 1 AND kind = 'open' AND strpos(line, '\"alert_group\"') > 0 AND strpos(line, $1) > 0 ORDER BY at, incident",
+                [JSONValue.string(group).serialized()])
             var found: [String] = []
             for row in 0..<rows.count {
                 guard let id = rows.string(row, 0) else { continue }

@@ -194,6 +194,7 @@ import Glibc
                                              "--allow-shell"], environment: setup.environment)
         // A `!` command cannot print the secrets onto the record: they left the environment once read.
         try shell.send(Array("!env\n".utf8))
+        try shell.send(Array("!tr '\\0' '\\n' < /proc/$PPID/environ\n".utf8))
         try shell.send(Array("escalate sre look\n".utf8))
         let commandLine = (try? String(contentsOfFile: "/proc/\(shell.pid)/cmdline", encoding: .utf8)) ?? ""
         try shell.send(Array("update status page posted\nseverity SEV-2 wider than we thought\nmark mitigated\n".utf8))

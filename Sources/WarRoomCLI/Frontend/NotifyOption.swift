@@ -10,16 +10,20 @@ struct NotifyOption: ParsableArguments {
         valueName: "FILE"))
     var notify: String?
 
-    /// The receivers, or `nil` when no notify file is named or found.
+    /// The receivers `--notify` names, read before the incident opens (a mistake in the file
+    /// leaves no transcript); `nil` when the command line names none.
     /// - Throws: `InputFileError` (file:line:column, never a secret's value).
     func config() throws -> NotifyConfig? {
+        guard let notify else { return nil }
+        return try NotifyConfig.load(path: notify, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// `$WARROOM_NOTIFY`, else `~/.config/warroom/notify.yaml` when it exists.
+    static var defaultPath: String? {
         let environment = ProcessInfo.processInfo.environment
-        var path = notify ?? environment["WARROOM_NOTIFY"].flatMap { $0.isEmpty ? nil : $0 }
-        if path == nil, let home = environment["HOME"], FileManager.default.fileExists(atPath: "\(home)/.config/warroom/notify.yaml") {
-            path = "\(home)/.config/warroom/notify.yaml"
-        }
-        guard let path else { return nil }
-        return try NotifyConfig.load(path: path, environment: environment)
+        if let path = environment["WARROOM_NOTIFY"], !path.isEmpty { return path }
+        guard let home = environment["HOME"], FileManager.default.fileExists(atPath: "\(home)/.config/warroom/notify.yaml") else { return nil }
+        return "\(home)/.config/warroom/notify.yaml"
     }
 
     /// Attaches the receivers to a session; what it says goes with the notices.
@@ -27,13 +31,30 @@ struct NotifyOption: ParsableArguments {
     /// A drill or a write-up after the fact pages nobody unless `--notify` names a file on its
     /// own command line: the default file and `$WARROOM_NOTIFY` are for real incidents, and a
     /// drill's `escalate sre` must not wake the real on-call.
-    func attach(_ config: NotifyConfig?, to session: Session) -> [String] {
-        guard let config else { return [] }
-        // The secrets are in memory now: a `!` command cannot print them onto the record.
-        for name in config.secretVariables { unsetenv(name) }
-        if notify == nil, session.state.isDrill || session.state.openData["after_the_fact"] != nil {
-            return ["\(session.state.isDrill ? "a drill" : "a write-up") sends no notifications unless --notify names the file on its command line (\(config.origin) is not used)"]
+    func attach(_ given: NotifyConfig?, to session: Session) -> [String] {
+        let drillOrWriteUp = session.state.isDrill || session.state.openData["after_the_fact"] != nil
+        var config = given
+        if config == nil, let path = Self.defaultPath {
+            // Not named on the command line: a drill or a write-up does not read it at all.
+            if drillOrWriteUp {
+                return ["\(session.state.isDrill ? "a drill" : "a write-up") sends no notifications unless --notify names the file on its command line (\(path) is not used)"]
+            }
+            do {
+                config = try NotifyConfig.load(path: path, environment: ProcessInfo.processInfo.environment)
+            } catch let error as InputFileError {
+                return ["NOTIFICATIONS ARE OFF: " + error.diagnostics.map(\.description).joined(separator: "; ")]
+            } catch {
+                return ["NOTIFICATIONS ARE OFF: \(path): \(error)"]
+            }
         }
-        return session.attachNotifier(config, poster: HTTPNotificationPoster())
+        guard let config else { return [] }
+        // The secrets are in memory now: a `!` command cannot print them onto the record, from
+        // its own environment nor from warroom's (/proc/PID/environ shows the bytes warroom
+        // started with, so they are overwritten before the variable goes).
+        for name in config.secretVariables {
+            if let value = getenv(name) { memset(value, 0, strlen(value)) }
+            unsetenv(name)
+        }
+        return ["Notify: \(config.summary) (\(config.origin))"] + session.attachNotifier(config, poster: HTTPNotificationPoster())
     }
 }

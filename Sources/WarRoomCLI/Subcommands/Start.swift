@@ -153,7 +153,6 @@ struct Start: ParsableCommand {
         var banner = ["warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)"]
         banner += storeURL == nil ? ["Transcript: \(session.path)"] : RoomConnection.banner(session)
         if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
-        if let receivers { banner.append("Notify: \(receivers.summary) (\(receivers.origin))") }
         if let probes = session.metricsProbes { banner.append("Metrics: \(probes.label), probes wait at most \(ProbeWindow.seconds(probes.timeoutSeconds))") }
         if let target = session.target { banner.append("Load balancer: \(target.label)" + (session.clock.mode == .virtual ? " · virtual clock ×\(session.clock.speed == 0 ? "0 (moves on 'advance')" : String(session.clock.speed))" : "")) }
         banner.append(storeURL == nil ? "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume')."

@@ -133,6 +133,7 @@ public struct NotifyConfig: Sendable {
                 if plainAllowed { config.webhooks.append(hook) } else { config.slack.append(hook) }
             }
         }
+        var maximumGiven = false
         if let node = fields["retry"]?.value {
             let retry = source.fields(of: node, in: "retry", known: ["attempts", "backoff", "max_backoff", "timeout"], required: [])
             if let node = retry["attempts"]?.value, let attempts = source.integer(node, field: "attempts") {
@@ -144,13 +145,19 @@ public struct NotifyConfig: Sendable {
                 guard range.contains(seconds) else { source.error("\(key) is \(range.lowerBound)s to \(Int(range.upperBound))s", at: node); continue }
                 switch key {
                 case "backoff": config.backoffSeconds = seconds
-                case "max_backoff": config.maximumBackoffSeconds = seconds
+                case "max_backoff":
+                    config.maximumBackoffSeconds = seconds
+                    maximumGiven = true
                 default: config.timeoutSeconds = seconds
                 }
             }
         }
         if config.maximumBackoffSeconds < config.backoffSeconds, let node = fields["retry"]?.value {
-            source.error("max_backoff (\(config.maximumBackoffSeconds)s) is below backoff (\(config.backoffSeconds)s)", at: node)
+            if maximumGiven {
+                source.error("max_backoff (\(Self.seconds(config.maximumBackoffSeconds))) is below backoff (\(Self.seconds(config.backoffSeconds)))", at: node)
+            } else {
+                config.maximumBackoffSeconds = config.backoffSeconds
+            }
         }
         if config.isEmpty, source.diagnostics.allSatisfy({ $0.severity != .error }) {
             source.error("names no receiver: give pagerduty, slack or webhook (docs/NOTIFY.md)", at: root)
@@ -158,6 +165,11 @@ public struct NotifyConfig: Sendable {
         let errors = source.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else { return .failure(InputFileError(errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })) }
         return .success(config)
+    }
+
+    /// `60s`, `0.5s`.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
     }
 
     private static func isHTTP(_ text: String) -> Bool {

@@ -107,15 +107,16 @@ public final class AlertIntake {
         // A group whose incident closed opens a new one when it fires again: an alert firing
         // that the closed incident did not record (Alertmanager repeating one it did, or a
         // resolution, is not news).
+        // Another intake (or `start --alert`) may have opened one since the last look.
+        if let closed {
+            incidents = try destination.incidents(group: payload.groupKey, fresh: true)
+            if let newer = incidents.last, newer != closed.id { return try receive(payload) }
+        }
         let news = payload.alerts.filter { $0.firing && !(closed?.automaticKeys.contains($0.key) ?? false) }
         guard !news.isEmpty else {
             return Outcome(action: .ignored, incident: incidents.last ?? "", entries: 0,
-                           detail: closed.map { "the group's incident \($0.id) is closed and recorded these alerts" } ?? "only resolved alerts, for a group with no incident")
-        }
-        // Another intake (or `start --alert`) may have opened one since the last look.
-        if closed != nil {
-            incidents = try destination.incidents(group: payload.groupKey, fresh: true)
-            if let newer = incidents.last, newer != closed?.id { return try receive(payload) }
+                           detail: closed.map { "the group's incident \($0.id) is closed, and a resolution or an alert it recorded opens no new one" }
+                               ?? "only resolved alerts, for a group with no incident")
         }
         let (session, detail) = try open(payload)
         let id = session.state.id
@@ -166,7 +167,7 @@ public final class AlertIntake {
             // alert is never lost to a mistyped route.
             options.playbook = nil
             options.freeForm = true
-            notes.append("the route's playbook '\(decision.playbook ?? "")' cannot be used (\(error)); opened without a playbook")
+            notes.append("\(decision.route == nil ? "the default playbook" : "the route's playbook") '\(decision.playbook ?? "")' cannot be used (\(error)); opened without a playbook")
             (session, _) = try Session.start(options, source: source)
         }
         for note in notes {
