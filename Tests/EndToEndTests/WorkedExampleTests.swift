@@ -102,6 +102,26 @@ import WarRoomTestSupport
 
     // MARK: - (c) the committed transcript verifies and replays
 
+    @Test func theDebriefGivesTheTeamsTimesAgainstParOnAScreenAndAHalf() throws {
+        let run = try Self.warroom(["debrief", Self.transcript])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == String(decoding: try Self.committed("\(Self.name).debrief.md"), as: UTF8.self), "\(Self.regenerate)")
+        // Par from the scenario's drill: block, the team's times from the record's milestones.
+        #expect(run.stdout.contains("| detect | 03:45Z (+5 min 45 s) | +5 min | 45 s over par |"), "\(run.stdout)")
+        #expect(run.stdout.contains("| mitigate | 04:09Z (+29 min) | +30 min | 1 min under par |"))
+        #expect(run.stdout.contains("| resolve | 11:30Z (+7 h 50 min) | +4 h | 3 h 50 min over par |"))
+        for path in ["DDoS (H1)", "database (H2)", "network latency (H3)"] { #expect(run.stdout.contains("| \(path) |")) }
+        #expect(run.stdout.contains("first applied at 04:06Z (+26 min), `lb rollback 1`"))
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(lines <= 72, "a screen and a half: \(lines) lines")
+        let json = try JSONValue.parse(try Self.warroom(["debrief", Self.transcript, "--format", "json"]).stdout)
+        let detect = try #require(json["times"]?.arrayValue?.first)
+        #expect(detect["after_trigger_s"] == 345 && detect["par_s"] == 300 && detect["against_par_s"] == 45)
+        let html = try Self.warroom(["debrief", Self.transcript, "--format", "html"])
+        #expect(html.stdout.contains("<svg class=\"chart\"") && html.stdout.contains("Par (green)"))
+        #expect(try Self.warroom(["debrief", Self.transcript, "--check"]).status == 0)
+    }
+
     @Test func theCommittedTranscriptVerifiesAndReplays() throws {
         let verify = try Self.warroom(["verify", Self.transcript])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")

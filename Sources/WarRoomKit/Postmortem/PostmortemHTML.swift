@@ -6,8 +6,15 @@
 /// Markdown-to-HTML library, which rendered about 1.4 MB of Markdown a second: most of the
 /// time of a long incident's postmortem.)
 struct PostmortemHTML {
-    let model: PostmortemModel
+    /// The postmortem (`nil` for another document on the same page, a debrief).
+    let model: PostmortemModel?
     let document: PostmortemDocument
+    /// What the `.chart` block draws (the postmortem's: the model's chart).
+    var chart: (() -> String)?
+    /// The line under the document.
+    var footer: String?
+    /// What the Appendix's fold says it holds.
+    var appendixSummary = "The full timeline, milestones, configuration changes, misleading paths, action items and lessons in full, playbook adherence and probe evidence"
 
     static let style = """
         :root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--bg:#fff;--line:#d0d7de;--warn-bg:#fff8c5;--warn:#9a6700;--error:#c62828;--traffic:#1565c0;--band:#fdecea}
@@ -75,13 +82,13 @@ struct PostmortemHTML {
         }
         if let appendix = document.appendix {
             html += "<section id=\"\(appendix.id)\">\n<h2>\(SafeText.html(appendix.title))</h2>\n<details>\n"
-            html += "<summary>The full timeline, milestones, configuration changes, misleading paths, action items and lessons in full, playbook adherence and probe evidence</summary>\n"
+            html += "<summary>\(SafeText.html(appendixSummary))</summary>\n"
             write(appendix.blocks, to: &html)
             html += "</details>\n</section>\n"
         }
         html += """
             </article>
-            <footer>Compiled from \(SafeText.html(model.incident.transcriptFile)) (\(model.incident.entryCount) entries, final hash <code>\(SafeText.html(model.incident.finalHash))</code>). All times are UTC.</footer>
+            <footer>\(footer ?? model.map { "Compiled from \(SafeText.html($0.incident.transcriptFile)) (\($0.incident.entryCount) entries, final hash <code>\(SafeText.html($0.incident.finalHash))</code>). All times are UTC." } ?? "")</footer>
             </main>
             </body>
             </html>
@@ -123,7 +130,7 @@ struct PostmortemHTML {
                 }
                 html += "</tbody>\n</table>\n"
             case .chart:
-                html += chartFigure() + "\n"
+                html += (chart?() ?? chartFigure()) + "\n"
             }
         }
     }
@@ -141,7 +148,7 @@ struct PostmortemHTML {
     }
 
     func chartFigure() -> String {
-        let chart = model.evidence.chart
+        guard let chart = model?.evidence.chart else { return "" }
         guard let svg = PostmortemChart(chart: chart).svg() else {
             var text = "No error-rate or traffic probes were recorded, so there is no chart."
             if let note = chart.simulationNote { text += " The drill's simulation was not re-run: \(SafeText.html(SafeText.printable(note)))." }

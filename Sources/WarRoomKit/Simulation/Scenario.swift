@@ -27,6 +27,8 @@ public struct Scenario: Sendable, Equatable {
     public var sha256: String
     /// Warnings the loader found (the scenario still loads): say them when a drill starts.
     public var warnings: [Diagnostic] = []
+    /// The facilitator's plan: par, the misleading paths, the fix, injects (`drill:`).
+    public var drill: DrillPlan?
 
     public init(id: String, title: String, description: String? = nil, start: Instant, seed: UInt64 = 1, users: Int = 1_000_000,
                 traffic: TrafficSpec, loadBalancer: LoadBalancerSpec, backends: [BackendSpec],

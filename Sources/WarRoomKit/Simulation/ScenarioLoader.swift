@@ -5,7 +5,7 @@ import Yams
 /// line and column where it is, and a "did you mean" where a name is close to a known one.
 public enum ScenarioLoader {
     static let topFields = ["scenario", "title", "description", "start", "seed", "users", "traffic", "loadbalancer", "backends",
-                            "dependencies", "events", "alerts"]
+                            "dependencies", "events", "alerts", "drill"]
     static let alertFields = ["name", "metric", "above", "below", "for", "summary"]
     static let trafficFields = ["rate", "sticky", "sources", "profile"]
     static let balancerFields = ["algorithm", "timeout", "retries", "health_check", "ratelimit"]
@@ -146,10 +146,13 @@ private struct Reader {
             }
         }
         _ = backendNodes
+        let drill = fields["drill"].map { DrillPlanReader.read($0.value, start: start, events: events, source: &source) }
         guard let start else { return nil }
-        return Scenario(id: id, title: title, description: description, start: start, seed: seed, users: users, traffic: traffic,
-                        loadBalancer: balancer, backends: backends, dependencies: dependencies, events: events, alerts: alerts,
-                        path: source.file, sha256: sha256)
+        var scenario = Scenario(id: id, title: title, description: description, start: start, seed: seed, users: users, traffic: traffic,
+                                loadBalancer: balancer, backends: backends, dependencies: dependencies, events: events, alerts: alerts,
+                                path: source.file, sha256: sha256)
+        scenario.drill = drill
+        return scenario
     }
 
     /// `alerts:` — monitoring's rules, each `{name, metric, above|below, for, summary}`.
