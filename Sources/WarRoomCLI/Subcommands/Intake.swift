@@ -49,6 +49,14 @@ struct Intake: ParsableCommand {
     }
 
     private func serve() throws {
+        // SIGTERM and SIGINT are held pending from the start, in this thread and every thread
+        // started after it, and taken by `sigwait` below: one sent at any moment, even before
+        // the server listens, stops it cleanly (a handler installed later could miss it).
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let (host, port) = try Self.address(listen)
         let token = try IntakeToken.resolve(file: tokenFile, insecure: insecureNoAuth, host: host)
         let routes = try self.routes.map(AlertRoutes.load(path:)) ?? AlertRoutes()
@@ -71,27 +79,16 @@ struct Intake: ParsableCommand {
         let intake = AlertIntake(routes: routes, destination: destination, playbookFolders: Environment.playbookFolders(explicit: playbooks),
                                  transcriptsFolder: folder, source: source)
         let receiver = IntakeReceiver(intake: intake, token: token)
-        // Caught before the server says it listens: a SIGTERM that comes at once still stops it cleanly.
-        let stopped = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stopped.signal() }
-            source.resume()
-            sources.append(source)
-        }
-
         let server = try HTTPServer(host: host, port: port, maximumBody: IntakeReceiver.maximumBody) { request in
             receiver.handle(request)
         }
         Terminal.errorLine("warroom intake \(Session.programVersion): listening on http://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/alerts"
             + " → \(destination.label)\(token == nil ? " (no token: loopback only)" : ""); routes: \(routes.origin)")
-        stopped.wait()
-        Terminal.errorLine("warroom intake: stopping (finishing the requests being recorded)")
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        Terminal.errorLine("warroom intake: stopping on \(received == SIGINT ? "SIGINT" : "SIGTERM") (finishing the requests being recorded)")
         server.stop()
         Terminal.errorLine("warroom intake: stopped")
-        _ = sources
     }
 
     /// `127.0.0.1:9095`, `[::1]:9095`, `localhost:9095`.

@@ -112,10 +112,17 @@ extension Debrief {
             switch entry.kind {
             case .alert where entry.data["state"]?.stringValue == "firing": what = "alert \(entry.data["alert"]?.stringValue ?? "?") fired"
             case .lb where LoadBalancerChangeRecord(entry: entry)?.action == "scenario-event": what = Display.firstLine(entry.text, limit: 90)
+            case .note where entry.data["tags"]?.arrayValue?.contains(.string("inject")) == true:
+                // The facilitator delivered an inject: `note #inject customer-tweets …`.
+                let words = entry.text.split(separator: " ").map(String.init).filter { $0 != "#inject" }
+                let known = plan?.injects.first { inject in words.contains(inject.name) || words.contains("#" + inject.name) }
+                what = "inject " + (known.map { "\($0.name): \($0.text)" } ?? words.joined(separator: " "))
             default: what = nil
             }
             guard let what else { continue }
-            let reaction = live.first { $0.seq > entry.seq && $0.isByAPerson && ![.join, .leave, .pause, .resume].contains($0.kind) }
+            // The first thing someone else recorded after it (an inject's author is the facilitator).
+            let reaction = live.first { $0.seq > entry.seq && $0.isByAPerson && ![.join, .leave, .pause, .resume].contains($0.kind)
+                && !(entry.kind == .note && $0.by == entry.by) }
             happenings.append(Happening(at: entry.at, what: what, reaction: reaction.map { ($0.at, $0.by, Display.firstLine($0.input ?? $0.text, limit: 60)) }))
         }
 
