@@ -11,7 +11,7 @@ struct WarRoom: ParsableCommand {
         version: Session.programVersion,
         subcommands: [Start.self, Resume.self, List.self, Timeline.self, PostmortemCommand.self, Verify.self, ReplayCommand.self,
                       PlaybooksCommand.self, ScenariosCommand.self, Simulate.self, StoreCommand.self, Join.self, Watch.self, Export.self, Import.self,
-                      Intake.self, Alerts.self, DebriefCommand.self]
+                      Intake.self, Alerts.self, DrillCommand.self, DebriefCommand.self]
     )
 
     /// Parses and runs the command. ArgumentParser's own messages quote what was typed (an

@@ -19,6 +19,9 @@ struct Export: ParsableCommand {
     @Flag(help: "Export an incident that fails verification all the same (to investigate it); the problem is said on stderr and the exit code is still 65.")
     var acceptBrokenChain = false
 
+    @Flag(help: "Export a team drill that holds its facilitator's private entries (whispers, hints): the transcript is one chain, so it is all or nothing.")
+    var facilitator = false
+
     func run() throws {
         guard let url = TranscriptSource.storeURL(store.url) else {
             throw ValidationError("export reads a store: give --store URL or set WARROOM_STORE")
@@ -34,6 +37,10 @@ struct Export: ParsableCommand {
                 tampered = error
             }
             bytes = try store.transcriptBytes()
+            // One chain: a facilitator's private entries cannot be left out of a copy that verifies.
+            if !facilitator, let hidden = try store.entries(after: 0).first(where: { $0.kind == .facilitatorOnly }) {
+                throw StartError.invalid("\(incident) is a team drill with its facilitator's private entries (the first #\(hidden.seq)); the transcript is one chain, so an export holds them all: give --facilitator to export it as the facilitator")
+            }
         } catch {
             throw Failure.exit(error)
         }

@@ -57,6 +57,10 @@ struct Start: ParsableCommand {
     @Flag(help: "A free-form incident: no playbook (and no scenario unless --scenario names one).")
     var freeForm = false
 
+    /// Set by `warroom drill host`: the one opening the drill is its facilitator.
+    @Flag(help: .hidden)
+    var hostDrill = false
+
     @Option(help: ArgumentHelp("Write up a past incident: the incident clock starts at TIME (an ISO-8601 instant, e.g. 2019-07-02T13:42:00Z), virtual and still; 'at TIME' and 'advance' move it, and every entry carries its incident time.", valueName: "TIME"))
     var from: String?
 
@@ -94,6 +98,7 @@ struct Start: ParsableCommand {
         options.playbook = playbook
         options.scenario = scenario
         options.freeForm = freeForm
+        options.hostsDrill = hostDrill
         options.playbookFolders = Environment.playbookFolders(explicit: playbooks)
         if let from {
             guard let instant = Instant.parseISO8601(from) else {
@@ -153,6 +158,9 @@ struct Start: ParsableCommand {
         var banner = ["warroom \(Session.programVersion) — \(session.state.severity) \(session.state.title)"]
         banner += storeURL == nil ? ["Transcript: \(session.path)"] : RoomConnection.banner(session)
         if let playbook = session.playbook { banner.append("Playbook: \(playbook.id) v\(playbook.version) — \(playbook.title)") }
+        if session.isFacilitator {
+            banner.append("You are this drill's facilitator: 'truth' shows what the responders cannot see, 'whisper' and 'hint NAME' are private, 'inject' delivers a twist to the room (docs/DRILLS.md).")
+        }
         if let probes = session.metricsProbes { banner.append("Metrics: \(probes.label), probes wait at most \(ProbeWindow.seconds(probes.timeoutSeconds))") }
         if let target = session.target { banner.append("Load balancer: \(target.label)" + (session.clock.mode == .virtual ? " · virtual clock ×\(session.clock.speed == 0 ? "0 (moves on 'advance')" : String(session.clock.speed))" : "")) }
         banner.append(storeURL == nil ? "Type 'help' for commands; Tab completes; Ctrl-D pauses (resume with 'warroom resume')."

@@ -13,6 +13,9 @@ struct Watch: ParsableCommand {
 
     @OptionGroup var store: StoreOption
 
+    @Flag(help: "Show a drill facilitator's private entries too (whispers and hints), marked as such.")
+    var facilitator = false
+
     func run() throws {
         guard let url = TranscriptSource.storeURL(store.url) else {
             throw ValidationError("watch reads a store: give --store URL or set WARROOM_STORE")
@@ -42,7 +45,9 @@ struct Watch: ParsableCommand {
                     var closed = false
                     for entry in entries {
                         state.apply(entry)
-                        if TimelineView.showsToOthers(entry) { text += Display.sanitize(TimelineView.line(entry, state: state)) + "\n" }
+                        if TimelineView.showsToOthers(entry), entry.isVisible(to: nil, facilitator: facilitator) {
+                            text += Display.sanitize(TimelineView.line(entry, state: state)) + "\n"
+                        }
                         if entry.kind == .close { closed = true }
                     }
                     Terminal.write(STDOUT_FILENO, text)

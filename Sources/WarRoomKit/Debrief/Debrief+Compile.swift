@@ -63,7 +63,8 @@ extension Debrief {
             let raised = walked.map(\.raisedAt).min()
             let settled = walked.allSatisfy { $0.status != .open } ? walked.compactMap(\.resolvedAt).max() : nil
             let probeRuns = runs(of: path.ruledOutBy)
-            let probeRun = raised.flatMap { raised in probeRuns.first { $0 >= raised } ?? probeRuns.last { $0 < raised } }
+            // The first run after it was raised; a run before it means the evidence was there as it was raised.
+            let probeRun = raised.flatMap { raised in probeRuns.first { $0 >= raised } ?? (probeRuns.contains { $0 < raised } ? raised : nil) }
             if let raised, settled == nil { findings.append("the misleading path '\(path.name)' (raised \(raised.clockMinutes)) was never ruled out") }
             return Path(name: path.name, ruledOutBy: path.ruledOutBy, why: path.why, hypotheses: walked, raisedAt: raised, settledAt: settled,
                         spent: raised.map { (settled ?? end) - $0 }, probeRunAt: probeRun)
@@ -87,9 +88,9 @@ extension Debrief {
         // Who did what.
         var people: [String: Person] = [:]
         var order: [String] = []
-        for entry in live where entry.isByAPerson && ![.join, .leave, .pause, .resume, .open].contains(entry.kind) {
+        for entry in live where entry.isByAPerson && ![.join, .leave, .pause, .resume, .open, .facilitatorOnly].contains(entry.kind) {
             if people[entry.by] == nil {
-                people[entry.by] = Person(name: entry.by, logins: [], first: entry.at, last: entry.at)
+                people[entry.by] = Person(name: entry.by + (entry.by == state.facilitator ? " (facilitator)" : ""), logins: [], first: entry.at, last: entry.at)
                 order.append(entry.by)
             }
             var person = people[entry.by]!
@@ -112,6 +113,8 @@ extension Debrief {
             switch entry.kind {
             case .alert where entry.data["state"]?.stringValue == "firing": what = "alert \(entry.data["alert"]?.stringValue ?? "?") fired"
             case .lb where LoadBalancerChangeRecord(entry: entry)?.action == "scenario-event": what = Display.firstLine(entry.text, limit: 90)
+            case .inject:
+                what = "inject " + (entry.data["inject"]?.stringValue.map { "\($0): " } ?? "") + Display.firstLine(entry.text, limit: 80)
             case .note where entry.data["tags"]?.arrayValue?.contains(.string("inject")) == true:
                 // The facilitator delivered an inject: `note #inject customer-tweets …`.
                 let words = entry.text.split(separator: " ").map(String.init).filter { $0 != "#inject" }
@@ -122,7 +125,7 @@ extension Debrief {
             guard let what else { continue }
             // The first thing someone else recorded after it (an inject's author is the facilitator).
             let reaction = live.first { $0.seq > entry.seq && $0.isByAPerson && ![.join, .leave, .pause, .resume].contains($0.kind)
-                && !(entry.kind == .note && $0.by == entry.by) }
+                && !((entry.kind == .note || entry.kind == .inject) && $0.by == entry.by) && $0.kind != .facilitatorOnly }
             happenings.append(Happening(at: entry.at, what: what, reaction: reaction.map { ($0.at, $0.by, Display.firstLine($0.input ?? $0.text, limit: 60)) }))
         }
 

@@ -73,6 +73,11 @@ struct PostmortemBuilder {
 
     /// Folds one entry in. Entries must come in transcript order.
     mutating func add(_ entry: TranscriptEntry) {
+        // A drill facilitator's private lines are no part of the team's record (docs/DRILLS.md).
+        guard entry.kind != .facilitatorOnly else {
+            state.apply(entry)
+            return
+        }
         state.apply(entry)
         if firstAt == nil { firstAt = entry.at }
         // An entry backdated on purpose (`--at TIME`) says so and is not a clock gone wrong.

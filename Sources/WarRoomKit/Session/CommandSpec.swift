@@ -9,6 +9,7 @@ public struct CommandSpec: Sendable {
         case loadBalancer = "Load balancer"
         case view = "View"
         case session = "Session"
+        case facilitator = "Drill facilitator"
     }
 
     public var name: String

@@ -15,7 +15,7 @@ public struct CommandTable: Sendable {
     /// The table the shell uses.
     public static let standard = CommandTable(
         RecordCommands.all + HypothesisCommands.all + PlaybookCommands.all + LoadBalancerCommands.all + ViewCommands.all
-            + PostmortemCommands.all + SessionCommands.all)
+            + PostmortemCommands.all + SessionCommands.all + FacilitatorCommands.all)
 
     /// The command with this name or alias.
     public func lookup(_ name: String) -> CommandSpec? {

@@ -236,6 +236,11 @@ public struct IncidentState: Sendable {
     public var currentPhase: String { phase ?? milestonePhase }
 
     /// A drill: the incident runs on a scenario's simulation, opened before anything is wrong.
+    /// The scenario library's injects delivered so far, by name, in order.
+    public private(set) var injectsDelivered: [String] = []
+    /// The drill's facilitator (`warroom drill host`), when it has one.
+    public var facilitator: String? { openData["facilitator"]?.stringValue }
+
     public var isDrill: Bool {
         guard let scenario = openData["scenario"] else { return false }
         return scenario != .null
@@ -359,6 +364,10 @@ public struct IncidentState: Sendable {
             if scenarioTrigger == nil, let change = LoadBalancerChangeRecord(entry: entry), change.action == "scenario-event", change.changesConfiguration {
                 scenarioTrigger = (entry.at, change.by)
             }
+        case .facilitatorOnly:
+            break
+        case .inject:
+            if let name = data["inject"]?.stringValue { injectsDelivered.append(name) }
         case .notify:
             notifications[entry.seq] = NotificationRecord(entry: entry)
         case .delivery:

@@ -19,6 +19,9 @@ extension Session {
         }
         try checkResponder(options.responder)
         let setup = try SessionSetup.resolve(options)
+        if options.hostsDrill, setup.target.scenario == nil {
+            throw StartError.conflict("drill host runs a team drill on a scenario: name one (warroom scenarios list)")
+        }
         let wallStart = source.wallNow()
         if let from = options.from {
             if setup.target.scenario != nil || setup.target.target != nil {
@@ -73,6 +76,7 @@ extension Session {
                 data["metrics"] = .string(metrics)
                 if let map = options.metricsMap { data["metrics_map"] = .string(map) }
             }
+            if options.hostsDrill { data["facilitator"] = .string(options.responder) }
             if let payload = options.alerts {
                 // How `intake` finds the incident again when the group's next notification comes.
                 var group: JSONObject = ["key": .string(payload.groupKey), "receiver": .string(payload.receiver)]

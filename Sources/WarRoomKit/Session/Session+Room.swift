@@ -25,7 +25,8 @@ extension Session {
         try session.enterRoom()
         session.showCurrentStep()
         let present = (try? session.presence().present.map(\.shown)) ?? [session.responder]
-        session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries, present: present, now: session.clock.now)
+        session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries.filter { $0.isVisible(to: responder, facilitator: session.isFacilitator) },
+                                                  present: present, now: session.clock.now)
         return (session, session.instruments.setupNotices)
     }
 
@@ -149,7 +150,7 @@ extension Session {
                 automation.appliedThrough = entry.seq
             }
             // What changed nothing (a `status`, a mistyped command) is left out, as `watch` does.
-            guard TimelineView.showsToOthers(entry) else { continue }
+            guard TimelineView.showsToOthers(entry), entry.isVisible(to: responder, facilitator: isFacilitator) else { continue }
             notices.append(Notice(.entry, "\(stamp(entry.at)) \(entry.by): \(Session.summary(of: entry))"))
         }
         if clock.mode == .virtual {
@@ -170,6 +171,10 @@ extension Session {
             // A refused change: what they typed, and what had moved under it.
             let on = entry.data["conflict"]?.objectValue?["on"]?.stringValue ?? "what it depended on"
             return "'\(Display.firstLine(entry.input ?? "", limit: 80))' refused: the \(on) had moved since they looked"
+        case .inject:
+            return "INJECT: " + text
+        case .facilitatorOnly:
+            return (entry.data["private"] == "hint" ? "hint for \(entry.data["to"]?.stringValue ?? "?")" : entry.data["private"]?.stringValue ?? "whisper") + ": " + text
         case .note, .update, .statement, .hypothesis, .action, .amend, .retract, .escalation, .severity, .role, .milestone:
             if let input = entry.input { return Display.firstLine(input, limit: 160) }
             return text

@@ -38,6 +38,8 @@ public struct StartOptions: Sendable {
     public var alerts: AlertmanagerPayload?
     /// Opened by `warroom intake`, which records and lets go: it does not enter a room.
     public var alertService = false
+    /// `warroom drill host`: the responder opening the drill is its facilitator.
+    public var hostsDrill = false
 
     public init(responder: String, transcriptsFolder: String) {
         self.responder = responder
@@ -535,8 +537,11 @@ public final class Session: CommandContext {
         guard closedElsewhere == nil else { return reply }
         var data: JSONObject = extra
         if let command { data["command"] = .string(command) }
+        // A facilitator's mistyped whisper or inject stays the facilitator's.
+        let kind: EntryKind = command.flatMap { commands.lookup($0)?.group } == .facilitator && isFacilitator ? .facilitatorOnly : .error
+        if kind == .facilitatorOnly { data["private"] = "error" }
         do {
-            try record(.error, text: message, data: data)
+            try record(kind, text: message, data: data)
             try commitAfterOthers()
         } catch {
             discardStaged()

@@ -52,6 +52,11 @@ public enum TimelineView {
     public static func summary(_ entry: TranscriptEntry) -> String {
         let data = entry.data
         switch entry.kind {
+        case .facilitatorOnly:
+            let what = data["private"] == "hint" ? "hint for \(data["to"]?.stringValue ?? "?")" : data["private"]?.stringValue ?? "whisper"
+            return "[facilitator only] \(what): \(Display.firstLine(entry.text))"
+        case .inject:
+            return "INJECT" + (data["inject"]?.stringValue.map { " \($0)" } ?? "") + ": \(Display.firstLine(entry.text))"
         case .milestone:
             let name = data["milestone"]?.stringValue ?? ""
             let time = data["time"]?.stringValue.flatMap(Instant.parseISO8601)

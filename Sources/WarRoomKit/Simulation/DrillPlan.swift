@@ -24,11 +24,12 @@ public struct DrillPlan: Sendable, Equatable {
 
         /// Whether a hypothesis's text is about this path.
         public func matches(_ text: String) -> Bool {
-            let words = Set(DrillPlan.words(text))
+            let words = DrillPlan.words(text)
             return match.contains { term in
                 let parts = DrillPlan.words(term)
-                guard parts.count > 1 else { return words.contains(parts.first ?? "") }
-                return DrillPlan.words(text).joined(separator: " ").contains(parts.joined(separator: " "))
+                guard !parts.isEmpty, parts.count <= words.count else { return false }
+                // Whole words, in a row.
+                return (0...(words.count - parts.count)).contains { start in Array(words[start..<(start + parts.count)]) == parts }
             }
         }
     }

@@ -18,7 +18,7 @@ enum DrillPlanReader {
 
     static func read(_ node: Node, start: Instant?, events: [ScenarioEvent], source: inout YAMLSource) -> DrillPlan {
         let fields = source.fields(of: node, in: "drill", known: Self.fields, required: ["par"])
-        var plan = DrillPlan(trigger: events.first?.offset ?? 0, par: DrillPlan.Par(), misleading: [], confirm: nil, fix: [], injects: [])
+        var plan = DrillPlan(trigger: events.map(\.offset).min() ?? 0, par: DrillPlan.Par(), misleading: [], confirm: nil, fix: [], injects: [])
         if let node = fields["trigger"]?.value, let text = source.string(node, field: "trigger") {
             if let offset = ScenarioLoader.offset(text, start: start), offset >= 0 {
                 plan.trigger = offset
@@ -33,8 +33,11 @@ enum DrillPlanReader {
             if par.isEmpty, case .mapping = node { source.error("par names no time: give detect, mitigate and resolve (5m, 45m, 8h), each after the trigger", at: node) }
             func duration(_ key: String) -> Int64? {
                 guard let node = par[key]?.value, let ms = source.duration(node, field: "par.\(key)") else { return nil }
-                guard ms > 0 else { source.error("par.\(key) must be after the trigger (above 0)", at: node); return nil }
-                return Int64(ms)
+                guard ms >= 1000, ms <= Double(SimulatedTarget.longestDrill) else {
+                    source.error("par.\(key) is a time after the trigger from 1s to \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) (a drill's longest)", at: node)
+                    return nil
+                }
+                return Int64(ms.rounded())
             }
             plan.par = DrillPlan.Par(detect: duration("detect"), mitigate: duration("mitigate"), resolve: duration("resolve"))
             let ordered = [("detect", plan.par.detect), ("mitigate", plan.par.mitigate), ("resolve", plan.par.resolve)].compactMap { name, value in value.map { (name, $0) } }
@@ -50,7 +53,7 @@ enum DrillPlanReader {
                 if let node = path["match"]?.value {
                     if case .sequence = node {
                         match = source.items(node, field: "match").compactMap { source.string($0, field: "match") }.filter { !DrillPlan.words($0).isEmpty }
-                    } else if let text = source.string(node, field: "match") {
+                    } else if let text = source.string(node, field: "match"), !DrillPlan.words(text).isEmpty {
                         match = [text]
                     }
                     if match.isEmpty { source.error("match lists the words that mark a hypothesis as '\(name)' (ddos, attack …)", at: node) }
@@ -94,7 +97,7 @@ enum DrillPlanReader {
     static func checkProbe(_ command: String, at node: Node, field: String, source: inout YAMLSource) -> Bool {
         let words = command.split(separator: " ")
         guard words.first == "probe", words.count >= 2, ProbeKind(rawValue: String(words[1])) != nil else {
-            let suggestion = words.count >= 2 ? Suggest.hint(for: String(words[1]), in: ProbeKind.names) : ""
+            let suggestion = words.first == "probe" && words.count >= 2 ? Suggest.hint(for: String(words[1]), in: ProbeKind.names) : ""
             source.error("\(field) is a probe (probe \(ProbeKind.names.joined(separator: "|"))), not '\(command)'\(suggestion)", at: node)
             return false
         }

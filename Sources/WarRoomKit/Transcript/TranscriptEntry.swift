@@ -21,6 +21,12 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case notify
     /// One attempt to deliver a notification, and what the receiver said.
     case delivery
+    /// A drill facilitator's private line (`whisper`, `hint`): never shown to a responder
+    /// (a hint only to the one it names), in `watch`, `timeline`, an export or the postmortem
+    /// unless asked for with `--facilitator` (docs/DRILLS.md).
+    case facilitatorOnly = "private"
+    /// A drill facilitator's inject: a twist every shell in the room is shown at once.
+    case inject
     /// A kind this version does not know (written by a newer warroom): read, kept and skipped.
     case unknown
 }
@@ -62,6 +68,15 @@ public struct TranscriptEntry: Sendable, Equatable {
         lhs.seq == rhs.seq && lhs.at == rhs.at && lhs.wall == rhs.wall && lhs.by == rhs.by && lhs.kind == rhs.kind && lhs.phase == rhs.phase
             && lhs.step == rhs.step && lhs.input == rhs.input && lhs.text == rhs.text && lhs.data == rhs.data && lhs.hash == rhs.hash
             && lhs.unknownKind == rhs.unknownKind
+    }
+
+    /// Whether `viewer` may see this entry: a `private` one only as the drill's facilitator,
+    /// or as the responder a hint names. Every view that shows entries asks this.
+    public func isVisible(to viewer: String?, facilitator: Bool) -> Bool {
+        guard kind == .facilitatorOnly else { return true }
+        if facilitator { return true }
+        guard let viewer, let to = data["to"]?.stringValue else { return false }
+        return to == viewer
     }
 
     /// Whether a person recorded this entry, as opposed to warroom by itself (timers),

@@ -35,7 +35,8 @@ enum ViewCommands {
             }
             try arguments.expectEnd(usage: usage)
             // Through the store, so a room reads it as a file does.
-            return TimelineView.render(entries: try session.store.entries(after: 0), state: session.state, last: last)
+            return TimelineView.render(entries: try session.store.entries(after: 0).filter { $0.isVisible(to: session.responder, facilitator: session.isFacilitator) },
+                                       state: session.state, last: last)
         },
         CommandSpec("show", usage: "show SEQ", summary: "one transcript entry in full",
                     details: "Example: show 42", group: .view, readOnly: true,
@@ -51,6 +52,9 @@ enum ViewCommands {
                 throw CommandError.invalid("no entry #\(seq); entries run from #1 to #\(session.state.lastSeq)")
             }
             guard let entry = try session.store.entries(after: seq - 1).first, entry.seq == seq else { throw CommandError.invalid("no entry #\(seq)") }
+            guard entry.isVisible(to: session.responder, facilitator: session.isFacilitator) else {
+                throw CommandError.invalid("#\(seq) is the drill facilitator's, not shown to responders")
+            }
             return EntryView.render(entry, state: session.state)
         },
     ]

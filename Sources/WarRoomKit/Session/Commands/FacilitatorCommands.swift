@@ -1,0 +1,112 @@
+/// A team drill's facilitator's commands (`warroom drill host`, docs/DRILLS.md): what only
+/// the facilitator sees (`truth`), says to themselves (`whisper`) or to one responder (`hint`),
+/// and the twists delivered to the whole room (`inject`). Anyone else is refused.
+enum FacilitatorCommands {
+    static let all: [CommandSpec] = [
+        CommandSpec("truth", usage: "truth", summary: "the drill's truth: the cause, the events and their times, par, each server as the simulation has it (facilitator only)",
+                    details: "What the scenario knows and the responders do not: its description, when it breaks and what happens when, the plan (par, misleading paths, the fix, the injects), and each server's real state now. Recorded as a line that changed nothing; its output is never recorded.\nExample: truth",
+                    group: .facilitator, readOnly: true
+        ) { session, arguments in
+            try arguments.expectEnd(usage: "truth")
+            try session.requireFacilitator("truth")
+            return try session.truth()
+        },
+        CommandSpec("whisper", usage: "whisper TEXT", summary: "a note only the facilitator sees (facilitator only)",
+                    details: "Recorded as a private entry: never shown to a responder, in 'watch', 'timeline', an export or the postmortem unless asked for with --facilitator.\nExample: whisper team is on the database path; give them five more minutes",
+                    group: .facilitator, changes: { _ in true }
+        ) { session, arguments in
+            try session.requireFacilitator("whisper")
+            let text = arguments.rest
+            guard !text.isEmpty else { throw CommandError.usage("whisper TEXT", "missing TEXT") }
+            let entry = try session.record(.facilitatorOnly, text: text, data: ["private": "whisper"])
+            return "whispered (#\(entry.seq)); no responder sees it"
+        },
+        CommandSpec("hint", usage: "hint NAME TEXT", summary: "a hint shown to one responder only (facilitator only)",
+                    details: "Shown above NAME's prompt and recorded as a private entry only the facilitator and NAME can see.\nExample: hint omar compare the servers' shares of the traffic",
+                    group: .facilitator, changes: { _ in true },
+                    complete: { session, words in words.isEmpty ? Array(Set(session.state.shells.values.map(\.responder))).sorted() : [] }
+        ) { session, arguments in
+            try session.requireFacilitator("hint")
+            let usage = "hint NAME TEXT"
+            let name = try arguments.require("NAME", usage: usage)
+            let text = arguments.rest
+            guard !text.isEmpty else { throw CommandError.usage(usage, "missing TEXT") }
+            let entry = try session.record(.facilitatorOnly, text: text, data: ["private": "hint", "to": .string(name)])
+            let here = session.state.shells.values.contains { $0.responder == name }
+            return "hint for \(name) (#\(entry.seq))" + (here ? "" : "; \(name) is not in the room now and sees it on joining")
+        },
+        CommandSpec("inject", usage: "inject NAME | inject TEXT", summary: "deliver a twist to the whole room: one from the scenario's library, or your own words (facilitator only)",
+                    details: "Every shell shows it at once; the debrief times the first reaction. 'inject' alone lists the scenario's library.\nExample: inject customer-tweets\nExample: inject The status page provider asks whether to post an outage",
+                    group: .facilitator, changes: { words in !words.isEmpty },
+                    complete: { session, words in words.isEmpty ? (session.scenario?.drill?.injects.map(\.name) ?? []) : [] }
+        ) { session, arguments in
+            try session.requireFacilitator("inject")
+            let library = session.scenario?.drill?.injects ?? []
+            let text = arguments.rest
+            guard !text.isEmpty else {
+                guard !library.isEmpty else { return "the scenario has no inject library; 'inject TEXT' delivers your own words" }
+                let delivered = Set(session.state.injectsDelivered)
+                return library.map { "\($0.name)\(delivered.contains($0.name) ? " (delivered)" : ""): \($0.text)" }.joined(separator: "\n")
+            }
+            let words = text.split(separator: " ")
+            if words.count == 1, let inject = library.first(where: { $0.name == text }) {
+                let entry = try session.record(.inject, text: inject.text, data: ["inject": .string(inject.name)])
+                return "injected \(inject.name) (#\(entry.seq)): \(inject.text)"
+            }
+            if words.count == 1, text.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), text.contains("-") {
+                throw CommandError.invalid("no inject '\(text)' in the scenario's library\(Suggest.hint(for: text, in: library.map(\.name))); 'inject' lists them, 'inject TEXT' delivers your own words")
+            }
+            let entry = try session.record(.inject, text: text, data: [:])
+            return "injected (#\(entry.seq)): \(text)"
+        },
+    ]
+}
+
+extension Session {
+    /// Whether this shell types as the drill's facilitator.
+    public var isFacilitator: Bool {
+        guard let facilitator = state.facilitator else { return false }
+        return facilitator == responder
+    }
+
+    func requireFacilitator(_ command: String) throws {
+        guard state.isDrill else { throw CommandError.invalid("'\(command)' is a drill facilitator's command, and this is not a drill") }
+        guard let facilitator = state.facilitator else {
+            throw CommandError.invalid("'\(command)' is for a team drill's facilitator: open one with 'warroom drill host SCENARIO'")
+        }
+        guard facilitator == responder else { throw CommandError.invalid("only the drill's facilitator (\(facilitator)) can use '\(command)'") }
+    }
+
+    /// What the facilitator sees and no responder does.
+    func truth() throws -> String {
+        guard let scenario else { return "this drill's scenario is not loaded" }
+        let now = clock.now
+        var lines = ["Scenario \(scenario.id): \(scenario.title)"]
+        if let description = scenario.description { lines.append("  " + Display.firstLine(description, limit: 400)) }
+        if let plan = scenario.drill {
+            let trigger = scenario.start + plan.trigger
+            let par = [("detect", plan.par.detect), ("mitigate", plan.par.mitigate), ("resolve", plan.par.resolve)].compactMap { name, ms in
+                ms.map { "\(name) by \((trigger + $0).clockMinutes)" }
+            }
+            lines.append("Trigger \(trigger.clockMinutes)" + (par.isEmpty ? "" : "; par: " + par.joined(separator: ", ")))
+            for path in plan.misleading { lines.append("  misleading: \(path.name), ruled out by \(path.ruledOutBy)" + (path.why.map { " (\($0))" } ?? "")) }
+            if let confirm = plan.confirm { lines.append("  confirms the cause: \(confirm)") }
+            if !plan.fix.isEmpty { lines.append("  fix: " + plan.fix.joined(separator: ", ")) }
+        }
+        lines.append("Events:")
+        for event in scenario.events {
+            let at = scenario.start + event.offset
+            lines.append("  \(at.clockMinutes) \(at <= now ? "happened" : "to come")  \(event.by): \(event.note ?? "a change")")
+        }
+        if let target {
+            let snapshot = try target.snapshot(at: now)
+            lines.append("Servers now (\(now.clockSeconds)), as the simulation has them:")
+            var rows = [["SERVER", "STATUS", "WEIGHT", "SESSIONS", "QUEUE", "REQ/S"]]
+            for server in snapshot.servers {
+                rows.append([server.name, server.status, "\(server.weight)", "\(server.scur)", "\(server.qcur)", "\(Int(server.rate.rounded()))"])
+            }
+            lines.append(Display.table(rows))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
