@@ -50,8 +50,9 @@ public enum ClockError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The incident clock: wall time, or a virtual clock for drills.
 public final class IncidentClock {
     public let mode: ClockMode
-    /// Simulated seconds per real second (virtual mode).
-    public let speed: Double
+    /// Simulated seconds per real second (virtual mode); a drill's facilitator changes it for
+    /// the room (`clock pause|resume|speed X`).
+    public private(set) var speed: Double
     /// The last time the clock shows: it stops there. A drill's end (its simulation runs at most
     /// `SimulatedTarget.longestDrill`), else `Bounds.latest`, so that however fast a virtual clock
     /// runs, every time it gives can be written to the transcript and read back.
@@ -112,6 +113,14 @@ public final class IncidentClock {
         guard mode == .virtual, instant > now else { return }
         base = min(instant, limit)
         realBase = source.monotonicSeconds()
+    }
+
+    /// Runs on from now at another speed (0 stops it until `advance` or another speed).
+    public func setSpeed(_ newSpeed: Double) {
+        guard mode == .virtual, newSpeed != speed else { return }
+        base = now
+        realBase = source.monotonicSeconds()
+        speed = newSpeed
     }
 
     /// Runs a virtual clock at `speed` from where the room's clock was at a known real time

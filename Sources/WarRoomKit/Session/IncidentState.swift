@@ -142,6 +142,10 @@ public struct IncidentState: Sendable {
     /// Where the room's clock was at a known real time: the `open` entry's start, or where the
     /// last `advance` took it. At `--speed` above 0 a shared room's clock runs from here.
     public private(set) var clockAnchor: (at: Instant, wall: Instant)?
+    /// The room's clock speed as a facilitator's `clock` last set it (`nil`: the opening's).
+    public private(set) var roomSpeed: Double?
+    /// The last speed above 0 a `clock` set, for `clock resume`.
+    public private(set) var runningSpeed: Double?
     /// Notifications by the `seq` of their `notify` entry, with what came of them.
     public private(set) var notifications: [Int: NotificationRecord] = [:]
     /// The PagerDuty pages triggered, by team, with their dedup keys (`close` resolves them).
@@ -269,9 +273,14 @@ public struct IncidentState: Sendable {
         lastHash = entry.hash
         if entry.at > lastAt { lastAt = entry.at }
         if entry.at > roomTime { roomTime = entry.at }
-        if entry.kind == .command, entry.data["command"] == "advance", let to = entry.data["to"]?.stringValue.flatMap(Instant.parseISO8601) {
+        if entry.kind == .command, entry.data["command"] == "advance" || entry.data["command"] == "clock",
+           let to = entry.data["to"]?.stringValue.flatMap(Instant.parseISO8601) {
             if to > roomTime { roomTime = to }
             clockAnchor = (to, entry.wall)
+            if let speed = entry.data["speed"]?.doubleValue, Bounds.speed.contains(speed) {
+                if speed > 0 { runningSpeed = speed }
+                roomSpeed = speed
+            }
         }
         if let key = entry.data["key"]?.stringValue { automaticKeys.insert(key) }
         if !leftUndone.isEmpty, let input = entry.input {

@@ -92,7 +92,7 @@ extension Session {
     {
         let clockData = state.openData["clock"]?.objectValue ?? [:]
         let mode = clockData["mode"]?.stringValue.flatMap(ClockMode.init(rawValue:)) ?? .wall
-        let speed = clockData["speed"]?.doubleValue ?? 1
+        let speed = state.roomSpeed ?? clockData["speed"]?.doubleValue ?? 1
         let clock = IncidentClock(mode: mode, start: mode == .virtual ? state.roomTime : source.wallNow(), speed: speed, source: source)
         let session = Session(store: store, state: state, clock: clock, responder: responder)
         guard Bounds.speed.contains(speed) else {
@@ -154,6 +154,11 @@ extension Session {
             notices.append(Notice(.entry, "\(stamp(entry.at)) \(entry.by): \(Session.summary(of: entry))"))
         }
         if clock.mode == .virtual {
+            // A facilitator's `clock` sets the room's speed for every shell.
+            if let speed = state.roomSpeed, speed != clock.speed {
+                clock.catchUp(to: state.roomTime)
+                clock.setSpeed(speed)
+            }
             clock.catchUp(to: state.roomTime)
             if let anchor = state.clockAnchor { clock.follow(anchor: anchor) }
         }

@@ -25,7 +25,7 @@ public enum TimelineView {
     /// had moved, and the room should know).
     public static func showsToOthers(_ entry: TranscriptEntry) -> Bool {
         switch entry.kind {
-        case .command: entry.data["command"] == "advance"
+        case .command: entry.data["command"] == "advance" || entry.data["command"] == "clock"
         case .error: entry.data["conflict"] != nil
         default: true
         }

@@ -11,6 +11,41 @@ enum FacilitatorCommands {
             try session.requireFacilitator("truth")
             return try session.truth()
         },
+        CommandSpec("clock", usage: "clock pause|resume|speed X", summary: "pause, resume or set the speed of the drill's clock for the whole room (facilitator only)",
+                    details: "The room's clock stops (pause), runs again at its last speed (resume), or runs at X simulated seconds per real second, 0…1000000, in every shell. 'advance' still moves a paused clock.\nExample: clock speed 60",
+                    group: .facilitator, changes: { _ in true }, actsOutside: true,
+                    complete: { _, words in words.isEmpty ? ["pause", "resume", "speed"] : [] }
+        ) { session, arguments in
+            try session.requireFacilitator("clock")
+            let usage = "clock pause|resume|speed X"
+            let what = try arguments.require("pause|resume|speed", usage: usage)
+            let speed: Double
+            switch what {
+            case "pause":
+                speed = 0
+            case "resume":
+                guard let running = session.state.runningSpeed ?? (session.clock.speed > 0 ? session.clock.speed : nil)
+                        ?? session.state.openData["clock"]?["speed"]?.doubleValue.flatMap({ $0 > 0 ? $0 : nil }) else {
+                    throw CommandError.invalid("the clock has never run on its own; give it a speed: clock speed X")
+                }
+                speed = running
+            case "speed":
+                let text = try arguments.require("X", usage: usage)
+                guard let value = Double(text), Bounds.speed.contains(value) else {
+                    throw CommandError.usage(usage, "the speed is simulated seconds per real second, \(Bounds.speed.range), not '\(text)'")
+                }
+                speed = value
+            default:
+                throw CommandError.usage(usage, "'\(what)' is not pause, resume or speed")
+            }
+            try arguments.expectEnd(usage: usage)
+            guard session.clock.mode == .virtual else { throw CommandError.invalid("the drill runs on the wall clock; its speed is real time") }
+            let now = session.clock.now
+            session.clock.setSpeed(speed)
+            let text = speed == 0 ? "Clock paused at \(now.clockSeconds)" : "Clock runs at ×\(speed == speed.rounded() ? String(Int(speed)) : String(speed)) from \(now.clockSeconds)"
+            try session.record(.command, text: text, data: ["command": "clock", "speed": .number(speed), "to": .string(now.iso8601)])
+            return text
+        },
         CommandSpec("whisper", usage: "whisper TEXT", summary: "a note only the facilitator sees (facilitator only)",
                     details: "Recorded as a private entry: never shown to a responder, in 'watch', 'timeline', an export or the postmortem unless asked for with --facilitator.\nExample: whisper team is on the database path; give them five more minutes",
                     group: .facilitator, changes: { _ in true }
@@ -35,8 +70,8 @@ enum FacilitatorCommands {
             let here = session.state.shells.values.contains { $0.responder == name }
             return "hint for \(name) (#\(entry.seq))" + (here ? "" : "; \(name) is not in the room now and sees it on joining")
         },
-        CommandSpec("inject", usage: "inject NAME | inject TEXT", summary: "deliver a twist to the whole room: one from the scenario's library, or your own words (facilitator only)",
-                    details: "Every shell shows it at once; the debrief times the first reaction. 'inject' alone lists the scenario's library.\nExample: inject customer-tweets\nExample: inject The status page provider asks whether to post an outage",
+        CommandSpec("inject", usage: "inject NAME | inject alert NAME [SUMMARY] | inject TEXT", summary: "deliver a twist to the whole room: one from the scenario's library, an alert, or your own words (facilitator only)",
+                    details: "Every shell shows it at once; the debrief times the first reaction. 'inject' alone lists the scenario's library. 'inject alert NAME' fires an alert as monitoring would (recorded by monitoring, marked source: inject). A change to the load balancer is typed as one ('lb weight msg-03 5'): it changes the room's one simulation for everyone.\nExample: inject customer-tweets\nExample: inject alert DiskAlmostFull db-2 disk 93% full\nExample: inject The status page provider asks whether to post an outage",
                     group: .facilitator, changes: { words in !words.isEmpty },
                     complete: { session, words in words.isEmpty ? (session.scenario?.drill?.injects.map(\.name) ?? []) : [] }
         ) { session, arguments in
@@ -49,6 +84,18 @@ enum FacilitatorCommands {
                 return library.map { "\($0.name)\(delivered.contains($0.name) ? " (delivered)" : ""): \($0.text)" }.joined(separator: "\n")
             }
             let words = text.split(separator: " ")
+            if words.first == "alert" {
+                // An alert the team's monitoring did not really raise: it fires like one, by monitoring.
+                guard words.count >= 2 else { throw CommandError.usage("inject alert NAME [SUMMARY]", "missing NAME") }
+                let name = String(words[1])
+                let summary = words.dropFirst(2).joined(separator: " ")
+                let now = session.clock.now
+                var data: JSONObject = ["alert": .string(name), "state": "firing", "since": .string(now.iso8601), "metric": "", "source": "inject",
+                                        "key": .string("inject:\(name):\(now.iso8601)")]
+                if !summary.isEmpty { data["summary"] = .string(summary) }
+                let entry = try session.record(.alert, text: "Alert \(name) firing" + (summary.isEmpty ? "" : " — \(summary)"), data: data, by: AlertMonitor.author)
+                return "injected alert \(name) (#\(entry.seq)); the room sees it fire, by monitoring"
+            }
             if words.count == 1, let inject = library.first(where: { $0.name == text }) {
                 let entry = try session.record(.inject, text: inject.text, data: ["inject": .string(inject.name)])
                 return "injected \(inject.name) (#\(entry.seq)): \(inject.text)"
