@@ -18,6 +18,15 @@ struct NotifyOption: ParsableArguments {
         return try NotifyConfig.load(path: notify, environment: ProcessInfo.processInfo.environment)
     }
 
+    /// Takes variables out of the environment: from a `!` command's, and from warroom's own as
+    /// /proc/PID/environ shows it (the bytes warroom started with are overwritten first).
+    static func scrub(_ names: [String]) {
+        for name in names {
+            if let value = getenv(name) { memset(value, 0, strlen(value)) }
+            unsetenv(name)
+        }
+    }
+
     /// `$WARROOM_NOTIFY`, else `~/.config/warroom/notify.yaml` when it exists.
     static var defaultPath: String? {
         let environment = ProcessInfo.processInfo.environment
@@ -35,6 +44,8 @@ struct NotifyOption: ParsableArguments {
         let drillOrWriteUp = session.state.isDrill || session.state.openData["after_the_fact"] != nil
         var config = given
         if config == nil, let path = Self.defaultPath {
+            // Whatever comes of the file, its secrets leave the environment now.
+            Self.scrub(NotifyConfig.secretVariables(inFile: path))
             // Not named on the command line: a drill or a write-up does not read it at all.
             if drillOrWriteUp {
                 return ["\(session.state.isDrill ? "a drill" : "a write-up") sends no notifications unless --notify names the file on its command line (\(path) is not used)"]
@@ -48,13 +59,8 @@ struct NotifyOption: ParsableArguments {
             }
         }
         guard let config else { return [] }
-        // The secrets are in memory now: a `!` command cannot print them onto the record, from
-        // its own environment nor from warroom's (/proc/PID/environ shows the bytes warroom
-        // started with, so they are overwritten before the variable goes).
-        for name in config.secretVariables {
-            if let value = getenv(name) { memset(value, 0, strlen(value)) }
-            unsetenv(name)
-        }
+        // The secrets are in memory now: a `!` command cannot print them onto the record.
+        Self.scrub(config.secretVariables)
         return ["Notify: \(config.summary) (\(config.origin))"] + session.attachNotifier(config, poster: HTTPNotificationPoster())
     }
 }

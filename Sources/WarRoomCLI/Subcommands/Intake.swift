@@ -141,8 +141,9 @@ enum IntakeToken {
 
 /// Answers one HTTP request: checks the path, the token and the payload, records, logs a line.
 final class IntakeReceiver: @unchecked Sendable {
-    /// Alertmanager's notifications are small; a megabyte holds thousands of alerts.
-    static let maximumBody = 4 << 20
+    /// Alertmanager's notifications hold every alert of a group unless `max_alerts` limits
+    /// them: a mass outage of thousands of hosts, at a few kilobytes each, fits.
+    static let maximumBody = 32 << 20
     let intake: AlertIntake
     let token: String?
 
@@ -171,7 +172,7 @@ final class IntakeReceiver: @unchecked Sendable {
         }
         guard request.method == "POST" else { return HTTPResponse(status: 405, body: "POST an Alertmanager webhook notification to /alerts\n") }
         guard !request.bodyTooLarge else {
-            return HTTPResponse(status: 413, body: "the body is larger than \(Self.maximumBody >> 20) MiB; Alertmanager's notifications are far smaller (max_alerts limits them)\n")
+            return HTTPResponse(status: 413, body: "the body is larger than \(Self.maximumBody >> 20) MiB; set max_alerts in Alertmanager's webhook receiver\n")
         }
         if let token {
             let given = request.header("Authorization") ?? ""

@@ -44,6 +44,11 @@ public final class NotificationSender: @unchecked Sendable {
     private let condition = NSCondition()
     private var results: [Result] = []
     private var running = 0
+    /// The notifications being delivered, by seq.
+    private var inFlight: Set<Int> = []
+    /// Per dedup key, the order in which its notifications go.
+    private var keyQueue: [String: [Int]] = [:]
+    private var sequence = 0
     private var stopping = false
     /// The write end of a pipe the shell's line editor also waits on (`-1`: none).
     private let wakeWrite: Int32
@@ -67,6 +72,22 @@ public final class NotificationSender: @unchecked Sendable {
     deinit {
         if wakeDescriptor >= 0 { close(wakeDescriptor) }
         if wakeWrite >= 0 { close(wakeWrite) }
+    }
+
+    /// The secret parts of a receiver: its routing key, its URL, and each long part of the URL's
+    /// path (a Slack webhook's tokens), which a receiver may quote back in its answer.
+    func secrets(of record: NotificationRecord) -> [String] {
+        var secrets: [String] = []
+        switch record.channel {
+        case "pagerduty": secrets += config.pagerDuty.filter { $0.team == record.target }.map(\.routingKey.value)
+        case "slack": secrets += config.slack.filter { $0.name == record.target }.map(\.url.value)
+        case "webhook": secrets += config.webhooks.filter { $0.name == record.target && $0.url.origin != "url" }.map(\.url.value)
+        default: break
+        }
+        for url in secrets where url.contains("://") {
+            secrets += url.split(separator: "/").dropFirst(2).map(String.init).filter { $0.count >= 8 }
+        }
+        return secrets.sorted { $0.count > $1.count }
     }
 
     /// Where the notification goes and with what bytes: the recorded body with the secret put in.
@@ -94,26 +115,48 @@ public final class NotificationSender: @unchecked Sendable {
     @discardableResult
     public func send(_ record: NotificationRecord) -> Bool {
         guard let (url, body) = destination(of: record) else { return false }
+        let secrets = secrets(of: record)
         condition.lock()
+        // Sent once at a time by this shell.
+        guard !inFlight.contains(record.seq) else {
+            condition.unlock()
+            return true
+        }
+        inFlight.insert(record.seq)
         running += 1
+        let key = record.dedupKey
+        let order = sequence
+        sequence += 1
+        if let key { keyQueue[key, default: []].append(order) }
         condition.unlock()
         let thread = Thread { [self] in
-            deliver(seq: record.seq, url: url, body: body, after: record.attempts)
+            // One PagerDuty incident's events go in the order they were asked for: a resolve
+            // never overtakes its trigger.
+            if let key {
+                condition.lock()
+                while keyQueue[key, default: []].first.map({ $0 != order }) ?? false, !stopping { condition.wait() }
+                condition.unlock()
+            }
+            deliver(seq: record.seq, url: url, body: body, after: record.attempts, secrets: secrets)
             condition.lock()
             running -= 1
+            inFlight.remove(record.seq)
+            if let key { keyQueue[key]?.removeAll { $0 == order } }
             condition.broadcast()
             condition.unlock()
         }
+
         thread.start()
         return true
     }
 
-    private func deliver(seq: Int, url: String, body: [UInt8], after made: Int) {
+    private func deliver(seq: Int, url: String, body: [UInt8], after made: Int, secrets: [String]) {
         var attempt = made
         var wait = config.backoffSeconds * pow(2, Double(max(0, made)))
         while true {
             attempt += 1
-            let answer = poster.post(url: url, body: body, timeout: config.timeoutSeconds)
+            var answer = poster.post(url: url, body: body, timeout: config.timeoutSeconds)
+            for secret in secrets where answer.said.contains(secret) { answer.said = answer.said.replacingOccurrences(of: secret, with: "***") }
             let status = answer.status ?? 0
             let delivered = (200..<300).contains(status)
             let retryable = answer.status == nil || status == 429 || status >= 500 || status == 408
@@ -174,6 +217,13 @@ public final class NotificationSender: @unchecked Sendable {
         defer { condition.unlock() }
         while running > 0, Date() < deadline { _ = condition.wait(until: deadline) }
         return running == 0
+    }
+
+    /// Lets attempts go on again after a `stop` whose leaving did not happen (a `quit` refused).
+    public func resumeSending() {
+        condition.lock()
+        stopping = false
+        condition.unlock()
     }
 
     /// Stops waiting between attempts (the shell is leaving): an attempt under way ends, no new

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -165,6 +166,24 @@ public struct NotifyConfig: Sendable {
         let errors = source.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty else { return .failure(InputFileError(errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })) }
         return .success(config)
+    }
+
+    /// The variables a notify file names for its secrets (`routing_key_env: PD_SRE_KEY` …), read
+    /// from its lines without checking the file: to take them out of the environment also when
+    /// the file is not used (a drill) or cannot be (a mistake in it).
+    public static func secretVariables(inFile path: String) -> [String] {
+        guard let bytes = try? TranscriptLog.readBytes(path: path), let text = String(validating: bytes, as: UTF8.self) else { return [] }
+        var names: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            var rest = Substring(line).drop { $0 == " " || $0 == "-" || $0 == "\t" }
+            guard let colon = rest.firstIndex(of: ":") else { continue }
+            let key = rest[..<colon].trimmingCharacters(in: .whitespaces)
+            guard key.hasSuffix("_env") else { continue }
+            rest = rest[rest.index(after: colon)...]
+            let value = rest.split(separator: "#").first.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'")) } ?? ""
+            if !value.isEmpty { names.append(value) }
+        }
+        return names
     }
 
     /// `60s`, `0.5s`.

@@ -117,9 +117,10 @@ extension Session {
 
     /// Stages the delivery results taken and not yet recorded (before a pause or a leave, which
     /// record nothing else that fell due).
+    /// They stay among what is to be recorded until they are (a decision made again stages them
+    /// again; one staged already is in the state's keys).
     func stageCollectedDeliveries() {
         let happenings = automation.unrecorded.filter { $0.entry.kind == .delivery && !state.automaticKeys.contains($0.key) }
-        automation.unrecorded.removeAll { $0.entry.kind == .delivery }
         for happening in happenings {
             var entry = happening.entry
             entry.at = max(entry.at, state.lastAt)

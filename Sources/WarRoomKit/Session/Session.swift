@@ -297,9 +297,6 @@ public final class Session: CommandContext {
         // entries go in under, however often they are sent.
         // (A file has one writer, so nothing is kept of what it saw: keeping it would copy the
         // state's collections on the command's first change.)
-        // Leaving: the notifications under way end first, and what they came to goes on the
-        // record before the pause (or the leave); the rest is sent again by the next shell.
-        if command.name == "quit" { settleDeliveries(waiting: Session.leaveDeliveryWait) }
         let intent = CommandIntent(command: .random(), seen: store.isShared ? state : IncidentState(), configurationSeenThrough: roomShell.configurationSeenThrough)
         let outerCommand = recorder.commandID
         recorder.commandID = intent.command
@@ -349,6 +346,8 @@ public final class Session: CommandContext {
             return fail(String(describing: error), command: command.name, reply: &reply)
         }
         reply.exit = line.exit
+        // A `quit` that was not recorded leaves the shell working: its notifications go on.
+        if command.name == "quit", !reply.exit { notifier?.resumeSending() }
         return reply
     }
 

@@ -87,6 +87,7 @@ public final class AlertIntake {
     public func receive(_ payload: AlertmanagerPayload) throws -> Outcome {
         var incidents = try destination.incidents(group: payload.groupKey, fresh: false)
         var closed: IncidentState?
+        var opened: String?
         if let latest = incidents.last {
             let store = try destination.open(incident: latest)
             var failed = true
@@ -94,11 +95,16 @@ public final class AlertIntake {
             var state = store.isShared ? states[latest] ?? IncidentState(entries: []) : IncidentState(entries: [])
             for entry in try store.entries(after: state.lastSeq) { state.apply(entry) }
             if store.isShared { states[latest] = state }
+            opened = latest
             if state.status != .closed {
                 let (count, after) = try record(payload, in: store, state: state)
                 if store.isShared { states[latest] = after }
                 failed = false
-                return Outcome(action: count == 0 ? .repeated : .recorded, incident: state.id, entries: count, detail: "")
+                // Closed by a responder while this was decided: nothing went in; a new incident may.
+                if after.status != .closed {
+                    return Outcome(action: count == 0 ? .repeated : .recorded, incident: state.id, entries: count, detail: "")
+                }
+                state = after
             }
             failed = false
             states[latest] = nil
@@ -108,9 +114,11 @@ public final class AlertIntake {
         // that the closed incident did not record (Alertmanager repeating one it did, or a
         // resolution, is not news).
         // Another intake (or `start --alert`) may have opened one since the last look.
-        if let closed {
+        if closed != nil {
             incidents = try destination.incidents(group: payload.groupKey, fresh: true)
-            if let newer = incidents.last, newer != closed.id { return try receive(payload) }
+            // Named as the destination names it (a file's stem, which a rename may have made
+            // differ from the incident's id).
+            if let newer = incidents.last, newer != opened { return try receive(payload) }
         }
         let news = payload.alerts.filter { $0.firing && !(closed?.automaticKeys.contains($0.key) ?? false) }
         guard !news.isEmpty else {
@@ -144,7 +152,9 @@ public final class AlertIntake {
     public static func open(_ payload: AlertmanagerPayload, routes: AlertRoutes, options given: StartOptions, source: TimeSource) throws -> (Session, String) {
         let decision = routes.decide(payload)
         var options = given
-        options.title = options.title ?? Display.firstLine(payload.title, limit: 200)
+        let title = Display.firstLine(payload.title, limit: 200)
+        // A summary that expanded to nothing names no incident: the alert's name does.
+        options.title = options.title ?? (title.allSatisfy(\.isWhitespace) ? payload.alerts.first?.name ?? "Alert" : title)
         options.severity = options.severity ?? decision.severity
         options.target = options.target ?? "none"
         options.alerts = payload
@@ -184,6 +194,8 @@ public final class AlertIntake {
     func record(_ payload: AlertmanagerPayload, in store: any TranscriptStore, state recorded: IncidentState) throws -> (Int, IncidentState) {
         var state = recorded
         for attempt in 1...IncidentRecorder.maximumAttempts {
+            // Nothing goes on the record after its close.
+            guard state.status != .closed else { return (0, state) }
             let drafts = Self.drafts(payload, state: state, now: source.wallNow())
             guard !drafts.isEmpty else { return (0, state) }
             // The same notification sent again carries the same id: a store that lost the

@@ -118,7 +118,6 @@ public struct AlertmanagerPayload: Sendable, Equatable {
     public static func alert(_ item: JSONValue, at path: String) throws -> Alert {
         guard let object = item.objectValue else { throw AlertPayloadError("\(path) is not an object") }
         let labels = try labels(object["labels"], at: "\(path).labels")
-        guard labels["alertname"] != nil else { throw AlertPayloadError("\(path).labels has no 'alertname'") }
         guard let startsText = object["startsAt"]?.stringValue else { throw AlertPayloadError("\(path).startsAt is missing") }
         guard let startsAt = Instant.parseISO8601(startsText) else {
             throw AlertPayloadError("\(path).startsAt '\(startsText.prefix(40))' is not an RFC 3339 time")

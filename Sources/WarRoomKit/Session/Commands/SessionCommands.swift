@@ -57,6 +57,10 @@ enum SessionCommands {
                     details: "In a shared room (a store) the incident is never paused by one shell: quit records that you left, the others go on, and you come back with 'warroom join ID'. Only 'close' ends it.\nExample: quit", group: .session, runnable: false
         ) { session, arguments in
             try arguments.expectEnd(usage: "quit")
+            // The notifications under way end first, and what they came to goes on the record
+            // before the pause (or the leave); the rest is sent again by another shell.
+            session.settleDeliveries(waiting: Session.leaveDeliveryWait)
+            session.stageCollectedDeliveries()
             session.then(.endSession)
             if session.isRoom, let shell = session.shell {
                 try session.record(.leave, text: "\(session.responder) left", data: ["responder": .string(session.responder), "shell": .int(shell), "reason": "quit"])
