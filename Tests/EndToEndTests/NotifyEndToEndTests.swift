@@ -264,4 +264,38 @@ import Glibc
         #expect(asked.status == 0, "\(asked.stderr)")
         #expect(setup.receiver.requests(to: "/pagerduty").count == 1, "named on the command line, a drill's page goes")
     }
+
+    @Test func aPageLeftBehindInARoomIsTakenOverByOneShellOnly() throws {
+        let setup = try Setup()
+        defer { setup.folder.cleanUp() }
+        let database = try PostgresServer.shared().createDatabase()
+        #expect(try WarRoomBinary.run(["store", "init", database.url]).status == 0)
+        setup.receiver.script("/pagerduty", [.status(503, "busy")])
+        // alice pages and leaves before any retry: the page is on the record, not delivered.
+        let alice = try WarRoomBinary.run(["start", "--free-form", "--title", "Take over", "--store", database.url, "--transcripts", setup.transcripts,
+                                           "--notify", setup.notifyFile, "--as", "alice"], input: "escalate sre queue stuck\n", environment: setup.environment)
+        #expect(alice.status == 0, "\(alice.stderr)")
+        let incident = try #require(try PostgresCatalog.list(url: ConnectionString(database.url)).first?.id)
+        #expect(setup.receiver.requests(to: "/pagerduty").count == 1)
+        // bob joins and takes it over; carol joins while bob is here and leaves it to him.
+        let bob = try WarRoomBinary.start(["join", incident, "--store", database.url, "--transcripts", setup.transcripts, "--notify", setup.notifyFile,
+                                           "--as", "bob"], environment: setup.environment)
+        #expect(setup.receiver.wait(for: 2, to: "/pagerduty", seconds: 20))
+        let carol = try WarRoomBinary.run(["join", incident, "--store", database.url, "--transcripts", setup.transcripts, "--notify", setup.notifyFile,
+                                           "--as", "carol"], input: "status\n", environment: setup.environment)
+        #expect(carol.status == 0, "\(carol.stderr)")
+        try bob.send(Array("status\nquit\n".utf8))
+        bob.closeInput()
+        #expect(bob.wait(seconds: 60).status == 0, "\(bob.stderr.text)")
+        let pages = setup.receiver.requests(to: "/pagerduty")
+        #expect(pages.count == 2, "alice's attempt and bob's, not carol's: \(pages.count)")
+        #expect(Set(pages.compactMap { $0.body?["dedup_key"]?.stringValue }).count == 1)
+        let store = try PostgresTranscriptStore.open(url: ConnectionString(database.url), incident: incident, readOnly: true)
+        defer { store.close() }
+        let entries = try store.entries(after: 0)
+        let claims = entries.filter { $0.kind == .delivery && $0.data["outcome"] == "claimed" }
+        #expect(claims.count == 1, "one shell took it over: \(claims.map(\.text))")
+        #expect(entries.contains { $0.kind == .delivery && $0.data["outcome"] == "delivered" })
+        #expect(IncidentState(entries: entries).notifications.values.first?.outcome == .delivered)
+    }
 }

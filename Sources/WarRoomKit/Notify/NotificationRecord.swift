@@ -22,6 +22,9 @@ public struct NotificationRecord: Sendable, Equatable {
     public var dedupKey: String?
     /// The shell that asked for it, in a room.
     public var shell: Int?
+    /// The shell whose job it is to deliver it: the one that asked, or the last to take it over
+    /// (a `delivery` entry claiming it) when that one had gone.
+    public var owner: Int?
     public var text: String
     /// What is sent (without the secret).
     public var body: JSONObject
@@ -40,11 +43,16 @@ public struct NotificationRecord: Sendable, Equatable {
         action = entry.data["action"]?.stringValue
         dedupKey = entry.data["dedup_key"]?.stringValue
         shell = entry.data["shell"]?.intValue
+        owner = shell
         text = entry.text
         body = entry.data["body"]?.objectValue ?? [:]
     }
 
     mutating func apply(_ delivery: TranscriptEntry) {
+        if delivery.data["outcome"] == "claimed" {
+            owner = delivery.data["shell"]?.intValue
+            return
+        }
         attempts = max(attempts, delivery.data["attempt"]?.intValue ?? attempts + 1)
         switch delivery.data["outcome"]?.stringValue {
         case "delivered": outcome = .delivered

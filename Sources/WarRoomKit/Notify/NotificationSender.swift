@@ -201,6 +201,13 @@ public final class NotificationSender: @unchecked Sendable {
         return taken
     }
 
+    /// Whether this sender is delivering the notification `seq` now.
+    public func isSending(_ seq: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return inFlight.contains(seq)
+    }
+
     /// Whether a notification is still being delivered.
     public var isBusy: Bool {
         condition.lock()

@@ -8,40 +8,77 @@ extension Session {
     static let leaveDeliveryWait = 5.0
     /// How long `close` waits for its own notifications before writing the postmortem.
     static let closeDeliveryWait = 30.0
+    /// How often an idle shell looks for notifications nobody is delivering.
+    static let takeOverInterval = 15.0
+
+    /// A commit found recorded after the store came back held notifications: look for them at the next tick.
+    var pendingTakeOver: Bool {
+        get { instruments.takeOverDue }
+        set { instruments.takeOverDue = newValue }
+    }
 
     /// The notify file's receivers and the sender that delivers to them.
     public var notifier: NotificationSender? { instruments.notifier }
 
     /// Attaches the receivers, and sends again what the record shows was never delivered: in a
-    /// file's incident every such notification (its shell is gone), in a room those whose shell
-    /// has left or stopped counting.
+    /// file's incident every such notification (its shell is gone); in a room those whose
+    /// owner has gone, each taken over by one shell only (`takeOverNotifications`).
     /// - Returns: what to tell the responder.
     @discardableResult
     public func attachNotifier(_ config: NotifyConfig, poster: any NotificationPosting) -> [String] {
-        let sender = NotificationSender(config: config, poster: poster)
-        instruments.notifier = sender
-        let pending = state.notifications.values.filter { $0.outcome == .pending }.sorted { $0.seq < $1.seq }
-        guard !pending.isEmpty else { return [] }
-        var alive: Set<Int> = []
+        instruments.notifier = NotificationSender(config: config, poster: poster)
+        return takeOverNotifications()
+    }
+
+    /// Sends the notifications on the record that nobody is delivering: this shell's own that it
+    /// is not sending (a commit whose answer was lost, then found recorded), and, in a room,
+    /// those whose owner has left or stopped counting — claimed first by a `delivery` entry
+    /// decided under the room's write lock, so that one shell takes each over, never two.
+    /// - Returns: what to tell the responder.
+    @discardableResult
+    func takeOverNotifications() -> [String] {
+        guard let notifier else { return [] }
+        let me = roomShell.id
+        func pending() -> [NotificationRecord] {
+            state.notifications.values.filter { $0.outcome == .pending && !notifier.isSending($0.seq) }.sorted { $0.seq < $1.seq }
+        }
+        guard !pending().isEmpty else { return [] }
+        var mine: [NotificationRecord] = []
         if let room {
-            // Which shells are still here decides whose notifications are this shell's to send:
-            // not knowing, it sends none (the others may be sending them).
-            guard let shells = try? room.present(among: Array(state.shells.keys)) else {
-                return ["\(pending.count) notification\(pending.count == 1 ? " is" : "s are") not delivered on the record; whether their shells are still here cannot be told now, so this shell leaves them"]
+            do {
+                try recorder.commit(lock: true, decide: { _ in
+                    mine = []
+                    try refreshFromStore()
+                    let candidates = pending()
+                    guard !candidates.isEmpty else { return }
+                    let present = try room.present(among: Array(Set(candidates.compactMap(\.owner))))
+                    for record in candidates {
+                        if let owner = record.owner, owner == me {
+                            mine.append(record)
+                        } else if record.owner.map({ !present.contains($0) }) ?? true {
+                            let key = "claim:\(record.seq):\(me ?? 0):\(state.lastSeq)"
+                            stage(TranscriptEntry(seq: 0, at: max(clock.now, state.lastAt), wall: clock.wallNow, by: IncidentState.automaticAuthor,
+                                                  kind: .delivery, phase: state.phase, step: state.step,
+                                                  text: "Taken over by \(responder)'s shell: #\(record.seq) was not delivered and its shell has gone",
+                                                  data: ["notify": .int(record.seq), "outcome": "claimed", "shell": me.map(JSONValue.int) ?? .null, "key": .string(key)]))
+                            mine.append(record)
+                        }
+                    }
+                })
+            } catch {
+                discardStaged()
+                return ["could not take over the notifications left undelivered (\(error)); another shell will"]
             }
-            alive = shells
+        } else {
+            mine = pending()
         }
-        var resent: [String] = []
-        for record in pending {
-            if let shell = record.shell, alive.contains(shell), shell != roomShell.id { continue }
-            if sender.send(record) {
-                resent.append("#\(record.seq) \(record.channel) \(record.target)")
-            } else {
-                resent.append("#\(record.seq) \(record.channel) \(record.target) (not in \(config.origin): not sent)")
-            }
+        var sent: [String] = []
+        for record in mine {
+            let current = state.notifications[record.seq] ?? record
+            sent.append("#\(record.seq) \(record.channel) \(record.target)" + (notifier.send(current) ? "" : " (not in \(notifier.config.origin): not sent)"))
         }
-        guard !resent.isEmpty else { return [] }
-        return ["\(resent.count) notification\(resent.count == 1 ? " was" : "s were") not delivered when the last shell stopped; sending again: " + resent.joined(separator: ", ")]
+        guard !sent.isEmpty else { return [] }
+        return ["\(sent.count) notification\(sent.count == 1 ? " was" : "s were") not delivered; sending again: " + sent.joined(separator: ", ")]
     }
 
     /// Stages a `notify` entry for each receiver the entries staged since `index` call for, and

@@ -32,6 +32,8 @@ struct Instruments {
     var longestDrill = SimulatedTarget.longestDrill
     /// Where notifications go (`--notify`), and the sender delivering them.
     var notifier: NotificationSender?
+    /// Notifications recorded by a commit whose answer was lost are to be looked for.
+    var takeOverDue = false
     /// What resolving the playbook and scenario had to say when the session opened.
     var setupNotices: [String] = []
     /// The playbook's guidance to show when the session opens (its first or current step).
@@ -78,6 +80,8 @@ struct Automation {
     var unrecorded: [Session.Happening] = []
     /// Others' load balancer changes are applied to this shell's simulation up to this `seq`.
     var appliedThrough: Int
+    /// When this shell last looked for notifications nobody is delivering (monotonic seconds).
+    var lastTakeOver = 0.0
 }
 
 /// One shell's part in a shared room.

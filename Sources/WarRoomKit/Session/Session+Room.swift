@@ -310,6 +310,8 @@ extension Session {
                 let recorded = try room.entries(command: item.command)
                 if let first = recorded.first, let last = recorded.last {
                     line.notices.append(Notice(.store, "'\(shown)' was recorded after all (#\(first.seq)\(last.seq == first.seq ? "" : "…#\(last.seq)")); nothing to type again"))
+                    // Its notifications were never handed to the sender: they go now.
+                    if recorded.contains(where: { $0.kind == .notify }) { pendingTakeOver = true }
                 } else {
                     line.notices.append(Notice(.store, "'\(shown)' was not recorded; type it again if it still applies"))
                 }

@@ -505,6 +505,14 @@ public final class Session: CommandContext {
                 line.notices.removeSubrange(noticeCount...)
                 fetch = true
             })
+            // Now and then (and at once after a commit found recorded late): notifications whose
+            // shell has gone, or this shell's own that it is not sending, are taken over.
+            let now = clock.monotonicSeconds
+            if notifier != nil, pendingTakeOver || now - automation.lastTakeOver >= Session.takeOverInterval {
+                automation.lastTakeOver = now
+                pendingTakeOver = false
+                line.notices += takeOverNotifications().map { Notice(.notification, $0) }
+            }
             return line.notices
         } catch {
             discardStaged()
