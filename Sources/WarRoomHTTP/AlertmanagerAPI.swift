@@ -13,7 +13,8 @@ public struct AlertmanagerAPI: Sendable {
         guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = components.host, !host.isEmpty
         else {
-            throw StartError.invalid("'\(text.split(separator: "@").last ?? "")' is not an Alertmanager URL: give http://HOST:PORT, the address its web UI is served at")
+            let shown = text.contains("@") ? "…@" + (text.split(separator: "@", omittingEmptySubsequences: false).last ?? "") : text
+            throw StartError.invalid("'\(shown)' is not an Alertmanager URL: give http://HOST:PORT, the address its web UI is served at")
         }
         if let user = components.user {
             let secret = "\(user.removingPercentEncoding ?? user):\(components.password?.removingPercentEncoding ?? "")"

@@ -1,5 +1,6 @@
 import Dispatch
 import NIOCore
+import Synchronization
 import NIOHTTP1
 import NIOPosix
 
@@ -44,6 +45,18 @@ public final class HTTPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let queue: DispatchQueue
+    /// Set by `stop`: a request that comes on a kept-alive connection afterwards is answered
+    /// 503 and never handled, so nothing is recorded once the stop has waited for the queue.
+    private let stopping: Stopping
+
+    /// A connection that sends nothing for this long is closed (a client that stalls cannot
+    /// hold descriptors forever).
+    public static let idleSeconds: Int64 = 120
+
+    final class Stopping: Sendable {
+        let flag = Mutex(false)
+        var isSet: Bool { flag.withLock { $0 } }
+    }
 
     /// Binds and starts serving.
     /// - Parameters:
@@ -53,14 +66,17 @@ public final class HTTPServer: Sendable {
     public init(host: String, port: Int, maximumBody: Int, handler: @escaping Handler) throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let queue = DispatchQueue(label: "warroom.http.handler")
+        let stopping = Stopping()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(HTTPServer.idleSeconds)))
+                    try channel.pipeline.syncOperations.addHandler(IdleCloser())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(maximumBody: maximumBody, queue: queue, handler: handler))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(maximumBody: maximumBody, queue: queue, stopping: stopping, handler: handler))
                 }
             }
         do {
@@ -71,11 +87,13 @@ public final class HTTPServer: Sendable {
         }
         self.group = group
         self.queue = queue
+        self.stopping = stopping
         self.port = channel.localAddress?.port ?? port
     }
 
     /// Stops accepting, lets the requests being handled finish and answer, then closes.
     public func stop() {
+        stopping.flag.withLock { $0 = true }
         try? channel.close().wait()
         // Every handler queued has run once this returns; their answers are on the loop.
         queue.sync {}
@@ -92,14 +110,16 @@ private final class RequestHandler: ChannelInboundHandler {
 
     let maximumBody: Int
     let queue: DispatchQueue
+    let stopping: HTTPServer.Stopping
     let handler: HTTPServer.Handler
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
 
-    init(maximumBody: Int, queue: DispatchQueue, handler: @escaping HTTPServer.Handler) {
+    init(maximumBody: Int, queue: DispatchQueue, stopping: HTTPServer.Stopping, handler: @escaping HTTPServer.Handler) {
         self.maximumBody = maximumBody
         self.queue = queue
+        self.stopping = stopping
         self.handler = handler
     }
 
@@ -128,8 +148,9 @@ private final class RequestHandler: ChannelInboundHandler {
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             let handler = self.handler
+            let stopping = self.stopping
             queue.async {
-                let response = handler(received)
+                let response = stopping.isSet ? HTTPResponse(status: 503, body: "stopping; send it again\n") : handler(received)
                 loop.execute {
                     let (this, context) = bound.value
                     this.respond(context: context, response, version: head.version, keepAlive: keepAlive)
@@ -152,6 +173,19 @@ private final class RequestHandler: ChannelInboundHandler {
         if !keepAlive {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             written.whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
+}
+
+/// Closes a connection that has sent nothing for `HTTPServer.idleSeconds`.
+private final class IdleCloser: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }

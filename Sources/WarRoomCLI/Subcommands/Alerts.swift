@@ -39,7 +39,10 @@ struct Alerts: ParsableCommand {
     }
 
     static func url(_ given: String?) throws -> String {
-        guard let url = given ?? ProcessInfo.processInfo.environment["WARROOM_ALERTMANAGER"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        let fromEnvironment = ProcessInfo.processInfo.environment["WARROOM_ALERTMANAGER"].flatMap({ $0.isEmpty ? nil : $0 })
+        // It may hold credentials: a `!` command of the shell that follows cannot print them.
+        NotifyOption.scrub(["WARROOM_ALERTMANAGER"])
+        guard let url = given ?? fromEnvironment else {
             throw StartError.invalid("name Alertmanager: --alertmanager http://HOST:PORT (or $WARROOM_ALERTMANAGER)")
         }
         return url

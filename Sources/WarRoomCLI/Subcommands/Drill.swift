@@ -41,7 +41,7 @@ struct DrillCommand: ParsableCommand {
             if let speed { arguments += ["--speed", String(speed)] }
             if let transcripts { arguments += ["--transcripts", transcripts] }
             if let playbooks { arguments += ["--playbooks", playbooks] }
-            var start = try Start.parse(arguments)
+            let start = try Start.parse(arguments)
             try start.run()
         }
     }

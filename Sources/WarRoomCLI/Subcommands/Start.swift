@@ -172,7 +172,10 @@ struct Start: ParsableCommand {
 extension Start {
     /// The notification `--alert` or `--alertmanager --fingerprint` opens the incident from.
     func alertOpening() throws -> (payload: AlertmanagerPayload, routes: AlertRoutes)? {
-        let alertmanager = self.alertmanager ?? (fingerprint != nil ? ProcessInfo.processInfo.environment["WARROOM_ALERTMANAGER"].flatMap { $0.isEmpty ? nil : $0 } : nil)
+        let fromEnvironment = ProcessInfo.processInfo.environment["WARROOM_ALERTMANAGER"].flatMap { $0.isEmpty ? nil : $0 }
+        // It may hold credentials: a `!` command of this shell cannot print them.
+        NotifyOption.scrub(["WARROOM_ALERTMANAGER"])
+        let alertmanager = self.alertmanager ?? (fingerprint != nil ? fromEnvironment : nil)
         guard alert != nil || alertmanager != nil || fingerprint != nil else {
             if routes != nil { throw StartError.conflict("--routes maps alerts to playbooks; it goes with --alert FILE or --alertmanager URL --fingerprint F") }
             return nil
