@@ -23,6 +23,15 @@ extension Session {
         if let room = store as? RoomStore, store.isShared, try !room.mayWrite() { throw RoomError.readOnly(incident: state.id) }
         let session = try attach(store: store, state: state, entries: entries, responder: responder, folders: folders, source: source)
         try session.enterRoom()
+        // A room whose playbook never began (opened by intake, which was stopped part-way):
+        // the first to join begins it, under the room's lock so that nobody begins it twice.
+        if let progress = session.progress, !progress.started {
+            try session.recorder.commit(lock: true, decide: { _ in
+                try session.refreshFromStore()
+                guard let progress = session.progress, !progress.started else { return }
+                try session.record(try progress.begin(at: session.clock.now).entries)
+            })
+        }
         session.showCurrentStep()
         let present = (try? session.presence().present.map(\.shown)) ?? [session.responder]
         session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries.filter { $0.isVisible(to: responder, facilitator: session.isFacilitator) },

@@ -533,6 +533,8 @@ public final class Session: CommandContext {
         try recorder.commit(lock: false, decide: { attempt in
             guard attempt > 1 else { return }
             try refreshFromStore()
+            // Nothing goes on the record after its close (another shell closed it meanwhile).
+            guard state.status != .closed else { return }
             for draft in drafts { recorder.stage(draft) }
         })
     }
