@@ -11,8 +11,9 @@ public struct HTTPNotificationPoster: NotificationPosting {
         do {
             let answer = try HTTPExchange.send("POST", url, headers: ["Content-Type": "application/json", "User-Agent": "warroom/\(Session.programVersion)"],
                                                body: body, timeout: timeout)
-            let said = SafeText.printable(String(decoding: answer.body.prefix(400), as: UTF8.self))
-            return PostAnswer(status: answer.status, said: String(said.prefix(200)), retryAfter: answer.header("Retry-After").flatMap(Self.retryAfter))
+            // Cut to 200 characters by the sender, once it has cleared the secrets from it.
+            let said = SafeText.printable(String(decoding: answer.body.prefix(1000), as: UTF8.self))
+            return PostAnswer(status: answer.status, said: said, retryAfter: answer.header("Retry-After").flatMap(Self.retryAfter))
         } catch let failure as HTTPExchange.Failure {
             return PostAnswer(status: nil, said: failure.reason)
         } catch {

@@ -12,8 +12,8 @@ struct Intake: ParsableCommand {
             (groupKey) opens one incident, as a transcript in --transcripts (a responder 'resume's it; intake appends only \
             while no shell holds it) or in a shared store with --store (responders 'join'). Later notifications for the group \
             record new firing and resolved alerts, once each however often Alertmanager sends them again. An answer 2xx \
-            means the entries are on disk (or in the store); 5xx means nothing was recorded and Alertmanager will retry; \
-            400 is a payload that will never be valid. Logs one line per request on stderr; SIGTERM stops it cleanly. \
+            means the entries are on disk (or in the store); 5xx means they are not all there and Alertmanager will retry \
+            (what went in is not recorded twice); 400 is a payload that will never be valid. Logs one line per request on stderr; SIGTERM stops it cleanly. \
             See docs/ALERTS.md for the routes file, Alertmanager's receiver and a systemd unit.
             """)
 

@@ -132,12 +132,19 @@ public final class NotificationSender: @unchecked Sendable {
         let thread = Thread { [self] in
             // One PagerDuty incident's events go in the order they were asked for: a resolve
             // never overtakes its trigger.
+            var behind = false
             if let key {
                 condition.lock()
-                while keyQueue[key, default: []].first.map({ $0 != order }) ?? false, !stopping { condition.wait() }
+                while keyQueue[key, default: []].first.map({ $0 != order }) ?? false, !stopping {
+                    behind = true
+                    condition.wait()
+                }
+                // Still behind another of its incident's events as the shell leaves: no attempt
+                // now (a resolve must not go before its trigger); another shell sends it.
+                if keyQueue[key, default: []].first.map({ $0 != order }) ?? false { behind = true } else { behind = false }
                 condition.unlock()
             }
-            deliver(seq: record.seq, url: url, body: body, after: record.attempts, secrets: secrets)
+            if !(behind && isStopping) { deliver(seq: record.seq, url: url, body: body, after: record.attempts, secrets: secrets) }
             condition.lock()
             running -= 1
             inFlight.remove(record.seq)
@@ -157,6 +164,8 @@ public final class NotificationSender: @unchecked Sendable {
             attempt += 1
             var answer = poster.post(url: url, body: body, timeout: config.timeoutSeconds)
             for secret in secrets where answer.said.contains(secret) { answer.said = answer.said.replacingOccurrences(of: secret, with: "***") }
+            // Cut after the secrets are cleared, so that none is cut in half and kept.
+            answer.said = String(answer.said.prefix(200))
             let status = answer.status ?? 0
             let delivered = (200..<300).contains(status)
             let retryable = answer.status == nil || status == 429 || status >= 500 || status == 408
@@ -201,11 +210,22 @@ public final class NotificationSender: @unchecked Sendable {
         return taken
     }
 
+    /// Whether the notify file names the notification's receiver.
+    public func canSend(_ record: NotificationRecord) -> Bool {
+        destination(of: record) != nil
+    }
+
     /// Whether this sender is delivering the notification `seq` now.
     public func isSending(_ seq: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         return inFlight.contains(seq)
+    }
+
+    private var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
     }
 
     /// Whether a notification is still being delivered.

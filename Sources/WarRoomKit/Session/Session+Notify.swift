@@ -40,7 +40,12 @@ extension Session {
         guard let notifier else { return [] }
         let me = roomShell.id
         func pending() -> [NotificationRecord] {
-            state.notifications.values.filter { $0.outcome == .pending && !notifier.isSending($0.seq) }.sorted { $0.seq < $1.seq }
+            // Not being sent (asked first: an attempt's result is handed over before it stops
+            // counting as sent), no result waiting to be recorded, and a receiver this shell has.
+            let idle = state.notifications.values.filter { $0.outcome == .pending && !notifier.isSending($0.seq) && notifier.canSend($0) }
+            collectDeliveries()
+            let waiting = Set(automation.unrecorded.compactMap { $0.entry.kind == .delivery ? $0.entry.data["notify"]?.intValue : nil })
+            return idle.filter { !waiting.contains($0.seq) }.sorted { $0.seq < $1.seq }
         }
         guard !pending().isEmpty else { return [] }
         var mine: [NotificationRecord] = []

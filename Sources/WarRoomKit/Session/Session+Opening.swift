@@ -121,7 +121,14 @@ extension Session {
             }
             try session.recorder.commitStaged()
         }
-        if let begin = try session.progress?.begin(at: clock.now) {
+        if store.isShared, options.alertService {
+            // A responder may join between intake's appends and begin the playbook first.
+            try session.recorder.commit(lock: true, decide: { _ in
+                try session.refreshFromStore()
+                guard let progress = session.progress, !progress.started else { return }
+                try session.record(try progress.begin(at: session.clock.now).entries)
+            })
+        } else if let begin = try session.progress?.begin(at: clock.now) {
             try session.record(begin.entries)
             try session.commitAfterOthers()
             session.instruments.openingGuide = begin.message

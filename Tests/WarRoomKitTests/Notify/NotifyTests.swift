@@ -742,6 +742,23 @@ import Glibc
         #expect(sender.takeResults().map(\.outcome) == ["delivered"])
     }
 
+    @Test func aReceiversAnswerIsClearedOfTheSecretsBeforeItIsRecorded() throws {
+        let config = try Self.senderConfig()
+        let tail = String(Self.slackURL.split(separator: "/").last ?? "")
+        let echo = String(repeating: "x", count: 190) + " Cannot POST \(Self.slackURL) (\(tail))"
+        let poster = ScriptedPoster([PostAnswer(status: 404, said: echo)])
+        let sender = NotificationSender(config: config, poster: poster)
+        let update = Self.entry(seq: 2, .update, "rolled back")
+        let state = IncidentState(entries: [Self.opened(), update])
+        var intent = try #require(NotificationPlan.intents(for: [update], state: state, config: config, join: Self.join).first)
+        intent.seq = 3
+        #expect(sender.send(NotificationRecord(entry: intent)))
+        #expect(sender.waitUntilIdle(seconds: 1))
+        let said = try #require(sender.takeResults().first?.answer.said)
+        #expect(!said.contains(tail) && !said.contains(String(tail.prefix(8))), "\(said)")
+        #expect(said.count <= 200)
+    }
+
     @Test func stopDuringALongBackoffReturnsPromptlyAndMakesNoFurtherAttempt() throws {
         let config = try Self.senderConfig(retry: "{backoff: 30s}")
         let poster = ScriptedPoster(Self.answers(500))

@@ -28,8 +28,10 @@ public protocol AlertDestination: AnyObject {
 /// notifications record new firing and resolved alerts as `alert` entries, once each however
 /// often Alertmanager sends them again (each alert's key is its fingerprint, state and start).
 ///
-/// One notification is recorded in one append: all of it, or nothing (and then the caller
-/// answers 5xx so that Alertmanager sends it again).
+/// A notification to an open incident is recorded in one append: all of it, or nothing. Opening
+/// an incident is several appends (the open entry, the alerts, the playbook's first step); one
+/// that fails part-way is completed by the retry, which finds the incident by its group. Either
+/// way the caller answers 5xx on a failure, so that Alertmanager sends it again.
 public final class AlertIntake {
     /// Who records what intake records.
     public static let author = "alertmanager"
