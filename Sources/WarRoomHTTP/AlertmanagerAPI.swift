@@ -10,23 +10,12 @@ public struct AlertmanagerAPI: Sendable {
 
     /// - Throws: `StartError.invalid` for a URL that is not one (exit 64).
     public init(url text: String) throws {
-        guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty
-        else {
+        guard let service = ServiceURL(text) else {
             let shown = text.contains("@") ? "…@" + (text.split(separator: "@", omittingEmptySubsequences: false).last ?? "") : text
             throw StartError.invalid("'\(shown)' is not an Alertmanager URL: give http://HOST:PORT, the address its web UI is served at")
         }
-        if let user = components.user {
-            let secret = "\(user.removingPercentEncoding ?? user):\(components.password?.removingPercentEncoding ?? "")"
-            authorization = "Basic " + Data(secret.utf8).base64EncodedString()
-        } else {
-            authorization = nil
-        }
-        components.user = nil
-        components.password = nil
-        components.query = nil
-        while components.path.hasSuffix("/") { components.path.removeLast() }
-        guard let url = components.url else { throw StartError.invalid("'\(host)' is not an Alertmanager URL: give http://HOST:PORT") }
+        authorization = service.authorization
+        let url = service.url
         base = url
         label = url.absoluteString
     }

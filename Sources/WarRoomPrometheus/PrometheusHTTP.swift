@@ -20,25 +20,10 @@ public final class PrometheusHTTP: MetricsQuerying, @unchecked Sendable {
     /// - Parameter url: `http://HOST:PORT` or `https://…`, with any path prefix Prometheus is served under.
     /// - Throws: `MetricsError.badResponse` never; `PrometheusURLError` for a URL that is not one.
     public init(url text: String) throws {
-        guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = components.host, !host.isEmpty
-        else {
-            throw PrometheusURLError(text: Self.withoutPassword(text))
-        }
-        if let user = components.user {
-            let secret = "\(user.removingPercentEncoding ?? user):\(components.password?.removingPercentEncoding ?? "")"
-            authorization = "Basic " + Data(secret.utf8).base64EncodedString()
-        } else {
-            authorization = nil
-        }
-        components.user = nil
-        components.password = nil
-        components.query = nil
-        components.fragment = nil
-        while components.path.hasSuffix("/") { components.path.removeLast() }
-        guard let url = components.url else { throw PrometheusURLError(text: Self.withoutPassword(text)) }
-        base = url
-        label = "prometheus:\(url.absoluteString)"
+        guard let service = ServiceURL(text) else { throw PrometheusURLError(text: Self.withoutPassword(text)) }
+        authorization = service.authorization
+        base = service.url
+        label = "prometheus:\(service.url.absoluteString)"
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = 2
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData

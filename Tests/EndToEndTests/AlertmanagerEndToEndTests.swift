@@ -76,14 +76,6 @@ import Glibc
         }
     }
 
-    static func waitFor(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
-    }
 
     @Test func anAlertOpensOneIncidentDetectedAtItsStartAndRepeatsRecordNothing() throws {
         let setup = try Setup()
@@ -97,7 +89,7 @@ import Glibc
             let started = Instant(milliseconds: (now.milliseconds - 2_000) / 1000 * 1000 + 123)
             try alertmanager.post(name: "MessagingErrorRate", labels: ["severity": "critical", "service": "messaging"],
                                   summary: "Messaging 5xx above 5% for 2 minutes", startsAt: started)
-            #expect(try Self.waitFor(seconds: 15) { (try setup.entries().first?.contains { $0.kind == .alert }) == true }, "\(intake.process.stderr.text)")
+            #expect(try waitFor(seconds: 15) { (try setup.entries().first?.contains { $0.kind == .alert }) == true }, "\(intake.process.stderr.text)")
             // Alertmanager repeats the notification (repeat_interval 3s): nothing new is recorded.
             #expect(intake.process.stderr.wait(seconds: 15) { $0.components(separatedBy: "200").count > 2 && $0.contains("repeated") }, "\(intake.process.stderr.text)")
             var incidents = try setup.entries()
@@ -136,7 +128,7 @@ import Glibc
             let resolvedAt = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000) - 500)
             try alertmanager.post(name: "MessagingErrorRate", labels: ["severity": "critical", "service": "messaging"],
                                   summary: "Messaging 5xx above 5% for 2 minutes", startsAt: started, endsAt: resolvedAt)
-            #expect(try Self.waitFor(seconds: 15) { (try setup.entries().first?.contains { $0.kind == .alert && $0.data["state"] == "resolved" }) == true },
+            #expect(try waitFor(seconds: 15) { (try setup.entries().first?.contains { $0.kind == .alert && $0.data["state"] == "resolved" }) == true },
                     "\(intake.process.stderr.text)")
             usleep(2_500_000)
             incidents = try setup.entries()
@@ -164,7 +156,7 @@ import Glibc
                 kill(intake.process.pid, SIGKILL)
                 _ = intake.process.wait(seconds: 10)
                 let restarted = try IntakeProcess(setup.arguments, port: port)
-                let recorded = try Self.waitFor(seconds: 20) {
+                let recorded = try waitFor(seconds: 20) {
                     try setup.entries().contains { $0.contains { $0.kind == .alert && $0.data["alert"] == .string("Round\(round)") } }
                 }
                 kill(restarted.process.pid, SIGTERM)

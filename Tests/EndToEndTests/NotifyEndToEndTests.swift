@@ -56,14 +56,6 @@ import Glibc
         func entries() throws -> [TranscriptEntry] { try TranscriptLog.read(path: try transcript).entries }
     }
 
-    static func waitFor(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
-    }
 
     @Test func escalateReachesPagerDutyOnceAfterThreeFailuresWithFourAttemptsOnRecord() throws {
         let setup = try Setup()
@@ -112,7 +104,7 @@ import Glibc
         let shell = try WarRoomBinary.start(["start", "--free-form", "--title", "Queue backlog", "--transcripts", setup.transcripts,
                                              "--notify", setup.notifyFile], environment: setup.environment)
         try shell.send(Array("escalate sre backlog growing\n".utf8))
-        #expect(Self.waitFor(seconds: 15) { (try? setup.entries().contains { $0.kind == .notify }) == true })
+        #expect(waitFor(seconds: 15) { (try? setup.entries().contains { $0.kind == .notify }) == true })
         #expect(setup.receiver.wait(for: 1, to: "/pagerduty", seconds: 10))
         kill(shell.pid, SIGKILL)
         _ = shell.wait(seconds: 10)

@@ -16,14 +16,6 @@ import Glibc
     static let whisper = "WHISPER-7f3a the team will go for the database first"
     static let hint = "HINT-91bc compare each server's share of the traffic"
 
-    static func waitFor(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(50_000)
-        }
-        return try condition()
-    }
 
     @Test func theFacilitatorsPrivateLinesReachNoResponderAndTheInjectReachesEveryone() throws {
         let database = try PostgresServer.shared().createDatabase()
@@ -34,23 +26,23 @@ import Glibc
         let facilitator = try WarRoomBinary.start(["drill", "host", "lb-misconfig-2023-11-05", "--store", database.url, "--speed", "0", "--as", "fac",
                                                    "--playbook", "lb-cascading-failure", "--transcripts", folder.path])
         var id = ""
-        #expect(Self.waitFor(seconds: 30) { id = (try? PostgresCatalog.list(url: url).first?.id) ?? ""; return !id.isEmpty })
+        #expect(waitFor(seconds: 30) { id = (try? PostgresCatalog.list(url: url).first?.id) ?? ""; return !id.isEmpty })
         let store = try PostgresTranscriptStore.open(url: url, incident: id, readOnly: true)
         defer { store.close() }
         let watch = try WarRoomBinary.start(["watch", id, "--store", database.url])
         let dana = try WarRoomBinary.start(["join", id, "--store", database.url, "--as", "dana", "--transcripts", folder.path])
         let omar = try WarRoomBinary.start(["join", id, "--store", database.url, "--as", "omar", "--transcripts", folder.path])
-        #expect(try Self.waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .join }.count >= 3 })
+        #expect(try waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .join }.count >= 3 })
 
         for line in ["whisper \(Self.whisper)", "hint dana \(Self.hint)", "inject customer-tweets", "advance 20m", "truth"] {
             try facilitator.send(Array((line + "\n").utf8))
         }
-        #expect(try Self.waitFor(seconds: 30) { try store.entries(after: 0).contains { $0.kind == .command && $0.input == "truth" } })
+        #expect(try waitFor(seconds: 30) { try store.entries(after: 0).contains { $0.kind == .command && $0.input == "truth" } })
         // Each responder probes the room's one simulation at the same room time, and looks at the timeline.
         for shell in [dana, omar, facilitator] {
             try shell.send(Array("probe distribution\ntimeline\nshow 1\n".utf8))
         }
-        #expect(try Self.waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .probe }.count >= 3 })
+        #expect(try waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .probe }.count >= 3 })
         for shell in [dana, omar] { try shell.send(Array("quit\n".utf8)); shell.closeInput() }
         #expect(dana.wait(seconds: 60).status == 0, "\(dana.stderr.text)")
         #expect(omar.wait(seconds: 60).status == 0, "\(omar.stderr.text)")
@@ -132,7 +124,7 @@ import Glibc
         try facilitator.waitForPrompt("the facilitator's prompt") { $0.contains("You are this drill's facilitator") }
         let url = ConnectionString(database.url)
         var id = ""
-        #expect(Self.waitFor(seconds: 30) { id = (try? PostgresCatalog.list(url: url).first?.id) ?? ""; return !id.isEmpty })
+        #expect(waitFor(seconds: 30) { id = (try? PostgresCatalog.list(url: url).first?.id) ?? ""; return !id.isEmpty })
         let dana = try TerminalTests.Tmux(command: shell("dana", "join \(id)"))
         try dana.waitForPrompt("dana's prompt") { $0.contains("In the room: fac, dana") || $0.contains("In the room: dana, fac") }
         #expect(try !dana.screen().contains("You are this drill's facilitator"))

@@ -84,3 +84,15 @@ public enum WarRoomBinary {
 public func transcripts(in folder: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted().map { "\(folder)/\($0)" }
 }
+
+/// Checks `condition` every 50 ms until it holds or `seconds` have passed, for tests that wait
+/// on another process (a server, a shell, a database).
+/// - Returns: whether it held.
+public func waitFor(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(50_000)
+    }
+    return try condition()
+}
