@@ -25,8 +25,8 @@ public struct PostAnswer: Sendable, Equatable {
 /// Delivers notifications in the background, never holding up the prompt: each notification
 /// on a thread of its own, attempt after attempt (a 429 waits its `Retry-After`, a 5xx or a
 /// timeout backs off, doubling; any other 4xx is final), each attempt's result handed to the
-/// session through `takeResults()` to be recorded as a `delivery` entry. `wake` is written to
-/// when a result is ready, so that a shell waiting for a key records it at once.
+/// session through `takeResults()` to be recorded as a `delivery` entry (a shell waiting at its
+/// prompt takes them on its next idle tick).
 public final class NotificationSender: @unchecked Sendable {
     /// One attempt's result, to record.
     public struct Result: Sendable {
@@ -50,28 +50,10 @@ public final class NotificationSender: @unchecked Sendable {
     private var keyQueue: [String: [Int]] = [:]
     private var sequence = 0
     private var stopping = false
-    /// The write end of a pipe the shell's line editor also waits on (`-1`: none).
-    private let wakeWrite: Int32
-    /// The read end, for the shell.
-    public let wakeDescriptor: Int32
 
     public init(config: NotifyConfig, poster: any NotificationPosting) {
         self.config = config
         self.poster = poster
-        var fds: [Int32] = [-1, -1]
-        if pipe(&fds) == 0 {
-            _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
-            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
-            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        }
-        wakeDescriptor = fds[0]
-        wakeWrite = fds[1]
-    }
-
-    deinit {
-        if wakeDescriptor >= 0 { close(wakeDescriptor) }
-        if wakeWrite >= 0 { close(wakeWrite) }
     }
 
     /// The secret parts of a receiver: its routing key, its URL, and each long part of the URL's
@@ -135,13 +117,10 @@ public final class NotificationSender: @unchecked Sendable {
             var behind = false
             if let key {
                 condition.lock()
-                while keyQueue[key, default: []].first.map({ $0 != order }) ?? false, !stopping {
-                    behind = true
-                    condition.wait()
-                }
+                while keyQueue[key, default: []].first.map({ $0 != order }) ?? false, !stopping { condition.wait() }
                 // Still behind another of its incident's events as the shell leaves: no attempt
                 // now (a resolve must not go before its trigger); another shell sends it.
-                if keyQueue[key, default: []].first.map({ $0 != order }) ?? false { behind = true } else { behind = false }
+                behind = keyQueue[key, default: []].first.map { $0 != order } ?? false
                 condition.unlock()
             }
             if !(behind && isStopping) { deliver(seq: record.seq, url: url, body: body, after: record.attempts, secrets: secrets) }
@@ -191,18 +170,10 @@ public final class NotificationSender: @unchecked Sendable {
         results.append(result)
         condition.broadcast()
         condition.unlock()
-        if wakeWrite >= 0 {
-            var byte: UInt8 = 1
-            _ = write(wakeWrite, &byte, 1)
-        }
     }
 
     /// The attempts that ended since the last call, in order.
     public func takeResults() -> [Result] {
-        if wakeDescriptor >= 0 {
-            var sink = [UInt8](repeating: 0, count: 64)
-            while sink.withUnsafeMutableBytes({ read(wakeDescriptor, $0.baseAddress, 64) }) > 0 {}
-        }
         condition.lock()
         defer { condition.unlock() }
         let taken = results
