@@ -28,4 +28,28 @@ import WarRoomTestSupport
         #expect(decoded == entry)
         #expect(try TranscriptEntry.decode(line: decoded.lineBytes(), number: 1) == decoded)
     }
+
+    /// `scenario`: on a consistent-hash pool, every server weighed 0 (the last one set to 0 by
+    /// an `lb weight`) left the hash ring without a point, and the next tick indexed past the
+    /// end of it. With no point, no bucket has an owner and nothing is served.
+    @Test func aConsistentHashPoolWithEveryWeightZeroRunsOn() throws {
+        let text = """
+            scenario: tiny
+            title: Tiny pool
+            start: 2024-01-01T00:00:00Z
+            traffic: { rate: 100, sticky: user }
+            loadbalancer: { algorithm: consistent-hash, timeout: 2s }
+            backends:
+              - { name: a, capacity: 60, latency: 10ms, weight: 100 }
+              - { name: b, capacity: 60, latency: 12ms, weight: 0 }
+
+            """
+        let scenario = try #require(ScenarioLoader.parse(bytes: Array(text.utf8), file: "tiny.yaml").scenario)
+        let target = SimulatedTarget(scenario: scenario)
+        _ = try target.snapshot(at: scenario.start + 60_000)
+        try target.setWeight(0, server: "a", at: scenario.start + 60_000)
+        let snapshot = try target.snapshot(at: scenario.start + 90_000)
+        #expect(snapshot.servers.map(\.weight) == [0, 0])
+        #expect(try target.snapshot(at: scenario.start + 120_000).servers.allSatisfy { $0.rate == 0 })
+    }
 }

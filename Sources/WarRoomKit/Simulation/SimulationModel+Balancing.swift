@@ -240,15 +240,18 @@ extension SimulationModel {
         }
         // Buckets grouped by their starting point, and points grouped by backend, for the
         // incremental updates when servers leave or rejoin rotation.
+        // (With no point at all — every server weighed 0 — no bucket starts anywhere.)
         pointBuckets = [Int32](repeating: 0, count: points + 1)
-        for b in 0..<bucketCount { pointBuckets[Int(bucketStart[b]) + 1] += 1 }
-        for p in 0..<points { pointBuckets[p + 1] += pointBuckets[p] }
-        var fill = pointBuckets
-        bucketsByPoint = [Int32](repeating: 0, count: bucketCount)
-        for b in 0..<bucketCount {
-            let p = Int(bucketStart[b])
-            bucketsByPoint[Int(fill[p])] = Int32(b)
-            fill[p] += 1
+        bucketsByPoint = points == 0 ? [] : [Int32](repeating: 0, count: bucketCount)
+        if points > 0 {
+            for b in 0..<bucketCount { pointBuckets[Int(bucketStart[b]) + 1] += 1 }
+            for p in 0..<points { pointBuckets[p + 1] += pointBuckets[p] }
+            var fill = pointBuckets
+            for b in 0..<bucketCount {
+                let p = Int(bucketStart[b])
+                bucketsByPoint[Int(fill[p])] = Int32(b)
+                fill[p] += 1
+            }
         }
         ringPointsStart = [Int32](repeating: 0, count: n + 1)
         for p in 0..<points { ringPointsStart[Int(ringOwners[p]) + 1] += 1 }
