@@ -34,15 +34,15 @@ import Glibc
         let omar = try WarRoomBinary.start(["join", id, "--store", database.url, "--as", "omar", "--transcripts", folder.path])
         #expect(try waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .join }.count >= 3 })
 
-        for line in ["whisper \(Self.whisper)", "hint dana \(Self.hint)", "inject customer-tweets", "advance 20m", "truth"] {
+        for line in ["whisper \(Self.whisper)", "hint dana \(Self.hint)", "inject customer-tweets", "inject traffic ×2 for 30m", "advance 20m", "truth"] {
             try facilitator.send(Array((line + "\n").utf8))
         }
         #expect(try waitFor(seconds: 30) { try store.entries(after: 0).contains { $0.kind == .command && $0.input == "truth" } })
         // Each responder probes the room's one simulation at the same room time, and looks at the timeline.
         for shell in [dana, omar, facilitator] {
-            try shell.send(Array("probe distribution\ntimeline\nshow 1\n".utf8))
+            try shell.send(Array("probe distribution\nprobe traffic\ntimeline\nshow 1\n".utf8))
         }
-        #expect(try waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .probe }.count >= 3 })
+        #expect(try waitFor(seconds: 30) { try store.entries(after: 0).filter { $0.kind == .probe }.count >= 6 })
         for shell in [dana, omar] { try shell.send(Array("quit\n".utf8)); shell.closeInput() }
         #expect(dana.wait(seconds: 60).status == 0, "\(dana.stderr.text)")
         #expect(omar.wait(seconds: 60).status == 0, "\(omar.stderr.text)")
@@ -57,6 +57,7 @@ import Glibc
         for (name, shell) in [("dana", dana), ("omar", omar)] {
             #expect(shell.stdout.text.contains("INJECT"), "\(name) was shown the inject: \(shell.stdout.text.prefix(2000))")
             #expect(!shell.stdout.text.contains("WHISPER-7f3a") && !shell.stderr.text.contains("WHISPER-7f3a"), "\(name) saw the whisper")
+            #expect(!shell.stdout.text.contains("traffic ×2") && !shell.stderr.text.contains("traffic ×2"), "\(name) was told of the silent inject")
         }
         #expect(dana.stdout.text.contains("HINT-91bc"), "the hint reached dana")
         #expect(!omar.stdout.text.contains("HINT-91bc") && !omar.stderr.text.contains("HINT-91bc"), "omar saw dana's hint")
@@ -70,6 +71,13 @@ import Glibc
         #expect(probes.count == 3)
         #expect(Set(probes.map(\.at)).count == 1, "\(probes.map(\.at))")
         #expect(Set(probes.map { ($0.data["metrics"] ?? .null).serialized() }).count == 1, "\(probes.map { $0.data["metrics"] ?? .null })")
+        // The silent inject doubled the traffic in every shell's simulation alike.
+        let traffic = entries.filter { $0.kind == .probe && $0.data["probe"] == "traffic" }
+        #expect(traffic.count == 3)
+        #expect(Set(traffic.map { ($0.data["metrics"] ?? .null).serialized() }).count == 1, "\(traffic.map { $0.data["metrics"] ?? .null })")
+        #expect(traffic.allSatisfy { $0.text.contains("(ratio 2.00)") }, "\(traffic.map(\.text))")
+        #expect(entries.filter { $0.data["private"] == "inject" }.count == 1)
+        #expect(!watch.stdout.text.contains("traffic ×2"), "watch showed the silent inject")
 
         // No private entry in an export without --facilitator, nor in the postmortem.
         let refused = try WarRoomBinary.run(["export", id, "--store", database.url])
@@ -91,6 +99,48 @@ import Glibc
         let injected = try #require(entries.first { $0.kind == .inject })
         let reaction = try #require(entries.first { $0.seq > injected.seq && $0.isByAPerson && $0.by != "fac" && ![.join, .leave].contains($0.kind) })
         #expect(inject["reaction"]?["at"] == .string(reaction.at.iso8601) && inject["reaction"]?["by"] == .string(reaction.by))
+    }
+
+    /// A silent inject into the simulation holds for its time in a resumed shell, replays, and
+    /// is in the postmortem's re-run and the debrief, never in the team's view.
+    @Test func aSilentInjectHoldsForItsTimeThroughResumeReplayAndThePostmortem() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let hosted = try WarRoomBinary.run(["drill", "host", "lb-misconfig-2023-11-05", "--speed", "0", "--transcripts", folder.path, "--as", "fac"],
+                                           input: "inject db latency 200ms for 15m\ninject traffic ×2 for 10m\ninject weight msg-03 5\nadvance 2m\nquit\n")
+        #expect(hosted.status == 0, "\(hosted.stderr)")
+        #expect(hosted.stdout.contains("injected silently (#"), "\(hosted.stdout)")
+        #expect(hosted.stdout.contains("database latency 200 ms for 15m, until 03:45:00Z"), "\(hosted.stdout)")
+        let path = try #require(WarRoomTestSupport.transcripts(in: folder.path).first)
+        // A responder resumes: the simulation is rebuilt with the injects at their times.
+        let dana = try WarRoomBinary.run(["resume", path, "--as", "dana"],
+                                         input: "probe db\nprobe traffic\nlb history\nadvance 14m\nprobe db\ntimeline\nquit\n")
+        #expect(dana.status == 0, "\(dana.stderr)")
+        let lines = dana.stdout.split(separator: "\n").map(String.init)
+        let latencies = lines.filter { $0.hasPrefix("latency ") }
+        #expect(latencies.count == 2 && latencies[0].contains("200 ms") && !latencies[1].contains("200 ms"), "\(latencies)")
+        #expect(dana.stdout.contains("(ratio 2.00)"), "\(dana.stdout)")
+        #expect(dana.stdout.contains("weight msg-03: 100 → 5"), "the load balancer inject is an lb change: \(dana.stdout)")
+        #expect(!dana.stdout.contains("for 15m") && !dana.stdout.contains("traffic ×2"), "dana was told of the silent inject: \(dana.stdout)")
+
+        let replay = try WarRoomBinary.run(["replay", path])
+        #expect(replay.status == 0 && replay.stdout.contains("replay identical"), "\(replay.stdout)\(replay.stderr)")
+
+        // The postmortem's re-run makes the injects: traffic is twice the baseline while the inject holds.
+        let postmortem = try WarRoomBinary.run(["postmortem", path, "--format", "json"])
+        #expect(postmortem.status == 0, "\(postmortem.stderr)")
+        #expect(!postmortem.stdout.contains("traffic ×2") && !postmortem.stdout.contains("200 ms for 15m"))
+        let simulation = try JSONValue.parse(postmortem.stdout)["evidence"]?["chart"]?["simulation"]
+        let rates = try #require(simulation?["request_rate"]?.arrayValue, "\(postmortem.stdout.prefix(400))")
+        func rate(at minute: String) -> Double? { rates.first { $0["at"]?.stringValue == "2023-11-05T03:\(minute):00.000Z" }?["value"]?.doubleValue }
+        let during = try #require(rate(at: "35")), after = try #require(rate(at: "45"))
+        #expect(during > 1.8 * after && during < 2.2 * after, "\(rates)")
+
+        // The debrief says when the team met each silent inject.
+        let debrief = try WarRoomBinary.run(["debrief", path, "--format", "json"])
+        let happenings = try JSONValue.parse(debrief.stdout)["happenings"]?.arrayValue ?? []
+        let met = try #require(happenings.first { $0["what"]?.stringValue?.hasPrefix("silent inject: database latency 200 ms") == true }, "\(happenings)")
+        #expect(met["reaction"]?["by"] == "dana" && met["reaction"]?["text"]?.stringValue == "probe db", "\(met)")
     }
 
     @Test func onlyTheFacilitatorHasTheFacilitatorsCommands() throws {

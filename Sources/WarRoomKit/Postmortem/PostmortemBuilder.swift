@@ -68,6 +68,9 @@ struct PostmortemBuilder {
         }
     }
 
+    /// A drill facilitator's injects into the simulation (private entries): the chart's re-run makes them.
+    private(set) var simulationInjects: [TranscriptEntry] = []
+
     /// Kinds that never become part of the postmortem's text.
     private static let passOver: Set<EntryKind> = [.probe, .command, .error, .pause, .role, .amend, .retract]
 
@@ -76,6 +79,8 @@ struct PostmortemBuilder {
         // A drill facilitator's private lines are no part of the team's record (docs/DRILLS.md).
         guard entry.kind != .facilitatorOnly else {
             state.apply(entry)
+            // Its inject into the simulation is not told, but the re-run makes it.
+            if SimulationInject(entry: entry) != nil { simulationInjects.append(entry) }
             return
         }
         state.apply(entry)

@@ -120,7 +120,7 @@ enum PostmortemSimulation {
         /// Applies every change due by `at`.
         func advance(to at: Instant) throws {
             while let next = pending.first, next.at <= at {
-                _ = try console.lb(arguments: next.arguments, by: next.by, at: next.at)
+                try console.redo(next)
                 pending = pending.dropFirst()
             }
         }

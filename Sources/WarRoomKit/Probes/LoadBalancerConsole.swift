@@ -7,6 +7,8 @@
 public final class LoadBalancerConsole {
     /// `lb` subcommands, for completion and "did you mean".
     public static let subcommands = ["show", "history", "diff", "rollback", "weight", "drain", "disable", "enable", "algorithm", "ratelimit"]
+    /// The subcommands that change the configuration (a drill facilitator may `inject` them).
+    public static let changeSubcommands: Set<String> = ["rollback", "weight", "drain", "disable", "enable", "algorithm", "ratelimit"]
 
     public let target: any LoadBalancerTarget
     /// Configuration versions, oldest first; version `k` is at index `k - 1`.
@@ -54,11 +56,20 @@ public final class LoadBalancerConsole {
     /// - Throws: what a command throws (a transcript that does not match its scenario).
     public static func rebuild(target: any LoadBalancerTarget, start: Instant, commands: [RecordedLBCommand], by: String = "initial") throws -> LoadBalancerConsole {
         let console = try LoadBalancerConsole(target: target, at: start, by: by)
-        for command in commands {
-            _ = try console.lb(arguments: command.arguments, by: command.by, at: command.at)
-        }
+        for command in commands { try console.redo(command) }
         _ = console.takeTargetChanges()
         return console
+    }
+
+    /// Makes a recorded change again at its recorded time: an `lb` command, or an inject into
+    /// the simulation (which a real load balancer has no part in: nothing is done there).
+    /// - Throws: what the `lb` command throws.
+    public func redo(_ command: RecordedLBCommand) throws {
+        if let inject = command.inject {
+            (target as? SimulatedTarget)?.apply(inject, at: command.at)
+            return
+        }
+        _ = try lb(arguments: command.arguments, by: command.by, at: command.at)
     }
 
     /// The current configuration version.

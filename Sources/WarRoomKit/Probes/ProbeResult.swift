@@ -161,23 +161,29 @@ public struct ConfigurationVersion: Sendable, Equatable {
     }
 }
 
-/// An `lb` change as recorded in a transcript, to rebuild a console after `resume` or for `replay`.
+/// A change to the load balancer or the simulated world as recorded in a transcript, to make it
+/// again after `resume`, in another shell of a room, for `replay` and the postmortem's re-run: a
+/// responder's `lb` change, or a drill facilitator's inject into the simulation.
 public struct RecordedLBCommand: Sendable, Equatable {
     public var at: Instant
     public var by: String
-    /// The words after `lb` (`["weight", "msg-01", "100"]`).
+    /// The words after `lb` (`["weight", "msg-01", "100"]`); empty for an inject.
     public var arguments: [String]
+    /// The facilitator's inject into the simulation (`inject traffic ×2 for 10m`), when this is one.
+    public var inject: SimulationInject?
 
-    public init(at: Instant, by: String, arguments: [String]) {
+    public init(at: Instant, by: String, arguments: [String], inject: SimulationInject? = nil) {
         self.at = at
         self.by = by
         self.arguments = arguments
+        self.inject = inject
     }
 
-    /// The responders' `lb` changes in a transcript, in order (scenario events are left out:
-    /// the simulation makes them again by itself).
+    /// The responders' `lb` changes and the facilitator's injects into the simulation in a
+    /// transcript, in order (scenario events are left out: the simulation makes them again by itself).
     public static func from(entries: [TranscriptEntry]) -> [RecordedLBCommand] {
         entries.compactMap { entry in
+            if let inject = SimulationInject(entry: entry) { return RecordedLBCommand(at: entry.at, by: entry.by, arguments: [], inject: inject) }
             guard let change = LoadBalancerChangeRecord(entry: entry), change.isResponderChange,
                 let words = change.arguments
             else { return nil }

@@ -83,6 +83,8 @@ public enum Replay {
         options.scenario = reference(open["scenario"])
         options.target = options.scenario == nil ? "none" : "sim"
         options.freeForm = options.playbook == nil && options.scenario == nil
+        // A team drill replays as its facilitator, who opened it: the injects are theirs.
+        options.hostsDrill = original.facilitator != nil
         if let scenarioRecord = open["scenario"], scenarioRecord != .null, let last = log.entries.map(\.at).max() {
             // Checked before anything is simulated: a drill is rebuilt second by second.
             let scenario = try SessionSetup.recordedScenario(scenarioRecord, folders: folders)
@@ -98,6 +100,8 @@ public enum Replay {
             let name = input.split(separator: " ").first.map { String($0).lowercased() } ?? ""
             // Not re-run: what ends the session, and `run`, whose commands are recorded one by one.
             if CommandTable.standard.lookup(name)?.runnable == false || entry.kind == .resume { continue }
+            // The clock's speed paces the drill in real time; here every command is put at its recorded time.
+            if name == "clock" { continue }
             session.clock.catchUp(to: entry.at)
             _ = session.execute(input)
             commands += 1

@@ -194,7 +194,7 @@ extension Session {
             let monitor = AlertMonitor(rules: scenario?.alerts ?? [], from: state.openedAt)
             for command in RecordedLBCommand.from(entries: entries) {
                 _ = try monitor.evaluate(through: command.at) { rule, at in try console.metricValue(rule, at: at) }
-                _ = try console.lb(arguments: command.arguments, by: command.by, at: command.at)
+                try console.redo(command)
             }
             _ = try monitor.evaluate(through: state.lastAt) { rule, at in try console.metricValue(rule, at: at) }
             monitor.adopt(firing: Set(state.firingAlerts.keys))

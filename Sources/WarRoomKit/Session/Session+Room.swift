@@ -149,7 +149,7 @@ extension Session {
             if entry.kind == .close { roomShell.closedElsewhere = entry }
             if entry.seq > automation.appliedThrough {
                 if let console, console.target is SimulatedTarget, let change = RecordedLBCommand.from(entries: [entry]).first {
-                    _ = try? console.lb(arguments: change.arguments, by: change.by, at: change.at)
+                    try? console.redo(change)
                 } else if let console, entry.kind == .lb {
                     // A real load balancer changed by another shell (or found changed by it):
                     // its version, as recorded, so this shell neither finds it again as a change

@@ -56,6 +56,12 @@ public final class SimulatedTarget: LoadBalancerTarget {
         try model.apply(ConfigChange(rateLimit: .some(limit)), by: "operator", source: .responder)
     }
 
+    /// Makes a drill facilitator's inject into the simulated world at `now`.
+    public func apply(_ inject: SimulationInject, at now: Instant) {
+        model.advance(to: now)
+        model.apply(inject)
+    }
+
     public func configuration(at now: Instant) throws -> LoadBalancerConfiguration {
         model.advance(to: now)
         return model.configuration

@@ -41,6 +41,13 @@ public struct SimulationModel: Sendable {
     var rateOverride: Double?
     var rateFactor = 1.0
     var attack: AttackSpec?
+    /// The dependency figures the scenario's own events set: `dependencies` is these with the
+    /// injects in force laid over them.
+    var scenarioDependencies: DependencyFigures
+    /// A facilitator's injects in force, in the order made, each with the offset it ends at.
+    var injects: [(inject: SimulationInject, endsAt: Int64?)] = []
+    /// The latest traffic inject in force: legitimate traffic is this multiple of what the scenario sends.
+    var injectedTrafficFactor: Double?
 
     // Fixed per backend.
     let names: [String]
@@ -155,6 +162,7 @@ public struct SimulationModel: Sendable {
         let n = scenario.backends.count
         configuration = LoadBalancerConfiguration(scenario: scenario)
         dependencies = scenario.dependencies
+        scenarioDependencies = scenario.dependencies
         random = SplitMix64(seed: scenario.seed)
         names = scenario.backends.map(\.name)
         nameHashes = names.map { SplitMix64.mix(SplitMix64.hash($0) ^ scenario.seed) }
@@ -295,6 +303,10 @@ public struct SimulationModel: Sendable {
 
     mutating func applyDueEvents() {
         let offset = ticks * SimulationModel.tickMilliseconds
+        if injects.contains(where: { $0.endsAt.map { $0 <= offset } ?? false }) {
+            injects.removeAll { $0.endsAt.map { $0 <= offset } ?? false }
+            layInjects()
+        }
         while nextEvent < scenario.events.count, scenario.events[nextEvent].offset <= offset {
             let event = scenario.events[nextEvent]
             nextEvent += 1
@@ -314,15 +326,15 @@ public struct SimulationModel: Sendable {
                 if let attack = traffic.attack { self.attack = attack }
             }
             if let change = event.dependencies {
-                dependencies = change.applied(to: dependencies)
-                refreshDependencyFigures()
+                scenarioDependencies = change.applied(to: scenarioDependencies)
+                layInjects()
             }
         }
     }
 
     /// The legitimate client request rate now.
     public var legitimateRate: Double {
-        rateOverride ?? scenario.baselineRate(atOffset: ticks * SimulationModel.tickMilliseconds) * rateFactor
+        (rateOverride ?? scenario.baselineRate(atOffset: ticks * SimulationModel.tickMilliseconds) * rateFactor) * (injectedTrafficFactor ?? 1)
     }
 
     /// The attack request rate now (0 without an attack).

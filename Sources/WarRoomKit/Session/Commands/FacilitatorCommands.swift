@@ -70,8 +70,8 @@ enum FacilitatorCommands {
             let here = session.state.shells.values.contains { $0.responder == name }
             return "hint for \(name) (#\(entry.seq))" + (here ? "" : "; \(name) is not in the room now and sees it on joining")
         },
-        CommandSpec("inject", usage: "inject NAME | inject alert NAME [SUMMARY] | inject TEXT", summary: "deliver a twist to the whole room: one from the scenario's library, an alert, or your own words (facilitator only)",
-                    details: "Every shell shows it at once; the debrief times the first reaction. 'inject' alone lists the scenario's library. 'inject alert NAME' fires an alert as monitoring would (recorded by monitoring, marked source: inject). A change to the load balancer is typed as one ('lb weight msg-03 5'): it changes the room's one simulation for everyone.\nExample: inject customer-tweets\nExample: inject alert DiskAlmostFull db-2 disk 93% full\nExample: inject The status page provider asks whether to post an outage",
+        CommandSpec("inject", usage: "inject NAME | inject alert NAME [SUMMARY] | inject traffic ×F [for D] | inject db latency Nms [for D] | inject weight SERVER N | inject TEXT", summary: "deliver a twist to the whole room: one from the scenario's library, an alert, a change to the simulated world, or your own words (facilitator only)",
+                    details: "A library inject, an alert or your own words is shown in every shell at once; the debrief times the first reaction. 'inject' alone lists the scenario's library. 'inject alert NAME' fires an alert as monitoring would (recorded by monitoring, marked source: inject).\nA change to the simulated world is silent: the team meets its effects in the probes, and the line recording it is private. \(SimulationInject.usage): traffic becomes F times what the scenario sends, or the database or network figure takes the value, from now for D (for the rest of the drill without 'for'); of two injects of one figure in force the later counts, and when it ends the scenario's own figures return. Every shell's simulation makes it at its time, and resume, replay and the postmortem make it again.\nA change to the load balancer (weight, drain, disable, enable, algorithm, ratelimit) is made as 'lb' makes it, by you, and shows in 'lb history'.\nExample: inject customer-tweets\nExample: inject alert DiskAlmostFull db-2 disk 93% full\nExample: inject traffic ×2 for 10m\nExample: inject db latency 200ms for 15m\nExample: inject weight msg-03 5\nExample: inject The status page provider asks whether to post an outage",
                     group: .facilitator, changes: { words in !words.isEmpty },
                     complete: { session, words in words.isEmpty ? (session.scenario?.drill?.injects.map(\.name) ?? []) : [] }
         ) { session, arguments in
@@ -96,6 +96,13 @@ enum FacilitatorCommands {
                 let entry = try session.record(.alert, text: "Alert \(name) firing" + (summary.isEmpty ? "" : " — \(summary)"), data: data, by: AlertMonitor.author)
                 return "injected alert \(name) (#\(entry.seq)); the room sees it fire, by monitoring"
             }
+            if SimulationInject.claims(words.map(String.init)) {
+                return try session.injectIntoSimulation(SimulationInject.parse(words.map(String.init)))
+            }
+            if let first = words.first, LoadBalancerConsole.changeSubcommands.contains(first.lowercased()), words.count >= 2 {
+                // A change to the load balancer, as someone outside the team would make it: an `lb` change of the room's one simulation.
+                return try session.runLB(words.map(String.init))
+            }
             if words.count == 1, let inject = library.first(where: { $0.name == text }) {
                 let entry = try session.record(.inject, text: inject.text, data: ["inject": .string(inject.name)])
                 return "injected \(inject.name) (#\(entry.seq)): \(inject.text)"
@@ -110,6 +117,21 @@ enum FacilitatorCommands {
 }
 
 extension Session {
+    /// Records a facilitator's inject into the simulated world, privately, and makes it in this
+    /// shell's simulation at the entry's time (every other shell makes it as it reads the entry).
+    func injectIntoSimulation(_ inject: SimulationInject) throws -> String {
+        guard let console = try? loadBalancerConsole(), let simulation = console.target as? SimulatedTarget else {
+            throw CommandError.invalid("an inject into the simulation needs the drill's simulated load balancer, and this drill has none")
+        }
+        var data: JSONObject = ["private": "inject", "simulate": inject.recorded]
+        let now = clock.now
+        if let duration = inject.duration, let until = Bounds.adding(duration, to: now) { data["until"] = .string(until.iso8601) }
+        let entry = try record(.facilitatorOnly, text: "inject: " + inject.summary, data: data)
+        simulation.apply(inject, at: entry.at)
+        let until = data["until"]?.stringValue.flatMap(Instant.parseISO8601).map { ", until \($0.clockSeconds)" } ?? ""
+        return "injected silently (#\(entry.seq)): \(inject.summary)\(until); the team sees its effects, not this line"
+    }
+
     /// Whether this shell types as the drill's facilitator.
     public var isFacilitator: Bool {
         guard let facilitator = state.facilitator else { return false }
@@ -144,6 +166,12 @@ extension Session {
         for event in scenario.events {
             let at = scenario.start + event.offset
             lines.append("  \(at.clockMinutes) \(at <= now ? "happened" : "to come")  \(event.by): \(event.note ?? "a change")")
+        }
+        if let simulation = target as? SimulatedTarget {
+            simulation.advance(to: now)
+            for (inject, endsAt) in simulation.model.injectsInForce {
+                lines.append("  inject in force: \(inject.summary)" + (endsAt.map { ", ends \($0.clockSeconds)" } ?? ""))
+            }
         }
         if let target {
             let snapshot = try target.snapshot(at: now)
