@@ -110,7 +110,7 @@ import WarRoomTestSupport
 
     @Test func theRecordedInjectIsReadFromAPrivateEntryOnly() throws {
         let inject = SimulationInject(trafficFactor: 2, duration: 600_000)
-        var entry = TranscriptEntry(seq: 4, at: Self.start, wall: Self.start, by: "fac", kind: .facilitatorOnly, text: "inject: " + inject.summary,
+        var entry = TranscriptEntry(seq: 4, at: Self.start, wall: Self.start, by: "fac", kind: .facilitatorOnly, text: inject.summary,
                                     data: ["private": "inject", "simulate": inject.recorded])
         #expect(SimulationInject(entry: entry) == inject)
         #expect(RecordedLBCommand.from(entries: [entry]) == [RecordedLBCommand(at: Self.start, by: "fac", arguments: [], inject: inject)])

@@ -126,7 +126,7 @@ extension Session {
         var data: JSONObject = ["private": "inject", "simulate": inject.recorded]
         let now = clock.now
         if let duration = inject.duration, let until = Bounds.adding(duration, to: now) { data["until"] = .string(until.iso8601) }
-        let entry = try record(.facilitatorOnly, text: "inject: " + inject.summary, data: data)
+        let entry = try record(.facilitatorOnly, text: inject.summary, data: data)
         simulation.apply(inject, at: entry.at)
         let until = data["until"]?.stringValue.flatMap(Instant.parseISO8601).map { ", until \($0.clockSeconds)" } ?? ""
         return "injected silently (#\(entry.seq)): \(inject.summary)\(until); the team sees its effects, not this line"
