@@ -26,7 +26,7 @@ struct Timeline: ParsableCommand {
             let source = TranscriptSource.resolve(transcript, store: store.url)
             let log = try source.log(lenient: true)
             let state = IncidentState(entries: log.entries)
-            Terminal.print(TimelineView.render(entries: log.entries.filter { $0.isVisible(to: nil, facilitator: facilitator) }, state: state, last: last))
+            Terminal.print(TimelineView.render(entries: log.entries, state: state, last: last, where: { $0.isVisible(to: nil, facilitator: facilitator) }))
             for bad in log.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
             if let torn = log.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
         } catch {

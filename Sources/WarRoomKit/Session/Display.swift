@@ -3,6 +3,8 @@ public enum Display {
     /// Replaces control characters (other than newline and tab) with caret notation (`^[`,
     /// `^@`), so an escape sequence stored in a note is shown, never executed.
     public static func sanitize(_ text: String) -> String {
+        // Printable ASCII, tab and line feed need nothing, and most text is that: a byte check first.
+        if allBytes(text, { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A || $0 == 0x09 }) { return text }
         var needsWork = false
         for scalar in text.unicodeScalars where isControl(scalar) {
             needsWork = true
@@ -41,15 +43,48 @@ public enum Display {
 
     /// The first line of a text, cut to `limit` characters with an ellipsis.
     public static func firstLine(_ text: String, limit: Int = 100) -> String {
-        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        let more = line.count < text.count
-        if line.count > limit { return String(line.prefix(limit - 1)) + "…" }
-        return more ? line + " …" : line
+        // The first line feed that is a character of its own (one after a carriage return is
+        // part of a CR LF character, which does not end the line), found on the bytes: a
+        // timeline row costs the row, not the whole note behind it.
+        var text = text
+        text.makeContiguousUTF8()
+        let offset = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var previous: UInt8 = 0
+            for (offset, byte) in bytes.enumerated() {
+                if byte == 0x0A, previous != 0x0D { return offset }
+                previous = byte
+            }
+            return nil
+        } ?? nil
+        let newline = offset.map { text.utf8.index(text.startIndex, offsetBy: $0) }
+        let line = newline.map { text[..<$0] } ?? text[...]
+        // Characters are counted only up to the limit (no more characters than bytes).
+        if line.utf8.count > limit, let cut = line.index(line.startIndex, offsetBy: limit, limitedBy: line.endIndex), cut < line.endIndex {
+            return String(line[..<line.index(before: cut)]) + "…"
+        }
+        return newline == nil ? String(line) : line + " …"
+    }
+
+    /// How many characters a cell shows: its bytes when they are ASCII (a CR LF is one), counted without
+    /// grapheme breaking.
+    static func width(_ text: String) -> Int {
+        allBytes(text) { $0 < 0x80 && $0 != 0x0D } ? text.utf8.count : text.count
+    }
+
+    /// Whether every byte of the text's UTF-8 passes `test`, walked as a buffer.
+    @inline(__always)
+    static func allBytes(_ text: String, _ test: (UInt8) -> Bool) -> Bool {
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where !test(byte) { return false }
+            return true
+        } ?? text.utf8.allSatisfy(test)
     }
 
     /// Pads to a display width (counting characters).
     public static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let count = text.count
+        let count = Display.width(text)
         guard count < width else { return text }
         let padding = String(repeating: " ", count: width - count)
         return right ? padding + text : text + padding
@@ -61,7 +96,7 @@ public enum Display {
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], width(cell)) }
         }
         return rows.map { row in
             row.enumerated().map { index, cell in

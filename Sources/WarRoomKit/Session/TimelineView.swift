@@ -8,14 +8,34 @@ public enum TimelineView {
     ///   - entries: the transcript's entries.
     ///   - state: the fold of the same entries (amendments, retractions).
     ///   - last: only the last N lines.
-    public static func render(entries: [TranscriptEntry], state: IncidentState, last: Int? = nil) -> String {
-        var lines: [[String]] = []
-        for entry in entries where entry.kind != .command {
-            lines.append(row(entry, state: state))
+    ///   - isShown: which entries the reader may see (a drill facilitator's private ones, say, are not for everyone).
+    public static func render(entries: [TranscriptEntry], state: IncidentState, last: Int? = nil,
+                              where isShown: (TranscriptEntry) -> Bool = { _ in true }) -> String {
+        // The rows shown, then the widths of the first four columns, then each row written once
+        // into the output: 100,000 rows cost no table of cells.
+        var shown = entries.indices.filter { entries[$0].kind != .command && isShown(entries[$0]) }
+        if let last, shown.count > last { shown.removeFirst(shown.count - last) }
+        guard !shown.isEmpty else { return "(no entries)" }
+        var widths = [0, 0, 0, 0]
+        for index in shown {
+            let entry = entries[index]
+            widths[0] = max(widths[0], Display.width(entry.at.clockSeconds))
+            widths[1] = max(widths[1], 1 + String(entry.seq).utf8.count)
+            widths[2] = max(widths[2], Display.width(Display.sanitize(entry.author)))
+            widths[3] = max(widths[3], entry.kind.rawValue.utf8.count)
         }
-        if let last, lines.count > last { lines.removeFirst(lines.count - last) }
-        guard !lines.isEmpty else { return "(no entries)" }
-        return Display.table(lines)
+        var output = ""
+        output.reserveCapacity(shown.count * 96)
+        for (number, index) in shown.enumerated() {
+            if number > 0 { output += "\n" }
+            let cells = row(entries[index], state: state)
+            for column in 0..<4 {
+                output += Display.pad(cells[column], widths[column])
+                output += "  "
+            }
+            output += cells[4]
+        }
+        return output
     }
 
     /// Whether an entry is shown to the others in the room as it arrives — above another

@@ -36,7 +36,15 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `2023-11-05T03:45:12.000Z`
     public var iso8601: String {
         let c = components
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millisecond, 3))Z"
+        guard (1000...9999).contains(c.year) else {
+            return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millisecond, 3))Z"
+        }
+        // Written digit by digit: every entry has two, and JSON output writes thousands.
+        func digit(_ value: Int) -> UInt8 { UInt8(48 + value % 10) }
+        let bytes: [UInt8] = [digit(c.year / 1000), digit(c.year / 100), digit(c.year / 10), digit(c.year), 45, digit(c.month / 10), digit(c.month), 45,
+                              digit(c.day / 10), digit(c.day), 84, digit(c.hour / 10), digit(c.hour), 58, digit(c.minute / 10), digit(c.minute), 58,
+                              digit(c.second / 10), digit(c.second), 46, digit(c.millisecond / 100), digit(c.millisecond / 10), digit(c.millisecond), 90]
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `2023-11-05T03:45:12Z` (whole seconds).
@@ -53,8 +61,11 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// `03:45:12Z`
     public var clockSeconds: String {
+        // Written digit by digit: a timeline prints one per row.
         let c = components
-        return "\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
+        let digits: [UInt8] = [UInt8(48 + c.hour / 10), UInt8(48 + c.hour % 10), 58, UInt8(48 + c.minute / 10), UInt8(48 + c.minute % 10), 58,
+                               UInt8(48 + c.second / 10), UInt8(48 + c.second % 10), 90]
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// `03:45` (no zone letter; for tables whose heading names the zone).

@@ -166,14 +166,21 @@ struct JSONParser {
     }
 
     mutating func parseObject() throws -> JSONValue {
+        var members: [JSONMember] = []
+        try parseMembers { key, value in members.append(JSONMember(key, value)) }
+        return .object(JSONObject(members))
+    }
+
+    /// Reads an object (the index at its `{`), handing each member to `body` in order rather than
+    /// building the object: for a reader that wants a few known fields of it.
+    mutating func parseMembers(_ body: (String, JSONValue) throws -> Void) throws {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [JSONMember] = []
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject(members))
+            return
         }
         while true {
             skipSpace()
@@ -183,15 +190,14 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipSpace()
-            let value = try parseValue()
-            members.append(JSONMember(key, value))
+            try body(key, try parseValue())
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(JSONObject(members))
+                return
             } else {
                 throw fail("expected ',' or '}'")
             }

@@ -161,41 +161,96 @@ extension TranscriptEntry {
     }
 
     /// Decodes one transcript line.
+    ///
+    /// The envelope's fields are taken as the parser meets them, with no object built for the
+    /// line: the first of a repeated key counts, as a lookup in the object would give, and the
+    /// errors are those of parsing the whole line and then checking each field in turn.
     /// - Throws: `TranscriptLineError` when the line is not a well-formed entry.
     public static func decode(line: some Collection<UInt8>, number: Int) throws -> TranscriptEntry {
+        if let entry = try line.withContiguousStorageIfAvailable({ try decode(buffer: $0, number: number) }) { return entry }
+        return try Array(line).withUnsafeBufferPointer { try decode(buffer: $0, number: number) }
+    }
+
+    /// The line decoder the envelope parser replaced: the whole line as a JSON tree, then each
+    /// field looked up. Kept as the reference the fuzz target and the tests check `decode`
+    /// against, on any bytes: the same entry, or the same error.
+    public static func referenceDecode(line: some Collection<UInt8>, number: Int) throws -> TranscriptEntry {
         let value: JSONValue
         do {
             value = try JSONValue.parse(line)
         } catch let error as JSONParseError {
             throw TranscriptLineError(line: number, reason: error.description)
         }
-        guard case .object(let object) = value else {
-            throw TranscriptLineError(line: number, reason: "not a JSON object")
+        guard case .object(let object) = value else { throw TranscriptLineError(line: number, reason: "not a JSON object") }
+        return try fields(number: number, seq: object["seq"], at: object["at"], wall: object["wall"], by: object["by"], kind: object["kind"],
+                          hash: object["hash"], phase: object["phase"], step: object["step"], input: object["input"], text: object["text"],
+                          data: object["data"])
+    }
+
+    static func decode(buffer: UnsafeBufferPointer<UInt8>, number: Int) throws -> TranscriptEntry {
+        var seqValue: JSONValue?, atValue: JSONValue?, wallValue: JSONValue?, byValue: JSONValue?, kindValue: JSONValue?, hashValue: JSONValue?
+        var phaseValue: JSONValue?, stepValue: JSONValue?, inputValue: JSONValue?, textValue: JSONValue?, dataValue: JSONValue?
+        do {
+            var parser = JSONParser(buffer)
+            parser.skipSpace()
+            guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") else {
+                _ = try parser.parseDocument()
+                throw TranscriptLineError(line: number, reason: "not a JSON object")
+            }
+            try parser.parseMembers { key, value in
+                func take(_ slot: inout JSONValue?) { if slot == nil { slot = value } }
+                switch key {
+                case "seq": take(&seqValue)
+                case "at": take(&atValue)
+                case "wall": take(&wallValue)
+                case "by": take(&byValue)
+                case "kind": take(&kindValue)
+                case "hash": take(&hashValue)
+                case "phase": take(&phaseValue)
+                case "step": take(&stepValue)
+                case "input": take(&inputValue)
+                case "text": take(&textValue)
+                case "data": take(&dataValue)
+                default: break
+                }
+            }
+            parser.skipSpace()
+            if parser.index != buffer.count { throw parser.fail("unexpected data after the value") }
+        } catch let error as JSONParseError {
+            throw TranscriptLineError(line: number, reason: error.description)
         }
-        func require(_ key: String) throws -> JSONValue {
-            guard let value = object[key] else { throw TranscriptLineError(line: number, reason: "missing field '\(key)'") }
+        return try fields(number: number, seq: seqValue, at: atValue, wall: wallValue, by: byValue, kind: kindValue, hash: hashValue,
+                          phase: phaseValue, step: stepValue, input: inputValue, text: textValue, data: dataValue)
+    }
+
+    /// An entry from its fields' values, each checked in turn (the first problem is the error).
+    private static func fields(number: Int, seq seqValue: JSONValue?, at atValue: JSONValue?, wall wallValue: JSONValue?, by byValue: JSONValue?,
+                               kind kindValue: JSONValue?, hash hashValue: JSONValue?, phase phaseValue: JSONValue?, step stepValue: JSONValue?,
+                               input inputValue: JSONValue?, text textValue: JSONValue?, data dataValue: JSONValue?) throws -> TranscriptEntry {
+        func require(_ value: JSONValue?, _ key: String) throws -> JSONValue {
+            guard let value else { throw TranscriptLineError(line: number, reason: "missing field '\(key)'") }
             return value
         }
-        guard let seq = try require("seq").intValue else { throw TranscriptLineError(line: number, reason: "'seq' is not an integer") }
-        guard let atText = try require("at").stringValue, let at = Instant.parseISO8601(atText) else {
+        guard let seq = try require(seqValue, "seq").intValue else { throw TranscriptLineError(line: number, reason: "'seq' is not an integer") }
+        guard let atText = try require(atValue, "at").stringValue, let at = Instant.parseISO8601(atText) else {
             throw TranscriptLineError(line: number, reason: "'at' is not an ISO-8601 time")
         }
-        guard let wallText = try require("wall").stringValue, let wall = Instant.parseISO8601(wallText) else {
+        guard let wallText = try require(wallValue, "wall").stringValue, let wall = Instant.parseISO8601(wallText) else {
             throw TranscriptLineError(line: number, reason: "'wall' is not an ISO-8601 time")
         }
-        guard let by = try require("by").stringValue else { throw TranscriptLineError(line: number, reason: "'by' is not a string") }
-        guard let kindText = try require("kind").stringValue, !kindText.isEmpty else {
+        guard let by = try require(byValue, "by").stringValue else { throw TranscriptLineError(line: number, reason: "'by' is not a string") }
+        guard let kindText = try require(kindValue, "kind").stringValue, !kindText.isEmpty else {
             throw TranscriptLineError(line: number, reason: "'kind' is not a kind name")
         }
         // A kind a newer warroom added is kept as it is and skipped by every reader.
         let kind = EntryKind(rawValue: kindText).flatMap { $0 == .unknown ? nil : $0 } ?? .unknown
-        guard let hash = try require("hash").stringValue, hash.utf8.count == 64,
+        guard let hash = try require(hashValue, "hash").stringValue, hash.utf8.count == 64,
             hash.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
         else { throw TranscriptLineError(line: number, reason: "'hash' is not 64 lowercase hex digits") }
         var entry = TranscriptEntry(
             seq: seq, at: at, wall: wall, by: by, kind: kind,
-            phase: object["phase"]?.stringValue, step: object["step"]?.stringValue, input: object["input"]?.stringValue,
-            text: object["text"]?.stringValue ?? "", data: object["data"]?.objectValue ?? [:], hash: hash)
+            phase: phaseValue?.stringValue, step: stepValue?.stringValue, input: inputValue?.stringValue,
+            text: textValue?.stringValue ?? "", data: dataValue?.objectValue ?? [:], hash: hash)
         if kind == .unknown { entry.unknownKind = kindText }
         return entry
     }
