@@ -5,6 +5,7 @@ import WarRoomKit
 
 struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "alerts",
         abstract: "List the alerts firing in Alertmanager (API v2), to open an incident from one.",
         discussion: "Lists active alerts that are neither silenced nor inhibited, oldest first, with the fingerprint 'warroom start --alertmanager URL --fingerprint F' opens an incident from.")
 

@@ -9,6 +9,7 @@ struct DrillCommand: ParsableCommand {
 
     struct Host: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "host",
             abstract: "Open a team drill as its facilitator; responders enter it with 'warroom join ID'.",
             discussion: "The drill opens like 'warroom start --scenario SCENARIO' (in a shared store with --store or $WARROOM_STORE, where responders join from their own machines), and this shell is its facilitator: 'truth' shows the scenario's cause, events, par and each server's real state; 'whisper TEXT' and 'hint NAME TEXT' are private entries no responder sees (a hint only the one it names); 'inject NAME' delivers a twist from the scenario's library, or 'inject TEXT' your own, to every shell at once. Afterwards 'warroom debrief ID' compiles the team's record against par.")
 

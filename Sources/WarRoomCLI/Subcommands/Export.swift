@@ -5,6 +5,7 @@ import WarRoomPostgres
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write an incident's transcript from the store as JSON Lines, byte for byte the lines the store holds.",
         discussion: "The file is what a local transcript is: 'verify', 'postmortem', 'timeline' and 'replay' read it. --output is created with mode 0600 and never written through a symbolic link.")
 

@@ -6,6 +6,7 @@ import WarRoomPostgres
 
 struct Intake: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "intake",
         abstract: "Receive Alertmanager's webhooks and open or update incidents from them.",
         discussion: """
             Listens for Alertmanager's webhook notifications (payload version 4) on POST /alerts (or /). Each alert group \

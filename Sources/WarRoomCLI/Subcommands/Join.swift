@@ -5,6 +5,7 @@ import WarRoomPostgres
 
 struct Join: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "join",
         abstract: "Enter the shell of an open incident in a shared store, from any machine.",
         discussion: "The incident's state, playbook position and simulation are rebuilt from the store; what the others record appears above the prompt as it happens. 'quit', Ctrl-D or the end of a piped script leaves the room (a 'leave' entry); the incident stays open for the others until someone types 'close', which also writes the export and the postmortem into --transcripts. A role that can only read the incident is told so and pointed to 'warroom watch'. See docs/STORE.md.")
 

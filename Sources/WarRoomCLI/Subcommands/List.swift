@@ -3,7 +3,7 @@ import WarRoomKit
 import WarRoomPostgres
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List past and open incidents: id, title, severity, status, start, duration.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List past and open incidents: id, title, severity, status, start, duration.")
 
     @Option(help: "Folder of transcripts (default: $WARROOM_TRANSCRIPTS or ./Transcripts).")
     var transcripts: String?

@@ -3,6 +3,7 @@ import WarRoomKit
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resume",
         abstract: "Reopen a paused incident; its state (and simulation) is rebuilt from the transcript.",
         discussion: "The transcript is locked before it is read, so one writer at a time is guaranteed, and its hash chain is verified first: a transcript changed after it was written is refused, naming the first bad seq, unless --accept-broken-chain is given.")
 

@@ -4,6 +4,7 @@ import WarRoomKit
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "simulate",
         abstract: "Run a scenario headless and print its time series.",
         discussion: "json prints JSON Lines (one sample per --every): at, request_rate, error_rate, timeout_rate, p99_ms, backends_up, backends_down, users_affected, config_version, window_s, backends. csv has the same top-level columns but window_s; table is for people. Rates cover the --every before each time (window_s), p99_ms its last second; users_affected is the share of users who had a request fail because of the incident since the scenario's start, not counting failures at the normal background rate.")
 

@@ -6,6 +6,7 @@ import WarRoomPostgres
 
 struct Start: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "start",
         abstract: "Open an incident and enter the shell.",
         discussion: "With no options, opens a drill of the bundled load-balancer playbook on its simulated scenario. A drill on a scenario runs a virtual clock from the scenario's start (--speed 0 moves it only on 'advance'); a session with no scenario or a real target runs on the wall clock. Commands are read from the terminal (line editing, history, completion) or, when stdin is not a terminal, one per line from the pipe.")
 

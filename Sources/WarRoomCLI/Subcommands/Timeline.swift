@@ -2,7 +2,7 @@ import ArgumentParser
 import WarRoomKit
 
 struct Timeline: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print an incident's timeline, as the shell's 'timeline' does.")
+    static let configuration = CommandConfiguration(commandName: "timeline", abstract: "Print an incident's timeline, as the shell's 'timeline' does.")
 
     @Argument(help: "The transcript (.jsonl), or an incident id with --store.")
     var transcript: String

@@ -4,6 +4,7 @@ import WarRoomPostgres
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check a transcript's hash chain; exit 1 naming the first bad seq.",
         discussion: "The recipe is in docs/TRANSCRIPT.md: anyone can check a transcript with a few lines of Python. With --store, the chain is checked from the bytes the store holds, and each row's seq, hash and previous_hash columns and the incident's head row must agree with the lines: a row edited by someone who bypassed the append-only trigger is caught.")
 

@@ -5,6 +5,7 @@ import WarRoomPostgres
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "watch",
         abstract: "Print an incident's entries from the store as they arrive, read-only, until it closes.",
         discussion: "One line per entry, as 'timeline' prints them, by the rule a shell in the room uses for others' entries: read-only and mistyped lines left out, 'advance' and refused changes shown, starting with what is already recorded. LISTEN/NOTIFY wakes it; on every wake, every 5 s and every reconnect it fetches the entries after the last one it printed, so nothing is missed. When the store goes away it says so on stderr, reconnects with backoff (100 ms to 5 s) and catches up. Exits 0 after the incident's 'close' entry. A read-only role is enough.")
 

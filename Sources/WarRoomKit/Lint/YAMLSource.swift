@@ -42,7 +42,10 @@ public struct YAMLSource {
             return
         }
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver tags every plain scalar a string: the readers convert values
+            // themselves (`Bounds`, `isNull`), and Yams' default resolver matches each scalar
+            // against regular expressions (ICU's), which cost most of opening a drill.
+            root = try Yams.compose(yaml: text, .basic)
             if root == nil {
                 diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: "the file holds no YAML document"))
             }
