@@ -14,6 +14,8 @@ let package = Package(
         .executableTarget(name: "SimulationBench", dependencies: [.product(name: "WarRoomKit", package: "warroom")]),
         .executableTarget(name: "PlaybookBench", dependencies: [.product(name: "WarRoomKit", package: "warroom")]),
         .executableTarget(name: "PostmortemBench", dependencies: [.product(name: "WarRoomKit", package: "warroom")]),
+        // Runs the warroom binary and other programs only: it builds in seconds.
+        .executableTarget(name: "ReadBench"),
         .executableTarget(name: "StoreBench", dependencies: [
             .product(name: "WarRoomKit", package: "warroom"),
             .product(name: "WarRoomPostgres", package: "warroom"),
