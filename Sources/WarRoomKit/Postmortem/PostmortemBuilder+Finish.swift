@@ -660,7 +660,7 @@ extension PostmortemBuilder {
     /// without the postmortem's own tags, in one pass over the UTF-8 (it runs on every note of
     /// a long transcript).
     static func tagged(_ text: String) -> (tags: [String], text: String) {
-        guard text.utf8.contains(UInt8(ascii: "#")) else { return ([], text) }
+        guard text.withUTF8Buffer({ $0.contains(UInt8(ascii: "#")) }) else { return ([], text) }
         let bytes = Array(text.utf8)
         var tags: [String] = []
         var kept: [UInt8] = []

@@ -55,7 +55,7 @@ struct PostmortemMarkdown {
         for (index, part) in parts.enumerated() {
             switch part {
             case .text(let text):
-                out += index == 0 ? SafeText.markdown(text, lineStart: true) + (text.count > 1 && text.last == " " ? " " : "") : esc(text, keepingSpaces: true)
+                out += index == 0 ? SafeText.markdown(text, lineStart: true) + (text.utf8.count > 1 && text.last == " " ? " " : "") : esc(text, keepingSpaces: true)
             case .strong(let text): out += "**" + esc(text) + "**"
             case .code(let text): out += "`" + text.filter { $0 != "`" && !$0.isNewline } + "`"
             }
@@ -68,6 +68,6 @@ struct PostmortemMarkdown {
     /// Escaped, keeping a space at either end (runs that follow or precede another).
     func esc(_ text: String, keepingSpaces: Bool) -> String {
         guard keepingSpaces else { return esc(text) }
-        return (text.first == " " ? " " : "") + esc(text) + (text.count > 1 && text.last == " " ? " " : "")
+        return (text.first == " " ? " " : "") + esc(text) + (text.utf8.count > 1 && text.last == " " ? " " : "")
     }
 }

@@ -36,20 +36,22 @@ public enum SafeText {
     /// Checked on UTF-8 because it runs on every string a document shows; dashes, arrows and
     /// other punctuation of that block (`—`, `…`) pass without a second look.
     static func needsPrintable(_ text: String) -> Bool {
-        var before: UInt8 = 0
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            if byte < 0x20 || byte == 0x7F { return true }
-            if previous == 0xC2, byte < 0xA0 { return true }
-            if previous == 0xD8, byte == 0x9C { return true }
-            if before == 0xE2 {
-                if previous == 0x80, byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte) { return true }
-                if previous == 0x81, (0xA6...0xA9).contains(byte) { return true }
+        text.withUTF8Buffer { bytes in
+            var before: UInt8 = 0
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7F { return true }
+                if previous == 0xC2, byte < 0xA0 { return true }
+                if previous == 0xD8, byte == 0x9C { return true }
+                if before == 0xE2 {
+                    if previous == 0x80, byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte) { return true }
+                    if previous == 0x81, (0xA6...0xA9).contains(byte) { return true }
+                }
+                before = previous
+                previous = byte
             }
-            before = previous
-            previous = byte
+            return false
         }
-        return false
     }
 
     /// Characters with a meaning in CommonMark or GitHub-flavoured Markdown inline text:
@@ -78,38 +80,41 @@ public enum SafeText {
     public static func markdown(_ text: String, lineStart: Bool = false) -> String {
         let clean = printable(text)
         if isPlainMarkdown(clean, lineStart: lineStart) { return clean }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(clean.utf8.count + 16)
-        var utf8 = Substring(clean).utf8
-        while utf8.first == 0x20 { utf8.removeFirst() }
-        while utf8.last == 0x20 { utf8.removeLast() }
-        var leadingDigits = lineStart
-        var offset = 0
-        for byte in utf8 {
-            defer { offset += 1 }
-            let isDigit = byte >= 0x30 && byte <= 0x39
-            var escape = isMarkdownSpecial(byte)
-            if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
-                escape = true
+        return clean.withUTF8Buffer { all in
+            var start = 0
+            var end = all.count
+            while start < end, all[start] == 0x20 { start += 1 }
+            while end > start, all[end - 1] == 0x20 { end -= 1 }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(end - start + 16)
+            var leadingDigits = lineStart
+            for offset in 0..<(end - start) {
+                let byte = all[start + offset]
+                let isDigit = byte >= 0x30 && byte <= 0x39
+                var escape = isMarkdownSpecial(byte)
+                if lineStart, offset == 0, byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "=") {
+                    escape = true
+                }
+                if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
+                if !isDigit { leadingDigits = false }
+                if escape { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
-            if !isDigit { leadingDigits = false }
-            if escape { bytes.append(UInt8(ascii: "\\")) }
-            bytes.append(byte)
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Whether `markdown` would return the text unchanged: no special character, no space at
     /// either end, and (at a line's start) nothing that could open a block. Checked first
     /// because most strings of a long postmortem are plain.
     static func isPlainMarkdown(_ text: String, lineStart: Bool) -> Bool {
-        let utf8 = text.utf8
-        guard let first = utf8.first, first != 0x20, utf8.last != 0x20 else { return utf8.isEmpty }
-        if lineStart, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: "=") || (first >= 0x30 && first <= 0x39) {
-            return false
+        text.withUTF8Buffer { utf8 in
+            guard let first = utf8.first, first != 0x20, utf8.last != 0x20 else { return utf8.isEmpty }
+            if lineStart, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: "=") || (first >= 0x30 && first <= 0x39) {
+                return false
+            }
+            return !utf8.contains(where: isMarkdownSpecial)
         }
-        return !utf8.contains(where: isMarkdownSpecial)
     }
 
     /// A user string as HTML text or attribute content.
@@ -117,7 +122,7 @@ public enum SafeText {
     /// - Returns: text with `&`, `<`, `>`, `"` and `'` replaced by references.
     public static func html(_ text: String) -> String {
         let clean = printable(text)
-        guard clean.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return clean }
+        guard clean.withUTF8Buffer({ $0.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) }) else { return clean }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(clean.utf8.count + 16)
         for byte in clean.utf8 {

@@ -46,16 +46,14 @@ public enum Display {
         // The first line feed that is a character of its own (one after a carriage return is
         // part of a CR LF character, which does not end the line), found on the bytes: a
         // timeline row costs the row, not the whole note behind it.
-        var text = text
-        text.makeContiguousUTF8()
-        let offset = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+        let offset = text.withUTF8Buffer { bytes -> Int? in
             var previous: UInt8 = 0
             for (offset, byte) in bytes.enumerated() {
                 if byte == 0x0A, previous != 0x0D { return offset }
                 previous = byte
             }
             return nil
-        } ?? nil
+        }
         let newline = offset.map { text.utf8.index(text.startIndex, offsetBy: $0) }
         let line = newline.map { text[..<$0] } ?? text[...]
         // Characters are counted only up to the limit (no more characters than bytes).
@@ -74,12 +72,10 @@ public enum Display {
     /// Whether every byte of the text's UTF-8 passes `test`, walked as a buffer.
     @inline(__always)
     static func allBytes(_ text: String, _ test: (UInt8) -> Bool) -> Bool {
-        var text = text
-        text.makeContiguousUTF8()
-        return text.utf8.withContiguousStorageIfAvailable { bytes in
+        text.withUTF8Buffer { bytes in
             for byte in bytes where !test(byte) { return false }
             return true
-        } ?? text.utf8.allSatisfy(test)
+        }
     }
 
     /// Pads to a display width (counting characters).
