@@ -102,7 +102,11 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// - Returns: the instant, or `nil` when the text is not a time or falls outside 1970–9999
     ///   (`Bounds.years`).
     public static func parseISO8601(_ text: String) -> Instant? {
-        let b = Array(text.utf8)
+        text.withUTF8Buffer { parseISO8601(bytes: $0) }
+    }
+
+    /// `parseISO8601` on UTF-8 bytes (a transcript line's, with no string made for them).
+    static func parseISO8601(bytes b: UnsafeBufferPointer<UInt8>) -> Instant? {
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var value = 0

@@ -167,13 +167,14 @@ struct JSONParser {
 
     mutating func parseObject() throws -> JSONValue {
         var members: [JSONMember] = []
-        try parseMembers { key, value in members.append(JSONMember(key, value)) }
+        try parseMembers { key, parser in members.append(JSONMember(key, try parser.parseValue())) }
         return .object(JSONObject(members))
     }
 
-    /// Reads an object (the index at its `{`), handing each member to `body` in order rather than
-    /// building the object: for a reader that wants a few known fields of it.
-    mutating func parseMembers(_ body: (String, JSONValue) throws -> Void) throws {
+    /// Reads an object (the index at its `{`), handing each member's key to `body` in order,
+    /// with the parser at the member's value, which `body` must read (one value), rather than
+    /// building the object: for a reader that wants a few known fields of it, each read its way.
+    mutating func parseMembers(_ body: (String, inout JSONParser) throws -> Void) throws {
         try enter()
         defer { depth -= 1 }
         index += 1
@@ -190,7 +191,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
             skipSpace()
-            try body(key, try parseValue())
+            try body(key, &self)
             skipSpace()
             guard index < bytes.count else { throw fail("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -228,6 +229,19 @@ struct JSONParser {
                 throw fail("expected ',' or ']'")
             }
         }
+    }
+
+    /// A string value that is an ISO-8601 time, read straight from its bytes (no string is made);
+    /// nil, with the index left where it was, for anything else (an escape, not a time, not a
+    /// string), which `parseValue` then reads as it would.
+    mutating func instantString() -> Instant? {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        var end = index + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+              let instant = Instant.parseISO8601(bytes: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<end])) else { return nil }
+        index = end + 1
+        return instant
     }
 
     mutating func parseNumber() throws -> Double {

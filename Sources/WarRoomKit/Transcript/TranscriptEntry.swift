@@ -190,6 +190,7 @@ extension TranscriptEntry {
     static func decode(buffer: UnsafeBufferPointer<UInt8>, number: Int) throws -> TranscriptEntry {
         var seqValue: JSONValue?, atValue: JSONValue?, wallValue: JSONValue?, byValue: JSONValue?, kindValue: JSONValue?, hashValue: JSONValue?
         var phaseValue: JSONValue?, stepValue: JSONValue?, inputValue: JSONValue?, textValue: JSONValue?, dataValue: JSONValue?
+        var atInstant: Instant?, wallInstant: Instant?
         do {
             var parser = JSONParser(buffer)
             parser.skipSpace()
@@ -197,21 +198,32 @@ extension TranscriptEntry {
                 _ = try parser.parseDocument()
                 throw TranscriptLineError(line: number, reason: "not a JSON object")
             }
-            try parser.parseMembers { key, value in
-                func take(_ slot: inout JSONValue?) { if slot == nil { slot = value } }
+            var atSeen = false, wallSeen = false
+            try parser.parseMembers { key, parser in
+                func take(_ slot: inout JSONValue?) throws {
+                    let value = try parser.parseValue()
+                    if slot == nil { slot = value }
+                }
+                // A time is read from its bytes; one that is not (escaped, malformed) is kept as
+                // a value, and checked below as the reference decoder checks it.
+                func time(_ seen: inout Bool, _ instant: inout Instant?, _ slot: inout JSONValue?) throws {
+                    guard !seen else { return _ = try parser.parseValue() }
+                    seen = true
+                    if let read = parser.instantString() { instant = read } else { slot = try parser.parseValue() }
+                }
                 switch key {
-                case "seq": take(&seqValue)
-                case "at": take(&atValue)
-                case "wall": take(&wallValue)
-                case "by": take(&byValue)
-                case "kind": take(&kindValue)
-                case "hash": take(&hashValue)
-                case "phase": take(&phaseValue)
-                case "step": take(&stepValue)
-                case "input": take(&inputValue)
-                case "text": take(&textValue)
-                case "data": take(&dataValue)
-                default: break
+                case "seq": try take(&seqValue)
+                case "at": try time(&atSeen, &atInstant, &atValue)
+                case "wall": try time(&wallSeen, &wallInstant, &wallValue)
+                case "by": try take(&byValue)
+                case "kind": try take(&kindValue)
+                case "hash": try take(&hashValue)
+                case "phase": try take(&phaseValue)
+                case "step": try take(&stepValue)
+                case "input": try take(&inputValue)
+                case "text": try take(&textValue)
+                case "data": try take(&dataValue)
+                default: _ = try parser.parseValue()
                 }
             }
             parser.skipSpace()
@@ -220,22 +232,24 @@ extension TranscriptEntry {
             throw TranscriptLineError(line: number, reason: error.description)
         }
         return try fields(number: number, seq: seqValue, at: atValue, wall: wallValue, by: byValue, kind: kindValue, hash: hashValue,
-                          phase: phaseValue, step: stepValue, input: inputValue, text: textValue, data: dataValue)
+                          phase: phaseValue, step: stepValue, input: inputValue, text: textValue, data: dataValue, atInstant: atInstant,
+                          wallInstant: wallInstant)
     }
 
     /// An entry from its fields' values, each checked in turn (the first problem is the error).
     private static func fields(number: Int, seq seqValue: JSONValue?, at atValue: JSONValue?, wall wallValue: JSONValue?, by byValue: JSONValue?,
                                kind kindValue: JSONValue?, hash hashValue: JSONValue?, phase phaseValue: JSONValue?, step stepValue: JSONValue?,
-                               input inputValue: JSONValue?, text textValue: JSONValue?, data dataValue: JSONValue?) throws -> TranscriptEntry {
+                               input inputValue: JSONValue?, text textValue: JSONValue?, data dataValue: JSONValue?,
+                               atInstant: Instant? = nil, wallInstant: Instant? = nil) throws -> TranscriptEntry {
         func require(_ value: JSONValue?, _ key: String) throws -> JSONValue {
             guard let value else { throw TranscriptLineError(line: number, reason: "missing field '\(key)'") }
             return value
         }
         guard let seq = try require(seqValue, "seq").intValue else { throw TranscriptLineError(line: number, reason: "'seq' is not an integer") }
-        guard let atText = try require(atValue, "at").stringValue, let at = Instant.parseISO8601(atText) else {
+        guard let at = try atInstant ?? require(atValue, "at").stringValue.flatMap(Instant.parseISO8601) else {
             throw TranscriptLineError(line: number, reason: "'at' is not an ISO-8601 time")
         }
-        guard let wallText = try require(wallValue, "wall").stringValue, let wall = Instant.parseISO8601(wallText) else {
+        guard let wall = try wallInstant ?? require(wallValue, "wall").stringValue.flatMap(Instant.parseISO8601) else {
             throw TranscriptLineError(line: number, reason: "'wall' is not an ISO-8601 time")
         }
         guard let by = try require(byValue, "by").stringValue else { throw TranscriptLineError(line: number, reason: "'by' is not a string") }
@@ -245,7 +259,7 @@ extension TranscriptEntry {
         // A kind a newer warroom added is kept as it is and skipped by every reader.
         let kind = EntryKind(rawValue: kindText).flatMap { $0 == .unknown ? nil : $0 } ?? .unknown
         guard let hash = try require(hashValue, "hash").stringValue, hash.utf8.count == 64,
-            hash.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
+            hash.withUTF8Buffer({ $0.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) } })
         else { throw TranscriptLineError(line: number, reason: "'hash' is not 64 lowercase hex digits") }
         var entry = TranscriptEntry(
             seq: seq, at: at, wall: wall, by: by, kind: kind,

@@ -47,11 +47,20 @@ import WarRoomTestSupport
         }
     }
 
+    /// A whole entry whose `at` member's value is `at`, as written.
+    static func envelope(at: String) -> String {
+        "{\"seq\":1,\"at\":\(at),\"wall\":\"2023-11-05T03:30:00.000Z\",\"by\":\"a\",\"kind\":\"note\",\"text\":\"x\",\"hash\":\"\(String(repeating: "a", count: 64))\"}"
+    }
+
     @Test(arguments: [
         "", " ", "[]", "\"open\"", "{}", "{\"seq\":1}", "{\"seq\":1,\"seq\":\"two\"}", "{\"seq\":\"1\"}",
         "{\"seq\":1,\"at\":\"2023-11-05T03:30:00.000Z\",\"wall\":\"2023-11-05T03:30:00.000Z\",\"by\":\"a\",\"kind\":\"note\",\"text\":\"x\",\"hash\":\"\(String(repeating: "a", count: 64))\"} x",
         "{\"seq\":1,\"at\":\"2023-11-05T03:30:00.000Z\",\"wall\":\"2023-11-05T03:30:00.000Z\",\"by\":\"a\",\"kind\":\"future-kind\",\"data\":[1],\"text\":7,\"hash\":\"\(String(repeating: "a", count: 64))\",\"hash\":\"x\"}",
         String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+        // Times: escaped, not a string, repeated (the first counts), cut short, not a time.
+        Self.envelope(at: "\"2023\\u002d11-05T03:30:00.000Z\""), Self.envelope(at: "20231105"), Self.envelope(at: "\"2023-11-05T03:30:00.000Z\",\"at\":\"x\""),
+        Self.envelope(at: "\"x\",\"at\":\"2023-11-05T03:30:00.000Z\""), Self.envelope(at: "\"2023-11-05T03:30"), Self.envelope(at: "\"2023-02-30T03:30:00Z\""),
+        Self.envelope(at: "\"2023-11-05T03:30:00.0005Z\""), Self.envelope(at: "null"),
         "{\"data\":" + String(repeating: "{\"a\":", count: 600) + "1" + String(repeating: "}", count: 601),
     ])
     func edgeCasesGiveTheSameOutcome(line: String) {
