@@ -52,21 +52,6 @@ extension JSONValue {
 
     /// A JSON string with HTML-significant characters and line separators escaped too.
     static func writeSafeString(_ text: String, to bytes: inout [UInt8]) {
-        var plain: [UInt8] = []
-        JSONValue.writeString(text, to: &plain)
-        var index = 0
-        while index < plain.count {
-            let byte = plain[index]
-            switch byte {
-            case UInt8(ascii: "<"): bytes.append(contentsOf: "\\u003c".utf8)
-            case UInt8(ascii: ">"): bytes.append(contentsOf: "\\u003e".utf8)
-            case UInt8(ascii: "&"): bytes.append(contentsOf: "\\u0026".utf8)
-            case 0xE2 where index + 2 < plain.count && plain[index + 1] == 0x80 && (plain[index + 2] == 0xA8 || plain[index + 2] == 0xA9):
-                bytes.append(contentsOf: (plain[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                index += 2
-            default: bytes.append(byte)
-            }
-            index += 1
-        }
+        JSONValue.writeString(text, to: &bytes, escapingForHTML: true)
     }
 }

@@ -62,20 +62,42 @@ extension JSONValue {
     /// Writes a string with the escapes JSON requires; every control character is escaped,
     /// so a transcript line never carries a raw escape sequence or NUL.
     static func writeString(_ value: String, to bytes: inout [UInt8]) {
+        writeString(value, to: &bytes, escapingForHTML: false)
+    }
+
+    /// Writes a string as `writeString` does; with `escapingForHTML`, also `<`, `>`, `&`, U+2028
+    /// and U+2029 as `\u` escapes, so the JSON can sit in a `<script>` or be read by a JavaScript
+    /// parser. The runs between escapes are copied whole from the string's UTF-8.
+    static func writeString(_ value: String, to bytes: inout [UInt8], escapingForHTML: Bool) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
-            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                bytes.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48])
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0xF)])
-            default: bytes.append(byte)
+        value.withUTF8Buffer { text in
+            var run = 0
+            var index = 0
+            func escape(_ replacement: [UInt8], skipping extra: Int = 0) {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<index]))
+                bytes.append(contentsOf: replacement)
+                index += extra
+                run = index + 1
             }
+            while index < text.count {
+                let byte = text[index]
+                switch byte {
+                case UInt8(ascii: "\""): escape([92, 34])
+                case UInt8(ascii: "\\"): escape([92, 92])
+                case 0x0A: escape([92, UInt8(ascii: "n")])
+                case 0x0D: escape([92, UInt8(ascii: "r")])
+                case 0x09: escape([92, UInt8(ascii: "t")])
+                case 0..<0x20, 0x7F: escape([92, UInt8(ascii: "u"), 48, 48, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]])
+                case UInt8(ascii: "<") where escapingForHTML: escape(Array("\\u003c".utf8))
+                case UInt8(ascii: ">") where escapingForHTML: escape(Array("\\u003e".utf8))
+                case UInt8(ascii: "&") where escapingForHTML: escape(Array("\\u0026".utf8))
+                case 0xE2 where escapingForHTML && index + 2 < text.count && text[index + 1] == 0x80 && (text[index + 2] == 0xA8 || text[index + 2] == 0xA9):
+                    escape(Array((text[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8), skipping: 2)
+                default: break
+                }
+                index += 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<text.count]))
         }
         bytes.append(UInt8(ascii: "\""))
     }
