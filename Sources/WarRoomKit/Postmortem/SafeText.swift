@@ -88,6 +88,8 @@ public enum SafeText {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(end - start + 16)
             var leadingDigits = lineStart
+            // Runs between escapes are copied whole.
+            var run = start
             for offset in 0..<(end - start) {
                 let byte = all[start + offset]
                 let isDigit = byte >= 0x30 && byte <= 0x39
@@ -97,9 +99,13 @@ public enum SafeText {
                 }
                 if leadingDigits, offset > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: ")") { escape = true }
                 if !isDigit { leadingDigits = false }
-                if escape { bytes.append(UInt8(ascii: "\\")) }
-                bytes.append(byte)
+                if escape {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: all[run..<(start + offset)]))
+                    bytes.append(UInt8(ascii: "\\"))
+                    run = start + offset
+                }
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: all[run..<end]))
             return String(decoding: bytes, as: UTF8.self)
         }
     }
