@@ -149,7 +149,7 @@ func run() throws {
             })
         } catch {
             // A closed incident is not resumed (the generated drill-shaped one is closed).
-            print("  resume                     not measured: \(error)")
+            print("  resume                     not measured: warroom refused it (a closed incident is not resumed)")
         }
         row("timeline", try median(runs: runs) { try measure([warroom, "timeline", path]) })
         for format in ["markdown", "json", "html"] {
