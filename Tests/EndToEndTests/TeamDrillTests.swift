@@ -107,10 +107,14 @@ import Glibc
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
         let hosted = try WarRoomBinary.run(["drill", "host", "lb-misconfig-2023-11-05", "--speed", "0", "--transcripts", folder.path, "--as", "fac"],
-                                           input: "inject db latency 200ms for 15m\ninject traffic ×2 for 10m\ninject weight msg-03 5\nadvance 2m\nquit\n")
+                                           input: "inject db latency 200ms for 15m\ninject traffic ×2 for 10m\ninject weight msg-03 5\n"
+                                               + "inject drain the support queue first\ninject traffic 2 users complained\nadvance 2m\nquit\n")
         #expect(hosted.status == 0, "\(hosted.stderr)")
         #expect(hosted.stdout.contains("injected silently (#"), "\(hosted.stdout)")
         #expect(hosted.stdout.contains("database latency 200 ms for 15m, until 03:45:00Z"), "\(hosted.stdout)")
+        // Words for the team that begin like a change stay words for the team.
+        #expect(hosted.stdout.contains("): drain the support queue first") && hosted.stdout.contains("): traffic 2 users complained"),
+                "\(hosted.stdout)")
         let path = try #require(WarRoomTestSupport.transcripts(in: folder.path).first)
         // A responder resumes: the simulation is rebuilt with the injects at their times.
         let dana = try WarRoomBinary.run(["resume", path, "--as", "dana"],

@@ -59,7 +59,7 @@ public final class SimulatedTarget: LoadBalancerTarget {
     /// Makes a drill facilitator's inject into the simulated world at `now`.
     public func apply(_ inject: SimulationInject, at now: Instant) {
         model.advance(to: now)
-        model.apply(inject)
+        model.apply(inject, at: now)
     }
 
     public func configuration(at now: Instant) throws -> LoadBalancerConfiguration {

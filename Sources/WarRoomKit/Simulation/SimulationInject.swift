@@ -25,15 +25,18 @@ public struct SimulationInject: Sendable, Equatable {
     /// Whether the words after `inject` name a figure of the simulated world (`traffic ×2…`,
     /// `db latency…`), as opposed to words for the team (`inject traffic looks odd to support`).
     public static func claims(_ words: [String]) -> Bool {
-        let words = words.map { $0.lowercased() }
-        guard words.count >= 2 else { return false }
-        switch words[0] {
-        case "traffic":
-            let multiple = words[1]
-            return (try? factor(multiple)) != nil || multiple.hasPrefix("×") || multiple.hasPrefix("x") && multiple.dropFirst().first?.isNumber == true
-                || multiple.hasPrefix("*")
-        case "db", "database": return ["latency", "errors", "error"].contains(words[1])
-        case "network": return ["rtt", "latency", "loss"].contains(words[1])
+        var words = words.map { $0.lowercased() }
+        // `… for D` at the end belongs to the form; anything else after the value is words.
+        if words.count >= 2, words[words.count - 2] == "for" { words.removeLast(2) }
+        func isValue(_ word: String) -> Bool {
+            guard let first = word.unicodeScalars.first else { return false }
+            if "0123456789.-×*".unicodeScalars.contains(first) { return true }
+            return first == "x" && word.unicodeScalars.dropFirst().first.map { "0123456789.".unicodeScalars.contains($0) } == true
+        }
+        switch words.first {
+        case "traffic": return words.count == 2 && isValue(words[1])
+        case "db", "database": return words.count == 3 && ["latency", "errors", "error"].contains(words[1]) && isValue(words[2])
+        case "network": return words.count == 3 && ["rtt", "latency", "loss"].contains(words[1]) && isValue(words[2])
         default: return false
         }
     }
@@ -165,12 +168,24 @@ public struct SimulationInject: Sendable, Equatable {
 }
 
 extension SimulationModel {
-    /// Makes an inject now (at the end of the last tick run): it holds from the next tick, for
-    /// its duration.
-    public mutating func apply(_ inject: SimulationInject) {
-        let offset = ticks * SimulationModel.tickMilliseconds
-        injects.append((inject, inject.duration.map { offset + $0 }))
+    /// Makes an inject recorded at `at` (by default, now: the end of the last tick run). It
+    /// holds from the next tick until `at`'s second plus its duration: a model that has already
+    /// run past `at` (a shell that read the entry late) starts it late but ends it when the record
+    /// says, and one already over is not made.
+    public mutating func apply(_ inject: SimulationInject, at: Instant? = nil) {
+        let current = ticks * SimulationModel.tickMilliseconds
+        let recorded = at.map { max(0, min(current, ($0 - scenario.start) / SimulationModel.tickMilliseconds * SimulationModel.tickMilliseconds)) } ?? current
+        let end = inject.duration.map { recorded + $0 }
+        if let end, end <= current { return }
+        injects.append((inject, end))
         layInjects()
+    }
+
+    /// When an inject recorded at `at` ends, as the model ends it (`at`'s second plus the
+    /// duration); nil for one that holds with the drill.
+    public func end(of inject: SimulationInject, at: Instant) -> Instant? {
+        let second = max(0, (at - scenario.start) / SimulationModel.tickMilliseconds * SimulationModel.tickMilliseconds)
+        return inject.duration.map { scenario.start + second + $0 }
     }
 
     /// The injects in force, with when each ends (`nil`: with the drill).

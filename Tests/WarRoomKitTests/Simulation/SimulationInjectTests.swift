@@ -50,7 +50,8 @@ import WarRoomTestSupport
     }
 
     @Test func wordsForTheTeamAreNotAnInject() {
-        for text in ["traffic looks odd to support", "db team says all is fine", "network engineers are on the bridge", "traffic"] {
+        for text in ["traffic looks odd to support", "db team says all is fine", "network engineers are on the bridge", "traffic",
+                     "database errors reported by support", "network latency complaints from EU", "traffic 2 users complained", "db latency is fine for now"] {
             #expect(!SimulationInject.claims(text.split(separator: " ").map(String.init)), "\(text)")
         }
     }
@@ -77,6 +78,23 @@ import WarRoomTestSupport
         model.advance(to: Self.start + 181_000)
         #expect(model.legitimateRate == 400)
         #expect(model.injectsInForce.isEmpty)
+    }
+
+    @Test func aModelThatReadsTheEntryLateEndsItWhenTheRecordSays() {
+        let scenario = SimulationModelTests.pool(.weightedRoundRobin, weights: [100, 100], rate: 400)
+        var late = SimulationModel(scenario: scenario)
+        late.advance(to: Self.start + 90_000)
+        // Recorded at 60.5 s for 60 s: it ends at 120 s, whenever a model makes it.
+        let inject = SimulationInject(trafficFactor: 2, duration: 60_000)
+        late.apply(inject, at: Self.start + 60_500)
+        #expect(late.end(of: inject, at: Self.start + 60_500) == Self.start + 120_000)
+        late.advance(to: Self.start + 119_000)
+        #expect(late.legitimateRate == 800)
+        late.advance(to: Self.start + 121_000)
+        #expect(late.legitimateRate == 400)
+        // One already over when the model reads it is not made at all.
+        late.apply(SimulationInject(trafficFactor: 3, duration: 30_000), at: Self.start + 60_000)
+        #expect(late.injectsInForce.isEmpty)
     }
 
     @Test func theLaterInjectOfAFigureCountsAndTheScenarioShowsThroughWhenBothEnd() {

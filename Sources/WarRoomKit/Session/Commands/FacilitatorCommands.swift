@@ -72,7 +72,9 @@ enum FacilitatorCommands {
         },
         CommandSpec("inject", usage: "inject NAME | inject alert NAME [SUMMARY] | inject traffic ×F [for D] | inject db latency Nms [for D] | inject weight SERVER N | inject TEXT", summary: "deliver a twist to the whole room: one from the scenario's library, an alert, a change to the simulated world, or your own words (facilitator only)",
                     details: "A library inject, an alert or your own words is shown in every shell at once; the debrief times the first reaction. 'inject' alone lists the scenario's library. 'inject alert NAME' fires an alert as monitoring would (recorded by monitoring, marked source: inject).\nA change to the simulated world is silent: the team meets its effects in the probes, and the line recording it is private. \(SimulationInject.usage): traffic becomes F times what the scenario sends, or the database or network figure takes the value, from now for D (for the rest of the drill without 'for'); of two injects of one figure in force the later counts, and when it ends the scenario's own figures return. Every shell's simulation makes it at its time, and resume, replay and the postmortem make it again.\nA change to the load balancer (weight, drain, disable, enable, algorithm, ratelimit) is made as 'lb' makes it, by you, and shows in 'lb history'.\nExample: inject customer-tweets\nExample: inject alert DiskAlmostFull db-2 disk 93% full\nExample: inject traffic ×2 for 10m\nExample: inject db latency 200ms for 15m\nExample: inject weight msg-03 5\nExample: inject The status page provider asks whether to post an outage",
-                    group: .facilitator, changes: { words in !words.isEmpty },
+                    // Like `lb`: a change to the simulation is made as it is decided, under the room's
+                    // lock, and recorded as decided (not decided again) when another shell's entry came first.
+                    group: .facilitator, changes: { words in !words.isEmpty }, actsOutside: true, locksRoom: true,
                     complete: { session, words in words.isEmpty ? (session.scenario?.drill?.injects.map(\.name) ?? []) : [] }
         ) { session, arguments in
             try session.requireFacilitator("inject")
@@ -99,7 +101,7 @@ enum FacilitatorCommands {
             if SimulationInject.claims(words.map(String.init)) {
                 return try session.injectIntoSimulation(SimulationInject.parse(words.map(String.init)))
             }
-            if let first = words.first, LoadBalancerConsole.changeSubcommands.contains(first.lowercased()), words.count >= 2 {
+            if session.isLoadBalancerChange(words.map(String.init)) {
                 // A change to the load balancer, as someone outside the team would make it: an `lb` change of the room's one simulation.
                 return try session.runLB(words.map(String.init))
             }
@@ -123,13 +125,27 @@ extension Session {
         guard let console = try? loadBalancerConsole(), let simulation = console.target as? SimulatedTarget else {
             throw CommandError.invalid("an inject into the simulation needs the drill's simulated load balancer, and this drill has none")
         }
-        var data: JSONObject = ["private": "inject", "simulate": inject.recorded]
-        let now = clock.now
-        if let duration = inject.duration, let until = Bounds.adding(duration, to: now) { data["until"] = .string(until.iso8601) }
-        let entry = try record(.facilitatorOnly, text: inject.summary, data: data)
+        let entry = try record(.facilitatorOnly, text: inject.summary, data: ["private": "inject", "simulate": inject.recorded])
         simulation.apply(inject, at: entry.at)
-        let until = data["until"]?.stringValue.flatMap(Instant.parseISO8601).map { ", until \($0.clockSeconds)" } ?? ""
+        let until = simulation.model.end(of: inject, at: entry.at).map { ", until \($0.clockSeconds)" } ?? ""
         return "injected silently (#\(entry.seq)): \(inject.summary)\(until); the team sees its effects, not this line"
+    }
+
+    /// Whether the words after `inject` are a load balancer change (`weight msg-03 5`), as
+    /// opposed to words for the team (`enable the status page banner`): the subcommand, then a
+    /// server the load balancer has, an algorithm, a rate limit or a version.
+    func isLoadBalancerChange(_ words: [String]) -> Bool {
+        guard words.count >= 2, let first = words.first?.lowercased(), LoadBalancerConsole.changeSubcommands.contains(first) else { return false }
+        let second = words[1]
+        switch first {
+        case "algorithm": return BalanceAlgorithm(rawValue: second) != nil
+        case "ratelimit": return second == "off" || Double(second) != nil
+        case "rollback": return words.count == 2 && (second == "initial" || Int(second) != nil)
+        default:
+            // A range (`msg-01…msg-27`, `msg-01..msg-27`) names its first server first.
+            let name = second.components(separatedBy: "…").first?.components(separatedBy: "..").first ?? second
+            return (console?.backendNames ?? []).contains(name)
+        }
     }
 
     /// Whether this shell types as the drill's facilitator.
