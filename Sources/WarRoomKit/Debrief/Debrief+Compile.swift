@@ -109,16 +109,21 @@ extension Debrief {
         // What happened to the team, and how long until someone reacted.
         var happenings: [Happening] = []
         for entry in live {
+            if let inject = SimulationInject(entry: entry) {
+                // An inject into the simulation, which the team met only through its effects: met
+                // when someone other than the facilitator reads the figure it changed.
+                let probe = inject.probe
+                let reading = live.first { $0.seq > entry.seq && $0.kind == .probe && $0.data["probe"]?.stringValue == probe && $0.isByAPerson && $0.by != entry.by }
+                happenings.append(Happening(at: entry.at, what: "silent inject: \(inject.summary) (met by the first 'probe \(probe)')",
+                                            reaction: reading.map { ($0.at, $0.by, Display.firstLine($0.input ?? $0.text, limit: 60)) }))
+                continue
+            }
             let what: String?
             switch entry.kind {
             case .alert where entry.data["state"]?.stringValue == "firing": what = "alert \(entry.data["alert"]?.stringValue ?? "?") fired"
             case .lb where LoadBalancerChangeRecord(entry: entry)?.action == "scenario-event": what = Display.firstLine(entry.text, limit: 90)
             case .inject:
                 what = "inject " + (entry.data["inject"]?.stringValue.map { "\($0): " } ?? "") + Display.firstLine(entry.text, limit: 80)
-            case .facilitatorOnly:
-                // An inject into the simulation, which the team met only through its effects.
-                guard let inject = SimulationInject(entry: entry) else { continue }
-                what = "silent inject: " + inject.summary
             case .note where entry.data["tags"]?.arrayValue?.contains(.string("inject")) == true:
                 // The facilitator delivered an inject: `note #inject customer-tweets …`.
                 let words = entry.text.split(separator: " ").map(String.init).filter { $0 != "#inject" }
@@ -127,14 +132,6 @@ extension Debrief {
             default: what = nil
             }
             guard let what else { continue }
-            if let inject = SimulationInject(entry: entry) {
-                // A silent inject is met when someone reads the figure it changed.
-                let probe = inject.trafficFactor != nil ? "traffic" : inject.dependencies?.databaseLatency != nil || inject.dependencies?.databaseErrorRate != nil ? "db" : "network"
-                let reading = live.first { $0.seq > entry.seq && $0.kind == .probe && $0.data["probe"]?.stringValue == probe && $0.isByAPerson && $0.by != entry.by }
-                happenings.append(Happening(at: entry.at, what: what + " (met by the first 'probe \(probe)')",
-                                            reaction: reading.map { ($0.at, $0.by, Display.firstLine($0.input ?? $0.text, limit: 60)) }))
-                continue
-            }
             // The first thing someone else recorded after it (an inject's author is the facilitator).
             let reaction = live.first { $0.seq > entry.seq && $0.isByAPerson && ![.join, .leave, .pause, .resume].contains($0.kind)
                 && !((entry.kind == .note || entry.kind == .inject) && $0.by == entry.by) && $0.kind != .facilitatorOnly }

@@ -18,11 +18,7 @@ public enum TimelineView {
         guard !shown.isEmpty else { return "(no entries)" }
         var widths = [0, 0, 0, 0]
         for index in shown {
-            let entry = entries[index]
-            widths[0] = max(widths[0], Display.width(entry.at.clockSeconds))
-            widths[1] = max(widths[1], 1 + String(entry.seq).utf8.count)
-            widths[2] = max(widths[2], Display.width(Display.sanitize(entry.author)))
-            widths[3] = max(widths[3], entry.kind.rawValue.utf8.count)
+            for (column, cell) in leadingCells(entries[index]).enumerated() { widths[column] = max(widths[column], Display.width(cell)) }
         }
         var output = ""
         output.reserveCapacity(shown.count * 96)
@@ -65,7 +61,12 @@ public enum TimelineView {
         var text = summary(entry)
         if let amended = state.amendments[entry.seq] { text = Display.firstLine(amended) + "  [amended]" }
         if let reason = state.retractions[entry.seq] { text += "  [retracted: \(Display.firstLine(reason, limit: 60))]" }
-        return [entry.at.clockSeconds, "#\(entry.seq)", Display.sanitize(entry.author), entry.kind.rawValue, Display.sanitize(text)]
+        return leadingCells(entry) + [Display.sanitize(text)]
+    }
+
+    /// A row's time, number, author and kind: the aligned columns.
+    static func leadingCells(_ entry: TranscriptEntry) -> [String] {
+        [entry.at.clockSeconds, "#\(entry.seq)", Display.sanitize(entry.author), entry.kind.rawValue]
     }
 
     /// A one-line description of an entry.

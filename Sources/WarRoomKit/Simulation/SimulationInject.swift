@@ -110,6 +110,12 @@ public struct SimulationInject: Sendable, Equatable {
         return value / 100
     }
 
+    /// The probe that reads the figure it changes: `traffic`, `db` or `network`.
+    public var probe: String {
+        if trafficFactor != nil { return "traffic" }
+        return dependencies?.databaseLatency != nil || dependencies?.databaseErrorRate != nil ? "db" : "network"
+    }
+
     /// What it does, in words: `traffic ×2 for 10 min`.
     public var summary: String {
         var parts: [String] = []
