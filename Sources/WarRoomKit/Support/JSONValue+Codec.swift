@@ -227,6 +227,56 @@ struct JSONParser {
         }
     }
 
+    /// As `parseMembers`, handing each key as its UTF-8 bytes, which make no string when the key
+    /// has no escape (the bytes in the input, valid only during `body`).
+    mutating func parseMembers(keyBytes body: (UnsafeBufferPointer<UInt8>, inout JSONParser) throws -> Void) throws {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        skipSpace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        while true {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
+            var end = index + 1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            let plain = end < bytes.count && bytes[end] == UInt8(ascii: "\"")
+            var decoded = ""
+            let keyRange: Range<Int>
+            if plain {
+                keyRange = (index + 1)..<end
+                index = end + 1
+            } else {
+                decoded = try parseString()
+                keyRange = 0..<0
+            }
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            index += 1
+            skipSpace()
+            if plain {
+                try body(UnsafeBufferPointer(rebasing: bytes[keyRange]), &self)
+            } else {
+                var parser = self
+                try decoded.withUTF8 { try body($0, &parser) }
+                self = parser
+            }
+            skipSpace()
+            guard index < bytes.count else { throw fail("unexpected end of input in an object") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            } else {
+                throw fail("expected ',' or '}'")
+            }
+        }
+    }
+
     mutating func parseArray() throws -> JSONValue {
         try enter()
         defer { depth -= 1 }
@@ -366,6 +416,43 @@ struct JSONParser {
                 }
                 let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
                 scratch.append(contentsOf: Array(String(Character(character)).utf8))
+            default:
+                index -= 1
+                throw fail("unknown escape")
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    /// Reads past a value as `parseValue` reads it — the same errors at the same places — but
+    /// makes no string: for a reader that checks a line whole and wants only some of its fields.
+    mutating func skipValue() throws {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return _ = try parseValue() }
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte < 0x20 { throw fail("raw control character in a string") }
+            index += 1
+            guard byte == UInt8(ascii: "\\") else { continue }
+            guard index < bytes.count else { break }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                UInt8(ascii: "r"), UInt8(ascii: "t"):
+                continue
+            case UInt8(ascii: "u"):
+                // As `parseString`: a high surrogate takes the `\u` after it, whatever it holds.
+                if (0xD800..<0xDC00).contains(try parseHex4()), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
+                {
+                    index += 2
+                    _ = try parseHex4()
+                }
             default:
                 index -= 1
                 throw fail("unknown escape")

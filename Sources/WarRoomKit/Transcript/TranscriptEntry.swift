@@ -31,6 +31,14 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case unknown
 }
 
+extension EntryKind {
+    private static let byName: [String: EntryKind] = Dictionary(uniqueKeysWithValues: allCases.filter { $0 != .unknown }.map { ($0.rawValue, $0) })
+
+    /// The kind a line names, nil for one this version does not know (`unknown` included):
+    /// a table lookup, which the decoder makes once per line.
+    static func named(_ name: String) -> EntryKind? { byName[name] }
+}
+
 /// One line of the transcript: a timestamped, hash-chained record of something that happened.
 ///
 /// Fields serialize in the order declared here, and `hash` is always last, so the hash
@@ -166,9 +174,9 @@ extension TranscriptEntry {
     /// line: the first of a repeated key counts, as a lookup in the object would give, and the
     /// errors are those of parsing the whole line and then checking each field in turn.
     /// - Throws: `TranscriptLineError` when the line is not a well-formed entry.
-    public static func decode(line: some Collection<UInt8>, number: Int) throws -> TranscriptEntry {
-        if let entry = try line.withContiguousStorageIfAvailable({ try decode(buffer: $0, number: number) }) { return entry }
-        return try Array(line).withUnsafeBufferPointer { try decode(buffer: $0, number: number) }
+    public static func decode(line: some Collection<UInt8>, number: Int, skipsText: ((EntryKind) -> Bool)? = nil) throws -> TranscriptEntry {
+        if let entry = try line.withContiguousStorageIfAvailable({ try decode(buffer: $0, number: number, skipsText: skipsText) }) { return entry }
+        return try Array(line).withUnsafeBufferPointer { try decode(buffer: $0, number: number, skipsText: skipsText) }
     }
 
     /// The line decoder the envelope parser replaced: the whole line as a JSON tree, then each
@@ -187,10 +195,15 @@ extension TranscriptEntry {
                           data: object["data"])
     }
 
-    static func decode(buffer: UnsafeBufferPointer<UInt8>, number: Int) throws -> TranscriptEntry {
+    /// Decodes a line; `text` and `input` are checked but not made when `skipsText` says so of
+    /// the line's kind (named before them, as warroom writes every line): they are then `""`
+    /// and nil. A reader that folds only some kinds' words (`resume`) asks for no more.
+    static func decode(buffer: UnsafeBufferPointer<UInt8>, number: Int, skipsText: ((EntryKind) -> Bool)? = nil) throws -> TranscriptEntry {
         var seqValue: JSONValue?, atValue: JSONValue?, wallValue: JSONValue?, byValue: JSONValue?, kindValue: JSONValue?, hashValue: JSONValue?
         var phaseValue: JSONValue?, stepValue: JSONValue?, inputValue: JSONValue?, textValue: JSONValue?, dataValue: JSONValue?
         var atInstant: Instant?, wallInstant: Instant?
+        // The kind, once read (nil when it names none this version knows).
+        var knownKind: EntryKind?
         do {
             var parser = JSONParser(buffer)
             parser.skipSpace()
@@ -199,7 +212,7 @@ extension TranscriptEntry {
                 throw TranscriptLineError(line: number, reason: "not a JSON object")
             }
             var atSeen = false, wallSeen = false
-            try parser.parseMembers { key, parser in
+            try parser.parseMembers(keyBytes: { key, parser in
                 func take(_ slot: inout JSONValue?) throws {
                     let value = try parser.parseValue()
                     if slot == nil { slot = value }
@@ -211,21 +224,31 @@ extension TranscriptEntry {
                     seen = true
                     if let read = parser.instantString() { instant = read } else { slot = try parser.parseValue() }
                 }
-                switch key {
-                case "seq": try take(&seqValue)
-                case "at": try time(&atSeen, &atInstant, &atValue)
-                case "wall": try time(&wallSeen, &wallInstant, &wallValue)
-                case "by": try take(&byValue)
-                case "kind": try take(&kindValue)
-                case "hash": try take(&hashValue)
-                case "phase": try take(&phaseValue)
-                case "step": try take(&stepValue)
-                case "input": try take(&inputValue)
-                case "text": try take(&textValue)
-                case "data": try take(&dataValue)
-                default: _ = try parser.parseValue()
+                // The words, made only for a reader that asks for them (the kind comes first).
+                func words(_ slot: inout JSONValue?) throws {
+                    if let skipsText, let knownKind, skipsText(knownKind) {
+                        try parser.skipValue()
+                    } else {
+                        try take(&slot)
+                    }
                 }
-            }
+                switch EnvelopeField(key) {
+                case .seq: try take(&seqValue)
+                case .at: try time(&atSeen, &atInstant, &atValue)
+                case .wall: try time(&wallSeen, &wallInstant, &wallValue)
+                case .by: try take(&byValue)
+                case .kind:
+                    try take(&kindValue)
+                    if knownKind == nil, let name = kindValue?.stringValue { knownKind = EntryKind.named(name) }
+                case .hash: try take(&hashValue)
+                case .phase: try take(&phaseValue)
+                case .step: try take(&stepValue)
+                case .input: try words(&inputValue)
+                case .text: try words(&textValue)
+                case .data: try take(&dataValue)
+                case nil: _ = try parser.parseValue()
+                }
+            })
             parser.skipSpace()
             if parser.index != buffer.count { throw parser.fail("unexpected data after the value") }
         } catch let error as JSONParseError {
@@ -257,7 +280,7 @@ extension TranscriptEntry {
             throw TranscriptLineError(line: number, reason: "'kind' is not a kind name")
         }
         // A kind a newer warroom added is kept as it is and skipped by every reader.
-        let kind = EntryKind(rawValue: kindText).flatMap { $0 == .unknown ? nil : $0 } ?? .unknown
+        let kind = EntryKind.named(kindText) ?? .unknown
         guard let hash = try require(hashValue, "hash").stringValue, hash.utf8.count == 64,
             hash.withUTF8Buffer({ $0.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) } })
         else { throw TranscriptLineError(line: number, reason: "'hash' is not 64 lowercase hex digits") }
@@ -267,5 +290,28 @@ extension TranscriptEntry {
             text: textValue?.stringValue ?? "", data: dataValue?.objectValue ?? [:], hash: hash)
         if kind == .unknown { entry.unknownKind = kindText }
         return entry
+    }
+}
+
+/// A line's member that the decoder reads, known by its key's bytes (no string is made).
+enum EnvelopeField {
+    case seq, at, wall, by, kind, hash, phase, step, input, text, data
+
+    init?(_ key: UnsafeBufferPointer<UInt8>) {
+        func `is`(_ name: StaticString) -> Bool {
+            guard name.utf8CodeUnitCount == key.count else { return false }
+            for offset in 0..<key.count where name.utf8Start[offset] != key[offset] { return false }
+            return true
+        }
+        guard key.count >= 2 else { return nil }
+        switch key.count {
+        case 2: if `is`("at") { self = .at } else if `is`("by") { self = .by } else { return nil }
+        case 3: if `is`("seq") { self = .seq } else { return nil }
+        case 4:
+            if `is`("wall") { self = .wall } else if `is`("kind") { self = .kind } else if `is`("text") { self = .text }
+            else if `is`("hash") { self = .hash } else if `is`("data") { self = .data } else if `is`("step") { self = .step } else { return nil }
+        case 5: if `is`("input") { self = .input } else if `is`("phase") { self = .phase } else { return nil }
+        default: return nil
+        }
     }
 }

@@ -31,47 +31,36 @@ public enum TranscriptVerifier {
     /// Verifies transcript bytes.
     /// - Returns: a report naming the first bad `seq`, if any.
     public static func verify(bytes: [UInt8]) -> VerifyReport {
-        var previous = Array(HashChain.genesis.utf8)
-        var good = 0
-        let hashKey = Array(",\"hash\":\"".utf8)
+        var chain = ChainCheck()
         return bytes.withUnsafeBufferPointer { buffer -> VerifyReport in
-            func report(_ line: Int, _ seq: Int?, _ reason: String) -> VerifyReport {
-                VerifyReport(goodEntries: good, finalHash: String(decoding: previous, as: UTF8.self),
-                             problem: VerifyProblem(line: line, seq: seq ?? line, reason: reason))
+            if buffer.count == ByteOrderMark.length(of: bytes) { return chain.report(problem: VerifyProblem(line: 1, seq: 1, reason: "the file is empty")) }
+            var problem: VerifyProblem?
+            let ending = TranscriptLines.scan(buffer) { number, line, _ in
+                problem = chain.check(line, number: number)
+                return problem == nil
             }
-            if buffer.count == ByteOrderMark.length(of: bytes) { return report(1, 1, "the file is empty") }
-            var problem: VerifyReport?
-            let ending = TranscriptLines.scan(buffer) { lineNumber, line, _ in
-                let expected = lineNumber
-                let seq = leadingSeq(line)
-                guard line.count > HashChain.suffixLength + 1,
-                    hashKey.elementsEqual(line[(line.count - 75)..<(line.count - 66)]),
-                    line[line.count - 2] == UInt8(ascii: "\""), line[line.count - 1] == UInt8(ascii: "}")
-                else {
-                    problem = report(lineNumber, seq ?? expected, "no \"hash\" member at the end of the line")
-                    return false
-                }
-                guard seq == expected else {
-                    problem = report(lineNumber, seq ?? expected, seq == nil ? "the line does not start with a seq" : "seq \(seq!) where \(expected) was expected (a line was removed, added or moved)")
-                    return false
-                }
-                let content = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[0..<(line.count - 75)])
-                let computed = HashChain.hash(previous: previous, contentPrefix: content)
-                let stored = line[(line.count - 66)..<(line.count - 2)]
-                guard computed.elementsEqual(stored) else {
-                    problem = report(lineNumber, expected, "hash mismatch: the entry or one before it was changed")
-                    return false
-                }
-                previous = computed
-                good += 1
-                return true
-            }
-            if let problem { return problem }
-            if let tornStart = ending.tornStart {
-                return report(ending.lines + 1, ending.lines + 1, "torn last line (\(buffer.count - tornStart) bytes with no newline): the writer stopped mid-line; 'warroom resume' sets it aside")
-            }
-            return VerifyReport(goodEntries: good, finalHash: String(decoding: previous, as: UTF8.self), problem: nil)
+            if let problem { return chain.report(problem: problem) }
+            if let tornStart = ending.tornStart { return chain.report(problem: ChainCheck.torn(line: ending.lines + 1, bytes: buffer.count - tornStart)) }
+            return chain.report(problem: nil)
         }
+    }
+
+    /// Verifies a file chunk by chunk, holding one chunk of it at a time.
+    /// - Returns: a report naming the first bad `seq`, if any.
+    /// - Throws: `TranscriptError.unreadable`.
+    public static func verify(path: String) throws -> VerifyReport {
+        var chain = ChainCheck()
+        var problem: VerifyProblem?
+        let tail = try TranscriptChunks.read(path: path) { chunk in
+            chunk.forEachLine { number, line, _ in
+                problem = chain.check(line, number: number)
+                return problem == nil
+            }
+        }
+        if let problem { return chain.report(problem: problem) }
+        if tail.byteCount == (tail.marked ? 3 : 0) { return chain.report(problem: VerifyProblem(line: 1, seq: 1, reason: "the file is empty")) }
+        if let torn = tail.torn { return chain.report(problem: ChainCheck.torn(line: torn.line, bytes: torn.bytes.count)) }
+        return chain.report(problem: nil)
     }
 
     /// The integer after a leading `{"seq":`, if the line starts that way.
@@ -85,5 +74,48 @@ public enum TranscriptVerifier {
             index += 1
         }
         return index > prefix.count ? value : nil
+    }
+}
+
+/// The hash chain checked one line at a time, in order: what `TranscriptVerifier` and every
+/// streaming reader run on each line's raw bytes.
+struct ChainCheck {
+    /// The last good line's hash, as hex.
+    private(set) var previous = Array(HashChain.genesis.utf8)
+    /// Whole lines checked and found good.
+    private(set) var good = 0
+    private static let hashKey = Array(",\"hash\":\"".utf8)
+
+    /// Checks line `number` (1-based), which must follow the lines checked so far.
+    /// - Returns: the line's problem, or nil when it is good (it is then the chain's head).
+    mutating func check(_ line: UnsafeBufferPointer<UInt8>, number: Int) -> VerifyProblem? {
+        let seq = TranscriptVerifier.leadingSeq(line)
+        guard line.count > HashChain.suffixLength + 1,
+            Self.hashKey.elementsEqual(line[(line.count - 75)..<(line.count - 66)]),
+            line[line.count - 2] == UInt8(ascii: "\""), line[line.count - 1] == UInt8(ascii: "}")
+        else {
+            return VerifyProblem(line: number, seq: seq ?? number, reason: "no \"hash\" member at the end of the line")
+        }
+        guard seq == number else {
+            return VerifyProblem(line: number, seq: seq ?? number, reason: seq == nil ? "the line does not start with a seq" : "seq \(seq!) where \(number) was expected (a line was removed, added or moved)")
+        }
+        let content = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[0..<(line.count - 75)])
+        let computed = HashChain.hash(previous: previous, contentPrefix: content)
+        guard computed.elementsEqual(line[(line.count - 66)..<(line.count - 2)]) else {
+            return VerifyProblem(line: number, seq: number, reason: "hash mismatch: the entry or one before it was changed")
+        }
+        previous = computed
+        good += 1
+        return nil
+    }
+
+    /// The report once checking has stopped, at `problem` or at the end.
+    func report(problem: VerifyProblem?) -> VerifyReport {
+        VerifyReport(goodEntries: good, finalHash: String(decoding: previous, as: UTF8.self), problem: problem)
+    }
+
+    /// The problem of a torn last line of `bytes` bytes.
+    static func torn(line: Int, bytes: Int) -> VerifyProblem {
+        VerifyProblem(line: line, seq: line, reason: "torn last line (\(bytes) bytes with no newline): the writer stopped mid-line; 'warroom resume' sets it aside")
     }
 }
