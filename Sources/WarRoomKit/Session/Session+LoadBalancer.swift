@@ -179,6 +179,12 @@ extension Session {
         return result.text
     }
 
+    /// Whether `rebuildConsole(entries:)` reads entries of `kind`: the load balancer's changes
+    /// and a facilitator's private lines (a silent inject is one).
+    static func rebuildsConsole(from kind: EntryKind) -> Bool {
+        kind == .lb || kind == .facilitatorOnly
+    }
+
     /// Rebuilds the console after `resume`: the simulation re-runs from the scenario's start
     /// with every recorded `lb` change at its time; a real load balancer gets its recorded
     /// versions back, and a change made outside warroom while the incident was paused becomes

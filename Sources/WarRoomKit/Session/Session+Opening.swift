@@ -151,8 +151,19 @@ extension Session {
     public static func resume(path: String, responder: String, folders: [String] = [], source: TimeSource,
                               acceptBrokenChain: Bool = false) throws -> (Session, [String]) {
         try checkResponder(responder)
-        let (writer, log, brokenChain) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: acceptBrokenChain)
-        let state = IncidentState(entries: log.entries)
+        // The transcript is folded as it is read: the state, and the entries the console is
+        // rebuilt from; nothing else of it is kept.
+        var state = IncidentState()
+        var kept: [TranscriptEntry] = []
+        // Asked of every line, so kept as a flag rather than read from the state.
+        var readsNotes = false
+        let (writer, log, brokenChain) = try TranscriptWriter.openVerified(
+            path: path, acceptingBrokenChain: acceptBrokenChain, skipsText: { $0 == .note && !readsNotes }
+        ) { entry in
+            state.apply(entry)
+            readsNotes = state.readsText(of: .note)
+            if Session.rebuildsConsole(from: entry.kind) { kept.append(entry) }
+        }
         if state.status == .closed {
             writer.close()
             throw StartError.closed(path: path)
@@ -160,7 +171,7 @@ extension Session {
         let session: Session
         let tornPath: String?
         do {
-            session = try attach(store: writer, state: state, entries: log.entries, responder: responder, folders: folders, source: source)
+            session = try attach(store: writer, state: state, entries: kept, responder: responder, folders: folders, source: source)
             tornPath = try writer.continueAfter(log)
         } catch {
             writer.close()

@@ -82,6 +82,21 @@ public final class TranscriptWriter: TranscriptStore {
     /// - Returns: the writer (locked, not yet positioned) and the file's bytes.
     /// - Throws: `TranscriptError` when locked, unreadable, a link, or not writable.
     public static func open(path: String) throws -> (writer: TranscriptWriter, bytes: [UInt8]) {
+        let writer = try openLocked(path: path)
+        do {
+            let bytes = try TranscriptLog.readBytes(fd: writer.fd, path: path)
+            writer.size = bytes.count
+            return (writer, bytes)
+        } catch {
+            writer.close()
+            throw error
+        }
+    }
+
+    /// Opens an existing transcript and takes its lock; the descriptor is at the file's start,
+    /// to be read through before the writer is positioned with `continueAfter`.
+    /// - Throws: `TranscriptError` when locked, unreadable, a link, or not writable.
+    static func openLocked(path: String) throws -> TranscriptWriter {
         let fd = Glibc.open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 {
             let code = errno
@@ -95,10 +110,8 @@ public final class TranscriptWriter: TranscriptStore {
                 throw TranscriptError.unreadable(path: path, reason: "not a regular file")
             }
             try lock(fd, path: path)
-            let bytes = try TranscriptLog.readBytes(fd: fd, path: path)
             let noteFD = try notePID(for: path)
-            let writer = TranscriptWriter(path: path, fd: fd, noteFD: noteFD, lastHash: HashChain.genesis, nextSeq: 1, size: bytes.count)
-            return (writer, bytes)
+            return TranscriptWriter(path: path, fd: fd, noteFD: noteFD, lastHash: HashChain.genesis, nextSeq: 1, size: 0)
         } catch {
             Glibc.close(fd)
             throw error
@@ -112,11 +125,24 @@ public final class TranscriptWriter: TranscriptStore {
     /// - Throws: `TranscriptError` when the torn line cannot be set aside or cut.
     @discardableResult
     public func continueAfter(_ log: TranscriptLog) throws -> String? {
+        try continueAfter(torn: log.torn, entryCount: log.entries.count, byteCount: log.byteCount, last: log.entries.last.map { ($0.seq, $0.hash) })
+    }
+
+    /// Positions the writer after a transcript read by `TranscriptStream` (see `continueAfter(_:)`).
+    /// - Returns: where the torn line was set aside, when there was one.
+    /// - Throws: `TranscriptError` when the torn line cannot be set aside or cut.
+    @discardableResult
+    public func continueAfter(_ read: TranscriptStream.Outcome) throws -> String? {
+        try continueAfter(torn: read.torn, entryCount: read.entryCount, byteCount: read.byteCount,
+                          last: read.lastSeq.flatMap { seq in read.lastHash.map { (seq, $0) } })
+    }
+
+    private func continueAfter(torn: TornLine?, entryCount: Int, byteCount: Int, last: (seq: Int, hash: String)?) throws -> String? {
         var tornPath: String?
-        if let torn = log.torn {
+        if let torn {
             let kept: (fd: Int32, path: String)
             do {
-                kept = try PrivateFile.createUnique("\(path).torn-\(log.entries.count + 1)")
+                kept = try PrivateFile.createUnique("\(path).torn-\(entryCount + 1)")
             } catch {
                 throw TranscriptError.notWritable(path: path, reason: "cannot set the torn last line aside: \(error)")
             }
@@ -132,44 +158,53 @@ public final class TranscriptWriter: TranscriptStore {
             }
             tornPath = kept.path
         }
-        size = log.torn?.offset ?? log.byteCount
-        lastHash = log.entries.last?.hash ?? HashChain.genesis
-        nextSeq = (log.entries.last?.seq ?? 0) + 1
+        size = torn?.offset ?? byteCount
+        lastHash = last?.hash ?? HashChain.genesis
+        nextSeq = (last?.seq ?? 0) + 1
         return tornPath
     }
 
-    /// Opens an existing transcript to continue it (`open(path:)`, so under its lock) and checks
-    /// it first: its hash chain (on another thread, while its lines are decoded). A torn last
-    /// line is a crash's mark, not a change, and passes: `continueAfter(_:)` sets it aside.
+    /// Opens an existing transcript to continue it, under its lock, and reads it once: its hash
+    /// chain is checked while its entries are decoded and handed to `fold`, so what is kept is
+    /// what the fold keeps. A torn last line is a crash's mark, not a change, and passes:
+    /// `continueAfter(_:)` sets it aside.
     /// - Parameters:
     ///   - path: the transcript.
     ///   - acceptingBrokenChain: continue even when the chain fails verification (its lines
     ///     that cannot be decoded are then skipped); the problem is returned, to be recorded.
-    /// - Returns: the locked writer (call `continueAfter(log)` before appending), the decoded
-    ///   transcript, and the verification problem that was accepted, if any.
-    /// - Throws: `TranscriptError.brokenChain` naming the first bad seq, and what `open(path:)`
-    ///   and decoding throw.
-    public static func openVerified(path: String, acceptingBrokenChain: Bool) throws -> (writer: TranscriptWriter, log: TranscriptLog, problem: VerifyProblem?) {
-        let (writer, bytes) = try open(path: path)
+    ///   - skipsText: the kinds whose `text` and `input` the fold does not read.
+    ///   - fold: given each entry in order.
+    /// - Returns: the locked writer (call `continueAfter(read)` before appending), what the
+    ///   read found, and the verification problem that was accepted, if any.
+    /// - Throws: `TranscriptError.brokenChain` naming the first bad seq, `.notATranscript`,
+    ///   `.corrupt` for a line that cannot be decoded, and what opening throws.
+    public static func openVerified(path: String, acceptingBrokenChain: Bool, skipsText: ((EntryKind) -> Bool)? = nil,
+                                    fold: (TranscriptEntry) throws -> Void) throws -> (writer: TranscriptWriter, read: TranscriptStream.Outcome, problem: VerifyProblem?) {
+        let writer = try openLocked(path: path)
         do {
-            let verifying = BackgroundVerification(bytes: bytes)
-            let decoded = Result { try TranscriptLog.decode(bytes: bytes, path: path, lenient: acceptingBrokenChain) }
-            var problem = verifying.wait().problem
-            if case .failure(let error as TranscriptError) = decoded, case .notATranscript = error { throw error }
+            let read = try TranscriptStream.read(fd: writer.fd, path: path, verify: true, lenient: acceptingBrokenChain, skipsText: skipsText, fold: fold)
+            // What decoding alone would say, then the chain's word before it, as `decode` and
+            // `verify` side by side say them.
+            var decodeFailure: TranscriptError?
+            if let bad = read.badLines.first, !acceptingBrokenChain {
+                decodeFailure = .corrupt(path: path, line: bad.line, reason: bad.reason)
+            } else if read.entryCount == 0 {
+                throw TranscriptError.notATranscript(path: path, reason: read.byteCount == 0 ? "the file is empty" : "it holds no complete entry")
+            } else if let first = read.firstKind, first != .open {
+                throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(first.rawValue)', not 'open'")
+            }
+            var problem = read.verification?.problem
             // A file whose first line is no `open` entry was never a transcript: saying it
             // "was changed after it was written" would send its owner looking for an edit.
-            if let found = problem, found.line == 1 {
-                let body = ByteOrderMark.stripped(bytes)
-                let first = body.prefix { $0 != 0x0A }
-                if (try? TranscriptEntry.decode(line: first, number: 1))?.kind != .open {
-                    throw TranscriptError.notATranscript(path: path, reason: "its first line is not warroom's 'open' entry (\(found.reason)); give the path of a transcript ('warroom list' shows a folder's incidents)")
-                }
+            if let found = problem, found.line == 1, !read.opensWithOpen {
+                throw TranscriptError.notATranscript(path: path, reason: "its first line is not warroom's 'open' entry (\(found.reason)); give the path of a transcript ('warroom list' shows a folder's incidents)")
             }
-            if let found = problem, case .success(let log) = decoded, let torn = log.torn, found.line == torn.line { problem = nil }
+            if let found = problem, let torn = read.torn, found.line == torn.line { problem = nil }
             if let problem, !acceptingBrokenChain {
                 throw TranscriptError.brokenChain(path: path, seq: problem.seq, reason: problem.reason)
             }
-            return (writer, try decoded.get(), problem)
+            if let decodeFailure { throw decodeFailure }
+            return (writer, read, problem)
         } catch {
             writer.close()
             throw error

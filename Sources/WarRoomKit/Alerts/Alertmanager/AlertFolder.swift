@@ -42,9 +42,9 @@ public final class AlertFolder: AlertDestination {
 
     public func open(incident: String) throws -> any TranscriptStore {
         let path = "\(folder)/\(incident).jsonl"
-        let (writer, log, _) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: false)
+        let (writer, read, _) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: false) { _ in }
         do {
-            _ = try writer.continueAfter(log)
+            _ = try writer.continueAfter(read)
         } catch {
             writer.close()
             throw error
