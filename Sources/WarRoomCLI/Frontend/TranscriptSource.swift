@@ -65,6 +65,37 @@ enum TranscriptSource {
         }
     }
 
+    /// The transcript's entries handed to `fold` in order, lenient of lines that cannot be
+    /// decoded; a file is read a chunk at a time, so only what the fold keeps is kept.
+    /// - Returns: the bad lines and torn last line (`entryCount`, `badLines`, `torn`).
+    /// - Throws: `TranscriptError` (unreadable, or not a transcript) or `PostgresStoreError`.
+    func stream(_ fold: (TranscriptEntry) throws -> Void) throws -> TranscriptStream.Outcome {
+        switch self {
+        case .file(let path):
+            var first = true
+            let read = try TranscriptStream.read(path: path, verify: false, lenient: true) { entry in
+                if first, entry.kind != .open {
+                    throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
+                }
+                first = false
+                try fold(entry)
+            }
+            if read.entryCount == 0 {
+                throw TranscriptError.notATranscript(path: path, reason: read.byteCount == 0 ? "the file is empty" : "it holds no complete entry")
+            }
+            return read
+        case .store:
+            let log = try log(lenient: true)
+            for entry in log.entries { try fold(entry) }
+            var read = TranscriptStream.Outcome(path: label)
+            read.entryCount = log.entries.count
+            read.badLines = log.badLines
+            read.torn = log.torn
+            read.byteCount = log.byteCount
+            return read
+        }
+    }
+
     /// The transcript decoded.
     /// - Parameter lenient: keep going past undecodable lines.
     func log(lenient: Bool) throws -> TranscriptLog {

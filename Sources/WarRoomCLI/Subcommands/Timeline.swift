@@ -24,11 +24,18 @@ struct Timeline: ParsableCommand {
     func run() throws {
         do {
             let source = TranscriptSource.resolve(transcript, store: store.url)
-            let log = try source.log(lenient: true)
-            let state = IncidentState(entries: log.entries)
-            Terminal.print(TimelineView.render(entries: log.entries, state: state, last: last, where: { $0.isVisible(to: nil, facilitator: facilitator) }))
-            for bad in log.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
-            if let torn = log.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
+            // Folded as it is read: the state and the rows, not the entries.
+            var state = IncidentState()
+            var rows = TimelineView.Rows(last: last)
+            let read = try source.stream { entry in
+                state.apply(entry)
+                if entry.isVisible(to: nil, facilitator: facilitator) { rows.add(entry) }
+            }
+            // The rows are sanitized already: written as they are (a terminal's copy is
+            // sanitized again by `output`).
+            Terminal.output(rows.renderBytes(state: state) + [0x0A])
+            for bad in read.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
+            if let torn = read.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
         } catch {
             throw Failure.exit(error)
         }

@@ -30,14 +30,25 @@ public enum Postmortem {
     ///   transcript; `PostmortemError.verificationFailed` in strict mode.
     public static func compile(transcriptPath: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
                                scenarioFolders: [String]? = nil, drawChart: Bool = true) throws -> PostmortemModel {
-        let bytes: [UInt8]
+        // Read a chunk at a time, the chain checked beside the decoding, and folded entry by
+        // entry: the file is never held whole.
+        var builder = PostmortemBuilder()
+        var first = true
+        let read: TranscriptStream.Outcome
         do {
-            bytes = try TranscriptLog.readBytes(path: transcriptPath)
+            read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, progress: progress) { entry in
+                if first, entry.kind != .open {
+                    throw PostmortemError.transcript(.notATranscript(path: transcriptPath, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'"))
+                }
+                first = false
+                builder.add(entry)
+            }
         } catch let error as TranscriptError {
             throw PostmortemError.transcript(error)
         }
-        return try compile(bytes: bytes, path: transcriptPath, strict: strict, progress: progress, scenarioFolders: scenarioFolders,
-                           drawChart: drawChart)
+        progress?(1)
+        return try finish(builder, verification: read.verification ?? TranscriptVerifier.verify(bytes: []), torn: read.torn, badLines: read.badLines,
+                          empty: read.byteCount == 0, path: transcriptPath, strict: strict, scenarioFolders: scenarioFolders, drawChart: drawChart)
     }
 
     /// Verifies and compiles transcript bytes (see `compile(transcriptPath:strict:progress:)`).
@@ -86,12 +97,19 @@ public enum Postmortem {
             }
         }
         progress?(1)
-        let verification = verifying.wait()
+        return try finish(builder, verification: verifying.wait(), torn: torn, badLines: badLines, empty: bytes.isEmpty, path: path, strict: strict,
+                          scenarioFolders: scenarioFolders, drawChart: drawChart)
+    }
+
+    /// The postmortem from a transcript folded whole: refused in strict mode when the chain
+    /// fails, and re-running a drill's simulation when its scenario is found.
+    private static func finish(_ builder: PostmortemBuilder, verification: VerifyReport, torn: TornLine?, badLines: [TranscriptLineError], empty: Bool,
+                               path: String, strict: Bool, scenarioFolders: [String]?, drawChart: Bool) throws -> PostmortemModel {
         if strict, let problem = verification.problem {
             throw PostmortemError.verificationFailed(path: path, problem: problem)
         }
-        if first {
-            throw PostmortemError.transcript(.notATranscript(path: path, reason: bytes.isEmpty ? "the file is empty" : "it holds no complete entry"))
+        if builder.state.entryCount == 0 {
+            throw PostmortemError.transcript(.notATranscript(path: path, reason: empty ? "the file is empty" : "it holds no complete entry"))
         }
         var model = builder.finish(transcriptFile: fileName(path), verification: verification, torn: torn, badLines: badLines)
         if let scenarioFolders {

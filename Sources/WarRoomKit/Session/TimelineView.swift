@@ -11,27 +11,108 @@ public enum TimelineView {
     ///   - isShown: which entries the reader may see (a drill facilitator's private ones, say, are not for everyone).
     public static func render(entries: [TranscriptEntry], state: IncidentState, last: Int? = nil,
                               where isShown: (TranscriptEntry) -> Bool = { _ in true }) -> String {
-        // The rows shown, then the widths of the first four columns, then each row written once
-        // into the output: 100,000 rows cost no table of cells.
-        var shown = entries.indices.filter { entries[$0].kind != .command && isShown(entries[$0]) }
-        if let last, shown.count > last { shown.removeFirst(shown.count - last) }
-        guard !shown.isEmpty else { return "(no entries)" }
-        var widths = [0, 0, 0, 0]
-        for index in shown {
-            for (column, cell) in leadingCells(entries[index]).enumerated() { widths[column] = max(widths[column], Display.width(cell)) }
+        var rows = Rows(last: last)
+        for entry in entries where isShown(entry) { rows.add(entry) }
+        return rows.render(state: state)
+    }
+
+    /// The rows of a timeline as its entries are read, each kept as the little it shows (not
+    /// the entry), and only the last N when that is all that is asked: `warroom timeline`
+    /// folds a transcript into these as it streams it, and renders them once the state is whole
+    /// (an amendment changes a row above it).
+    public struct Rows {
+        struct Row {
+            var at: Instant
+            var seq: Int
+            /// Sanitized, and its width on a terminal.
+            var author: String
+            var authorWidth: Int
+            var kind: EntryKind
+            /// The summary, and the row's text as shown when nothing amends or retracts it.
+            var summary: String
+            var text: String
         }
-        var output = ""
-        output.reserveCapacity(shown.count * 96)
-        for (number, index) in shown.enumerated() {
-            if number > 0 { output += "\n" }
-            let cells = row(entries[index], state: state)
-            for column in 0..<4 {
-                output += Display.pad(cells[column], widths[column])
-                output += "  "
+
+        private var rows: [Row] = []
+        private let last: Int?
+
+        /// - Parameter last: keep only the last N rows.
+        public init(last: Int? = nil) {
+            self.last = last
+        }
+
+        /// Adds an entry the reader may see; read-only `command` entries are left out.
+        public mutating func add(_ entry: TranscriptEntry) {
+            guard entry.kind != .command else { return }
+            let author = Display.sanitize(entry.author)
+            let summary = TimelineView.summary(entry)
+            rows.append(Row(at: entry.at, seq: entry.seq, author: author, authorWidth: Display.width(author), kind: entry.kind, summary: summary,
+                            text: Display.sanitize(summary)))
+            // Dropped in batches, so keeping the last N costs no more than appending.
+            if let last, rows.count >= 2 * max(last, 512) { rows.removeFirst(rows.count - last) }
+        }
+
+        /// The rows, one per line, with amendments and retractions as `state` has them.
+        /// - Parameter state: the fold of the whole transcript.
+        public func render(state: IncidentState) -> String {
+            String(decoding: renderBytes(state: state), as: UTF8.self)
+        }
+
+        /// `render(state:)` as UTF-8, written straight into one buffer.
+        public func renderBytes(state: IncidentState) -> [UInt8] {
+            var shown = rows[...]
+            if let last, shown.count > last { shown = shown.suffix(last) }
+            guard !shown.isEmpty else { return Array("(no entries)".utf8) }
+            // The widths of the first four columns (a time is always nine wide).
+            var seqWidth = 0, authorWidth = 0, kindWidth = 0
+            for row in shown {
+                seqWidth = max(seqWidth, Self.digits(row.seq) + 1)
+                authorWidth = max(authorWidth, row.authorWidth)
+                kindWidth = max(kindWidth, row.kind.rawValue.utf8.count)
             }
-            output += cells[4]
+            let corrected = !state.amendments.isEmpty || !state.retractions.isEmpty
+            var output: [UInt8] = []
+            output.reserveCapacity(shown.count * (24 + seqWidth + authorWidth + kindWidth + 64))
+            func pad(_ count: Int) {
+                for _ in 0..<max(0, count) { output.append(0x20) }
+            }
+            var first = true
+            for row in shown {
+                if !first { output.append(0x0A) }
+                first = false
+                row.at.writeClockSeconds(to: &output)
+                output.append(contentsOf: [0x20, 0x20, UInt8(ascii: "#")])
+                Self.write(row.seq, to: &output)
+                pad(seqWidth - Self.digits(row.seq) - 1 + 2)
+                output.append(contentsOf: row.author.utf8)
+                pad(authorWidth - row.authorWidth + 2)
+                output.append(contentsOf: row.kind.rawValue.utf8)
+                pad(kindWidth - row.kind.rawValue.utf8.count + 2)
+                output.append(contentsOf: (corrected ? TimelineView.text(of: row.seq, summary: row.summary, state: state) : row.text).utf8)
+            }
+            return output
         }
-        return output
+
+        static func digits(_ value: Int) -> Int {
+            var count = 1
+            var rest = value.magnitude / 10
+            while rest > 0 {
+                count += 1
+                rest /= 10
+            }
+            return value < 0 ? count + 1 : count
+        }
+
+        static func write(_ value: Int, to output: inout [UInt8]) {
+            if value < 0 { output.append(UInt8(ascii: "-")) }
+            var digits: [UInt8] = []
+            var rest = value.magnitude
+            repeat {
+                digits.append(UInt8(48 + rest % 10))
+                rest /= 10
+            } while rest > 0
+            output.append(contentsOf: digits.reversed())
+        }
     }
 
     /// Whether an entry is shown to the others in the room as it arrives — above another
@@ -58,15 +139,15 @@ public enum TimelineView {
     }
 
     static func row(_ entry: TranscriptEntry, state: IncidentState) -> [String] {
-        var text = summary(entry)
-        if let amended = state.amendments[entry.seq] { text = Display.firstLine(amended) + "  [amended]" }
-        if let reason = state.retractions[entry.seq] { text += "  [retracted: \(Display.firstLine(reason, limit: 60))]" }
-        return leadingCells(entry) + [Display.sanitize(text)]
+        [entry.at.clockSeconds, "#\(entry.seq)", Display.sanitize(entry.author), entry.kind.rawValue, text(of: entry.seq, summary: summary(entry), state: state)]
     }
 
-    /// A row's time, number, author and kind: the aligned columns.
-    static func leadingCells(_ entry: TranscriptEntry) -> [String] {
-        [entry.at.clockSeconds, "#\(entry.seq)", Display.sanitize(entry.author), entry.kind.rawValue]
+    /// What a row says of entry `seq`: its summary, or its correction, and its retraction.
+    static func text(of seq: Int, summary: String, state: IncidentState) -> String {
+        var text = summary
+        if let amended = state.amendments[seq] { text = Display.firstLine(amended) + "  [amended]" }
+        if let reason = state.retractions[seq] { text += "  [retracted: \(Display.firstLine(reason, limit: 60))]" }
+        return Display.sanitize(text)
     }
 
     /// A one-line description of an entry.

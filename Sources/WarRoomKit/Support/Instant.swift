@@ -68,6 +68,13 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         return String(decoding: digits, as: UTF8.self)
     }
 
+    /// `clockSeconds` appended to `output`.
+    func writeClockSeconds(to output: inout [UInt8]) {
+        let c = components
+        output.append(contentsOf: [UInt8(48 + c.hour / 10), UInt8(48 + c.hour % 10), 58, UInt8(48 + c.minute / 10), UInt8(48 + c.minute % 10), 58,
+                                   UInt8(48 + c.second / 10), UInt8(48 + c.second % 10), 90])
+    }
+
     /// `03:45` (no zone letter; for tables whose heading names the zone).
     public var hourMinute: String {
         let c = components
