@@ -20,7 +20,7 @@ struct Verify: ParsableCommand {
             switch TranscriptSource.resolve(transcript, store: store.url) {
             case .file(let path):
                 label = path
-                report = TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path))
+                report = try TranscriptVerifier.verify(path: path)
             case .store(let url, let incident):
                 let opened = try PostgresTranscriptStore.open(url: url, incident: incident, readOnly: true)
                 defer { opened.close() }

@@ -199,13 +199,6 @@ public struct IncidentState: Sendable {
     /// overdue steps); never counted as a responder.
     public static let automaticAuthor = "warroom"
 
-    /// Whether `apply` reads the `text` and `input` of an entry of `kind` given now: a note's
-    /// words matter only while a step's commands are left undone (typing one in a note does
-    /// not do it, but the comparison is made); every other kind may be read for its words.
-    public func readsText(of kind: EntryKind) -> Bool {
-        kind != .note || !leftUndone.isEmpty
-    }
-
     /// Builds the state from entries in order.
     public init(entries: some Sequence<TranscriptEntry>) {
         for entry in entries { apply(entry) }

@@ -155,13 +155,15 @@ extension Session {
         // rebuilt from; nothing else of it is kept.
         var state = IncidentState()
         var kept: [TranscriptEntry] = []
-        // Asked of every line, so kept as a flag rather than read from the state.
+        // `apply` reads a note's words only while a step's commands are left undone (its
+        // `input` is compared with them); every other kind may be read for its words. Asked of
+        // every line, so kept as a flag: reading the state from here would copy it.
         var readsNotes = false
         let (writer, log, brokenChain) = try TranscriptWriter.openVerified(
             path: path, acceptingBrokenChain: acceptBrokenChain, skipsText: { $0 == .note && !readsNotes }
         ) { entry in
             state.apply(entry)
-            readsNotes = state.readsText(of: .note)
+            readsNotes = !state.leftUndone.isEmpty
             if Session.rebuildsConsole(from: entry.kind) { kept.append(entry) }
         }
         if state.status == .closed {

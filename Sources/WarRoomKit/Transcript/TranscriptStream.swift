@@ -59,7 +59,8 @@ public enum TranscriptStream {
     ///   - verify: check the hash chain (`Outcome.verification`).
     ///   - lenient: keep decoding past lines that cannot be decoded; otherwise the first one
     ///     stops decoding (it is the one bad line in the outcome).
-    ///   - skipsText: the kinds whose `text` and `input` the fold does not read (checked, not made).
+    ///   - skipsText: the kinds whose `text` and `input` the fold does not read (checked, not
+    ///     made); asked of each line just before that line is folded, so it may follow the fold.
     ///   - fold: given each entry in order, on one thread.
     /// - Returns: what the read found.
     /// - Throws: `TranscriptError.unreadable`, and the first error `fold` throws (reading stops there).
@@ -70,15 +71,15 @@ public enum TranscriptStream {
                             fold: (TranscriptEntry) throws -> Void) throws -> Outcome {
         // The fold runs inside `concurrentPerform`, which returns before this call does.
         try withoutActuallyEscaping(fold) { fold in
-            try withoutActuallyEscaping(skipsText ?? { _ in false }) { skipsText in
-                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skipsText, chunkSize: chunkSize, progress: progress,
-                         fold: fold)
+            try withoutActuallyEscaping(skipsText ?? { _ in false }) { skips in
+                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skips, skipsGiven: skipsText != nil, chunkSize: chunkSize,
+                         progress: progress, fold: fold)
             }
         }
     }
 
     private static func read(fd: Int32, path: String, verify: Bool, lenient: Bool, escapingSkipsText skipsText: @escaping (EntryKind) -> Bool,
-                             chunkSize: Int, progress: ((Double) -> Void)?, fold: @escaping (TranscriptEntry) throws -> Void) throws -> Outcome {
+                             skipsGiven: Bool, chunkSize: Int, progress: ((Double) -> Void)?, fold: @escaping (TranscriptEntry) throws -> Void) throws -> Outcome {
         var info = stat()
         let size = fstat(fd, &info) == 0 ? max(1, Int(info.st_size)) : 1
         var outcome = Outcome(path: path)
@@ -138,19 +139,23 @@ public enum TranscriptStream {
         }
 
         let parallel = ProcessInfo.processInfo.activeProcessorCount > 1
+        // A reader's `skipsText` may follow its fold (resume's does): it is then asked of each
+        // line just before the line is folded, so no chunk is decoded ahead in halves.
+        let asksLineByLine = skipsGiven
         let tail = try TranscriptChunks.read(fd: fd, path: path, chunkSize: chunkSize) { chunk in
             let checking = chain != nil && chainProblem == nil
             if parallel, chunk.bytes.count >= parallelBytes, decoding, checking {
                 // Each side touches only its own state; the chunk's bytes are only read.
                 SideBySide(first: { decodeLines(of: chunk) }, second: { checkLines(of: chunk) }).run()
-            } else if parallel, chunk.bytes.count >= parallelBytes, decoding {
+            } else if parallel, chunk.bytes.count >= parallelBytes, decoding, !asksLineByLine {
                 decodeHalves(of: chunk)
             } else {
                 if decoding { decodeLines(of: chunk) }
                 checkLines(of: chunk)
             }
             progress?(min(1, Double(chunk.offset + chunk.bytes.count) / Double(size)))
-            return decoding || (chain != nil && chainProblem == nil)
+            // A fold that throws ends the read at once (its error is the outcome).
+            return foldError == nil && (decoding || (chain != nil && chainProblem == nil))
         }
         if let foldError { throw foldError }
         outcome.torn = tail.torn

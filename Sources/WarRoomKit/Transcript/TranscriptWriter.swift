@@ -199,7 +199,8 @@ public final class TranscriptWriter: TranscriptStore {
             if let found = problem, found.line == 1, !read.opensWithOpen {
                 throw TranscriptError.notATranscript(path: path, reason: "its first line is not warroom's 'open' entry (\(found.reason)); give the path of a transcript ('warroom list' shows a folder's incidents)")
             }
-            if let found = problem, let torn = read.torn, found.line == torn.line { problem = nil }
+            // A torn last line passes when every whole line decodes (it is then a crash's mark).
+            if let found = problem, let torn = read.torn, found.line == torn.line, decodeFailure == nil { problem = nil }
             if let problem, !acceptingBrokenChain {
                 throw TranscriptError.brokenChain(path: path, seq: problem.seq, reason: problem.reason)
             }

@@ -95,6 +95,14 @@ import WarRoomTestSupport
                 #expect(entries == whole.entries)
                 #expect(read.badLines.map(\.description) == whole.badLines.map(\.description))
                 #expect(read.verification == (verify ? TranscriptVerifier.verify(bytes: bytes) : nil))
+                // A reader's question about a line's words comes just before that line's fold,
+                // after the chain has failed too (resume's follows what it has folded).
+                var events: [String] = []
+                _ = try TranscriptStream.read(path: path, verify: verify, lenient: true, skipsText: { _ in events.append("ask"); return false },
+                                              chunkSize: chunkSize) { _ in events.append("fold") }
+                // (A line with both `input` and `text` is asked twice in a row.)
+                let collapsed = events.indices.filter { $0 == 0 || events[$0] != "ask" || events[$0 - 1] != "ask" }.map { events[$0] }
+                #expect(collapsed == Array(repeating: ["ask", "fold"], count: whole.entries.count).flatMap { $0 })
             }
         }
     }

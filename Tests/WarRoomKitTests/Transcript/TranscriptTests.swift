@@ -113,6 +113,32 @@ import WarRoomTestSupport
         #expect(FileManager.default.fileExists(atPath: "\(path).torn-4"))
     }
 
+    /// Reading to continue: a torn last line is a crash's mark only when every whole line
+    /// decodes; beside a line that chains but is no entry, it is the chain's problem that is told.
+    @Test func aTornLineBesideALineThatIsNoEntryIsTheChainsProblem() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = try writeSample(folder, count: 1)
+        let head = try #require(TranscriptLog.read(path: path).entries.last?.hash)
+        let content = #"{"seq":2,"at":"2023-11-05T03:30:00.000Z","wall":"2023-11-05T03:30:00.000Z","by":5,"kind":"note","text":"x"}"#
+        let hash = HashChain.hash(previous: head, content: Array(content.utf8))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data((String(content.dropLast(1)) + #","hash":"\#(hash)"}"# + "\n" + #"{"seq":3,"at""#).utf8))
+        handle.closeFile()
+        #expect(TranscriptVerifier.verify(bytes: try TranscriptLog.readBytes(path: path)).problem?.line == 3)
+        #expect {
+            try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: false) { _ in }
+        } throws: { error in
+            guard case .brokenChain(_, let seq, let reason) = error as? TranscriptError else { return false }
+            return seq == 3 && reason.contains("torn")
+        }
+        // Accepted, the torn line is set aside and the line that is no entry skipped.
+        let (writer, read, problem) = try TranscriptWriter.openVerified(path: path, acceptingBrokenChain: true) { _ in }
+        writer.close()
+        #expect(read.entryCount == 1 && read.badLines.map(\.line) == [2] && problem == nil)
+    }
+
     @Test func aSecondWriterIsRefusedWithTheHoldersPid() throws {
         let folder = try TemporaryFolder()
         defer { folder.cleanUp() }
