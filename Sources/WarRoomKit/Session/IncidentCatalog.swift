@@ -32,8 +32,8 @@ public enum IncidentCatalog {
             // Only files: reading a FIFO someone named `x.jsonl` would wait for ever.
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            guard let log = try? TranscriptLog.read(path: path, lenient: true) else { continue }
-            rows.append(row(entries: log.entries, file: path) {
+            guard let state = fold(path) else { continue }
+            rows.append(row(state: state, file: path) {
                 TranscriptLock.isHeld(path) ? TranscriptLock.notedHolder(of: path).map { "open (pid \($0))" } ?? "open" : "interrupted"
             })
         }
@@ -46,7 +46,23 @@ public enum IncidentCatalog {
     ///   - file: where it is kept.
     ///   - openStatus: what to call an incident that is neither paused nor closed.
     public static func row(entries: [TranscriptEntry], file: String, openStatus: () -> String) -> Row {
-        let state = IncidentState(entries: entries)
+        row(state: IncidentState(entries: entries), file: file, openStatus: openStatus)
+    }
+
+    /// A transcript's state, read a chunk at a time, its entries' words left unmade but the
+    /// `open` entry's (a row shows its title); nil when it is no transcript (skipped).
+    static func fold(_ path: String) -> IncidentState? {
+        var state = IncidentState()
+        var first = true
+        guard let read = try? TranscriptStream.read(path: path, verify: false, lenient: true, skipsText: { $0 != .open }, fold: { entry in
+            if first, entry.kind != .open { throw TranscriptError.notATranscript(path: path, reason: "the first entry is not 'open'") }
+            first = false
+            state.apply(entry)
+        }), read.entryCount > 0 else { return nil }
+        return state
+    }
+
+    static func row(state: IncidentState, file: String, openStatus: () -> String) -> Row {
         let status = state.status == .open ? openStatus() : state.status.rawValue
         let end = state.closedAt ?? state.lastAt
         return Row(id: state.id, title: state.title, severity: state.severity, status: status, start: state.openedAt,
