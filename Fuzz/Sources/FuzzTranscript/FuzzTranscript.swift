@@ -26,10 +26,10 @@ public func fuzzTranscript(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let skipping = Result { try TranscriptEntry.decode(line: line, number: number, skipsText: { _ in true }) }
         switch (skipping, reference) {
         case (.success(let a), .success(var b)):
-            if b.kind != .unknown, a.text.isEmpty, a.input == nil {
-                b.text = ""
-                b.input = nil
-            }
+            // Only the words named after the kind are skipped, each on its own (a damaged line
+            // may name `input` before its kind and `text` after it); every other field is the same.
+            if a.text.isEmpty { b.text = "" }
+            if a.input == nil { b.input = nil }
             guard a == b else { fatalError("line \(number): skipping the words gives \(a), the reference \(b)") }
         case (.failure(let a), .failure(let b)) where "\(a)" == "\(b)": break
         default: fatalError("line \(number): skipping the words gives \(skipping), the reference \(reference)")
