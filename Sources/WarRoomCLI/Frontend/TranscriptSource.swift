@@ -66,14 +66,15 @@ enum TranscriptSource {
     }
 
     /// The transcript's entries handed to `fold` in order, lenient of lines that cannot be
-    /// decoded; a file is read a chunk at a time, so only what the fold keeps is kept.
+    /// decoded; a file is read a chunk at a time, so only what the fold keeps is kept, and the
+    /// words of the kinds `skipsText` names are not made (`TranscriptStream`).
     /// - Returns: the bad lines and torn last line (`entryCount`, `badLines`, `torn`).
     /// - Throws: `TranscriptError` (unreadable, or not a transcript) or `PostgresStoreError`.
-    func stream(_ fold: (TranscriptEntry) throws -> Void) throws -> TranscriptStream.Outcome {
+    func stream(skipsText: ((EntryKind) -> Bool)? = nil, _ fold: (TranscriptEntry) throws -> Void) throws -> TranscriptStream.Outcome {
         switch self {
         case .file(let path):
             var first = true
-            let read = try TranscriptStream.read(path: path, verify: false, lenient: true) { entry in
+            let read = try TranscriptStream.read(path: path, verify: false, lenient: true, skipsText: skipsText) { entry in
                 if first, entry.kind != .open {
                     throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
                 }

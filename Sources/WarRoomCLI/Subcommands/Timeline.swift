@@ -27,8 +27,12 @@ struct Timeline: ParsableCommand {
             // Folded as it is read: the state and the rows, not the entries.
             var state = IncidentState()
             var rows = TimelineView.Rows(last: last)
-            let read = try source.stream { entry in
+            // Commands are not rows and a probe's row is its figures: their words are not made
+            // (the state reads them only while steps' commands are left undone).
+            var undone = false
+            let read = try source.stream(skipsText: { !undone && ($0 == .command || $0 == .probe) }) { entry in
                 state.apply(entry)
+                undone = !state.leftUndone.isEmpty
                 if entry.isVisible(to: nil, facilitator: facilitator) { rows.add(entry) }
             }
             // The rows are sanitized already: written as they are (a terminal's copy is

@@ -199,6 +199,13 @@ public struct IncidentState: Sendable {
     /// overdue steps); never counted as a responder.
     public static let automaticAuthor = "warroom"
 
+    /// Whether `apply` reads the words (`text`, `input`) of an entry of `kind` only while a
+    /// step's commands are left undone (it then compares each line's `input` with them): notes,
+    /// commands and probes. A reader that folds only the state may leave their words unmade.
+    public static func readsWordsOnlyWhileUndone(_ kind: EntryKind) -> Bool {
+        kind == .note || kind == .command || kind == .probe
+    }
+
     /// Builds the state from entries in order.
     public init(entries: some Sequence<TranscriptEntry>) {
         for entry in entries { apply(entry) }

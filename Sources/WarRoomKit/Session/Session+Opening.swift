@@ -155,15 +155,14 @@ extension Session {
         // rebuilt from; nothing else of it is kept.
         var state = IncidentState()
         var kept: [TranscriptEntry] = []
-        // `apply` reads a note's words only while a step's commands are left undone (its
-        // `input` is compared with them); every other kind may be read for its words. Asked of
-        // every line, so kept as a flag: reading the state from here would copy it.
-        var readsNotes = false
+        // Whether steps' commands are left undone, kept as a flag: asked of every line, and
+        // reading the state from here would copy it.
+        var undone = false
         let (writer, log, brokenChain) = try TranscriptWriter.openVerified(
-            path: path, acceptingBrokenChain: acceptBrokenChain, skipsText: { $0 == .note && !readsNotes }
+            path: path, acceptingBrokenChain: acceptBrokenChain, skipsText: { !undone && IncidentState.readsWordsOnlyWhileUndone($0) }
         ) { entry in
             state.apply(entry)
-            readsNotes = !state.leftUndone.isEmpty
+            undone = !state.leftUndone.isEmpty
             if Session.rebuildsConsole(from: entry.kind) { kept.append(entry) }
         }
         if state.status == .closed {

@@ -60,7 +60,8 @@ public enum TranscriptStream {
     ///   - lenient: keep decoding past lines that cannot be decoded; otherwise the first one
     ///     stops decoding (it is the one bad line in the outcome).
     ///   - skipsText: the kinds whose `text` and `input` the fold does not read (checked, not
-    ///     made); asked of each line just before that line is folded, so it may follow the fold.
+    ///     made). It may follow what the fold has seen: a line folded with its words skipped is
+    ///     one `skipsText` skips when the line's turn comes.
     ///   - fold: given each entry in order, on one thread.
     /// - Returns: what the read found.
     /// - Throws: `TranscriptError.unreadable`, and the first error `fold` throws (reading stops there).
@@ -72,14 +73,13 @@ public enum TranscriptStream {
         // The fold runs inside `concurrentPerform`, which returns before this call does.
         try withoutActuallyEscaping(fold) { fold in
             try withoutActuallyEscaping(skipsText ?? { _ in false }) { skips in
-                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skips, skipsGiven: skipsText != nil, chunkSize: chunkSize,
-                         progress: progress, fold: fold)
+                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skips, chunkSize: chunkSize, progress: progress, fold: fold)
             }
         }
     }
 
     private static func read(fd: Int32, path: String, verify: Bool, lenient: Bool, escapingSkipsText skipsText: @escaping (EntryKind) -> Bool,
-                             skipsGiven: Bool, chunkSize: Int, progress: ((Double) -> Void)?, fold: @escaping (TranscriptEntry) throws -> Void) throws -> Outcome {
+                             chunkSize: Int, progress: ((Double) -> Void)?, fold: @escaping (TranscriptEntry) throws -> Void) throws -> Outcome {
         var info = stat()
         let size = fstat(fd, &info) == 0 ? max(1, Int(info.st_size)) : 1
         var outcome = Outcome(path: path)
@@ -113,19 +113,33 @@ public enum TranscriptStream {
         func decodeLines(of chunk: TranscriptChunks.Chunk) {
             chunk.forEachLine { number, line, _ in take(decode(line, number: number), number: number) }
         }
-        /// Decodes the chunk's two halves side by side, then folds them in order.
+        /// Decodes the chunk's two halves side by side, then folds them in order. `skipsText` is
+        /// asked ahead of the fold here: a line whose words it skipped but would now read (the
+        /// fold has since changed its mind) is decoded again, whole, before it is folded.
         func decodeHalves(of chunk: TranscriptChunks.Chunk) {
             let halves = chunk.halves()
-            var front: [(Int, Result<TranscriptEntry, any Error>)] = []
-            var back: [(Int, Result<TranscriptEntry, any Error>)] = []
-            SideBySide(first: { front = decoded(halves[0]) }, second: { back = decoded(halves[1]) }).run()
-            for (number, result) in front + back where decoding { _ = take(result, number: number) }
+            var front: [AheadLine] = []
+            var back: [AheadLine] = []
+            SideBySide(first: { front = decodedAhead(halves[0]) }, second: { back = decodedAhead(halves[1]) }).run()
+            for half in [front, back] {
+                for ahead in half where decoding {
+                    var result = ahead.result
+                    if ahead.skipped, case .success(let entry) = result, !skipsText(entry.kind) { result = decode(ahead.line, number: ahead.number) }
+                    _ = take(result, number: ahead.number)
+                }
+            }
         }
-        func decoded(_ half: TranscriptChunks.Chunk) -> [(Int, Result<TranscriptEntry, any Error>)] {
-            var lines: [(Int, Result<TranscriptEntry, any Error>)] = []
+        func decodedAhead(_ half: TranscriptChunks.Chunk) -> [AheadLine] {
+            var lines: [AheadLine] = []
             lines.reserveCapacity(half.lines)
             half.forEachLine { number, line, _ in
-                lines.append((number, decode(line, number: number)))
+                var skipped = false
+                let result = Result { try TranscriptEntry.decode(buffer: line, number: number, skipsText: { kind in
+                    let skips = skipsText(kind)
+                    skipped = skipped || skips
+                    return skips
+                }) }
+                lines.append(AheadLine(number: number, line: line, result: result, skipped: skipped))
                 return true
             }
             return lines
@@ -139,15 +153,12 @@ public enum TranscriptStream {
         }
 
         let parallel = ProcessInfo.processInfo.activeProcessorCount > 1
-        // A reader's `skipsText` may follow its fold (resume's does): it is then asked of each
-        // line just before the line is folded, so no chunk is decoded ahead in halves.
-        let asksLineByLine = skipsGiven
         let tail = try TranscriptChunks.read(fd: fd, path: path, chunkSize: chunkSize) { chunk in
             let checking = chain != nil && chainProblem == nil
             if parallel, chunk.bytes.count >= parallelBytes, decoding, checking {
                 // Each side touches only its own state; the chunk's bytes are only read.
                 SideBySide(first: { decodeLines(of: chunk) }, second: { checkLines(of: chunk) }).run()
-            } else if parallel, chunk.bytes.count >= parallelBytes, decoding, !asksLineByLine {
+            } else if parallel, chunk.bytes.count >= parallelBytes, decoding {
                 decodeHalves(of: chunk)
             } else {
                 if decoding { decodeLines(of: chunk) }
@@ -181,4 +192,13 @@ private struct SideBySide: @unchecked Sendable {
     func run() {
         DispatchQueue.concurrentPerform(iterations: 2) { side in side == 0 ? first() : second() }
     }
+}
+
+/// A line decoded ahead of its fold: its place, its bytes (the chunk's, still held), what
+/// decoding gave, and whether its words were skipped.
+private struct AheadLine {
+    var number: Int
+    var line: UnsafeBufferPointer<UInt8>
+    var result: Result<TranscriptEntry, any Error>
+    var skipped: Bool
 }
