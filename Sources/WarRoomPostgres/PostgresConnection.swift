@@ -338,6 +338,34 @@ public final class PostgresRows {
         string(row, column).flatMap { Int($0) }
     }
 
+    /// Whether a value's bytes are `expected`'s (false for NULL), without making a string of it.
+    public func bytes(_ row: Int, _ column: Int, equal expected: some Collection<UInt8>) -> Bool {
+        guard PQgetisnull(result, Int32(row), Int32(column)) == 0, let value = PQgetvalue(result, Int32(row), Int32(column)) else { return false }
+        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+        guard length == expected.count else { return false }
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { UnsafeBufferPointer(start: $0, count: length).elementsEqual(expected) }
+    }
+
+    /// A value as a 64-bit integer read from its digits, nil for NULL or not an integer.
+    public func int64(_ row: Int, _ column: Int) -> Int64? {
+        guard PQgetisnull(result, Int32(row), Int32(column)) == 0, let value = PQgetvalue(result, Int32(row), Int32(column)) else { return nil }
+        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { pointer -> Int64? in
+            let digits = UnsafeBufferPointer(start: pointer, count: length)
+            var index = 0
+            let negative = length > 0 && digits[0] == UInt8(ascii: "-")
+            if negative { index = 1 }
+            guard index < length, length - index <= 18 else { return nil }
+            var number: Int64 = 0
+            while index < length {
+                guard digits[index] >= 48, digits[index] <= 57 else { return nil }
+                number = number * 10 + Int64(digits[index] - 48)
+                index += 1
+            }
+            return negative ? -number : number
+        }
+    }
+
     /// Appends a value's bytes to `bytes` without making a string of it.
     public func appendBytes(_ row: Int, _ column: Int, to bytes: inout [UInt8]) {
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))

@@ -253,36 +253,50 @@ public final class PostgresTranscriptStore: TranscriptStore {
     ///   row's login), for a caller that reads the incident right after (`requireIntact`, then
     ///   `join`); `verify` alone keeps none, so its memory does not grow with the incident.
     private func check(keeping decoded: inout [TranscriptEntry]?) throws -> VerifyReport {
+        // `at` as milliseconds since 1970: compared with the line's time as a number, where a
+        // formatted time would be a string made on each side for every row.
         let rows = try connection.execute(
-            "SELECT seq, hash, previous_hash, line, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
+            "SELECT seq, hash, previous_hash, line, (extract(epoch FROM at) * 1000)::bigint, by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
             [incident])
         decoded?.reserveCapacity(rows.count)
         var bytes: [UInt8] = []
+        var ends: [Int] = []
+        ends.reserveCapacity(rows.count)
         for row in 0..<rows.count {
             rows.appendBytes(row, 3, to: &bytes)
             bytes.append(0x0A)
+            ends.append(bytes.count)
         }
-        var report = TranscriptVerifier.verify(bytes: bytes)
+        // The chain is checked on one core while the lines are decoded in slices.
+        let verifying = BackgroundVerification(bytes: bytes)
+        let (entries, errors) = TranscriptLog.decodeLines(bytes)
+        var report = verifying.wait()
         guard report.isValid else { return report }
-        var previous = HashChain.genesis
+        let undecoded = Set(errors.map(\.line))
+        var nextEntry = 0
+        var previous = Array(HashChain.genesis.utf8)
         for row in 0..<rows.count {
             let seq = rows.int(row, 0) ?? 0
-            let hash = rows.string(row, 1) ?? ""
-            var line: [UInt8] = []
-            rows.appendBytes(row, 3, to: &line)
-            let lineHash = String(decoding: line.suffix(66).prefix(64), as: UTF8.self)
+            // Every line ends in its `"hash":"…"}` member: the chain check above found it there.
+            let lineEnd = ends[row] - 1
+            let lineHash = bytes[(lineEnd - 66)..<(lineEnd - 2)]
             var reason: String?
             if seq != row + 1 {
                 reason = "the row's seq is \(seq) where \(row + 1) was expected"
-            } else if hash != lineHash {
-                reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(lineHash.prefix(12))…): the row was edited"
-            } else if rows.string(row, 2) != previous {
+            } else if !rows.bytes(row, 1, equal: lineHash) {
+                let hash = rows.string(row, 1) ?? ""
+                reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(String(decoding: lineHash.prefix(12), as: UTF8.self))…): the row was edited"
+            } else if !rows.bytes(row, 2, equal: previous) {
                 reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
-            } else if var entry = try? TranscriptEntry.decode(line: line, number: row + 1) {
+            } else if !undecoded.contains(row + 1), nextEntry < entries.count {
+                var entry = entries[nextEntry]
+                nextEntry += 1
                 entry.login = rows.string(row, 7)
                 decoded?.append(entry)
                 // The columns say what the line says, and the open entry names this incident.
-                if rows.string(row, 4) != entry.at.iso8601 || rows.string(row, 5) != entry.by || rows.string(row, 6) != (entry.unknownKind ?? entry.kind.rawValue) {
+                if rows.int64(row, 4) != entry.at.milliseconds || !rows.bytes(row, 5, equal: entry.by.utf8)
+                    || !rows.bytes(row, 6, equal: (entry.unknownKind ?? entry.kind.rawValue).utf8)
+                {
                     reason = "the row's at, by or kind column differs from its line: the row was edited"
                 } else if row == 0, entry.data["incident"]?.stringValue != incident {
                     reason = "the open entry names incident '\(entry.data["incident"]?.stringValue ?? "none")', not '\(incident)'"
@@ -295,7 +309,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
                 report.goodEntries = row
                 return report
             }
-            previous = hash
+            previous = Array(lineHash)
         }
         let head = try storedHead()
         if head.seq != rows.count || head.hash != report.finalHash {

@@ -137,6 +137,32 @@ import WarRoomTestSupport
         let third = try store.verify()
         #expect(third.problem?.seq == 3, "\(third)")
         #expect(third.problem?.reason.contains("at, by or kind column differs from its line") == true)
+
+        // A time one millisecond off, and a previous_hash column changed, are caught too.
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET by = (SELECT by FROM warroom.entries WHERE seq = 2) WHERE seq = 3;
+            UPDATE warroom.entries SET at = at + interval '1 millisecond' WHERE seq = 4;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let fourth = try store.verify()
+        #expect(fourth.problem?.seq == 4, "\(fourth)")
+        #expect(fourth.problem?.reason.contains("at, by or kind column differs from its line") == true)
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET at = at - interval '1 millisecond' WHERE seq = 4;
+            UPDATE warroom.entries SET previous_hash = repeat('b', 64) WHERE seq = 3;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let fifth = try store.verify()
+        #expect(fifth.problem?.seq == 3, "\(fifth)")
+        #expect(fifth.problem?.reason.contains("previous_hash column") == true)
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET previous_hash = (SELECT hash FROM warroom.entries WHERE seq = 2) WHERE seq = 3;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        #expect(try store.verify().isValid)
     }
 
     @Test func aReadOnlyRoleIsRefusedOnAppend() throws {

@@ -4,7 +4,7 @@ import Dispatch
 ///
 /// The check and the decoding are independent passes over the same bytes; run side by side
 /// on two cores, the check costs almost nothing (it is about a third of a compile otherwise).
-final class BackgroundVerification: @unchecked Sendable {
+public final class BackgroundVerification: @unchecked Sendable {
     // Unchecked because `report` is mutable: the worker writes it exactly once, before it
     // signals `done`, and `wait()` reads it only after waiting on `done`, so the semaphore
     // orders every access.
@@ -12,7 +12,7 @@ final class BackgroundVerification: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Starts checking `bytes`.
-    init(bytes: [UInt8]) {
+    public init(bytes: [UInt8]) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             report = TranscriptVerifier.verify(bytes: bytes)
             done.signal()
@@ -20,7 +20,7 @@ final class BackgroundVerification: @unchecked Sendable {
     }
 
     /// The check's result, waiting for it if it is still running. Call once.
-    func wait() -> VerifyReport {
+    public func wait() -> VerifyReport {
         done.wait()
         return report!
     }
