@@ -338,6 +338,11 @@ public final class PostgresRows {
         string(row, column).flatMap { Int($0) }
     }
 
+    /// A value's length in bytes (0 for NULL).
+    public func length(_ row: Int, _ column: Int) -> Int {
+        Int(PQgetlength(result, Int32(row), Int32(column)))
+    }
+
     /// Whether a value's bytes are `expected`'s (false for NULL), without making a string of it.
     public func bytes(_ row: Int, _ column: Int, equal expected: some Collection<UInt8>) -> Bool {
         guard PQgetisnull(result, Int32(row), Int32(column)) == 0, let value = PQgetvalue(result, Int32(row), Int32(column)) else { return false }

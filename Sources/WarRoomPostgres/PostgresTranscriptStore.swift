@@ -258,8 +258,8 @@ public final class PostgresTranscriptStore: TranscriptStore {
         let rows = try connection.execute(
             "SELECT seq, hash, previous_hash, line, (extract(epoch FROM at) * 1000)::bigint, by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
             [incident])
-        decoded?.reserveCapacity(rows.count)
         var bytes: [UInt8] = []
+        bytes.reserveCapacity((0..<rows.count).reduce(rows.count) { $0 + rows.length($1, 3) })
         var ends: [Int] = []
         ends.reserveCapacity(rows.count)
         for row in 0..<rows.count {
@@ -269,10 +269,13 @@ public final class PostgresTranscriptStore: TranscriptStore {
         }
         // The chain is checked on one core while the lines are decoded in slices.
         let verifying = BackgroundVerification(bytes: bytes)
-        let (entries, errors) = TranscriptLog.decodeLines(bytes)
+        var (entries, errors) = TranscriptLog.decodeLines(bytes)
         var report = verifying.wait()
         guard report.isValid else { return report }
         let undecoded = Set(errors.map(\.line))
+        // The entries are kept in the array they were decoded into, each given its row's login.
+        let keeping = decoded != nil
+        decoded = nil
         var nextEntry = 0
         var previous = Array(HashChain.genesis.utf8)
         for row in 0..<rows.count {
@@ -289,10 +292,9 @@ public final class PostgresTranscriptStore: TranscriptStore {
             } else if !rows.bytes(row, 2, equal: previous) {
                 reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
             } else if !undecoded.contains(row + 1), nextEntry < entries.count {
-                var entry = entries[nextEntry]
+                if keeping, let login = rows.string(row, 7) { entries[nextEntry].login = login }
+                let entry = entries[nextEntry]
                 nextEntry += 1
-                entry.login = rows.string(row, 7)
-                decoded?.append(entry)
                 // The columns say what the line says, and the open entry names this incident.
                 if rows.int64(row, 4) != entry.at.milliseconds || !rows.bytes(row, 5, equal: entry.by.utf8)
                     || !rows.bytes(row, 6, equal: (entry.unknownKind ?? entry.kind.rawValue).utf8)
@@ -311,6 +313,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
             }
             previous = Array(lineHash)
         }
+        if keeping { decoded = entries }
         let head = try storedHead()
         if head.seq != rows.count || head.hash != report.finalHash {
             report.problem = VerifyProblem(line: rows.count + 1, seq: head.seq,

@@ -9,7 +9,8 @@ public enum RoomRecap {
     /// The recap's lines.
     /// - Parameters:
     ///   - state: the incident as folded.
-    ///   - entries: its entries (for the texts the state does not keep).
+    ///   - entries: its entries (for the texts the state does not keep: the load balancer's
+    ///     changes and the status updates are read).
     ///   - present: the responders in the room now, with their shells' logins where the store
     ///     keeps them.
     ///   - now: the incident clock.

@@ -34,7 +34,10 @@ extension Session {
         }
         session.showCurrentStep()
         let present = (try? session.presence().present.map(\.shown)) ?? [session.responder]
-        session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries.filter { $0.isVisible(to: responder, facilitator: session.isFacilitator) },
+        // The recap reads the load balancer's changes and the last update among the entries.
+        session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries.filter {
+            ($0.kind == .lb || $0.kind == .update) && $0.isVisible(to: responder, facilitator: session.isFacilitator)
+        },
                                                   present: present, now: session.clock.now)
         return (session, session.instruments.setupNotices)
     }
