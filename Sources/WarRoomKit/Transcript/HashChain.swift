@@ -28,12 +28,30 @@ public enum HashChain {
 
     /// The hash over a raw line's content, reusing its bytes without copying.
     static func hash(previous: [UInt8], contentPrefix: UnsafeRawBufferPointer) -> [UInt8] {
+        var hex = [UInt8](repeating: 0, count: 64)
+        hex.withUnsafeMutableBufferPointer { out in
+            previous.withUnsafeBytes { hash(previous: $0, contentPrefix: contentPrefix, into: out) }
+        }
+        return hex
+    }
+
+    /// The hash over a raw line's content, as 64 hex digits written into `hex`: what a reader
+    /// checking every line calls, with no array made per line.
+    static func hash(previous: UnsafeRawBufferPointer, contentPrefix: UnsafeRawBufferPointer, into hex: UnsafeMutableBufferPointer<UInt8>) {
         var hasher = SHA256()
-        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(data: [0x0A])
+        hasher.update(bufferPointer: previous)
+        withUnsafeBytes(of: UInt8(0x0A)) { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: contentPrefix)
-        hasher.update(data: [UInt8(ascii: "}")])
-        return hexBytes(hasher.finalize())
+        withUnsafeBytes(of: UInt8(ascii: "}")) { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
+        var index = 0
+        digest.withUnsafeBytes { bytes in
+            for byte in bytes {
+                hex[index] = digits[Int(byte >> 4)]
+                hex[index + 1] = digits[Int(byte & 0xF)]
+                index += 2
+            }
+        }
     }
 
     private static let digits = Array("0123456789abcdef".utf8)

@@ -100,11 +100,19 @@ struct ChainCheck {
             return VerifyProblem(line: number, seq: seq ?? number, reason: seq == nil ? "the line does not start with a seq" : "seq \(seq!) where \(number) was expected (a line was removed, added or moved)")
         }
         let content = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[0..<(line.count - 75)])
-        let computed = HashChain.hash(previous: previous, contentPrefix: content)
-        guard computed.elementsEqual(line[(line.count - 66)..<(line.count - 2)]) else {
+        let stored = UnsafeBufferPointer(rebasing: line[(line.count - 66)..<(line.count - 2)])
+        let matches = previous.withUnsafeMutableBufferPointer { head in
+            // The new hash is written over the previous one once it has been read.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { computed in
+                HashChain.hash(previous: UnsafeRawBufferPointer(head), contentPrefix: content, into: computed)
+                guard computed.elementsEqual(stored) else { return false }
+                _ = head.update(fromContentsOf: computed)
+                return true
+            }
+        }
+        guard matches else {
             return VerifyProblem(line: number, seq: number, reason: "hash mismatch: the entry or one before it was changed")
         }
-        previous = computed
         good += 1
         return nil
     }
