@@ -253,10 +253,11 @@ public final class PostgresTranscriptStore: TranscriptStore {
     ///   row's login), for a caller that reads the incident right after (`requireIntact`, then
     ///   `join`); `verify` alone keeps none, so its memory does not grow with the incident.
     private func check(keeping decoded: inout [TranscriptEntry]?) throws -> VerifyReport {
-        // `at` as milliseconds since 1970: compared with the line's time as a number, where a
+        // `at` as milliseconds since 1970, the fraction cut as a line's time is read (`floor`;
+        // NULL for an infinite time): compared with the line's time as a number, where a
         // formatted time would be a string made on each side for every row.
         let rows = try connection.execute(
-            "SELECT seq, hash, previous_hash, line, (extract(epoch FROM at) * 1000)::bigint, by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
+            "SELECT seq, hash, previous_hash, line, CASE WHEN isfinite(at) THEN floor(extract(epoch FROM at) * 1000)::bigint END, by, kind, login FROM warroom.entries WHERE incident = $1 ORDER BY seq",
             [incident])
         var bytes: [UInt8] = []
         bytes.reserveCapacity((0..<rows.count).reduce(rows.count) { $0 + rows.length($1, 3) })
@@ -272,6 +273,15 @@ public final class PostgresTranscriptStore: TranscriptStore {
         var (entries, errors) = TranscriptLog.decodeLines(bytes)
         var report = verifying.wait()
         guard report.isValid else { return report }
+        // A row whose line holds a raw newline reads as two lines that may chain: rows and
+        // lines would no longer be one for one.
+        if report.goodEntries != rows.count,
+           let row = (0..<rows.count).first(where: { row in bytes[(row == 0 ? 0 : ends[row - 1])..<(ends[row] - 1)].contains(0x0A) })
+        {
+            report.problem = VerifyProblem(line: row + 1, seq: row + 1, reason: "the row's line holds a raw newline, so it reads as two entries: the row was edited")
+            report.goodEntries = row
+            return report
+        }
         let undecoded = Set(errors.map(\.line))
         // The entries are kept in the array they were decoded into, each given its row's login.
         let keeping = decoded != nil
@@ -291,7 +301,7 @@ public final class PostgresTranscriptStore: TranscriptStore {
                 reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(String(decoding: lineHash.prefix(12), as: UTF8.self))…): the row was edited"
             } else if !rows.bytes(row, 2, equal: previous) {
                 reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
-            } else if !undecoded.contains(row + 1), nextEntry < entries.count {
+            } else if !undecoded.contains(row + 1), nextEntry < entries.count, entries[nextEntry].seq == row + 1 {
                 if keeping, let login = rows.string(row, 7) { entries[nextEntry].login = login }
                 let entry = entries[nextEntry]
                 nextEntry += 1

@@ -148,6 +148,21 @@ import WarRoomTestSupport
         let fourth = try store.verify()
         #expect(fourth.problem?.seq == 4, "\(fourth)")
         #expect(fourth.problem?.reason.contains("at, by or kind column differs from its line") == true)
+        // An infinite time is a time that differs, not a failed query.
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            CREATE TEMP TABLE saved AS SELECT at FROM warroom.entries WHERE seq = 4;
+            UPDATE warroom.entries SET at = 'infinity' WHERE seq = 4;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let infinite = try store.verify()
+        #expect(infinite.problem?.seq == 4, "\(infinite)")
+        #expect(infinite.problem?.reason.contains("at, by or kind column differs from its line") == true)
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET at = (SELECT at FROM saved) WHERE seq = 4;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
         try superuser.executeScript("""
             ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
             UPDATE warroom.entries SET at = at - interval '1 millisecond' WHERE seq = 4;
@@ -163,6 +178,17 @@ import WarRoomTestSupport
             ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         #expect(try store.verify().isValid)
+
+        // Two lines in one row (the next row removed): the chain of lines holds, the rows do not.
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET line = line || E'\\n' || (SELECT line FROM warroom.entries WHERE seq = 3) WHERE seq = 2;
+            DELETE FROM warroom.entries WHERE seq = 3;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        let sixth = try store.verify()
+        #expect(sixth.problem?.seq == 2, "\(sixth)")
+        #expect(sixth.problem?.reason.contains("raw newline") == true)
     }
 
     @Test func aReadOnlyRoleIsRefusedOnAppend() throws {
