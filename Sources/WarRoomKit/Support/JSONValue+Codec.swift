@@ -197,34 +197,7 @@ struct JSONParser {
     /// with the parser at the member's value, which `body` must read (one value), rather than
     /// building the object: for a reader that wants a few known fields of it, each read its way.
     mutating func parseMembers(_ body: (String, inout JSONParser) throws -> Void) throws {
-        try enter()
-        defer { depth -= 1 }
-        index += 1
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return
-        }
-        while true {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
-            let key = try parseString()
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            index += 1
-            skipSpace()
-            try body(key, &self)
-            skipSpace()
-            guard index < bytes.count else { throw fail("unexpected end of input in an object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return
-            } else {
-                throw fail("expected ',' or '}'")
-            }
-        }
+        try parseMembers(keyBytes: { key, parser in try body(String(decoding: key, as: UTF8.self), &parser) })
     }
 
     /// As `parseMembers`, handing each key as its UTF-8 bytes, which make no string when the key
