@@ -106,10 +106,13 @@ import WarRoomTestSupport
         for text in ["one", "two", "the database was fine", "four"] { try store.append([noteDraft(text)], after: store.head()) }
         let superuser = try database.superuser()
         defer { superuser.close() }
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        /// Edits rows as their owner could, past the append-only trigger.
+        func tamper(_ statements: String) throws {
+            try superuser.executeScript("ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;\n" + statements
+                                        + "ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;")
+        }
+        try tamper("""
             UPDATE warroom.entries SET line = replace(line, 'the database was fine', 'the network was fine') WHERE seq = 4;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let report = try store.verify()
         #expect(report.problem?.seq == 4)
@@ -117,74 +120,58 @@ import WarRoomTestSupport
         #expect(report.goodEntries == 3)
 
         // A row whose hash column alone was changed (the line left alone) is caught too.
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET line = replace(line, 'the network was fine', 'the database was fine') WHERE seq = 4;
             UPDATE warroom.entries SET hash = repeat('a', 64) WHERE seq = 2;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let second = try store.verify()
         #expect(second.problem?.seq == 2)
         #expect(second.problem?.reason.contains("hash column") == true)
 
         // A row whose by column says someone else than its line is caught too.
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET hash = (SELECT substr(right(line, 66), 1, 64) FROM warroom.entries WHERE seq = 2) WHERE seq = 2;
             UPDATE warroom.entries SET by = 'mallory' WHERE seq = 3;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let third = try store.verify()
         #expect(third.problem?.seq == 3, "\(third)")
         #expect(third.problem?.reason.contains("at, by or kind column differs from its line") == true)
 
         // A time one millisecond off, and a previous_hash column changed, are caught too.
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET by = (SELECT by FROM warroom.entries WHERE seq = 2) WHERE seq = 3;
             UPDATE warroom.entries SET at = at + interval '1 millisecond' WHERE seq = 4;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let fourth = try store.verify()
         #expect(fourth.problem?.seq == 4, "\(fourth)")
         #expect(fourth.problem?.reason.contains("at, by or kind column differs from its line") == true)
         // An infinite time is a time that differs, not a failed query.
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             CREATE TEMP TABLE saved AS SELECT at FROM warroom.entries WHERE seq = 4;
             UPDATE warroom.entries SET at = 'infinity' WHERE seq = 4;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let infinite = try store.verify()
         #expect(infinite.problem?.seq == 4, "\(infinite)")
         #expect(infinite.problem?.reason.contains("at, by or kind column differs from its line") == true)
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET at = (SELECT at FROM saved) WHERE seq = 4;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET at = at - interval '1 millisecond' WHERE seq = 4;
             UPDATE warroom.entries SET previous_hash = repeat('b', 64) WHERE seq = 3;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let fifth = try store.verify()
         #expect(fifth.problem?.seq == 3, "\(fifth)")
         #expect(fifth.problem?.reason.contains("previous_hash column") == true)
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET previous_hash = (SELECT hash FROM warroom.entries WHERE seq = 2) WHERE seq = 3;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         #expect(try store.verify().isValid)
 
         // Two lines in one row (the next row removed): the chain of lines holds, the rows do not.
-        try superuser.executeScript("""
-            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+        try tamper("""
             UPDATE warroom.entries SET line = line || E'\\n' || (SELECT line FROM warroom.entries WHERE seq = 3) WHERE seq = 2;
             DELETE FROM warroom.entries WHERE seq = 3;
-            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
             """)
         let sixth = try store.verify()
         #expect(sixth.problem?.seq == 2, "\(sixth)")

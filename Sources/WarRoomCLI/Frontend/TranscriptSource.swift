@@ -73,14 +73,7 @@ enum TranscriptSource {
     func stream(skipsText: ((EntryKind) -> Bool)? = nil, _ fold: (TranscriptEntry) throws -> Void) throws -> TranscriptStream.Outcome {
         switch self {
         case .file(let path):
-            var first = true
-            let read = try TranscriptStream.read(path: path, verify: false, lenient: true, skipsText: skipsText) { entry in
-                if first, entry.kind != .open {
-                    throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
-                }
-                first = false
-                try fold(entry)
-            }
+            let read = try TranscriptStream.read(path: path, verify: false, lenient: true, requiringOpen: true, skipsText: skipsText, fold: fold)
             if read.entryCount == 0 {
                 throw TranscriptError.notATranscript(path: path, reason: read.byteCount == 0 ? "the file is empty" : "it holds no complete entry")
             }

@@ -33,16 +33,9 @@ public enum Postmortem {
         // Read a chunk at a time, the chain checked beside the decoding, and folded entry by
         // entry: the file is never held whole.
         var builder = PostmortemBuilder()
-        var first = true
         let read: TranscriptStream.Outcome
         do {
-            read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, progress: progress) { entry in
-                if first, entry.kind != .open {
-                    throw PostmortemError.transcript(.notATranscript(path: transcriptPath, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'"))
-                }
-                first = false
-                builder.add(entry)
-            }
+            read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) { builder.add($0) }
         } catch let error as TranscriptError {
             throw PostmortemError.transcript(error)
         }

@@ -53,12 +53,8 @@ public enum IncidentCatalog {
     /// `open` entry's (a row shows its title); nil when it is no transcript (skipped).
     static func fold(_ path: String) -> IncidentState? {
         var state = IncidentState()
-        var first = true
-        guard let read = try? TranscriptStream.read(path: path, verify: false, lenient: true, skipsText: { $0 != .open }, fold: { entry in
-            if first, entry.kind != .open { throw TranscriptError.notATranscript(path: path, reason: "the first entry is not 'open'") }
-            first = false
-            state.apply(entry)
-        }), read.entryCount > 0 else { return nil }
+        guard let read = try? TranscriptStream.read(path: path, verify: false, lenient: true, requiringOpen: true, skipsText: { $0 != .open },
+                                                    fold: { state.apply($0) }), read.entryCount > 0 else { return nil }
         return state
     }
 

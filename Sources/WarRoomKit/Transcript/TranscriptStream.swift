@@ -38,14 +38,23 @@ public enum TranscriptStream {
     static let parallelBytes = 256 << 10
 
     /// Reads `path` to its end (see `read(fd:path:verify:lenient:skipsText:chunkSize:fold:)`).
-    /// - Throws: `TranscriptError.unreadable`, and what `fold` throws.
-    public static func read(path: String, verify: Bool, lenient: Bool = false, skipsText: ((EntryKind) -> Bool)? = nil,
+    /// - Parameter requiringOpen: a transcript's first entry is its `open`: a file whose first
+    ///   entry is another kind is refused there, and read no further.
+    /// - Throws: `TranscriptError.unreadable`, `.notATranscript` (`requiringOpen`), and what `fold` throws.
+    public static func read(path: String, verify: Bool, lenient: Bool = false, requiringOpen: Bool = false, skipsText: ((EntryKind) -> Bool)? = nil,
                             chunkSize: Int = TranscriptChunks.chunkSize, progress: ((Double) -> Void)? = nil,
                             fold: (TranscriptEntry) throws -> Void) throws -> Outcome {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
         defer { close(fd) }
-        return try read(fd: fd, path: path, verify: verify, lenient: lenient, skipsText: skipsText, chunkSize: chunkSize, progress: progress, fold: fold)
+        var first = requiringOpen
+        return try read(fd: fd, path: path, verify: verify, lenient: lenient, skipsText: skipsText, chunkSize: chunkSize, progress: progress) { entry in
+            if first, entry.kind != .open {
+                throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
+            }
+            first = false
+            try fold(entry)
+        }
     }
 
     /// Reads a transcript from an open descriptor to its end.
