@@ -237,7 +237,7 @@ func compile(path: String, formats: [PostmortemFormat]) throws {
     // and only the HTML and JSON sample it for the chart.
     let model = try Postmortem.compile(transcriptPath: path, scenarioFolders: ["Playbooks"], drawChart: formats != [.markdown])
     let compiled = clock.now
-    var line = "compile \(format(seconds(compiled - started)))s"
+    var line = "compile \(format(seconds(compiled - started)))s (peak \(peakMemoryBytes() >> 20)MiB)"
     var total = compiled - started
     for format in formats {
         let before = clock.now

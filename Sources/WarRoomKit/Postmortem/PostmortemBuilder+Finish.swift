@@ -9,9 +9,12 @@ extension PostmortemBuilder {
         var record = Corrections(builder: self)
         record.tagged = taggedNotes(record)
         record.index(self)
-        let liveSeries = state.retractions.isEmpty ? series : series.map { kind in
+        // Copied without the retracted results only when a result was retracted: the rows are
+        // the bulk of a long incident's postmortem, and a retraction is nearly always of words.
+        let retractsAResult = state.retractions.keys.contains { probeRow(seq: $0) != nil }
+        let liveSeries = !retractsAResult ? series : series.map { kind in
             var kept = kind
-            kept.rows.removeAll { state.retractions[$0.seq] != nil }
+            kept.rows = kind.rows.filter { state.retractions[$0] == nil }
             return kept
         }
         let metrics = makeMetrics()
@@ -176,9 +179,10 @@ extension PostmortemBuilder {
         var before = 0.0
         for kind in series {
             guard let index = kind.metricIndex["users_affected"] else { continue }
-            for row in kind.rows where index < row.values.count {
-                guard let value = row.values[index], (0...1).contains(value) else { continue }
-                if row.at < window.from { before = max(before, value) } else if row.at <= window.through { inside = max(inside ?? 0, value) }
+            for row in kind.rows.indices {
+                guard let value = kind.rows.value(row, index), (0...1).contains(value) else { continue }
+                let at = kind.rows.ats[row]
+                if at < window.from { before = max(before, value) } else if at <= window.through { inside = max(inside ?? 0, value) }
             }
         }
         return inside.map { max(0, $0 - before) }
@@ -521,16 +525,18 @@ extension PostmortemBuilder {
     static func comparisons(_ series: [ProbeSeries], around pivot: Instant) -> [PostmortemModel.Comparison] {
         var result: [PostmortemModel.Comparison] = []
         for kind in series {
-            guard let firstAfter = kind.rows.firstIndex(where: { $0.at >= pivot }), firstAfter > 0 else { continue }
+            guard let firstAfter = kind.rows.ats.firstIndex(where: { $0 >= pivot }), firstAfter > 0 else { continue }
+            let rows = kind.rows
             for (index, metric) in kind.metrics.enumerated() {
-                func reading(_ row: PostmortemModel.EvidenceRow) -> PostmortemModel.Reading? {
-                    guard index < row.values.count, let value = row.values[index] else { return nil }
-                    return PostmortemModel.Reading(seq: row.seq, at: row.at, value: value)
+                /// The first reading of the metric among `candidates`.
+                func reading(_ candidates: some Sequence<Int>) -> PostmortemModel.Reading? {
+                    for row in candidates {
+                        if let value = rows.value(row, index) { return PostmortemModel.Reading(seq: rows.seqs[row], at: rows.ats[row], value: value) }
+                    }
+                    return nil
                 }
-                guard let before = kind.rows[..<firstAfter].reversed().lazy.compactMap(reading).first,
-                    let after = kind.rows[firstAfter...].lazy.compactMap(reading).first
-                else { continue }
-                let latest = kind.rows.reversed().lazy.compactMap(reading).first
+                guard let before = reading((0..<firstAfter).reversed()), let after = reading(firstAfter..<rows.count) else { continue }
+                let latest = reading(rows.indices.reversed())
                 result.append(PostmortemModel.Comparison(
                     probe: kind.probe, metric: metric, before: before, after: after, latest: latest?.seq == after.seq ? nil : latest))
             }
@@ -753,9 +759,9 @@ extension PostmortemBuilder {
             : (0..<limit).map { padded(kind.rows[$0 * (count - 1) / (limit - 1)]) }
         var lows = [Double](repeating: .infinity, count: width)
         var highs = [Double](repeating: -.infinity, count: width)
-        for row in kind.rows {
-            for (index, value) in row.values.enumerated() {
-                guard let value, value.isFinite else { continue }
+        for row in kind.rows.indices {
+            for index in 0..<kind.rows.width(row) {
+                guard let value = kind.rows.value(row, index), value.isFinite else { continue }
                 if value < lows[index] { lows[index] = value }
                 if value > highs[index] { highs[index] = value }
             }
@@ -769,9 +775,9 @@ extension PostmortemBuilder {
     func makeChart(_ series: [ProbeSeries], steps: [PostmortemModel.ConfigStep]) -> PostmortemModel.Chart {
         func points(_ probe: String, _ metric: String) -> [PostmortemModel.ChartPoint] {
             guard let kind = series.first(where: { $0.probe == probe }), let index = kind.metricIndex[metric] else { return [] }
-            let all = kind.rows.compactMap { row -> PostmortemModel.ChartPoint? in
-                guard index < row.values.count, let value = row.values[index], value.isFinite else { return nil }
-                return PostmortemModel.ChartPoint(at: row.at, value: value)
+            let all = kind.rows.indices.compactMap { row -> PostmortemModel.ChartPoint? in
+                guard let value = kind.rows.value(row, index), value.isFinite else { return nil }
+                return PostmortemModel.ChartPoint(at: kind.rows.ats[row], value: value)
             }
             return Self.thinned(all)
         }

@@ -113,18 +113,23 @@ extension PostmortemBuilder {
             let kind = liveSeries.first(where: { $0.probe == "errors" }), let index = kind.metricIndex["error_rate"]
         else { return nil }
         let remedy = resolution.step(.rollback) ?? resolution.step(.mitigation)
-        func reading(_ row: PostmortemModel.EvidenceRow) -> PostmortemModel.Reading? {
-            guard index < row.values.count, let value = row.values[index] else { return nil }
-            return PostmortemModel.Reading(seq: row.seq, at: row.at, value: value)
+        let rows = kind.rows
+        /// The first reading of `error_rate` among `candidates`.
+        func reading(_ candidates: some Sequence<Int>) -> PostmortemModel.Reading? {
+            for row in candidates {
+                if let value = rows.value(row, index) { return PostmortemModel.Reading(seq: rows.seqs[row], at: rows.ats[row], value: value) }
+            }
+            return nil
         }
         let beforeSeq = remedy?.seqs.first ?? Int.max
         let beforeTime = remedy?.from ?? mitigated
         // The proof comes after the fix: a reading whose window began before the change is mostly
         // the state the change ended, not its relief.
         let fixedAt = remedy?.to ?? remedy?.from
-        guard let before = kind.rows.lazy.filter({ $0.seq < beforeSeq && $0.at <= beforeTime }).compactMap(reading).reversed().first,
-            let after = kind.rows.lazy.filter({ row in row.at >= mitigated && row.seq > before.seq
-                && (fixedAt == nil || row.windowFrom == nil || row.windowFrom! >= fixedAt!) }).compactMap(reading).first
+        guard let before = reading(rows.indices.reversed().lazy.filter { rows.seqs[$0] < beforeSeq && rows.ats[$0] <= beforeTime }),
+            let after = reading(rows.indices.lazy.filter { row in
+                rows.ats[row] >= mitigated && rows.seqs[row] > before.seq && (fixedAt == nil || rows.windowFrom(row).map { $0 >= fixedAt! } ?? true)
+            })
         else { return nil }
         return PostmortemModel.Comparison(probe: "errors", metric: "error_rate", before: before, after: after, latest: nil)
     }
@@ -405,10 +410,10 @@ extension PostmortemBuilder {
             var high = kind.rows.count
             while low < high {
                 let mid = (low + high) / 2
-                if kind.rows[mid].seq < decidedSeq { low = mid + 1 } else { high = mid }
+                if kind.rows.seqs[mid] < decidedSeq { low = mid + 1 } else { high = mid }
             }
             var candidate = low - 1
-            while candidate >= 0, state.retractions[kind.rows[candidate].seq] != nil { candidate -= 1 }
+            while candidate >= 0, state.retractions[kind.rows.seqs[candidate]] != nil { candidate -= 1 }
             guard candidate >= 0 else { continue }
             let row = candidate
             var score = 0
@@ -418,8 +423,8 @@ extension PostmortemBuilder {
                 // A quoted zero (`loss 0.0%`) matches any figure that is nothing: it counts for little.
                 score += value == 0 ? 1 : 5
             }
-            if kind.rows[row].seq > raisedSeq { score += 1 }
-            if score > 1 { scored.append((score, kind.rows[row].seq, ProbeRef(series: index, row: row))) }
+            if kind.rows.seqs[row] > raisedSeq { score += 1 }
+            if score > 1 { scored.append((score, kind.rows.seqs[row], ProbeRef(series: index, row: row))) }
         }
         guard let best = scored.map(\.score).max() else { return [] }
         return scored.filter { $0.score * 3 >= best }.sorted { ($0.score, $0.seq) > ($1.score, $1.seq) }.prefix(limit).map { item in

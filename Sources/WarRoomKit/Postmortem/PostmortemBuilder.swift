@@ -45,12 +45,12 @@ struct PostmortemBuilder {
         var probe: String
         var metrics: [String] = []
         var metricIndex: [String: Int] = [:]
-        var rows: [PostmortemModel.EvidenceRow] = []
+        var rows = EvidenceRows()
 
         init(probe: String) { self.probe = probe }
 
         mutating func append(seq: Int, at: Instant, reported: JSONObject, windowFrom: Instant? = nil) {
-            var values = [Double?](repeating: nil, count: metrics.count)
+            let start = rows.beginRow(seq: seq, at: at, width: metrics.count, windowFrom: windowFrom)
             for member in reported.members {
                 guard case .number(let value) = member.value else { continue }
                 let index: Int
@@ -60,11 +60,72 @@ struct PostmortemBuilder {
                     index = metrics.count
                     metrics.append(member.key)
                     metricIndex[member.key] = index
-                    values.append(nil)
+                    rows.widenLastRow()
                 }
-                values[index] = value
+                rows.values[start + index] = value
             }
-            rows.append(PostmortemModel.EvidenceRow(seq: seq, at: at, values: values, windowFrom: windowFrom))
+        }
+    }
+
+    /// A probe's results, every row's values in one flat array: a long incident holds hundreds
+    /// of thousands of them, and an array per row would be most of the postmortem's memory.
+    /// A row is as wide as the probe's metrics were when it was recorded.
+    struct EvidenceRows: RandomAccessCollection {
+        private(set) var seqs: [Int] = []
+        private(set) var ats: [Instant] = []
+        /// Where each row's values begin in `values`; a row ends where the next begins.
+        private var starts: [Int] = []
+        /// Every row's values; `EvidenceRows.absent` where a probe did not report a metric.
+        fileprivate(set) var values: [Double] = []
+        /// `data.window.from` by row, for the rows whose probe said.
+        private var windowFroms: [Int: Instant] = [:]
+
+        /// A NaN no JSON number decodes to: the mark of a value not reported.
+        private static let absent = Double(nan: 0x5A17, signaling: false)
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { seqs.count }
+
+        subscript(row: Int) -> PostmortemModel.EvidenceRow {
+            PostmortemModel.EvidenceRow(seq: seqs[row], at: ats[row], values: (0..<width(row)).map { value(row, $0) }, windowFrom: windowFroms[row])
+        }
+
+        /// The number of values row `row` holds.
+        func width(_ row: Int) -> Int {
+            (row + 1 < starts.count ? starts[row + 1] : values.count) - starts[row]
+        }
+
+        /// Row `row`'s value of metric `metric`, nil when not reported.
+        func value(_ row: Int, _ metric: Int) -> Double? {
+            guard metric < width(row) else { return nil }
+            let value = values[starts[row] + metric]
+            return value.bitPattern == Self.absent.bitPattern ? nil : value
+        }
+
+        /// Where the span row `row`'s values cover began, when its probe said.
+        func windowFrom(_ row: Int) -> Instant? { windowFroms[row] }
+
+        /// Adds a row of `width` values not reported yet; returns where they begin.
+        fileprivate mutating func beginRow(seq: Int, at: Instant, width: Int, windowFrom: Instant?) -> Int {
+            if let windowFrom { windowFroms[seqs.count] = windowFrom }
+            seqs.append(seq)
+            ats.append(at)
+            starts.append(values.count)
+            values.append(contentsOf: repeatElement(Self.absent, count: width))
+            return starts[starts.count - 1]
+        }
+
+        /// Gives the last row one more value, not reported yet.
+        fileprivate mutating func widenLastRow() { values.append(Self.absent) }
+
+        /// The rows whose seq `keep` accepts.
+        func filter(keeping keep: (Int) -> Bool) -> EvidenceRows {
+            var kept = EvidenceRows()
+            for row in indices where keep(seqs[row]) {
+                let start = kept.beginRow(seq: seqs[row], at: ats[row], width: width(row), windowFrom: windowFroms[row])
+                for metric in 0..<width(row) { kept.values[start + metric] = values[starts[row] + metric] }
+            }
+            return kept
         }
     }
 
@@ -134,7 +195,12 @@ struct PostmortemBuilder {
 
     private mutating func keep(_ entry: TranscriptEntry) {
         byKind[entry.kind, default: []].append(notable.count)
-        notable.append(entry)
+        // The postmortem reads neither a kept entry's hash (the state keeps the last) nor
+        // what was typed, but for a refused change: not holding them is a third of the memory.
+        var lean = entry
+        lean.hash = ""
+        if lean.kind != .error { lean.input = nil }
+        notable.append(lean)
     }
 
     /// The kept entries of the given kinds, in transcript order.
@@ -150,9 +216,9 @@ struct PostmortemBuilder {
             var high = kind.rows.count
             while low < high {
                 let mid = (low + high) / 2
-                if kind.rows[mid].seq < seq { low = mid + 1 } else { high = mid }
+                if kind.rows.seqs[mid] < seq { low = mid + 1 } else { high = mid }
             }
-            if low < kind.rows.count, kind.rows[low].seq == seq { return ProbeRef(series: index, row: low) }
+            if low < kind.rows.count, kind.rows.seqs[low] == seq { return ProbeRef(series: index, row: low) }
         }
         return nil
     }
