@@ -87,15 +87,21 @@ struct PostmortemCommand: ParsableCommand {
             if findings.isEmpty { Terminal.print("\(transcript): postmortem check passed") }
             throw findings.isEmpty ? ExitCode.success : ExitCode(1)
         }
-        let text = PostmortemRenderer.render(model, format: chosen, appendix: !noAppendix)
+        // Written a piece at a time as it is rendered: a long incident's postmortem is never
+        // held whole.
         if let output {
             do {
-                try PrivateFile.write(text, to: output)
+                try PostmortemRenderer.write(model, format: chosen, appendix: !noAppendix, toFile: output)
             } catch {
                 throw Failure.exit(error)
             }
         } else {
-            Terminal.output(Array((text.hasSuffix("\n") ? text : text + "\n").utf8))
+            var endsInNewline = false
+            PostmortemRenderer.write(model, format: chosen, appendix: !noAppendix) { piece in
+                Terminal.output(Array(piece.utf8))
+                endsInNewline = piece.hasSuffix("\n")
+            }
+            if !endsInNewline { Terminal.output([0x0A]) }
         }
     }
 }

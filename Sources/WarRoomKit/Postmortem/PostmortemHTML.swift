@@ -46,8 +46,21 @@ struct PostmortemHTML {
         """
 
     func render() -> String {
-        var html = ""
-        html.reserveCapacity(8192)
+        var whole = ""
+        render { whole += $0 }
+        return whole
+    }
+
+    /// The document a piece at a time (see `PostmortemMarkdown.render(into:)`).
+    func render(into emit: (String) -> Void) {
+        withoutActuallyEscaping(emit) { emit in
+            var html = TextPieces(emit)
+            write(to: &html)
+            html.finish()
+        }
+    }
+
+    private func write(to html: inout TextPieces) {
         let title = SafeText.html(document.title)
         html += """
             <!DOCTYPE html>
@@ -94,10 +107,9 @@ struct PostmortemHTML {
             </html>
 
             """
-        return html
     }
 
-    func write(_ blocks: [PostmortemDocument.Block], to html: inout String) {
+    func write(_ blocks: [PostmortemDocument.Block], to html: inout TextPieces) {
         for block in blocks {
             switch block {
             case .heading(let level, let text):

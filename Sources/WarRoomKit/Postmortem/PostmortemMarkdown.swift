@@ -7,8 +7,22 @@ struct PostmortemMarkdown {
 
     /// The whole document.
     func render() -> String {
-        var out = ""
-        out.reserveCapacity(4096)
+        var whole = ""
+        render { whole += $0 }
+        return whole
+    }
+
+    /// The document a piece at a time, each handed to `emit` once it is a few tens of
+    /// kilobytes: a long incident's postmortem is never held whole.
+    func render(into emit: (String) -> Void) {
+        withoutActuallyEscaping(emit) { emit in
+            var out = TextPieces(emit)
+            write(to: &out)
+            out.finish()
+        }
+    }
+
+    private func write(to out: inout TextPieces) {
         out += "# " + esc(document.title) + "\n\n"
         if !document.warnings.isEmpty {
             out += document.warnings.map { "> **Warning:** " + esc($0) }.joined(separator: "\n>\n") + "\n\n"
@@ -16,10 +30,9 @@ struct PostmortemMarkdown {
         for item in document.header { out += "- " + inlines(item) + "\n" }
         for section in document.body { write(section, to: &out) }
         if let appendix = document.appendix { write(appendix, to: &out) }
-        return out
     }
 
-    func write(_ section: PostmortemDocument.Section, to out: inout String) {
+    func write(_ section: PostmortemDocument.Section, to out: inout TextPieces) {
         out += "\n## " + esc(section.title) + "\n"
         for block in section.blocks {
             guard block != .chart else { continue }
@@ -28,7 +41,7 @@ struct PostmortemMarkdown {
         }
     }
 
-    func write(_ block: PostmortemDocument.Block, to out: inout String) {
+    func write(_ block: PostmortemDocument.Block, to out: inout TextPieces) {
         switch block {
         case .heading(let level, let text):
             out += String(repeating: "#", count: level) + " " + esc(text) + "\n"

@@ -5,10 +5,62 @@ extension PostmortemModel {
     /// are fractions; a missing value is `null`, never left out. `Playbooks/schema/postmortem.schema.json`
     /// describes it.
     public var jsonValue: JSONValue {
-        .object([
+        .object(jsonMembers(timeline: .array(timeline.map(Self.json))))
+    }
+
+    /// The JSON form written as it is made, a piece at a time: the same bytes as
+    /// `jsonValue.prettyPrinted()`, without a tree of the whole timeline (a long incident's
+    /// is hundreds of thousands of items) or the whole text held at once.
+    func writeJSON(into emit: (String) -> Void) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(TextPieces.pieceSize + 4096)
+        func handOn(atLeast size: Int) {
+            guard bytes.count >= size else { return }
+            emit(String(decoding: bytes, as: UTF8.self))
+            bytes.removeAll(keepingCapacity: true)
+        }
+        func newline(_ level: Int) {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
+        }
+        // The top-level object as `writePretty` writes it, its timeline an item at a time.
+        bytes.append(UInt8(ascii: "{"))
+        for (index, member) in jsonMembers(timeline: .null).members.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            newline(1)
+            JSONValue.writeSafeString(member.key, to: &bytes)
+            bytes.append(contentsOf: ": ".utf8)
+            guard member.key == "timeline" else {
+                member.value.writePretty(to: &bytes, depth: 1, indent: 2)
+                handOn(atLeast: TextPieces.pieceSize)
+                continue
+            }
+            guard !timeline.isEmpty else {
+                bytes.append(contentsOf: "[]".utf8)
+                continue
+            }
+            bytes.append(UInt8(ascii: "["))
+            for (position, item) in timeline.enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(2)
+                Self.json(item).writePretty(to: &bytes, depth: 2, indent: 2)
+                handOn(atLeast: TextPieces.pieceSize)
+            }
+            newline(1)
+            bytes.append(UInt8(ascii: "]"))
+        }
+        newline(0)
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(0x0A)
+        handOn(atLeast: 1)
+    }
+
+    /// The JSON form's top-level members, in order, with `timeline` as given.
+    private func jsonMembers(timeline: JSONValue) -> JSONObject {
+        [
             "incident": incidentJSON,
             "summary": summaryJSON,
-            "timeline": .array(timeline.map(Self.json)),
+            "timeline": timeline,
             "curated_timeline": curatedJSON,
             "detection": detectionJSON,
             "misleading_paths": .array(misleadingPaths.map(Self.json)),
@@ -34,7 +86,7 @@ extension PostmortemModel {
                     "outcome": .string(record.outcome.rawValue), "last_result": record.lastResult.map(JSONValue.string) ?? .null,
                 ]
             }),
-        ])
+        ]
     }
 
     var incidentJSON: JSONValue {

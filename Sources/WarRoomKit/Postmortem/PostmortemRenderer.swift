@@ -11,10 +11,42 @@ public enum PostmortemRenderer {
     ///     always holds everything).
     /// - Returns: the document, ending in a newline.
     public static func render(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true) -> String {
+        var whole = ""
+        write(model, format: format, appendix: appendix) { whole += $0 }
+        return whole
+    }
+
+    /// Renders the postmortem into a file, a piece at a time, replacing the file whole only
+    /// once every piece is written (`PrivateFile.replace`).
+    /// - Parameters:
+    ///   - model: the compiled postmortem.
+    ///   - format: Markdown, JSON or HTML.
+    ///   - appendix: include the Appendix (Markdown and HTML).
+    ///   - path: the file to write.
+    /// - Throws: `PrivateFileError`; the file is left as it was.
+    public static func write(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true, toFile path: String) throws(PrivateFileError) {
+        try PrivateFile.replace(path) { fd in
+            var failure: Int32?
+            write(model, format: format, appendix: appendix) { piece in
+                if failure == nil { failure = PrivateFile.writeAll(Array(piece.utf8), to: fd) }
+            }
+            return failure
+        }
+    }
+
+    /// Renders the postmortem a piece at a time, for a file or a pipe: each piece (64 KiB or
+    /// so) is handed to `emit` as it is made, so the document is never held whole. The
+    /// pieces joined are `render(model, format:appendix:)`.
+    /// - Parameters:
+    ///   - model: the compiled postmortem.
+    ///   - format: Markdown, JSON or HTML.
+    ///   - appendix: include the Appendix (Markdown and HTML).
+    ///   - emit: takes each piece in turn.
+    public static func write(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true, into emit: (String) -> Void) {
         switch format {
-        case .markdown: return PostmortemMarkdown(document: PostmortemDocument(model, appendix: appendix)).render()
-        case .json: return model.jsonValue.prettyPrinted()
-        case .html: return PostmortemHTML(model: model, document: PostmortemDocument(model, appendix: appendix)).render()
+        case .markdown: PostmortemMarkdown(document: PostmortemDocument(model, appendix: appendix)).render(into: emit)
+        case .json: model.writeJSON(into: emit)
+        case .html: PostmortemHTML(model: model, document: PostmortemDocument(model, appendix: appendix)).render(into: emit)
         }
     }
 }

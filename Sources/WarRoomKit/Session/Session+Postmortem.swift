@@ -100,10 +100,9 @@ enum PostmortemCommands {
                 throw CommandError.usage(usage, "'\(formatText)' is not a format\(Suggest.hint(for: formatText, in: PostmortemFormat.allCases.map(\.rawValue)))")
             }
             let model = try session.compilePostmortem(scenarioFolders: session.playbookFolders, drawChart: format != .markdown)
-            let text = PostmortemRenderer.render(model, format: format, appendix: !noAppendix)
-            guard let output else { return text }
+            guard let output else { return PostmortemRenderer.render(model, format: format, appendix: !noAppendix) }
             do {
-                try PrivateFile.write(text, to: output)
+                try PostmortemRenderer.write(model, format: format, appendix: !noAppendix, toFile: output)
             } catch {
                 throw CommandError.invalid("\(error); the postmortem was not written")
             }

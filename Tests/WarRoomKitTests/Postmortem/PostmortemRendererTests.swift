@@ -1,4 +1,5 @@
 import Testing
+import WarRoomTestSupport
 @testable import WarRoomKit
 
 /// Section order and content of each format, all rendered from one model.
@@ -165,5 +166,29 @@ import Testing
     func formatNames(_ name: String, _ format: PostmortemFormat) {
         #expect(PostmortemFormat(name: name) == format)
         #expect(PostmortemFormat(name: "pdf") == nil)
+    }
+
+    /// What a file or a pipe gets a piece at a time is the document rendered whole; no piece
+    /// holds much more than one (a long Appendix is several).
+    @Test(arguments: PostmortemFormat.allCases)
+    func piecesJoinedAreTheDocument(format: PostmortemFormat) throws {
+        var fixture = TranscriptFixture.originalIncident()
+        for number in 1...2_000 { _ = fixture.note("Reading number \(number) of the pool's <weights> & \"errors\" — ünïcode ✓") }
+        let model = try fixture.model()
+        var pieces: [String] = []
+        PostmortemRenderer.write(model, format: format) { pieces.append($0) }
+        #expect(pieces.count > 2)
+        #expect(pieces.joined() == PostmortemRenderer.render(model, format: format))
+        if format == .json { #expect(pieces.joined() == model.jsonValue.prettyPrinted()) }
+        #expect(pieces.dropLast().allSatisfy { $0.utf8.count >= TextPieces.pieceSize && $0.utf8.count < TextPieces.pieceSize + 8192 })
+    }
+
+    @Test func aPostmortemWrittenToAFileIsTheDocument() throws {
+        let model = try TranscriptFixture.originalIncident().model()
+        let folder = try TemporaryFolder()
+        defer { folder.cleanUp() }
+        let path = folder.file("postmortem.html")
+        try PostmortemRenderer.write(model, format: .html, toFile: path)
+        #expect(try String(decoding: TranscriptLog.readBytes(path: path), as: UTF8.self) == PostmortemRenderer.render(model, format: .html))
     }
 }
