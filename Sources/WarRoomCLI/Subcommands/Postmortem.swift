@@ -98,8 +98,8 @@ struct PostmortemCommand: ParsableCommand {
         } else {
             var endsInNewline = false
             PostmortemRenderer.write(model, format: chosen, appendix: !noAppendix) { piece in
-                Terminal.output(Array(piece.utf8))
-                endsInNewline = piece.hasSuffix("\n")
+                Terminal.output(piece)
+                endsInNewline = piece.last == 0x0A
             }
             if !endsInNewline { Terminal.output([0x0A]) }
         }

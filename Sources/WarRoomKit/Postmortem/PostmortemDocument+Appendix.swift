@@ -55,20 +55,7 @@ struct AppendixWriter {
         var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Full timeline")]
         guard !model.timeline.isEmpty else { return blocks + [.paragraph([.text("No events were recorded.")])] }
         blocks.append(.paragraph([.text("Every event on the record, when it took effect: steps, phases, reminders, notes, every configuration change. Read-only commands, probes (see Probe evidence), pauses and corrections are not listed; corrections are applied.")]))
-        var items: [[PostmortemDocument.Inline]] = []
-        items.reserveCapacity(model.timeline.count)
-        for item in model.timeline {
-            var line = " — " + item.text
-            var notes: [String] = []
-            if !item.by.isEmpty { notes.append(item.by) }
-            if let recorded = item.recordedAt { notes.append("recorded at \(text.clock(recorded))") }
-            if item.amended { notes.append("amended") }
-            notes.append("#\(item.seq)")
-            line += " (" + notes.joined(separator: "; ") + ")"
-            if !item.evidence.isEmpty { line += ". Evidence: " + item.evidence.map { text.citation($0) }.joined(separator: "; ") }
-            items.append([.strong(text.clock(item.at)), .text(line)])
-        }
-        blocks.append(.bullets(items))
+        blocks.append(.timeline(PostmortemDocument.TimelineBullets(items: model.timeline, text: text)))
         if !model.curated.omitted.isEmpty {
             blocks.append(.paragraph([.strong("Left out of the body's timeline"), .text(" (omit): " + model.curated.omitted.map { "#\($0.seq): \($0.reason)" }.joined(separator: "; "))]))
         }

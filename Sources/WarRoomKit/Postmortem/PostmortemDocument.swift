@@ -41,6 +41,51 @@ struct PostmortemDocument {
         case table(Table)
         /// Where the HTML form puts its chart.
         case chart
+        /// The Appendix's full timeline: bullets written straight from the model's items, a
+        /// long incident's hundreds of thousands never held as inline runs.
+        case timeline(TimelineBullets)
+    }
+
+    /// The full timeline's bullets: `**time** — text (by; recorded at …; amended; #seq). Evidence: …`.
+    struct TimelineBullets: Equatable {
+        let items: [PostmortemModel.TimelineItem]
+        let text: DocumentText
+
+        static func == (a: TimelineBullets, b: TimelineBullets) -> Bool { a.items == b.items && a.text.day == b.text.day }
+
+        /// The bullet's time, in bold.
+        func clock(_ item: PostmortemModel.TimelineItem) -> String { text.clock(item.at) }
+
+        /// The rest of the bullet, from ` — `, as UTF-8 at the end of `line`.
+        func write(_ item: PostmortemModel.TimelineItem, to line: inout [UInt8]) {
+            line.append(contentsOf: " — ".utf8)
+            line.append(contentsOf: item.text.utf8)
+            line.append(contentsOf: " (".utf8)
+            if !item.by.isEmpty {
+                line.append(contentsOf: item.by.utf8)
+                line.append(contentsOf: "; ".utf8)
+            }
+            if let recorded = item.recordedAt {
+                line.append(contentsOf: "recorded at ".utf8)
+                line.append(contentsOf: text.clock(recorded).utf8)
+                line.append(contentsOf: "; ".utf8)
+            }
+            if item.amended { line.append(contentsOf: "amended; ".utf8) }
+            line.append(UInt8(ascii: "#"))
+            line.append(contentsOf: String(item.seq).utf8)
+            line.append(UInt8(ascii: ")"))
+            for (index, citation) in item.evidence.enumerated() {
+                line.append(contentsOf: (index == 0 ? ". Evidence: " : "; ").utf8)
+                line.append(contentsOf: text.citation(citation).utf8)
+            }
+        }
+
+        /// The bullet as inline runs, as a list's item would be.
+        func inlines(_ item: PostmortemModel.TimelineItem) -> [Inline] {
+            var line: [UInt8] = []
+            write(item, to: &line)
+            return [.strong(clock(item)), .text(String(decoding: line, as: UTF8.self))]
+        }
     }
 
     /// A `##` section.
@@ -86,6 +131,7 @@ struct PostmortemDocument {
                 sum + row.reduce(0) { $0 + BriefText.wordCount($1) }
             }
         case .chart: return 0
+        case .timeline(let bullets): return bullets.items.reduce(0) { $0 + words(bullets.inlines($1)) }
         }
     }
 }

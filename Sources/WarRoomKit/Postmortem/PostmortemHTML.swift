@@ -46,13 +46,13 @@ struct PostmortemHTML {
         """
 
     func render() -> String {
-        var whole = ""
+        var whole: [UInt8] = []
         render { whole += $0 }
-        return whole
+        return String(decoding: whole, as: UTF8.self)
     }
 
     /// The document a piece at a time (see `PostmortemMarkdown.render(into:)`).
-    func render(into emit: (String) -> Void) {
+    func render(into emit: ([UInt8]) -> Void) {
         withoutActuallyEscaping(emit) { emit in
             var html = TextPieces(emit)
             write(to: &html)
@@ -143,6 +143,22 @@ struct PostmortemHTML {
                 html += "</tbody>\n</table>\n"
             case .chart:
                 html += (chart?() ?? chartFigure()) + "\n"
+            case .timeline(let bullets):
+                html += "<ul>\n"
+                var line: [UInt8] = []
+                for item in bullets.items {
+                    line.removeAll(keepingCapacity: true)
+                    bullets.write(item, to: &line)
+                    let clock = bullets.clock(item)
+                    html.append { bytes in
+                        bytes.append(contentsOf: "<li><strong>".utf8)
+                        bytes.append(contentsOf: SafeText.html(clock).utf8)
+                        bytes.append(contentsOf: "</strong>".utf8)
+                        line.withUnsafeBufferPointer { SafeText.appendHTML($0, to: &bytes) }
+                        bytes.append(contentsOf: "</li>\n".utf8)
+                    }
+                }
+                html += "</ul>\n"
             }
         }
     }

@@ -7,14 +7,14 @@ struct PostmortemMarkdown {
 
     /// The whole document.
     func render() -> String {
-        var whole = ""
+        var whole: [UInt8] = []
         render { whole += $0 }
-        return whole
+        return String(decoding: whole, as: UTF8.self)
     }
 
     /// The document a piece at a time, each handed to `emit` once it is a few tens of
     /// kilobytes: a long incident's postmortem is never held whole.
-    func render(into emit: (String) -> Void) {
+    func render(into emit: ([UInt8]) -> Void) {
         withoutActuallyEscaping(emit) { emit in
             var out = TextPieces(emit)
             write(to: &out)
@@ -59,6 +59,20 @@ struct PostmortemMarkdown {
             }
         case .chart:
             break
+        case .timeline(let bullets):
+            var line: [UInt8] = []
+            for item in bullets.items {
+                line.removeAll(keepingCapacity: true)
+                bullets.write(item, to: &line)
+                let clock = bullets.clock(item)
+                out.append { bytes in
+                    bytes.append(contentsOf: "- **".utf8)
+                    bytes.append(contentsOf: esc(clock).utf8)
+                    bytes.append(contentsOf: "**".utf8)
+                    line.withUnsafeBufferPointer { SafeText.appendMarkdown($0, keepingSpaces: true, to: &bytes) }
+                    bytes.append(0x0A)
+                }
+            }
         }
     }
 

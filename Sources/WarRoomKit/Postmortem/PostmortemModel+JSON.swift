@@ -11,12 +11,12 @@ extension PostmortemModel {
     /// The JSON form written as it is made, a piece at a time: the same bytes as
     /// `jsonValue.prettyPrinted()`, without a tree of the whole timeline (a long incident's
     /// is hundreds of thousands of items) or the whole text held at once.
-    func writeJSON(into emit: (String) -> Void) {
+    func writeJSON(into emit: ([UInt8]) -> Void) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(TextPieces.pieceSize + 4096)
         func handOn(atLeast size: Int) {
             guard bytes.count >= size else { return }
-            emit(String(decoding: bytes, as: UTF8.self))
+            emit(bytes)
             bytes.removeAll(keepingCapacity: true)
         }
         func newline(_ level: Int) {

@@ -11,9 +11,9 @@ public enum PostmortemRenderer {
     ///     always holds everything).
     /// - Returns: the document, ending in a newline.
     public static func render(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true) -> String {
-        var whole = ""
+        var whole: [UInt8] = []
         write(model, format: format, appendix: appendix) { whole += $0 }
-        return whole
+        return String(decoding: whole, as: UTF8.self)
     }
 
     /// Renders the postmortem into a file, a piece at a time, replacing the file whole only
@@ -28,21 +28,21 @@ public enum PostmortemRenderer {
         try PrivateFile.replace(path) { fd in
             var failure: Int32?
             write(model, format: format, appendix: appendix) { piece in
-                if failure == nil { failure = PrivateFile.writeAll(Array(piece.utf8), to: fd) }
+                if failure == nil { failure = PrivateFile.writeAll(piece, to: fd) }
             }
             return failure
         }
     }
 
     /// Renders the postmortem a piece at a time, for a file or a pipe: each piece (64 KiB or
-    /// so) is handed to `emit` as it is made, so the document is never held whole. The
+    /// so) is handed to `emit` as UTF-8 as it is made, so the document is never held whole. The
     /// pieces joined are `render(model, format:appendix:)`.
     /// - Parameters:
     ///   - model: the compiled postmortem.
     ///   - format: Markdown, JSON or HTML.
     ///   - appendix: include the Appendix (Markdown and HTML).
     ///   - emit: takes each piece in turn.
-    public static func write(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true, into emit: (String) -> Void) {
+    public static func write(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true, into emit: ([UInt8]) -> Void) {
         switch format {
         case .markdown: PostmortemMarkdown(document: PostmortemDocument(model, appendix: appendix)).render(into: emit)
         case .json: model.writeJSON(into: emit)

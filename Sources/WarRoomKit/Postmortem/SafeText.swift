@@ -36,22 +36,25 @@ public enum SafeText {
     /// Checked on UTF-8 because it runs on every string a document shows; dashes, arrows and
     /// other punctuation of that block (`—`, `…`) pass without a second look.
     static func needsPrintable(_ text: String) -> Bool {
-        text.withUTF8Buffer { bytes in
-            var before: UInt8 = 0
-            var previous: UInt8 = 0
-            for byte in bytes {
-                if byte < 0x20 || byte == 0x7F { return true }
-                if previous == 0xC2, byte < 0xA0 { return true }
-                if previous == 0xD8, byte == 0x9C { return true }
-                if before == 0xE2 {
-                    if previous == 0x80, byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte) { return true }
-                    if previous == 0x81, (0xA6...0xA9).contains(byte) { return true }
-                }
-                before = previous
-                previous = byte
+        text.withUTF8Buffer { needsPrintable($0) }
+    }
+
+    /// `needsPrintable` of UTF-8 bytes.
+    static func needsPrintable(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var before: UInt8 = 0
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7F { return true }
+            if previous == 0xC2, byte < 0xA0 { return true }
+            if previous == 0xD8, byte == 0x9C { return true }
+            if before == 0xE2 {
+                if previous == 0x80, byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte) { return true }
+                if previous == 0x81, (0xA6...0xA9).contains(byte) { return true }
             }
-            return false
+            before = previous
+            previous = byte
         }
+        return false
     }
 
     /// Characters with a meaning in CommonMark or GitHub-flavoured Markdown inline text:
@@ -121,6 +124,64 @@ public enum SafeText {
             }
             return !utf8.contains(where: isMarkdownSpecial)
         }
+    }
+
+    /// Appends `markdown(text)` for UTF-8 `text` to `output`, keeping a space at either end
+    /// as a run that follows or precedes another does: the full timeline's lines, hundreds of
+    /// thousands in a long incident, escaped without a string made for each.
+    static func appendMarkdown(_ text: UnsafeBufferPointer<UInt8>, keepingSpaces: Bool, to output: inout [UInt8]) {
+        // Spaces at either end are kept as characters: a space that begins or ends a longer
+        // character (a combining mark after it, a prepended mark before it) is none, which
+        // the string path works out. A space before ASCII or an em dash is always one.
+        let ambiguousStart = text.count > 1 && text[0] == 0x20 && text[1] >= 0x80
+            && !(text.count > 3 && text[1] == 0xE2 && text[2] == 0x80 && text[3] == 0x94)
+        if needsPrintable(text) || (keepingSpaces && (ambiguousStart || text.last == 0x20)) {
+            var line = String(decoding: text, as: UTF8.self)
+            let leading = keepingSpaces && line.first == " "
+            let trailing = keepingSpaces && text.count > 1 && line.last == " "
+            line = markdown(line)
+            if leading { output.append(0x20) }
+            output.append(contentsOf: line.utf8)
+            if trailing { output.append(0x20) }
+            return
+        }
+        var start = 0
+        var end = text.count
+        while start < end, text[start] == 0x20 { start += 1 }
+        while end > start, text[end - 1] == 0x20 { end -= 1 }
+        if keepingSpaces, text.first == 0x20 { output.append(0x20) }
+        var run = start
+        for offset in start..<end where isMarkdownSpecial(text[offset]) {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<offset]))
+            output.append(UInt8(ascii: "\\"))
+            run = offset
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<end]))
+        if keepingSpaces, text.count > 1, text.last == 0x20 { output.append(0x20) }
+    }
+
+    /// Appends `html(text)` for UTF-8 `text` to `output`, without a string made for it.
+    static func appendHTML(_ text: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        if needsPrintable(text) {
+            output.append(contentsOf: html(String(decoding: text, as: UTF8.self)).utf8)
+            return
+        }
+        var run = 0
+        for offset in 0..<text.count {
+            let reference: StaticString
+            switch text[offset] {
+            case UInt8(ascii: "&"): reference = "&amp;"
+            case UInt8(ascii: "<"): reference = "&lt;"
+            case UInt8(ascii: ">"): reference = "&gt;"
+            case UInt8(ascii: "\""): reference = "&quot;"
+            case UInt8(ascii: "'"): reference = "&#39;"
+            default: continue
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<offset]))
+            output.append(contentsOf: UnsafeBufferPointer(start: reference.utf8Start, count: reference.utf8CodeUnitCount))
+            run = offset + 1
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...]))
     }
 
     /// A user string as HTML text or attribute content.
