@@ -43,7 +43,7 @@ extension PostmortemModel {
             for (position, item) in timeline.enumerated() {
                 if position > 0 { bytes.append(UInt8(ascii: ",")) }
                 newline(2)
-                Self.json(item).writePretty(to: &bytes, depth: 2, indent: 2)
+                Self.writeJSON(item, to: &bytes)
                 handOn(atLeast: TextPieces.pieceSize)
             }
             newline(1)
@@ -355,6 +355,33 @@ extension PostmortemModel {
     }
 
     // MARK: - Pieces
+
+    /// `json(item).writePretty(depth: 2, indent: 2)`, written without the value made: an item
+    /// of the JSON form's timeline.
+    static func writeJSON(_ item: TimelineItem, to bytes: inout [UInt8]) {
+        func member(_ key: StaticString, first: Bool = false) {
+            bytes.append(contentsOf: first ? "{\n      \"".utf8 : ",\n      \"".utf8)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            bytes.append(contentsOf: "\": ".utf8)
+        }
+        member("at", first: true)
+        JSONValue.writeSafeString(item.at.iso8601, to: &bytes)
+        member("kind")
+        JSONValue.writeSafeString(item.kind.rawValue, to: &bytes)
+        member("text")
+        JSONValue.writeSafeString(item.text, to: &bytes)
+        member("by")
+        JSONValue.writeSafeString(item.by, to: &bytes)
+        member("seq")
+        JSONValue.int(item.seq).write(to: &bytes)
+        member("amended")
+        bytes.append(contentsOf: (item.amended ? "true" : "false").utf8)
+        member("recorded_at")
+        time(item.recordedAt).write(to: &bytes)
+        member("evidence")
+        JSONValue.array(item.evidence.map(json)).writePretty(to: &bytes, depth: 3, indent: 2)
+        bytes.append(contentsOf: "\n    }".utf8)
+    }
 
     static func json(_ item: TimelineItem) -> JSONValue {
         [

@@ -63,4 +63,14 @@ import Testing
         Array(text.utf8).withUnsafeBufferPointer { SafeText.appendHTML($0, to: &html) }
         #expect(String(decoding: html, as: UTF8.self) == SafeText.html(text))
     }
+
+    @Test func jsonItemsAreWrittenAsTheirValuesPrint() {
+        for item in Self.bullets().items {
+            var direct: [UInt8] = []
+            PostmortemModel.writeJSON(item, to: &direct)
+            var printed: [UInt8] = []
+            PostmortemModel.json(item).writePretty(to: &printed, depth: 2, indent: 2)
+            #expect(String(decoding: direct, as: UTF8.self) == String(decoding: printed, as: UTF8.self))
+        }
+    }
 }
