@@ -84,14 +84,9 @@ public struct TranscriptLog: Sendable {
             if let tornStart = lines.tornStart {
                 torn = TornLine(line: lines.ends.count + 1, offset: tornStart, bytes: Array(buffer[tornStart...]))
             }
-            let slices = DecodedSlice.decode(lines, in: buffer)
-            entries.reserveCapacity(slices.reduce(0) { $0 + $1.entries.count })
-            for slice in slices {
-                if let error = slice.errors.first, !lenient {
-                    throw TranscriptError.corrupt(path: path, line: error.line, reason: error.reason)
-                }
-                entries.append(contentsOf: slice.entries)
-                badLines.append(contentsOf: slice.errors)
+            (entries, badLines) = DecodedSlice.decode(lines, in: buffer)
+            if let error = badLines.first, !lenient {
+                throw TranscriptError.corrupt(path: path, line: error.line, reason: error.reason)
             }
         }
         guard let first = entries.first else {
@@ -112,12 +107,7 @@ extension TranscriptLog {
     public static func decodeLines(_ bytes: [UInt8]) -> (entries: [TranscriptEntry], errors: [TranscriptLineError]) {
         bytes.withUnsafeBufferPointer { buffer in
             let lines = LineSpans(buffer, skippingMark: false)
-            var entries: [TranscriptEntry] = []
-            var errors: [TranscriptLineError] = []
-            for slice in DecodedSlice.decode(lines, in: buffer) {
-                entries.append(contentsOf: slice.entries)
-                errors.append(contentsOf: slice.errors)
-            }
+            var (entries, errors) = DecodedSlice.decode(lines, in: buffer)
             if lines.tornStart != nil { errors.append(TranscriptLineError(line: lines.ends.count + 1, reason: "no newline at its end")) }
             return (entries, errors)
         }
@@ -158,19 +148,54 @@ struct DecodedSlice: Sendable {
     /// Below this many lines one thread decodes them all: starting threads would cost more.
     static let parallelThreshold = 4096
 
-    /// Decodes every line, in slices side by side when there are many; the slices in order.
-    static func decode(_ lines: LineSpans, in buffer: UnsafeBufferPointer<UInt8>) -> [DecodedSlice] {
+    /// Decodes every line, in slices side by side when there are many, straight into the one
+    /// array returned: each slice writes its entries from its first line's place on, and the
+    /// gaps bad lines leave are closed after (the entries moved, not copied).
+    /// - Returns: the entries and the lines that could not be decoded, in order.
+    static func decode(_ lines: LineSpans, in buffer: UnsafeBufferPointer<UInt8>) -> (entries: [TranscriptEntry], errors: [TranscriptLineError]) {
         let count = lines.ends.count
         let sliceCount = count < parallelThreshold ? 1 : max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        guard sliceCount > 1 else { return [decode(lines, 0..<count, in: buffer)] }
-        let results = SliceResults(count: sliceCount)
-        // The buffer outlives the concurrent loop, which returns only when every slice is done.
-        nonisolated(unsafe) let shared = buffer
-        DispatchQueue.concurrentPerform(iterations: sliceCount) { slice in
-            let range = (count * slice / sliceCount)..<(count * (slice + 1) / sliceCount)
-            results.store(decode(lines, range, in: shared), at: slice)
+        guard sliceCount > 1 else {
+            let slice = decode(lines, 0..<count, in: buffer)
+            return (slice.entries, slice.errors)
         }
-        return results.slices
+        let results = SliceResults(count: sliceCount)
+        var errors: [TranscriptLineError] = []
+        let entries = [TranscriptEntry](unsafeUninitializedCapacity: count) { storage, initialized in
+            // The buffer and the storage outlive the concurrent loop, which returns only when
+            // every slice is done; each slice writes only the places of its own lines.
+            nonisolated(unsafe) let shared = buffer
+            nonisolated(unsafe) let places = storage
+            DispatchQueue.concurrentPerform(iterations: sliceCount) { slice in
+                let range = (count * slice / sliceCount)..<(count * (slice + 1) / sliceCount)
+                var written = range.lowerBound
+                var sliceErrors: [TranscriptLineError] = []
+                for index in range {
+                    let line = UnsafeBufferPointer(rebasing: shared[lines.start(of: index)..<lines.ends[index]])
+                    do {
+                        (places.baseAddress! + written).initialize(to: try TranscriptEntry.decode(line: line, number: index + 1))
+                        written += 1
+                    } catch let error as TranscriptLineError {
+                        sliceErrors.append(error)
+                    } catch {
+                        sliceErrors.append(TranscriptLineError(line: index + 1, reason: "\(error)"))
+                    }
+                }
+                results.store(DecodedSlice(errors: sliceErrors), written: written - range.lowerBound, at: slice)
+            }
+            // Each slice's entries moved down to follow the previous slice's.
+            var end = 0
+            for (slice, result) in results.slices.enumerated() {
+                let first = count * slice / sliceCount
+                if first != end, result.written > 0 {
+                    (places.baseAddress! + end).moveInitialize(from: places.baseAddress! + first, count: result.written)
+                }
+                end += result.written
+                errors += result.slice.errors
+            }
+            initialized = end
+        }
+        return (entries, errors)
     }
 
     /// Decodes lines `range` (0-based) one after another.
@@ -195,18 +220,19 @@ struct DecodedSlice: Sendable {
 private final class SliceResults: @unchecked Sendable {
     // Unchecked: each index is written by one iteration of `concurrentPerform`, under the lock,
     // and read only after it returns.
-    private var stored: [DecodedSlice]
+    private var stored: [(slice: DecodedSlice, written: Int)]
     private let lock = NSLock()
 
-    init(count: Int) { stored = Array(repeating: DecodedSlice(), count: count) }
+    init(count: Int) { stored = Array(repeating: (DecodedSlice(), 0), count: count) }
 
-    func store(_ slice: DecodedSlice, at index: Int) {
+    /// A slice's bad lines and how many entries it wrote.
+    func store(_ slice: DecodedSlice, written: Int, at index: Int) {
         lock.lock()
-        stored[index] = slice
+        stored[index] = (slice, written)
         lock.unlock()
     }
 
-    var slices: [DecodedSlice] {
+    var slices: [(slice: DecodedSlice, written: Int)] {
         lock.lock()
         defer { lock.unlock() }
         return stored

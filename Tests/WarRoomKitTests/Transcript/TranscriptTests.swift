@@ -61,6 +61,14 @@ import WarRoomTestSupport
         #expect(lenient.entries.count == count - 2)
         #expect(lenient.entries.map(\.seq) == Array(1...count).filter { !bad.map { $0 + 1 }.contains($0) })
         #expect(lenient.torn?.line == count + 1)
+        // Each slice decodes into its place in the one array, the gaps closed: entry for entry
+        // what one thread decoding line after line gives.
+        let oneByOne = damaged.withUnsafeBufferPointer { buffer in
+            let lines = LineSpans(buffer, skippingMark: true)
+            return DecodedSlice.decode(lines, 0..<lines.ends.count, in: buffer)
+        }
+        #expect(lenient.entries == oneByOne.entries && lenient.badLines.map(\.line) == oneByOne.errors.map(\.line))
+        #expect(TranscriptLog.decodeLines(Array(damaged[ByteOrderMark.bytes.count...])).entries == oneByOne.entries)
         #expect(throws: TranscriptError.corrupt(path: "t.jsonl", line: bad[0] + 1, reason: lenient.badLines[0].reason)) {
             try TranscriptLog.decode(bytes: damaged, path: "t.jsonl")
         }
