@@ -348,7 +348,7 @@ public final class PostgresRows {
         guard PQgetisnull(result, Int32(row), Int32(column)) == 0, let value = PQgetvalue(result, Int32(row), Int32(column)) else { return false }
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))
         guard length == expected.count else { return false }
-        return value.withMemoryRebound(to: UInt8.self, capacity: length) { UnsafeBufferPointer(start: $0, count: length).elementsEqual(expected) }
+        return value.withMemoryRebound(to: UInt8.self, capacity: length) { UnsafeBufferPointer(start: $0, count: length).bytesEqual(expected) }
     }
 
     /// A value as a 64-bit integer read from its digits, nil for NULL or not an integer.

@@ -63,10 +63,12 @@ public enum TranscriptVerifier {
         return chain.report(problem: nil)
     }
 
+    private static let seqPrefix = Array("{\"seq\":".utf8)
+
     /// The integer after a leading `{"seq":`, if the line starts that way.
     static func leadingSeq(_ line: UnsafeBufferPointer<UInt8>) -> Int? {
-        let prefix = Array("{\"seq\":".utf8)
-        guard line.count > prefix.count, prefix.elementsEqual(line[0..<prefix.count]) else { return nil }
+        let prefix = seqPrefix
+        guard line.count > prefix.count, UnsafeBufferPointer(rebasing: line[0..<prefix.count]).bytesEqual(prefix) else { return nil }
         var value = 0
         var index = prefix.count
         while index < line.count, line[index] >= 48, line[index] <= 57, index < prefix.count + 15 {
@@ -91,7 +93,7 @@ struct ChainCheck {
     mutating func check(_ line: UnsafeBufferPointer<UInt8>, number: Int) -> VerifyProblem? {
         let seq = TranscriptVerifier.leadingSeq(line)
         guard line.count > HashChain.suffixLength + 1,
-            Self.hashKey.elementsEqual(line[(line.count - 75)..<(line.count - 66)]),
+            UnsafeBufferPointer(rebasing: line[(line.count - 75)..<(line.count - 66)]).bytesEqual(Self.hashKey),
             line[line.count - 2] == UInt8(ascii: "\""), line[line.count - 1] == UInt8(ascii: "}")
         else {
             return VerifyProblem(line: number, seq: seq ?? number, reason: "no \"hash\" member at the end of the line")
@@ -105,7 +107,7 @@ struct ChainCheck {
             // The new hash is written over the previous one once it has been read.
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { computed in
                 HashChain.hash(previous: UnsafeRawBufferPointer(head), contentPrefix: content, into: computed)
-                guard computed.elementsEqual(stored) else { return false }
+                guard UnsafeBufferPointer(computed).bytesEqual(stored) else { return false }
                 _ = head.update(fromContentsOf: computed)
                 return true
             }
