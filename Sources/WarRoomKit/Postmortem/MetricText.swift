@@ -40,7 +40,7 @@ public enum MetricText {
         if value == 0 { return "0%" }
         if abs(value) >= 1 || decimal(abs(value), places: 1) == "1" {
             let text = decimal(value, places: 1)
-            return (text.contains(".") ? text : text + ".0") + "%"
+            return (text.utf8.contains(UInt8(ascii: ".")) ? text : text + ".0") + "%"
         }
         // Two significant figures: as many places as put the second digit in view.
         var places = 1
@@ -53,25 +53,54 @@ public enum MetricText {
     }
 
     /// `value` rounded to `places` decimals, trailing zeros dropped: `2.50` → `2.5`.
+    ///
+    /// Written digit by digit into the string's own storage: every figure `timeline` and a
+    /// postmortem show goes through here.
     public static func decimal(_ value: Double, places: Int) -> String {
         guard value.isFinite else { return "n/a" }
         var scale: Int64 = 1
         for _ in 0..<max(0, places) { scale *= 10 }
         guard abs(value) * Double(scale) < 9e17 else { return String(value) }
         let scaled = Int64((abs(value) * Double(scale)).rounded())
-        let sign = value < 0 && scaled != 0 ? "-" : ""
-        var text = String(scaled / scale)
+        let negative = value < 0 && scaled != 0
+        let whole = scaled / scale
         var fraction = scaled % scale
-        if fraction != 0 {
-            var digits = String(fraction)
-            digits = String(repeating: "0", count: places - digits.count) + digits
-            while digits.hasSuffix("0") {
-                digits.removeLast()
-                fraction /= 10
-            }
-            text += "." + digits
+        var fractionDigits = max(0, places)
+        while fraction != 0, fraction % 10 == 0 {
+            fraction /= 10
+            fractionDigits -= 1
         }
-        return sign + text
+        // At most a sign, 18 digits, a point and 18 more.
+        return String(unsafeUninitializedCapacity: 40) { out in
+            var count = 0
+            if negative {
+                out[count] = UInt8(ascii: "-")
+                count += 1
+            }
+            /// Writes `number`'s digits, at least `width` of them (zeros in front).
+            func digits(_ number: Int64, width: Int) {
+                var length = 1
+                var rest = number / 10
+                while rest > 0 {
+                    length += 1
+                    rest /= 10
+                }
+                length = max(length, width)
+                var remaining = number
+                for position in stride(from: count + length - 1, through: count, by: -1) {
+                    out[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+                count += length
+            }
+            digits(whole, width: 1)
+            if fraction != 0 {
+                out[count] = UInt8(ascii: ".")
+                count += 1
+                digits(fraction, width: fractionDigits)
+            }
+            return count
+        }
     }
 
     /// A whole number with thousands separators: `12000` → `12,000`.

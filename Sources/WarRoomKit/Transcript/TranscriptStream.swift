@@ -130,12 +130,15 @@ public enum TranscriptStream {
             var front: [AheadLine] = []
             var back: [AheadLine] = []
             SideBySide(first: { front = decodedAhead(halves[0]) }, second: { back = decodedAhead(halves[1]) }).run()
-            for half in [front, back] {
-                for ahead in half where decoding {
-                    var result = ahead.result
-                    if ahead.skipped, case .success(let entry) = result, !skipsText(entry.kind) { result = decode(ahead.line, number: ahead.number) }
-                    _ = take(result, number: ahead.number)
-                }
+            foldAhead(&front)
+            foldAhead(&back)
+        }
+        /// Folds a half's lines in order, each result moved out of its place (not copied).
+        func foldAhead(_ half: inout [AheadLine]) {
+            for index in half.indices where decoding {
+                guard var result = half[index].result.take() else { continue }
+                if half[index].skipped, case .success(let entry) = result, !skipsText(entry.kind) { result = decode(half[index].line, number: half[index].number) }
+                _ = take(result, number: half[index].number)
             }
         }
         func decodedAhead(_ half: TranscriptChunks.Chunk) -> [AheadLine] {
@@ -208,6 +211,7 @@ private struct SideBySide: @unchecked Sendable {
 private struct AheadLine {
     var number: Int
     var line: UnsafeBufferPointer<UInt8>
-    var result: Result<TranscriptEntry, any Error>
+    /// Nil once the fold has taken it.
+    var result: Result<TranscriptEntry, any Error>?
     var skipped: Bool
 }

@@ -53,4 +53,39 @@ import WarRoomKit
         #expect(BriefText.brief("About 30% of users cannot send or receive messages since about 03:40Z: 27.3% failed", words: 10)
             == "About 30% of users cannot send or receive messages since about 03:40Z")
     }
+
+    /// The decimal as it was first written, through strings: the one written digit by digit
+    /// into its storage must agree with it on every value.
+    static func decimalThroughStrings(_ value: Double, places: Int) -> String {
+        guard value.isFinite else { return "n/a" }
+        var scale: Int64 = 1
+        for _ in 0..<max(0, places) { scale *= 10 }
+        guard abs(value) * Double(scale) < 9e17 else { return String(value) }
+        let scaled = Int64((abs(value) * Double(scale)).rounded())
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        var text = String(scaled / scale)
+        let fraction = scaled % scale
+        if fraction != 0 {
+            var digits = String(fraction)
+            digits = String(repeating: "0", count: places - digits.count) + digits
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        return sign + text
+    }
+
+    @Test func decimalIsWhatFormattingThroughStringsGives() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 1, -1, 0.5, 0.05, 0.0005, 0.00123, 9.995, 10, 99.95, 1e-12, 123456789.987654321, 8.9e17, 9e17, 1e18, -2.5,
+                                .nan, .infinity, -.infinity, .ulpOfOne, Double(Int64.max), 0.1 + 0.2]
+        for _ in 0..<5_000 {
+            values.append(Double.random(in: -1_000...1_000, using: &generator))
+            values.append(Double.random(in: 0...1, using: &generator) / Double([1, 10, 1_000, 1e6][Int.random(in: 0...3, using: &generator)]))
+        }
+        for value in values {
+            for places in [-1, 0, 1, 2, 3, 6, 12] {
+                #expect(MetricText.decimal(value, places: places) == Self.decimalThroughStrings(value, places: places), "\(value) to \(places) places")
+            }
+        }
+    }
 }
