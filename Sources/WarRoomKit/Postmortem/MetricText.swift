@@ -3,16 +3,15 @@
 /// probe's table, `timeline` and `watch`, a playbook check, the postmortem's body and
 /// Appendix — goes through this one formatter.
 public enum MetricText {
-    /// Metrics recorded as fractions of 1 and shown as percentages.
-    static let fractions: Set<String> = [
-        "error_rate", "timeout_rate", "loss", "top_source_share", "max_utilization", "users_affected", "utilization", "share",
-    ]
-
     /// Whether a metric is recorded as a fraction of 1 (shown as a percentage): the shares and
     /// utilisations, and every `…_rate` but the request rates (requests per second).
     public static func isFraction(_ metric: String) -> Bool {
-        fractions.contains(metric) || metric.hasSuffix("_share")
-            || metric.hasSuffix("_rate") && metric != "request_rate" && metric != "req_rate"
+        // Compared, not hashed: a name is a short string, and every figure shown asks.
+        switch metric {
+        case "error_rate", "timeout_rate", "loss", "top_source_share", "max_utilization", "users_affected", "utilization", "share": return true
+        case "request_rate", "req_rate": return false
+        default: return metric.hasSuffix("_share") || metric.hasSuffix("_rate")
+        }
     }
 
     /// A metric's value with its unit, e.g. `31.2%`, `35 ms`, `9,000 req/s`, `2.41×`.

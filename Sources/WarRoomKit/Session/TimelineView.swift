@@ -180,9 +180,16 @@ public enum TimelineView {
             let owner = data["owner"]?.stringValue.map { " (\($0))" } ?? ""
             return "\(id): \(Display.firstLine(entry.text))\(owner)"
         case .probe:
-            let kind = data["probe"]?.stringValue ?? "?"
-            let metrics = (data["metrics"]?.objectValue ?? [:]).members.prefix(4).map { "\($0.key)=\(format($0.value, metric: $0.key))" }
-            return "probe \(kind)" + (metrics.isEmpty ? "" : ": " + metrics.joined(separator: " "))
+            // Appended piece by piece: a long incident's timeline is mostly these rows.
+            var summary = "probe "
+            summary += data["probe"]?.stringValue ?? "?"
+            for (index, member) in (data["metrics"]?.objectValue ?? [:]).members.prefix(4).enumerated() {
+                summary += index == 0 ? ": " : " "
+                summary += member.key
+                summary += "="
+                summary += format(member.value, metric: member.key)
+            }
+            return summary
         case .command:
             return entry.input ?? data["command"]?.stringValue ?? ""
         case .shell:
