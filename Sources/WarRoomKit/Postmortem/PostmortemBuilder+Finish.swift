@@ -266,7 +266,7 @@ extension PostmortemBuilder {
             if let step = entry.step, text == "Milestone \(name) (step \(step))" {
                 // Set by a playbook step: what the responders said of it — the `done` note, or
                 // for `resolved` the close summary — rather than the step's name again.
-                let note = kept(.step).compactMap(StepEvent.init(entry:))
+                let note = kept(.step).lazy.compactMap(StepEvent.init(entry:))
                     .first { $0.step == step && $0.status == .done && abs($0.seq - entry.seq) <= 3 }?.reason
                 detail = note ?? (name == Milestone.resolved.rawValue ? state.summary : nil)
             }

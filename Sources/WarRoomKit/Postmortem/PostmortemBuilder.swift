@@ -203,10 +203,20 @@ struct PostmortemBuilder {
         notable.append(lean)
     }
 
-    /// The kept entries of the given kinds, in transcript order.
-    func kept(_ kinds: EntryKind...) -> [TranscriptEntry] {
-        let positions = kinds.count == 1 ? byKind[kinds[0]] ?? [] : kinds.flatMap { byKind[$0] ?? [] }.sorted()
-        return positions.map { notable[$0] }
+    /// The kept entries of the given kinds, in transcript order: a view of them, not a copy
+    /// (a long incident's steps alone are tens of thousands of entries).
+    func kept(_ kinds: EntryKind...) -> KeptEntries {
+        KeptEntries(notable: notable, positions: kinds.count == 1 ? byKind[kinds[0]] ?? [] : kinds.flatMap { byKind[$0] ?? [] }.sorted())
+    }
+
+    /// Some of the kept entries, in transcript order.
+    struct KeptEntries: RandomAccessCollection {
+        let notable: [TranscriptEntry]
+        let positions: [Int]
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { positions.count }
+        subscript(index: Int) -> TranscriptEntry { notable[positions[index]] }
     }
 
     /// The probe result recorded as entry `seq`, if one was.
