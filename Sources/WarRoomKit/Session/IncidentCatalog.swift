@@ -32,6 +32,10 @@ public enum IncidentCatalog {
             // Only files: reading a FIFO someone named `x.jsonl` would wait for ever.
             var info = stat()
             guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            if let row = rowFromEnds(path) {
+                rows.append(row)
+                continue
+            }
             guard let state = fold(path) else { continue }
             rows.append(row(state: state, file: path) {
                 TranscriptLock.isHeld(path) ? TranscriptLock.notedHolder(of: path).map { "open (pid \($0))" } ?? "open" : "interrupted"
@@ -56,6 +60,68 @@ public enum IncidentCatalog {
         guard let read = try? TranscriptStream.read(path: path, verify: false, lenient: true, requiringOpen: true, skipsText: { $0 != .open },
                                                     fold: { state.apply($0) }), read.entryCount > 0 else { return nil }
         return state
+    }
+
+    /// How much of a transcript's start and end `rowFromEnds` reads.
+    static let endLength = 1 << 16
+
+    /// A paused or closed incident's row from its first and last lines alone, as folding every
+    /// line would give it: the `open` entry says the id, title and start; the last `pause` or
+    /// `close` (after it only the close's notifications and their deliveries, which change none
+    /// of these) says the severity and the latest time on record before it (`data.state`).
+    /// - Returns: nil when the ends do not say it all (an open or interrupted incident, a
+    ///   transcript written before pauses and closes said how it stood, a torn or undecodable
+    ///   last line, a first or last line longer than `endLength`): then every line is folded.
+    static func rowFromEnds(_ path: String) -> Row? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return nil }
+        let size = Int(info.st_size)
+        func read(at offset: Int, count: Int) -> [UInt8]? {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var done = 0
+            while done < count {
+                let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else { return nil }
+                done += got
+            }
+            return bytes
+        }
+        func entry(_ bytes: ArraySlice<UInt8>, number: Int, words: Bool) -> TranscriptEntry? {
+            bytes.withUnsafeBufferPointer { try? TranscriptEntry.decode(buffer: $0, number: number, skipsText: { _ in !words }) }
+        }
+        // The first line, after a byte-order mark.
+        guard let head = read(at: 0, count: min(size, endLength)) else { return nil }
+        let first = head.withUnsafeBufferPointer { ByteOrderMark.length(of: $0) }
+        guard let headEnd = head[first...].firstIndex(of: 0x0A), let open = entry(head[first..<headEnd], number: 1, words: true), open.kind == .open else { return nil }
+        // The last lines, back to the pause or close.
+        let tailStart = max(0, size - endLength)
+        guard let tail = read(at: tailStart, count: size - tailStart), tail.last == 0x0A else { return nil }
+        var end = tail.count - 1
+        var latest: Instant?
+        while end > 0 {
+            // A line with no newline before it in the window is cut, or is the first.
+            guard let previous = tail[..<end].lastIndex(of: 0x0A), let last = entry(tail[(previous + 1)..<end], number: 0, words: false) else { return nil }
+            switch last.kind {
+            case .notify, .delivery:
+                latest = max(latest ?? last.at, last.at)
+                end = previous
+                continue
+            case .pause, .close:
+                guard let standing = last.data["state"]?.objectValue, let severity = standing["severity"]?.stringValue,
+                    let lastAt = standing["last_at"]?.stringValue.flatMap(Instant.parseISO8601) else { return nil }
+                let finish = last.kind == .close ? last.at : max(lastAt, last.at, latest ?? last.at)
+                return Row(id: open.data["incident"]?.stringValue ?? "", title: open.data["title"]?.stringValue ?? open.text, severity: severity,
+                           status: last.kind == .close ? IncidentStatus.closed.rawValue : IncidentStatus.paused.rawValue, start: open.at,
+                           durationMilliseconds: finish - open.at, file: path)
+            default:
+                return nil
+            }
+        }
+        return nil
     }
 
     static func row(state: IncidentState, file: String, openStatus: () -> String) -> Row {

@@ -54,6 +54,11 @@ final class IncidentRecorder {
         entry.seq = state.lastSeq + 1
         // As the store will have it: the append records this connection's login.
         entry.login = room?.login
+        // A pause or a close says how the incident stands before it (its severity, the latest
+        // time on record), so that `list` reads a transcript's first and last lines, not all.
+        if entry.kind == .pause || entry.kind == .close, entry.data["state"] == nil {
+            entry.data["state"] = ["severity": .string(state.severity), "last_at": .string(state.lastAt.iso8601)]
+        }
         state.apply(entry)
         staged.append(entry)
         return entry
