@@ -163,7 +163,9 @@ struct TranscriptGenerator {
             if seq == count {
                 entry.kind = .close
                 entry.text = "closed"
-                entry.data = ["summary": "Pool weights corrected; configuration audit scheduled."]
+                // As warroom writes a close: how the incident stood before it (`list` reads it).
+                let before = start + span * Int64(seq - 1) / Int64(count)
+                entry.data = ["summary": "Pool weights corrected; configuration audit scheduled.", "state": ["severity": "SEV-1", "last_at": .string(before.iso8601)]]
             }
             var content = entry.contentBytes()
             entry.hash = HashChain.hash(previous: previous, content: content)
