@@ -11,7 +11,9 @@ extension PostmortemBuilder {
         record.index(self)
         // Copied without the retracted results only when a result was retracted: the rows are
         // the bulk of a long incident's postmortem, and a retraction is nearly always of words.
-        let retractsAResult = state.retractions.keys.contains { probeRow(seq: $0) != nil }
+        // (Looked up by seq, not searched for: a transcript that fails verification, compiled
+        // all the same, can hold seqs out of order.)
+        let retractsAResult = !state.retractions.isEmpty && series.contains { $0.rows.seqs.contains { state.retractions[$0] != nil } }
         let liveSeries = !retractsAResult ? series : series.map { kind in
             var kept = kind
             kept.rows = kind.rows.filter { state.retractions[$0] == nil }

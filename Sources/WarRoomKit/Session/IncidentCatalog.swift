@@ -66,9 +66,11 @@ public enum IncidentCatalog {
     static let endLength = 1 << 16
 
     /// A paused or closed incident's row from its first and last lines alone, as folding every
-    /// line would give it: the `open` entry says the id, title and start; the last `pause` or
-    /// `close` (after it only the close's notifications and their deliveries, which change none
-    /// of these) says the severity and the latest time on record before it (`data.state`).
+    /// line gives it for a transcript as warroom wrote it: the `open` entry says the id, title
+    /// and start; the last `pause` or `close` (after it only the close's notifications and
+    /// their deliveries, which change none of these) says the severity and the latest time on
+    /// record before it (`data.state`). `list` does not verify: a transcript edited in its
+    /// middle is listed as its ends say (`verify` is what finds the edit).
     /// - Returns: nil when the ends do not say it all (an open or interrupted incident, a
     ///   transcript written before pauses and closes said how it stood, a torn or undecodable
     ///   last line, a first or last line longer than `endLength`): then every line is folded.

@@ -56,7 +56,8 @@ final class IncidentRecorder {
         entry.login = room?.login
         // A pause or a close says how the incident stands before it (its severity, the latest
         // time on record), so that `list` reads a transcript's first and last lines, not all.
-        if entry.kind == .pause || entry.kind == .close, entry.data["state"] == nil {
+        // Worked out each time it is staged: a draft staged again stands on the state as it is now.
+        if entry.kind == .pause || entry.kind == .close {
             entry.data["state"] = ["severity": .string(state.severity), "last_at": .string(state.lastAt.iso8601)]
         }
         state.apply(entry)

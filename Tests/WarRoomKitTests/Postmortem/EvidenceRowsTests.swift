@@ -37,4 +37,22 @@ import Testing
         #expect(table.rows.map(\.values) == [[40, nil], [35, 900]])
         #expect(table.ranges == [PostmortemModel.MetricRange(name: "p50_ms", min: 35, max: 40), PostmortemModel.MetricRange(name: "p99_ms", min: 900, max: 900)])
     }
+
+    /// A transcript that fails verification is compiled all the same, and its seqs can be out
+    /// of order: a retracted result must still be left out of the evidence.
+    @Test func aRetractedResultIsLeftOutWhereSeqsAreOutOfOrder() throws {
+        var t = TranscriptFixture()
+        let first = t.probe("errors", ["error_rate": 0.9])
+        t.probe("errors", ["error_rate": 0.3])
+        let last = t.probe("errors", ["error_rate": 0.5])
+        // The first result moved after the last (a line moved by hand): the series' seqs are
+        // no longer ascending.
+        let moved = try #require(t.entries.firstIndex { $0.seq == first })
+        t.entries[moved].seq = last + 10
+        t.retract(last + 10, "probed the staging pool by mistake")
+        let model = PostmortemModel(entries: t.entries, transcriptFile: "x.jsonl")
+        let table = try #require(model.evidence.probes.first { $0.probe == "errors" })
+        #expect(table.sampleCount == 2)
+        #expect(table.ranges.first { $0.name == "error_rate" }?.max == 0.5)
+    }
 }
