@@ -46,18 +46,12 @@ struct PostmortemHTML {
         """
 
     func render() -> String {
-        var whole: [UInt8] = []
-        render { whole += $0 }
-        return String(decoding: whole, as: UTF8.self)
+        TextPieces.joined(render(into:))
     }
 
     /// The document a piece at a time (see `PostmortemMarkdown.render(into:)`).
     func render(into emit: ([UInt8]) -> Void) {
-        withoutActuallyEscaping(emit) { emit in
-            var html = TextPieces(emit)
-            write(to: &html)
-            html.finish()
-        }
+        TextPieces.write(into: emit) { write(to: &$0) }
     }
 
     private func write(to html: inout TextPieces) {

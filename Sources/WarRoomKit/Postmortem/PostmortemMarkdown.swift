@@ -7,19 +7,13 @@ struct PostmortemMarkdown {
 
     /// The whole document.
     func render() -> String {
-        var whole: [UInt8] = []
-        render { whole += $0 }
-        return String(decoding: whole, as: UTF8.self)
+        TextPieces.joined(render(into:))
     }
 
     /// The document a piece at a time, each handed to `emit` once it is a few tens of
     /// kilobytes: a long incident's postmortem is never held whole.
     func render(into emit: ([UInt8]) -> Void) {
-        withoutActuallyEscaping(emit) { emit in
-            var out = TextPieces(emit)
-            write(to: &out)
-            out.finish()
-        }
+        TextPieces.write(into: emit) { write(to: &$0) }
     }
 
     private func write(to out: inout TextPieces) {

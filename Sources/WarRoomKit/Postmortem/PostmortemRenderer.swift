@@ -11,9 +11,7 @@ public enum PostmortemRenderer {
     ///     always holds everything).
     /// - Returns: the document, ending in a newline.
     public static func render(_ model: PostmortemModel, format: PostmortemFormat, appendix: Bool = true) -> String {
-        var whole: [UInt8] = []
-        write(model, format: format, appendix: appendix) { whole += $0 }
-        return String(decoding: whole, as: UTF8.self)
+        TextPieces.joined { write(model, format: format, appendix: appendix, into: $0) }
     }
 
     /// Renders the postmortem into a file, a piece at a time, replacing the file whole only

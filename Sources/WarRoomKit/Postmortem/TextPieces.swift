@@ -7,6 +7,22 @@ struct TextPieces {
     /// How large a piece grows before it is handed on.
     static let pieceSize = 1 << 16
 
+    /// Runs `write` over pieces each handed to `emit` as it fills, then hands on the rest.
+    static func write(into emit: ([UInt8]) -> Void, _ write: (inout TextPieces) -> Void) {
+        withoutActuallyEscaping(emit) { emit in
+            var pieces = TextPieces(emit)
+            write(&pieces)
+            pieces.finish()
+        }
+    }
+
+    /// What `render` hands on, piece by piece, joined into one string.
+    static func joined(_ render: (_ emit: ([UInt8]) -> Void) -> Void) -> String {
+        var whole: [UInt8] = []
+        render { whole += $0 }
+        return String(decoding: whole, as: UTF8.self)
+    }
+
     init(_ emit: @escaping ([UInt8]) -> Void) {
         self.emit = emit
         bytes.reserveCapacity(Self.pieceSize + 4096)
