@@ -80,6 +80,16 @@ struct PostmortemDocument {
             }
         }
 
+        /// Calls `body` with each bullet's time and the rest of it as UTF-8 (one buffer, reused).
+        func forEach(_ body: (_ clock: String, _ line: UnsafeBufferPointer<UInt8>) -> Void) {
+            var line: [UInt8] = []
+            for item in items {
+                line.removeAll(keepingCapacity: true)
+                write(item, to: &line)
+                line.withUnsafeBufferPointer { body(clock(item), $0) }
+            }
+        }
+
         /// The bullet as inline runs, as a list's item would be.
         func inlines(_ item: PostmortemModel.TimelineItem) -> [Inline] {
             var line: [UInt8] = []

@@ -139,16 +139,12 @@ struct PostmortemHTML {
                 html += (chart?() ?? chartFigure()) + "\n"
             case .timeline(let bullets):
                 html += "<ul>\n"
-                var line: [UInt8] = []
-                for item in bullets.items {
-                    line.removeAll(keepingCapacity: true)
-                    bullets.write(item, to: &line)
-                    let clock = bullets.clock(item)
+                bullets.forEach { clock, line in
                     html.append { bytes in
                         bytes.append(contentsOf: "<li><strong>".utf8)
                         bytes.append(contentsOf: SafeText.html(clock).utf8)
                         bytes.append(contentsOf: "</strong>".utf8)
-                        line.withUnsafeBufferPointer { SafeText.appendHTML($0, to: &bytes) }
+                        SafeText.appendHTML(line, to: &bytes)
                         bytes.append(contentsOf: "</li>\n".utf8)
                     }
                 }

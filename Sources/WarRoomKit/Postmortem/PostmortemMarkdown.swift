@@ -54,16 +54,12 @@ struct PostmortemMarkdown {
         case .chart:
             break
         case .timeline(let bullets):
-            var line: [UInt8] = []
-            for item in bullets.items {
-                line.removeAll(keepingCapacity: true)
-                bullets.write(item, to: &line)
-                let clock = bullets.clock(item)
+            bullets.forEach { clock, line in
                 out.append { bytes in
                     bytes.append(contentsOf: "- **".utf8)
                     bytes.append(contentsOf: esc(clock).utf8)
                     bytes.append(contentsOf: "**".utf8)
-                    line.withUnsafeBufferPointer { SafeText.appendMarkdown($0, keepingSpaces: true, to: &bytes) }
+                    SafeText.appendMarkdown(line, keepingSpaces: true, to: &bytes)
                     bytes.append(0x0A)
                 }
             }
