@@ -30,12 +30,24 @@ public enum Postmortem {
     ///   transcript; `PostmortemError.verificationFailed` in strict mode.
     public static func compile(transcriptPath: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
                                scenarioFolders: [String]? = nil, drawChart: Bool = true) throws -> PostmortemModel {
+        try compile(transcriptPath: transcriptPath, strict: strict, progress: progress, scenarioFolders: scenarioFolders, drawChart: drawChart,
+                    puttingDownPast: PostmortemLimits.heldTranscriptBytes)
+    }
+
+    /// `compile(transcriptPath:…)`, putting entries down in a transcript of more than
+    /// `puttingDownPast` bytes (tests put them down in a small one).
+    static func compile(transcriptPath: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
+                        scenarioFolders: [String]? = nil, drawChart: Bool = true, puttingDownPast limit: Int) throws -> PostmortemModel {
         // Read a chunk at a time, the chain checked beside the decoding, and folded entry by
-        // entry: the file is never held whole.
+        // entry: the file is never held whole. In a long transcript the numerous kinds' kept
+        // entries are put down too, and read again from the file when the postmortem is written.
         var builder = PostmortemBuilder()
         let read: TranscriptStream.Outcome
         do {
-            read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) { builder.add($0) }
+            if fileSize(transcriptPath) > limit { builder.putDown(readingFrom: try TranscriptLineReader(path: transcriptPath)) }
+            read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) { entry, place in
+                builder.add(entry, place: place)
+            }
         } catch let error as TranscriptError {
             throw PostmortemError.transcript(error)
         }
@@ -117,6 +129,12 @@ public enum Postmortem {
             }
         }
         return model
+    }
+
+    /// The size of the file at `path`, 0 when it cannot be told.
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// The last component of a path.

@@ -230,25 +230,42 @@ extension PostmortemBuilder {
 
     // MARK: - Timeline
 
-    func makeTimeline(_ record: Corrections) -> [PostmortemModel.TimelineItem] {
-        var items: [PostmortemModel.TimelineItem] = []
+    /// The full timeline: the bullets' order is worked out here, each bullet made when it is
+    /// read (`PostmortemTimeline`), so a long incident's are never all held.
+    func makeTimeline(_ record: Corrections) -> PostmortemTimeline {
         let escalations = Set(kept(.escalation).filter { record.isLive($0) && $0.data["rule"] == nil }.map(\.at))
-        for entry in notable where record.isLive(entry) {
-            guard let (kind, text, at) = timelineText(entry, record, escalationTimes: escalations) else { continue }
-            var evidence = cited(entry.seq, record)
-            if entry.kind == .hypothesis, let id = entry.data["id"]?.stringValue, let hypothesis = record.hypotheses[id],
-               hypothesis.seq != entry.seq, entry.data["status"]?.stringValue != "open"
-            {
-                evidence = relevantCitations(hypothesis: hypothesis.text, reason: record.amended[entry.seq] ?? entry.data["reason"]?.stringValue ?? entry.text,
-                                             decidedSeq: entry.seq, raisedSeq: hypothesis.seq, limit: hypothesis.status == .confirmed ? 3 : 2)
+        var order: [(at: Instant, seq: Int, position: Int32)] = []
+        for position in notable.indices {
+            // An entry put down said, when it was folded, whether it makes a bullet, and its
+            // bullet is at its own time: it is not read again here.
+            if notable.isPutDown(position) {
+                let seq = notable.seq(position)
+                guard let at = notable.bulletTime(position), record.retracted[seq] == nil else { continue }
+                order.append((at, seq, Int32(position)))
+                continue
             }
-            items.append(PostmortemModel.TimelineItem(
-                at: at, kind: kind, text: text, by: entry.by == IncidentState.automaticAuthor && kind == .timer ? "" : entry.author, seq: entry.seq,
-                amended: record.amended[entry.seq] != nil, recordedAt: at == entry.at ? nil : entry.at, evidence: evidence))
+            guard let item = timelineItem(notable[position], record, escalationTimes: escalations) else { continue }
+            order.append((item.at, item.seq, Int32(position)))
         }
         // Backdated milestones take their place among what happened then; ties keep transcript order.
-        items.sort { $0.at != $1.at ? $0.at < $1.at : $0.seq < $1.seq }
-        return items
+        order.sort { $0.at != $1.at ? $0.at < $1.at : $0.seq < $1.seq }
+        let maker = PostmortemTimeline.Maker(builder: self, record: record, escalations: escalations)
+        return PostmortemTimeline(maker: maker, positions: order.map(\.position))
+    }
+
+    /// The full timeline's bullet for a kept entry, nil when it makes none.
+    func timelineItem(_ entry: TranscriptEntry, _ record: Corrections, escalationTimes: Set<Instant>) -> PostmortemModel.TimelineItem? {
+        guard record.isLive(entry), let (kind, text, at) = timelineText(entry, record, escalationTimes: escalationTimes) else { return nil }
+        var evidence = cited(entry.seq, record)
+        if entry.kind == .hypothesis, let id = entry.data["id"]?.stringValue, let hypothesis = record.hypotheses[id],
+           hypothesis.seq != entry.seq, entry.data["status"]?.stringValue != "open"
+        {
+            evidence = relevantCitations(hypothesis: hypothesis.text, reason: record.amended[entry.seq] ?? entry.data["reason"]?.stringValue ?? entry.text,
+                                         decidedSeq: entry.seq, raisedSeq: hypothesis.seq, limit: hypothesis.status == .confirmed ? 3 : 2)
+        }
+        return PostmortemModel.TimelineItem(
+            at: at, kind: kind, text: text, by: entry.by == IncidentState.automaticAuthor && kind == .timer ? "" : entry.author, seq: entry.seq,
+            amended: record.amended[entry.seq] != nil, recordedAt: at == entry.at ? nil : entry.at, evidence: evidence)
     }
 
     private func timelineText(_ entry: TranscriptEntry, _ record: Corrections,
@@ -359,6 +376,24 @@ extension PostmortemBuilder {
             return (.close, with("Incident closed", data["summary"]?.stringValue), entry.at)
         default:
             return nil
+        }
+    }
+
+    /// Whether an entry of a kind put down (`KeptStore.putDownKinds`) makes a bullet of the full
+    /// timeline, told when it is folded: for these kinds it depends on the entry alone (what
+    /// the rest of the record says changes the bullet's words, not whether there is one), and
+    /// the bullet is at the entry's time.
+    static func makesBullet(_ entry: TranscriptEntry) -> Bool {
+        switch entry.kind {
+        case .note, .timer, .update: true
+        case .step:
+            switch StepEvent(entry: entry)?.status {
+            case .skipped: true
+            case .done: StepEvent(entry: entry)?.check.flatMap { checkResult($0, evidence: nil) } != nil
+            default: false
+            }
+        case .shell: entry.data["command"]?.stringValue != nil
+        default: false
         }
     }
 

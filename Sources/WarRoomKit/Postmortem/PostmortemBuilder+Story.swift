@@ -218,15 +218,24 @@ extension PostmortemBuilder {
             candidates.append((PostmortemModel.CuratedEvent(at: at, until: until, kind: kind, text: text, by: by, seq: seq, recordedAt: recordedAt,
                                                             highlighted: false), weight))
         }
-        let reminders = kept(.timer).filter { $0.data["timer"]?.stringValue == "escalation" }
+        let reminders = escalationReminders.map { notable[$0] }
             + kept(.escalation).filter { $0.data["rule"] != nil }
-        var firstUpdate: TranscriptEntry?
-        var lastUpdate: TranscriptEntry?
+        // The first and last live updates: only they are read (a long incident's are put down).
+        let updates = kept(.update)
+        let firstUpdate = updates.indices.first { record.retracted[updates.seq($0)] == nil }.map { updates[$0] }
+        let lastUpdate = updates.indices.last { record.retracted[updates.seq($0)] == nil }.map { updates[$0] }
         var alertsSeen: Set<String> = []
         var seqsInSteps: [Int: PostmortemModel.ConfigStep] = [:]
         for step in resolution.steps { for seq in step.seqs { seqsInSteps[seq] = step } }
 
-        for entry in notable where record.isLive(entry) {
+        // The kinds this story tells, in transcript order; a load balancer command only when it
+        // opens a configuration step.
+        let told = kept(.milestone, .alert, .hypothesis, .escalation, .lb, .error, .severity)
+        for index in told.indices {
+            let seq = told.seq(index)
+            guard record.retracted[seq] == nil else { continue }
+            if told.kind(index) == .lb { guard let step = seqsInSteps[seq], step.seqs.first == seq else { continue } }
+            let entry = told[index]
             let data = entry.data
             switch entry.kind {
             case .milestone:
@@ -278,9 +287,6 @@ extension PostmortemBuilder {
                 guard let step = seqsInSteps[entry.seq], step.seqs.first == entry.seq else { continue }
                 let weight: Weight = step.role == .other ? .optional : .essential
                 add(step.from, until: step.to > step.from ? step.to : nil, .lb, Self.stepHeadline(step), by: step.by.joined(separator: ", "), seq: entry.seq, weight)
-            case .update:
-                if firstUpdate == nil { firstUpdate = entry }
-                lastUpdate = entry
             case .error:
                 // A load balancer change refused because a colleague's landed first is told
                 // where it happened; the Appendix has every refusal.

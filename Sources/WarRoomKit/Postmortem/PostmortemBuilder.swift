@@ -12,11 +12,15 @@
 struct PostmortemBuilder {
     private(set) var state = IncidentState()
     /// Entries that may become timeline bullets, lessons, adherence rows or config changes.
-    var notable: [TranscriptEntry] = []
+    private(set) var notable = KeptStore()
     /// The last readable `probe: range` entry (an incident worked against Prometheus).
     var measuredRange: TranscriptEntry?
     /// Positions in `notable` by kind, so that each section visits only its own entries.
     var byKind: [EntryKind: [Int]] = [:]
+    /// Positions in `notable` of the playbook's reminders to page someone (`timer` entries of
+    /// the `escalation` timer), told apart as they are folded: a long incident's reminders are
+    /// put down, and the story reads only these.
+    var escalationReminders: [Int] = []
     /// `amend` entries, so an amend that was itself retracted can be ignored.
     var amends: [(seq: Int, target: Int, text: String)] = []
     /// Probe results by kind, in order of first use.
@@ -135,8 +139,15 @@ struct PostmortemBuilder {
     /// Kinds that never become part of the postmortem's text.
     private static let passOver: Set<EntryKind> = [.probe, .command, .error, .pause, .role, .amend, .retract]
 
+    /// Puts the numerous kinds' kept entries down as they are folded, to be read again from
+    /// the file by `reader`: a long transcript's postmortem then holds a few bytes per entry.
+    mutating func putDown(readingFrom reader: TranscriptLineReader) {
+        notable.reader = reader
+    }
+
     /// Folds one entry in. Entries must come in transcript order.
-    mutating func add(_ entry: TranscriptEntry) {
+    /// - Parameter place: where its line is in the file, when entries are put down.
+    mutating func add(_ entry: TranscriptEntry, place: TranscriptStream.LinePlace? = nil) {
         // A drill facilitator's private lines are no part of the team's record (docs/DRILLS.md).
         guard entry.kind != .facilitatorOnly else {
             state.apply(entry)
@@ -166,41 +177,113 @@ struct PostmortemBuilder {
         case .amend:
             if let target = entry.data["target"]?.intValue { amends.append((entry.seq, target, entry.text)) }
         case .hypothesis:
-            keep(entry)
+            keep(entry, place)
         case .step:
             if let probe = entry.data["check"]?["probe"]?.stringValue, let index = seriesIndex[probe], !series[index].rows.isEmpty {
                 citations[entry.seq] = [ProbeRef(series: index, row: series[index].rows.count - 1)]
             }
-            keep(entry)
-        case .shell:
-            // The captured output can be large and the postmortem shows only the command.
-            var kept = entry
-            kept.text = ""
-            keep(kept)
-        case .timer:
-            // Reminders are not events of the incident, but the Appendix lists them.
-            var kept = entry
-            kept.input = nil
-            keep(kept)
+            keep(entry, place)
+        case .shell, .timer:
+            // A shell command's captured output can be large and the postmortem shows only the
+            // command; reminders are not events of the incident, but the Appendix lists them.
+            if entry.kind == .timer, entry.data["timer"]?.stringValue == "escalation" { escalationReminders.append(notable.count) }
+            keep(entry, place)
         case .resume:
-            if entry.data["torn"] != nil { keep(entry) }
+            if entry.data["torn"] != nil { keep(entry, place) }
         case .error:
             // A change refused because someone else had moved what it depended on: part of
             // what happened when two responders acted at once.
-            if entry.data["conflict"] != nil { keep(entry) }
+            if entry.data["conflict"] != nil { keep(entry, place) }
         default:
-            if !Self.passOver.contains(entry.kind) { keep(entry) }
+            if !Self.passOver.contains(entry.kind) { keep(entry, place) }
         }
     }
 
-    private mutating func keep(_ entry: TranscriptEntry) {
+    private mutating func keep(_ entry: TranscriptEntry, _ place: TranscriptStream.LinePlace?) {
         byKind[entry.kind, default: []].append(notable.count)
-        // The postmortem reads neither a kept entry's hash (the state keeps the last) nor
-        // what was typed, but for a refused change: not holding them is a third of the memory.
-        var lean = entry
-        lean.hash = ""
-        if lean.kind != .error { lean.input = nil }
-        notable.append(lean)
+        notable.append(entry, place: place)
+    }
+
+    /// The kept entries, in transcript order. Each is held, or, once a reader is given, an entry
+    /// of the kinds a long incident has by the tens of thousands is put down: its line's place is
+    /// held, and the entry is read again from the file each time it is looked at.
+    struct KeptStore: RandomAccessCollection {
+        private var held: [TranscriptEntry] = []
+        /// Per kept entry: its index in `held`, or for one put down, its line's offset, bits
+        /// flipped (so negative).
+        private var slots: [Int] = []
+        /// Per kept entry: its line's length, for one put down, with `bulletBit` set when the
+        /// entry makes a bullet of the full timeline.
+        private var lengths: [UInt32] = []
+        /// Per kept entry: its seq and time, so that an entry put down need not be read again
+        /// to tell whether it was retracted, or where its bullet goes.
+        private var seqs: [Int] = []
+        private var ats: [Instant] = []
+        private var kinds: [EntryKind] = []
+        private static let bulletBit: UInt32 = 1 << 31
+        /// Where entries put down are read from; nil while every entry is held.
+        fileprivate(set) var reader: TranscriptLineReader?
+
+        /// The kinds put down: what a long incident has by the tens of thousands. The rest
+        /// (milestones, hypotheses, statements, escalations …) are few, and looked up often.
+        /// Load balancer commands are held: several sections read every one, and an incident
+        /// has far fewer of them than of notes.
+        static let putDownKinds: Set<EntryKind> = [.note, .step, .timer, .update, .shell]
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { slots.count }
+
+        subscript(position: Int) -> TranscriptEntry {
+            let slot = slots[position]
+            if slot >= 0 { return held[slot] }
+            let place = TranscriptStream.LinePlace(offset: ~slot, length: Int(lengths[position] & ~Self.bulletBit))
+            guard let reader, let entry = reader.entry(at: place) else {
+                // The file was changed in place while the postmortem was written: say so where
+                // the entry would have been, rather than stop half-way through the document.
+                return TranscriptEntry(seq: 0, at: Instant(milliseconds: 0), wall: Instant(milliseconds: 0), by: "", kind: .note,
+                                       text: "(the transcript's line at byte \(place.offset) changed while the postmortem was written)")
+            }
+            return Self.lean(entry)
+        }
+
+        /// Entry `position`'s seq, without reading it again.
+        func seq(_ position: Int) -> Int { seqs[position] }
+
+        /// Entry `position`'s kind, without reading it again.
+        func kind(_ position: Int) -> EntryKind { kinds[position] }
+
+        /// Whether entry `position` was put down.
+        func isPutDown(_ position: Int) -> Bool { slots[position] < 0 }
+
+        /// For an entry put down: when its full timeline bullet is, nil when it makes none.
+        func bulletTime(_ position: Int) -> Instant? {
+            lengths[position] & Self.bulletBit != 0 ? ats[position] : nil
+        }
+
+        mutating func append(_ entry: TranscriptEntry, place: TranscriptStream.LinePlace?) {
+            seqs.append(entry.seq)
+            ats.append(entry.at)
+            kinds.append(entry.kind)
+            if reader != nil, let place, place.length < Int(Self.bulletBit), Self.putDownKinds.contains(entry.kind) {
+                slots.append(~place.offset)
+                lengths.append(UInt32(place.length) | (PostmortemBuilder.makesBullet(entry) ? Self.bulletBit : 0))
+                return
+            }
+            slots.append(held.count)
+            lengths.append(0)
+            held.append(Self.lean(entry))
+        }
+
+        /// What the postmortem reads of a kept entry. It reads neither the hash (the state keeps
+        /// the last) nor what was typed, but for a refused change, nor a shell command's output,
+        /// nor a reminder's input: not holding them is a third of the memory.
+        static func lean(_ entry: TranscriptEntry) -> TranscriptEntry {
+            var lean = entry
+            lean.hash = ""
+            if lean.kind != .error { lean.input = nil }
+            if lean.kind == .shell { lean.text = "" }
+            return lean
+        }
     }
 
     /// The kept entries of the given kinds, in transcript order: a view of them, not a copy
@@ -211,12 +294,16 @@ struct PostmortemBuilder {
 
     /// Some of the kept entries, in transcript order.
     struct KeptEntries: RandomAccessCollection {
-        let notable: [TranscriptEntry]
+        let notable: KeptStore
         let positions: [Int]
 
         var startIndex: Int { 0 }
         var endIndex: Int { positions.count }
         subscript(index: Int) -> TranscriptEntry { notable[positions[index]] }
+        /// Entry `index`'s seq, without reading it again.
+        func seq(_ index: Int) -> Int { notable.seq(positions[index]) }
+        /// Entry `index`'s kind, without reading it again.
+        func kind(_ index: Int) -> EntryKind { notable.kind(positions[index]) }
     }
 
     /// The probe result recorded as entry `seq`, if one was.

@@ -48,7 +48,7 @@ struct PostmortemDocument {
 
     /// The full timeline's bullets: `**time** — text (by; recorded at …; amended; #seq). Evidence: …`.
     struct TimelineBullets: Equatable {
-        let items: [PostmortemModel.TimelineItem]
+        let items: PostmortemTimeline
         let text: DocumentText
 
         static func == (a: TimelineBullets, b: TimelineBullets) -> Bool { a.items == b.items && a.text.day == b.text.day }

@@ -14,7 +14,7 @@ public struct PostmortemModel: Sendable, Equatable {
     public var summary: Summary
     /// Every event a reader might look up, in order of when it took effect: the Appendix's
     /// full timeline (JSON `timeline`).
-    public var timeline: [TimelineItem]
+    public var timeline: PostmortemTimeline
     /// The body's timeline: about twenty events a reader needs, chosen from the record and
     /// adjusted by `highlight` and `omit` (JSON `curated_timeline`).
     public var curated: CuratedTimeline
@@ -698,4 +698,9 @@ public enum PostmortemLimits {
     public static let tableRows = 48
     /// Points per chart series; longer series keep the largest value of each interval.
     public static let chartPoints = 480
+    /// A transcript longer than this has its numerous kinds' kept entries (notes, steps,
+    /// reminders, updates, shell commands) put down while it is compiled
+    /// and read again from the file as the postmortem is written: a few bytes each are held
+    /// rather than the entries. Shorter ones, the usual incident and drill, hold them all.
+    public static let heldTranscriptBytes = 64 << 20
 }

@@ -44,17 +44,36 @@ public enum TranscriptStream {
     public static func read(path: String, verify: Bool, lenient: Bool = false, requiringOpen: Bool = false, skipsText: ((EntryKind) -> Bool)? = nil,
                             chunkSize: Int = TranscriptChunks.chunkSize, progress: ((Double) -> Void)? = nil,
                             fold: (TranscriptEntry) throws -> Void) throws -> Outcome {
+        try read(path: path, verify: verify, lenient: lenient, requiringOpen: requiringOpen, skipsText: skipsText, chunkSize: chunkSize,
+                 progress: progress) { entry, _ in try fold(entry) }
+    }
+
+    /// Reads `path` to its end, telling the fold where each entry's line is in the file, so
+    /// that a reader can put an entry down and read it again later (`TranscriptLineReader`).
+    public static func read(path: String, verify: Bool, lenient: Bool = false, requiringOpen: Bool = false, skipsText: ((EntryKind) -> Bool)? = nil,
+                            chunkSize: Int = TranscriptChunks.chunkSize, progress: ((Double) -> Void)? = nil,
+                            placedFold fold: (TranscriptEntry, LinePlace) throws -> Void) throws -> Outcome {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
         defer { close(fd) }
         var first = requiringOpen
-        return try read(fd: fd, path: path, verify: verify, lenient: lenient, skipsText: skipsText, chunkSize: chunkSize, progress: progress) { entry in
-            if first, entry.kind != .open {
-                throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
+        return try withoutActuallyEscaping(fold) { fold in
+            try withoutActuallyEscaping(skipsText ?? { _ in false }) { skips in
+                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skips, chunkSize: chunkSize, progress: progress) { entry, place in
+                    if first, entry.kind != .open {
+                        throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
+                    }
+                    first = false
+                    try fold(entry, place)
+                }
             }
-            first = false
-            try fold(entry)
         }
+    }
+
+    /// Where a line is in its file: its first byte and its length, without the newline.
+    public struct LinePlace: Sendable, Equatable {
+        public var offset: Int
+        public var length: Int
     }
 
     /// Reads a transcript from an open descriptor to its end.
@@ -82,13 +101,15 @@ public enum TranscriptStream {
         // The fold runs inside `concurrentPerform`, which returns before this call does.
         try withoutActuallyEscaping(fold) { fold in
             try withoutActuallyEscaping(skipsText ?? { _ in false }) { skips in
-                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skips, chunkSize: chunkSize, progress: progress, fold: fold)
+                try read(fd: fd, path: path, verify: verify, lenient: lenient, escapingSkipsText: skips, chunkSize: chunkSize, progress: progress) { entry, _ in
+                    try fold(entry)
+                }
             }
         }
     }
 
     private static func read(fd: Int32, path: String, verify: Bool, lenient: Bool, escapingSkipsText skipsText: @escaping (EntryKind) -> Bool,
-                             chunkSize: Int, progress: ((Double) -> Void)?, fold: @escaping (TranscriptEntry) throws -> Void) throws -> Outcome {
+                             chunkSize: Int, progress: ((Double) -> Void)?, fold: @escaping (TranscriptEntry, LinePlace) throws -> Void) throws -> Outcome {
         var info = stat()
         let size = fstat(fd, &info) == 0 ? max(1, Int(info.st_size)) : 1
         var outcome = Outcome(path: path)
@@ -98,7 +119,7 @@ public enum TranscriptStream {
         var foldError: (any Error)?
 
         /// Folds one decoded line; returns whether to go on decoding.
-        func take(_ decoded: Result<TranscriptEntry, any Error>, number: Int) -> Bool {
+        func take(_ decoded: Result<TranscriptEntry, any Error>, number: Int, place: LinePlace) -> Bool {
             do {
                 let entry = try decoded.get()
                 if number == 1 { outcome.opensWithOpen = entry.kind == .open }
@@ -106,7 +127,7 @@ public enum TranscriptStream {
                 outcome.entryCount += 1
                 outcome.lastSeq = entry.seq
                 outcome.lastHash = entry.hash
-                try fold(entry)
+                try fold(entry, place)
             } catch let error as TranscriptLineError {
                 outcome.badLines.append(error)
                 if !lenient { decoding = false }
@@ -120,7 +141,7 @@ public enum TranscriptStream {
             Result { try TranscriptEntry.decode(buffer: line, number: number, skipsText: skipsText) }
         }
         func decodeLines(of chunk: TranscriptChunks.Chunk) {
-            chunk.forEachLine { number, line, _ in take(decode(line, number: number), number: number) }
+            chunk.forEachLine { number, line, next in take(decode(line, number: number), number: number, place: Self.place(of: line, endingBefore: next)) }
         }
         /// Decodes the chunk's two halves side by side, then folds them in order. `skipsText` is
         /// asked ahead of the fold here: a line whose words it skipped but would now read (the
@@ -138,20 +159,20 @@ public enum TranscriptStream {
             for index in half.indices where decoding {
                 guard var result = half[index].result.take() else { continue }
                 if half[index].skipped, case .success(let entry) = result, !skipsText(entry.kind) { result = decode(half[index].line, number: half[index].number) }
-                _ = take(result, number: half[index].number)
+                _ = take(result, number: half[index].number, place: half[index].place)
             }
         }
         func decodedAhead(_ half: TranscriptChunks.Chunk) -> [AheadLine] {
             var lines: [AheadLine] = []
             lines.reserveCapacity(half.lines)
-            half.forEachLine { number, line, _ in
+            half.forEachLine { number, line, next in
                 var skipped = false
                 let result = Result { try TranscriptEntry.decode(buffer: line, number: number, skipsText: { kind in
                     let skips = skipsText(kind)
                     skipped = skipped || skips
                     return skips
                 }) }
-                lines.append(AheadLine(number: number, line: line, result: result, skipped: skipped))
+                lines.append(AheadLine(number: number, line: line, place: Self.place(of: line, endingBefore: next), result: result, skipped: skipped))
                 return true
             }
             return lines
@@ -193,6 +214,13 @@ public enum TranscriptStream {
     }
 }
 
+extension TranscriptStream {
+    /// The place of a line whose newline ends just before file offset `next`.
+    static func place(of line: UnsafeBufferPointer<UInt8>, endingBefore next: Int) -> LinePlace {
+        LinePlace(offset: next - 1 - line.count, length: line.count)
+    }
+}
+
 /// Two pieces of one chunk's work run side by side, returning when both are done.
 private struct SideBySide: @unchecked Sendable {
     // Unchecked: the two closures touch disjoint state (each its own results, or the decoder's
@@ -211,6 +239,7 @@ private struct SideBySide: @unchecked Sendable {
 private struct AheadLine {
     var number: Int
     var line: UnsafeBufferPointer<UInt8>
+    var place: TranscriptStream.LinePlace
     /// Nil once the fold has taken it.
     var result: Result<TranscriptEntry, any Error>?
     var skipped: Bool

@@ -24,7 +24,7 @@ import Testing
         }
         var model = try! TranscriptFixture.originalIncident().model()
         model.incident.openedAt = day
-        return PostmortemDocument.TimelineBullets(items: items, text: DocumentText(model))
+        return PostmortemDocument.TimelineBullets(items: PostmortemTimeline(items), text: DocumentText(model))
     }
 
     static func documents() -> (fast: PostmortemDocument, runs: PostmortemDocument) {
