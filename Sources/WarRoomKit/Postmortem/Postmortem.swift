@@ -44,9 +44,18 @@ public enum Postmortem {
         var builder = PostmortemBuilder()
         let read: TranscriptStream.Outcome
         do {
-            if fileSize(transcriptPath) > limit { builder.putDown(readingFrom: try TranscriptLineReader(path: transcriptPath)) }
-            read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) { entry, place in
-                builder.add(entry, place: place)
+            if fileSize(transcriptPath) > limit {
+                // Read through the reader's own descriptor: the entries read again later are
+                // from the very file folded now.
+                let reader = try TranscriptLineReader(path: transcriptPath)
+                builder.putDown(readingFrom: reader)
+                read = try TranscriptStream.read(fd: reader.fd, path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) {
+                    builder.add($0, place: $1)
+                }
+            } else {
+                read = try TranscriptStream.read(path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) {
+                    builder.add($0, place: $1)
+                }
             }
         } catch let error as TranscriptError {
             throw PostmortemError.transcript(error)

@@ -285,8 +285,10 @@ extension PostmortemBuilder {
             if let step = entry.step, text == "Milestone \(name) (step \(step))" {
                 // Set by a playbook step: what the responders said of it — the `done` note, or
                 // for `resolved` the close summary — rather than the step's name again.
-                let note = kept(.step).lazy.compactMap(StepEvent.init(entry:))
-                    .first { $0.step == step && $0.status == .done && abs($0.seq - entry.seq) <= 3 }?.reason
+                // Steps are told apart by seq before they are read: a long incident's are put down.
+                let steps = kept(.step)
+                let note = steps.indices.lazy.filter { abs(steps.seq($0) - entry.seq) <= 3 }.compactMap { StepEvent(entry: steps[$0]) }
+                    .first { $0.step == step && $0.status == .done }?.reason
                 detail = note ?? (name == Milestone.resolved.rawValue ? state.summary : nil)
             }
             // The first `escalate` also marks `escalated`; its escalation bullet already says so.

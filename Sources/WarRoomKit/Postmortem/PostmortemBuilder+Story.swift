@@ -370,7 +370,9 @@ extension PostmortemBuilder {
             return PostmortemModel.CuratedEvent(at: row.at, kind: .probe, text: "Probe \(kind.probe): " + figures.prefix(4).joined(separator: ", ") + why,
                                                 by: nil, seq: seq, recordedAt: nil, highlighted: true)
         }
-        guard let entry = notable.first(where: { $0.seq == seq }) else { return nil }
+        // Found by seq before it is read: a long incident's entries are put down.
+        guard let position = notable.indices.first(where: { notable.seq($0) == seq }) else { return nil }
+        let entry = notable[position]
         let text = Self.strippingTags(record.text(entry))
         let head: String =
             switch entry.kind {

@@ -32,9 +32,9 @@ public struct PostmortemTimeline: RandomAccessCollection, Sendable, Equatable, E
         case .items(let items): return items[position]
         case .made(let maker, let positions):
             // A position is kept only where the entry made a bullet, and the maker's inputs
-            // never change: it makes one again.
-            guard let item = maker.item(Int(positions[position])) else { preconditionFailure("the timeline's entry \(positions[position]) made no bullet") }
-            return item
+            // never change: it makes one again (an entry put down and changed in the file under
+            // the compile is read back as a note saying so).
+            return maker.item(Int(positions[position])) ?? maker.unmade(Int(positions[position]))
         }
     }
 
@@ -51,6 +51,14 @@ public struct PostmortemTimeline: RandomAccessCollection, Sendable, Equatable, E
             self.builder = builder
             self.record = record
             self.escalations = escalations
+        }
+
+        /// A bullet for an entry that made one when the order was worked out and makes none
+        /// now: said, not stopped at.
+        func unmade(_ position: Int) -> PostmortemModel.TimelineItem {
+            let seq = builder.notable.seq(position)
+            return PostmortemModel.TimelineItem(at: builder.notable[position].at, kind: .note, text: "(entry #\(seq) could not be read again)", by: "",
+                                                seq: seq, amended: false, recordedAt: nil, evidence: [])
         }
 
         /// The bullet of kept entry `position`, nil when it makes none (or was retracted).

@@ -9,21 +9,30 @@ import Synchronization
 /// what lets a long incident's postmortem put entries down as it folds and read them back as it
 /// writes, holding a few bytes per entry rather than the entry.
 ///
-/// The file stays open from when the reader is made, so a transcript replaced meanwhile (warroom
-/// replaces files by renaming) is still the one read; one appended to keeps its earlier bytes.
-/// Reads go through a window of the file, so entries read in file order cost one read a window.
+/// The file stays open from when the reader is made, and the first read goes through the same
+/// descriptor (`TranscriptStream.read(fd:…placedFold:)`): a transcript replaced meanwhile (warroom
+/// replaces files by renaming) is still the one read; one appended to keeps its earlier bytes. An
+/// entry read again is the caller's to check: a line changed in place can decode to another.
+/// Entries read close together in file order are read a window of the file at a time; entries
+/// far apart (a pass over one kind of a long transcript) are read a line at a time, so the bytes
+/// between them are not copied.
 public final class TranscriptLineReader: Sendable {
-    private let fd: Int32
+    /// Open for reading from `init` to `deinit`.
+    let fd: Int32
     private let path: String
     private let window: Mutex<Window>
 
     private struct Window {
         var offset = 0
         var bytes: [UInt8] = []
+        /// Where the last line asked for ended.
+        var lastEnd = 0
     }
 
-    /// The bytes read at a time.
+    /// The bytes read at a time when lines are asked for close together.
     static let windowSize = 256 << 10
+    /// Lines further apart than this are read one at a time.
+    static let nearBytes = 4 << 10
 
     /// Opens `path` for reading.
     /// - Throws: `TranscriptError.unreadable`.
@@ -40,11 +49,15 @@ public final class TranscriptLineReader: Sendable {
     /// The entry whose line is at `place`, decoded whole; nil when the bytes there are no longer
     /// that line (the file was changed in place) or cannot be read.
     public func entry(at place: TranscriptStream.LinePlace) -> TranscriptEntry? {
-        window.withLock { window -> TranscriptEntry? in
+        guard place.offset >= 0, place.length > 0 else { return nil }
+        return window.withLock { window -> TranscriptEntry? in
             let end = place.offset + place.length
             if place.offset < window.offset || end > window.offset + window.bytes.count {
-                guard fill(&window, from: place.offset, atLeast: place.length) else { return nil }
+                let near = place.offset >= window.lastEnd && place.offset - window.lastEnd <= Self.nearBytes
+                let size = near ? max(Self.windowSize, place.length) : place.length
+                guard fill(&window, from: place.offset, size: size, line: place.length) else { return nil }
             }
+            window.lastEnd = end
             return window.bytes.withUnsafeBufferPointer { buffer in
                 let start = place.offset - window.offset
                 return try? TranscriptEntry.decode(buffer: UnsafeBufferPointer(rebasing: buffer[start..<start + place.length]), number: 0)
@@ -52,9 +65,9 @@ public final class TranscriptLineReader: Sendable {
         }
     }
 
-    /// Reads the window from `offset`: the window's size, or the line's when it is longer.
-    private func fill(_ window: inout Window, from offset: Int, atLeast length: Int) -> Bool {
-        let size = max(Self.windowSize, length)
+    /// Reads up to `size` bytes from `offset` into the window; false when fewer than the line's
+    /// `length` were there (the file was cut short under the reader).
+    private func fill(_ window: inout Window, from offset: Int, size: Int, line length: Int) -> Bool {
         window.bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             count = 0
             while count < size {

@@ -56,6 +56,16 @@ public enum TranscriptStream {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
         defer { close(fd) }
+        return try read(fd: fd, path: path, verify: verify, lenient: lenient, requiringOpen: requiringOpen, skipsText: skipsText,
+                        chunkSize: chunkSize, progress: progress, placedFold: fold)
+    }
+
+    /// Reads a transcript from an open descriptor to its end, telling the fold where each
+    /// entry's line is (see `read(path:…placedFold:)`). The descriptor can be a
+    /// `TranscriptLineReader`'s, so that the entries read again come from the same file.
+    static func read(fd: Int32, path: String, verify: Bool, lenient: Bool = false, requiringOpen: Bool = false, skipsText: ((EntryKind) -> Bool)? = nil,
+                     chunkSize: Int = TranscriptChunks.chunkSize, progress: ((Double) -> Void)? = nil,
+                     placedFold fold: (TranscriptEntry, LinePlace) throws -> Void) throws -> Outcome {
         var first = requiringOpen
         return try withoutActuallyEscaping(fold) { fold in
             try withoutActuallyEscaping(skipsText ?? { _ in false }) { skips in

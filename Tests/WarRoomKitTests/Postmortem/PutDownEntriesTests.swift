@@ -57,8 +57,28 @@ import WarRoomTestSupport
         #expect(model.timeline.contains { $0.kind == .shell && $0.text == "Ran shell command uptime (exit 0)" })
     }
 
-    @Test func aLineChangedUnderTheCompileIsSaidWhereItsEntryWouldBe() throws {
+    @Test func placesCountAByteOrderMarkAndCarriageReturns() throws {
         var t = TranscriptFixture.originalIncident()
+        t.at("11:40")
+        t.note("Rollback took effect in minutes", tags: ["went-well"])
+        t.add(.update, text: "Users are recovering")
+        // An editor's byte-order mark before the first line, and each line ended CR LF.
+        var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+        for entry in t.entries { bytes += entry.lineBytes() + [0x0D, 0x0A] }
+        let path = NSTemporaryDirectory() + "warroom-put-down-\(UUID().uuidString).jsonl"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Self.expectSame(path)
+        let model = try Postmortem.compile(transcriptPath: path, puttingDownPast: 0)
+        #expect(model.timeline.contains { $0.kind == .update && $0.text == "Status update: Users are recovering" })
+        #expect(!model.timeline.contains { $0.text.contains("changed while the postmortem was written") })
+    }
+
+    /// The transcript's bytes changed in place after its entries were put down, then the last
+    /// kept entry read again.
+    static func readAfterChanging(_ change: ([UInt8]) -> [UInt8]) throws -> (entry: TranscriptEntry, seq: Int, at: Instant) {
+        var t = TranscriptFixture.originalIncident()
+        t.at("11:40")
         let note = t.note("Rollback took effect in minutes")
         let path = try Self.written(t)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -67,14 +87,30 @@ import WarRoomTestSupport
         _ = try TranscriptStream.read(path: path, verify: false, placedFold: { entry, place in builder.add(entry, place: place) })
         let position = try #require(builder.notable.indices.last)
         #expect(builder.notable.isPutDown(position) && builder.notable.seq(position) == note)
-        // The file is overwritten in place with other bytes, as an editor might, before the
-        // entry is read again.
-        let size = try #require(FileManager.default.contents(atPath: path)).count
+        // Overwritten in place, the same length, as an editor might, before it is read again.
+        let bytes = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+        let changed = change(bytes)
+        #expect(changed.count == bytes.count && changed != bytes)
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        try handle.write(contentsOf: Data(repeating: UInt8(ascii: "x"), count: size))
+        try handle.write(contentsOf: Data(changed))
         try handle.close()
-        let entry = builder.notable[position]
-        #expect(entry.text.hasPrefix("(the transcript's line at byte ") && entry.text.hasSuffix(" changed while the postmortem was written)"))
+        return (builder.notable[position], note, t.now)
+    }
+
+    @Test func aLineChangedUnderTheCompileIsSaidWhereItsEntryWouldBe() throws {
+        // Bytes that are no entry.
+        let garbled = try Self.readAfterChanging { [UInt8](repeating: UInt8(ascii: "x"), count: $0.count) }
+        // An entry still, but another kind: a note made a step.
+        let rekinded = try Self.readAfterChanging { bytes in
+            var text = String(decoding: bytes, as: UTF8.self)
+            let last = text.range(of: "\"kind\":\"note\"", options: .backwards)!
+            text.replaceSubrange(last, with: "\"kind\":\"step\"")
+            return Array(text.utf8)
+        }
+        for read in [garbled, rekinded] {
+            #expect(read.entry.text.hasPrefix("(the transcript's line at byte ") && read.entry.text.hasSuffix(" changed while the postmortem was written)"))
+            #expect(read.entry.kind == .note && read.entry.seq == read.seq && read.entry.at == read.at)
+        }
     }
 
     @Test func theReaderReadsEntriesBackByTheirPlacesInAnyOrder() throws {
