@@ -37,7 +37,9 @@ struct Timeline: ParsableCommand {
             }
             // The rows are sanitized already: written as they are (a terminal's copy is
             // sanitized again by `output`).
-            Terminal.output(rows.renderBytes(state: state) + [0x0A])
+            // Handed on in pieces that end with a newline, each a whole row or more.
+            rows.renderBytes(state: state) { Terminal.output($0) }
+            Terminal.output([0x0A])
             for bad in read.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
             if let torn = read.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
         } catch {

@@ -60,9 +60,17 @@ public enum TimelineView {
 
         /// `render(state:)` as UTF-8, written straight into one buffer.
         public func renderBytes(state: IncidentState) -> [UInt8] {
+            var whole: [UInt8] = []
+            renderBytes(state: state) { whole += $0 }
+            return whole
+        }
+
+        /// `render(state:)` as UTF-8, handed on in pieces of about 64 KiB, each ending with a
+        /// whole row: a long incident's timeline is never held whole as text.
+        public func renderBytes(state: IncidentState, into emit: ([UInt8]) -> Void) {
             var shown = rows[...]
             if let last, shown.count > last { shown = shown.suffix(last) }
-            guard !shown.isEmpty else { return Array("(no entries)".utf8) }
+            guard !shown.isEmpty else { return emit(Array("(no entries)".utf8)) }
             // The widths of the first four columns (a time is always nine wide).
             var seqWidth = 0, authorWidth = 0, kindWidth = 0
             for row in shown {
@@ -72,7 +80,7 @@ public enum TimelineView {
             }
             let corrected = !state.amendments.isEmpty || !state.retractions.isEmpty
             var output: [UInt8] = []
-            output.reserveCapacity(shown.count * (24 + seqWidth + authorWidth + kindWidth + 64))
+            output.reserveCapacity(min(shown.count * (24 + seqWidth + authorWidth + kindWidth + 64), TextPieces.pieceSize + 4096))
             func pad(_ count: Int) {
                 for _ in 0..<max(0, count) { output.append(0x20) }
             }
@@ -80,6 +88,10 @@ public enum TimelineView {
             for row in shown {
                 if !first { output.append(0x0A) }
                 first = false
+                if output.count >= TextPieces.pieceSize {
+                    emit(output)
+                    output.removeAll(keepingCapacity: true)
+                }
                 row.at.writeClockSeconds(to: &output)
                 output.append(contentsOf: [0x20, 0x20, UInt8(ascii: "#")])
                 Self.write(row.seq, to: &output)
@@ -90,7 +102,7 @@ public enum TimelineView {
                 pad(kindWidth - row.kind.rawValue.utf8.count + 2)
                 output.append(contentsOf: (corrected ? TimelineView.text(of: row.seq, summary: row.summary, state: state) : row.text).utf8)
             }
-            return output
+            emit(output)
         }
 
         static func digits(_ value: Int) -> Int {
