@@ -4,89 +4,67 @@ extension PostmortemModel {
     /// `warnings`, in that order. Times are ISO-8601 UTC strings, durations are seconds, shares
     /// are fractions; a missing value is `null`, never left out. `Playbooks/schema/postmortem.schema.json`
     /// describes it.
-    public var jsonValue: JSONValue {
-        .object(jsonMembers(timeline: .array(timeline.map(Self.json))))
-    }
+    public var jsonValue: JSONValue { jsonOutline.value() }
 
     /// The JSON form written as it is made, a piece at a time: the same bytes as
-    /// `jsonValue.prettyPrinted()`, without a tree of the whole timeline (a long incident's
-    /// is hundreds of thousands of items) or the whole text held at once.
+    /// `jsonValue.prettyPrinted()`, without a tree of the whole document (a long incident's
+    /// timeline is hundreds of thousands of items, its configuration changes and lessons tens of
+    /// thousands) or the whole text held at once.
     func writeJSON(into emit: ([UInt8]) -> Void) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(TextPieces.pieceSize + 4096)
-        func handOn(atLeast size: Int) {
-            guard bytes.count >= size else { return }
+        jsonOutline.write(to: &bytes, depth: 0) { bytes in
+            guard bytes.count >= TextPieces.pieceSize else { return }
             emit(bytes)
             bytes.removeAll(keepingCapacity: true)
         }
-        func newline(_ level: Int) {
-            bytes.append(0x0A)
-            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
-        }
-        // The top-level object as `writePretty` writes it, its timeline an item at a time.
-        bytes.append(UInt8(ascii: "{"))
-        for (index, member) in jsonMembers(timeline: .null).members.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            newline(1)
-            JSONValue.writeSafeString(member.key, to: &bytes)
-            bytes.append(contentsOf: ": ".utf8)
-            guard member.key == "timeline" else {
-                member.value.writePretty(to: &bytes, depth: 1, indent: 2)
-                handOn(atLeast: TextPieces.pieceSize)
-                continue
-            }
-            guard !timeline.isEmpty else {
-                bytes.append(contentsOf: "[]".utf8)
-                continue
-            }
-            bytes.append(UInt8(ascii: "["))
-            for (position, item) in timeline.enumerated() {
-                if position > 0 { bytes.append(UInt8(ascii: ",")) }
-                newline(2)
-                Self.writeJSON(item, to: &bytes)
-                handOn(atLeast: TextPieces.pieceSize)
-            }
-            newline(1)
-            bytes.append(UInt8(ascii: "]"))
-        }
-        newline(0)
-        bytes.append(UInt8(ascii: "}"))
         bytes.append(0x0A)
-        handOn(atLeast: 1)
+        emit(bytes)
     }
 
-    /// The JSON form's top-level members, in order, with `timeline` as given.
-    private func jsonMembers(timeline: JSONValue) -> JSONObject {
-        [
-            "incident": incidentJSON,
-            "summary": summaryJSON,
-            "timeline": timeline,
-            "curated_timeline": curatedJSON,
-            "detection": detectionJSON,
-            "misleading_paths": .array(misleadingPaths.map(Self.json)),
-            "resolution": resolutionJSON,
-            "measures": [
-                "improvements": .array(measures.improvements.map { .string($0.text) }),
-                "tasks": .array(measures.tasks.map(Self.json)),
-            ],
-            "metrics": metricsJSON,
-            "lessons": [
-                "went_well": .array(lessons.wentWell.map(Self.json)),
-                "went_wrong": .array(lessons.wentWrong.map(Self.json)),
-                "lucky": .array(lessons.lucky.map(Self.json)),
-            ],
-            "adherence": adherenceJSON,
-            "evidence": evidenceJSON,
-            "warnings": .array(warnings.map(JSONValue.string)),
-            "notifications": .array(notifications.map { record in
+    /// The JSON form's top-level members, in order: each value made when its turn comes, and the
+    /// long lists an item at a time.
+    private var jsonOutline: JSONOutline {
+        .object([
+            ("incident", .value { incidentJSON }),
+            ("summary", .value { summaryJSON }),
+            // Each item written straight, as `json(item)` prints at this depth.
+            ("timeline", .items(count: timeline.count, item: { Self.json(timeline[$0]) }, write: { Self.writeJSON(timeline[$0], to: &$1) })),
+            ("curated_timeline", .value { curatedJSON }),
+            ("detection", .value { detectionJSON }),
+            ("misleading_paths", .value { .array(misleadingPaths.map(Self.json)) }),
+            ("resolution", .value { resolutionJSON }),
+            ("measures", .value {
                 [
-                    "seq": .int(record.seq), "at": .string(record.at.iso8601), "by": .string(record.by), "channel": .string(record.channel),
-                    "target": .string(record.target), "event": .string(record.event), "action": record.action.map(JSONValue.string) ?? .null,
-                    "dedup_key": record.dedupKey.map(JSONValue.string) ?? .null, "attempts": .int(record.attempts),
-                    "outcome": .string(record.outcome.rawValue), "last_result": record.lastResult.map(JSONValue.string) ?? .null,
+                    "improvements": .array(measures.improvements.map { .string($0.text) }),
+                    "tasks": .array(measures.tasks.map(Self.json)),
                 ]
             }),
-        ]
+            ("metrics", .value { metricsJSON }),
+            ("lessons", .object([
+                ("went_well", .items(count: lessons.wentWell.count) { Self.json(lessons.wentWell[$0]) }),
+                ("went_wrong", .items(count: lessons.wentWrong.count) { Self.json(lessons.wentWrong[$0]) }),
+                ("lucky", .items(count: lessons.lucky.count) { Self.json(lessons.lucky[$0]) }),
+            ])),
+            ("adherence", .value { adherenceJSON }),
+            ("evidence", .object([
+                ("probes", .value { probesJSON }),
+                ("config_changes", .items(count: resolution.configChanges.count) { Self.json(resolution.configChanges[$0]) }),
+                ("around_mitigation", .value { aroundMitigationJSON }),
+                ("chart", .value { chartJSON }),
+            ])),
+            ("warnings", .value { .array(warnings.map(JSONValue.string)) }),
+            ("notifications", .value {
+                .array(notifications.map { record in
+                    [
+                        "seq": .int(record.seq), "at": .string(record.at.iso8601), "by": .string(record.by), "channel": .string(record.channel),
+                        "target": .string(record.target), "event": .string(record.event), "action": record.action.map(JSONValue.string) ?? .null,
+                        "dedup_key": record.dedupKey.map(JSONValue.string) ?? .null, "attempts": .int(record.attempts),
+                        "outcome": .string(record.outcome.rawValue), "last_result": record.lastResult.map(JSONValue.string) ?? .null,
+                    ]
+                })
+            }),
+        ])
     }
 
     var incidentJSON: JSONValue {
@@ -280,77 +258,83 @@ extension PostmortemModel {
         ]
     }
 
-    var evidenceJSON: JSONValue {
-        [
-            "probes": .array(evidence.probes.map { table in
-                [
-                    "probe": .string(table.probe),
-                    "samples": .int(table.sampleCount),
-                    "metrics": .array(table.metrics.map(JSONValue.string)),
-                    "ranges": .object(JSONObject(table.ranges.map { JSONMember($0.name, ["min": .number($0.min), "max": .number($0.max)]) })),
-                    "rows": .array(table.rows.map { row in
-                        [
-                            "at": .string(row.at.iso8601),
-                            "seq": .int(row.seq),
-                            "values": .object(JSONObject(zip(table.metrics, row.values).compactMap { name, value in
-                                value.map { JSONMember(name, .number($0)) }
-                            })),
-                        ]
-                    }),
-                ]
-            }),
-            "config_changes": .array(resolution.configChanges.map { change in
-                [
-                    "at": .string(change.at.iso8601),
-                    "seq": .int(change.seq),
-                    "by": .string(change.by),
-                    "action": .optional(change.action),
-                    "backend": .optional(change.backend),
-                    "value": .optional(change.value),
-                    "from_version": Self.int(change.fromVersion),
-                    "version": Self.int(change.version),
-                    "text": .string(change.text),
-                    "changes": .array(change.changes.map(JSONValue.string)),
-                ]
-            }),
-            "around_mitigation": [
-                "milestone": .optional(resolution.pivotMilestone),
-                "at": Self.time(resolution.pivot),
-                "comparisons": .array(resolution.comparisons.map { comparison in
+    var probesJSON: JSONValue {
+        .array(evidence.probes.map { table in
+            [
+                "probe": .string(table.probe),
+                "samples": .int(table.sampleCount),
+                "metrics": .array(table.metrics.map(JSONValue.string)),
+                "ranges": .object(JSONObject(table.ranges.map { JSONMember($0.name, ["min": .number($0.min), "max": .number($0.max)]) })),
+                "rows": .array(table.rows.map { row in
                     [
-                        "probe": .string(comparison.probe),
-                        "metric": .string(comparison.metric),
-                        "before": Self.json(comparison.before),
-                        "after": Self.json(comparison.after),
-                        "latest": comparison.latest.map(Self.json) ?? .null,
+                        "at": .string(row.at.iso8601),
+                        "seq": .int(row.seq),
+                        "values": .object(JSONObject(zip(table.metrics, row.values).compactMap { name, value in
+                            value.map { JSONMember(name, .number($0)) }
+                        })),
                     ]
                 }),
-            ],
-            "chart": [
-                "error_rate": .array(evidence.chart.errorRate.map(Self.json)),
-                "request_rate": .array(evidence.chart.requestRate.map(Self.json)),
-                "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601), "kind": .string($0.kind.rawValue)] }),
-                "impact_window": evidence.chart.impactWindow.map { ["from": .string($0.from.iso8601), "through": .string($0.through.iso8601)] } ?? .null,
-                "simulation": evidence.chart.simulation.map { simulation in
-                    [
-                        "scenario": .string(simulation.scenario),
-                        "every_seconds": .int(simulation.everySeconds),
-                        "error_rate": .array(simulation.errorRate.map(Self.json)),
-                        "request_rate": .array(simulation.requestRate.map(Self.json)),
-                    ]
-                } ?? .null,
-                "simulation_note": evidence.chart.simulationNote.map(JSONValue.string) ?? .null,
-                "measured": evidence.chart.measured.map { measured in
-                    [
-                        "source": .string(measured.source),
-                        "seq": .int(measured.seq),
-                        "every_seconds": .int(measured.everySeconds),
-                        "error_rate": .array(measured.errorRate.map(Self.json)),
-                        "request_rate": .array(measured.requestRate.map(Self.json)),
-                        "queries": .object(JSONObject(measured.queries.map { JSONMember($0.figure, .string($0.query)) })),
-                    ]
-                } ?? .null,
-            ],
+            ]
+        })
+    }
+
+    /// One configuration change of the Appendix (JSON `evidence.config_changes`).
+    static func json(_ change: PostmortemModel.ConfigChange) -> JSONValue {
+        [
+            "at": .string(change.at.iso8601),
+            "seq": .int(change.seq),
+            "by": .string(change.by),
+            "action": .optional(change.action),
+            "backend": .optional(change.backend),
+            "value": .optional(change.value),
+            "from_version": Self.int(change.fromVersion),
+            "version": Self.int(change.version),
+            "text": .string(change.text),
+            "changes": .array(change.changes.map(JSONValue.string)),
+        ]
+    }
+
+    var aroundMitigationJSON: JSONValue {
+        [
+            "milestone": .optional(resolution.pivotMilestone),
+            "at": Self.time(resolution.pivot),
+            "comparisons": .array(resolution.comparisons.map { comparison in
+                [
+                    "probe": .string(comparison.probe),
+                    "metric": .string(comparison.metric),
+                    "before": Self.json(comparison.before),
+                    "after": Self.json(comparison.after),
+                    "latest": comparison.latest.map(Self.json) ?? .null,
+                ]
+            }),
+        ]
+    }
+
+    var chartJSON: JSONValue {
+        [
+            "error_rate": .array(evidence.chart.errorRate.map(Self.json)),
+            "request_rate": .array(evidence.chart.requestRate.map(Self.json)),
+            "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601), "kind": .string($0.kind.rawValue)] }),
+            "impact_window": evidence.chart.impactWindow.map { ["from": .string($0.from.iso8601), "through": .string($0.through.iso8601)] } ?? .null,
+            "simulation": evidence.chart.simulation.map { simulation in
+                [
+                    "scenario": .string(simulation.scenario),
+                    "every_seconds": .int(simulation.everySeconds),
+                    "error_rate": .array(simulation.errorRate.map(Self.json)),
+                    "request_rate": .array(simulation.requestRate.map(Self.json)),
+                ]
+            } ?? .null,
+            "simulation_note": evidence.chart.simulationNote.map(JSONValue.string) ?? .null,
+            "measured": evidence.chart.measured.map { measured in
+                [
+                    "source": .string(measured.source),
+                    "seq": .int(measured.seq),
+                    "every_seconds": .int(measured.everySeconds),
+                    "error_rate": .array(measured.errorRate.map(Self.json)),
+                    "request_rate": .array(measured.requestRate.map(Self.json)),
+                    "queries": .object(JSONObject(measured.queries.map { JSONMember($0.figure, .string($0.query)) })),
+                ]
+            } ?? .null,
         ]
     }
 
@@ -451,5 +435,62 @@ extension PostmortemModel {
     /// Milliseconds as seconds.
     static func seconds(_ milliseconds: Int64) -> JSONValue {
         .number(Double(milliseconds) / 1000)
+    }
+}
+
+/// A JSON document described for writing as it is made: a member's value is made only when its
+/// turn comes, and a long list an item at a time, so that no tree of the whole is ever held.
+/// Written, it is the bytes `value().writePretty(to:depth:indent: 2)` gives.
+enum JSONOutline {
+    case value(() -> JSONValue)
+    case object([(String, JSONOutline)])
+    /// A list of `count` items, each made by `item`; `write`, when given, writes item `i` as
+    /// `item(i)` prints at this depth, without making it.
+    case items(count: Int, item: (Int) -> JSONValue, write: ((Int, inout [UInt8]) -> Void)? = nil)
+
+    /// The whole value, made.
+    func value() -> JSONValue {
+        switch self {
+        case .value(let make): make()
+        case .object(let members): .object(JSONObject(members.map { JSONMember($0.0, $0.1.value()) }))
+        case .items(let count, let item, _): .array((0..<count).map(item))
+        }
+    }
+
+    /// Writes it pretty-printed at `depth` (two spaces a level), calling `handOn` after each
+    /// member and item so the bytes can be handed on.
+    func write(to bytes: inout [UInt8], depth: Int, handOn: (inout [UInt8]) -> Void) {
+        func newline(_ level: Int) {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
+        }
+        switch self {
+        case .value(let make):
+            make().writePretty(to: &bytes, depth: depth, indent: 2)
+        case .object(let members):
+            guard !members.isEmpty else { return bytes.append(contentsOf: "{}".utf8) }
+            bytes.append(UInt8(ascii: "{"))
+            for (index, member) in members.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                JSONValue.writeSafeString(member.0, to: &bytes)
+                bytes.append(contentsOf: ": ".utf8)
+                member.1.write(to: &bytes, depth: depth + 1, handOn: handOn)
+                handOn(&bytes)
+            }
+            newline(depth)
+            bytes.append(UInt8(ascii: "}"))
+        case .items(let count, let item, let write):
+            guard count > 0 else { return bytes.append(contentsOf: "[]".utf8) }
+            bytes.append(UInt8(ascii: "["))
+            for index in 0..<count {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                if let write { write(index, &bytes) } else { item(index).writePretty(to: &bytes, depth: depth + 1, indent: 2) }
+                handOn(&bytes)
+            }
+            newline(depth)
+            bytes.append(UInt8(ascii: "]"))
+        }
     }
 }
