@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import WarRoomKit
 
 struct Timeline: ParsableCommand {
@@ -24,6 +29,9 @@ struct Timeline: ParsableCommand {
     func run() throws {
         do {
             let source = TranscriptSource.resolve(transcript, store: store.url)
+            if last == nil, case .file(let path) = source, Self.fileSize(path) > TimelineView.Rows.heldTranscriptBytes {
+                return try printInTwoPasses(path, label: source.label)
+            }
             // Folded as it is read: the state and the rows, not the entries.
             var state = IncidentState()
             var rows = TimelineView.Rows(last: last)
@@ -45,5 +53,21 @@ struct Timeline: ParsableCommand {
         } catch {
             throw Failure.exit(error)
         }
+    }
+
+    /// A long transcript's timeline, in two passes over the file (`TimelineView.Rows.write(fd:…)`).
+    private func printInTwoPasses(_ path: String, label: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let read = try TimelineView.Rows.write(fd: fd, path: path, facilitator: facilitator) { Terminal.output($0) }
+        Terminal.output([0x0A])
+        for bad in read.badLines { Terminal.errorLine("warroom: warning: \(label):\(bad.line): skipped (\(bad.reason))") }
+        if let torn = read.torn { Terminal.errorLine("warroom: warning: \(label):\(torn.line): torn last line skipped") }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 }

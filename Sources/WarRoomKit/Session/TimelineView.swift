@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The incident's timeline as the shell's `timeline` and `warroom timeline` print it.
 public enum TimelineView {
     /// Renders entries, one per line: `03:45:12Z  #12  alice     milestone   detected`.
@@ -21,7 +27,8 @@ public enum TimelineView {
     /// folds a transcript into these as it streams it, and renders them once the state is whole
     /// (an amendment changes a row above it).
     public struct Rows {
-        struct Row {
+        /// One row, made from its entry alone (`row(_:)`).
+        public struct Row: Sendable {
             var at: Instant
             var seq: Int
             /// Sanitized, and its width on a terminal.
@@ -43,14 +50,63 @@ public enum TimelineView {
 
         /// Adds an entry the reader may see; read-only `command` entries are left out.
         public mutating func add(_ entry: TranscriptEntry) {
-            guard entry.kind != .command else { return }
-            let author = Display.sanitize(entry.author)
-            let summary = TimelineView.summary(entry)
-            rows.append(Row(at: entry.at, seq: entry.seq, author: author, authorWidth: Display.width(author), kind: entry.kind, summary: summary,
-                            text: Display.sanitize(summary)))
+            guard let row = Self.row(entry) else { return }
+            rows.append(row)
             // Dropped in batches, so keeping the last N costs no more than appending.
             if let last, rows.count >= 2 * max(last, 512) { rows.removeFirst(rows.count - last) }
         }
+
+        /// A transcript longer than this is printed by `warroom timeline` in two passes over the
+        /// file, the first working out the state and the columns' widths, the second writing
+        /// each row as its entry is read again, so no row is held; a shorter one keeps its rows
+        /// (each the little it shows) and reads the file once.
+        public static let heldTranscriptBytes = 64 << 20
+
+        /// Writes a transcript's timeline as `warroom timeline` prints it, in two passes over the
+        /// file and holding no row: the first folds the state and works out the columns' widths,
+        /// the second writes each row as its entry is read again. Entries appended between the
+        /// passes (a live incident) are left to the next reading.
+        /// - Parameters:
+        ///   - fd: open at the file's start; read twice (it is sought back to the start).
+        ///   - path: for messages.
+        ///   - facilitator: show a drill facilitator's private entries too.
+        ///   - emit: given the text in pieces of about 64 KiB, each ending with a whole row
+        ///     (`(no entries)` when no row is shown); no final newline.
+        /// - Returns: the first pass's outcome (bad lines, a torn last line).
+        /// - Throws: `TranscriptError` (unreadable, not a transcript).
+        public static func write(fd: Int32, path: String, facilitator: Bool, emit: @escaping ([UInt8]) -> Void) throws -> TranscriptStream.Outcome {
+            var state = IncidentState()
+            var widths = Widths()
+            var undone = false
+            let read = try TranscriptStream.read(fd: fd, path: path, verify: false, lenient: true,
+                                                 skipsText: { !undone && ($0 == .command || $0 == .probe) }) { entry in
+                if state.entryCount == 0, entry.kind != .open {
+                    throw TranscriptError.notATranscript(path: path, reason: "the first entry is '\(entry.kind.rawValue)', not 'open'")
+                }
+                state.apply(entry)
+                undone = !state.leftUndone.isEmpty
+                if entry.isVisible(to: nil, facilitator: facilitator) { widths.add(entry) }
+            }
+            guard read.entryCount > 0 else {
+                throw TranscriptError.notATranscript(path: path, reason: read.byteCount == 0 ? "the file is empty" : "it holds no complete entry")
+            }
+            var writer = Writer(widths: widths, state: state, emit: emit)
+            var folded = 0
+            do {
+                guard lseek(fd, 0, SEEK_SET) == 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
+                // A row's words are its entry's; a probe's row is its figures, and commands have none.
+                _ = try TranscriptStream.read(fd: fd, path: path, verify: false, lenient: true, skipsText: { $0 == .command || $0 == .probe }) { entry in
+                    folded += 1
+                    guard folded <= read.entryCount else { throw SecondPassDone() }
+                    if entry.isVisible(to: nil, facilitator: facilitator), let row = row(entry) { writer.write(row) }
+                }
+            } catch is SecondPassDone {}
+            writer.finish()
+            return read
+        }
+
+        /// Ends the second pass at the entries the first one folded.
+        private struct SecondPassDone: Error {}
 
         /// The rows, one per line, with amendments and retractions as `state` has them.
         /// - Parameter state: the fold of the whole transcript.
@@ -65,27 +121,78 @@ public enum TimelineView {
             return whole
         }
 
+        /// The row of an entry; nil for a read-only `command`, which has none.
+        public static func row(_ entry: TranscriptEntry) -> Row? {
+            guard entry.kind != .command else { return nil }
+            let author = Display.sanitize(entry.author)
+            let summary = TimelineView.summary(entry)
+            return Row(at: entry.at, seq: entry.seq, author: author, authorWidth: Display.width(author), kind: entry.kind, summary: summary,
+                       text: Display.sanitize(summary))
+        }
+
         /// `render(state:)` as UTF-8, handed on in pieces of about 64 KiB, each ending with a
         /// whole row: a long incident's timeline is never held whole as text.
         public func renderBytes(state: IncidentState, into emit: ([UInt8]) -> Void) {
             var shown = rows[...]
             if let last, shown.count > last { shown = shown.suffix(last) }
-            guard !shown.isEmpty else { return emit(Array("(no entries)".utf8)) }
-            // The widths of the first four columns (a time is always nine wide).
-            var seqWidth = 0, authorWidth = 0, kindWidth = 0
-            for row in shown {
-                seqWidth = max(seqWidth, Self.digits(row.seq) + 1)
-                authorWidth = max(authorWidth, row.authorWidth)
-                kindWidth = max(kindWidth, row.kind.rawValue.utf8.count)
+            var widths = Widths()
+            for row in shown { widths.add(row) }
+            withoutActuallyEscaping(emit) { emit in
+                var writer = Writer(widths: widths, state: state, emit: emit)
+                for row in shown { writer.write(row) }
+                writer.finish()
             }
-            let corrected = !state.amendments.isEmpty || !state.retractions.isEmpty
-            var output: [UInt8] = []
-            output.reserveCapacity(min(shown.count * (24 + seqWidth + authorWidth + kindWidth + 64), TextPieces.pieceSize + 4096))
-            func pad(_ count: Int) {
-                for _ in 0..<max(0, count) { output.append(0x20) }
+        }
+
+        /// The widths of a timeline's first four columns (a time is always nine wide), taken
+        /// over every row shown.
+        public struct Widths: Sendable {
+            var seq = 0, author = 0, kind = 0
+
+            public init() {}
+
+            public mutating func add(_ row: Row) {
+                add(seq: row.seq, authorWidth: row.authorWidth, kind: row.kind)
             }
-            var first = true
-            for row in shown {
+
+            /// Takes the entry's row into account without making its words: what a first pass
+            /// over a long transcript does (`Writer`).
+            public mutating func add(_ entry: TranscriptEntry) {
+                guard entry.kind != .command else { return }
+                add(seq: entry.seq, authorWidth: Display.width(Display.sanitize(entry.author)), kind: entry.kind)
+            }
+
+            private mutating func add(seq rowSeq: Int, authorWidth: Int, kind rowKind: EntryKind) {
+                seq = max(seq, Rows.digits(rowSeq) + 1)
+                author = max(author, authorWidth)
+                kind = max(kind, rowKind.rawValue.utf8.count)
+            }
+        }
+
+        /// Writes rows one at a time with columns of known widths, handing the text on in
+        /// pieces of about 64 KiB, each ending with a whole row: what lets `warroom timeline`
+        /// print a long transcript's rows on a second pass over it, holding none of them.
+        public struct Writer: ~Copyable {
+            private let widths: Widths
+            private let state: IncidentState
+            private let corrected: Bool
+            private let emit: ([UInt8]) -> Void
+            private var output: [UInt8] = []
+            private var first = true
+
+            /// - Parameters:
+            ///   - widths: over every row that will be written.
+            ///   - state: the fold of the whole transcript (amendments and retractions).
+            ///   - emit: given each piece.
+            public init(widths: Widths, state: IncidentState, emit: @escaping ([UInt8]) -> Void) {
+                self.widths = widths
+                self.state = state
+                corrected = !state.amendments.isEmpty || !state.retractions.isEmpty
+                self.emit = emit
+                output.reserveCapacity(TextPieces.pieceSize + 4096)
+            }
+
+            public mutating func write(_ row: Row) {
                 if !first { output.append(0x0A) }
                 first = false
                 if output.count >= TextPieces.pieceSize {
@@ -94,15 +201,23 @@ public enum TimelineView {
                 }
                 row.at.writeClockSeconds(to: &output)
                 output.append(contentsOf: [0x20, 0x20, UInt8(ascii: "#")])
-                Self.write(row.seq, to: &output)
-                pad(seqWidth - Self.digits(row.seq) - 1 + 2)
+                Rows.write(row.seq, to: &output)
+                pad(widths.seq - Rows.digits(row.seq) - 1 + 2)
                 output.append(contentsOf: row.author.utf8)
-                pad(authorWidth - row.authorWidth + 2)
+                pad(widths.author - row.authorWidth + 2)
                 output.append(contentsOf: row.kind.rawValue.utf8)
-                pad(kindWidth - row.kind.rawValue.utf8.count + 2)
+                pad(widths.kind - row.kind.rawValue.utf8.count + 2)
                 output.append(contentsOf: (corrected ? TimelineView.text(of: row.seq, summary: row.summary, state: state) : row.text).utf8)
             }
-            emit(output)
+
+            /// Hands on the last piece; `(no entries)` when no row was written.
+            public consuming func finish() {
+                emit(first ? Array("(no entries)".utf8) : output)
+            }
+
+            private mutating func pad(_ count: Int) {
+                for _ in 0..<max(0, count) { output.append(0x20) }
+            }
         }
 
         static func digits(_ value: Int) -> Int {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WarRoomKit
 
@@ -40,5 +41,63 @@ import Testing
         var pieces: [[UInt8]] = []
         empty.renderBytes(state: state) { pieces.append($0) }
         #expect(pieces == [Array("(no entries)".utf8)])
+    }
+}
+
+/// A long transcript's timeline is printed in two passes over the file, holding no row: the
+/// same text as reading it once and keeping the rows.
+@Suite struct TimelineTwoPassTests {
+    static func fixture() -> TranscriptFixture {
+        var t = TranscriptFixture.originalIncident()
+        t.at("11:40")
+        let wrong = t.note("Error rate at 13%")
+        let gone = t.note("Posted in the wrong room")
+        t.add(.command, text: "status", data: ["command": "status"])
+        t.add(.facilitatorOnly, text: "nudge them towards the balancer", data: ["private": "whisper"])
+        t.amend(wrong, "Error rate at 31%")
+        t.retract(gone, "wrong room")
+        return t
+    }
+
+    static func twoPasses(_ bytes: [UInt8], facilitator: Bool) throws -> (text: String, read: TranscriptStream.Outcome) {
+        let path = NSTemporaryDirectory() + "warroom-timeline-\(UUID().uuidString).jsonl"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var pieces: [UInt8] = []
+        let read = try TimelineView.Rows.write(fd: fd, path: path, facilitator: facilitator) { pieces += $0 }
+        return (String(decoding: pieces, as: UTF8.self), read)
+    }
+
+    @Test func twoPassesPrintWhatOneDoes() throws {
+        let t = Self.fixture()
+        let state = IncidentState(entries: t.entries)
+        for facilitator in [false, true] {
+            let once = TimelineView.render(entries: t.entries, state: state, where: { $0.isVisible(to: nil, facilitator: facilitator) })
+            let (twice, read) = try Self.twoPasses(t.bytes, facilitator: facilitator)
+            #expect(twice == once)
+            #expect(read.entryCount == t.entries.count && read.badLines.isEmpty && read.torn == nil)
+            #expect(twice.contains("Error rate at 31%") && twice.contains("[retracted"))
+            #expect(twice.contains("nudge them") == facilitator)
+        }
+    }
+
+    @Test func aBadLineAndATornTailAreToldAndLeftOut() throws {
+        let t = Self.fixture()
+        var bytes = t.bytes
+        let cut = bytes.count
+        bytes += Array("{\"seq\":\n".utf8) + Array("{\"seq\":99,\"at\"".utf8)
+        let (twice, read) = try Self.twoPasses(bytes, facilitator: false)
+        #expect(read.badLines.count == 1 && read.torn != nil)
+        let (clean, _) = try Self.twoPasses(Array(bytes[..<cut]), facilitator: false)
+        #expect(twice == clean)
+    }
+
+    @Test func aFileThatIsNoTranscriptIsRefused() throws {
+        var t = Self.fixture()
+        t.entries.removeFirst()
+        #expect(throws: TranscriptError.self) { try Self.twoPasses(t.bytes, facilitator: false) }
+        #expect(throws: TranscriptError.self) { try Self.twoPasses([], facilitator: false) }
     }
 }
