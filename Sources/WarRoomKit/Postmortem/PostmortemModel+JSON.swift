@@ -1,7 +1,7 @@
 extension PostmortemModel {
     /// The JSON form of the postmortem: top-level keys `incident`, `summary`, `timeline`,
-    /// `misleading_paths`, `measures`, `metrics`, `lessons`, `adherence`, `evidence`,
-    /// `warnings`, in that order. Times are ISO-8601 UTC strings, durations are seconds, shares
+    /// `curated_timeline`, `detection`, `misleading_paths`, `resolution`, `measures`, `metrics`,
+    /// `lessons`, `adherence`, `evidence`, `warnings`, `notifications`, in that order. Times are ISO-8601 UTC strings, durations are seconds, shares
     /// are fractions; a missing value is `null`, never left out. `Playbooks/schema/postmortem.schema.json`
     /// describes it.
     public var jsonValue: JSONValue { jsonOutline.value() }
@@ -486,7 +486,13 @@ enum JSONOutline {
             for index in 0..<count {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 newline(depth + 1)
-                if let write { write(index, &bytes) } else { item(index).writePretty(to: &bytes, depth: depth + 1, indent: 2) }
+                if let write {
+                    // The timeline's items are written as they print at the top level's depth.
+                    assert(depth == 1, "an item written straight is written for depth 1")
+                    write(index, &bytes)
+                } else {
+                    item(index).writePretty(to: &bytes, depth: depth + 1, indent: 2)
+                }
                 handOn(&bytes)
             }
             newline(depth)

@@ -100,7 +100,13 @@ public enum TimelineView {
                     guard folded <= read.entryCount else { throw SecondPassDone() }
                     if entry.isVisible(to: nil, facilitator: facilitator), let row = row(entry) { writer.write(row) }
                 }
-            } catch is SecondPassDone {}
+            } catch is SecondPassDone {
+            } catch {
+                // The rows written so far stay written, ended by a newline, and the error is said.
+                writer.flush()
+                emit([0x0A])
+                throw error
+            }
             writer.finish()
             return read
         }
@@ -189,7 +195,6 @@ public enum TimelineView {
                 self.state = state
                 corrected = !state.amendments.isEmpty || !state.retractions.isEmpty
                 self.emit = emit
-                output.reserveCapacity(TextPieces.pieceSize + 4096)
             }
 
             public mutating func write(_ row: Row) {
@@ -213,6 +218,11 @@ public enum TimelineView {
             /// Hands on the last piece; `(no entries)` when no row was written.
             public consuming func finish() {
                 emit(first ? Array("(no entries)".utf8) : output)
+            }
+
+            /// Hands on what is written and not yet handed on, if anything (a pass cut short).
+            consuming func flush() {
+                if !output.isEmpty { emit(output) }
             }
 
             private mutating func pad(_ count: Int) {

@@ -52,12 +52,17 @@ public final class TranscriptLineReader: Sendable {
         guard place.offset >= 0, place.length > 0 else { return nil }
         return window.withLock { window -> TranscriptEntry? in
             let end = place.offset + place.length
+            defer { window.lastEnd = end }
             if place.offset < window.offset || end > window.offset + window.bytes.count {
                 let near = place.offset >= window.lastEnd && place.offset - window.lastEnd <= Self.nearBytes
-                let size = near ? max(Self.windowSize, place.length) : place.length
-                guard fill(&window, from: place.offset, size: size, line: place.length) else { return nil }
+                guard near else {
+                    // A line far from the last: read alone, the window kept for the lines near it.
+                    var line = Window()
+                    guard fill(&line, from: place.offset, size: place.length, line: place.length) else { return nil }
+                    return line.bytes.withUnsafeBufferPointer { try? TranscriptEntry.decode(buffer: $0, number: 0) }
+                }
+                guard fill(&window, from: place.offset, size: max(Self.windowSize, place.length), line: place.length) else { return nil }
             }
-            window.lastEnd = end
             return window.bytes.withUnsafeBufferPointer { buffer in
                 let start = place.offset - window.offset
                 return try? TranscriptEntry.decode(buffer: UnsafeBufferPointer(rebasing: buffer[start..<start + place.length]), number: 0)
