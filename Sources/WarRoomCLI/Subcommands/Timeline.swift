@@ -1,9 +1,4 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import WarRoomKit
 
 struct Timeline: ParsableCommand {
@@ -29,24 +24,14 @@ struct Timeline: ParsableCommand {
     func run() throws {
         do {
             let source = TranscriptSource.resolve(transcript, store: store.url)
-            if last == nil, case .file(let path) = source, Self.fileSize(path) > TimelineView.Rows.heldTranscriptBytes {
-                return try printInTwoPasses(path, label: source.label)
-            }
-            // Folded as it is read: the state and the rows, not the entries.
-            var state = IncidentState()
-            var rows = TimelineView.Rows(last: last)
-            // Commands are not rows and a probe's row is its figures: their words are not made
-            // (the state reads them only while steps' commands are left undone).
-            var undone = false
-            let read = try source.stream(skipsText: { !undone && ($0 == .command || $0 == .probe) }) { entry in
-                state.apply(entry)
-                undone = !state.leftUndone.isEmpty
-                if entry.isVisible(to: nil, facilitator: facilitator) { rows.add(entry) }
-            }
             // The rows are sanitized already: written as they are (a terminal's copy is
-            // sanitized again by `output`).
-            // Handed on in pieces that end with a newline, each a whole row or more.
-            rows.renderBytes(state: state) { Terminal.output($0) }
+            // sanitized again by `output`), in pieces that end with a newline.
+            let read: TranscriptStream.Outcome
+            if last == nil, case .file(let path) = source, TimelineView.Rows.readsTwice(path) {
+                read = try TimelineView.Rows.write(path: path, facilitator: facilitator) { Terminal.output($0) }
+            } else {
+                read = try printHoldingRows(source)
+            }
             Terminal.output([0x0A])
             for bad in read.badLines { Terminal.errorLine("warroom: warning: \(source.label):\(bad.line): skipped (\(bad.reason))") }
             if let torn = read.torn { Terminal.errorLine("warroom: warning: \(source.label):\(torn.line): torn last line skipped") }
@@ -55,19 +40,19 @@ struct Timeline: ParsableCommand {
         }
     }
 
-    /// A long transcript's timeline, in two passes over the file (`TimelineView.Rows.write(fd:…)`).
-    private func printInTwoPasses(_ path: String, label: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        let read = try TimelineView.Rows.write(fd: fd, path: path, facilitator: facilitator) { Terminal.output($0) }
-        Terminal.output([0x0A])
-        for bad in read.badLines { Terminal.errorLine("warroom: warning: \(label):\(bad.line): skipped (\(bad.reason))") }
-        if let torn = read.torn { Terminal.errorLine("warroom: warning: \(label):\(torn.line): torn last line skipped") }
-    }
-
-    static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    /// Folded as it is read: the state and the rows (each the little it shows), not the entries.
+    private func printHoldingRows(_ source: TranscriptSource) throws -> TranscriptStream.Outcome {
+        var state = IncidentState()
+        var rows = TimelineView.Rows(last: last)
+        // Commands are not rows and a probe's row is its figures: their words are not made
+        // (the state reads them only while steps' commands are left undone).
+        var undone = false
+        let read = try source.stream(skipsText: { !undone && ($0 == .command || $0 == .probe) }) { entry in
+            state.apply(entry)
+            undone = !state.leftUndone.isEmpty
+            if entry.isVisible(to: nil, facilitator: facilitator) { rows.add(entry) }
+        }
+        rows.renderBytes(state: state) { Terminal.output($0) }
+        return read
     }
 }

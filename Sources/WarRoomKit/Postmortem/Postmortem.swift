@@ -44,7 +44,7 @@ public enum Postmortem {
         var builder = PostmortemBuilder()
         let read: TranscriptStream.Outcome
         do {
-            if fileSize(transcriptPath) > limit {
+            if TranscriptStream.fileSize(transcriptPath) > limit {
                 // Read through the reader's own descriptor: the entries read again later are
                 // from the very file folded now.
                 let reader = try TranscriptLineReader(path: transcriptPath)
@@ -138,12 +138,6 @@ public enum Postmortem {
             }
         }
         return model
-    }
-
-    /// The size of the file at `path`, 0 when it cannot be told.
-    static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// The last component of a path.

@@ -62,6 +62,21 @@ public enum TimelineView {
         /// (each the little it shows) and reads the file once.
         public static let heldTranscriptBytes = 64 << 20
 
+        /// Whether `warroom timeline` reads the transcript at `path` twice rather than hold its
+        /// rows (`heldTranscriptBytes`).
+        public static func readsTwice(_ path: String) -> Bool {
+            TranscriptStream.fileSize(path) > heldTranscriptBytes
+        }
+
+        /// `write(fd:path:facilitator:emit:)` of the transcript at `path`.
+        /// - Throws: `TranscriptError` (unreadable, not a transcript).
+        public static func write(path: String, facilitator: Bool, emit: @escaping ([UInt8]) -> Void) throws -> TranscriptStream.Outcome {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw TranscriptError.unreadable(path: path, reason: errorText(errno)) }
+            defer { close(fd) }
+            return try write(fd: fd, path: path, facilitator: facilitator, emit: emit)
+        }
+
         /// Writes a transcript's timeline as `warroom timeline` prints it, in two passes over the
         /// file and holding no row: the first folds the state and works out the columns' widths,
         /// the second writes each row as its entry is read again. Entries appended between the
@@ -74,7 +89,7 @@ public enum TimelineView {
         ///     (`(no entries)` when no row is shown); no final newline.
         /// - Returns: the first pass's outcome (bad lines, a torn last line).
         /// - Throws: `TranscriptError` (unreadable, not a transcript).
-        public static func write(fd: Int32, path: String, facilitator: Bool, emit: @escaping ([UInt8]) -> Void) throws -> TranscriptStream.Outcome {
+        static func write(fd: Int32, path: String, facilitator: Bool, emit: @escaping ([UInt8]) -> Void) throws -> TranscriptStream.Outcome {
             var state = IncidentState()
             var widths = Widths()
             var undone = false

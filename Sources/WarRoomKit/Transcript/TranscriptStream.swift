@@ -80,6 +80,13 @@ public enum TranscriptStream {
         }
     }
 
+    /// The size of the file at `path`, 0 when it cannot be told: what the readers that change
+    /// how they read a long transcript go by.
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
     /// Where a line is in its file: its first byte and its length, without the newline.
     public struct LinePlace: Sendable, Equatable {
         public var offset: Int
