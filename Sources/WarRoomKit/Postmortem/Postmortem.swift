@@ -35,9 +35,11 @@ public enum Postmortem {
     }
 
     /// `compile(transcriptPath:…)`, putting entries down in a transcript of more than
-    /// `puttingDownPast` bytes (tests put them down in a small one).
+    /// `puttingDownPast` bytes, and spilling columns in pages of `1 << spillPageShift` values
+    /// (tests put entries down and spill in a small transcript).
     static func compile(transcriptPath: String, strict: Bool = false, progress: ((Double) -> Void)? = nil,
-                        scenarioFolders: [String]? = nil, drawChart: Bool = true, puttingDownPast limit: Int) throws -> PostmortemModel {
+                        scenarioFolders: [String]? = nil, drawChart: Bool = true, puttingDownPast limit: Int,
+                        spillPageShift: Int = 12) throws -> PostmortemModel {
         // Read a chunk at a time, the chain checked beside the decoding, and folded entry by
         // entry: the file is never held whole. In a long transcript the numerous kinds' kept
         // entries are put down too, and read again from the file when the postmortem is written.
@@ -48,7 +50,9 @@ public enum Postmortem {
                 // Read through the reader's own descriptor: the entries read again later are
                 // from the very file folded now.
                 let reader = try TranscriptLineReader(path: transcriptPath)
-                builder.putDown(readingFrom: reader)
+                // The columns that grow with the transcript spill to a temporary file; where
+                // none can be made they are held.
+                builder.putDown(readingFrom: reader, spillingTo: SpillFile(pageShift: spillPageShift))
                 read = try TranscriptStream.read(fd: reader.fd, path: transcriptPath, verify: true, lenient: true, requiringOpen: true, progress: progress) {
                     builder.add($0, place: $1)
                 }

@@ -12,7 +12,9 @@
 struct PostmortemBuilder {
     private(set) var state = IncidentState()
     /// Entries that may become timeline bullets, lessons, adherence rows or config changes.
-    private(set) var notable = KeptStore()
+    private(set) var notable = KeptStore(spillingTo: nil)
+    /// Where the columns that grow with the transcript spill; nil while they are held.
+    private(set) var spill: SpillFile?
     /// The last readable `probe: range` entry (an incident worked against Prometheus).
     var measuredRange: TranscriptEntry?
     /// Positions in `notable` by kind, so that each section visits only its own entries.
@@ -49,12 +51,18 @@ struct PostmortemBuilder {
         var probe: String
         var metrics: [String] = []
         var metricIndex: [String: Int] = [:]
-        var rows = EvidenceRows()
+        var rows: EvidenceRows
+        /// The row being read, reused from one result to the next.
+        private var reading: [Double] = []
 
-        init(probe: String) { self.probe = probe }
+        init(probe: String, spillingTo file: SpillFile? = nil) {
+            self.probe = probe
+            rows = EvidenceRows(spillingTo: file)
+        }
 
         mutating func append(seq: Int, at: Instant, reported: JSONObject, windowFrom: Instant? = nil) {
-            let start = rows.beginRow(seq: seq, at: at, width: metrics.count, windowFrom: windowFrom)
+            reading.removeAll(keepingCapacity: true)
+            reading.append(contentsOf: repeatElement(EvidenceRows.absent, count: metrics.count))
             for member in reported.members {
                 guard case .number(let value) = member.value else { continue }
                 let index: Int
@@ -64,28 +72,37 @@ struct PostmortemBuilder {
                     index = metrics.count
                     metrics.append(member.key)
                     metricIndex[member.key] = index
-                    rows.widenLastRow()
+                    reading.append(EvidenceRows.absent)
                 }
-                rows.values[start + index] = value
+                reading[index] = value
             }
+            rows.append(seq: seq, at: at, values: reading, windowFrom: windowFrom)
         }
     }
 
-    /// A probe's results, every row's values in one flat array: a long incident holds hundreds
+    /// A probe's results, every row's values in one flat column: a long incident holds hundreds
     /// of thousands of them, and an array per row would be most of the postmortem's memory.
+    /// Past `PostmortemLimits.heldTranscriptBytes` the columns spill to a temporary file.
     /// A row is as wide as the probe's metrics were when it was recorded.
     struct EvidenceRows: RandomAccessCollection {
-        private(set) var seqs: [Int] = []
-        private(set) var ats: [Instant] = []
+        private(set) var seqs: SpillColumn<Int>
+        private(set) var ats: SpillColumn<Instant>
         /// Where each row's values begin in `values`; a row ends where the next begins.
-        private var starts: [Int] = []
+        private var starts: SpillColumn<Int>
         /// Every row's values; `EvidenceRows.absent` where a probe did not report a metric.
-        fileprivate(set) var values: [Double] = []
+        private var values: SpillColumn<Double>
         /// `data.window.from` by row, for the rows whose probe said.
         private var windowFroms: [Int: Instant] = [:]
 
         /// A NaN no JSON number decodes to: the mark of a value not reported.
-        private static let absent = Double(nan: 0x5A17, signaling: false)
+        static let absent = Double(nan: 0x5A17, signaling: false)
+
+        init(spillingTo file: SpillFile?) {
+            seqs = SpillColumn(spillingTo: file)
+            ats = SpillColumn(spillingTo: file)
+            starts = SpillColumn(spillingTo: file)
+            values = SpillColumn(spillingTo: file)
+        }
 
         var startIndex: Int { 0 }
         var endIndex: Int { seqs.count }
@@ -109,25 +126,21 @@ struct PostmortemBuilder {
         /// Where the span row `row`'s values cover began, when its probe said.
         func windowFrom(_ row: Int) -> Instant? { windowFroms[row] }
 
-        /// Adds a row of `width` values not reported yet; returns where they begin.
-        fileprivate mutating func beginRow(seq: Int, at: Instant, width: Int, windowFrom: Instant?) -> Int {
+        /// Adds a row.
+        mutating func append(seq: Int, at: Instant, values row: some Collection<Double>, windowFrom: Instant?) {
             if let windowFrom { windowFroms[seqs.count] = windowFrom }
             seqs.append(seq)
             ats.append(at)
             starts.append(values.count)
-            values.append(contentsOf: repeatElement(Self.absent, count: width))
-            return starts[starts.count - 1]
+            values.append(contentsOf: row)
         }
-
-        /// Gives the last row one more value, not reported yet.
-        fileprivate mutating func widenLastRow() { values.append(Self.absent) }
 
         /// The rows whose seq `keep` accepts.
         func filter(keeping keep: (Int) -> Bool) -> EvidenceRows {
-            var kept = EvidenceRows()
+            var kept = EvidenceRows(spillingTo: seqs.spillFile)
             for row in indices where keep(seqs[row]) {
-                let start = kept.beginRow(seq: seqs[row], at: ats[row], width: width(row), windowFrom: windowFroms[row])
-                for metric in 0..<width(row) { kept.values[start + metric] = values[starts[row] + metric] }
+                let start = starts[row]
+                kept.append(seq: seqs[row], at: ats[row], values: (start..<start + width(row)).lazy.map { values[$0] }, windowFrom: windowFroms[row])
             }
             return kept
         }
@@ -141,8 +154,13 @@ struct PostmortemBuilder {
 
     /// Puts the numerous kinds' kept entries down as they are folded, to be read again from
     /// the file by `reader`: a long transcript's postmortem then holds a few bytes per entry.
-    mutating func putDown(readingFrom reader: TranscriptLineReader) {
+    /// - Parameter file: where the per-entry columns (the kept entries' places, the probe
+    ///   readings, the positions by kind) spill, so that they do not grow with the transcript
+    ///   either; nil to hold them.
+    mutating func putDown(readingFrom reader: TranscriptLineReader, spillingTo file: SpillFile?) {
+        notable = KeptStore(spillingTo: file)
         notable.reader = reader
+        spill = file
     }
 
     /// Folds one entry in. Entries must come in transcript order.
@@ -211,15 +229,23 @@ struct PostmortemBuilder {
         private var held: [TranscriptEntry] = []
         /// Per kept entry: its index in `held`, or for one put down, its line's offset, bits
         /// flipped (so negative).
-        private var slots: [Int] = []
+        private var slots: SpillColumn<Int>
         /// Per kept entry: its line's length, for one put down, with `bulletBit` set when the
         /// entry makes a bullet of the full timeline.
-        private var lengths: [UInt32] = []
+        private var lengths: SpillColumn<UInt32>
         /// Per kept entry: its seq and time, so that an entry put down need not be read again
         /// to tell whether it was retracted, or where its bullet goes.
-        private var seqs: [Int] = []
-        private var ats: [Instant] = []
-        private var kinds: [EntryKind] = []
+        private var seqs: SpillColumn<Int>
+        private var ats: SpillColumn<Instant>
+        private var kinds: SpillColumn<EntryKind>
+
+        init(spillingTo file: SpillFile?) {
+            slots = SpillColumn(spillingTo: file)
+            lengths = SpillColumn(spillingTo: file)
+            seqs = SpillColumn(spillingTo: file)
+            ats = SpillColumn(spillingTo: file)
+            kinds = SpillColumn(spillingTo: file)
+        }
         private static let bulletBit: UInt32 = 1 << 31
         /// Where entries put down are read from; nil while every entry is held.
         fileprivate(set) var reader: TranscriptLineReader?
@@ -333,7 +359,7 @@ struct PostmortemBuilder {
             index = known
         } else {
             index = series.count
-            series.append(ProbeSeries(probe: probe))
+            series.append(ProbeSeries(probe: probe, spillingTo: spill))
             seriesIndex[probe] = index
         }
         series[index].append(seq: entry.seq, at: entry.at, reported: metrics,

@@ -3,7 +3,7 @@
 /// The transcript stores times as ISO-8601 with milliseconds; this type formats and parses
 /// that form without Foundation's date formatters, which are too slow for resuming a
 /// 100,000-entry transcript.
-public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible, BitwiseCopyable {
     public var milliseconds: Int64
 
     public init(milliseconds: Int64) {

@@ -1,5 +1,5 @@
 /// What a transcript entry records.
-public enum EntryKind: String, Sendable, CaseIterable {
+public enum EntryKind: String, Sendable, CaseIterable, BitwiseCopyable {
     case open, note, command, probe, lb, milestone, phase, step, hypothesis, action, escalation, update, timer,
         shell, amend, retract, pause, resume, close, error
     /// `rootcause`, `trigger` and `impact` statements (`data.statement` says which).

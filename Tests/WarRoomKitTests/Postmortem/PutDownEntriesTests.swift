@@ -11,7 +11,7 @@ import WarRoomTestSupport
     /// byte-equal documents in every format.
     static func expectSame(_ path: String, scenarioFolders: [String]? = nil) throws {
         let held = try Postmortem.compile(transcriptPath: path, scenarioFolders: scenarioFolders, puttingDownPast: .max)
-        let putDown = try Postmortem.compile(transcriptPath: path, scenarioFolders: scenarioFolders, puttingDownPast: 0)
+        let putDown = try Postmortem.compile(transcriptPath: path, scenarioFolders: scenarioFolders, puttingDownPast: 0, spillPageShift: 1)
         #expect(!held.timeline.isEmpty)
         #expect(held.timeline.count == putDown.timeline.count)
         #expect(Array(held.timeline) == Array(putDown.timeline))
@@ -83,7 +83,7 @@ import WarRoomTestSupport
         let path = try Self.written(t)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var builder = PostmortemBuilder()
-        builder.putDown(readingFrom: try TranscriptLineReader(path: path))
+        builder.putDown(readingFrom: try TranscriptLineReader(path: path), spillingTo: SpillFile())
         _ = try TranscriptStream.read(path: path, verify: false, placedFold: { entry, place in builder.add(entry, place: place) })
         let position = try #require(builder.notable.indices.last)
         #expect(builder.notable.isPutDown(position) && builder.notable.seq(position) == note)

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import WarRoomKit
+
+/// Columns that spill to a temporary file read back what was appended, in any order, and hold
+/// everything when there is no file.
+@Suite struct SpillColumnTests {
+    @Test(arguments: [nil, 0, 1, 3, 12])
+    func everyValueReadsBackAsAppended(pageShift: Int?) throws {
+        let file = try pageShift.map { try #require(SpillFile(pageShift: $0)) }
+        var seqs = SpillColumn<Int>(spillingTo: file)
+        var times = SpillColumn<Instant>(spillingTo: file)
+        for value in 0..<1_000 {
+            seqs.append(value * 7)
+            times.append(Instant(milliseconds: Int64(value) - 500))
+        }
+        #expect(seqs.count == 1_000 && times.count == 1_000)
+        #expect(Array(seqs) == (0..<1_000).map { $0 * 7 })
+        // Backwards and strided, so that pages are read back out of order and again.
+        for position in stride(from: 999, through: 0, by: -13) {
+            #expect(seqs[position] == position * 7 && times[position] == Instant(milliseconds: Int64(position) - 500))
+        }
+        if let pageShift, let file {
+            // Every full page was written; only the last, partial page is held.
+            let written = (1_000 >> pageShift) << pageShift
+            #expect(file.size == Int64(written * (MemoryLayout<Int>.stride + MemoryLayout<Instant>.stride)))
+        }
+    }
+
+    @Test func copiesShareWhatWasWrittenAndAppendOnTheirOwn() throws {
+        let file = try #require(SpillFile(pageShift: 2))
+        var first = SpillColumn<Double>(spillingTo: file)
+        first.append(contentsOf: (0..<10).map(Double.init))
+        var second = first
+        second.append(contentsOf: [100, 101, 102])
+        first.append(contentsOf: [-1, -2])
+        #expect(Array(first) == (0..<10).map(Double.init) + [-1, -2])
+        #expect(Array(second) == (0..<10).map(Double.init) + [100, 101, 102])
+    }
+
+    @Test func kindsAndSmallValuesKeepTheirBytes() throws {
+        let file = try #require(SpillFile(pageShift: 3))
+        var kinds = SpillColumn<EntryKind>(spillingTo: file)
+        var lengths = SpillColumn<UInt32>(spillingTo: file)
+        let all = (0..<100).map { EntryKind.allCases[$0 % EntryKind.allCases.count] }
+        for (index, kind) in all.enumerated() {
+            kinds.append(kind)
+            lengths.append(UInt32(index) | 1 << 31)
+        }
+        #expect(Array(kinds) == all)
+        #expect(Array(lengths) == (0..<100).map { UInt32($0) | 1 << 31 })
+    }
+
+    @Test func aFullDiskLeavesTheValuesHeld() throws {
+        let full = open("/dev/full", O_RDWR | O_CLOEXEC)
+        try #require(full >= 0)
+        let file = SpillFile(descriptor: full, pageShift: 2)
+        var column = SpillColumn<Int>(spillingTo: file)
+        column.append(contentsOf: 0..<100)
+        #expect(Array(column) == Array(0..<100))
+        #expect(file.size == 0)
+    }
+
+    @Test func aFolderThatCannotBeWrittenGivesNoFile() {
+        #expect(SpillFile(in: "/nonexistent-\(UUID().uuidString)") == nil)
+    }
+}
