@@ -77,9 +77,9 @@ public enum DebriefRenderer {
             paths.append(.paragraph([.text("\"Sooner by\" is the time from the first run of the probe that rules a path out, after it was raised, to when the team ruled it out.")]))
         }
         if !d.otherHypotheses.isEmpty {
-            paths.append(.bullets(d.otherHypotheses.map { hypothesis in
+            paths.append(.bullets(PostmortemDocument.Made(d.otherHypotheses.map { hypothesis in
                 [.text("\(hypothesis.id) \(Display.firstLine(hypothesis.text, limit: 80)) — \(hypothesis.status.rawValue), not on the plan")]
-            }))
+            })))
         }
         body.append(PostmortemDocument.Section(id: "paths", title: "Misleading paths", blocks: paths))
 
@@ -97,12 +97,12 @@ public enum DebriefRenderer {
             if let text = d.fix.text { parts += [.text(", "), .code(text)] }
             cause.append(parts)
         }
-        if !cause.isEmpty { body.append(PostmortemDocument.Section(id: "cause", title: "Cause and fix", blocks: [.bullets(cause)])) }
+        if !cause.isEmpty { body.append(PostmortemDocument.Section(id: "cause", title: "Cause and fix", blocks: [.bullets(PostmortemDocument.Made(cause))])) }
 
         var steps: [[PostmortemDocument.Inline]] = [[.text("\(d.stepsDone.count) done, \(d.stepsSkipped.count) skipped, \(d.stepsOverdue.count) overdue")]]
         if !d.stepsSkipped.isEmpty { steps.append([.strong("Skipped:"), .text(" " + d.stepsSkipped.joined(separator: ", "))]) }
         if !d.stepsOverdue.isEmpty { steps.append([.strong("Overdue:"), .text(" " + d.stepsOverdue.joined(separator: ", "))]) }
-        body.append(PostmortemDocument.Section(id: "steps", title: "Playbook steps", blocks: [.bullets(steps)]))
+        body.append(PostmortemDocument.Section(id: "steps", title: "Playbook steps", blocks: [.bullets(PostmortemDocument.Made(steps))]))
 
         body.append(PostmortemDocument.Section(id: "people", title: "Who did what", blocks: [.table(PostmortemDocument.Table(
             header: ["Who", "Commands", "Probes", "Changes", "Notes", "Hypotheses", "Active"], numeric: [false, true, true, true, true, true, false],

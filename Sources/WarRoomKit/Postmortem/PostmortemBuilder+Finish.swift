@@ -53,7 +53,7 @@ extension PostmortemBuilder {
         var retracted: [Int: String]
         var amended: [Int: String]
         /// Live notes by postmortem tag (`went-well`, `impact` …), computed once.
-        var tagged: [String: [PostmortemModel.Lesson]] = [:]
+        var tagged: [String: PostmortemList<PostmortemModel.Lesson>] = [:]
         /// The fold's hypotheses and actions by id, for lookups per entry.
         var hypotheses: [String: Hypothesis] = [:]
         var actions: [String: ActionItem] = [:]
@@ -148,7 +148,7 @@ extension PostmortemBuilder {
         let service = state.openData["service"]?.stringValue
         return PostmortemModel.Summary(
             start: start, startBasis: startBasis, end: end, endBasis: endBasis, duration: end - start,
-            service: service, impact: state.impact?.text, impactNotes: notes["impact", default: []].map(\.text),
+            service: service, impact: state.impact?.text, impactNotes: notes["impact", default: []].mapped(\.text),
             usersAffected: usersAffected, usersAffectedSource: source, impactWindow: window, statedUsersAffected: stated,
             usersAffectedNote: nil,
             impactToMitigation: mitigated.map { $0 - start }, impactToResolution: resolved.map { $0 - start },
@@ -484,13 +484,26 @@ extension PostmortemBuilder {
         }
         let rootCause = state.rootCause?.text
             ?? (confirmed.isEmpty ? nil : confirmed.map(\.hypothesis).joined(separator: "; "))
-        var changes: [PostmortemModel.ConfigChange] = []
-        for entry in kept(.lb) where record.isLive(entry) {
-            guard let change = LoadBalancerChangeRecord(entry: entry), change.changesConfiguration else { continue }
-            changes.append(PostmortemModel.ConfigChange(
+        // Made when read, from the commands kept: a long incident's are thousands, each with
+        // its lines of change.
+        var positions = SpillColumn<Int32>(spillingTo: spill)
+        let commands = kept(.lb)
+        for index in commands.indices where record.retracted[commands.seq(index)] == nil {
+            if LoadBalancerChangeRecord(entry: commands[index])?.changesConfiguration == true { positions.append(Int32(commands.positions[index])) }
+        }
+        let builder = self
+        let changes = PostmortemList(positions: positions) { position in
+            let entry = builder.notable[position]
+            // Made again from the same entry, it is a change as it was when the list was made (an
+            // entry read back changed is a note, and makes no change: then it says so).
+            guard let change = LoadBalancerChangeRecord(entry: entry) else {
+                return PostmortemModel.ConfigChange(seq: entry.seq, at: entry.at, by: entry.by, action: nil, backend: nil, value: nil, fromVersion: nil,
+                                                    version: nil, text: entry.text, changes: [])
+            }
+            return PostmortemModel.ConfigChange(
                 seq: entry.seq, at: entry.at, by: entry.by, action: change.action, backend: change.backend,
                 value: change.value.flatMap(Self.plainText), fromVersion: change.fromVersion,
-                version: change.version, text: record.text(entry), changes: Self.changeLines(entry.data)))
+                version: change.version, text: record.text(entry), changes: Self.changeLines(entry.data))
         }
         let mitigated = state.milestones[Milestone.mitigated.rawValue]
         let resolved = state.milestones[Milestone.resolved.rawValue]
@@ -498,7 +511,7 @@ extension PostmortemBuilder {
         let notes = record.tagged
         return PostmortemModel.Resolution(
             rootCause: rootCause, confirmed: confirmed, trigger: state.trigger?.text,
-            triggerNotes: notes["trigger", default: []].map(\.text),
+            triggerNotes: notes["trigger", default: []].mapped(\.text),
             mitigatedAt: mitigated?.time, mitigation: mitigated.flatMap { Self.milestoneDetail($0.text, Milestone.mitigated) },
             resolvedAt: resolved?.time, resolutionText: resolved.flatMap { Self.milestoneDetail($0.text, Milestone.resolved) },
             mitigationActions: state.actions.compactMap { record.actions[$0.id] }.filter { $0.type == .mitigate }.map(Self.task),
@@ -667,23 +680,37 @@ extension PostmortemBuilder {
 
     // MARK: - Lessons
 
-    /// Live notes by tag, with their (corrected) text stripped of the tags.
-    func taggedNotes(_ record: Corrections) -> [String: [PostmortemModel.Lesson]] {
-        var result: [String: [PostmortemModel.Lesson]] = [:]
-        for entry in kept(.note) where record.isLive(entry) {
-            let (written, stripped) = Self.tagged(record.text(entry))
-            // An amend replaces the whole text, tags included; otherwise the recorded tags count
-            // along with any written in the text.
-            var tags = written
-            if record.amended[entry.seq] == nil, let recorded = entry.data["tags"]?.arrayValue {
-                tags += recorded.compactMap { $0.stringValue.map { $0.lowercased() } }
-            }
+    /// Live notes by the postmortem's tags, with their (corrected) text stripped of the tags.
+    /// The lessons are made when read, from the notes kept: a long incident's are tens of
+    /// thousands.
+    func taggedNotes(_ record: Corrections) -> [String: PostmortemList<PostmortemModel.Lesson>] {
+        var positions: [String: SpillColumn<Int32>] = [:]
+        let notes = kept(.note)
+        for index in notes.indices where record.retracted[notes.seq(index)] == nil {
+            let tags = Self.tags(notes[index], record)
             guard !tags.isEmpty else { continue }
-            let lesson = PostmortemModel.Lesson(text: stripped, at: entry.at, by: entry.by, seq: entry.seq)
             var seen: Set<String> = []
-            for tag in tags where seen.insert(tag).inserted { result[tag, default: []].append(lesson) }
+            for tag in tags where Self.postmortemTags.contains(tag) && seen.insert(tag).inserted {
+                positions[tag, default: SpillColumn(spillingTo: spill)].append(Int32(notes.positions[index]))
+            }
         }
-        return result
+        let builder = self
+        return positions.mapValues { column in
+            PostmortemList(positions: column) { position in
+                let entry = builder.notable[position]
+                return PostmortemModel.Lesson(text: Self.tagged(record.text(entry)).text, at: entry.at, by: entry.by, seq: entry.seq)
+            }
+        }
+    }
+
+    /// A live note's tags: those written in its (corrected) text, and unless it was amended
+    /// (an amend replaces the whole text, tags included) those recorded with it.
+    static func tags(_ entry: TranscriptEntry, _ record: Corrections) -> [String] {
+        var tags = tagged(record.text(entry)).tags
+        if record.amended[entry.seq] == nil, let recorded = entry.data["tags"]?.arrayValue {
+            tags += recorded.compactMap { $0.stringValue.map { $0.lowercased() } }
+        }
+        return tags
     }
 
     func makeLessons(_ record: Corrections) -> PostmortemModel.Lessons {

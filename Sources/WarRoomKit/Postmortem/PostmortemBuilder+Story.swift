@@ -18,28 +18,40 @@ extension PostmortemBuilder {
     /// started (or before detection); the rollback is the first rollback after it; without a
     /// rollback, the mitigation is the last step before `mitigated`; the permanent fix is the
     /// first step after the rollback or mitigation that comes before the resolution.
-    func makeConfigSteps(_ changes: [PostmortemModel.ConfigChange]) -> [PostmortemModel.ConfigStep] {
-        var groups: [[PostmortemModel.ConfigChange]] = []
+    func makeConfigSteps(_ changes: PostmortemList<PostmortemModel.ConfigChange>) -> [PostmortemModel.ConfigStep] {
+        // Runs of changes, as ranges of the list: a long incident's are made as they are read.
+        var groups: [Range<Int>] = []
         let mitigated = state.milestone(.mitigated)
         func automated(_ change: PostmortemModel.ConfigChange) -> Bool { !authors.contains(change.by) }
-        for change in changes {
-            if let last = groups.last?.last, change.action != "rollback", last.action != "rollback",
+        var last: PostmortemModel.ConfigChange?
+        for (index, change) in changes.enumerated() {
+            if let last, change.action != "rollback", last.action != "rollback",
                change.at - last.at <= Self.stepGap, change.at >= last.at, automated(change) == automated(last),
                !(mitigated.map { last.at < $0 && $0 <= change.at } ?? false)
             {
-                groups[groups.count - 1].append(change)
+                groups[groups.count - 1] = groups[groups.count - 1].lowerBound..<index + 1
             } else {
-                groups.append([change])
+                groups.append(index..<index + 1)
             }
+            last = change
         }
-        var steps = groups.map { group -> PostmortemModel.ConfigStep in
+        var steps = groups.map { range -> PostmortemModel.ConfigStep in
+            let group = changes[range]
+            let first = group[range.lowerBound]
+            var final = first
             var by: [String] = []
-            for change in group where !by.contains(change.by) { by.append(change.by) }
-            let rollbackTo = group.first { $0.action == "rollback" }.flatMap { $0.value.flatMap { Int($0) } }
+            var rollback: PostmortemModel.ConfigChange?
+            var seqs: [Int] = []
+            for change in group {
+                if !by.contains(change.by) { by.append(change.by) }
+                if rollback == nil, change.action == "rollback" { rollback = change }
+                seqs.append(change.seq)
+                final = change
+            }
             return PostmortemModel.ConfigStep(
-                role: .other, from: group[0].at, to: group[group.count - 1].at, by: by, fromVersion: group[0].fromVersion,
-                version: group[group.count - 1].version, rollbackTo: rollbackTo, changeCount: group.count,
-                summary: Self.netSummary(group), seqs: group.map(\.seq))
+                role: .other, from: first.at, to: final.at, by: by, fromVersion: first.fromVersion,
+                version: final.version, rollbackTo: rollback.flatMap { $0.value.flatMap { Int($0) } }, changeCount: range.count,
+                summary: Self.netSummary(group), seqs: seqs)
         }
         let anchor = state.milestone(.impactStart) ?? state.milestone(.detected)
         var after = 0
@@ -64,7 +76,7 @@ extension PostmortemBuilder {
 
     /// The net effect of a run of changes: for each server and field, where it started and
     /// where it ended up, compactly (a weight lowered then raised back is no change).
-    static func netSummary(_ group: [PostmortemModel.ConfigChange]) -> String {
+    static func netSummary(_ group: some Collection<PostmortemModel.ConfigChange>) -> String {
         var order: [String] = []
         var net: [String: (kind: String, name: String, from: String, to: String)] = [:]
         var others: [String] = []

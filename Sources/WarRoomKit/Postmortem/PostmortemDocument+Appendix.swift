@@ -86,7 +86,7 @@ struct AppendixWriter {
         let steps = model.resolution.steps
         if !steps.isEmpty {
             blocks.append(.paragraph([.text("The changes as steps of the story (changes minutes apart by the same people taken together, with their net effect), then every change.")]))
-            blocks.append(.bullets(steps.map { step in
+            blocks.append(.bullets(PostmortemDocument.Made(steps.map { step in
                 let role = switch step.role {
                 case .trigger: "Trigger"
                 case .rollback: "Rollback to v\(step.rollbackTo.map(String.init) ?? "?")"
@@ -97,16 +97,14 @@ struct AppendixWriter {
                 let versions = [step.fromVersion.map { "v\($0)" }, step.version.map { "v\($0)" }].compactMap { $0 }.joined(separator: " → ")
                 let count = "\(step.changeCount) change\(step.changeCount == 1 ? "" : "s")"
                 return [.strong(text.clock(step.from)), .text(" \(role): \(versions.isEmpty ? count : versions + ", " + count) by \(step.by.joined(separator: ", "))\(BodyWriter.what(step))")]
-            }))
+            })))
         }
-        var rows: [[String]] = []
-        for change in changes {
+        let rows = PostmortemDocument.Made<[String]>(groups: changes.count) { index in
+            let change = changes[index]
             let version = change.version.map { v in change.fromVersion.map { "v\($0) → v\(v)" } ?? "v\(v)" } ?? "—"
             let what = [change.action, change.backend, change.value].compactMap { $0 }.joined(separator: " ")
             let lines = change.changes.isEmpty ? [Display.firstLine(change.text, limit: 200)] : change.changes
-            for (index, line) in lines.enumerated() {
-                rows.append(index == 0 ? [text.clock(change.at), version, change.by, what, line] : ["", "", "", "", line])
-            }
+            return lines.enumerated().map { index, line in index == 0 ? [text.clock(change.at), version, change.by, what, line] : ["", "", "", "", line] }
         }
         blocks.append(.table(PostmortemDocument.Table(header: ["Time", "Version", "By", "Command", "Change"], numeric: [false, false, false, false, false], rows: rows)))
         return blocks
@@ -120,18 +118,19 @@ struct AppendixWriter {
         var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Root cause in full")]
         if let statement = r.rootCause { blocks.append(.paragraph([.text(statement)])) }
         if !r.confirmed.isEmpty {
-            blocks.append(.bullets(r.confirmed.map { hypothesis in
+            blocks.append(.bullets(PostmortemDocument.Made(r.confirmed.map { hypothesis in
                 var line = " confirmed"
                 if let at = hypothesis.confirmedAt { line += " at \(text.clock(at))" }
                 line += ": " + hypothesis.hypothesis
                 if let reason = hypothesis.reason { line += ". Why: " + reason }
                 if !hypothesis.evidence.isEmpty { line += ". Evidence: " + hypothesis.evidence.map { text.citation($0) }.joined(separator: "; ") }
                 return [.strong(hypothesis.id), .text(line)]
-            }))
+            })))
         }
         if !r.triggerNotes.isEmpty {
             blocks.append(.paragraph([.strong("Trigger notes")]))
-            blocks.append(.bullets(r.triggerNotes.map { [.text($0)] }))
+            let notes = r.triggerNotes
+            blocks.append(.bullets(PostmortemDocument.Made(groups: notes.count) { [[.text(notes[$0])]] }))
         }
         return blocks
     }
@@ -139,12 +138,12 @@ struct AppendixWriter {
     func misleadingPaths() -> [PostmortemDocument.Block] {
         var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Misleading paths")]
         guard !model.misleadingPaths.isEmpty else { return blocks + [.paragraph([.text("No hypothesis was ruled out.")])] }
-        blocks.append(.bullets(model.misleadingPaths.map { path in
+        blocks.append(.bullets(PostmortemDocument.Made(model.misleadingPaths.map { path in
             var line = " \(path.hypothesis) — raised at \(text.clock(path.raisedAt)) by \(path.raisedBy), ruled out at \(text.clock(path.ruledOutAt))"
             if !path.reason.isEmpty { line += ": " + path.reason }
             if !path.evidence.isEmpty { line += ". Evidence: " + path.evidence.map { text.citation($0) }.joined(separator: "; ") }
             return [.strong(path.id), .text(line)]
-        }))
+        })))
         return blocks
     }
 
@@ -183,7 +182,10 @@ struct AppendixWriter {
         var blocks: [PostmortemDocument.Block] = [.heading(level: 3, text: "Lessons in full")]
         for (title, list) in [("What went well", lessons.wentWell), ("What went wrong", lessons.wentWrong), ("Where we got lucky", lessons.lucky)] where !list.isEmpty {
             blocks.append(.paragraph([.strong(title)]))
-            blocks.append(.bullets(list.map { [.text("\($0.text) (\($0.by), \(text.clock($0.at)))")] }))
+            blocks.append(.bullets(PostmortemDocument.Made(groups: list.count) { index in
+                let lesson = list[index]
+                return [[.text("\(lesson.text) (\(lesson.by), \(text.clock(lesson.at)))")]]
+            }))
         }
         return blocks
     }

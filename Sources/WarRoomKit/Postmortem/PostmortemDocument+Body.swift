@@ -201,7 +201,7 @@ struct BodyWriter {
         if curated.events.isEmpty {
             blocks.append(.paragraph([.text("No events were recorded.")]))
         } else {
-            blocks.append(.bullets(curated.events.map(bullet)))
+            blocks.append(.bullets(PostmortemDocument.Made(curated.events.map(bullet))))
         }
         var notes: [String] = []
         if curated.leftOut > 0 {
@@ -391,7 +391,7 @@ struct BodyWriter {
             } else {
                 var items = list.prefix(Self.lessonLimit).map { [PostmortemDocument.Inline.text(BriefText.brief($0.text, words: 8))] }
                 if list.count > Self.lessonLimit { items.append([.text("\(list.count - Self.lessonLimit) more in the Appendix.")]) }
-                blocks.append(.bullets(items))
+                blocks.append(.bullets(PostmortemDocument.Made(items)))
             }
         }
         return blocks

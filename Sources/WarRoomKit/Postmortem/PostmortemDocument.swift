@@ -29,14 +29,55 @@ struct PostmortemDocument {
         var header: [String]
         /// Columns of figures, aligned right.
         var numeric: [Bool]
-        var rows: [[String]]
+        var rows: Made<[String]>
+
+        init(header: [String], numeric: [Bool], rows: [[String]]) {
+            self.init(header: header, numeric: numeric, rows: Made(rows))
+        }
+
+        init(header: [String], numeric: [Bool], rows: Made<[String]>) {
+            self.header = header
+            self.numeric = numeric
+            self.rows = rows
+        }
+    }
+
+    /// A block's bullets or rows, made when the document is written: a long incident's lists
+    /// (lessons, configuration changes) are tens of thousands of items, never held as text.
+    /// Made in groups: the items made from one of the model's (a change and its lines) are made
+    /// together.
+    struct Made<Item: Equatable>: Sequence, Equatable, ExpressibleByArrayLiteral {
+        private let groups: Int
+        private let make: (Int) -> [Item]
+
+        init(_ items: [Item]) {
+            groups = items.count
+            make = { [items[$0]] }
+        }
+
+        init(arrayLiteral items: Item...) { self.init(items) }
+
+        /// `groups` groups of items, group `i` made by `make(i)`.
+        init(groups: Int, make: @escaping (Int) -> [Item]) {
+            self.groups = groups
+            self.make = make
+        }
+
+        /// Whether there are no groups (a group is never empty).
+        var isEmpty: Bool { groups == 0 }
+
+        func makeIterator() -> FlattenSequence<LazyMapSequence<Range<Int>, [Item]>>.Iterator {
+            (0..<groups).lazy.map(make).joined().makeIterator()
+        }
+
+        static func == (a: Made, b: Made) -> Bool { a.elementsEqual(b) }
     }
 
     enum Block: Equatable {
         /// A heading within a section (`###`, `####`).
         case heading(level: Int, text: String)
         case paragraph([Inline])
-        case bullets([[Inline]])
+        case bullets(Made<[Inline]>)
         case tasks([Task])
         case table(Table)
         /// Where the HTML form puts its chart.

@@ -136,7 +136,7 @@ extension PostmortemModel {
         /// What users saw: the `impact` statement.
         public var impact: String?
         /// Notes tagged `#impact`.
-        public var impactNotes: [String]
+        public var impactNotes: PostmortemList<String>
         /// Share of users who had requests fail because of the incident within `impactWindow`, 0…1.
         public var usersAffected: Double?
         public var usersAffectedSource: UsersAffectedSource?
@@ -291,7 +291,7 @@ extension PostmortemModel {
         public var confirmed: [ConfirmedHypothesis]
         public var trigger: String?
         /// Notes tagged `#trigger`.
-        public var triggerNotes: [String]
+        public var triggerNotes: PostmortemList<String>
         public var mitigatedAt: Instant?
         /// The text given when `mitigated` was marked.
         public var mitigation: String?
@@ -300,7 +300,7 @@ extension PostmortemModel {
         public var resolutionText: String?
         /// Action items of type `mitigate`.
         public var mitigationActions: [Task]
-        public var configChanges: [ConfigChange]
+        public var configChanges: PostmortemList<ConfigChange>
         /// The milestone the comparisons are made around (`mitigated`, else `resolved`).
         public var pivotMilestone: String?
         public var pivot: Instant?
@@ -515,9 +515,9 @@ extension PostmortemModel {
 
     /// Lessons Learned.
     public struct Lessons: Sendable, Equatable {
-        public var wentWell: [Lesson]
-        public var wentWrong: [Lesson]
-        public var lucky: [Lesson]
+        public var wentWell: PostmortemList<Lesson>
+        public var wentWrong: PostmortemList<Lesson>
+        public var lucky: PostmortemList<Lesson>
     }
 
     /// The outcome of a playbook check.

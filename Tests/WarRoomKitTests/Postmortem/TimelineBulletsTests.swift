@@ -32,7 +32,7 @@ import Testing
         var fast = PostmortemDocument(title: "T", warnings: [], header: [], body: [], appendix: nil)
         fast.body = [PostmortemDocument.Section(id: "a", title: "A", blocks: [.timeline(bullets)])]
         var runs = fast
-        runs.body = [PostmortemDocument.Section(id: "a", title: "A", blocks: [.bullets(bullets.items.map(bullets.inlines))])]
+        runs.body = [PostmortemDocument.Section(id: "a", title: "A", blocks: [.bullets(PostmortemDocument.Made(bullets.items.map(bullets.inlines)))])]
         return (fast, runs)
     }
 
