@@ -135,7 +135,7 @@ public enum Postmortem {
             let window = model.summary.impactWindow
             let chartSpan = drawChart ? (builder.earliestAt ?? state.openedAt)...max(state.lastAt, builder.earliestAt ?? state.openedAt) : nil
             let impactSpan = window.flatMap { $0.through >= $0.from ? $0.from...$0.through : nil }
-            if let outcome = PostmortemSimulation.rerun(openData: state.openData, commands: RecordedLBCommand.from(entries: (builder.kept(.lb) + builder.simulationInjects).sorted { $0.seq < $1.seq }),
+            if let outcome = PostmortemSimulation.rerun(openData: state.openData, commands: { RecordedLBCommand.from(entries: (builder.kept(.lb) + builder.simulationInjects).sorted { $0.seq < $1.seq }) },
                                                         chart: chartSpan, impact: impactSpan, folders: scenarioFolders)
             {
                 model.apply(outcome, window: window)

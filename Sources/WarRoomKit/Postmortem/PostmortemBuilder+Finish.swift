@@ -234,23 +234,51 @@ extension PostmortemBuilder {
     /// read (`PostmortemTimeline`), so a long incident's are never all held.
     func makeTimeline(_ record: Corrections) -> PostmortemTimeline {
         let escalations = Set(kept(.escalation).filter { record.isLive($0) && $0.data["rule"] == nil }.map(\.at))
-        var order: [(at: Instant, seq: Int, position: Int32)] = []
+        // Bullets come in order of when they took effect, which is transcript order but for a
+        // few (a backdated milestone, a clock gone back): those are set aside and sorted, then
+        // merged with the rest, so that what is held while ordering is the few, not every bullet.
+        typealias Bullet = (at: Instant, seq: Int, position: Int32)
+        func precedes(_ a: Bullet, _ b: Bullet) -> Bool { (a.at, a.seq, a.position) < (b.at, b.seq, b.position) }
+        var inOrder = (ats: SpillColumn<Instant>(spillingTo: spill), seqs: SpillColumn<Int>(spillingTo: spill), positions: SpillColumn<Int32>(spillingTo: spill))
+        var setAside: [Bullet] = []
+        var latest: Bullet?
+        func place(_ bullet: Bullet) {
+            if let last = latest, precedes(bullet, last) {
+                setAside.append(bullet)
+                return
+            }
+            inOrder.ats.append(bullet.at)
+            inOrder.seqs.append(bullet.seq)
+            inOrder.positions.append(bullet.position)
+            latest = bullet
+        }
         for position in notable.indices {
             // An entry put down said, when it was folded, whether it makes a bullet, and its
             // bullet is at its own time: it is not read again here.
             if notable.isPutDown(position) {
                 let seq = notable.seq(position)
                 guard let at = notable.bulletTime(position), record.retracted[seq] == nil else { continue }
-                order.append((at, seq, Int32(position)))
+                place((at, seq, Int32(position)))
                 continue
             }
             guard let item = timelineItem(notable[position], record, escalationTimes: escalations) else { continue }
-            order.append((item.at, item.seq, Int32(position)))
+            place((item.at, item.seq, Int32(position)))
         }
         // Backdated milestones take their place among what happened then; ties keep transcript order.
-        order.sort { $0.at != $1.at ? $0.at < $1.at : $0.seq < $1.seq }
+        setAside.sort(by: precedes)
+        var positions = SpillColumn<Int32>(spillingTo: spill)
+        var next = 0
+        for index in inOrder.positions.indices {
+            let bullet = (inOrder.ats[index], inOrder.seqs[index], inOrder.positions[index])
+            while next < setAside.count, precedes(setAside[next], bullet) {
+                positions.append(setAside[next].position)
+                next += 1
+            }
+            positions.append(bullet.2)
+        }
+        for bullet in setAside[next...] { positions.append(bullet.position) }
         let maker = PostmortemTimeline.Maker(builder: self, record: record, escalations: escalations)
-        return PostmortemTimeline(maker: maker, positions: order.map(\.position))
+        return PostmortemTimeline(maker: maker, positions: positions)
     }
 
     /// The full timeline's bullet for a kept entry, nil when it makes none.
@@ -687,11 +715,11 @@ extension PostmortemBuilder {
         var positions: [String: SpillColumn<Int32>] = [:]
         let notes = kept(.note)
         for index in notes.indices where record.retracted[notes.seq(index)] == nil {
-            let tags = Self.tags(notes[index], record)
-            guard !tags.isEmpty else { continue }
-            var seen: Set<String> = []
-            for tag in tags where Self.postmortemTags.contains(tag) && seen.insert(tag).inserted {
-                positions[tag, default: SpillColumn(spillingTo: spill)].append(Int32(notes.positions[index]))
+            let position = Int(notes.positions[index])
+            // Its tags as recorded, unless an amend replaced its text, tags and all.
+            let bits = record.amended[notes.seq(index)] == nil ? notable.tagBits(position) : Self.tagBits(Self.tags(notes[index], record))
+            for (bit, tag) in Self.postmortemTagOrder.enumerated() where bits & 1 << bit != 0 {
+                positions[tag, default: SpillColumn(spillingTo: spill)].append(Int32(position))
             }
         }
         let builder = self
@@ -720,7 +748,23 @@ extension PostmortemBuilder {
     }
 
     /// The tags the postmortem reads, as written in a note.
-    static let postmortemTags: Set<String> = ["went-well", "went-wrong", "lucky", "trigger", "impact"]
+    static let postmortemTags: Set<String> = Set(postmortemTagOrder)
+    /// The same, in the order of their bits (`tagBits`).
+    static let postmortemTagOrder = ["went-well", "went-wrong", "lucky", "trigger", "impact"]
+
+    /// Which of the postmortem's tags are among `tags`, as bits.
+    static func tagBits(_ tags: [String]) -> UInt8 {
+        var bits: UInt8 = 0
+        for (bit, tag) in postmortemTagOrder.enumerated() where tags.contains(tag) { bits |= 1 << bit }
+        return bits
+    }
+
+    /// The postmortem's tags a note was recorded with (in its text, or with it), as bits.
+    static func tagBits(_ note: TranscriptEntry) -> UInt8 {
+        var tags = tagged(note.text).tags
+        if let recorded = note.data["tags"]?.arrayValue { tags += recorded.compactMap { $0.stringValue.map { $0.lowercased() } } }
+        return tagBits(tags)
+    }
 
     /// The text without the postmortem's own tags (`#went-well` …), which say where a note goes
     /// rather than what it says.

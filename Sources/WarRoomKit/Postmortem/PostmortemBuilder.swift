@@ -18,7 +18,7 @@ struct PostmortemBuilder {
     /// The last readable `probe: range` entry (an incident worked against Prometheus).
     var measuredRange: TranscriptEntry?
     /// Positions in `notable` by kind, so that each section visits only its own entries.
-    var byKind: [EntryKind: [Int]] = [:]
+    var byKind: [EntryKind: SpillColumn<Int32>] = [:]
     /// Positions in `notable` of the playbook's reminders to page someone (`timer` entries of
     /// the `escalation` timer), told apart as they are folded: a long incident's reminders are
     /// put down, and the story reads only these.
@@ -218,7 +218,7 @@ struct PostmortemBuilder {
     }
 
     private mutating func keep(_ entry: TranscriptEntry, _ place: TranscriptStream.LinePlace?) {
-        byKind[entry.kind, default: []].append(notable.count)
+        byKind[entry.kind, default: SpillColumn(spillingTo: spill)].append(Int32(notable.count))
         notable.append(entry, place: place)
     }
 
@@ -231,7 +231,8 @@ struct PostmortemBuilder {
         /// flipped (so negative).
         private var slots: SpillColumn<Int>
         /// Per kept entry: its line's length, for one put down, with `bulletBit` set when the
-        /// entry makes a bullet of the full timeline.
+        /// entry makes a bullet of the full timeline; for a note, the postmortem's tags it was
+        /// recorded with (`tagShift`), so that the lessons are found without reading every note.
         private var lengths: SpillColumn<UInt32>
         /// Per kept entry: its seq and time, so that an entry put down need not be read again
         /// to tell whether it was retracted, or where its bullet goes.
@@ -247,6 +248,10 @@ struct PostmortemBuilder {
             kinds = SpillColumn(spillingTo: file)
         }
         private static let bulletBit: UInt32 = 1 << 31
+        /// Where a note's tag bits begin (bit `i` for `PostmortemBuilder.postmortemTagOrder[i]`);
+        /// a line put down is shorter than `1 << tagShift` bytes.
+        private static let tagShift: UInt32 = 26
+        private static let lengthMask: UInt32 = (1 << tagShift) - 1
         /// Where entries put down are read from; nil while every entry is held.
         fileprivate(set) var reader: TranscriptLineReader?
 
@@ -263,7 +268,7 @@ struct PostmortemBuilder {
         subscript(position: Int) -> TranscriptEntry {
             let slot = slots[position]
             if slot >= 0 { return held[slot] }
-            let place = TranscriptStream.LinePlace(offset: ~slot, length: Int(lengths[position] & ~Self.bulletBit))
+            let place = TranscriptStream.LinePlace(offset: ~slot, length: Int(lengths[position] & Self.lengthMask))
             // The entry read again must be the one folded: the same seq, kind and time. (One
             // changed otherwise, that no longer makes the bullet it made, is told by the
             // timeline: `PostmortemTimeline.Maker.unmade`.)
@@ -284,6 +289,10 @@ struct PostmortemBuilder {
         /// Entry `position`'s kind, without reading it again.
         func kind(_ position: Int) -> EntryKind { kinds[position] }
 
+        /// The postmortem's tags note `position` was recorded with, as bits
+        /// (`PostmortemBuilder.tagBits`).
+        func tagBits(_ position: Int) -> UInt8 { UInt8(truncatingIfNeeded: (lengths[position] & ~Self.bulletBit) >> Self.tagShift) }
+
         /// Whether entry `position` was put down.
         func isPutDown(_ position: Int) -> Bool { slots[position] < 0 }
 
@@ -296,13 +305,14 @@ struct PostmortemBuilder {
             seqs.append(entry.seq)
             ats.append(entry.at)
             kinds.append(entry.kind)
-            if reader != nil, let place, place.length < Int(Self.bulletBit), Self.putDownKinds.contains(entry.kind) {
+            let tags = entry.kind == .note ? UInt32(PostmortemBuilder.tagBits(entry)) << Self.tagShift : 0
+            if reader != nil, let place, place.length <= Int(Self.lengthMask), Self.putDownKinds.contains(entry.kind) {
                 slots.append(~place.offset)
-                lengths.append(UInt32(place.length) | (PostmortemBuilder.makesBullet(entry) ? Self.bulletBit : 0))
+                lengths.append(UInt32(place.length) | tags | (PostmortemBuilder.makesBullet(entry) ? Self.bulletBit : 0))
                 return
             }
             slots.append(held.count)
-            lengths.append(0)
+            lengths.append(tags)
             held.append(Self.lean(entry))
         }
 
@@ -321,21 +331,26 @@ struct PostmortemBuilder {
     /// The kept entries of the given kinds, in transcript order: a view of them, not a copy
     /// (a long incident's steps alone are tens of thousands of entries).
     func kept(_ kinds: EntryKind...) -> KeptEntries {
-        KeptEntries(notable: notable, positions: kinds.count == 1 ? byKind[kinds[0]] ?? [] : kinds.flatMap { byKind[$0] ?? [] }.sorted())
+        let empty = SpillColumn<Int32>(spillingTo: nil)
+        guard kinds.count > 1 else { return KeptEntries(notable: notable, positions: byKind[kinds[0]] ?? empty) }
+        var merged = SpillColumn<Int32>(spillingTo: spill)
+        merged.append(contentsOf: kinds.flatMap { byKind[$0] ?? empty }.sorted())
+        return KeptEntries(notable: notable, positions: merged)
     }
 
     /// Some of the kept entries, in transcript order.
     struct KeptEntries: RandomAccessCollection {
         let notable: KeptStore
-        let positions: [Int]
+        /// Their positions in `notable`.
+        let positions: SpillColumn<Int32>
 
         var startIndex: Int { 0 }
         var endIndex: Int { positions.count }
-        subscript(index: Int) -> TranscriptEntry { notable[positions[index]] }
+        subscript(index: Int) -> TranscriptEntry { notable[Int(positions[index])] }
         /// Entry `index`'s seq, without reading it again.
-        func seq(_ index: Int) -> Int { notable.seq(positions[index]) }
+        func seq(_ index: Int) -> Int { notable.seq(Int(positions[index])) }
         /// Entry `index`'s kind, without reading it again.
-        func kind(_ index: Int) -> EntryKind { notable.kind(positions[index]) }
+        func kind(_ index: Int) -> EntryKind { notable.kind(Int(positions[index])) }
     }
 
     /// The probe result recorded as entry `seq`, if one was.

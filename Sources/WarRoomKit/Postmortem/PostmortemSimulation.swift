@@ -29,7 +29,7 @@ enum PostmortemSimulation {
     ///   - impact: the window to measure users affected over, or nil.
     ///   - folders: playbook folders to find the scenario by id when its recorded path cannot be read.
     /// - Returns: nil when the incident is not a drill.
-    static func rerun(openData: JSONObject, commands: [RecordedLBCommand], chart: ClosedRange<Instant>?, impact: ClosedRange<Instant>?,
+    static func rerun(openData: JSONObject, commands recorded: () -> [RecordedLBCommand], chart: ClosedRange<Instant>?, impact: ClosedRange<Instant>?,
                       folders: [String]) -> Outcome?
     {
         guard let record = openData["scenario"], record != .null else { return nil }
@@ -51,6 +51,9 @@ enum PostmortemSimulation {
         guard span <= SimulatedTarget.longestDrill else {
             return Outcome(note: "the drill spans \(MetricText.duration(milliseconds: span)) of simulated time, longer than the \(SimulatedTarget.spanText(SimulatedTarget.longestDrill)) a drill simulates")
         }
+        // Gathered only now that the scenario is known to be re-run: a long incident's commands
+        // are thousands.
+        let commands = recorded()
         var outcome = Outcome()
         do {
             if let chart { outcome.series = try samples(scenario, commands: commands, over: chart) }

@@ -8,7 +8,7 @@ public struct PostmortemTimeline: RandomAccessCollection, Sendable, Equatable, E
     private enum Storage: Sendable {
         case items([PostmortemModel.TimelineItem])
         /// The maker, and the positions of the kept entries the bullets come from, in order.
-        case made(Maker, [Int32])
+        case made(Maker, SpillColumn<Int32>)
     }
 
     private let storage: Storage
@@ -17,7 +17,7 @@ public struct PostmortemTimeline: RandomAccessCollection, Sendable, Equatable, E
     public init(arrayLiteral items: PostmortemModel.TimelineItem...) { storage = .items(items) }
 
     /// Bullets made by `maker` from the kept entries at `positions`, in that order.
-    init(maker: Maker, positions: [Int32]) { storage = .made(maker, positions) }
+    init(maker: Maker, positions: SpillColumn<Int32>) { storage = .made(maker, positions) }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int {

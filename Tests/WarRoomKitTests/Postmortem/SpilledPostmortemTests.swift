@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import WarRoomKit
+
+/// A long transcript's postmortem spills its columns (positions, places, probe readings) to a
+/// temporary file and makes its long lists when they are read. What it says must not change.
+@Suite struct SpilledPostmortemTests {
+    static func compiled(_ fixture: TranscriptFixture) throws -> (held: PostmortemModel, spilled: PostmortemModel) {
+        let path = try PutDownEntriesTests.written(fixture)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return (try Postmortem.compile(transcriptPath: path, puttingDownPast: .max),
+                try Postmortem.compile(transcriptPath: path, puttingDownPast: 0, spillPageShift: 1))
+    }
+
+    /// Entries dated out of order (backdated milestones, a clock set back and forward) among
+    /// many in order: the timeline is every bullet once, by when it took effect, ties by seq.
+    @Test func theTimelineIsInOrderOfWhenEachBulletTookEffect() throws {
+        var t = TranscriptFixture()
+        var expected: [(at: Instant, seq: Int)] = [(t.now, 1)]
+        let clocks = ["03:40", "03:41", "03:41", "03:39", "03:50", "03:45", "03:45", "03:55", "03:31", "04:10", "04:00", "04:10", "04:20"]
+        for (index, clock) in clocks.enumerated() {
+            t.at(clock)
+            let seq = t.note("Note \(index)")
+            expected.append((t.now, seq))
+            if index % 4 == 2 {
+                // Marked now, taking effect earlier.
+                let milestone = ["detected", "acknowledged", "mitigated"][index / 4]
+                let seq = t.mark(milestone, at: "03:3\(index % 10)")
+                expected.append((TranscriptFixture.time("03:3\(index % 10)"), seq))
+            }
+        }
+        let (held, spilled) = try Self.compiled(t)
+        let order = expected.sorted { ($0.at, $0.seq) < ($1.at, $1.seq) }.map(\.seq)
+        #expect(held.timeline.map(\.seq) == order)
+        #expect(spilled.timeline.map(\.seq) == order)
+        #expect(held == spilled)
+    }
+
+    /// Lessons, notes for the Root Cause and the Issue Summary, and configuration changes,
+    /// made when read: amends, retractions and tags given with the note or in its text.
+    @Test func theLongListsAreMadeAsTheyWereHeld() throws {
+        var t = TranscriptFixture.originalIncident()
+        t.at("11:40")
+        t.note("Paging worked #went-well")
+        t.note("Recorded tags", tags: ["went-wrong", "lucky"])
+        let amended = t.note("Will be amended #went-well")
+        t.add(.amend, text: "Amended away from lessons #trigger", data: ["target": .number(Double(amended))])
+        let retracted = t.note("Retracted #impact")
+        t.add(.retract, text: "wrong", data: ["target": .number(Double(retracted))])
+        t.note("Twice #lucky #lucky and #impact")
+        let (held, spilled) = try Self.compiled(t)
+        // After the incident's own lessons.
+        #expect(held.lessons.wentWell.map(\.text).suffix(2) == ["Rollback took effect in minutes", "Paging worked"])
+        #expect(held.lessons.wentWrong.map(\.text).suffix(2) == ["Nobody checked the weights after the maintenance", "Recorded tags"])
+        #expect(held.lessons.lucky.map(\.text).suffix(3) == ["Traffic was low at night", "Recorded tags", "Twice and"])
+        #expect(held.resolution.triggerNotes.contains("Amended away from lessons"))
+        #expect(held.summary.impactNotes.contains("Twice and") && !held.summary.impactNotes.contains("Retracted"))
+        #expect(held.lessons == spilled.lessons)
+        #expect(held.resolution.triggerNotes == spilled.resolution.triggerNotes && held.summary.impactNotes == spilled.summary.impactNotes)
+        #expect(!held.resolution.configChanges.isEmpty)
+        #expect(held.resolution.configChanges == spilled.resolution.configChanges && held.resolution.steps == spilled.resolution.steps)
+        for format in PostmortemFormat.allCases {
+            #expect(PostmortemRenderer.render(held, format: format) == PostmortemRenderer.render(spilled, format: format), "\(format)")
+        }
+    }
+}
