@@ -885,11 +885,12 @@ extension PostmortemBuilder {
     func makeChart(_ series: [ProbeSeries], steps: [PostmortemModel.ConfigStep]) -> PostmortemModel.Chart {
         func points(_ probe: String, _ metric: String) -> [PostmortemModel.ChartPoint] {
             guard let kind = series.first(where: { $0.probe == probe }), let index = kind.metricIndex[metric] else { return [] }
-            let all = kind.rows.indices.compactMap { row -> PostmortemModel.ChartPoint? in
-                guard let value = kind.rows.value(row, index), value.isFinite else { return nil }
-                return PostmortemModel.ChartPoint(at: kind.rows.ats[row], value: value)
-            }
-            return Self.thinned(all)
+            // Read twice rather than collected: a long incident's readings are hundreds of thousands.
+            let rows = kind.rows
+            return Self.thinned(rows.indices.lazy.compactMap { row -> PostmortemModel.ChartPoint? in
+                guard let value = rows.value(row, index), value.isFinite else { return nil }
+                return PostmortemModel.ChartPoint(at: rows.ats[row], value: value)
+            })
         }
         var markers = Milestone.allCases.compactMap { milestone in
             state.milestone(milestone).map { PostmortemModel.ChartMarker(label: milestone.rawValue, at: $0) }
@@ -950,11 +951,17 @@ extension PostmortemBuilder {
 
     /// At most `PostmortemLimits.chartPoints` points: the largest value of each equal time
     /// interval, so that peaks (what an incident chart is read for) survive.
-    static func thinned(_ points: [PostmortemModel.ChartPoint]) -> [PostmortemModel.ChartPoint] {
+    static func thinned(_ points: some Sequence<PostmortemModel.ChartPoint>) -> [PostmortemModel.ChartPoint] {
         let limit = PostmortemLimits.chartPoints
-        guard points.count > limit, let first = points.first?.at, let last = points.last?.at, last > first else {
-            return points
+        var count = 0
+        var first: Instant?
+        var last: Instant?
+        for point in points {
+            count += 1
+            if first == nil { first = point.at }
+            last = point.at
         }
+        guard count > limit, let first, let last, last > first else { return Array(points) }
         let span = last - first
         var buckets = [PostmortemModel.ChartPoint?](repeating: nil, count: limit)
         for point in points {
