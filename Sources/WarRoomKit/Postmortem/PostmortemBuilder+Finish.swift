@@ -905,7 +905,10 @@ extension PostmortemBuilder {
             case .mitigation, .other: break
             }
         }
-        for change in kept(.lb).compactMap(LoadBalancerChangeRecord.init(entry:)) where change.changesConfiguration && state.retractions[change.seq] == nil {
+        // One command at a time: a long incident has thousands.
+        let commands = kept(.lb)
+        for index in commands.indices where state.retractions[commands.seq(index)] == nil {
+            guard let change = LoadBalancerChangeRecord(entry: commands[index]), change.changesConfiguration else { continue }
             markers.append(PostmortemModel.ChartMarker(label: change.versionLabel, at: change.at, kind: .change))
         }
         markers.sort { $0.at < $1.at }
