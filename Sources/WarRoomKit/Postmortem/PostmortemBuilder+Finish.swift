@@ -21,7 +21,8 @@ extension PostmortemBuilder {
         }
         let metrics = makeMetrics()
         var resolution = makeResolution(record, liveSeries: liveSeries)
-        resolution.steps = makeConfigSteps(resolution.configChanges)
+        let (steps, changeMarks) = makeConfigSteps(resolution.configChanges)
+        resolution.steps = steps
         resolution.relief = makeRelief(resolution, liveSeries: liveSeries)
         let tasks = state.actions.compactMap { record.actions[$0.id] }.map(Self.task)
         var summary = makeSummary(record, liveSeries: liveSeries, resolution: resolution)
@@ -42,7 +43,7 @@ extension PostmortemBuilder {
             metrics: metrics,
             lessons: makeLessons(record),
             adherence: makeAdherence(record),
-            evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries, steps: resolution.steps)),
+            evidence: PostmortemModel.Evidence(probes: liveSeries.compactMap(Self.table), chart: makeChart(liveSeries, steps: resolution.steps, changes: changeMarks)),
             warnings: warnings,
             entriesBackwards: firstBackwards.map { PostmortemModel.EntriesBackwards(count: backwards, firstSeq: $0.seq) },
             notifications: state.notifications.values.filter { state.retractions[$0.seq] == nil }.sorted { $0.seq < $1.seq })
@@ -423,6 +424,7 @@ extension PostmortemBuilder {
             default: false
             }
         case .shell: entry.data["command"]?.stringValue != nil
+        case .lb: isConfigChange(entry)
         default: false
         }
     }
@@ -517,7 +519,9 @@ extension PostmortemBuilder {
         var positions = SpillColumn<Int32>(spillingTo: spill)
         let commands = kept(.lb)
         for index in commands.indices where record.retracted[commands.seq(index)] == nil {
-            if LoadBalancerChangeRecord(entry: commands[index])?.changesConfiguration == true { positions.append(Int32(commands.positions[index])) }
+            // A command put down said, when it was folded, whether it changed the configuration.
+            let position = Int(commands.positions[index])
+            if notable.makesBullet(position) ?? Self.isConfigChange(commands[index]) { positions.append(Int32(position)) }
         }
         let builder = self
         let changes = PostmortemList(positions: positions) { position in
@@ -807,21 +811,61 @@ extension PostmortemBuilder {
     // MARK: - Adherence
 
     func makeAdherence(_ record: Corrections) -> PostmortemModel.Adherence {
-        var steps: [PostmortemModel.StepRecord] = []
-        var index: [String: Int] = [:]
-        func slot(_ step: String, _ phase: String?) -> Int {
+        // Folded as the steps and reminders were read, unless a correction touches one of them:
+        // then folded again from the kept entries, as corrected (a long incident's are tens of
+        // thousands, put down, and read again only then).
+        var fold = adherence
+        if correctsAStepOrReminder(record) {
+            fold = AdherenceFold()
+            for entry in kept(.step, .timer) where record.isLive(entry) { fold.add(entry, text: record.text(entry)) }
+        }
+        return fold.finished { check, seq in Self.checkResult(check, evidence: cited(seq, record).first) }
+    }
+
+    /// Whether an entry retracted or amended is a step or a reminder (or may be: kept entries
+    /// whose seqs do not rise, in a transcript that fails verification, are not searched).
+    func correctsAStepOrReminder(_ record: Corrections) -> Bool {
+        guard !record.retracted.isEmpty || !record.amended.isEmpty else { return false }
+        guard keptSeqsRise else { return true }
+        for kind in [EntryKind.step, .timer] {
+            guard let positions = byKind[kind], !positions.isEmpty else { continue }
+            func has(_ seq: Int) -> Bool {
+                var low = 0
+                var high = positions.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if notable.seq(Int(positions[mid])) < seq { low = mid + 1 } else { high = mid }
+                }
+                return low < positions.count && notable.seq(Int(positions[low])) == seq
+            }
+            if record.retracted.keys.contains(where: has) || record.amended.keys.contains(where: has) { return true }
+        }
+        return false
+    }
+
+    /// The playbook adherence table, folded one step or reminder at a time, in transcript order.
+    struct AdherenceFold {
+        private var steps: [PostmortemModel.StepRecord] = []
+        private var index: [String: Int] = [:]
+        /// By step: the check its last `done` with one recorded, and that entry's seq. What the
+        /// check was judged on is cited once every correction is known.
+        private var checks: [Int: (check: JSONObject, seq: Int)] = [:]
+
+        private mutating func slot(_ step: String, _ phase: String?) -> Int {
             if let known = index[step] { return known }
             index[step] = steps.count
             steps.append(PostmortemModel.StepRecord(step: step, phase: phase, status: .incomplete, overdue: false))
             return steps.count - 1
         }
-        for entry in kept(.step, .timer) where record.isLive(entry) {
+
+        /// Folds a live `step` or `timer` entry in; `text` is its text as corrected.
+        mutating func add(_ entry: TranscriptEntry, text: String) {
             let data = entry.data
             if entry.kind == .timer, let step = data["step"]?.stringValue {
                 steps[slot(step, entry.phase)].overdue = true
-                continue
+                return
             }
-            guard let event = StepEvent(entry: entry) else { continue }
+            guard entry.kind == .step, let event = StepEvent(entry: entry) else { return }
             let at = slot(event.step, entry.phase)
             let reason = event.reason
             switch event.status {
@@ -833,21 +877,25 @@ extension PostmortemBuilder {
                 steps[at].endedAt = entry.at
                 steps[at].by = entry.by
                 steps[at].reason = reason
-                if let check = event.check {
-                    steps[at].check = Self.checkResult(check, evidence: cited(entry.seq, record).first)
-                }
+                if let check = event.check { checks[at] = (check, entry.seq) }
             case .skipped:
                 steps[at].status = .skipped
                 steps[at].endedAt = entry.at
                 steps[at].by = entry.by
-                steps[at].reason = reason ?? (record.text(entry).isEmpty ? nil : record.text(entry))
+                steps[at].reason = reason ?? (text.isEmpty ? nil : text)
             case .overdue:
                 steps[at].overdue = true
             case .pending, nil:
                 break
             }
         }
-        return PostmortemModel.Adherence(steps: steps)
+
+        /// The table, each check judged by `judge` (nil leaves a step without one).
+        func finished(judging judge: (JSONObject, Int) -> PostmortemModel.CheckResult?) -> PostmortemModel.Adherence {
+            var steps = steps
+            for (at, recorded) in checks { steps[at].check = judge(recorded.check, recorded.seq) }
+            return PostmortemModel.Adherence(steps: steps)
+        }
     }
 
     // MARK: - Evidence
@@ -882,7 +930,8 @@ extension PostmortemBuilder {
         return PostmortemModel.ProbeTable(probe: kind.probe, sampleCount: count, metrics: kind.metrics, rows: rows, ranges: ranges)
     }
 
-    func makeChart(_ series: [ProbeSeries], steps: [PostmortemModel.ConfigStep]) -> PostmortemModel.Chart {
+    /// - Parameter changes: when each live configuration change was made, and the version it made.
+    func makeChart(_ series: [ProbeSeries], steps: [PostmortemModel.ConfigStep], changes: [(at: Instant, version: Int?)]) -> PostmortemModel.Chart {
         func points(_ probe: String, _ metric: String) -> [PostmortemModel.ChartPoint] {
             guard let kind = series.first(where: { $0.probe == probe }), let index = kind.metricIndex[metric] else { return [] }
             // Read twice rather than collected: a long incident's readings are hundreds of thousands.
@@ -905,11 +954,8 @@ extension PostmortemBuilder {
             case .mitigation, .other: break
             }
         }
-        // One command at a time: a long incident has thousands.
-        let commands = kept(.lb)
-        for index in commands.indices where state.retractions[commands.seq(index)] == nil {
-            guard let change = LoadBalancerChangeRecord(entry: commands[index]), change.changesConfiguration else { continue }
-            markers.append(PostmortemModel.ChartMarker(label: change.versionLabel, at: change.at, kind: .change))
+        for change in changes {
+            markers.append(PostmortemModel.ChartMarker(label: change.version.map { "v\($0)" } ?? "change", at: change.at, kind: .change))
         }
         markers.sort { $0.at < $1.at }
         let window = impactWindow()

@@ -18,9 +18,14 @@ extension PostmortemBuilder {
     /// started (or before detection); the rollback is the first rollback after it; without a
     /// rollback, the mitigation is the last step before `mitigated`; the permanent fix is the
     /// first step after the rollback or mitigation that comes before the resolution.
-    func makeConfigSteps(_ changes: PostmortemList<PostmortemModel.ConfigChange>) -> [PostmortemModel.ConfigStep] {
+    /// - Returns: the steps, and when each change was made and the version it made, for the
+    ///   chart's markers (read in the same pass: a long incident's changes are made as read).
+    func makeConfigSteps(_ changes: PostmortemList<PostmortemModel.ConfigChange>)
+        -> (steps: [PostmortemModel.ConfigStep], marks: [(at: Instant, version: Int?)])
+    {
         // Runs of changes, as ranges of the list: a long incident's are made as they are read.
         var groups: [Range<Int>] = []
+        var marks: [(at: Instant, version: Int?)] = []
         let mitigated = state.milestone(.mitigated)
         func automated(_ change: PostmortemModel.ConfigChange) -> Bool { !authors.contains(change.by) }
         var last: PostmortemModel.ConfigChange?
@@ -34,6 +39,7 @@ extension PostmortemBuilder {
                 groups.append(index..<index + 1)
             }
             last = change
+            marks.append((change.at, change.version))
         }
         var steps = groups.map { range -> PostmortemModel.ConfigStep in
             let group = changes[range]
@@ -71,7 +77,7 @@ extension PostmortemBuilder {
             let end = state.milestone(.resolved) ?? state.closedAt ?? state.lastAt
             if steps[remedy + 1].from <= end, steps[remedy + 1].rollbackTo == nil { steps[remedy + 1].role = .fix }
         }
-        return steps
+        return (steps, marks)
     }
 
     /// The net effect of a run of changes: for each server and field, where it started and
@@ -230,15 +236,22 @@ extension PostmortemBuilder {
             candidates.append((PostmortemModel.CuratedEvent(at: at, until: until, kind: kind, text: text, by: by, seq: seq, recordedAt: recordedAt,
                                                             highlighted: false), weight))
         }
-        let reminders = escalationReminders.map { notable[$0] }
-            + kept(.escalation).filter { $0.data["rule"] != nil }
+        // The last reminder to page `to` at or before `at`: an escalation an alert rule made,
+        // else the playbook's timer.
+        let ruleEscalations = kept(.escalation).filter { $0.data["rule"] != nil }
+        func lastReminder(to: String, before at: Instant) -> Instant? {
+            if let rule = ruleEscalations.last(where: { $0.at <= at && ($0.data["page"] ?? $0.data["to"])?.stringValue == to }) { return rule.at }
+            guard let times = reminderTimes[to] else { return nil }
+            return times.indices.reversed().lazy.map { times[$0] }.first { $0 <= at }
+        }
         // The first and last live updates: only they are read (a long incident's are put down).
         let updates = kept(.update)
         let firstUpdate = updates.indices.first { record.retracted[updates.seq($0)] == nil }.map { updates[$0] }
         let lastUpdate = updates.indices.last { record.retracted[updates.seq($0)] == nil }.map { updates[$0] }
         var alertsSeen: Set<String> = []
-        var seqsInSteps: [Int: PostmortemModel.ConfigStep] = [:]
-        for step in resolution.steps { for seq in step.seqs { seqsInSteps[seq] = step } }
+        // The steps of the story by the command that opened them.
+        var stepsByFirstSeq: [Int: PostmortemModel.ConfigStep] = [:]
+        for step in resolution.steps { if let first = step.seqs.first { stepsByFirstSeq[first] = step } }
 
         // The kinds this story tells, in transcript order; a load balancer command only when it
         // opens a configuration step.
@@ -246,7 +259,7 @@ extension PostmortemBuilder {
         for index in told.indices {
             let seq = told.seq(index)
             guard record.retracted[seq] == nil else { continue }
-            if told.kind(index) == .lb { guard let step = seqsInSteps[seq], step.seqs.first == seq else { continue } }
+            if told.kind(index) == .lb, stepsByFirstSeq[seq] == nil { continue }
             let entry = told[index]
             let data = entry.data
             switch entry.kind {
@@ -290,13 +303,13 @@ extension PostmortemBuilder {
             case .escalation:
                 guard data["rule"] == nil, let to = data["to"]?.stringValue else { continue }
                 var text = "\(entry.by) escalated to \(to)"
-                if let reminder = reminders.last(where: { $0.at <= entry.at && ($0.data["page"] ?? $0.data["to"])?.stringValue == to }) {
-                    let gap = entry.at - reminder.at
+                if let reminded = lastReminder(to: to, before: entry.at) {
+                    let gap = entry.at - reminded
                     text += gap > 0 ? ", \(MetricText.duration(milliseconds: gap)) after the playbook's reminder to page them" : ", when the playbook reminded to page them"
                 }
                 add(entry.at, .escalation, text, by: entry.by, seq: entry.seq, .important)
             case .lb:
-                guard let step = seqsInSteps[entry.seq], step.seqs.first == entry.seq else { continue }
+                guard let step = stepsByFirstSeq[entry.seq] else { continue }
                 let weight: Weight = step.role == .other ? .optional : .essential
                 add(step.from, until: step.to > step.from ? step.to : nil, .lb, Self.stepHeadline(step), by: step.by.joined(separator: ", "), seq: entry.seq, weight)
             case .error:

@@ -19,10 +19,16 @@ struct PostmortemBuilder {
     var measuredRange: TranscriptEntry?
     /// Positions in `notable` by kind, so that each section visits only its own entries.
     var byKind: [EntryKind: SpillColumn<Int32>] = [:]
-    /// Positions in `notable` of the playbook's reminders to page someone (`timer` entries of
-    /// the `escalation` timer), told apart as they are folded: a long incident's reminders are
-    /// put down, and the story reads only these.
-    var escalationReminders: [Int] = []
+    /// When the playbook reminded to page someone (`timer` entries of the `escalation` timer),
+    /// by whom it said to page (`data.page`, else `data.to`), in transcript order: told apart as
+    /// they are folded, so that the story reads none of a long incident's reminders again.
+    var reminderTimes: [String: SpillColumn<Instant>] = [:]
+    /// The playbook adherence table as the steps and reminders were folded, uncorrected.
+    var adherence = AdherenceFold()
+    /// Whether every kept entry's seq is above the one kept before it (so kept entries can be
+    /// searched by seq).
+    var keptSeqsRise = true
+    private var lastKeptSeq: Int?
     /// `amend` entries, so an amend that was itself retracted can be ignored.
     var amends: [(seq: Int, target: Int, text: String)] = []
     /// Probe results by kind, in order of first use.
@@ -204,7 +210,11 @@ struct PostmortemBuilder {
         case .shell, .timer:
             // A shell command's captured output can be large and the postmortem shows only the
             // command; reminders are not events of the incident, but the Appendix lists them.
-            if entry.kind == .timer, entry.data["timer"]?.stringValue == "escalation" { escalationReminders.append(notable.count) }
+            if entry.kind == .timer, entry.data["timer"]?.stringValue == "escalation",
+               let to = (entry.data["page"] ?? entry.data["to"])?.stringValue
+            {
+                reminderTimes[to, default: SpillColumn(spillingTo: spill)].append(entry.at)
+            }
             keep(entry, place)
         case .resume:
             if entry.data["torn"] != nil { keep(entry, place) }
@@ -218,6 +228,9 @@ struct PostmortemBuilder {
     }
 
     private mutating func keep(_ entry: TranscriptEntry, _ place: TranscriptStream.LinePlace?) {
+        if let last = lastKeptSeq, last >= entry.seq { keptSeqsRise = false }
+        lastKeptSeq = entry.seq
+        if entry.kind == .step || entry.kind == .timer { adherence.add(entry, text: entry.text) }
         byKind[entry.kind, default: SpillColumn(spillingTo: spill)].append(Int32(notable.count))
         notable.append(entry, place: place)
     }
@@ -255,12 +268,9 @@ struct PostmortemBuilder {
         /// Where entries put down are read from; nil while every entry is held.
         fileprivate(set) var reader: TranscriptLineReader?
 
-        /// The kinds put down: what a long incident has by the tens of thousands. The rest
-        /// (milestones, hypotheses, statements, escalations …) are few, and looked up often.
-        /// Load balancer commands are held: several sections read every one, and an incident
-        /// has far fewer of them than of notes (put down, they cost a 1,000,000-entry
-        /// transcript's postmortem 0.3 s for 6 MiB).
-        static let putDownKinds: Set<EntryKind> = [.note, .step, .timer, .update, .shell]
+        /// The kinds put down: what a long incident has by the thousands. The rest (milestones,
+        /// hypotheses, statements, escalations …) are few, and looked up often.
+        static let putDownKinds: Set<EntryKind> = [.note, .step, .timer, .update, .shell, .lb]
 
         var startIndex: Int { 0 }
         var endIndex: Int { slots.count }
@@ -292,6 +302,12 @@ struct PostmortemBuilder {
         /// The postmortem's tags note `position` was recorded with, as bits
         /// (`PostmortemBuilder.tagBits`).
         func tagBits(_ position: Int) -> UInt8 { UInt8(truncatingIfNeeded: (lengths[position] & ~Self.bulletBit) >> Self.tagShift) }
+
+        /// For an entry put down, whether it makes a bullet of the full timeline (for a load
+        /// balancer command: whether it changed the configuration); nil for one held.
+        func makesBullet(_ position: Int) -> Bool? {
+            isPutDown(position) ? lengths[position] & Self.bulletBit != 0 : nil
+        }
 
         /// Whether entry `position` was put down.
         func isPutDown(_ position: Int) -> Bool { slots[position] < 0 }

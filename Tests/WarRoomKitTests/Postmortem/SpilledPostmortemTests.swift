@@ -63,4 +63,34 @@ import Testing
             #expect(PostmortemRenderer.render(held, format: format) == PostmortemRenderer.render(spilled, format: format), "\(format)")
         }
     }
+
+    /// The adherence table is folded as the steps are read, and folded again from the kept
+    /// entries only when a correction touches a step or a reminder: either way, as corrected.
+    @Test func theAdherenceTableIsAsCorrectedWhetherOrNotAStepWasCorrected() throws {
+        var t = TranscriptFixture.originalIncident()
+        t.at("11:40")
+        let note = t.note("A note, later retracted")
+        t.retract(note, "wrong incident")
+        let untouched = try Self.compiled(t)
+        let path = try PutDownEntriesTests.written(t)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Only a note was corrected: the table folded as read is the one given.
+        var builder = PostmortemBuilder()
+        _ = try TranscriptStream.read(path: path, verify: false, placedFold: { entry, place in builder.add(entry, place: place) })
+        #expect(!builder.correctsAStepOrReminder(PostmortemBuilder.Corrections(builder: builder)))
+        #expect(untouched.held.adherence == untouched.spilled.adherence)
+
+        // A skipped step's words amended, and a step marked done then retracted.
+        let skipped = t.step("verify-fix", "skipped", reason: nil, phase: "resolution")
+        let done = t.step("close-out", "done", phase: "resolution")
+        t.amend(skipped, "not needed, the rollback was verified by probes")
+        t.retract(done, "marked by mistake")
+        let corrected = try Self.compiled(t)
+        for model in [corrected.held, corrected.spilled] {
+            let verify = try #require(model.adherence.steps.first { $0.step == "verify-fix" })
+            #expect(verify.status == .skipped && verify.reason == "not needed, the rollback was verified by probes")
+            #expect(!model.adherence.steps.contains { $0.step == "close-out" })
+        }
+        #expect(corrected.held.adherence == corrected.spilled.adherence)
+    }
 }
