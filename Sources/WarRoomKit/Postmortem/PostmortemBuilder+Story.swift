@@ -23,42 +23,26 @@ extension PostmortemBuilder {
     func makeConfigSteps(_ changes: PostmortemList<PostmortemModel.ConfigChange>)
         -> (steps: [PostmortemModel.ConfigStep], marks: [(at: Instant, version: Int?)])
     {
-        // Runs of changes, as ranges of the list: a long incident's are made as they are read.
-        var groups: [Range<Int>] = []
+        // One pass over the changes, each made once (a long incident's are made as they are
+        // read), closing a step when the next change does not join it.
         var marks: [(at: Instant, version: Int?)] = []
         let mitigated = state.milestone(.mitigated)
         func automated(_ change: PostmortemModel.ConfigChange) -> Bool { !authors.contains(change.by) }
-        var last: PostmortemModel.ConfigChange?
-        for (index, change) in changes.enumerated() {
-            if let last, change.action != "rollback", last.action != "rollback",
+        var steps: [PostmortemModel.ConfigStep] = []
+        var run: ConfigRun?
+        for change in changes {
+            if let last = run?.final, change.action != "rollback", last.action != "rollback",
                change.at - last.at <= Self.stepGap, change.at >= last.at, automated(change) == automated(last),
                !(mitigated.map { last.at < $0 && $0 <= change.at } ?? false)
             {
-                groups[groups.count - 1] = groups[groups.count - 1].lowerBound..<index + 1
+                run?.add(change)
             } else {
-                groups.append(index..<index + 1)
+                if let run { steps.append(run.step) }
+                run = ConfigRun(change)
             }
-            last = change
             marks.append((change.at, change.version))
         }
-        var steps = groups.map { range -> PostmortemModel.ConfigStep in
-            let group = changes[range]
-            let first = group[range.lowerBound]
-            var final = first
-            var by: [String] = []
-            var rollback: PostmortemModel.ConfigChange?
-            var seqs: [Int] = []
-            for change in group {
-                if !by.contains(change.by) { by.append(change.by) }
-                if rollback == nil, change.action == "rollback" { rollback = change }
-                seqs.append(change.seq)
-                final = change
-            }
-            return PostmortemModel.ConfigStep(
-                role: .other, from: first.at, to: final.at, by: by, fromVersion: first.fromVersion,
-                version: final.version, rollbackTo: rollback.flatMap { $0.value.flatMap { Int($0) } }, changeCount: range.count,
-                summary: Self.netSummary(group), seqs: seqs)
-        }
+        if let run { steps.append(run.step) }
         let anchor = state.milestone(.impactStart) ?? state.milestone(.detected)
         var after = 0
         if let anchor, let trigger = steps.lastIndex(where: { $0.from <= anchor + 60_000 && $0.rollbackTo == nil }) {
@@ -83,11 +67,53 @@ extension PostmortemBuilder {
     /// The net effect of a run of changes: for each server and field, where it started and
     /// where it ended up, compactly (a weight lowered then raised back is no change).
     static func netSummary(_ group: some Collection<PostmortemModel.ConfigChange>) -> String {
-        var order: [String] = []
-        var net: [String: (kind: String, name: String, from: String, to: String)] = [:]
-        var others: [String] = []
-        var seen: Set<String> = []
-        for change in group {
+        var net = NetEffect()
+        for change in group { net.add(change) }
+        return net.summary
+    }
+
+    /// A run of consecutive changes becoming a step of the story, a change at a time.
+    struct ConfigRun {
+        let first: PostmortemModel.ConfigChange
+        private(set) var final: PostmortemModel.ConfigChange
+        private var by: [String] = []
+        private var rollback: PostmortemModel.ConfigChange?
+        private var seqs: [Int] = []
+        private var net = NetEffect()
+
+        init(_ change: PostmortemModel.ConfigChange) {
+            first = change
+            final = change
+            add(change)
+        }
+
+        mutating func add(_ change: PostmortemModel.ConfigChange) {
+            if !by.contains(change.by) { by.append(change.by) }
+            if rollback == nil, change.action == "rollback" { rollback = change }
+            seqs.append(change.seq)
+            net.add(change)
+            final = change
+        }
+
+        var step: PostmortemModel.ConfigStep {
+            PostmortemModel.ConfigStep(
+                role: .other, from: first.at, to: final.at, by: by, fromVersion: first.fromVersion,
+                version: final.version, rollbackTo: rollback.flatMap { $0.value.flatMap { Int($0) } }, changeCount: seqs.count,
+                summary: net.summary, seqs: seqs)
+        }
+    }
+
+    /// The net effect of changes, a change at a time: for each server and field, where it
+    /// started and where it ended.
+    struct NetEffect {
+        private var order: [String] = []
+        private var net: [String: (kind: String, name: String, from: String, to: String)] = [:]
+        private var others: [String] = []
+        private var seen: Set<String> = []
+        private var namesChanges = false
+
+        mutating func add(_ change: PostmortemModel.ConfigChange) {
+            if !change.changes.isEmpty { namesChanges = true }
             for line in change.changes {
                 let parts = line.split(separator: " ", maxSplits: 1)
                 guard parts.count == 2, let colon = parts[1].firstIndex(of: ":"), let arrow = parts[1].range(of: " → ") else {
@@ -106,20 +132,23 @@ extension PostmortemBuilder {
                 }
             }
         }
-        let lines = order.compactMap { key -> String? in
-            guard let change = net[key], change.from != change.to else { return nil }
-            return "\(change.kind) \(change.name): \(change.from) → \(change.to)"
+
+        var summary: String {
+            let lines = order.compactMap { key -> String? in
+                guard let change = net[key], change.from != change.to else { return nil }
+                return "\(change.kind) \(change.name): \(change.from) → \(change.to)"
+            }
+            // Grouped by field and transition; a long run of unrelated changes is cut after a few.
+            var parts = ConfigurationChangeSummary.compact(lines).split(separator: ";").map { String($0).trimmed(of: " ") }.filter { !$0.isEmpty } + others
+            if parts.count > PostmortemBuilder.summaryParts {
+                let more = parts.count - PostmortemBuilder.summaryParts + 1
+                parts = Array(parts.prefix(PostmortemBuilder.summaryParts - 1)) + ["\(more) more (see the Appendix)"]
+            }
+            let summary = parts.joined(separator: "; ")
+            // An entry that names no changes (an older transcript's rollback, say) says nothing
+            // here; its text is in the Appendix.
+            return summary.isEmpty && namesChanges ? "no net change" : summary
         }
-        // Grouped by field and transition; a long run of unrelated changes is cut after a few.
-        var parts = ConfigurationChangeSummary.compact(lines).split(separator: ";").map { String($0).trimmed(of: " ") }.filter { !$0.isEmpty } + others
-        if parts.count > Self.summaryParts {
-            let more = parts.count - Self.summaryParts + 1
-            parts = Array(parts.prefix(Self.summaryParts - 1)) + ["\(more) more (see the Appendix)"]
-        }
-        let summary = parts.joined(separator: "; ")
-        // An entry that names no changes (an older transcript's rollback, say) says nothing here;
-        // its text is in the Appendix.
-        return summary.isEmpty && group.contains(where: { !$0.changes.isEmpty }) ? "no net change" : summary
     }
 
     // MARK: - Relief
@@ -439,13 +468,7 @@ extension PostmortemBuilder {
         let quoted = Self.quotedNumbers(in: reason ?? "")
         var scored: [(score: Int, seq: Int, ref: ProbeRef)] = []
         for (index, kind) in series.enumerated() {
-            var low = 0
-            var high = kind.rows.count
-            while low < high {
-                let mid = (low + high) / 2
-                if kind.rows.seqs[mid] < decidedSeq { low = mid + 1 } else { high = mid }
-            }
-            var candidate = low - 1
+            var candidate = kind.rows.seqs.partitioningIndex { $0 >= decidedSeq } - 1
             while candidate >= 0, state.retractions[kind.rows.seqs[candidate]] != nil { candidate -= 1 }
             guard candidate >= 0 else { continue }
             let row = candidate

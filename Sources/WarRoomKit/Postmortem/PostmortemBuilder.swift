@@ -372,12 +372,7 @@ struct PostmortemBuilder {
     /// The probe result recorded as entry `seq`, if one was.
     func probeRow(seq: Int) -> ProbeRef? {
         for (index, kind) in series.enumerated() {
-            var low = 0
-            var high = kind.rows.count
-            while low < high {
-                let mid = (low + high) / 2
-                if kind.rows.seqs[mid] < seq { low = mid + 1 } else { high = mid }
-            }
+            let low = kind.rows.seqs.partitioningIndex { $0 >= seq }
             if low < kind.rows.count, kind.rows.seqs[low] == seq { return ProbeRef(series: index, row: low) }
         }
         return nil

@@ -108,6 +108,8 @@ public struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sen
     private var tail: [Element] = []
     /// Where each page written begins in the file, in order.
     private var pages: [Int64] = []
+    /// The first value of each page written, so that a search reads one page.
+    private var firsts: [Element] = []
     private let file: SpillFile?
     private let cache: PageCache
     /// Values per page: a power of two, so a position splits into page and slot by shifting.
@@ -141,7 +143,29 @@ public struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sen
         // readable, and no append tries the disk again.
         guard let offset else { return }
         pages.append(offset)
+        firsts.append(tail[0])
         tail.removeAll(keepingCapacity: true)
+    }
+
+    /// The first position whose value `isAtOrPast` accepts, `count` when none does; the
+    /// values must be in order of it (all it refuses, then all it accepts). A binary search
+    /// that reads at most one page back.
+    public func partitioningIndex(where isAtOrPast: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = firsts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if isAtOrPast(firsts[mid]) { high = mid } else { low = mid + 1 }
+        }
+        // Page `low - 1` begins before the answer; page `low`, if any, at or past it.
+        if !firsts.isEmpty, low == 0 { return 0 }
+        var start = low == 0 ? 0 : (low - 1) << pageShift
+        var end = low < firsts.count ? low << pageShift : count
+        while start < end {
+            let mid = (start + end) / 2
+            if isAtOrPast(self[mid]) { end = mid } else { start = mid + 1 }
+        }
+        return start
     }
 
     /// Appends several values.

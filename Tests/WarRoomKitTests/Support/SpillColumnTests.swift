@@ -64,4 +64,16 @@ import Testing
     @Test func aFolderThatCannotBeWrittenGivesNoFile() {
         #expect(SpillFile(in: "/nonexistent-\(UUID().uuidString)") == nil)
     }
+
+    @Test(arguments: [nil, 0, 2, 5])
+    func aSearchFindsTheFirstValueAtOrPast(pageShift: Int?) throws {
+        let file = try pageShift.map { try #require(SpillFile(pageShift: $0)) }
+        var seqs = SpillColumn<Int>(spillingTo: file)
+        let values = (0..<300).map { $0 * 3 + ($0 % 7 == 0 ? 1 : 0) }
+        seqs.append(contentsOf: values)
+        for target in -2...905 {
+            #expect(seqs.partitioningIndex { $0 >= target } == (values.firstIndex { $0 >= target } ?? values.count), "\(target)")
+        }
+        #expect(SpillColumn<Int>(spillingTo: file).partitioningIndex { $0 >= 0 } == 0)
+    }
 }
