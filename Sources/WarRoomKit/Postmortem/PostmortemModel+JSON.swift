@@ -51,7 +51,7 @@ extension PostmortemModel {
                 ("probes", .value { probesJSON }),
                 ("config_changes", .items(count: resolution.configChanges.count) { Self.json(resolution.configChanges[$0]) }),
                 ("around_mitigation", .value { aroundMitigationJSON }),
-                ("chart", .value { chartJSON }),
+                ("chart", chartOutline),
             ])),
             ("warnings", .value { .array(warnings.map(JSONValue.string)) }),
             ("notifications", .value {
@@ -310,32 +310,42 @@ extension PostmortemModel {
         ]
     }
 
-    var chartJSON: JSONValue {
-        [
-            "error_rate": .array(evidence.chart.errorRate.map(Self.json)),
-            "request_rate": .array(evidence.chart.requestRate.map(Self.json)),
-            "markers": .array(evidence.chart.markers.map { ["label": .string($0.label), "at": .string($0.at.iso8601), "kind": .string($0.kind.rawValue)] }),
-            "impact_window": evidence.chart.impactWindow.map { ["from": .string($0.from.iso8601), "through": .string($0.through.iso8601)] } ?? .null,
-            "simulation": evidence.chart.simulation.map { simulation in
-                [
-                    "scenario": .string(simulation.scenario),
-                    "every_seconds": .int(simulation.everySeconds),
-                    "error_rate": .array(simulation.errorRate.map(Self.json)),
-                    "request_rate": .array(simulation.requestRate.map(Self.json)),
-                ]
-            } ?? .null,
-            "simulation_note": evidence.chart.simulationNote.map(JSONValue.string) ?? .null,
-            "measured": evidence.chart.measured.map { measured in
-                [
-                    "source": .string(measured.source),
-                    "seq": .int(measured.seq),
-                    "every_seconds": .int(measured.everySeconds),
-                    "error_rate": .array(measured.errorRate.map(Self.json)),
-                    "request_rate": .array(measured.requestRate.map(Self.json)),
-                    "queries": .object(JSONObject(measured.queries.map { JSONMember($0.figure, .string($0.query)) })),
-                ]
-            } ?? .null,
-        ]
+    /// The chart, its markers (one per configuration change: a long incident's are thousands)
+    /// an item at a time.
+    var chartOutline: JSONOutline {
+        let chart = evidence.chart
+        return .object([
+            ("error_rate", .value { .array(chart.errorRate.map(Self.json)) }),
+            ("request_rate", .value { .array(chart.requestRate.map(Self.json)) }),
+            ("markers", .items(count: chart.markers.count) { index in
+                let marker = chart.markers[index]
+                return ["label": .string(marker.label), "at": .string(marker.at.iso8601), "kind": .string(marker.kind.rawValue)]
+            }),
+            ("impact_window", .value { chart.impactWindow.map { ["from": .string($0.from.iso8601), "through": .string($0.through.iso8601)] } ?? .null }),
+            ("simulation", .value {
+                chart.simulation.map { simulation in
+                    [
+                        "scenario": .string(simulation.scenario),
+                        "every_seconds": .int(simulation.everySeconds),
+                        "error_rate": .array(simulation.errorRate.map(Self.json)),
+                        "request_rate": .array(simulation.requestRate.map(Self.json)),
+                    ]
+                } ?? .null
+            }),
+            ("simulation_note", .value { chart.simulationNote.map(JSONValue.string) ?? .null }),
+            ("measured", .value {
+                chart.measured.map { measured in
+                    [
+                        "source": .string(measured.source),
+                        "seq": .int(measured.seq),
+                        "every_seconds": .int(measured.everySeconds),
+                        "error_rate": .array(measured.errorRate.map(Self.json)),
+                        "request_rate": .array(measured.requestRate.map(Self.json)),
+                        "queries": .object(JSONObject(measured.queries.map { JSONMember($0.figure, .string($0.query)) })),
+                    ]
+                } ?? .null
+            }),
+        ])
     }
 
     // MARK: - Pieces
