@@ -53,7 +53,8 @@ extension PostmortemBuilder {
     struct Corrections {
         var retracted: [Int: String]
         var amended: [Int: String]
-        /// Live notes by postmortem tag (`went-well`, `impact` …), computed once.
+        /// Live notes by postmortem tag (`went-well`, `impact` …): which notes, found once; each
+        /// lesson is made when it is read.
         var tagged: [String: PostmortemList<PostmortemModel.Lesson>] = [:]
         /// The fold's hypotheses and actions by id, for lookups per entry.
         var hypotheses: [String: Hypothesis] = [:]
@@ -236,22 +237,36 @@ extension PostmortemBuilder {
     func makeTimeline(_ record: Corrections) -> PostmortemTimeline {
         let escalations = Set(kept(.escalation).filter { record.isLive($0) && $0.data["rule"] == nil }.map(\.at))
         // Bullets come in order of when they took effect, which is transcript order but for a
-        // few (a backdated milestone, a clock gone back): those are set aside and sorted, then
-        // merged with the rest, so that what is held while ordering is the few, not every bullet.
+        // few (a backdated milestone, a clock set back or run ahead). Each goes at the end of the
+        // first run it does not precede, else starts a run; past `runLimit` runs the rest are set
+        // aside and sorted. The runs and the few set aside are then merged: what is held while
+        // ordering is a page of each run, not every bullet.
         typealias Bullet = (at: Instant, seq: Int, position: Int32)
         func precedes(_ a: Bullet, _ b: Bullet) -> Bool { (a.at, a.seq, a.position) < (b.at, b.seq, b.position) }
-        var inOrder = (ats: SpillColumn<Instant>(spillingTo: spill), seqs: SpillColumn<Int>(spillingTo: spill), positions: SpillColumn<Int32>(spillingTo: spill))
+        struct Run {
+            var ats: SpillColumn<Instant>
+            var seqs: SpillColumn<Int>
+            var positions: SpillColumn<Int32>
+            var last: Bullet
+            subscript(index: Int) -> Bullet { (ats[index], seqs[index], positions[index]) }
+        }
+        var runs: [Run] = []
         var setAside: [Bullet] = []
-        var latest: Bullet?
         func place(_ bullet: Bullet) {
-            if let last = latest, precedes(bullet, last) {
+            if let run = runs.firstIndex(where: { !precedes(bullet, $0.last) }) {
+                runs[run].ats.append(bullet.at)
+                runs[run].seqs.append(bullet.seq)
+                runs[run].positions.append(bullet.position)
+                runs[run].last = bullet
+            } else if runs.count < Self.runLimit {
+                var run = Run(ats: SpillColumn(spillingTo: spill), seqs: SpillColumn(spillingTo: spill), positions: SpillColumn(spillingTo: spill), last: bullet)
+                run.ats.append(bullet.at)
+                run.seqs.append(bullet.seq)
+                run.positions.append(bullet.position)
+                runs.append(run)
+            } else {
                 setAside.append(bullet)
-                return
             }
-            inOrder.ats.append(bullet.at)
-            inOrder.seqs.append(bullet.seq)
-            inOrder.positions.append(bullet.position)
-            latest = bullet
         }
         for position in notable.indices {
             // An entry put down said, when it was folded, whether it makes a bullet, and its
@@ -268,19 +283,35 @@ extension PostmortemBuilder {
         // Backdated milestones take their place among what happened then; ties keep transcript order.
         setAside.sort(by: precedes)
         var positions = SpillColumn<Int32>(spillingTo: spill)
-        var next = 0
-        for index in inOrder.positions.indices {
-            let bullet = (inOrder.ats[index], inOrder.seqs[index], inOrder.positions[index])
-            while next < setAside.count, precedes(setAside[next], bullet) {
-                positions.append(setAside[next].position)
-                next += 1
+        // Each run's next bullet, read once.
+        var heads = [Int](repeating: 0, count: runs.count)
+        var current: [Bullet?] = runs.map { $0[0] }
+        var nextAside = 0
+        while true {
+            var first: (run: Int?, bullet: Bullet)?
+            for (index, bullet) in current.enumerated() {
+                guard let bullet else { continue }
+                if first.map({ precedes(bullet, $0.bullet) }) ?? true { first = (index, bullet) }
             }
-            positions.append(bullet.2)
+            if nextAside < setAside.count, first.map({ precedes(setAside[nextAside], $0.bullet) }) ?? true {
+                first = (nil, setAside[nextAside])
+            }
+            guard let first else { break }
+            positions.append(first.bullet.position)
+            if let run = first.run {
+                heads[run] += 1
+                current[run] = heads[run] < runs[run].positions.count ? runs[run][heads[run]] : nil
+            } else {
+                nextAside += 1
+            }
         }
-        for bullet in setAside[next...] { positions.append(bullet.position) }
         let maker = PostmortemTimeline.Maker(builder: self, record: record, escalations: escalations)
         return PostmortemTimeline(maker: maker, positions: positions)
     }
+
+    /// The most runs of bullets in order the full timeline's order is worked out from; past
+    /// them, bullets are set aside and sorted.
+    static let runLimit = 16
 
     /// The full timeline's bullet for a kept entry, nil when it makes none.
     func timelineItem(_ entry: TranscriptEntry, _ record: Corrections, escalationTimes: Set<Instant>) -> PostmortemModel.TimelineItem? {
@@ -756,8 +787,10 @@ extension PostmortemBuilder {
     /// The same, in the order of their bits (`tagBits`).
     static let postmortemTagOrder = ["went-well", "went-wrong", "lucky", "trigger", "impact"]
 
-    /// Which of the postmortem's tags are among `tags`, as bits.
+    /// Which of the postmortem's tags are among `tags`, as bits (five: they are kept in five
+    /// bits of a kept entry's length, `KeptStore.tagShift`).
     static func tagBits(_ tags: [String]) -> UInt8 {
+        assert(postmortemTagOrder.count <= 5, "a kept entry has room for five tag bits")
         var bits: UInt8 = 0
         for (bit, tag) in postmortemTagOrder.enumerated() where tags.contains(tag) { bits |= 1 << bit }
         return bits
@@ -823,22 +856,21 @@ extension PostmortemBuilder {
     }
 
     /// Whether an entry retracted or amended is a step or a reminder (or may be: kept entries
-    /// whose seqs do not rise, in a transcript that fails verification, are not searched).
+    /// whose seqs do not rise, in a transcript that fails verification, are not searched). The
+    /// corrected seqs, sorted, are walked beside each kind's kept entries once.
     func correctsAStepOrReminder(_ record: Corrections) -> Bool {
         guard !record.retracted.isEmpty || !record.amended.isEmpty else { return false }
         guard keptSeqsRise else { return true }
+        let corrected = Set(record.retracted.keys).union(record.amended.keys).sorted()
         for kind in [EntryKind.step, .timer] {
-            guard let positions = byKind[kind], !positions.isEmpty else { continue }
-            func has(_ seq: Int) -> Bool {
-                var low = 0
-                var high = positions.count
-                while low < high {
-                    let mid = (low + high) / 2
-                    if notable.seq(Int(positions[mid])) < seq { low = mid + 1 } else { high = mid }
-                }
-                return low < positions.count && notable.seq(Int(positions[low])) == seq
+            guard let positions = byKind[kind] else { continue }
+            var next = 0
+            for index in positions.indices {
+                let seq = notable.seq(Int(positions[index]))
+                while next < corrected.count, corrected[next] < seq { next += 1 }
+                guard next < corrected.count else { break }
+                if corrected[next] == seq { return true }
             }
-            if record.retracted.keys.contains(where: has) || record.amended.keys.contains(where: has) { return true }
         }
         return false
     }
@@ -858,7 +890,9 @@ extension PostmortemBuilder {
             return steps.count - 1
         }
 
-        /// Folds a live `step` or `timer` entry in; `text` is its text as corrected.
+        /// Folds a `step` or `timer` entry in; `text` is its text as corrected. (The builder folds
+        /// every one as it is read; `makeAdherence` folds again, the live ones only, when a
+        /// correction touches one.)
         mutating func add(_ entry: TranscriptEntry, text: String) {
             let data = entry.data
             if entry.kind == .timer, let step = data["step"]?.stringValue {

@@ -344,13 +344,23 @@ struct PostmortemBuilder {
         }
     }
 
-    /// The kept entries of the given kinds, in transcript order: a view of them, not a copy
-    /// (a long incident's steps alone are tens of thousands of entries).
+    /// The kept entries of the given kinds, in transcript order: a view of one kind's, or of
+    /// several kinds' merged into a column of their positions (spilled as the others are).
     func kept(_ kinds: EntryKind...) -> KeptEntries {
-        let empty = SpillColumn<Int32>(spillingTo: nil)
-        guard kinds.count > 1 else { return KeptEntries(notable: notable, positions: byKind[kinds[0]] ?? empty) }
+        let columns = kinds.compactMap { byKind[$0] }.filter { !$0.isEmpty }
+        guard columns.count > 1 else { return KeptEntries(notable: notable, positions: columns.first ?? SpillColumn(spillingTo: nil)) }
+        // Each kind's positions rise: merged a position at a time, the smallest head first.
         var merged = SpillColumn<Int32>(spillingTo: spill)
-        merged.append(contentsOf: kinds.flatMap { byKind[$0] ?? empty }.sorted())
+        var heads = [Int](repeating: 0, count: columns.count)
+        while true {
+            var next: Int?
+            for (index, column) in columns.enumerated() where heads[index] < column.count {
+                if next.map({ column[heads[index]] < columns[$0][heads[$0]] }) ?? true { next = index }
+            }
+            guard let next else { break }
+            merged.append(columns[next][heads[next]])
+            heads[next] += 1
+        }
         return KeptEntries(notable: notable, positions: merged)
     }
 

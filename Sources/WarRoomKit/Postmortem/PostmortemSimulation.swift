@@ -24,7 +24,8 @@ enum PostmortemSimulation {
     /// Re-runs the simulation the `open` entry names, if it names one.
     /// - Parameters:
     ///   - openData: the `open` entry's data.
-    ///   - commands: the responders' `lb` changes, in order.
+    ///   - commands: gathers the responders' `lb` changes and the facilitator's injects, in
+    ///     order; called only once the scenario is known to be re-run.
     ///   - chart: the span to sample for the chart (every minute, at most 481 samples), or nil.
     ///   - impact: the window to measure users affected over, or nil.
     ///   - folders: playbook folders to find the scenario by id when its recorded path cannot be read.

@@ -7,7 +7,8 @@ import Synchronization
 
 /// A temporary file that columns of fixed-size values are written to when they would
 /// otherwise grow with the transcript: what lets a postmortem of any length hold the same
-/// memory. It is made in `$TMPDIR` (else `/tmp`), unlinked at once (readable by this process
+/// memory. It is made in `$TMPDIR` (else `/var/tmp`, which is on disk where `/tmp` is often a
+/// `tmpfs`, whose pages are memory; else `/tmp`), unlinked at once (readable by this process
 /// alone, gone when it exits, even on a crash), and each page written is read back as it is
 /// looked at.
 ///
@@ -21,7 +22,7 @@ public final class SpillFile: Sendable {
 
     /// A new, already unlinked file in the temporary folder; nil when none can be made there.
     /// - Parameters:
-    ///   - folder: where (`$TMPDIR`, else `/tmp`).
+    ///   - folder: where (`temporaryFolder`).
     ///   - pageShift: a column's page is `1 << pageShift` values (4,096 by default; tests make
     ///     them small, to spill a short transcript).
     public init?(in folder: String = SpillFile.temporaryFolder, pageShift: Int = 12) {
@@ -45,14 +46,21 @@ public final class SpillFile: Sendable {
         }
         guard fd >= 0 else { return nil }
         self.fd = fd
+        capacity = nil
         end = Mutex(0)
     }
 
-    /// A spill file on an open descriptor, which it closes (tests spill to `/dev/full`, a disk
-    /// that is always full).
-    init(descriptor: Int32, pageShift: Int) {
+    /// Bytes past which writes are refused, as a full disk would (tests).
+    private let capacity: Int64?
+
+    /// A spill file on an open descriptor, which it closes.
+    /// - Parameters:
+    ///   - capacity: refuse what would be written past this many bytes, as a disk that fills
+    ///     up part-way would (tests).
+    init(descriptor: Int32, pageShift: Int, capacity: Int64? = nil) {
         fd = descriptor
         self.pageShift = pageShift
+        self.capacity = capacity
         end = Mutex(0)
     }
 
@@ -62,6 +70,7 @@ public final class SpillFile: Sendable {
     /// written.
     func append(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         end.withLock { end -> Int64? in
+            if let capacity, end + Int64(bytes.count) > capacity { return nil }
             var done = 0
             while done < bytes.count {
                 let wrote = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(end) + off_t(done))
@@ -89,17 +98,19 @@ public final class SpillFile: Sendable {
     /// The bytes written so far.
     public var size: Int64 { end.withLock { $0 } }
 
-    /// Where temporary files go: `$TMPDIR`, else `/tmp`.
+    /// Where temporary files go: `$TMPDIR`, else `/var/tmp` when it can be written, else `/tmp`.
     public static var temporaryFolder: String {
         if let folder = getenv("TMPDIR"), folder[0] != 0 { return String(cString: folder) }
-        return "/tmp"
+        return access("/var/tmp", W_OK | X_OK) == 0 ? "/var/tmp" : "/tmp"
     }
 }
 
 
 /// An append-only column of fixed-size values (seqs, times, places, probe readings) that,
-/// given a `SpillFile`, writes each full page there and holds only the page being filled and
-/// the page last read back. Without a file (a short transcript) it is an array.
+/// given a `SpillFile`, writes each full page there and holds the page being filled, the page
+/// last read back, and for each page written its place and first value (one in 4,096). Without
+/// a file (a short transcript) it is an array; after a page the disk refused, it holds the
+/// rest.
 ///
 /// Reading is fastest in order: a page read back stays until another is asked for. Copies share
 /// the pages written; each appends on its own.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WarRoomTestSupport
 @testable import WarRoomKit
 
 /// A long transcript's postmortem spills its columns (positions, places, probe readings) to a
@@ -92,5 +93,44 @@ import Testing
             #expect(!model.adherence.steps.contains { $0.step == "close-out" })
         }
         #expect(corrected.held.adherence == corrected.spilled.adherence)
+    }
+
+    /// Clocks that run ahead once and then back for the rest, and a record written backwards
+    /// (more runs than the order is worked out from): every bullet once, in order.
+    @Test(arguments: [
+        ["03:40", "09:00", "03:41", "03:42", "03:43", "03:44", "03:45"],
+        ["04:00", "04:01", "04:02", "03:31", "03:32", "03:33", "03:34", "03:35"],
+        (0..<40).map { String(format: "04:%02d", 59 - $0) },
+    ])
+    func theTimelineIsInOrderWhateverTheClocksDid(clocks: [String]) throws {
+        var t = TranscriptFixture()
+        var expected: [(at: Instant, seq: Int)] = [(t.now, 1)]
+        for (index, clock) in clocks.enumerated() {
+            t.at(clock)
+            expected.append((t.now, t.note("Note \(index)")))
+        }
+        let (held, spilled) = try Self.compiled(t)
+        let order = expected.sorted { ($0.at, $0.seq) < ($1.at, $1.seq) }.map(\.seq)
+        #expect(held.timeline.map(\.seq) == order)
+        #expect(spilled.timeline.map(\.seq) == order)
+    }
+
+    /// The table folded as the entries were read is the one folded again from the kept entries.
+    @Test func theAdherenceFoldedAsReadIsTheOneFoldedAgain() throws {
+        let path = "\(repositoryRoot)/Transcripts/examples/lb-misconfig-2023-11-05.jsonl"
+        var builder = PostmortemBuilder()
+        _ = try TranscriptStream.read(path: path, verify: false, placedFold: { entry, place in builder.add(entry, place: place) })
+        let record = PostmortemBuilder.Corrections(builder: builder)
+        var again = PostmortemBuilder.AdherenceFold()
+        for entry in builder.kept(.step, .timer) where record.isLive(entry) { again.add(entry, text: record.text(entry)) }
+        let judge: (JSONObject, Int) -> PostmortemModel.CheckResult? = { check, seq in
+            PostmortemBuilder.checkResult(check, evidence: builder.cited(seq, record).first)
+        }
+        #expect(!builder.correctsAStepOrReminder(record))
+        #expect(builder.makeAdherence(record) == again.finished(judging: judge))
+        #expect(builder.makeAdherence(record).steps.count > 3)
+        // Kept entries whose seqs do not rise are not searched: any correction folds again.
+        builder.keptSeqsRise = false
+        #expect(builder.correctsAStepOrReminder(record) == !(record.retracted.isEmpty && record.amended.isEmpty))
     }
 }

@@ -10,19 +10,20 @@ import Testing
         let file = try pageShift.map { try #require(SpillFile(pageShift: $0)) }
         var seqs = SpillColumn<Int>(spillingTo: file)
         var times = SpillColumn<Instant>(spillingTo: file)
-        for value in 0..<1_000 {
+        let count = 10_000
+        for value in 0..<count {
             seqs.append(value * 7)
             times.append(Instant(milliseconds: Int64(value) - 500))
         }
-        #expect(seqs.count == 1_000 && times.count == 1_000)
-        #expect(Array(seqs) == (0..<1_000).map { $0 * 7 })
+        #expect(seqs.count == count && times.count == count)
+        #expect(Array(seqs) == (0..<count).map { $0 * 7 })
         // Backwards and strided, so that pages are read back out of order and again.
-        for position in stride(from: 999, through: 0, by: -13) {
+        for position in stride(from: count - 1, through: 0, by: -13) {
             #expect(seqs[position] == position * 7 && times[position] == Instant(milliseconds: Int64(position) - 500))
         }
         if let pageShift, let file {
             // Every full page was written; only the last, partial page is held.
-            let written = (1_000 >> pageShift) << pageShift
+            let written = (count >> pageShift) << pageShift
             #expect(file.size == Int64(written * (MemoryLayout<Int>.stride + MemoryLayout<Instant>.stride)))
         }
     }
@@ -61,6 +62,21 @@ import Testing
         #expect(file.size == 0)
     }
 
+    /// A disk that fills up part-way: the pages written stay readable, and the column holds the
+    /// rest, growing past a page.
+    @Test func aDiskFullPartWayKeepsWhatWasWrittenAndHoldsTheRest() throws {
+        let path = NSTemporaryDirectory() + "warroom-spill-test-\(UUID().uuidString)"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        try #require(descriptor >= 0)
+        unlink(path)
+        let file = SpillFile(descriptor: descriptor, pageShift: 2, capacity: 3 * 4 * Int64(MemoryLayout<Int>.stride))
+        var column = SpillColumn<Int>(spillingTo: file)
+        column.append(contentsOf: 0..<50)
+        #expect(file.size == 3 * 4 * Int64(MemoryLayout<Int>.stride))
+        #expect(Array(column) == Array(0..<50))
+        #expect(column.partitioningIndex { $0 >= 13 } == 13 && column.partitioningIndex { $0 >= 40 } == 40)
+    }
+
     @Test func aFolderThatCannotBeWrittenGivesNoFile() {
         #expect(SpillFile(in: "/nonexistent-\(UUID().uuidString)") == nil)
     }
@@ -69,7 +85,8 @@ import Testing
     func aSearchFindsTheFirstValueAtOrPast(pageShift: Int?) throws {
         let file = try pageShift.map { try #require(SpillFile(pageShift: $0)) }
         var seqs = SpillColumn<Int>(spillingTo: file)
-        let values = (0..<300).map { $0 * 3 + ($0 % 7 == 0 ? 1 : 0) }
+        // Rising, with runs of equal values across pages.
+        let values = (0..<300).map { $0 / 6 * 18 + ($0 % 7 == 0 ? 1 : 0) }.sorted()
         seqs.append(contentsOf: values)
         for target in -2...905 {
             #expect(seqs.partitioningIndex { $0 >= target } == (values.firstIndex { $0 >= target } ?? values.count), "\(target)")
