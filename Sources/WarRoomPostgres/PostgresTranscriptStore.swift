@@ -27,8 +27,11 @@ public final class PostgresTranscriptStore: TranscriptStore {
     /// How many times the room's write lock is held by this connection (0: not held).
     var writeLockDepth = 0
     /// The incident as `requireIntact` read and verified it, for the `entries(after: 0)` that
-    /// follows (a `join` reads every row once).
+    /// follows (an `export` reads every row once).
     var verifiedEntries: [TranscriptEntry]?
+    /// Rows decoded at a time while the chain is checked: what is held of the decoded record
+    /// (tests make it small, to check a short incident in several slices).
+    var rowsPerSlice = 8_192
     /// When set, the next append is committed and its answer lost (the connection drops right
     /// after the server answered, as a restart or the network can do), and this runs before
     /// the store asks again (another writer appending meanwhile): for tests of exactly-once.
@@ -231,16 +234,19 @@ public final class PostgresTranscriptStore: TranscriptStore {
     public func verify() throws -> VerifyReport {
         // One snapshot: the rows and the head row as of the same moment, while others append.
         var nothing: [TranscriptEntry]?
-        return try reading { try connection.snapshot { try check(keeping: &nothing) } }
+        return try reading { try connection.snapshot { try check(keeping: &nothing, folding: nil) } }
     }
 
     /// Refuses an incident whose record fails verification: `join` adds nothing to it, `watch`
     /// does not follow it, `export` does not copy it unless told to.
     /// - Parameter what: the command, for the message (`join refuses …`).
     /// - Throws: `PostgresStoreError.corrupt` naming the first bad seq; what `verify` throws.
-    public func requireIntact(_ what: String) throws {
-        var decoded: [TranscriptEntry]? = []
-        let report = try reading { try connection.snapshot { try check(keeping: &decoded) } }
+    /// - Parameter fold: when given, gets each entry as it is verified, in order (with its row's
+    ///   login), and nothing is kept: a `join` folds what it needs as the rows are read.
+    ///   Without it, the entries are kept for the `entries(after: 0)` that follows.
+    public func requireIntact(_ what: String, folding fold: ((TranscriptEntry) -> Void)? = nil) throws {
+        var decoded: [TranscriptEntry]? = fold == nil ? [] : nil
+        let report = try reading { try connection.snapshot { try check(keeping: &decoded, folding: fold) } }
         guard let problem = report.problem else {
             if let decoded, decoded.count == report.goodEntries { verifiedEntries = decoded }
             return
@@ -249,10 +255,18 @@ public final class PostgresTranscriptStore: TranscriptStore {
                                          reason: "fails verification (\(problem.reason)): the record was changed after it was written, and \(what)")
     }
 
-    /// - Parameter decoded: when not `nil`, gets the entries, each as its line decodes (with the
-    ///   row's login), for a caller that reads the incident right after (`requireIntact`, then
-    ///   `join`); `verify` alone keeps none, so its memory does not grow with the incident.
-    private func check(keeping decoded: inout [TranscriptEntry]?) throws -> VerifyReport {
+    /// - Parameters:
+    ///   - decoded: when not `nil`, gets the entries, each as its line decodes (with the row's
+    ///     login), for a caller that reads the incident right after (`requireIntact`, then
+    ///     `join`).
+    ///   - fold: when given, gets each entry as its row is checked, in order, with the row's
+    ///     login; on a problem the caller throws away what it folded.
+    ///
+    /// The lines are decoded a slice of rows at a time while the chain is checked on another
+    /// core, so that only a slice of decoded entries is held (`verify` keeps none, a `join`
+    /// what it folds). The chain's problem comes first, then a row holding a raw newline, then
+    /// the first row that disagrees with its line, as when every line was decoded first.
+    private func check(keeping decoded: inout [TranscriptEntry]?, folding fold: ((TranscriptEntry) -> Void)?) throws -> VerifyReport {
         // `at` as milliseconds since 1970, the fraction cut as a line's time is read (`floor`;
         // NULL for an infinite time): compared with the line's time as a number, where a
         // formatted time would be a string made on each side for every row.
@@ -268,10 +282,66 @@ public final class PostgresTranscriptStore: TranscriptStore {
             bytes.append(0x0A)
             ends.append(bytes.count)
         }
-        // The chain is checked on one core while the lines are decoded in slices.
+        // The chain is checked on one core while the lines are decoded, a slice at a time.
         let verifying = BackgroundVerification(bytes: bytes)
-        var (entries, errors) = TranscriptLog.decodeLines(bytes)
+        let keeping = decoded != nil
+        var kept: [TranscriptEntry] = []
+        var rowProblem: VerifyProblem?
+        var previous = Array(HashChain.genesis.utf8)
+        var sliceStart = 0
+        rowsChecked: while sliceStart < rows.count {
+            let sliceEnd = min(rows.count, sliceStart + max(1, rowsPerSlice))
+            let firstByte = sliceStart == 0 ? 0 : ends[sliceStart - 1]
+            var (entries, errors) = TranscriptLog.decodeLines(Array(bytes[firstByte..<ends[sliceEnd - 1]]))
+            let undecoded = Set(errors.map { sliceStart + $0.line })
+            var nextEntry = 0
+            for row in sliceStart..<sliceEnd {
+                let seq = rows.int(row, 0) ?? 0
+                // Every line ends in its `"hash":"…"}` member once the chain checks; until it
+                // has, a line too short to hold one is a problem the chain's report will name.
+                let lineStart = row == 0 ? 0 : ends[row - 1]
+                let lineEnd = ends[row] - 1
+                guard lineEnd - 66 >= lineStart else {
+                    rowProblem = VerifyProblem(line: row + 1, seq: row + 1, reason: "the row's line is too short to hold an entry")
+                    break rowsChecked
+                }
+                let lineHash = bytes[(lineEnd - 66)..<(lineEnd - 2)]
+                var reason: String?
+                if seq != row + 1 {
+                    reason = "the row's seq is \(seq) where \(row + 1) was expected"
+                } else if !rows.bytes(row, 1, equal: lineHash) {
+                    let hash = rows.string(row, 1) ?? ""
+                    reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(String(decoding: lineHash.prefix(12), as: UTF8.self))…): the row was edited"
+                } else if !rows.bytes(row, 2, equal: previous) {
+                    reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
+                } else if !undecoded.contains(row + 1), nextEntry < entries.count, entries[nextEntry].seq == row + 1 {
+                    if keeping || fold != nil, let login = rows.string(row, 7) { entries[nextEntry].login = login }
+                    let entry = entries[nextEntry]
+                    nextEntry += 1
+                    // The columns say what the line says, and the open entry names this incident.
+                    if rows.int64(row, 4) != entry.at.milliseconds || !rows.bytes(row, 5, equal: entry.by.utf8)
+                        || !rows.bytes(row, 6, equal: (entry.unknownKind ?? entry.kind.rawValue).utf8)
+                    {
+                        reason = "the row's at, by or kind column differs from its line: the row was edited"
+                    } else if row == 0, entry.data["incident"]?.stringValue != incident {
+                        reason = "the open entry names incident '\(entry.data["incident"]?.stringValue ?? "none")', not '\(incident)'"
+                    } else if row > 0, entry.kind == .open {
+                        reason = "a second open entry: an incident opens once"
+                    } else {
+                        fold?(entry)
+                    }
+                }
+                if let reason {
+                    rowProblem = VerifyProblem(line: row + 1, seq: row + 1, reason: reason)
+                    break rowsChecked
+                }
+                previous = Array(lineHash)
+            }
+            if keeping { kept += entries }
+            sliceStart = sliceEnd
+        }
         var report = verifying.wait()
+        decoded = nil
         guard report.isValid else { return report }
         // A row whose line holds a raw newline reads as two lines that may chain: rows and
         // lines would no longer be one for one.
@@ -282,48 +352,12 @@ public final class PostgresTranscriptStore: TranscriptStore {
             report.goodEntries = row
             return report
         }
-        let undecoded = Set(errors.map(\.line))
-        // The entries are kept in the array they were decoded into, each given its row's login.
-        let keeping = decoded != nil
-        decoded = nil
-        var nextEntry = 0
-        var previous = Array(HashChain.genesis.utf8)
-        for row in 0..<rows.count {
-            let seq = rows.int(row, 0) ?? 0
-            // Every line ends in its `"hash":"…"}` member: the chain check above found it there.
-            let lineEnd = ends[row] - 1
-            let lineHash = bytes[(lineEnd - 66)..<(lineEnd - 2)]
-            var reason: String?
-            if seq != row + 1 {
-                reason = "the row's seq is \(seq) where \(row + 1) was expected"
-            } else if !rows.bytes(row, 1, equal: lineHash) {
-                let hash = rows.string(row, 1) ?? ""
-                reason = "the row's hash column (\(hash.prefix(12))…) differs from its line's hash (\(String(decoding: lineHash.prefix(12), as: UTF8.self))…): the row was edited"
-            } else if !rows.bytes(row, 2, equal: previous) {
-                reason = "the row's previous_hash column differs from the hash of entry \(row): the row was edited"
-            } else if !undecoded.contains(row + 1), nextEntry < entries.count, entries[nextEntry].seq == row + 1 {
-                if keeping, let login = rows.string(row, 7) { entries[nextEntry].login = login }
-                let entry = entries[nextEntry]
-                nextEntry += 1
-                // The columns say what the line says, and the open entry names this incident.
-                if rows.int64(row, 4) != entry.at.milliseconds || !rows.bytes(row, 5, equal: entry.by.utf8)
-                    || !rows.bytes(row, 6, equal: (entry.unknownKind ?? entry.kind.rawValue).utf8)
-                {
-                    reason = "the row's at, by or kind column differs from its line: the row was edited"
-                } else if row == 0, entry.data["incident"]?.stringValue != incident {
-                    reason = "the open entry names incident '\(entry.data["incident"]?.stringValue ?? "none")', not '\(incident)'"
-                } else if row > 0, entry.kind == .open {
-                    reason = "a second open entry: an incident opens once"
-                }
-            }
-            if let reason {
-                report.problem = VerifyProblem(line: row + 1, seq: row + 1, reason: reason)
-                report.goodEntries = row
-                return report
-            }
-            previous = Array(lineHash)
+        if let rowProblem {
+            report.problem = rowProblem
+            report.goodEntries = rowProblem.line - 1
+            return report
         }
-        if keeping { decoded = entries }
+        if keeping { decoded = kept }
         let head = try storedHead()
         if head.seq != rows.count || head.hash != report.finalHash {
             report.problem = VerifyProblem(line: rows.count + 1, seq: head.seq,

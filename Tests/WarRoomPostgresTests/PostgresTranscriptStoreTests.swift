@@ -178,6 +178,38 @@ import WarRoomTestSupport
         #expect(sixth.problem?.reason.contains("raw newline") == true)
     }
 
+    /// Checked a few rows at a time, an incident folds every entry once, in order, as read
+    /// whole, and a row edited in a later slice is named by its seq.
+    @Test func anIncidentCheckedInSlicesFoldsEveryEntryOnceAndFindsAnEditedRow() throws {
+        let database = try PostgresTestDatabase.initialized()
+        let store = try database.openIncident(id: "2023-11-05-0330-slices")
+        defer { store.close() }
+        for index in 0..<30 { try store.append([noteDraft("note \(index)")], after: store.head()) }
+        let whole = try store.entries(after: 0)
+        for slice in [1, 4, 7, 31, 8_192] {
+            store.rowsPerSlice = slice
+            var folded: [TranscriptEntry] = []
+            try store.requireIntact("a test reads it") { folded.append($0) }
+            #expect(folded == whole, "\(slice)")
+            #expect(try store.verify().isValid)
+            var fold = JoinFold()
+            try store.requireIntact("a test joins it") { fold.add($0) }
+            #expect(fold.lastSeq == 31 && fold.state.entryCount == 31 && fold.kept.isEmpty)
+        }
+        let superuser = try database.superuser()
+        defer { superuser.close() }
+        try superuser.executeScript("""
+            ALTER TABLE warroom.entries DISABLE TRIGGER entries_append_only;
+            UPDATE warroom.entries SET by = 'mallory' WHERE seq = 23;
+            ALTER TABLE warroom.entries ENABLE TRIGGER entries_append_only;
+            """)
+        store.rowsPerSlice = 4
+        let report = try store.verify()
+        #expect(report.problem?.seq == 23 && report.goodEntries == 22)
+        #expect(report.problem?.reason.contains("at, by or kind column differs from its line") == true)
+        #expect(throws: PostgresStoreError.self) { try store.requireIntact("a test reads it") { _ in } }
+    }
+
     @Test func aReadOnlyRoleIsRefusedOnAppend() throws {
         let database = try PostgresTestDatabase.initialized()
         let store = try database.openIncident(id: "2023-11-05-0330-read-only")

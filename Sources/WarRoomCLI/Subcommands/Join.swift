@@ -41,9 +41,12 @@ struct Join: ParsableCommand {
             receivers = try notify.config()
             let folder = try RoomConnection.localFolder(transcripts)
             let store = try PostgresTranscriptStore.open(url: ConnectionString(url), incident: incident)
-            try store.requireIntact("join adds nothing to a tampered record")
+            // Folded as the rows are verified: the join holds the state and what the session is
+            // rebuilt from, not every entry.
+            var fold = JoinFold()
+            try store.requireIntact("join adds nothing to a tampered record") { fold.add($0) }
             let source = try RoomConnection.databaseTime(store.connection)
-            (session, notices) = try Session.join(store: store, responder: responder ?? Environment.responder,
+            (session, notices) = try Session.join(store: store, folded: fold, responder: responder ?? Environment.responder,
                                                   folders: Environment.playbookFolders(explicit: playbooks), source: source)
             session.localFolder = folder
             try RoomConnection.listenIfInteractive(session)

@@ -13,12 +13,22 @@ extension Session {
     /// - Throws: `TranscriptError`, `StartError.closed` for a closed incident,
     ///   `RoomError.readOnly` when the store lets this shell read the incident but not write.
     public static func join(store: any TranscriptStore, responder: String, folders: [String] = [], source: TimeSource) throws -> (Session, [String]) {
+        try join(store: store, folded: JoinFold(), responder: responder, folders: folders, source: source)
+    }
+
+    /// `join(store:responder:folders:source:)`, the record already folded up to
+    /// `folded.lastSeq` (as the store verified it): only what was appended since is read.
+    public static func join(store: any TranscriptStore, folded: JoinFold, responder: String, folders: [String] = [],
+                            source: TimeSource) throws -> (Session, [String])
+    {
         try checkResponder(responder)
-        let entries = try store.entries(after: 0)
-        guard let first = entries.first, first.kind == .open else {
-            throw TranscriptError.notATranscript(path: store.location, reason: entries.isEmpty ? "it holds no entries" : "the first entry is not 'open'")
+        var fold = folded
+        for entry in try store.entries(after: fold.lastSeq) { fold.add(entry) }
+        guard let first = fold.first, first.kind == .open else {
+            throw TranscriptError.notATranscript(path: store.location, reason: fold.first == nil ? "it holds no entries" : "the first entry is not 'open'")
         }
-        let state = IncidentState(entries: entries)
+        let state = fold.state
+        let entries = fold.kept
         if state.status == .closed { throw StartError.closed(path: store.location) }
         if let room = store as? RoomStore, store.isShared, try !room.mayWrite() { throw RoomError.readOnly(incident: state.id) }
         let session = try attach(store: store, state: state, entries: entries, responder: responder, folders: folders, source: source)
@@ -34,7 +44,7 @@ extension Session {
         }
         session.showCurrentStep()
         let present = (try? session.presence().present.map(\.shown)) ?? [session.responder]
-        // The recap reads the load balancer's changes and the last update among the entries.
+        // The recap reads the load balancer's changes and the last update among those kept.
         session.roomShell.recap = RoomRecap.lines(state: session.state, entries: entries.filter {
             ($0.kind == .lb || $0.kind == .update) && $0.isVisible(to: responder, facilitator: session.isFacilitator)
         },
@@ -404,5 +414,29 @@ extension Session {
         }
         gone.removeAll { name in present.contains { $0.responder == name } }
         return (present, gone)
+    }
+}
+
+/// What joining a room keeps of its record as it is read, entry by entry: the state, and the
+/// entries the session is rebuilt from — the load balancer's commands, the status updates, a
+/// drill facilitator's injects into the simulation. Not every entry: a long incident's join
+/// holds what it needs, not the record.
+public struct JoinFold {
+    public private(set) var state = IncidentState()
+    /// The entries kept, in order.
+    public private(set) var kept: [TranscriptEntry] = []
+    /// The first entry read, which must be `open`.
+    public private(set) var first: TranscriptEntry?
+    /// The last seq folded in (0 before any).
+    public private(set) var lastSeq = 0
+
+    public init() {}
+
+    /// Folds the next entry in.
+    public mutating func add(_ entry: TranscriptEntry) {
+        if first == nil { first = entry }
+        state.apply(entry)
+        lastSeq = entry.seq
+        if entry.kind == .lb || entry.kind == .update || SimulationInject(entry: entry) != nil { kept.append(entry) }
     }
 }
