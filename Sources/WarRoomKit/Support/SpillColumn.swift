@@ -14,7 +14,7 @@ import Synchronization
 ///
 /// A page that cannot be written (a full or read-only disk) is held instead: the columns then
 /// hold what they would have spilled, as they do with no spill file at all. Nothing is lost.
-public final class SpillFile: Sendable {
+final class SpillFile: Sendable {
     private let fd: Int32
     private let end: Mutex<Int64>
     /// A column's page is `1 << pageShift` values.
@@ -25,7 +25,7 @@ public final class SpillFile: Sendable {
     ///   - folder: where (`temporaryFolder`).
     ///   - pageShift: a column's page is `1 << pageShift` values (4,096 by default; tests make
     ///     them small, to spill a short transcript).
-    public init?(in folder: String = SpillFile.temporaryFolder, pageShift: Int = 12) {
+    init?(in folder: String = SpillFile.temporaryFolder, pageShift: Int = 12) {
         self.pageShift = pageShift
         var folder = folder
         while folder.count > 1, folder.hasSuffix("/") { folder.removeLast() }
@@ -96,10 +96,10 @@ public final class SpillFile: Sendable {
     }
 
     /// The bytes written so far.
-    public var size: Int64 { end.withLock { $0 } }
+    var size: Int64 { end.withLock { $0 } }
 
     /// Where temporary files go: `$TMPDIR`, else `/var/tmp` when it can be written, else `/tmp`.
-    public static var temporaryFolder: String {
+    static var temporaryFolder: String {
         if let folder = getenv("TMPDIR"), folder[0] != 0 { return String(cString: folder) }
         return access("/var/tmp", W_OK | X_OK) == 0 ? "/var/tmp" : "/tmp"
     }
@@ -114,7 +114,7 @@ public final class SpillFile: Sendable {
 ///
 /// Reading is fastest in order: a page read back stays until another is asked for. Copies share
 /// the pages written; each appends on its own.
-public struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sendable where Element: Sendable {
+struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sendable where Element: Sendable {
     /// The values not written to the file: the last, partial page (all of them without a file).
     private var tail: [Element] = []
     /// Where each page written begins in the file, in order.
@@ -127,25 +127,25 @@ public struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sen
     private let pageShift: Int
 
     /// An empty column that spills to `file`, or holds everything when it is nil.
-    public init(spillingTo file: SpillFile?) {
+    init(spillingTo file: SpillFile?) {
         self.file = file
         pageShift = file?.pageShift ?? 62
         cache = PageCache()
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { (pages.count << pageShift) + tail.count }
+    var startIndex: Int { 0 }
+    var endIndex: Int { (pages.count << pageShift) + tail.count }
 
     /// The file this column spills to, for the columns made from it.
-    public var spillFile: SpillFile? { file }
+    var spillFile: SpillFile? { file }
 
-    public subscript(position: Int) -> Element {
+    subscript(position: Int) -> Element {
         let written = pages.count << pageShift
         if position >= written { return tail[position - written] }
         return cache.element(position & ((1 << pageShift) - 1), page: pages[position >> pageShift], count: 1 << pageShift, file: file)
     }
 
-    public mutating func append(_ value: Element) {
+    mutating func append(_ value: Element) {
         tail.append(value)
         guard let file, tail.count == 1 << pageShift else { return }
         let offset = tail.withUnsafeBytes { file.append($0) }
@@ -161,7 +161,7 @@ public struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sen
     /// The first position whose value `isAtOrPast` accepts, `count` when none does; the
     /// values must be in order of it (all it refuses, then all it accepts). A binary search
     /// that reads at most one page back.
-    public func partitioningIndex(where isAtOrPast: (Element) -> Bool) -> Int {
+    func partitioningIndex(where isAtOrPast: (Element) -> Bool) -> Int {
         var low = 0
         var high = firsts.count
         while low < high {
@@ -180,7 +180,7 @@ public struct SpillColumn<Element: BitwiseCopyable>: RandomAccessCollection, Sen
     }
 
     /// Appends several values.
-    public mutating func append(contentsOf values: some Sequence<Element>) {
+    mutating func append(contentsOf values: some Sequence<Element>) {
         for value in values { append(value) }
     }
 
