@@ -64,14 +64,6 @@ extension PostmortemBuilder {
         return (steps, marks)
     }
 
-    /// The net effect of a run of changes: for each server and field, where it started and
-    /// where it ended up, compactly (a weight lowered then raised back is no change).
-    static func netSummary(_ group: some Collection<PostmortemModel.ConfigChange>) -> String {
-        var net = NetEffect()
-        for change in group { net.add(change) }
-        return net.summary
-    }
-
     /// A run of consecutive changes becoming a step of the story, a change at a time.
     struct ConfigRun {
         let first: PostmortemModel.ConfigChange
@@ -103,8 +95,9 @@ extension PostmortemBuilder {
         }
     }
 
-    /// The net effect of changes, a change at a time: for each server and field, where it
-    /// started and where it ended.
+    /// The net effect of a run of changes, a change at a time: for each server and field, where
+    /// it started and where it ended up, compactly (a weight lowered then raised back is no
+    /// change).
     struct NetEffect {
         private var order: [String] = []
         private var net: [String: (kind: String, name: String, from: String, to: String)] = [:]
